@@ -1,0 +1,112 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { cacheDir, paths, REPO_ROOT } from './paths';
+import { note } from './progress';
+import { run } from './run';
+import { PROVIDER_HOSTS, TOOLCHAIN } from './versions';
+
+export const STREAMFORM_PROVIDER = {
+  namespace: 'streamform',
+  type: 'streamform',
+  version: (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+} as const;
+
+/** Builds kreuzwerker/docker from the Go module proxy into the cache, once per machine. */
+export async function ensureDockerProvider(logFile: string): Promise<string> {
+  const p = TOOLCHAIN.dockerProvider;
+  const binary = path.join(cacheDir(), 'bin', `terraform-provider-docker_v${p.version}`);
+  if (fs.existsSync(binary)) return binary;
+  note(`building the kreuzwerker/docker provider ${p.version} (${p.pseudoVersion}) from the Go module proxy`);
+  const work = path.join(cacheDir(), 'build', 'terraform-provider-docker');
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  // The provider's go.mod declares a module path different from its repository, so it cannot be
+  // `go install`ed; a wrapper module requires the declared path and replaces it with the repository.
+  fs.writeFileSync(
+    path.join(work, 'go.mod'),
+    [
+      'module streamform.local/build/terraform-provider-docker',
+      '',
+      `go ${TOOLCHAIN.goDirective}`,
+      '',
+      `require ${p.declaredModule} v0.0.0`,
+      '',
+      `replace ${p.declaredModule} => ${p.module} ${p.pseudoVersion}`,
+      '',
+    ].join('\n'),
+  );
+  fs.writeFileSync(path.join(work, 'tools.go'), `//go:build tools\n\npackage tools\n\nimport _ "${p.declaredModule}"\n`);
+  await run('go', ['mod', 'tidy'], { cwd: work, logFile });
+  fs.mkdirSync(path.dirname(binary), { recursive: true });
+  await run(
+    'go',
+    ['build', '-trimpath', '-ldflags', `-s -w -X main.version=${p.version}`, '-o', `${binary}.tmp`, p.declaredModule],
+    { cwd: work, logFile, env: { ...process.env, CGO_ENABLED: '0' } },
+  );
+  fs.renameSync(`${binary}.tmp`, binary);
+  fs.rmSync(work, { recursive: true, force: true });
+  return binary;
+}
+
+/**
+ * The streamform provider's executable: a shell script that execs node on the compiled server
+ * (exec, so that OpenTofu's kill reaches node itself).
+ */
+export function providerLauncher(): string {
+  const main = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js');
+  return `#!/bin/sh\nexec node --enable-source-maps "${main}" "$@"\n`;
+}
+
+/**
+ * Lays out the filesystem mirror (unpacked layout) for both default registry hosts and writes
+ * a CLI configuration that installs providers only from it.
+ */
+export function installMirror(dockerProviderBinary: string): { cliConfig: string; mirror: string } {
+  const mirror = paths.mirror();
+  const platform = 'linux_amd64';
+  const dp = TOOLCHAIN.dockerProvider;
+  for (const host of PROVIDER_HOSTS) {
+    const dockerDir = path.join(mirror, host, 'kreuzwerker', 'docker', dp.version, platform);
+    fs.mkdirSync(dockerDir, { recursive: true });
+    const dockerExe = path.join(dockerDir, `terraform-provider-docker_v${dp.version}`);
+    linkOrCopy(dockerProviderBinary, dockerExe);
+
+    const sf = STREAMFORM_PROVIDER;
+    const sfDir = path.join(mirror, host, sf.namespace, sf.type, sf.version, platform);
+    fs.mkdirSync(sfDir, { recursive: true });
+    const sfExe = path.join(sfDir, `terraform-provider-${sf.type}_v${sf.version}`);
+    writeIfChanged(sfExe, providerLauncher(), 0o755);
+  }
+  const cliConfig = paths.cliConfig();
+  writeIfChanged(
+    cliConfig,
+    [
+      '# Written by streamform set-up: providers come only from the local filesystem mirror.',
+      'disable_checkpoint = true',
+      'provider_installation {',
+      '  filesystem_mirror {',
+      `    path = "${mirror}"`,
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  return { cliConfig, mirror };
+}
+
+function linkOrCopy(from: string, to: string): void {
+  try {
+    if (fs.readlinkSync(to) === from) return;
+  } catch {
+    // missing or not a link
+  }
+  fs.rmSync(to, { force: true });
+  fs.symlinkSync(from, to);
+}
+
+export function writeIfChanged(file: string, content: string, mode?: number): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === content) return;
+  fs.writeFileSync(file, content, mode === undefined ? undefined : { mode });
+  if (mode !== undefined) fs.chmodSync(file, mode);
+}
