@@ -1,0 +1,108 @@
+import { container, image, volume } from '@cdktf/provider-docker';
+import { ITerraformDependable, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { TOOLCHAIN } from '../../src/toolchain/versions';
+import { HealthProbe, ServiceImage } from './images';
+import { provider as dockerProvider } from '@cdktf/provider-docker';
+
+/**
+ * Escapes Terraform template sequences in a literal string (`${` and `%{`), so shell commands
+ * and configuration values reach the container exactly as written. Tokens are left alone.
+ */
+export function literal(text: string): string {
+  // cdktf encodes its own tokens as `${TfToken[...]}`; those must stay as they are.
+  return text.replace(/\$\{(?!TfToken\[)/g, '$$${').replace(/%\{/g, '%%{');
+}
+
+/** The Docker provider of the stack `scope` is in, created once per stack with the pinned version. */
+export function dockerProviderFor(scope: Construct): dockerProvider.DockerProvider {
+  const stack = TerraformStack.of(scope);
+  const existing = stack.node.tryFindChild('docker');
+  if (existing instanceof dockerProvider.DockerProvider) return existing;
+  // @cdktf/provider-docker 12.0.3 pins 3.6.2, which the set-up cannot build here; the bindings are
+  // used with 4.6 (see src/toolchain/versions.ts).
+  stack.addOverride('terraform.required_providers.docker.version', TOOLCHAIN.dockerProvider.constraint);
+  return new dockerProvider.DockerProvider(stack, 'docker', {});
+}
+
+export interface DockerServiceProps {
+  /** Container name (also its DNS name on the network). */
+  readonly name: string;
+  readonly image: ServiceImage;
+  readonly networkName: string;
+  /** Extra DNS names on the network. */
+  readonly aliases?: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Host port (published on 127.0.0.1 only) -> container port. */
+  readonly ports?: readonly { readonly host: number; readonly container: number }[];
+  /** Named volumes: volume name -> mount path in the container. */
+  readonly volumes?: readonly { readonly name: string; readonly path: string }[];
+  readonly command?: readonly string[];
+  readonly dependsOn?: readonly ITerraformDependable[];
+  /** Seconds `apply` waits for the container to become healthy. @default 300 */
+  readonly waitTimeoutSeconds?: number;
+}
+
+/**
+ * One long-running container with its image, named volumes, a health check and 127.0.0.1-only
+ * ports; `apply` waits until the health check passes.
+ */
+export class DockerService extends Construct {
+  readonly container: container.Container;
+  readonly image: image.Image;
+  readonly volumes: readonly volume.Volume[];
+
+  constructor(scope: Construct, id: string, props: DockerServiceProps) {
+    super(scope, id);
+    const provider = dockerProviderFor(this);
+    this.image = new image.Image(this, 'Image', {
+      provider,
+      name: props.image.ref,
+      // Images are shared by every stack on the machine: destroy never removes them.
+      keepLocally: true,
+    });
+    this.volumes = (props.volumes ?? []).map(
+      (v, i) => new volume.Volume(this, `Volume${i}`, { provider, name: v.name }),
+    );
+    this.container = new container.Container(this, 'Container', {
+      provider,
+      name: props.name,
+      image: this.image.imageId,
+      hostname: props.name,
+      restart: 'unless-stopped',
+      mustRun: true,
+      env: Object.entries(props.env)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}=${literal(v)}`),
+      command: props.command ? props.command.map(literal) : undefined,
+      networksAdvanced: [{ name: props.networkName, aliases: props.aliases ? [...props.aliases] : undefined }],
+      ports: (props.ports ?? []).map((p) => ({ internal: p.container, external: p.host, ip: '127.0.0.1', protocol: 'tcp' })),
+      volumes: (props.volumes ?? []).map((v, i) => ({ volumeName: this.volumes[i].name, containerPath: v.path })),
+      healthcheck: healthcheck(props.image.health),
+      wait: true,
+      waitTimeout: props.waitTimeoutSeconds ?? 300,
+      destroyGraceSeconds: 30,
+      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+    });
+  }
+}
+
+function healthcheck(probe: HealthProbe): container.ContainerHealthcheck {
+  return {
+    test: ['CMD-SHELL', literal(probe.command)],
+    interval: goDuration(probe.intervalSeconds ?? 3),
+    timeout: goDuration(10),
+    startPeriod: goDuration(probe.startPeriodSeconds ?? 60),
+    retries: 5,
+  };
+}
+
+/** Whole seconds in Go's time.Duration notation (`1m30s`), which the provider stores: anything else diffs. */
+export function goDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h}h${m}m${s}s`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
+}

@@ -1,0 +1,290 @@
+import { network } from '@cdktf/provider-docker';
+import { Annotations } from 'cdktf';
+import { Construct } from 'constructs';
+import { createHash } from 'crypto';
+import { isDockerName, isImageReference, Validator } from '../validation';
+import { DockerService, dockerProviderFor } from './docker-service';
+import { catalogFromEnvironment, hasImage, ImageCatalog, ServiceImage } from './images';
+
+/** Host ports the platform publishes on 127.0.0.1. */
+export interface PlatformPorts {
+  /** @default 9092 */
+  readonly kafka?: number;
+  /** @default 8081 */
+  readonly schemaRegistry?: number;
+  /** @default 8083 */
+  readonly connect?: number;
+  /** @default 8088 */
+  readonly ksqldb?: number;
+}
+
+export interface LocalKafkaPlatformProps {
+  /**
+   * Prefix of every Docker object (network, volumes, containers) of the platform.
+   * @default - the construct id, lower-cased
+   */
+  readonly name?: string;
+  /** @default - the catalog named by STREAMFORM_IMAGES (`local` when unset) */
+  readonly images?: ImageCatalog;
+  /** @default - 9092, 8081, 8083, 8088 */
+  readonly ports?: PlatformPorts;
+  /**
+   * Run ksqlDB when the image catalog has a ksqlDB image.
+   * @default true
+   */
+  readonly ksqldb?: boolean;
+  /**
+   * Let the broker create topics on first use (Connect and Debezium rely on it for their own topics).
+   * @default true
+   */
+  readonly autoCreateTopics?: boolean;
+}
+
+/** Where the platform's services answer, seen from the host and from containers on its network. */
+export interface PlatformEndpoints {
+  readonly bootstrapServers: string;
+  readonly schemaRegistryUrl: string;
+  readonly connectUrl: string;
+  /** Absent when the platform runs no ksqlDB. */
+  readonly ksqldbUrl?: string;
+}
+
+const DEFAULT_PORTS: Required<PlatformPorts> = { kafka: 9092, schemaRegistry: 8081, connect: 8083, ksqldb: 8088 };
+
+/**
+ * A single-node Kafka platform on the local Docker engine: a KRaft broker, a Schema Registry,
+ * Kafka Connect and, where an image exists, ksqlDB, on one network, with named volumes for
+ * their data, health checks, and ports published on 127.0.0.1 only.
+ *
+ * @example
+ * const platform = new LocalKafkaPlatform(stack, 'Platform', { name: 'sf-dev' });
+ * platform.endpoints.bootstrapServers; // 'localhost:9092'
+ */
+export class LocalKafkaPlatform extends Construct {
+  readonly name: string;
+  readonly images: ImageCatalog;
+  readonly network: network.Network;
+  readonly kafka: DockerService;
+  readonly schemaRegistry: DockerService;
+  readonly connect: DockerService;
+  readonly ksqldb?: DockerService;
+  /** Seen from the host. */
+  readonly endpoints: PlatformEndpoints;
+  /** Seen from containers on the platform network. */
+  readonly internalEndpoints: PlatformEndpoints;
+  /** Why ksqlDB is not part of the platform, when it is not. */
+  readonly ksqldbNote?: string;
+
+  constructor(scope: Construct, id: string, props: LocalKafkaPlatformProps = {}) {
+    super(scope, id);
+    this.name = props.name ?? id.toLowerCase();
+    this.images = props.images ?? catalogFromEnvironment();
+    const ports = { ...DEFAULT_PORTS, ...props.ports };
+    const ksqlImage = this.images.ksqldb;
+    const withKsql = (props.ksqldb ?? true) && hasImage(ksqlImage);
+    validate(this, this.name, this.images, ports, withKsql);
+
+    const provider = dockerProviderFor(this);
+    const n = (service: string) => `${this.name}-${service}`;
+    this.network = new network.Network(this, 'Network', { provider, name: this.name, driver: 'bridge' });
+    const networkName = this.network.name;
+
+    const sr = this.images.schemaRegistry;
+    this.internalEndpoints = {
+      bootstrapServers: 'kafka:19092',
+      schemaRegistryUrl: `http://schema-registry:${sr.containerPort}${sr.apiPath}`,
+      connectUrl: 'http://connect:8083',
+      ksqldbUrl: withKsql ? 'http://ksqldb:8088' : undefined,
+    };
+    this.endpoints = LocalKafkaPlatform.hostEndpoints(ports, this.images, withKsql);
+
+    this.kafka = new DockerService(this, 'Kafka', {
+      name: n('kafka'),
+      image: this.images.kafka,
+      networkName,
+      aliases: ['kafka'],
+      env: {
+        CLUSTER_ID: clusterId(this.name),
+        KAFKA_NODE_ID: '1',
+        KAFKA_PROCESS_ROLES: 'broker,controller',
+        KAFKA_LISTENERS: 'INTERNAL://:19092,EXTERNAL://:9092,CONTROLLER://:9093',
+        KAFKA_ADVERTISED_LISTENERS: `INTERNAL://kafka:19092,EXTERNAL://localhost:${ports.kafka}`,
+        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        KAFKA_INTER_BROKER_LISTENER_NAME: 'INTERNAL',
+        KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+        KAFKA_CONTROLLER_QUORUM_VOTERS: '1@kafka:9093',
+        KAFKA_LOG_DIRS: '/var/lib/kafka/data',
+        KAFKA_AUTO_CREATE_TOPICS_ENABLE: String(props.autoCreateTopics ?? true),
+        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+        KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: '1',
+        KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: '1',
+        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+        KAFKA_HEAP_OPTS: '-Xmx512m -Xms256m',
+      },
+      ports: [{ host: ports.kafka, container: 9092 }],
+      volumes: [{ name: n('kafka-data'), path: '/var/lib/kafka/data' }],
+    });
+
+    this.schemaRegistry = new DockerService(this, 'SchemaRegistry', {
+      name: n('schema-registry'),
+      image: sr,
+      networkName,
+      aliases: ['schema-registry'],
+      ...schemaRegistryConfig(sr.flavor, n('schema-registry-data'), this.internalEndpoints.bootstrapServers),
+      ports: [{ host: ports.schemaRegistry, container: sr.containerPort }],
+      dependsOn: [this.kafka.container],
+    });
+
+    this.connect = new DockerService(this, 'Connect', {
+      name: n('connect'),
+      image: this.images.connect,
+      networkName,
+      aliases: ['connect'],
+      env: {
+        CONNECT_BOOTSTRAP_SERVERS: this.internalEndpoints.bootstrapServers,
+        CONNECT_GROUP_ID: n('connect'),
+        CONNECT_CONFIG_STORAGE_TOPIC: '_connect-configs',
+        CONNECT_OFFSET_STORAGE_TOPIC: '_connect-offsets',
+        CONNECT_STATUS_STORAGE_TOPIC: '_connect-status',
+        CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR: '1',
+        CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR: '1',
+        CONNECT_STATUS_STORAGE_REPLICATION_FACTOR: '1',
+        CONNECT_KEY_CONVERTER: 'org.apache.kafka.connect.json.JsonConverter',
+        CONNECT_VALUE_CONVERTER: 'org.apache.kafka.connect.json.JsonConverter',
+        CONNECT_REST_ADVERTISED_HOST_NAME: 'connect',
+        CONNECT_LISTENERS: 'http://0.0.0.0:8083',
+        CONNECT_PLUGIN_PATH: this.images.connect.pluginPath,
+        // Secrets in connector configs can be given as ${env:NAME} or ${file:path:key}.
+        CONNECT_CONFIG_PROVIDERS: 'env,file',
+        CONNECT_CONFIG_PROVIDERS_ENV_CLASS: 'org.apache.kafka.common.config.provider.EnvVarConfigProvider',
+        CONNECT_CONFIG_PROVIDERS_FILE_CLASS: 'org.apache.kafka.common.config.provider.FileConfigProvider',
+        KAFKA_HEAP_OPTS: '-Xmx768m -Xms256m',
+      },
+      ports: [{ host: ports.connect, container: 8083 }],
+      dependsOn: [this.kafka.container],
+    });
+
+    if (withKsql && hasImage(ksqlImage)) {
+      this.ksqldb = new DockerService(this, 'Ksqldb', {
+        name: n('ksqldb'),
+        image: ksqlImage,
+        networkName,
+        aliases: ['ksqldb'],
+        env: {
+          KSQL_BOOTSTRAP_SERVERS: this.internalEndpoints.bootstrapServers,
+          KSQL_LISTENERS: 'http://0.0.0.0:8088',
+          KSQL_KSQL_SERVICE_ID: `${this.name}_`,
+          KSQL_KSQL_SCHEMA_REGISTRY_URL: this.internalEndpoints.schemaRegistryUrl,
+          KSQL_KSQL_LOGGING_PROCESSING_STREAM_AUTO_CREATE: 'true',
+          KSQL_KSQL_LOGGING_PROCESSING_TOPIC_AUTO_CREATE: 'true',
+          KSQL_KSQL_INTERNAL_TOPIC_REPLICAS: '1',
+          KSQL_KSQL_STREAMS_REPLICATION_FACTOR: '1',
+        },
+        ports: [{ host: ports.ksqldb, container: 8088 }],
+        dependsOn: [this.kafka.container, this.schemaRegistry.container],
+      });
+    } else {
+      this.ksqldbNote = hasImage(ksqlImage) ? 'ksqlDB disabled by the ksqldb property' : ksqlImage.unavailable;
+      Annotations.of(this).addInfo(`ksqlDB is not part of this platform: ${this.ksqldbNote}`);
+    }
+  }
+
+  /** Where a platform with these ports and images answers on the host (no synthesis needed). */
+  static hostEndpoints(ports: PlatformPorts, images: ImageCatalog, withKsql = hasImage(images.ksqldb)): PlatformEndpoints {
+    const p = { ...DEFAULT_PORTS, ...ports };
+    return {
+      bootstrapServers: `localhost:${p.kafka}`,
+      schemaRegistryUrl: `http://localhost:${p.schemaRegistry}${images.schemaRegistry.apiPath}`,
+      connectUrl: `http://localhost:${p.connect}`,
+      ksqldbUrl: withKsql ? `http://localhost:${p.ksqldb}` : undefined,
+    };
+  }
+}
+
+function schemaRegistryConfig(
+  flavor: ImageCatalog['schemaRegistry']['flavor'],
+  volumeName: string,
+  bootstrap: string,
+): { env: Record<string, string>; volumes?: { name: string; path: string }[] } {
+  if (flavor === 'apicurio') {
+    return {
+      env: {
+        // File-backed H2 on a named volume: schemas survive a restart.
+        APICURIO_DATASOURCE_URL: 'jdbc:h2:file:/var/lib/apicurio/registry;DB_CLOSE_ON_EXIT=FALSE',
+        // Confluent Schema Registry's default; Apicurio's own default is NONE.
+        APICURIO_RULES_GLOBAL_COMPATIBILITY: 'BACKWARD',
+        JAVA_OPTS: '-Xmx384m -Xms128m',
+      },
+      volumes: [{ name: volumeName, path: '/var/lib/apicurio' }],
+    };
+  }
+  // Confluent Schema Registry keeps its schemas in the `_schemas` topic, i.e. in Kafka's volume.
+  return {
+    env: {
+      SCHEMA_REGISTRY_HOST_NAME: 'schema-registry',
+      SCHEMA_REGISTRY_LISTENERS: 'http://0.0.0.0:8081',
+      SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS: `PLAINTEXT://${bootstrap}`,
+    },
+  };
+}
+
+/** A stable KRaft cluster id (16 bytes, base64url) derived from the platform name. */
+export function clusterId(name: string): string {
+  return createHash('sha256').update(`streamform:${name}`).digest().subarray(0, 16).toString('base64url');
+}
+
+function validate(
+  scope: Construct,
+  name: string,
+  images: ImageCatalog,
+  ports: Required<PlatformPorts>,
+  withKsql: boolean,
+): void {
+  const v = new Validator(scope);
+  v.check(isDockerName(name), 'name', name, 'must start with a letter or digit and use only letters, digits, _ . -', 'choose a name like "sf-dev"');
+
+  const services: [keyof ImageCatalog, ServiceImage | { unavailable: string }][] = [
+    ['kafka', images.kafka],
+    ['schemaRegistry', images.schemaRegistry],
+    ['connect', images.connect],
+    ['ksqldb', images.ksqldb],
+  ];
+  for (const [key, img] of services) {
+    if (!('ref' in img)) continue;
+    if (img.ref === undefined || img.ref === '') {
+      v.add(`images.${key}.ref`, img.ref, 'is required', `name the ${key} image, e.g. '${key === 'kafka' ? 'apache/kafka:4.1.1' : 'repository:tag'}'`);
+    } else {
+      v.check(
+        isImageReference(img.ref),
+        `images.${key}.ref`,
+        img.ref,
+        'is not a valid image reference',
+        'use [registry/]repository[:tag] with a lower-case repository, e.g. apache/kafka:4.1.1',
+      );
+    }
+  }
+
+  const used = new Map<number, string>();
+  const publish: [keyof PlatformPorts, number][] = [
+    ['kafka', ports.kafka],
+    ['schemaRegistry', ports.schemaRegistry],
+    ['connect', ports.connect],
+  ];
+  if (withKsql) publish.push(['ksqldb', ports.ksqldb]);
+  for (const [key, port] of publish) {
+    const field = `ports.${key}`;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      v.add(field, port, 'must be an integer between 1 and 65535', `pick a free host port, e.g. ${DEFAULT_PORTS[key]}`);
+      continue;
+    }
+    const other = used.get(port);
+    if (other) {
+      v.add(field, port, `is already used by ports.${other}`, 'every service needs its own host port: choose another one');
+    } else {
+      used.set(port, key);
+    }
+  }
+  v.throwIfAny();
+}
