@@ -127,6 +127,31 @@ export class SchemaRegistryClient {
     }
   }
 
+  /**
+   * The registry's reasons why `input` is incompatible, when its compatibility endpoint gave none.
+   * Apicurio's ccompat layer never returns reasons, but its own API can dry-run a registration and
+   * answers with the rule violation; other registries yield no extra reasons.
+   */
+  async explainIncompatibility(subject: string, input: SchemaInput): Promise<string[]> {
+    const m = /^(.*)\/apis\/ccompat\/v\d+\/?$/.exec(this.endpoint.url);
+    if (!m) return [];
+    const core = new HttpClient(`Apicurio Registry at ${m[1]}`, 'schema-registry', { ...this.endpoint, url: `${m[1]}/apis/registry/v3` });
+    try {
+      await core.raw('post', `/groups/default/artifacts/${enc(subject)}/versions`, {
+        content: {
+          content: input.schema,
+          contentType: input.schemaType === 'PROTOBUF' ? 'application/x-protobuf' : 'application/json',
+          references: (input.references ?? []).map((r) => ({ groupId: 'default', artifactId: r.subject, version: String(r.version), name: r.name })),
+        },
+      }, { dryRun: true });
+      return [];
+    } catch (err) {
+      const body = z.object({ title: z.string().optional(), detail: z.string().optional() }).loose().safeParse(err instanceof ServerError ? err.body : undefined);
+      const text = body.success ? (body.data.title ?? body.data.detail) : undefined;
+      return text ? [text] : [];
+    }
+  }
+
   /** Soft-deletes a subject, then (when `permanent`) deletes it for good. Returns the deleted versions. */
   async deleteSubject(subject: string, permanent = true): Promise<number[]> {
     const versions = (await this.http.maybe('delete', `/subjects/${enc(subject)}`, z.array(z.number().int()))) ?? [];

@@ -12,6 +12,7 @@ import { catalogFromEnvironment } from '../../constructs/platform/images';
 import { ensureDockerEngine } from './docker-engine';
 import { ensureLocalImages } from './images';
 import { paths } from './paths';
+import { ensureProtos } from './protos';
 import { step } from './progress';
 import { ensureDockerProvider, installMirror, writeIfChanged } from './providers';
 import { ensureTerraform, linkTerraform } from './terraform';
@@ -39,6 +40,7 @@ export async function setup(options: SetupOptions = {}): Promise<ToolchainEnv> {
   const tf = await step('Terraform binary', () => ensureTerraform(logFile));
   const link = linkTerraform(tf);
   const dockerProvider = await step('kreuzwerker/docker provider', () => ensureDockerProvider(logFile));
+  await step('plugin protocol definitions', () => ensureProtos(logFile));
   const { cliConfig } = await step('provider mirror and CLI config', async () => installMirror(dockerProvider));
   const catalog = catalogFromEnvironment();
   if (!options.withoutDocker) {

@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { HttpClient, HttpEndpoint, ServerError } from './http';
+
+/**
+ * The ksqlDB REST API (`/ksql`, `/status`, `/info`, `/healthcheck`). 503 "not yet ready" (50302)
+ * and "shutting down" (50303) are retried with back-off; a command still QUEUED/EXECUTING when the
+ * server's response timeout passes is polled on `/status` until it finishes.
+ */
+
+const Warning = z.object({ message: z.string() }).loose();
+
+const CommandStatus = z
+  .object({
+    status: z.enum(['QUEUED', 'PARSING', 'EXECUTING', 'RUNNING', 'TERMINATED', 'SUCCESS', 'ERROR']),
+    message: z.string().nullish(),
+    queryId: z.string().nullish(),
+  })
+  .loose();
+export type KsqlCommandStatus = z.infer<typeof CommandStatus>;
+
+const CurrentStatus = z
+  .object({
+    '@type': z.literal('currentStatus'),
+    statementText: z.string(),
+    commandId: z.string(),
+    commandStatus: CommandStatus,
+    commandSequenceNumber: z.number().int(),
+    warnings: z.array(Warning).optional(),
+  })
+  .loose();
+
+const SourceInfo = z
+  .object({
+    type: z.string(),
+    name: z.string(),
+    topic: z.string(),
+    keyFormat: z.string().optional(),
+    valueFormat: z.string().optional(),
+    isWindowed: z.boolean().optional(),
+  })
+  .loose();
+
+const RunningQuery = z
+  .object({
+    queryString: z.string(),
+    sinks: z.array(z.string()),
+    sinkKafkaTopics: z.array(z.string()).optional(),
+    id: z.string(),
+    statusCount: z.record(z.string(), z.number()).optional(),
+    queryType: z.string().optional(),
+    state: z.string().nullish(),
+  })
+  .loose();
+export type KsqlRunningQuery = z.infer<typeof RunningQuery>;
+
+const Field = z
+  .object({
+    name: z.string(),
+    schema: z.object({ type: z.string() }).loose(),
+    type: z.string().optional(),
+  })
+  .loose();
+
+const SourceDescription = z
+  .object({
+    name: z.string(),
+    windowType: z.string().nullish(),
+    readQueries: z.array(RunningQuery),
+    writeQueries: z.array(RunningQuery),
+    fields: z.array(Field),
+    type: z.enum(['STREAM', 'TABLE']),
+    timestamp: z.string().nullish(),
+    keyFormat: z.string().optional(),
+    valueFormat: z.string().optional(),
+    topic: z.string(),
+    partitions: z.number().int().optional(),
+    replication: z.number().int().optional(),
+    statement: z.string(),
+    sourceConstraints: z.array(z.string()).optional(),
+  })
+  .loose();
+export type KsqlSourceDescription = z.infer<typeof SourceDescription>;
+
+const Entity = z.discriminatedUnion('@type', [
+  CurrentStatus,
+  z.object({ '@type': z.literal('streams'), statementText: z.string(), streams: z.array(SourceInfo) }).loose(),
+  z.object({ '@type': z.literal('tables'), statementText: z.string(), tables: z.array(SourceInfo) }).loose(),
+  z.object({ '@type': z.literal('queries'), statementText: z.string(), queries: z.array(RunningQuery) }).loose(),
+  z.object({ '@type': z.literal('sourceDescription'), statementText: z.string(), sourceDescription: SourceDescription }).loose(),
+  z.object({ '@type': z.literal('source_descriptions'), statementText: z.string(), sourceDescriptions: z.array(SourceDescription) }).loose(),
+  z.object({ '@type': z.literal('queryDescription'), statementText: z.string(), queryDescription: z.object({ id: z.string().nullish() }).loose() }).loose(),
+  z.object({ '@type': z.literal('warning_entity'), statementText: z.string(), message: z.string() }).loose(),
+  z.object({ '@type': z.literal('properties'), statementText: z.string() }).loose(),
+  z.object({ '@type': z.literal('query_descriptions'), statementText: z.string() }).loose(),
+  z.object({ '@type': z.literal('terminate_query'), statementText: z.string() }).loose(),
+]);
+export type KsqlEntity = z.infer<typeof Entity>;
+export type KsqlCurrentStatus = z.infer<typeof CurrentStatus>;
+
+const ErrorBody = z
+  .object({
+    '@type': z.string().optional(),
+    error_code: z.number().int(),
+    message: z.string(),
+    statementText: z.string().optional(),
+  })
+  .loose();
+
+/** ksqlDB refused a statement (or the request); carries ksqlDB's own message. */
+export class KsqlError extends Error {
+  constructor(
+    readonly status: number | undefined,
+    readonly errorCode: number | undefined,
+    readonly ksqlMessage: string,
+    readonly statementText?: string,
+  ) {
+    super(ksqlMessage);
+    this.name = 'KsqlError';
+  }
+}
+
+const Info = z.object({ KsqlServerInfo: z.object({ version: z.string(), kafkaClusterId: z.string().optional(), ksqlServiceId: z.string().optional(), serverStatus: z.string().optional() }).loose() });
+
+export interface KsqlCatalog {
+  readonly sources: Map<string, KsqlSourceDescription>;
+  readonly queries: Map<string, KsqlRunningQuery>;
+}
+
+export interface KsqlClientOptions {
+  /** How long to wait for a command to finish (polling /status). @default 120000 */
+  readonly commandTimeoutMs?: number;
+  /** Delay between /status polls. @default 250 */
+  readonly pollIntervalMs?: number;
+}
+
+export class KsqlClient {
+  readonly http: HttpClient;
+  /** Highest command sequence number seen: sent with later requests for read-your-writes. */
+  private lastSequence = -1;
+
+  constructor(
+    readonly endpoint: HttpEndpoint,
+    private readonly options: KsqlClientOptions = {},
+  ) {
+    this.http = new HttpClient(`ksqlDB at ${endpoint.url}`, 'ksqldb', endpoint, 'application/vnd.ksql.v1+json', {
+      attempts: 10,
+      initialDelayMs: 300,
+      // 50302 not yet ready, 50303 shutting down: both are answered with HTTP 503.
+      retryable: (e) => e.status === undefined || e.status === 503,
+    });
+  }
+
+  async info(): Promise<z.infer<typeof Info>['KsqlServerInfo']> {
+    return (await this.http.request('get', '/info', Info)).KsqlServerInfo;
+  }
+
+  /** Runs statements (separated by `;`) as one request; resolves one entity per statement. */
+  async execute(ksql: string, streamsProperties: Record<string, string> = {}): Promise<KsqlEntity[]> {
+    const body: Record<string, unknown> = { ksql, streamsProperties };
+    if (this.lastSequence >= 0) body.commandSequenceNumber = this.lastSequence;
+    let data: unknown;
+    try {
+      data = await this.http.raw('post', '/ksql', body);
+    } catch (err) {
+      throw toKsqlError(err);
+    }
+    const entities = z.array(Entity).safeParse(data);
+    if (!entities.success) {
+      throw new KsqlError(200, undefined, `ksqlDB answered with an unexpected body (${z.prettifyError(entities.error).replace(/\n/g, '; ')})`);
+    }
+    for (const e of entities.data) {
+      if (e['@type'] === 'currentStatus') this.lastSequence = Math.max(this.lastSequence, e.commandSequenceNumber);
+    }
+    return entities.data;
+  }
+
+  /**
+   * Runs one command statement and waits until it has executed: SUCCESS resolves with the final
+   * status; ERROR rejects with ksqlDB's message.
+   */
+  async command(statement: string, streamsProperties: Record<string, string> = {}): Promise<{ entity: KsqlEntity; status?: KsqlCommandStatus }> {
+    const [entity] = await this.execute(statement, streamsProperties);
+    if (!entity) throw new KsqlError(200, undefined, 'ksqlDB answered with no result for the statement');
+    if (entity['@type'] !== 'currentStatus') return { entity };
+    const status = await this.waitFor(entity.commandId, entity.commandStatus);
+    return { entity, status };
+  }
+
+  private async waitFor(commandId: string, initial: KsqlCommandStatus): Promise<KsqlCommandStatus> {
+    const deadline = Date.now() + (this.options.commandTimeoutMs ?? 120_000);
+    let status = initial;
+    while (status.status !== 'SUCCESS' && status.status !== 'ERROR' && status.status !== 'TERMINATED') {
+      if (Date.now() > deadline) {
+        throw new KsqlError(undefined, undefined, `command ${commandId} did not finish in time (last status ${status.status}: ${status.message ?? ''})`);
+      }
+      await new Promise((r) => setTimeout(r, this.options.pollIntervalMs ?? 250));
+      const path = `/status/${commandId.split('/').map(encodeURIComponent).join('/')}`;
+      const polled = await this.http.maybe('get', path, CommandStatus);
+      if (polled) status = polled;
+    }
+    if (status.status === 'ERROR') throw new KsqlError(200, undefined, status.message ?? `command ${commandId} failed`);
+    return status;
+  }
+
+  /** Every stream, table and persistent query, in one request. */
+  async catalog(): Promise<KsqlCatalog> {
+    const entities = await this.execute('LIST STREAMS EXTENDED; LIST TABLES EXTENDED; LIST QUERIES;');
+    const sources = new Map<string, KsqlSourceDescription>();
+    const queries = new Map<string, KsqlRunningQuery>();
+    for (const e of entities) {
+      if (e['@type'] === 'source_descriptions') for (const d of e.sourceDescriptions) sources.set(d.name, d);
+      if (e['@type'] === 'queries') for (const q of e.queries) queries.set(q.id, q);
+    }
+    return { sources, queries };
+  }
+}
+
+function toKsqlError(err: unknown): unknown {
+  if (!(err instanceof ServerError)) return err;
+  const body = ErrorBody.safeParse(err.body);
+  if (body.success) return new KsqlError(err.status, body.data.error_code, body.data.message, body.data.statementText);
+  return new KsqlError(err.status, err.code, err.serverMessage);
+}

@@ -1,0 +1,96 @@
+import { Logger } from '../plugin/log';
+import { CtyValue, Unknown } from '../plugin/cty';
+import { Attrs, ObjectSchema, StateOf } from './schema';
+
+/** A problem reported to OpenTofu, optionally pointing at one attribute of the resource. */
+export interface Diagnostic {
+  readonly severity: 'ERROR' | 'WARNING';
+  readonly summary: string;
+  readonly detail?: string;
+  /** Attribute path, e.g. ['config', 'retention.ms']. */
+  readonly path?: readonly (string | number)[];
+}
+
+export const error = (summary: string, detail?: string, path?: readonly (string | number)[]): Diagnostic => ({
+  severity: 'ERROR',
+  summary,
+  detail,
+  path,
+});
+export const warning = (summary: string, detail?: string, path?: readonly (string | number)[]): Diagnostic => ({
+  severity: 'WARNING',
+  summary,
+  detail,
+  path,
+});
+
+/** An error that carries its diagnostic (thrown from CRUD functions). */
+export class DiagnosticError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.detail ? `${diagnostic.summary}: ${diagnostic.detail}` : diagnostic.summary);
+  }
+}
+
+/** Values during planning: computed attributes may be unknown. */
+export type Planned<S> = { -readonly [K in keyof S]: S[K] | Unknown };
+
+export interface PlanRequest<S, C> {
+  /** Current state, or null when the object is to be created. */
+  readonly prior: S | null;
+  /** The configuration as written (unknown where it depends on other resources). */
+  readonly config: Planned<S>;
+  /**
+   * The plan so far: configuration merged with prior values for computed attributes; unknown for
+   * computed attributes of a new object. Modify it in place.
+   */
+  readonly planned: Planned<S>;
+  /** Attributes that force replacement; add to it. */
+  readonly requiresReplace: Set<keyof S & string>;
+  readonly diagnostics: Diagnostic[];
+  /** Clients for the servers; undefined during a plan that runs before the provider is configured. */
+  readonly clients: C;
+  readonly log: Logger;
+}
+
+export interface ResourceContext<C> {
+  readonly clients: C;
+  readonly log: Logger;
+  /** Non-fatal findings of CRUD operations (shown as warnings). */
+  readonly diagnostics: Diagnostic[];
+}
+
+/**
+ * A managed resource: plain functions over typed values. It knows nothing about gRPC, msgpack or
+ * the plugin protocol.
+ */
+export interface ResourceDefinition<A extends Attrs, C> {
+  readonly typeName: string;
+  readonly schema: ObjectSchema<A>;
+  /** Checks on configuration alone (no servers); values may be unknown. */
+  validate?(config: Planned<StateOf<A>>, diagnostics: Diagnostic[]): void;
+  /** Plan-time logic: diff suppression, replacement decisions, server-side checks. */
+  plan?(req: PlanRequest<StateOf<A>, C>): Promise<void>;
+  /** Called when the object is planned for destruction (protection checks). */
+  planDestroy?(prior: StateOf<A>, diagnostics: Diagnostic[]): void;
+  /** Current state of the object, or null when it no longer exists. */
+  read(state: StateOf<A>, ctx: ResourceContext<C>): Promise<StateOf<A> | null>;
+  create(planned: Planned<StateOf<A>>, ctx: ResourceContext<C>): Promise<StateOf<A>>;
+  update(prior: StateOf<A>, planned: Planned<StateOf<A>>, ctx: ResourceContext<C>): Promise<StateOf<A>>;
+  delete(prior: StateOf<A>, ctx: ResourceContext<C>): Promise<void>;
+  /** The minimal state for an existing object with this id; `read` completes it. */
+  importState(id: string, ctx: ResourceContext<C>): Promise<StateOf<A>>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyResource<C> = ResourceDefinition<any, C>;
+
+export interface ProviderDefinition<PA extends Attrs, C> {
+  readonly name: string;
+  readonly schema: ObjectSchema<PA>;
+  readonly resources: readonly AnyResource<C>[];
+  /** Builds the clients from the provider configuration (environment fallbacks applied here). */
+  configure(config: StateOf<PA>, log: Logger): Promise<C>;
+  validate?(config: Planned<StateOf<PA>>, diagnostics: Diagnostic[]): void;
+}
+
+export type AnyValue = CtyValue;

@@ -1,0 +1,114 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { protoDir } from '../../toolchain/protos';
+import { createPluginCertificate } from './cert';
+import { Logger } from './log';
+
+/**
+ * Serves a tfplugin6 provider the way hashicorp/go-plugin expects: magic cookie check, AutoMTLS,
+ * a unix socket, the handshake line on stdout, GRPCController.Shutdown.
+ */
+
+export const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
+export const MAGIC_COOKIE_VALUE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2';
+const CORE_PROTOCOL_VERSION = 1;
+const APP_PROTOCOL_VERSION = 6;
+
+const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
+
+export type Handlers = Record<string, (req: Record<string, unknown>) => Promise<Record<string, unknown>>>;
+
+export interface ServeOptions {
+  readonly handlers: Handlers;
+  readonly log: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where the handshake line goes. @default process.stdout */
+  readonly out?: NodeJS.WritableStream;
+  /** Called after Shutdown, before exit. */
+  readonly onShutdown?: () => void;
+}
+
+export class HandshakeError extends Error {}
+
+export function loadServices(dir = protoDir()): { provider: grpc.ServiceDefinition; controller: grpc.ServiceDefinition } {
+  const tf = path.join(dir, 'tfplugin6.proto');
+  const ctl = path.join(dir, 'grpc_controller.proto');
+  for (const f of [tf, ctl]) {
+    if (!fs.existsSync(f)) throw new HandshakeError(`${f} is missing: run \`bash scripts/setup.sh\` in the streamform checkout`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const tfPkg = grpc.loadPackageDefinition(protoLoader.loadSync(tf, LOADER_OPTIONS)) as any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const ctlPkg = grpc.loadPackageDefinition(protoLoader.loadSync(ctl, LOADER_OPTIONS)) as any;
+  return { provider: tfPkg.tfplugin6.Provider.service, controller: ctlPkg.plugin.GRPCController.service };
+}
+
+export async function serve(opts: ServeOptions): Promise<{ address: string; server: grpc.Server }> {
+  const env = opts.env ?? process.env;
+  if (env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) {
+    throw new HandshakeError(
+      'This binary is a plugin. These are not meant to be executed directly.\n' +
+        'Please execute the program that consumes these plugins, which will\nload any plugins automatically',
+    );
+  }
+  const offered = (env.PLUGIN_PROTOCOL_VERSIONS ?? String(APP_PROTOCOL_VERSION)).split(',').map((s) => s.trim());
+  if (!offered.includes(String(APP_PROTOCOL_VERSION))) {
+    throw new HandshakeError(`this provider speaks plugin protocol 6, the client offered ${offered.join(',')}; use OpenTofu >= 1.6 or Terraform >= 1.0`);
+  }
+  const services = loadServices();
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+
+  const impl: grpc.UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(opts.handlers)) {
+    impl[name] = (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      const started = Date.now();
+      handler(call.request).then(
+        (res) => {
+          opts.log.trace(`rpc ${name}`, { ms: Date.now() - started });
+          callback(null, res);
+        },
+        (err: unknown) => {
+          opts.log.error(`rpc ${name} failed`, { error: err instanceof Error ? err.stack : String(err) });
+          callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) });
+        },
+      );
+    };
+  }
+  server.addService(services.provider, impl);
+
+  const socketDir = fs.mkdtempSync(path.join(env.PLUGIN_UNIX_SOCKET_DIR || os.tmpdir(), 'sfplugin'));
+  const socket = path.join(socketDir, 'p.sock');
+  const shutdown = () => {
+    opts.onShutdown?.();
+    server.forceShutdown();
+    fs.rmSync(socketDir, { recursive: true, force: true });
+  };
+  server.addService(services.controller, {
+    Shutdown: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
+      callback(null, {});
+      setTimeout(() => {
+        shutdown();
+        process.exit(0);
+      }, 10);
+    },
+  });
+
+  let credentials: grpc.ServerCredentials;
+  let certField = '';
+  const clientCert = env.PLUGIN_CLIENT_CERT;
+  if (clientCert) {
+    const cert = createPluginCertificate();
+    credentials = grpc.ServerCredentials.createSsl(Buffer.from(clientCert), [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }], true);
+    certField = cert.der.toString('base64').replace(/=+$/, '');
+  } else {
+    credentials = grpc.ServerCredentials.createInsecure();
+  }
+  await new Promise<void>((resolve, reject) => server.bindAsync(`unix:${socket}`, credentials, (err) => (err ? reject(err) : resolve())));
+  const out = opts.out ?? process.stdout;
+  out.write(`${CORE_PROTOCOL_VERSION}|${APP_PROTOCOL_VERSION}|unix|${socket}|grpc|${certField}\n`);
+  process.on('exit', () => fs.rmSync(socketDir, { recursive: true, force: true }));
+  return { address: socket, server };
+}

@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { ConnectorStatus } from '../../clients/connect';
+import { ProviderClients } from '../clients';
+import { Diagnostic, DiagnosticError, error, ResourceDefinition, warning } from '../framework/resource';
+import { attr, objectSchema, StateOf } from '../framework/schema';
+import { containsUnknown, isUnknown } from '../plugin/cty';
+
+const schema = objectSchema(0, 'A Kafka Connect connector. Its configuration is validated by Connect at plan time; apply waits until it runs.', {
+  id: attr.computed(z.string(), 'The connector name.'),
+  name: attr.required(z.string().min(1).max(255), 'Connector name.', { forceNew: true }),
+  config: attr.required(z.record(z.string(), z.string()), 'Connector configuration; must contain `connector.class`.'),
+  sensitive_config: attr.optional(
+    z.record(z.string(), z.string()),
+    'Secret configuration values (passwords, keys), merged into `config` when sent and never shown in plans. ' +
+      'Prefer `${env:NAME}` or `${file:path:key}` placeholders resolved by the Connect worker.',
+    { sensitive: true },
+  ),
+  running_timeout_seconds: attr.optional(z.number().int().min(0).max(3600), 'How long apply waits for the connector and its tasks to run. Default 120; 0 does not wait.'),
+});
+
+type Connector = StateOf<(typeof schema)['attributes']>;
+
+const SECRET_KEY = /(password|passwd|secret|token|api[._]?key|private[._]?key|credentials?)$/i;
+/** Words in Connect's validation errors that mean "cannot reach the system", not "bad configuration". */
+const UNREACHABLE = /unable to connect|could not connect|connection refused|communications link failure|unknownhost|unknown host|timed out|timeout|no route to host|name or service not known/i;
+/** Values Connect deployments use to hide secrets in GET responses. */
+const MASKED = /^(\[hidden\]|\*+)$/;
+
+function merged(c: Pick<Connector, 'name' | 'config' | 'sensitive_config'>): Record<string, string> {
+  return { ...c.config, ...(c.sensitive_config ?? {}), name: c.name };
+}
+
+function stateFrom(prior: Connector, server: Record<string, string>): Connector {
+  const config: Record<string, string> = {};
+  const sensitive: Record<string, string> = {};
+  for (const [k, v] of Object.entries(server)) {
+    if (k === 'name') continue;
+    if (prior.sensitive_config && k in prior.sensitive_config) {
+      // A masked answer says nothing about the value: keep what was configured.
+      sensitive[k] = MASKED.test(v) ? prior.sensitive_config[k] : v;
+    } else {
+      config[k] = v;
+    }
+  }
+  return {
+    ...prior,
+    id: prior.name,
+    config,
+    sensitive_config: prior.sensitive_config === null && Object.keys(sensitive).length === 0 ? null : sensitive,
+  };
+}
+
+function describeStatus(s: ConnectorStatus | undefined): string {
+  if (!s) return 'not known yet';
+  return `connector ${s.connector.state}, tasks ${s.tasks.length === 0 ? 'none yet' : s.tasks.map((t) => `${t.id}:${t.state}`).join(' ')}`;
+}
+
+function firstLines(trace: string | undefined, n = 3): string {
+  return (trace ?? '').split('\n').slice(0, n).join('\n').trim();
+}
+
+async function waitRunning(clients: ProviderClients, name: string, timeoutSeconds: number): Promise<void> {
+  if (timeoutSeconds === 0) return;
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let last: ConnectorStatus | undefined;
+  for (;;) {
+    last = await clients.connect().status(name);
+    if (last) {
+      const failed = [last.connector, ...last.tasks].find((t) => t.state === 'FAILED');
+      if (failed) {
+        const which = 'id' in failed ? `task ${failed.id}` : 'the connector';
+        throw new DiagnosticError(
+          error(`Connector ${name} failed`, `${which} is FAILED: ${firstLines(failed.trace) || 'Connect gave no error trace'}`, ['config']),
+        );
+      }
+      if (last.connector.state === 'RUNNING' && last.tasks.length > 0 && last.tasks.every((t) => t.state === 'RUNNING')) return;
+    }
+    if (Date.now() > deadline) {
+      throw new DiagnosticError(
+        error(
+          `Connector ${name} is not running after ${timeoutSeconds} s`,
+          `last status: ${describeStatus(last)}. Raise running_timeout_seconds if it needs longer to start.`,
+          ['running_timeout_seconds'],
+        ),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export const connectorResource: ResourceDefinition<(typeof schema)['attributes'], ProviderClients> = {
+  typeName: 'streamform_connector',
+  schema,
+
+  validate(config, diagnostics) {
+    const c = config.config;
+    if (c === null || isUnknown(c)) return;
+    if (!isUnknown(c['connector.class']) && !c['connector.class']) {
+      diagnostics.push(error('Missing connector.class', 'config must name the connector plugin, e.g. "connector.class" = "io.debezium.connector.mysql.MySqlConnector"', ['config']));
+    }
+    const s = config.sensitive_config;
+    for (const key of Object.keys(c)) {
+      if (s && !isUnknown(s) && key in s) {
+        diagnostics.push(error(`Key ${key} is set twice`, `${key} appears in both config and sensitive_config; keep it in sensitive_config only`, ['config', key]));
+      } else if (SECRET_KEY.test(key) && typeof c[key] === 'string' && !/^\$\{[a-z]+:/.test(c[key] as string) && c[key] !== '') {
+        diagnostics.push(
+          warning(`${key} looks like a secret`, `move ${key} to sensitive_config or use a \${env:NAME} placeholder, so it is not shown in plans and state diffs`, ['config', key]),
+        );
+      }
+    }
+  },
+
+  async plan({ prior, planned, diagnostics, clients }) {
+    if (!isUnknown(planned.name)) planned.id = planned.name;
+    if (!clients || containsUnknown(planned.config) || containsUnknown(planned.sensitive_config) || isUnknown(planned.name)) return;
+    const p = planned as Connector;
+    if (prior && JSON.stringify(merged(prior)) === JSON.stringify(merged(p))) return;
+    const cls = p.config['connector.class'];
+    if (!cls) return;
+    const connect = clients.connect();
+    let installed: string[];
+    try {
+      installed = (await clients.snapshot('connect-plugins', () => connect.plugins())).map((x) => x.class);
+    } catch (err) {
+      diagnostics.push(warning(`Could not validate connector ${p.name}`, (err as Error).message, ['config']));
+      return;
+    }
+    if (!installed.includes(cls)) {
+      diagnostics.push(
+        warning(
+          `Plugin ${cls} is not installed on Kafka Connect`,
+          `the configuration of connector ${p.name} cannot be validated, and the connector cannot start until the plugin is installed (installed: ${installed.join(', ') || 'none'})`,
+          ['config', 'connector.class'],
+        ),
+      );
+      return;
+    }
+    const problems = await connect.validate(cls, merged(p));
+    for (const problem of problems) {
+      const where = p.sensitive_config && problem.key in p.sensitive_config ? 'sensitive_config' : 'config';
+      const unreachable = problem.errors.every((e) => UNREACHABLE.test(e));
+      const d: Diagnostic = (unreachable ? warning : error)(
+        unreachable ? `Connector ${p.name} cannot reach its system yet` : `Invalid connector configuration: ${problem.key}`,
+        `Kafka Connect says of ${problem.key}: ${problem.errors.join('; ')}` + (unreachable ? ' (checked again when the connector starts)' : ''),
+        where === 'config' && problem.key in p.config ? ['config', problem.key] : [where],
+      );
+      diagnostics.push(d);
+    }
+  },
+
+  async read(state, { clients }) {
+    const all = await clients.snapshot('connectors', () => clients.connect().listAll());
+    const c = all.get(state.name);
+    return c ? stateFrom(state, c.config) : null;
+  },
+
+  async create(planned, { clients }) {
+    const p = planned as Connector;
+    await clients.connect().put(p.name, merged(p));
+    clients.invalidate('connectors');
+    await waitRunning(clients, p.name, p.running_timeout_seconds ?? 120);
+    return { ...p, id: p.name };
+  },
+
+  async update(_prior, planned, { clients }) {
+    const p = planned as Connector;
+    await clients.connect().put(p.name, merged(p));
+    clients.invalidate('connectors');
+    await waitRunning(clients, p.name, p.running_timeout_seconds ?? 120);
+    return { ...p, id: p.name };
+  },
+
+  async delete(prior, { clients }) {
+    await clients.connect().delete(prior.name);
+    clients.invalidate('connectors');
+    const deadline = Date.now() + 60_000;
+    while ((await clients.connect().status(prior.name)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  },
+
+  async importState(id, { clients }) {
+    const config = await clients.connect().config(id);
+    if (!config) throw new DiagnosticError(error(`Cannot import connector ${id}`, `Kafka Connect has no connector named ${id}`));
+    const rest = Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'name'));
+    return { id, name: id, config: rest, sensitive_config: null, running_timeout_seconds: null };
+  },
+};

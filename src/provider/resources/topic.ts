@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { TopicDescription } from '../../clients/kafka';
+import { ProviderClients } from '../clients';
+import { DiagnosticError, error, ResourceDefinition } from '../framework/resource';
+import { attr, objectSchema, StateOf } from '../framework/schema';
+import { isUnknown } from '../plugin/cty';
+
+export const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+const schema = objectSchema(0, 'A Kafka topic. Only the configs set here are compared with the cluster; broker defaults never cause a diff.', {
+  id: attr.computed(z.string(), 'The topic name.'),
+  name: attr.required(
+    z.string().regex(TOPIC_NAME, 'must be 1-249 characters of letters, digits, `.`, `_` or `-`').refine((n) => n !== '.' && n !== '..', 'cannot be `.` or `..`'),
+    'Topic name. Changing it creates a new topic.',
+    { forceNew: true },
+  ),
+  partitions: attr.required(z.number().int().min(1).max(100000), 'Number of partitions. Can grow in place; shrinking needs `allow_replacement`.'),
+  replication_factor: attr.optionalComputed(z.number().int().min(1).max(32767), 'Replicas per partition. Defaults to the broker default.'),
+  config: attr.optional(z.record(z.string().regex(/^[a-z0-9.]+$/, 'must be a topic config name like `retention.ms`'), z.string()), 'Topic configs to set, e.g. `{"retention.ms": "604800000"}`.'),
+  allow_replacement: attr.optional(
+    z.boolean(),
+    'Allow changes Kafka cannot make in place (fewer partitions, another replication factor) by deleting and re-creating the topic. **All its messages are lost.** Default false.',
+  ),
+  deletion_protection: attr.optional(z.boolean(), 'Refuse to delete or replace the topic. Default false.'),
+});
+
+type Topic = StateOf<(typeof schema)['attributes']>;
+
+const IMPORTED = -1;
+
+function describe(c: ProviderClients, name: string): Promise<TopicDescription | undefined> {
+  return c.snapshot('topics', () => c.kafka().describeTopics()).then((all) => all.get(name));
+}
+
+function stateOf(prior: Topic, t: TopicDescription): Topic {
+  let config: Record<string, string> | null = null;
+  if (prior.partitions === IMPORTED) {
+    // Adopting an existing topic: take its overrides as the starting configuration.
+    const overrides = Object.entries(t.configs).filter(([, e]) => e.isOverride && e.value !== null);
+    config = overrides.length > 0 ? Object.fromEntries(overrides.map(([k, e]) => [k, e.value as string])) : null;
+  } else if (prior.config) {
+    config = {};
+    for (const key of Object.keys(prior.config)) {
+      const actual = t.configs[key];
+      // A key the broker does not know (typo) stays as configured, so the plan does not flap.
+      config[key] = actual && actual.value !== null ? actual.value : prior.config[key];
+    }
+  }
+  return { ...prior, id: t.name, name: t.name, partitions: t.partitions, replication_factor: t.replicationFactor, config };
+}
+
+function protectedError(t: Pick<Topic, 'name'>, action: string): DiagnosticError {
+  return new DiagnosticError(
+    error(
+      `Topic ${t.name} is protected`,
+      `deletion_protection is true, so streamform will not ${action} it (its messages would be lost). Set deletion_protection = false and apply first if this is really wanted.`,
+      ['deletion_protection'],
+    ),
+  );
+}
+
+export const topicResource: ResourceDefinition<(typeof schema)['attributes'], ProviderClients> = {
+  typeName: 'streamform_topic',
+  schema,
+
+  async plan({ prior, planned, requiresReplace, diagnostics }) {
+    if (!isUnknown(planned.name)) planned.id = planned.name;
+    if (prior === null) return;
+    const allow = planned.allow_replacement === true;
+    const p = planned.partitions;
+    if (typeof p === 'number' && p < prior.partitions) {
+      if (allow) requiresReplace.add('partitions');
+      else
+        diagnostics.push(
+          error(
+            `Cannot reduce the partitions of topic ${prior.name}`,
+            `Kafka cannot remove partitions: the topic has ${prior.partitions} and the configuration asks for ${p}. Keep ${prior.partitions}, or set allow_replacement = true to delete and re-create the topic (all its messages are lost).`,
+            ['partitions'],
+          ),
+        );
+    }
+    const rf = planned.replication_factor;
+    if (typeof rf === 'number' && prior.replication_factor !== null && rf !== prior.replication_factor) {
+      if (allow) requiresReplace.add('replication_factor');
+      else
+        diagnostics.push(
+          error(
+            `Cannot change the replication factor of topic ${prior.name} in place`,
+            `the topic has ${prior.replication_factor} replicas per partition and the configuration asks for ${rf}; streamform does not reassign partitions. Keep ${prior.replication_factor}, or set allow_replacement = true to delete and re-create the topic (all its messages are lost).`,
+            ['replication_factor'],
+          ),
+        );
+    }
+    if (requiresReplace.size > 0 && prior.deletion_protection) {
+      diagnostics.push(protectedError(prior, 'replace').diagnostic);
+    }
+  },
+
+  planDestroy(prior, diagnostics) {
+    if (prior.deletion_protection) diagnostics.push(protectedError(prior, 'delete').diagnostic);
+  },
+
+  async read(state, { clients }) {
+    const t = await describe(clients, state.name);
+    return t ? stateOf(state, t) : null;
+  },
+
+  async create(planned, { clients }) {
+    const name = planned.name as string;
+    const existing = await clients.kafka().describeTopics([name]);
+    if (existing.has(name)) {
+      throw new DiagnosticError(
+        error(`Topic ${name} already exists`, 'it was not created by this configuration; adopt it with an import block (`import { to = ..., id = "' + name + '" }`) or choose another name', ['name']),
+      );
+    }
+    await clients.kafka().createTopic({
+      name,
+      partitions: planned.partitions as number,
+      replicationFactor: typeof planned.replication_factor === 'number' ? planned.replication_factor : -1,
+      configs: (planned.config as Record<string, string> | null) ?? {},
+    });
+    clients.invalidate('topics');
+    const t = (await clients.kafka().describeTopics([name])).get(name);
+    if (!t) throw new Error(`topic ${name} was created but cannot be described`);
+    return stateOf({ ...(planned as Topic), id: name }, t);
+  },
+
+  async update(prior, planned, { clients }) {
+    const name = prior.name;
+    const admin = clients.kafka();
+    if (typeof planned.partitions === 'number' && planned.partitions > prior.partitions) {
+      await admin.createPartitions(name, planned.partitions);
+    }
+    const desired = (planned.config as Record<string, string> | null) ?? {};
+    const release = Object.keys(prior.config ?? {}).filter((k) => !(k in desired));
+    const changed = release.length > 0 || Object.entries(desired).some(([k, v]) => prior.config?.[k] !== v);
+    if (changed) await admin.setTopicConfigs(name, desired, release);
+    clients.invalidate('topics');
+    const t = (await admin.describeTopics([name])).get(name);
+    if (!t) throw new Error(`topic ${name} disappeared during the update`);
+    return stateOf({ ...(planned as Topic), id: name }, t);
+  },
+
+  async delete(prior, { clients }) {
+    if (prior.deletion_protection) throw protectedError(prior, 'delete');
+    const admin = clients.kafka();
+    if ((await admin.describeTopics([prior.name])).has(prior.name)) await admin.deleteTopic(prior.name);
+    clients.invalidate('topics');
+  },
+
+  async importState(id, { clients }) {
+    if (!(await clients.kafka().describeTopics([id])).has(id)) {
+      throw new DiagnosticError(error(`Cannot import topic ${id}`, `no topic named ${id} exists on the cluster`));
+    }
+    return { id, name: id, partitions: IMPORTED, replication_factor: null, config: null, allow_replacement: null, deletion_protection: null };
+  },
+};
