@@ -9,6 +9,14 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/dist/test/unit/**/*.test.js'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/dist/test/integration/**/*.test.js'], slowTestThreshold: 120 },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/dist/test/integration/**/*.test.js'],
+      slowTestThreshold: 120,
+      // One platform shared by the suites that need servers (see test/support/shared-platform.ts).
+      globalSetup: '<rootDir>/dist/test/support/global-setup.js',
+      globalTeardown: '<rootDir>/dist/test/support/global-teardown.js',
+    },
   ],
 };

@@ -210,7 +210,9 @@ export const schemaResource: ResourceDefinition<(typeof schema)['attributes'], P
       schema_type: latest.schemaType === 'AVRO' ? null : latest.schemaType,
       schema: latest.schema,
       references: latest.references.length > 0 ? latest.references : null,
-      compatibility: (await clients.schemaRegistry().subjectCompatibility(id)) ?? null,
+      // Registries report the global level for a subject without its own, so an imported subject
+      // starts without one; a configured level is then set by the next apply.
+      compatibility: null,
       version: latest.version,
       schema_id: latest.id,
       deletion_protection: null,
