@@ -1,0 +1,131 @@
+/**
+ * The provider executable's plugin layer, without OpenTofu: the go-plugin handshake (magic cookie,
+ * protocol version, AutoMTLS with a certificate for localhost), gRPC calls, Shutdown; and the
+ * msgpack/cty codec. Starts the compiled provider as a child process.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { ChildProcess, spawn } from 'child_process';
+import { X509Certificate } from 'crypto';
+import * as path from 'path';
+import { z } from 'zod';
+import { ctyTypeOf } from '../../src/provider/framework/schema';
+import { createPluginCertificate } from '../../src/provider/plugin/cert';
+import { conform, decodeDynamic, encodeDynamic, UNKNOWN } from '../../src/provider/plugin/cty';
+import { loadServices, MAGIC_COOKIE_VALUE } from '../../src/provider/plugin/serve';
+import { REPO_ROOT } from '../../src/toolchain/paths';
+
+const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js');
+
+function launch(env: NodeJS.ProcessEnv): { child: ChildProcess; line: Promise<string>; stderr: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const line = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.on('exit', () => reject(new Error(`provider exited before the handshake: ${err}`)));
+  });
+  line.catch(() => undefined); // tests that expect an early exit never await the line
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, line, stderr: () => err, exit };
+}
+
+describe('handshake', () => {
+  test('without the magic cookie the provider refuses to run, like every go-plugin', async () => {
+    const p = launch({});
+    expect(await p.exit).toBe(1);
+    expect(p.stderr()).toContain('This binary is a plugin. These are not meant to be executed directly.');
+  });
+
+  test('a client that offers no protocol 6 is refused with the reason', async () => {
+    const p = launch({ TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '5' });
+    expect(await p.exit).toBe(1);
+    expect(p.stderr()).toContain('this provider speaks plugin protocol 6, the client offered 5');
+  });
+
+  test('AutoMTLS: handshake line, certificate for localhost, gRPC over mutual TLS, Shutdown exits', async () => {
+    const client = createPluginCertificate();
+    const started = Date.now();
+    const p = launch({ TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '6,5', PLUGIN_CLIENT_CERT: client.certPem });
+    const line = await p.line;
+    const handshakeMs = Date.now() - started;
+    const [core, proto, network, address, protocol, cert] = line.split('|');
+    expect([core, proto, network, protocol]).toEqual(['1', '6', 'unix', 'grpc']);
+    expect(cert).not.toContain('=');
+    const server = new X509Certificate(Buffer.from(cert, 'base64'));
+    expect(server.subjectAltName).toBe('DNS:localhost');
+    expect(server.ca).toBe(true);
+    expect(server.checkIssued(server)).toBe(true);
+    expect(handshakeMs).toBeLessThan(10_000); // the figure that matters is in bench/provider.ts
+
+    const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert, 'base64').toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+    const creds = grpc.credentials.createSsl(Buffer.from(pem), Buffer.from(client.keyPem), Buffer.from(client.certPem));
+    const services = loadServices();
+    const Provider = grpc.makeGenericClientConstructor(services.provider, 'Provider');
+    const Controller = grpc.makeGenericClientConstructor(services.controller, 'GRPCController');
+    const options = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' };
+    const provider = new Provider(`unix:${address}`, creds, options) as unknown as Record<string, Function>;
+    const schema = await new Promise<any>((resolve, reject) =>
+      provider.GetProviderSchema({}, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
+    );
+    expect(Object.keys(schema.resource_schemas).sort()).toEqual(expect.arrayContaining(['streamform_connector', 'streamform_schema', 'streamform_topic']));
+    expect(schema.server_capabilities).toMatchObject({ plan_destroy: true, get_provider_schema_optional: true });
+    const topicAttrs = schema.resource_schemas.streamform_topic.block.attributes.map((a: { name: string }) => a.name);
+    expect(topicAttrs).toEqual(expect.arrayContaining(['name', 'partitions', 'config', 'replication_factor']));
+
+    const controller = new Controller(`unix:${address}`, creds, options) as unknown as Record<string, Function>;
+    await new Promise<void>((resolve, reject) => controller.Shutdown({}, (err: Error | null) => (err ? reject(err) : resolve())));
+    expect(await p.exit).toBe(0);
+  });
+
+  test('a client without the expected certificate cannot talk to the provider', async () => {
+    const trusted = createPluginCertificate();
+    const stranger = createPluginCertificate();
+    const p = launch({ TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '6', PLUGIN_CLIENT_CERT: trusted.certPem });
+    const [, , , address, , cert] = (await p.line).split('|');
+    const pem = `-----BEGIN CERTIFICATE-----\n${cert.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+    const creds = grpc.credentials.createSsl(Buffer.from(pem), Buffer.from(stranger.keyPem), Buffer.from(stranger.certPem));
+    const Provider = grpc.makeGenericClientConstructor(loadServices().provider, 'Provider');
+    const provider = new Provider(`unix:${address}`, creds, { 'grpc.ssl_target_name_override': 'localhost' }) as unknown as Record<string, Function>;
+    const err = await new Promise<Error | null>((resolve) =>
+      provider.GetProviderSchema({}, { deadline: Date.now() + 5000 }, (e: Error | null) => resolve(e)),
+    );
+    expect(err).not.toBeNull();
+    p.child.kill('SIGKILL');
+  });
+});
+
+describe('cty codec', () => {
+  const objectType = ['object', { name: 'string', partitions: 'number', config: ['map', 'string'], tags: ['list', 'string'], on: 'bool' }] as const;
+
+  test('round-trips objects, filling absent attributes with null', () => {
+    const encoded = encodeDynamic({ name: 'orders', partitions: 3 } as never, objectType);
+    expect(decodeDynamic(encoded, objectType)).toEqual({ name: 'orders', partitions: 3, config: null, tags: null, on: null });
+  });
+
+  test('encodes unknown values with the cty extension and decodes them back', () => {
+    const encoded = encodeDynamic({ name: UNKNOWN, partitions: 1, config: null, tags: null, on: null }, objectType);
+    expect(encoded.msgpack.includes(Buffer.from([0xd4, 0x00, 0x00]))).toBe(true);
+    expect(decodeDynamic(encoded, objectType)).toMatchObject({ name: UNKNOWN, partitions: 1 });
+  });
+
+  test('accepts numbers sent as decimal strings and JSON raw state', () => {
+    expect(conform('0.5', 'number', 'x')).toBe(0.5);
+    expect(decodeDynamic({ json: Buffer.from('{"name":"a","partitions":2}') }, objectType)).toMatchObject({ name: 'a', partitions: 2, tags: null });
+  });
+
+  test('rejects values of the wrong type with the attribute path', () => {
+    expect(() => conform({ name: 'a', partitions: 'many' }, objectType, '')).toThrow('partitions: expected a number, got "many"');
+  });
+
+  test('zod schemas map to cty types', () => {
+    expect(ctyTypeOf(z.string().regex(/a/))).toBe('string');
+    expect(ctyTypeOf(z.number().int().min(1))).toBe('number');
+    expect(ctyTypeOf(z.record(z.string(), z.string()))).toEqual(['map', 'string']);
+    expect(ctyTypeOf(z.array(z.object({ a: z.string(), b: z.boolean() })))).toEqual(['list', ['object', { a: 'string', b: 'bool' }]]);
+    expect(ctyTypeOf(z.enum(['A', 'B']))).toBe('string');
+  });
+});
