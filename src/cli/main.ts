@@ -4,7 +4,7 @@
 import { LocalKafkaPlatform } from '../../constructs';
 import { devEnvironment } from '../../stacks/environments';
 import { ParsedArgs, parseArgs, UsageError } from './args';
-import { deployStack, destroyStack } from './cdktf';
+import { cdktf, deployStack, destroyStack } from './cdktf';
 import { demo } from './demo';
 import { platformStatus } from './status';
 
@@ -15,6 +15,7 @@ Usage:
   streamform destroy <stack>     cdktf destroy one stack
   streamform status              topics, schemas and connectors of the dev platform
   streamform demo                the README's main job: deploy to local Docker and show it working
+  streamform bindings            regenerate the cdktf bindings (src/gen) from the provider's schema
   streamform help                this text
 `;
 
@@ -40,6 +41,11 @@ const commands: Record<string, Command> = {
   },
   async demo() {
     await demo();
+  },
+  async bindings() {
+    process.stderr.write('regenerating src/gen from the provider schema with cdktf get …\n');
+    await cdktf(['get', '--force']);
+    process.stderr.write('done: review and commit src/gen\n');
   },
   async help() {
     process.stdout.write(HELP);
