@@ -1,0 +1,9 @@
+/** ksqlDB statement parser and analyzer: parse, inspect, compare and canonicalize statements. */
+export * from './ast';
+export { KsqlSyntaxError, RESERVED_WORDS, isReservedWord, tokenize, type Token, type TokenKind } from './lexer';
+export { parseStatements, parseStatement, parseExpression, parseType, type ParseOptions } from './parser';
+export { walkExpr, childExpressions, queryExpressions, mapExpr } from './walk';
+export * from './analyze';
+export { canonical, equivalent, formatExpression, formatQuery, type CanonicalOptions } from './format';
+export { normalizeQuery } from './normalize';
+export { formatType, quoteIdentifier } from './types';
