@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { catalogFromEnvironment, ImageCatalog, PlatformPorts } from '../constructs';
+import { catalogFromEnvironment, ImageCatalog, LocalKafkaPlatform, PlatformPorts, StreamformClusterProps } from '../constructs';
 import { REPO_ROOT } from '../src/toolchain/paths';
 
 /**
@@ -7,25 +7,66 @@ import { REPO_ROOT } from '../src/toolchain/paths';
  * which environment they are in.
  */
 export interface EnvConfig {
-  readonly name: 'dev' | 'staging' | 'prod';
-  /** Folder for local Terraform state files. */
-  readonly stateDir: string;
-  readonly platform: LocalPlatformConfig;
+  readonly name: EnvName;
+  /** Where Terraform state lives. */
+  readonly backend: BackendConfig;
+  /** The Kafka cluster: broker count, endpoints, topic defaults, protection. */
+  readonly cluster: StreamformClusterProps;
+  /** The local Docker platform the pipelines run on (dev only). */
+  readonly platform?: LocalPlatformConfig;
+  /** How Kafka Connect converts Avro values in this environment. */
+  readonly avroConverter: ConverterConfig;
+  /** Databases the pipelines capture from or write to, by name. */
+  readonly databases: Readonly<Record<DatabaseName, DatabaseEndpoint>>;
+  /**
+   * Sink connectors to systems that do not run on the local platform (Elasticsearch, MongoDB,
+   * Snowflake): declared in environments that have them.
+   */
+  readonly externalSinks?: ExternalSinks;
 }
+
+export type DatabaseName = 'ratings' | 'airline' | 'quality';
+
+/** A database as seen from Kafka Connect; `local` ones are created as containers on the platform. */
+export interface DatabaseEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly local: boolean;
+}
+
+/** Where the external sink systems are, as seen from Connect (placeholders resolved by the workers). */
+export interface ExternalSinks {
+  readonly elasticsearchUrl: string;
+  readonly snowflakeUrl: string;
+}
+
+export type EnvName = 'dev' | 'staging' | 'prod';
+export const ENV_NAMES: readonly EnvName[] = ['dev', 'staging', 'prod'];
+
+export type BackendConfig =
+  | { readonly kind: 'local'; readonly dir: string }
+  /** OpenTofu's pg backend; the connection string comes from PG_CONN_STR, never from configuration. */
+  | { readonly kind: 'pg'; readonly schemaPrefix: string };
 
 /** A platform that streamform runs on the local Docker engine. */
 export interface LocalPlatformConfig {
-  readonly kind: 'local';
-  /** Prefix of the platform's Docker objects. */
+  /** Prefix of the platform's Docker objects; also the Docker network name. */
   readonly name: string;
   readonly ports: Required<PlatformPorts>;
   readonly images: ImageCatalog;
 }
 
+/** Converter class and settings for Connect (`key.converter`/`value.converter` prefixes are added). */
+export interface ConverterConfig {
+  readonly converterClass: string;
+  readonly settings: Readonly<Record<string, string>>;
+}
+
 /**
  * The dev environment: the local Docker platform. Several instances can run side by side on one
  * machine (tests use this): STREAMFORM_DEV_NAME names the instance (default `streamform-dev`),
- * STREAMFORM_DEV_PORT_OFFSET shifts every published port, STREAMFORM_STATE_DIR moves the state.
+ * STREAMFORM_DEV_PORT_OFFSET shifts every published port, STREAMFORM_STATE_DIR moves the state,
+ * STREAMFORM_KSQLDB_URL points at a ksqlDB when the platform has none.
  */
 export function devEnvironment(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const name = env.STREAMFORM_DEV_NAME ?? 'streamform-dev';
@@ -33,14 +74,90 @@ export function devEnvironment(env: NodeJS.ProcessEnv = process.env): EnvConfig 
   if (!Number.isInteger(offset) || offset < 0 || offset > 50000) {
     throw new Error(`STREAMFORM_DEV_PORT_OFFSET must be an integer between 0 and 50000, got '${env.STREAMFORM_DEV_PORT_OFFSET}'; unset it to use the default ports`);
   }
+  const images = catalogFromEnvironment(env);
+  const ports = { kafka: 9092 + offset, schemaRegistry: 8081 + offset, connect: 8083 + offset, ksqldb: 8088 + offset };
+  const host = LocalKafkaPlatform.hostEndpoints(ports, images, true);
+  const sr = images.schemaRegistry;
   return {
     name: 'dev',
-    stateDir: env.STREAMFORM_STATE_DIR ?? path.join(REPO_ROOT, '.streamform', 'state', name),
-    platform: {
-      kind: 'local',
-      name,
-      ports: { kafka: 9092 + offset, schemaRegistry: 8081 + offset, connect: 8083 + offset, ksqldb: 8088 + offset },
-      images: catalogFromEnvironment(env),
+    backend: { kind: 'local', dir: env.STREAMFORM_STATE_DIR ?? path.join(REPO_ROOT, '.streamform', 'state', name) },
+    platform: { name, ports, images },
+    cluster: {
+      brokers: 1,
+      endpoints: { ...host, ksqldbUrl: env.STREAMFORM_KSQLDB_URL ?? host.ksqldbUrl },
+      connectView: { bootstrapServers: 'kafka:19092', schemaRegistryUrl: `http://schema-registry:${sr.containerPort}${sr.apiPath}` },
+      topicDefaults: { partitions: 3, replicationFactor: 1 },
+      protect: false,
+    },
+    avroConverter:
+      sr.flavor === 'apicurio'
+        ? {
+            // Apicurio's converter, writing the Confluent wire format (magic byte + 4-byte id).
+            converterClass: 'io.apicurio.registry.utils.converter.AvroConverter',
+            settings: {
+              'apicurio.registry.url': `http://schema-registry:${sr.containerPort}/apis/registry/v2`,
+              'apicurio.registry.auto-register': 'true',
+              'apicurio.registry.find-latest': 'true',
+              'apicurio.registry.as-confluent': 'true',
+              'apicurio.registry.use-id': 'contentId',
+              'apicurio.registry.headers.enabled': 'false',
+            },
+          }
+        : confluentAvro(`http://schema-registry:${sr.containerPort}`),
+    databases: {
+      ratings: { host: `${name}-ratings-mariadb`, port: 3306, local: true },
+      airline: { host: `${name}-airline-postgres`, port: 5432, local: true },
+      quality: { host: `${name}-quality-postgres`, port: 5432, local: true },
     },
   };
+}
+
+function confluentAvro(registryUrl: string): ConverterConfig {
+  return { converterClass: 'io.confluent.connect.avro.AvroConverter', settings: { 'schema.registry.url': registryUrl } };
+}
+
+/**
+ * An existing cluster (staging, prod): endpoints and credentials come from the environment of the
+ * process that plans (STREAMFORM_BOOTSTRAP_SERVERS, STREAMFORM_SCHEMA_REGISTRY_URL, ..., see the
+ * provider docs), replication factor 3 and min.insync.replicas 2, state in PostgreSQL.
+ */
+function existingCluster(name: 'staging' | 'prod', protect: boolean): EnvConfig {
+  return {
+    name,
+    backend: { kind: 'pg', schemaPrefix: `streamform_${name}` },
+    cluster: {
+      brokers: 3,
+      // Connect workers reach Kafka and the registry at addresses of their own network, given to
+      // them as worker environment variables (resolved by Connect's EnvVarConfigProvider).
+      connectView: { bootstrapServers: '${env:KAFKA_BOOTSTRAP_SERVERS}', schemaRegistryUrl: '${env:SCHEMA_REGISTRY_URL}' },
+      topicDefaults: { partitions: 6, replicationFactor: 3, minInsyncReplicas: 2 },
+      protect,
+    },
+    avroConverter: confluentAvro('${env:SCHEMA_REGISTRY_URL}'),
+    databases: {
+      ratings: { host: '${env:RATINGS_DB_HOST}', port: 3306, local: false },
+      airline: { host: '${env:AIRLINE_DB_HOST}', port: 5432, local: false },
+      quality: { host: '${env:QUALITY_DB_HOST}', port: 5432, local: false },
+    },
+    externalSinks: { elasticsearchUrl: '${env:ELASTICSEARCH_URL}', snowflakeUrl: '${env:SNOWFLAKE_URL}' },
+  };
+}
+
+export function stagingEnvironment(): EnvConfig {
+  return existingCluster('staging', false);
+}
+
+export function prodEnvironment(): EnvConfig {
+  return existingCluster('prod', true);
+}
+
+export function environment(name: EnvName, env: NodeJS.ProcessEnv = process.env): EnvConfig {
+  switch (name) {
+    case 'dev':
+      return devEnvironment(env);
+    case 'staging':
+      return stagingEnvironment();
+    case 'prod':
+      return prodEnvironment();
+  }
 }

@@ -1,21 +1,22 @@
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import * as path from 'path';
 import { LocalKafkaPlatform } from '../constructs';
+import { configureBackend } from './backend';
 import { EnvConfig } from './environments';
 
 export interface PlatformStackProps {
   readonly env: EnvConfig;
 }
 
-/** The local Docker Kafka platform of one environment (dev). */
+/** The local Docker Kafka platform of an environment that has one (dev). */
 export class PlatformStack extends TerraformStack {
   readonly platform: LocalKafkaPlatform;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
-    new LocalBackend(this, { path: path.join(props.env.stateDir, `${id}.tfstate`) });
     const p = props.env.platform;
+    if (!p) throw new Error(`${id}: environment ${props.env.name} has no local platform; platform stacks exist for dev only`);
+    configureBackend(this, id, props.env.backend);
     this.platform = new LocalKafkaPlatform(this, 'Platform', { name: p.name, ports: p.ports, images: p.images });
     const e = this.platform.endpoints;
     new TerraformOutput(this, 'bootstrap_servers', { value: e.bootstrapServers });

@@ -2,17 +2,10 @@ import { container, image, volume } from '@cdktf/provider-docker';
 import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { TOOLCHAIN } from '../../src/toolchain/versions';
+import { literal } from '../terraform';
 import { HealthProbe, ServiceImage } from './images';
 import { provider as dockerProvider } from '@cdktf/provider-docker';
 
-/**
- * Escapes Terraform template sequences in a literal string (`${` and `%{`), so shell commands
- * and configuration values reach the container exactly as written. Tokens are left alone.
- */
-export function literal(text: string): string {
-  // cdktf encodes its own tokens as `${TfToken[...]}`; those must stay as they are.
-  return text.replace(/\$\{(?!TfToken\[)/g, '$$${').replace(/%\{/g, '%%{');
-}
 
 /** The Docker provider of the stack `scope` is in, created once per stack with the pinned version. */
 export function dockerProviderFor(scope: Construct): dockerProvider.DockerProvider {
@@ -38,6 +31,8 @@ export interface DockerServiceProps {
   /** Named volumes: volume name -> mount path in the container. */
   readonly volumes?: readonly { readonly name: string; readonly path: string }[];
   readonly command?: readonly string[];
+  /** Files written into the container before it starts (e.g. database init scripts). */
+  readonly uploads?: readonly { readonly file: string; readonly content: string }[];
   readonly dependsOn?: readonly ITerraformDependable[];
   /** Seconds `apply` waits for the container to become healthy. @default 300 */
   readonly waitTimeoutSeconds?: number;
@@ -79,6 +74,7 @@ export class DockerService extends Construct {
       ports: (props.ports ?? []).map((p) => ({ internal: p.container, external: p.host, ip: '127.0.0.1', protocol: 'tcp' })),
       volumes: (props.volumes ?? []).map((v, i) => ({ volumeName: this.volumes[i].name, containerPath: v.path })),
       healthcheck: healthcheck(props.image.health),
+      upload: props.uploads?.map((u) => ({ file: u.file, content: u.content })),
       wait: true,
       waitTimeout: props.waitTimeoutSeconds ?? 300,
       destroyGraceSeconds: 30,

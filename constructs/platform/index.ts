@@ -1,3 +1,4 @@
 export * from './images';
 export * from './local-kafka-platform';
-export { DockerService, DockerServiceProps, dockerProviderFor, literal } from './docker-service';
+export { DockerService, DockerServiceProps, dockerProviderFor, goDuration } from './docker-service';
+export * from './local-database';

@@ -204,7 +204,7 @@ export class KsqlClient {
 
   /** Every stream, table and persistent query, in one request. */
   async catalog(): Promise<KsqlCatalog> {
-    const entities = await this.execute('LIST STREAMS EXTENDED; LIST TABLES EXTENDED; LIST QUERIES;');
+    const entities = await this.execute('DESCRIBE STREAMS; DESCRIBE TABLES; LIST QUERIES;');
     const sources = new Map<string, KsqlSourceDescription>();
     const queries = new Map<string, KsqlRunningQuery>();
     for (const e of entities) {

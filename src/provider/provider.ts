@@ -5,6 +5,7 @@ import { ProviderClients, ProviderEndpoints } from './clients';
 import { Diagnostic, Planned, ProviderDefinition } from './framework/resource';
 import { attr, objectSchema, StateOf } from './framework/schema';
 import { connectorResource } from './resources/connector';
+import { ksqlQueryResource, ksqlStreamResource, ksqlTableResource } from './resources/ksql';
 
 import { schemaResource } from './resources/schema';
 import { topicResource } from './resources/topic';
@@ -86,7 +87,7 @@ function validateProvider(config: Planned<ProviderConfig>, diags: Diagnostic[]):
 export const streamformProvider: ProviderDefinition<(typeof providerSchema)['attributes'], ProviderClients> = {
   name: 'streamform',
   schema: providerSchema,
-  resources: [topicResource, schemaResource, connectorResource],
+  resources: [topicResource, schemaResource, connectorResource, ksqlStreamResource, ksqlTableResource, ksqlQueryResource],
   validate: validateProvider,
   async configure(config) {
     return new ProviderClients(endpointsOf(withEnvironment(config)));

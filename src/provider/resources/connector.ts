@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConnectorStatus } from '../../clients/connect';
+import { ServerError } from '../../clients/http';
 import { ProviderClients } from '../clients';
 import { Diagnostic, DiagnosticError, error, ResourceDefinition, warning } from '../framework/resource';
 import { attr, objectSchema, StateOf } from '../framework/schema';
@@ -57,6 +58,27 @@ function describeStatus(s: ConnectorStatus | undefined): string {
 
 function firstLines(trace: string | undefined, n = 3): string {
   return (trace ?? '').split('\n').slice(0, n).join('\n').trim();
+}
+
+/**
+ * Creates or updates the connector. Connect refuses a source whose database does not answer yet
+ * (e.g. a database created by the same apply and still starting): that is retried until the
+ * running timeout, any other refusal fails at once.
+ */
+async function putConfig(clients: ProviderClients, c: Connector): Promise<void> {
+  const deadline = Date.now() + (c.running_timeout_seconds ?? 120) * 1000;
+  for (;;) {
+    try {
+      await clients.connect().put(c.name, merged(c));
+      return;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!(err instanceof ServerError && err.status === 400 && UNREACHABLE.test(message)) || Date.now() > deadline) {
+        throw new DiagnosticError(error(`Kafka Connect refused connector ${c.name}`, err instanceof ServerError ? err.serverMessage : message, ['config']));
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
 }
 
 async function waitRunning(clients: ProviderClients, name: string, timeoutSeconds: number): Promise<void> {
@@ -156,7 +178,7 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
 
   async create(planned, { clients }) {
     const p = planned as Connector;
-    await clients.connect().put(p.name, merged(p));
+    await putConfig(clients, p);
     clients.invalidate('connectors');
     await waitRunning(clients, p.name, p.running_timeout_seconds ?? 120);
     return { ...p, id: p.name };
@@ -164,7 +186,7 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
 
   async update(_prior, planned, { clients }) {
     const p = planned as Connector;
-    await clients.connect().put(p.name, merged(p));
+    await putConfig(clients, p);
     clients.invalidate('connectors');
     await waitRunning(clients, p.name, p.running_timeout_seconds ?? 120);
     return { ...p, id: p.name };

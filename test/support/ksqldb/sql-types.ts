@@ -132,6 +132,8 @@ export function decimalOf(t: SqlType): { precision: number; scale: number } | un
  * (INTEGER < BIGINT < DECIMAL < DOUBLE) and its decimal precision rules (`DecimalUtil`).
  */
 export function arithmeticType(op: string, a: SqlType, b: SqlType): SqlType | undefined {
+  // `+` on two strings concatenates (ExpressionTypeManager#visitArithmeticBinary).
+  if (op === '+' && a.base === 'STRING' && b.base === 'STRING') return T.STRING;
   if (!isNumeric(a) || !isNumeric(b)) return undefined;
   const rank = Math.max(NUMERIC_RANK[a.base], NUMERIC_RANK[b.base]);
   if (rank === 4) return T.DOUBLE;

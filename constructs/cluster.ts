@@ -1,0 +1,148 @@
+import { TerraformStack } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { provider } from '../src/gen/providers/streamform';
+import { literalSecrets } from './secret';
+import { Validator } from './validation';
+
+/** Where the servers of a cluster answer. */
+export interface ClusterEndpoints {
+  /** Comma-separated `host:port`. */
+  readonly bootstrapServers?: string;
+  readonly schemaRegistryUrl?: string;
+  readonly connectUrl?: string;
+  readonly ksqldbUrl?: string;
+}
+
+/** Defaults every topic of the cluster gets unless it says otherwise. */
+export interface TopicDefaults {
+  /** @default 3 */
+  readonly partitions?: number;
+  /** @default - 3, or the broker count when the cluster has fewer brokers */
+  readonly replicationFactor?: number;
+  /**
+   * `min.insync.replicas` of every topic.
+   * @default - not set: the broker default applies
+   */
+  readonly minInsyncReplicas?: number;
+}
+
+export interface StreamformClusterProps {
+  /** How many brokers the cluster has; a replication factor above it is refused at synth. */
+  readonly brokers: number;
+  /**
+   * Endpoints written into the provider configuration.
+   * @default - none: the provider reads STREAMFORM_BOOTSTRAP_SERVERS, STREAMFORM_SCHEMA_REGISTRY_URL,
+   * STREAMFORM_CONNECT_URL, STREAMFORM_KSQLDB_URL (and credentials) from the environment at plan time
+   */
+  readonly endpoints?: ClusterEndpoints;
+  /**
+   * The same servers as seen from Kafka Connect workers (connectors that talk to Kafka or the
+   * Schema Registry themselves, such as Debezium's schema history, need these addresses).
+   * @default - the values of `endpoints`
+   */
+  readonly connectView?: { readonly bootstrapServers: string; readonly schemaRegistryUrl?: string };
+  readonly topicDefaults?: TopicDefaults;
+  /**
+   * Refuse to delete or replace topics and subjects (and ksql objects holding data) of this
+   * cluster: deletion protection on by default.
+   * @default false
+   */
+  readonly protect?: boolean;
+}
+
+/**
+ * The Kafka platform a stack manages: configures the streamform provider and carries the
+ * environment's rules (broker count, topic defaults, protection) that the other constructs read.
+ * One per stack; constructs find it with `StreamformCluster.of(this)`.
+ */
+export class StreamformCluster extends Construct {
+  /** The cluster of the stack `scope` is in. */
+  static of(scope: IConstruct): StreamformCluster {
+    const stack = TerraformStack.of(scope);
+    const found = stack.node.findAll().find((c): c is StreamformCluster => c instanceof StreamformCluster);
+    if (!found) {
+      throw new Error(
+        `${scope.node.path}: no StreamformCluster in stack ${stack.node.id}; create one first: new StreamformCluster(stack, 'Cluster', { brokers: 1, ... })`,
+      );
+    }
+    return found;
+  }
+
+  readonly provider: provider.StreamformProvider;
+  readonly brokers: number;
+  readonly defaults: Required<Omit<TopicDefaults, 'minInsyncReplicas'>> & Pick<TopicDefaults, 'minInsyncReplicas'>;
+  readonly protect: boolean;
+  readonly endpoints: ClusterEndpoints;
+  readonly connectView: { readonly bootstrapServers?: string; readonly schemaRegistryUrl?: string };
+
+  constructor(scope: Construct, id: string, props: StreamformClusterProps) {
+    super(scope, id);
+    const v = new Validator(this);
+    v.check(Number.isInteger(props.brokers) && props.brokers >= 1, 'brokers', props.brokers, 'must be a whole number of at least 1', 'give the number of brokers of the cluster');
+    const rf = props.topicDefaults?.replicationFactor ?? Math.min(3, Math.max(1, props.brokers));
+    v.check(
+      rf <= props.brokers,
+      'topicDefaults.replicationFactor',
+      rf,
+      `must not exceed the ${props.brokers} broker(s) of the cluster`,
+      `use at most ${props.brokers}`,
+    );
+    const isr = props.topicDefaults?.minInsyncReplicas;
+    v.check(isr === undefined || (Number.isInteger(isr) && isr >= 1 && isr <= rf), 'topicDefaults.minInsyncReplicas', isr, `must be between 1 and the replication factor ${rf}`, `use at most ${rf}`);
+    const partitions = props.topicDefaults?.partitions ?? 3;
+    v.check(Number.isInteger(partitions) && partitions >= 1, 'topicDefaults.partitions', partitions, 'must be a whole number of at least 1', 'use e.g. 3');
+    v.throwIfAny();
+
+    this.brokers = props.brokers;
+    this.defaults = { partitions, replicationFactor: rf, minInsyncReplicas: isr };
+    this.protect = props.protect ?? false;
+    this.endpoints = props.endpoints ?? {};
+    this.connectView = props.connectView ?? { bootstrapServers: this.endpoints.bootstrapServers, schemaRegistryUrl: this.endpoints.schemaRegistryUrl };
+    const e = this.endpoints;
+    this.node.addValidation({ validate: () => this.validateStack() });
+    this.provider = new provider.StreamformProvider(this, 'Provider', {
+      bootstrapServers: e.bootstrapServers,
+      schemaRegistryUrl: e.schemaRegistryUrl,
+      connectUrl: e.connectUrl,
+      ksqldbUrl: e.ksqldbUrl,
+    });
+  }
+
+  /** Whole-stack checks: unique names per kind, no literal secrets in any resource. */
+  private validateStack(): string[] {
+    const stack = TerraformStack.of(this);
+    const errors: string[] = [];
+    const seen = new Map<string, string>();
+    for (const c of stack.node.findAll()) {
+      const r = c as unknown as { terraformResourceType?: string; toTerraform?: () => Record<string, unknown> };
+      if (!r.terraformResourceType?.startsWith('streamform_') || typeof r.toTerraform !== 'function') continue;
+      const body = r.toTerraform() as { resource?: Record<string, Record<string, Record<string, unknown>>> };
+      const config = Object.values(body.resource?.[r.terraformResourceType] ?? {})[0] ?? {};
+      const key = uniqueKey(r.terraformResourceType, config);
+      if (!key) continue;
+      const other = seen.get(key);
+      if (other) {
+        errors.push(`${c.node.path}: ${key} is declared twice, got it also at ${other}; every topic, subject, connector and ksqlDB object needs its own name`);
+      } else {
+        seen.set(key, c.node.path);
+      }
+    }
+    for (const s of literalSecrets(stack)) {
+      errors.push(`${s.path}: ${s.field} holds a secret as a literal, got a plain value; use Secret.fromVariable(...) (TF_VAR_...) or Secret.connectEnv(...) so no secret is written into the configuration`);
+    }
+    return errors;
+  }
+}
+
+function uniqueKey(type: string, config: Record<string, unknown>): string | undefined {
+  switch (type) {
+    case 'streamform_topic':
+      return `topic ${String(config.name)}`;
+    case 'streamform_schema':
+      return `subject ${String(config.subject)}`;
+    case 'streamform_connector':
+      return `connector ${String(config.name)}`;
+    default:
+      return undefined;
+  }
+}

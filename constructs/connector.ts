@@ -1,0 +1,85 @@
+import { ITerraformDependable } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { connector } from '../src/gen/providers/streamform';
+import { StreamformCluster } from './cluster';
+import { isIndirect, Secret, SECRET_KEY } from './secret';
+import { literal } from './terraform';
+import { ITopic } from './topic';
+import { Validator } from './validation';
+
+export interface IConnector extends IConstruct {
+  readonly connectorName: string;
+  readonly connectorClass: string;
+  /** Topics the connector reads (sinks). */
+  readonly reads: readonly ITopic[];
+  /** Topics the connector writes (sources). */
+  readonly writes: readonly ITopic[];
+}
+
+export interface ConnectorProps {
+  /** The connector's name in Kafka Connect. */
+  readonly connectorName: string;
+  /** Configuration without secrets; must contain `connector.class`. */
+  readonly config: Readonly<Record<string, string>>;
+  /** Secret configuration values, sent as the provider's sensitive configuration. @default - none */
+  readonly secrets?: Readonly<Record<string, Secret>>;
+  /** Topics the connector reads; it is created after them. @default - none */
+  readonly reads?: readonly ITopic[];
+  /** Topics the connector writes; declared topics are created before it. @default - none */
+  readonly writes?: readonly ITopic[];
+  /** Other things to create first (e.g. the database it captures). @default - none */
+  readonly dependsOn?: readonly ITerraformDependable[];
+  /** How long apply waits for the connector to run. @default 120 */
+  readonly runningTimeoutSeconds?: number;
+}
+
+/**
+ * A Kafka Connect connector (`streamform_connector`): validated by Connect at plan time, applied
+ * and then waited for until it and its tasks run. Typed helpers for common connectors live in
+ * `connectors/`.
+ */
+export class Connector extends Construct implements IConnector {
+  readonly resource: connector.Connector;
+  readonly connectorName: string;
+  readonly connectorClass: string;
+  readonly reads: readonly ITopic[];
+  readonly writes: readonly ITopic[];
+
+  constructor(scope: Construct, id: string, props: ConnectorProps) {
+    super(scope, id);
+    const cluster = StreamformCluster.of(this);
+    const v = new Validator(this);
+    v.check(/^[A-Za-z0-9][A-Za-z0-9._-]{0,248}$/.test(props.connectorName), 'connectorName', props.connectorName, 'must be letters, digits, ".", "_" or "-"', 'rename the connector, e.g. "ratings-mariadb-source"');
+    const cls = props.config['connector.class'];
+    v.check(cls !== undefined && cls !== '', "config['connector.class']", cls, 'is required', 'name the plugin class, e.g. io.debezium.connector.mysql.MySqlConnector');
+    for (const [key, value] of Object.entries(props.config)) {
+      if (SECRET_KEY.test(key) && value !== '' && !isIndirect(value)) {
+        v.add(`config['${key}']`, '(a literal secret, not shown)', 'is a secret written as a literal', 'pass it in `secrets` with Secret.fromVariable(...) or Secret.connectEnv(...)');
+      }
+      if (props.secrets && key in props.secrets) {
+        v.add(`config['${key}']`, key, 'is also given in secrets', 'keep it in secrets only');
+      }
+    }
+    v.throwIfAny();
+
+    this.connectorName = props.connectorName;
+    this.connectorClass = cls!;
+    this.reads = props.reads ?? [];
+    this.writes = props.writes ?? [];
+    // Connect's `${env:NAME}` placeholders must reach Connect as written, not as Terraform templates.
+    const secrets = props.secrets ? Object.fromEntries(Object.entries(props.secrets).map(([k, s]) => [k, literal(s.value)])) : undefined;
+    const config = Object.fromEntries(Object.entries(props.config).map(([k, v]) => [k, literal(v)]));
+    this.resource = new connector.Connector(this, 'Resource', {
+      provider: cluster.provider,
+      name: props.connectorName,
+      config,
+      sensitiveConfig: secrets,
+      runningTimeoutSeconds: props.runningTimeoutSeconds,
+      dependsOn: [
+        ...this.reads.map((t) => t.dependable),
+        ...this.writes.map((t) => t.dependable),
+        ...(props.dependsOn ?? []),
+      ].filter((d): d is ITerraformDependable => d !== undefined),
+    });
+  }
+}

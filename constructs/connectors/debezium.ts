@@ -1,0 +1,190 @@
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { StreamformCluster } from '../cluster';
+import { Connector } from '../connector';
+import { Secret } from '../secret';
+import { CleanupPolicy, Retention, Topic } from '../topic';
+import { Validator } from '../validation';
+import { converterConfig, ConverterSpec, Converters, transformsConfig } from './common';
+
+/** How a Debezium source reaches its database. */
+export interface DatabaseConnection {
+  /** Host name as seen from the Connect workers. */
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: Secret;
+}
+
+interface DebeziumSourceCommon {
+  readonly connectorName: string;
+  readonly connection: DatabaseConnection;
+  /** Prefix of every topic the connector writes (`<prefix>.<schema or db>.<table>`). */
+  readonly topicPrefix: string;
+  /** Tables to capture, `schema.table` (PostgreSQL) or `database.table` (MySQL/MariaDB). */
+  readonly tables: readonly string[];
+  /** Partitions of the change topics (created by streamform before the connector). @default - the cluster default */
+  readonly partitions?: number;
+  /**
+   * Emit only the row after each change (ExtractNewRecordState) instead of Debezium's envelope.
+   * @default true
+   */
+  readonly unwrap?: boolean;
+  /** Use this primary-key field alone as the message key (ExtractField$Key). @default - the whole key struct */
+  readonly keyField?: string;
+  /** @default - JSON without schemas, or String when keyField is set */
+  readonly keyConverter?: ConverterSpec;
+  /** @default - JSON without schemas */
+  readonly valueConverter?: ConverterSpec;
+  /** @default 'initial' */
+  readonly snapshotMode?: string;
+  /** Created before the connector (e.g. the database container). @default - none */
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+/**
+ * Base of the Debezium sources: creates one managed topic per captured table (so partitions and
+ * replication follow the environment) and the connector writing into them.
+ */
+abstract class DebeziumSource extends Construct {
+  readonly connector: Connector;
+  private readonly topics = new Map<string, Topic>();
+
+  protected constructor(
+    scope: Construct,
+    id: string,
+    props: DebeziumSourceCommon,
+    connectorClass: string,
+    /** Connector-specific settings and extra topics, built as children of this construct. */
+    specific: (self: Construct) => { readonly config: Record<string, string>; readonly topics: readonly Topic[] },
+  ) {
+    super(scope, id);
+    const v = new Validator(this);
+    v.check(/^[A-Za-z0-9_.-]+$/.test(props.topicPrefix), 'topicPrefix', props.topicPrefix, 'must be letters, digits, ".", "_" or "-"', 'use e.g. "asgard"');
+    v.check(props.tables.length > 0, 'tables', props.tables, 'must name at least one table', 'list tables as "schema.table"');
+    for (const t of props.tables) v.check(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(t), 'tables', t, 'must be "schema.table"', 'e.g. "demo.customers"');
+    v.throwIfAny();
+    for (const table of props.tables) {
+      const topicName = `${props.topicPrefix}.${table}`;
+      this.topics.set(table, new Topic(this, `Topic-${table}`, { topicName, partitions: props.partitions }));
+    }
+    const extra = specific(this);
+    const unwrap = props.unwrap ?? true;
+    const transforms: { name: string; type: string; settings: Record<string, string> }[] = [
+      ...(unwrap ? [{ name: 'unwrap', type: 'io.debezium.transforms.ExtractNewRecordState', settings: { 'drop.tombstones': 'false' } }] : []),
+      ...(props.keyField ? [{ name: 'extractkey', type: 'org.apache.kafka.connect.transforms.ExtractField$Key', settings: { field: props.keyField } }] : []),
+    ];
+    this.connector = new Connector(this, 'Connector', {
+      connectorName: props.connectorName,
+      config: {
+        'connector.class': connectorClass,
+        'tasks.max': '1',
+        'topic.prefix': props.topicPrefix,
+        'database.hostname': props.connection.host,
+        'database.port': String(props.connection.port),
+        'database.user': props.connection.user,
+        'table.include.list': props.tables.join(','),
+        'snapshot.mode': props.snapshotMode ?? 'initial',
+        ...extra.config,
+        ...transformsConfig(transforms),
+        ...converterConfig('key', props.keyConverter ?? (props.keyField ? Converters.string() : Converters.json())),
+        ...converterConfig('value', props.valueConverter ?? Converters.json()),
+      },
+      secrets: { 'database.password': props.connection.password },
+      writes: [...this.topics.values(), ...extra.topics],
+      dependsOn: props.dependsOn,
+      runningTimeoutSeconds: 180,
+    });
+  }
+
+  /** The change topic of a captured table. */
+  topicFor(table: string): Topic {
+    const t = this.topics.get(table);
+    if (!t) throw new Error(`${this.node.path}: ${table} is not captured by this connector; add it to tables`);
+    return t;
+  }
+}
+
+export interface DebeziumMySqlSourceProps extends DebeziumSourceCommon {
+  /** MariaDB needs Debezium's MariaDB connector; MySQL its MySQL connector. */
+  readonly flavor: 'mariadb' | 'mysql';
+  /** Unique id of this replication client among the database's replicas. */
+  readonly serverId: number;
+  /** Databases to capture. @default - the databases of `tables` */
+  readonly databases?: readonly string[];
+}
+
+/**
+ * Debezium change data capture from MySQL or MariaDB (row-based binary log). Creates the schema
+ * history topic (one partition, kept forever) and one change topic per table.
+ */
+export class DebeziumMySqlSource extends DebeziumSource {
+  constructor(scope: Construct, id: string, props: DebeziumMySqlSourceProps) {
+    const databases = props.databases ?? [...new Set(props.tables.map((t) => t.split('.')[0]))];
+    super(
+      scope,
+      id,
+      props,
+      props.flavor === 'mariadb' ? 'io.debezium.connector.mariadb.MariaDbConnector' : 'io.debezium.connector.mysql.MySqlConnector',
+      (self) => {
+        const bootstrap = StreamformCluster.of(self).connectView.bootstrapServers;
+        if (!bootstrap) {
+          throw new Error(`${self.node.path}: the cluster has no connectView.bootstrapServers; Debezium's schema history needs the Kafka address as seen from Connect`);
+        }
+        const history = new Topic(self, 'SchemaHistory', {
+          topicName: `${props.topicPrefix}.schema-history`,
+          partitions: 1,
+          retention: Retention.forever(),
+          cleanupPolicy: CleanupPolicy.DELETE,
+        });
+        return {
+          config: {
+            'database.server.id': String(props.serverId),
+            'database.include.list': databases.join(','),
+            'include.schema.changes': 'false',
+            'schema.history.internal.kafka.bootstrap.servers': bootstrap,
+            'schema.history.internal.kafka.topic': history.topicName,
+          },
+          topics: [history],
+        };
+      },
+    );
+  }
+}
+
+export interface DebeziumPostgresSourceProps extends DebeziumSourceCommon {
+  readonly database: string;
+  /** Logical replication slot name (unique per connector). */
+  readonly slotName: string;
+  /** @default - `<slotName>_publication` */
+  readonly publicationName?: string;
+  /**
+   * Drop the replication slot when the connector stops, so a removed connector leaves no slot
+   * holding WAL behind. For development databases: a restarted connector then snapshots again.
+   * @default false
+   */
+  readonly dropSlotOnStop?: boolean;
+}
+
+/** Debezium change data capture from PostgreSQL (pgoutput, filtered publication). */
+export class DebeziumPostgresSource extends DebeziumSource {
+  constructor(scope: Construct, id: string, props: DebeziumPostgresSourceProps) {
+    super(
+      scope,
+      id,
+      props,
+      'io.debezium.connector.postgresql.PostgresConnector',
+      () => ({
+        config: {
+          'database.dbname': props.database,
+          'plugin.name': 'pgoutput',
+          'slot.name': props.slotName,
+          'publication.name': props.publicationName ?? `${props.slotName}_publication`,
+          'publication.autocreate.mode': 'filtered',
+          ...(props.dropSlotOnStop ? { 'slot.drop.on.stop': 'true' } : {}),
+        },
+        topics: [],
+      }),
+    );
+  }
+}

@@ -1,0 +1,4 @@
+export * from './common';
+export * from './debezium';
+export * from './jdbc-sink';
+export * from './external-sinks';

@@ -1,0 +1,68 @@
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { Connector } from '../connector';
+import { Secret } from '../secret';
+import { ITopic } from '../topic';
+import { Validator } from '../validation';
+import { converterConfig, ConverterSpec, Converters } from './common';
+
+export interface JdbcSinkProps {
+  readonly connectorName: string;
+  readonly topics: readonly ITopic[];
+  /** e.g. `jdbc:postgresql://analytics-db:5432/analytics` (as seen from Connect). */
+  readonly connectionUrl: string;
+  readonly user: string;
+  readonly password: Secret;
+  /** `insert`, `upsert` (needs a primary key) or `update`. @default 'upsert' */
+  readonly insertMode?: 'insert' | 'upsert' | 'update';
+  /** Where the primary key comes from. @default 'record_key' */
+  readonly primaryKeyMode?: 'none' | 'kafka' | 'record_key' | 'record_value';
+  /** Primary key fields (for record_value). @default - all key fields */
+  readonly primaryKeyFields?: readonly string[];
+  /** Table name pattern. @default '${topic}' with dots and dashes as _ */
+  readonly tableNameFormat?: string;
+  /** Create and alter tables to fit the records. @default true */
+  readonly evolveSchema?: boolean;
+  /** Records need a schema: JSON with the Connect envelope by default. @default Converters.json(true) */
+  readonly valueConverter?: ConverterSpec;
+  /** @default Converters.string() */
+  readonly keyConverter?: ConverterSpec;
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+/** Debezium's JDBC sink: writes topics into tables of a relational database (upsert by key). */
+export class JdbcSink extends Construct {
+  readonly connector: Connector;
+
+  constructor(scope: Construct, id: string, props: JdbcSinkProps) {
+    super(scope, id);
+    const v = new Validator(this);
+    v.check(/^jdbc:[a-z0-9]+:/.test(props.connectionUrl), 'connectionUrl', props.connectionUrl, 'is not a JDBC URL', 'use e.g. jdbc:postgresql://host:5432/db');
+    v.check(props.topics.length > 0, 'topics', [], 'must name at least one topic', 'pass the topics to write');
+    if ((props.insertMode ?? 'upsert') === 'upsert') {
+      v.check((props.primaryKeyMode ?? 'record_key') !== 'none', 'primaryKeyMode', 'none', 'cannot be none with insertMode upsert', "use 'record_key' or 'record_value'");
+    }
+    v.throwIfAny();
+    this.connector = new Connector(this, 'Connector', {
+      connectorName: props.connectorName,
+      config: {
+        'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector',
+        'tasks.max': '1',
+        topics: props.topics.map((t) => t.topicName).join(','),
+        'connection.url': props.connectionUrl,
+        'connection.username': props.user,
+        'insert.mode': props.insertMode ?? 'upsert',
+        'primary.key.mode': props.primaryKeyMode ?? 'record_key',
+        ...(props.primaryKeyFields ? { 'primary.key.fields': props.primaryKeyFields.join(',') } : {}),
+        'schema.evolution': (props.evolveSchema ?? true) ? 'basic' : 'none',
+        'collection.name.format': props.tableNameFormat ?? '${topic}',
+        'delete.enabled': 'false',
+        ...converterConfig('key', props.keyConverter ?? Converters.string()),
+        ...converterConfig('value', props.valueConverter ?? Converters.json(true)),
+      },
+      secrets: { 'connection.password': props.password },
+      reads: props.topics,
+      dependsOn: props.dependsOn,
+    });
+  }
+}

@@ -1,0 +1,167 @@
+import { ITerraformDependable } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { schema as schemaRes } from '../src/gen/providers/streamform';
+import { StreamformCluster } from './cluster';
+import { ITopic } from './topic';
+import { Validator } from './validation';
+
+/** An Avro record or field type, as a plain object (the usual `.avsc` JSON). */
+export type AvroSchema = Readonly<Record<string, unknown>> | string;
+
+/** A schema's language and text. */
+export class SchemaFormat {
+  /** An Avro schema: an object (the `.avsc` JSON) or its text. */
+  static avro(definition: AvroSchema): SchemaFormat {
+    const text = typeof definition === 'string' ? definition : JSON.stringify(definition);
+    return new SchemaFormat('AVRO', text, typeof definition === 'string' ? safeParse(definition) : definition);
+  }
+  /** A JSON Schema document. */
+  static jsonSchema(definition: Readonly<Record<string, unknown>> | string): SchemaFormat {
+    const text = typeof definition === 'string' ? definition : JSON.stringify(definition);
+    return new SchemaFormat('JSON', text, typeof definition === 'string' ? safeParse(definition) : definition);
+  }
+  /** A Protobuf (proto3) definition. */
+  static protobuf(text: string): SchemaFormat {
+    return new SchemaFormat('PROTOBUF', text, undefined);
+  }
+  private constructor(
+    readonly type: 'AVRO' | 'JSON' | 'PROTOBUF',
+    readonly text: string,
+    /** The parsed document for AVRO and JSON (undefined when the text is not JSON). */
+    readonly document: unknown,
+  ) {}
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which schema changes the registry accepts for a subject. */
+export class Compatibility {
+  static none(): Compatibility {
+    return new Compatibility('NONE');
+  }
+  static backward(): Compatibility {
+    return new Compatibility('BACKWARD');
+  }
+  static backwardTransitive(): Compatibility {
+    return new Compatibility('BACKWARD_TRANSITIVE');
+  }
+  static forward(): Compatibility {
+    return new Compatibility('FORWARD');
+  }
+  static forwardTransitive(): Compatibility {
+    return new Compatibility('FORWARD_TRANSITIVE');
+  }
+  static full(): Compatibility {
+    return new Compatibility('FULL');
+  }
+  static fullTransitive(): Compatibility {
+    return new Compatibility('FULL_TRANSITIVE');
+  }
+  private constructor(readonly level: 'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE') {}
+}
+
+export interface ISchema extends IConstruct {
+  readonly subject: string;
+  readonly format: SchemaFormat;
+  readonly dependable?: ITerraformDependable;
+}
+
+export interface SchemaProps {
+  /** The schema. */
+  readonly format: SchemaFormat;
+  /**
+   * The subject.
+   * @default - `<topic>-value` (or `-key`) of `topic`, the TopicNameStrategy; one of `subject` and `topic` is required
+   */
+  readonly subject?: string;
+  /** The topic whose messages this schema describes. @default - none */
+  readonly topic?: ITopic;
+  /** Whether the schema describes message values or keys. @default 'value' */
+  readonly part?: 'value' | 'key';
+  /** @default - the registry-wide level */
+  readonly compatibility?: Compatibility;
+  /** Schemas this one references, with the name used for each inside the schema. @default - none */
+  readonly references?: readonly { readonly name: string; readonly schema: ISchema; readonly version?: number }[];
+  /** Refuse to delete the subject. @default - the cluster's `protect` */
+  readonly protect?: boolean;
+}
+
+/**
+ * A subject in the Schema Registry (`streamform_schema`). A changed schema is checked against
+ * the registry's compatibility rules at plan time.
+ */
+export class Schema extends Construct implements ISchema {
+  readonly resource: schemaRes.Schema;
+  readonly subject: string;
+  readonly format: SchemaFormat;
+  readonly topic?: ITopic;
+
+  constructor(scope: Construct, id: string, props: SchemaProps) {
+    super(scope, id);
+    const cluster = StreamformCluster.of(this);
+    const v = new Validator(this);
+    const subject = props.subject ?? (props.topic ? `${props.topic.topicName}-${props.part ?? 'value'}` : undefined);
+    v.check(subject !== undefined, 'subject', subject, 'is required when no topic is given', 'set subject, or topic to use "<topic>-value"');
+    if (props.format.type !== 'PROTOBUF') {
+      v.check(props.format.document !== undefined, 'format', props.format.text.slice(0, 60), `is not valid JSON for a ${props.format.type} schema`, 'fix the schema text');
+    }
+    if (props.format.type === 'AVRO' && props.format.document !== undefined) {
+      for (const problem of avroProblems(props.format.document)) v.add('format', problem.value, problem.problem, problem.fix);
+    }
+    v.throwIfAny();
+    this.subject = subject!;
+    this.format = props.format;
+    this.topic = props.topic;
+    this.resource = new schemaRes.Schema(this, 'Resource', {
+      provider: cluster.provider,
+      subject: this.subject,
+      schemaType: props.format.type === 'AVRO' ? undefined : props.format.type,
+      schema: props.format.text,
+      compatibility: props.compatibility?.level,
+      references: props.references?.map((r) => ({ name: r.name, subject: r.schema.subject, version: r.version ?? 1 })),
+      deletionProtection: props.protect ?? cluster.protect,
+      dependsOn: [props.topic?.dependable, ...(props.references ?? []).map((r) => r.schema.dependable)].filter(
+        (d): d is ITerraformDependable => d !== undefined,
+      ),
+    });
+  }
+
+  get dependable(): ITerraformDependable {
+    return this.resource;
+  }
+}
+
+const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Structural problems of an Avro record schema that the registry would reject. */
+function avroProblems(doc: unknown): { value: unknown; problem: string; fix: string }[] {
+  const out: { value: unknown; problem: string; fix: string }[] = [];
+  if (typeof doc !== 'object' || doc === null) return out;
+  const rec = doc as { type?: unknown; name?: unknown; fields?: unknown };
+  if (rec.type !== 'record') return out;
+  if (typeof rec.name !== 'string' || !AVRO_NAME.test(rec.name)) {
+    out.push({ value: rec.name, problem: 'has a record without a valid name', fix: 'give the record a name like "Rating"' });
+  }
+  if (!Array.isArray(rec.fields)) {
+    out.push({ value: rec.fields, problem: 'has a record without a fields array', fix: 'add "fields": [...]' });
+    return out;
+  }
+  const seen = new Set<string>();
+  for (const f of rec.fields as { name?: unknown; type?: unknown }[]) {
+    if (typeof f.name !== 'string' || !AVRO_NAME.test(f.name)) {
+      out.push({ value: f.name, problem: 'has a field with an invalid name', fix: 'use letters, digits and _' });
+    } else if (seen.has(f.name)) {
+      out.push({ value: f.name, problem: 'has the field twice', fix: 'remove the duplicate field' });
+    } else {
+      seen.add(f.name);
+    }
+    if (f.type === undefined) out.push({ value: f.name, problem: 'has a field without a type', fix: 'add "type" to the field' });
+  }
+  return out;
+}

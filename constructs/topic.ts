@@ -1,0 +1,145 @@
+import { ITerraformDependable } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { topic } from '../src/gen/providers/streamform';
+import { TOPIC_NAME } from '../src/provider/resources/topic';
+import { StreamformCluster } from './cluster';
+import { Validator } from './validation';
+
+/** How long a topic keeps its messages. */
+export class Retention {
+  static days(n: number): Retention {
+    return new Retention(String(n * 24 * 3600 * 1000), `${n} day(s)`);
+  }
+  static hours(n: number): Retention {
+    return new Retention(String(n * 3600 * 1000), `${n} hour(s)`);
+  }
+  static forever(): Retention {
+    return new Retention('-1', 'forever');
+  }
+  private constructor(
+    /** The value of `retention.ms`. */
+    readonly ms: string,
+    readonly description: string,
+  ) {}
+}
+
+/** What Kafka does with old messages. */
+export class CleanupPolicy {
+  static readonly DELETE = new CleanupPolicy('delete');
+  static readonly COMPACT = new CleanupPolicy('compact');
+  static readonly COMPACT_DELETE = new CleanupPolicy('compact,delete');
+  private constructor(readonly value: string) {}
+}
+
+/** A Kafka topic, declared in this app or existing outside it. */
+export interface ITopic extends IConstruct {
+  readonly topicName: string;
+  /** Partition count when known at synth (co-partitioning checks use it). */
+  readonly partitions?: number;
+  /** What creating the topic depends on; empty for external topics. */
+  readonly dependable?: ITerraformDependable;
+  /** True when the topic is not managed by this app. */
+  readonly external: boolean;
+}
+
+export interface TopicProps {
+  /** The Kafka topic name. */
+  readonly topicName: string;
+  /** @default - the cluster's default partition count */
+  readonly partitions?: number;
+  /** @default - the cluster's default replication factor */
+  readonly replicationFactor?: number;
+  /** @default - the broker default */
+  readonly retention?: Retention;
+  /** @default - the broker default (delete) */
+  readonly cleanupPolicy?: CleanupPolicy;
+  /** Further topic configs, e.g. `{ 'max.message.bytes': '2097152' }`. @default - none */
+  readonly config?: Readonly<Record<string, string>>;
+  /**
+   * Allow changes Kafka cannot make in place (fewer partitions, another replication factor) by
+   * deleting and re-creating the topic, losing its messages.
+   * @default false
+   */
+  readonly allowReplacement?: boolean;
+  /** Refuse to delete or replace the topic. @default - the cluster's `protect` */
+  readonly protect?: boolean;
+}
+
+/**
+ * A Kafka topic managed by streamform (`streamform_topic`), with the environment's replication
+ * factor and `min.insync.replicas` unless set here.
+ *
+ * @example
+ * const ratings = new Topic(this, 'Ratings', { topicName: 'ratings', partitions: 6, retention: Retention.days(7) });
+ */
+export class Topic extends Construct implements ITopic {
+  /** A topic that exists outside this app (created by someone else, or by Connect). */
+  static fromTopicName(scope: Construct, id: string, topicName: string, options: { partitions?: number } = {}): ITopic {
+    return new ExternalTopic(scope, id, topicName, options.partitions);
+  }
+
+  readonly resource: topic.Topic;
+  readonly topicName: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly external = false;
+
+  constructor(scope: Construct, id: string, props: TopicProps) {
+    super(scope, id);
+    const cluster = StreamformCluster.of(this);
+    const partitions = props.partitions ?? cluster.defaults.partitions;
+    const rf = props.replicationFactor ?? cluster.defaults.replicationFactor;
+    const v = new Validator(this);
+    v.check(
+      TOPIC_NAME.test(props.topicName) && props.topicName !== '.' && props.topicName !== '..',
+      'topicName',
+      props.topicName,
+      'must be 1-249 characters of letters, digits, ".", "_" or "-"',
+      'rename the topic, e.g. "ratings-enriched"',
+    );
+    v.check(Number.isInteger(partitions) && partitions >= 1 && partitions <= 100000, 'partitions', partitions, 'must be between 1 and 100000', 'use e.g. 3');
+    v.check(
+      Number.isInteger(rf) && rf >= 1 && rf <= cluster.brokers,
+      'replicationFactor',
+      rf,
+      `must be between 1 and the ${cluster.brokers} broker(s) of this environment`,
+      `use at most ${cluster.brokers}, or leave it unset to get the environment's default`,
+    );
+    v.throwIfAny();
+
+    this.topicName = props.topicName;
+    this.partitions = partitions;
+    this.replicationFactor = rf;
+    const config: Record<string, string> = {};
+    if (cluster.defaults.minInsyncReplicas !== undefined) config['min.insync.replicas'] = String(Math.min(cluster.defaults.minInsyncReplicas, rf));
+    if (props.retention) config['retention.ms'] = props.retention.ms;
+    if (props.cleanupPolicy) config['cleanup.policy'] = props.cleanupPolicy.value;
+    Object.assign(config, props.config ?? {});
+    this.resource = new topic.Topic(this, 'Resource', {
+      provider: cluster.provider,
+      name: props.topicName,
+      partitions,
+      replicationFactor: rf,
+      config: Object.keys(config).length > 0 ? config : undefined,
+      allowReplacement: props.allowReplacement,
+      deletionProtection: props.protect ?? cluster.protect,
+    });
+  }
+
+  get dependable(): ITerraformDependable {
+    return this.resource;
+  }
+}
+
+class ExternalTopic extends Construct implements ITopic {
+  readonly external = true;
+  readonly dependable = undefined;
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly topicName: string,
+    readonly partitions?: number,
+  ) {
+    super(scope, id);
+  }
+}
