@@ -8,3 +8,5 @@ export * from './secret';
 export * from './connector';
 export * from './connectors';
 export * from './ksql';
+export * from './quality';
+export * from './masking';

@@ -16,6 +16,10 @@ export class Retention {
   static forever(): Retention {
     return new Retention('-1', 'forever');
   }
+  /** A `retention.ms` value as written. */
+  static ms(value: string): Retention {
+    return new Retention(value, `${value} ms`);
+  }
   private constructor(
     /** The value of `retention.ms`. */
     readonly ms: string,
@@ -36,6 +40,8 @@ export interface ITopic extends IConstruct {
   readonly topicName: string;
   /** Partition count when known at synth (co-partitioning checks use it). */
   readonly partitions?: number;
+  /** `retention.ms` when set by this app. */
+  readonly retentionMs?: string;
   /** What creating the topic depends on; empty for external topics. */
   readonly dependable?: ITerraformDependable;
   /** True when the topic is not managed by this app. */
@@ -82,6 +88,7 @@ export class Topic extends Construct implements ITopic {
   readonly topicName: string;
   readonly partitions: number;
   readonly replicationFactor: number;
+  readonly retentionMs?: string;
   readonly external = false;
 
   constructor(scope: Construct, id: string, props: TopicProps) {
@@ -110,6 +117,7 @@ export class Topic extends Construct implements ITopic {
     this.topicName = props.topicName;
     this.partitions = partitions;
     this.replicationFactor = rf;
+    this.retentionMs = props.config?.['retention.ms'] ?? props.retention?.ms;
     const config: Record<string, string> = {};
     if (cluster.defaults.minInsyncReplicas !== undefined) config['min.insync.replicas'] = String(Math.min(cluster.defaults.minInsyncReplicas, rf));
     if (props.retention) config['retention.ms'] = props.retention.ms;

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { EnvConfig, environment, ENV_NAMES } from './environments';
 import { PipelineStackProps } from './pipeline';
 import { PlatformStack } from './platform';
+import { AirlineMergerStack } from './airline-merger';
 import { RatingsStack } from './ratings';
 
 type PipelineClass = new (scope: Construct, id: string, props: PipelineStackProps) => TerraformStack;
@@ -14,6 +15,7 @@ type PipelineClass = new (scope: Construct, id: string, props: PipelineStackProp
 /** The pipelines, by name. */
 export const PIPELINES: Readonly<Record<string, PipelineClass>> = {
   ratings: RatingsStack,
+  'airline-merger': AirlineMergerStack,
 };
 
 export function buildApp(app: App = new App(), env: NodeJS.ProcessEnv = process.env): App {

@@ -38,6 +38,8 @@ interface DebeziumSourceCommon {
   readonly valueConverter?: ConverterSpec;
   /** @default 'initial' */
   readonly snapshotMode?: string;
+  /** Further connector settings, e.g. `{ 'time.precision.mode': 'connect' }`. @default - none */
+  readonly extraConfig?: Readonly<Record<string, string>>;
   /** Created before the connector (e.g. the database container). @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
 }
@@ -86,6 +88,7 @@ abstract class DebeziumSource extends Construct {
         'table.include.list': props.tables.join(','),
         'snapshot.mode': props.snapshotMode ?? 'initial',
         ...extra.config,
+        ...(props.extraConfig ?? {}),
         ...transformsConfig(transforms),
         ...converterConfig('key', props.keyConverter ?? (props.keyField ? Converters.string() : Converters.json())),
         ...converterConfig('value', props.valueConverter ?? Converters.json()),

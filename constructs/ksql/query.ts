@@ -3,9 +3,9 @@ import { Construct, IConstruct } from 'constructs';
 import { ksqlQuery } from '../../src/gen/providers/streamform';
 import { joins, KsqlSyntaxError, outputColumns, parseStatement, sourcesRead, Statement } from '../../src/ksql';
 import { StreamformCluster } from '../cluster';
-import { Retention, Topic } from '../topic';
+import { CleanupPolicy, Retention, Topic } from '../topic';
 import { Validator } from '../validation';
-import { checkName, IKsqlSource, isKsqlSource, KSQL_SOURCE, SourceColumnInfo } from './source';
+import { checkName, IKsqlSource, instanceTrigger, isKsqlSource, KSQL_SOURCE, SourceColumnInfo } from './source';
 import { ident, KsqlFormat, ksqlNameFromId, stringLiteral } from './types';
 
 /** Query text with typed references: interpolated sources render as their names and become dependencies. */
@@ -127,7 +127,21 @@ export class KsqlQuery extends Construct implements IKsqlSource {
     this.partitions = sink.options.topic?.partitions ?? (this.isInsert ? sink.target?.partitions : first?.partitions);
     if (!this.isInsert) {
       const topicName = sink.options.topic?.topicName ?? name.toLowerCase().replace(/_/g, '-');
-      this.topic = new Topic(this, 'Topic', { topicName, partitions: this.partitions, retention: sink.options.topic?.retention, protect: props.protect });
+      // ksqlDB accepts an existing sink topic only when partitions, replicas and retention match
+      // what the statement asks for, so the statement names the topic's values explicitly.
+      const windowed = /\bWINDOW\s+(TUMBLING|HOPPING|SESSION)\b/i.test(props.select.text);
+      // Non-windowed tables are compacted and take no retention (ksqlDB refuses RETENTION_MS for them).
+      const retains = this.kind === 'STREAM' || windowed;
+      const retention = !retains
+        ? undefined
+        : (sink.options.topic?.retention ?? (first?.topic?.retentionMs ? Retention.ms(first.topic.retentionMs) : Retention.days(7)));
+      this.topic = new Topic(this, 'Topic', {
+        topicName,
+        partitions: this.partitions,
+        retention,
+        cleanupPolicy: this.kind === 'TABLE' ? (windowed ? CleanupPolicy.COMPACT_DELETE : CleanupPolicy.COMPACT) : undefined,
+        protect: props.protect,
+      });
       this.partitions = this.topic.partitions;
     }
 
@@ -135,7 +149,9 @@ export class KsqlQuery extends Construct implements IKsqlSource {
     if (this.isInsert) {
       this.statement = `INSERT INTO ${ident(name)} ${select};`;
     } else {
-      const with_ = [`KAFKA_TOPIC=${stringLiteral(this.topic!.topicName)}`];
+      const t = this.topic!;
+      const with_ = [`KAFKA_TOPIC=${stringLiteral(t.topicName)}`, `PARTITIONS=${t.partitions}`, `REPLICAS=${t.replicationFactor}`];
+      if (t.retentionMs !== undefined) with_.push(`RETENTION_MS=${t.retentionMs}`);
       if (sink.options.keyFormat) with_.push(`KEY_FORMAT=${stringLiteral(sink.options.keyFormat.name)}`);
       if (sink.options.valueFormat) with_.push(`VALUE_FORMAT=${stringLiteral(sink.options.valueFormat.name)}`);
       this.statement = `CREATE ${this.kind} ${ident(name)} WITH (${with_.join(', ')}) AS ${select};`;
@@ -159,17 +175,27 @@ export class KsqlQuery extends Construct implements IKsqlSource {
       this.topic?.dependable,
       sink.target?.dependable,
     ].filter((d): d is ITerraformDependable => d !== undefined);
+    // A source created anew (replaced) takes the queries reading it along: ksqlDB cannot drop a
+    // source that queries still read.
+    const triggers = [...props.select.sources.map((s) => s.replaceTrigger), sink.target?.replaceTrigger].filter(
+      (t): t is string => t !== undefined,
+    );
     this.resource = new ksqlQuery.KsqlQuery(this, 'Resource', {
       provider: cluster.provider,
       statement: this.statement,
       streamsProperties: props.properties ? { ...props.properties } : undefined,
       deletionProtection: this.isInsert ? undefined : (props.protect ?? cluster.protect),
       dependsOn,
+      lifecycle: triggers.length > 0 ? { replaceTriggeredBy: [...new Set(triggers)] } : undefined,
     });
   }
 
   get dependable(): ITerraformDependable {
     return this.resource;
+  }
+
+  get replaceTrigger(): string | undefined {
+    return this.isInsert ? undefined : instanceTrigger(this.resource);
   }
 
   /** Output columns, derived from the query and the columns of its sources. */

@@ -26,7 +26,17 @@ export interface IKsqlSource extends IConstruct {
   /** The topic behind it, when known. */
   readonly topic?: ITopic;
   readonly dependable?: ITerraformDependable;
+  /**
+   * Terraform address of an attribute that changes when the source is created anew; queries
+   * reading the source are re-created with it (`replace_triggered_by`).
+   */
+  readonly replaceTrigger?: string;
   readonly external: boolean;
+}
+
+/** `<type>.<name>.instance_id` of a streamform ksql resource. */
+export function instanceTrigger(resource: { terraformResourceType: string; friendlyUniqueId: string }): string {
+  return `${resource.terraformResourceType}.${resource.friendlyUniqueId}.instance_id`;
 }
 
 /** Marks constructs that are ksqlDB sources (for whole-app checks). */
@@ -146,6 +156,9 @@ export class KsqlStream extends KsqlSourceBase {
   get dependable(): ITerraformDependable {
     return this.resource;
   }
+  get replaceTrigger(): string {
+    return instanceTrigger(this.resource);
+  }
 }
 
 /** A ksqlDB table over a topic (`streamform_ksql_table`). */
@@ -163,6 +176,9 @@ export class KsqlTable extends KsqlSourceBase {
   get dependable(): ITerraformDependable {
     return this.resource;
   }
+  get replaceTrigger(): string {
+    return instanceTrigger(this.resource);
+  }
 }
 
 export interface ExternalSourceOptions {
@@ -174,6 +190,7 @@ class ExternalKsqlSource extends Construct implements IKsqlSource {
   readonly [KSQL_SOURCE] = true;
   readonly external = true;
   readonly dependable = undefined;
+  readonly replaceTrigger = undefined;
   readonly columns?: readonly SourceColumnInfo[];
   readonly partitions?: number;
   constructor(

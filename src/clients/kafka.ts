@@ -54,6 +54,23 @@ export interface TopicDescription {
 
 const TOPIC_OVERRIDE_SOURCE = 1; // DescribeConfigs ConfigSource.TOPIC_CONFIG
 
+/**
+ * Retries metadata reads that fail while a topic just created or deleted propagates through the
+ * cluster (UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE and other retriable errors).
+ */
+async function retryTransient<T>(fn: () => Promise<T>, attempts = 20, delayMs = 300): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = err as { retriable?: boolean; type?: string };
+      const transient = e.retriable === true || e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.type === 'LEADER_NOT_AVAILABLE';
+      if (!transient || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
 /** Kafka admin operations streamform needs, over kafkajs. */
 export class KafkaAdminClient {
   readonly kafka: Kafka;
@@ -89,12 +106,14 @@ export class KafkaAdminClient {
     const out = new Map<string, TopicDescription>();
     if (wanted.length === 0) return out;
     requestCounter.add('kafka');
-    const meta = await admin.fetchTopicMetadata({ topics: wanted });
+    const meta = await retryTransient(() => admin.fetchTopicMetadata({ topics: wanted }));
     requestCounter.add('kafka');
-    const configs = await admin.describeConfigs({
-      resources: wanted.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-      includeSynonyms: false,
-    });
+    const configs = await retryTransient(() =>
+      admin.describeConfigs({
+        resources: wanted.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+        includeSynonyms: false,
+      }),
+    );
     const byName = new Map(configs.resources.map((r) => [r.resourceName, r]));
     for (const t of meta.topics) {
       const entries: Record<string, TopicConfigEntry> = {};
@@ -113,20 +132,33 @@ export class KafkaAdminClient {
   }
 
   async createTopic(t: { name: string; partitions: number; replicationFactor: number; configs: Record<string, string> }): Promise<void> {
-    requestCounter.add('kafka');
-    await (
-      await this.client()
-    ).createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: t.name,
-          numPartitions: t.partitions,
-          replicationFactor: t.replicationFactor,
-          configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-        },
-      ],
-    });
+    const admin = await this.client();
+    for (let attempt = 1; ; attempt++) {
+      requestCounter.add('kafka');
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            {
+              topic: t.name,
+              numPartitions: t.partitions,
+              replicationFactor: t.replicationFactor,
+              configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+            },
+          ],
+        });
+        return;
+      } catch (err) {
+        // A topic of the same name deleted moments ago is still being removed, or the new topic's
+        // leaders are not elected yet: Kafka answers with retriable errors for a while.
+        const e = err as { retriable?: boolean; type?: string; message?: string };
+        const transient = e.retriable === true || e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || /marked for deletion/i.test(e.message ?? '');
+        if (!transient || attempt >= 60) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+        const now = (await this.describeTopics([t.name]).catch(() => new Map<string, TopicDescription>())).get(t.name);
+        if (now && now.partitions === t.partitions) return;
+      }
+    }
   }
 
   async deleteTopic(name: string): Promise<void> {

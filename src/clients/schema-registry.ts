@@ -47,8 +47,11 @@ export interface SubjectVersion {
   readonly version: number;
   readonly id: number;
   readonly schema: string;
-  /** AVRO when the registry leaves it out (as both registries do for Avro). */
-  readonly schemaType: SchemaType;
+  /**
+   * As the registry reports it. Registries leave it out for Avro, and some answers (Apicurio's
+   * lookup) leave it out altogether: undefined then.
+   */
+  readonly schemaType?: SchemaType;
   readonly references: SchemaReference[];
 }
 
@@ -210,7 +213,7 @@ function normalize(v: z.infer<typeof SubjectVersionShape>): SubjectVersion {
     version: v.version,
     id: v.id,
     schema: v.schema,
-    schemaType: v.schemaType ?? 'AVRO',
+    schemaType: v.schemaType,
     references: v.references ?? [],
   };
 }

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CdktfOptions, deployStack, destroyStack } from '../../src/cli/cdktf';
+import { CdktfOptions, deployStack, destroyStack, stackDir, tofuEnv } from '../../src/cli/cdktf';
 import { run } from '../../src/toolchain/run';
 import { toolchainEnv } from '../../src/toolchain/setup';
 
@@ -61,10 +61,11 @@ export function destroy(instance: DevInstance, stack: string): Promise<string> {
  * 2 (changes) and the plan text.
  */
 export async function plan(instance: DevInstance, stack: string): Promise<{ code: number; output: string }> {
-  const cwd = path.join(instance.outdir, 'stacks', stack);
-  const bin = instance.env.TERRAFORM_BINARY_NAME!;
+  const opts = cdktfOptions(instance);
+  const cwd = stackDir(stack, opts);
+  const env = tofuEnv(stack, opts);
   try {
-    const output = await run(bin, ['plan', '-detailed-exitcode', '-no-color', '-input=false'], { cwd, env: instance.env });
+    const output = await run(env.TERRAFORM_BINARY_NAME!, ['plan', '-detailed-exitcode', '-no-color', '-input=false'], { cwd, env });
     return { code: 0, output };
   } catch (err) {
     const e = err as { exitCode?: number; output?: string };

@@ -23,7 +23,7 @@ type Connector = StateOf<(typeof schema)['attributes']>;
 
 const SECRET_KEY = /(password|passwd|secret|token|api[._]?key|private[._]?key|credentials?)$/i;
 /** Words in Connect's validation errors that mean "cannot reach the system", not "bad configuration". */
-const UNREACHABLE = /unable to connect|could not connect|connection refused|communications link failure|unknownhost|unknown host|timed out|timeout|no route to host|name or service not known/i;
+const UNREACHABLE = /unable to connect|could not connect|connection refused|connection attempt failed|socket fail to connect|communications link failure|unknownhost|unknown host|timed out|timeout|no route to host|name or service not known/i;
 /** Values Connect deployments use to hide secrets in GET responses. */
 const MASKED = /^(\[hidden\]|\*+)$/;
 

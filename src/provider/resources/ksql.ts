@@ -1,3 +1,4 @@
+import { randomUUID } from 'crypto';
 import { z } from 'zod';
 import { KsqlCatalog, KsqlError, KsqlSourceDescription } from '../../clients/ksqldb';
 import {
@@ -41,6 +42,10 @@ const common = {
   topic: attr.computed(z.string(), 'The Kafka topic behind the stream or table.'),
   delete_topic: attr.optional(z.boolean(), 'On destroy, also delete the Kafka topic (DROP ... DELETE TOPIC). Default false: the topic and its data stay.'),
   deletion_protection: attr.optional(z.boolean(), 'Refuse to drop or replace the object. Default false.'),
+  instance_id: attr.computed(
+    z.string(),
+    'Changes whenever the object is created anew (not on CREATE OR REPLACE); queries reading it name it in `replace_triggered_by`, so a replacement re-creates them too.',
+  ),
 };
 
 const sourceSchema = (kind: 'stream' | 'table') =>
@@ -280,7 +285,7 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
       const name = sinkOf(stmt)!;
       const props = (p.streams_properties as Record<string, string> | null | undefined) ?? {};
       const { status } = await execute(clients, text, `create ${name}`, props);
-      const next: AnyState = { ...(p as AnyState), name, topic: await describeTopic(clients, name) };
+      const next: AnyState = { ...(p as AnyState), name, topic: await describeTopic(clients, name), instance_id: randomUUID() };
       if (kind === 'query') {
         next.query_id = status?.queryId ?? null;
         next.id = stmt.kind === 'insertInto' ? (status?.queryId ?? name) : name;
@@ -301,7 +306,7 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
         const { status } = await execute(clients, orReplace(text), `replace ${name}`, props);
         queryId = status?.queryId ?? queryId;
       }
-      const next: AnyState = { ...(p as AnyState), id: name, name, topic: await describeTopic(clients, name) };
+      const next: AnyState = { ...(p as AnyState), id: name, name, topic: await describeTopic(clients, name), instance_id: s.instance_id ?? randomUUID() };
       if (kind === 'query') next.query_id = queryId;
       return next as StateOf<A>;
     },
@@ -334,6 +339,7 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
         statement: kind === 'query' && own ? own.queryString : src.statement,
         delete_topic: null,
         deletion_protection: null,
+        instance_id: randomUUID(),
       };
       if (kind === 'query') Object.assign(base, { query_id: own?.id ?? null, streams_properties: null });
       return base as StateOf<A>;
@@ -349,13 +355,10 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
     } catch {
       return; // ksqlDB not reachable yet (e.g. created by the same apply)
     }
+    // A name that exists already cannot be checked this way (and is the normal case of the second
+    // plan OpenTofu makes for a replacement); ksqlDB itself refuses a real clash at apply.
     const name = sinkOf(stmt)!;
-    if (stmt.kind !== 'insertInto' && cat.sources.has(name)) {
-      diagnostics.push(
-        error(`${name} already exists in ksqlDB`, `it was not created by this configuration; import it (import { to = ..., id = "${name}" }) or choose another name`, ['statement']),
-      );
-      return;
-    }
+    if (stmt.kind !== 'insertInto' && cat.sources.has(name)) return;
     if (!sourcesRead(stmt).every((s) => cat.sources.has(s))) return;
     try {
       await clients.ksqldb().execute(`EXPLAIN ${withSemicolon(text)}`);

@@ -63,14 +63,16 @@ function sameSchema(a: SchemaInput, b: SchemaInput): boolean {
 }
 
 function fromVersion(prior: SchemaState, v: SubjectVersion): SchemaState {
-  const unchanged = sameSchema(inputOf(prior), { schemaType: v.schemaType, schema: v.schema, references: v.references });
+  // An answer without schemaType is read as the configured type (AVRO when none is configured).
+  const type = v.schemaType ?? prior.schema_type ?? 'AVRO';
+  const unchanged = sameSchema(inputOf(prior), { schemaType: type, schema: v.schema, references: v.references });
   return {
     ...prior,
     id: v.subject,
     subject: v.subject,
     // Keep the configured text when the registry holds the same schema in another layout.
     schema: unchanged ? prior.schema : v.schema,
-    schema_type: prior.schema_type === null && v.schemaType === 'AVRO' ? null : v.schemaType,
+    schema_type: prior.schema_type === null && type === 'AVRO' ? null : type,
     references: v.references.length === 0 && prior.references === null ? null : v.references,
     version: v.version,
     schema_id: v.id,
@@ -207,7 +209,7 @@ export const schemaResource: ResourceDefinition<(typeof schema)['attributes'], P
     return {
       id,
       subject: id,
-      schema_type: latest.schemaType === 'AVRO' ? null : latest.schemaType,
+      schema_type: (latest.schemaType ?? 'AVRO') === 'AVRO' ? null : (latest.schemaType ?? null),
       schema: latest.schema,
       references: latest.references.length > 0 ? latest.references : null,
       // Registries report the global level for a subject without its own, so an imported subject

@@ -1,0 +1,4 @@
+export * from './duration';
+export * from './check';
+export * from './rule';
+export * from './data-quality';

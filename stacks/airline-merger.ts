@@ -1,0 +1,293 @@
+/**
+ * The airline-merger pipeline (seed 002): flight updates, plus bookings and customers of two merged
+ * airlines captured from PostgreSQL; each airline's bookings are enriched with its customers and
+ * unified into one `bookings` data product, which is redacted for analytics; delayed flights are
+ * detected and impacted customers listed for notification; analytics sinks.
+ */
+import { Construct } from 'constructs';
+import {
+  Column,
+  Compatibility,
+  DebeziumPostgresSource,
+  JdbcSink,
+  KsqlFormat,
+  KsqlQuery,
+  KsqlStream,
+  KsqlTable,
+  KsqlType,
+  LocalPostgres,
+  QuerySink,
+  Retention,
+  Schema,
+  SchemaFormat,
+  SnowflakeSink,
+  Topic,
+  CleanupPolicy,
+  ksql,
+} from '../constructs';
+import { PipelineStack, PipelineStackProps } from './pipeline';
+
+/** The shapes of the pipeline's data, shared with its data generator. */
+export const AIRLINE = {
+  database: 'airline',
+  cdcPrefix: 'airline',
+  partitions: 3,
+  flightUpdatesTopic: 'flight-updates',
+  routesTopic: 'routes',
+  /** The two airlines keep different schemas: that is the point of the merger. */
+  ddl: `CREATE SCHEMA IF NOT EXISTS streamjet;
+CREATE TABLE IF NOT EXISTS streamjet.customers (
+  id INTEGER PRIMARY KEY, title VARCHAR(10), first_name VARCHAR(50), last_name VARCHAR(50), email VARCHAR(80));
+CREATE TABLE IF NOT EXISTS streamjet.bookings (
+  bk_id INTEGER PRIMARY KEY, bk_call_sgn VARCHAR(10) NOT NULL, bk_cust_id INTEGER NOT NULL, bk_book_tme BIGINT NOT NULL);
+CREATE SCHEMA IF NOT EXISTS skyone;
+CREATE TABLE IF NOT EXISTS skyone.passengers (
+  passenger_id INTEGER PRIMARY KEY, full_name VARCHAR(100), email_address VARCHAR(80));
+CREATE TABLE IF NOT EXISTS skyone.bookings (
+  booking_id INTEGER PRIMARY KEY, callsign VARCHAR(10) NOT NULL, passenger_id INTEGER NOT NULL, booked_on BIGINT NOT NULL);
+CREATE SCHEMA IF NOT EXISTS analytics;`,
+  callsignPrefixes: ['SJT', 'SKY'],
+} as const;
+
+const BOOKING_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'Booking',
+  type: 'object',
+  properties: {
+    ID: { type: 'string' },
+    SOURCE_ID: { type: 'integer' },
+    CUSTOMER_NAME: { type: 'string' },
+    CUSTOMER_EMAIL: { type: 'string' },
+    BOOK_TIME: { type: 'integer' },
+  },
+  required: ['ID', 'SOURCE_ID'],
+};
+
+export class AirlineMergerStack extends PipelineStack {
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const env = this.env;
+    const db = env.databases.airline;
+    const cdcPassword = this.secret('airline_db_cdc_password', 'password of the Debezium user of the airline database');
+    const P = AIRLINE.partitions;
+
+    let database: LocalPostgres | undefined;
+    const platform = this.platform;
+    if (db.local && platform) {
+      database = new LocalPostgres(this, 'BookingsDb', {
+        platform,
+        name: db.host,
+        database: AIRLINE.database,
+        adminPassword: this.secret('airline_db_admin_password', 'password of the postgres user of the local airline database'),
+        initSql: [
+          AIRLINE.ddl,
+          `CREATE ROLE debezium LOGIN REPLICATION PASSWORD '${cdcPassword.value}';`,
+          'GRANT CONNECT, CREATE ON DATABASE airline TO debezium;',
+          'GRANT USAGE, CREATE ON SCHEMA streamjet, skyone, analytics TO debezium;',
+          'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA streamjet, skyone, analytics TO debezium;',
+          'ALTER TABLE streamjet.customers OWNER TO debezium; ALTER TABLE streamjet.bookings OWNER TO debezium;',
+          'ALTER TABLE skyone.passengers OWNER TO debezium; ALTER TABLE skyone.bookings OWNER TO debezium;',
+        ].join('\n'),
+      });
+    }
+    const connection = { host: db.host, port: db.port, user: 'debezium', password: cdcPassword };
+    const common = {
+      connection,
+      topicPrefix: AIRLINE.cdcPrefix,
+      partitions: P,
+      extraConfig: { 'time.precision.mode': 'connect', 'decimal.handling.mode': 'double' },
+      dropSlotOnStop: db.local,
+      dependsOn: database ? [database.service.container] : [],
+    };
+    const streamjet = new DebeziumPostgresSource(this, 'StreamJetCdc', {
+      ...common,
+      connectorName: 'airline-streamjet-cdc',
+      database: AIRLINE.database,
+      slotName: 'streamjet_cdc',
+      tables: ['streamjet.customers', 'streamjet.bookings'],
+    });
+    const skyone = new DebeziumPostgresSource(this, 'SkyOneCdc', {
+      ...common,
+      connectorName: 'airline-skyone-cdc',
+      database: AIRLINE.database,
+      slotName: 'skyone_cdc',
+      tables: ['skyone.passengers', 'skyone.bookings'],
+    });
+
+    // Each airline's bookings, enriched with its own customers.
+    const sjBookings = new KsqlStream(this, 'StreamJetBookings', {
+      topic: streamjet.topicFor('streamjet.bookings'),
+      valueFormat: KsqlFormat.JSON,
+      columns: [
+        Column.key('BOOKING_KEY', KsqlType.string()),
+        Column.value('BK_ID', KsqlType.int()),
+        Column.value('BK_CALL_SGN', KsqlType.string()),
+        Column.value('BK_CUST_ID', KsqlType.int()),
+        Column.value('BK_BOOK_TME', KsqlType.bigint()),
+      ],
+    });
+    const sjCustomers = new KsqlTable(this, 'StreamJetCustomers', {
+      topic: streamjet.topicFor('streamjet.customers'),
+      valueFormat: KsqlFormat.JSON,
+      columns: [
+        Column.primaryKey('CUSTOMER_KEY', KsqlType.string()),
+        Column.value('ID', KsqlType.int()),
+        Column.value('TITLE', KsqlType.string()),
+        Column.value('FIRST_NAME', KsqlType.string()),
+        Column.value('LAST_NAME', KsqlType.string()),
+        Column.value('EMAIL', KsqlType.string()),
+      ],
+    });
+    const sjEnriched = new KsqlQuery(this, 'StreamJetBookingsEnriched', {
+      sink: QuerySink.stream({ topic: { topicName: 'StreamJet-bookings-enriched' } }),
+      select: ksql`SELECT ROWKEY AS CUSTOMER_KEY, B.BK_ID, B.BK_CALL_SGN, B.BK_BOOK_TME,
+  CONCAT(C.TITLE, ' ', C.FIRST_NAME, ' ', C.LAST_NAME) AS BK_CUST_NME,
+  C.EMAIL AS BK_CUST_EML
+FROM ${sjBookings} B
+  INNER JOIN ${sjCustomers} C ON CAST(B.BK_CUST_ID AS STRING) = C.CUSTOMER_KEY
+EMIT CHANGES`,
+    });
+    const soBookings = new KsqlStream(this, 'SkyOneBookings', {
+      topic: skyone.topicFor('skyone.bookings'),
+      valueFormat: KsqlFormat.JSON,
+      columns: [
+        Column.key('BOOKING_KEY', KsqlType.string()),
+        Column.value('BOOKING_ID', KsqlType.int()),
+        Column.value('CALLSIGN', KsqlType.string()),
+        Column.value('PASSENGER_ID', KsqlType.int()),
+        Column.value('BOOKED_ON', KsqlType.bigint()),
+      ],
+    });
+    const soPassengers = new KsqlTable(this, 'SkyOnePassengers', {
+      topic: skyone.topicFor('skyone.passengers'),
+      valueFormat: KsqlFormat.JSON,
+      columns: [
+        Column.primaryKey('PASSENGER_KEY', KsqlType.string()),
+        Column.value('PASSENGER_ID', KsqlType.int()),
+        Column.value('FULL_NAME', KsqlType.string()),
+        Column.value('EMAIL_ADDRESS', KsqlType.string()),
+      ],
+    });
+    const soEnriched = new KsqlQuery(this, 'SkyOneBookingsEnriched', {
+      sink: QuerySink.stream({ topic: { topicName: 'SkyOne-bookings-enriched' } }),
+      select: ksql`SELECT ROWKEY AS PASSENGER_KEY, B.BOOKING_ID, B.CALLSIGN, B.BOOKED_ON, P.FULL_NAME, P.EMAIL_ADDRESS
+FROM ${soBookings} B
+  INNER JOIN ${soPassengers} P ON CAST(B.PASSENGER_ID AS STRING) = P.PASSENGER_KEY
+EMIT CHANGES`,
+    });
+
+    // One authoritative bookings stream: the data product.
+    const bookingsTopic = new Topic(this, 'BookingsTopic', { topicName: 'bookings', partitions: P, retention: Retention.days(30) });
+    new Schema(this, 'BookingsContract', { topic: bookingsTopic, format: SchemaFormat.jsonSchema(BOOKING_SCHEMA), compatibility: Compatibility.backward() });
+    const bookings = new KsqlStream(this, 'Bookings', {
+      topic: bookingsTopic,
+      valueFormat: KsqlFormat.JSON,
+      columns: [
+        Column.key('CALLSIGN', KsqlType.string()),
+        Column.value('ID', KsqlType.string()),
+        Column.value('SOURCE_ID', KsqlType.int()),
+        Column.value('CUSTOMER_NAME', KsqlType.string()),
+        Column.value('CUSTOMER_EMAIL', KsqlType.string()),
+        Column.value('BOOK_TIME', KsqlType.bigint()),
+      ],
+    });
+    new KsqlQuery(this, 'StreamJetIntoBookings', {
+      sink: QuerySink.insertInto(bookings),
+      select: ksql`SELECT BK_CALL_SGN AS CALLSIGN, CONCAT('StreamJet-', CAST(BK_ID AS STRING)) AS ID, BK_ID AS SOURCE_ID,
+  BK_CUST_NME AS CUSTOMER_NAME, BK_CUST_EML AS CUSTOMER_EMAIL, BK_BOOK_TME AS BOOK_TIME
+FROM ${sjEnriched} PARTITION BY BK_CALL_SGN EMIT CHANGES`,
+    });
+    new KsqlQuery(this, 'SkyOneIntoBookings', {
+      sink: QuerySink.insertInto(bookings),
+      select: ksql`SELECT CALLSIGN, CONCAT('SkyOne-', CAST(BOOKING_ID AS STRING)) AS ID, BOOKING_ID AS SOURCE_ID,
+  FULL_NAME AS CUSTOMER_NAME, EMAIL_ADDRESS AS CUSTOMER_EMAIL, BOOKED_ON AS BOOK_TIME
+FROM ${soEnriched} PARTITION BY CALLSIGN EMIT CHANGES`,
+    });
+
+    // PII redacted for the analytics team.
+    const redacted = new KsqlQuery(this, 'BookingsRedacted', {
+      sink: QuerySink.stream({ topic: { topicName: 'bookings-redacted' }, valueFormat: KsqlFormat.AVRO }),
+      select: ksql`SELECT CALLSIGN, ID, SOURCE_ID, '*****' AS CUSTOMER_NAME, MASK_KEEP_RIGHT(CUSTOMER_EMAIL, 12) AS CUSTOMER_EMAIL, BOOK_TIME
+FROM ${bookings} EMIT CHANGES`,
+    });
+
+    // Operational: delayed flights and the customers they affect.
+    const flightUpdatesTopic = new Topic(this, 'FlightUpdatesTopic', { topicName: AIRLINE.flightUpdatesTopic, partitions: P, retention: Retention.days(3) });
+    const routesTopic = new Topic(this, 'RoutesTopic', { topicName: AIRLINE.routesTopic, partitions: P, cleanupPolicy: CleanupPolicy.COMPACT });
+    const flightUpdates = new KsqlStream(this, 'FlightUpdates', {
+      topic: flightUpdatesTopic,
+      valueFormat: KsqlFormat.JSON,
+      columns: [
+        Column.key('CALLSIGN', KsqlType.string()),
+        Column.value('LATITUDE', KsqlType.double()),
+        Column.value('LONGITUDE', KsqlType.double()),
+        Column.value('ALTITUDE', KsqlType.double()),
+        Column.value('LAST_CONTACT', KsqlType.bigint()),
+        Column.value('ESTIMATED_TIME_REMAINING', KsqlType.bigint()),
+      ],
+    });
+    const routes = new KsqlTable(this, 'Routes', {
+      topic: routesTopic,
+      valueFormat: KsqlFormat.JSON,
+      columns: [
+        Column.primaryKey('CALLSIGN', KsqlType.string()),
+        Column.value('ORIGIN', KsqlType.string()),
+        Column.value('DESTINATION', KsqlType.string()),
+        Column.value('SCHEDULED_DEPARTURE_TIME', KsqlType.bigint()),
+        Column.value('SCHEDULED_ARRIVAL_TIME', KsqlType.bigint()),
+      ],
+    });
+    const impactedFlights = new KsqlQuery(this, 'ImpactedFlights', {
+      sink: QuerySink.stream({ topic: { topicName: 'impacted-flights' } }),
+      select: ksql`SELECT F.CALLSIGN AS IMPACTED_CALLSIGN,
+  F.LAST_CONTACT + F.ESTIMATED_TIME_REMAINING AS DELAYED_FLIGHT_ESTIMATED_ARRIVAL_TIME,
+  R.SCHEDULED_ARRIVAL_TIME AS SCHEDULED_ARRIVAL_TIME
+FROM ${flightUpdates} F
+  INNER JOIN ${routes} R ON F.CALLSIGN = R.CALLSIGN
+WHERE F.ESTIMATED_TIME_REMAINING IS NOT NULL AND F.LAST_CONTACT > 0
+  AND F.LAST_CONTACT + F.ESTIMATED_TIME_REMAINING > R.SCHEDULED_ARRIVAL_TIME
+EMIT CHANGES`,
+    });
+    const impactedCustomers = new KsqlQuery(this, 'ImpactedCustomers', {
+      sink: QuerySink.stream({ topic: { topicName: 'impacted-customers' } }),
+      select: ksql`SELECT I.IMPACTED_CALLSIGN AS CALLSIGN, B.CUSTOMER_NAME AS CUSTOMER_NAME, B.CUSTOMER_EMAIL AS CUSTOMER_EMAIL,
+  I.DELAYED_FLIGHT_ESTIMATED_ARRIVAL_TIME + 1800 AS NEW_ESTIMATED_DEPARTURE_TIME
+FROM ${impactedFlights} I
+  INNER JOIN ${bookings} B WITHIN 1 DAY ON I.IMPACTED_CALLSIGN = B.CALLSIGN
+EMIT CHANGES`,
+    });
+    new Schema(this, 'ImpactedCustomersContract', {
+      topic: impactedCustomers.topic!,
+      format: SchemaFormat.jsonSchema({
+        title: 'ImpactedCustomer',
+        type: 'object',
+        properties: { CUSTOMER_NAME: { type: 'string' }, CUSTOMER_EMAIL: { type: 'string' }, NEW_ESTIMATED_DEPARTURE_TIME: { type: 'integer' } },
+      }),
+    });
+
+    // Analytics: redacted bookings into the analytics schema of the bookings database.
+    new JdbcSink(this, 'AnalyticsBookings', {
+      connectorName: 'airline-analytics-bookings-sink',
+      topics: [redacted.topic!],
+      connectionUrl: `jdbc:postgresql://${db.host}:${db.port}/${AIRLINE.database}`,
+      user: 'debezium',
+      password: cdcPassword,
+      insertMode: 'insert',
+      primaryKeyMode: 'none',
+      tableNameFormat: 'analytics.bookings_redacted',
+      valueConverter: this.avroConverter,
+      dependsOn: database ? [database.service.container] : [],
+    });
+    if (env.externalSinks) {
+      new SnowflakeSink(this, 'AnalyticsFlightData', {
+        connectorName: 'airline-analytics-flight-data-snowflake-sink',
+        topics: [flightUpdatesTopic],
+        url: env.externalSinks.snowflakeUrl,
+        user: 'analytics',
+        privateKey: this.secret('airline_snowflake_private_key', 'private key of the Snowflake analytics user'),
+        database: 'ANALYTICS',
+        schema: 'FLIGHT_DATA',
+      });
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Each pipeline's dev stack deployed with the real `cdktf deploy` (OpenTofu, the streamform
+ * provider, the docker provider) onto the shared test platform: its databases run as containers,
+ * Debezium captures their changes into Kafka, the next plan is empty, and destroy leaves nothing.
+ * Starts: the pipeline's database containers (prefix `sf-it-shared-`), and the ksqlDB stand-in
+ * in-process on port 29088 (no ksqlDB can be obtained here; the stand-in keeps the catalog only).
+ */
+import { ConnectClient } from '../../src/clients/connect';
+import { KafkaAdminClient } from '../../src/clients/kafka';
+import { KsqlClient } from '../../src/clients/ksqldb';
+import { run } from '../../src/toolchain/run';
+import { deploy, destroy, dockerObjects, plan } from '../support/instance';
+import { KsqlStandIn, startKsqlStandIn } from '../support/ksqldb/server';
+import { sharedEndpoints, sharedInstance, SHARED_NAME } from '../support/shared-platform';
+
+jest.setTimeout(15 * 60_000);
+
+const e = sharedEndpoints();
+const inst = sharedInstance();
+const kafka = new KafkaAdminClient({ bootstrapServers: [e.bootstrapServers] });
+const connect = new ConnectClient({ url: e.connectUrl });
+let standIn: KsqlStandIn;
+
+beforeAll(async () => {
+  standIn = await startKsqlStandIn({ port: 8088 + 21000, kafka: { bootstrapServers: e.bootstrapServers } });
+});
+
+afterAll(async () => {
+  await standIn?.close();
+  await kafka.close();
+});
+
+async function messages(topic: string): Promise<number> {
+  const offsets = await kafka.offsets(topic);
+  return Number(offsets.reduce((n, o) => n + (o.high - o.low), 0n));
+}
+
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function sql(container: string, shell: string, statements: string): Promise<void> {
+  await run('docker', ['exec', '-i', container, 'sh', '-c', shell], { input: statements });
+}
+
+async function ksqlNames(): Promise<string[]> {
+  const cat = await new KsqlClient({ url: standIn.url }).catalog();
+  return [...cat.sources.keys(), ...cat.queries.keys()];
+}
+
+interface Case {
+  readonly pipeline: string;
+  /** Writes rows into the pipeline's database; resolves the topic that must receive them. */
+  readonly writeSourceData: () => Promise<string>;
+  readonly connectors: readonly string[];
+  readonly ksqlObjects: readonly string[];
+  readonly topics: readonly string[];
+}
+
+const CASES: readonly Case[] = [
+  {
+    pipeline: 'ratings',
+    writeSourceData: async () => {
+      await sql(
+        `${SHARED_NAME}-ratings-mariadb`,
+        'mariadb -uroot -p"$MARIADB_ROOT_PASSWORD" demo',
+        "INSERT INTO customers (id, first_name, last_name, email, gender, club_status) VALUES (42, 'Rick', 'Astley', 'rick@example.com', 'M', 'platinum');",
+      );
+      return 'asgard.demo.customers';
+    },
+    connectors: ['ratings-customers-cdc'],
+    ksqlObjects: ['RATINGS', 'CUSTOMERS', 'RATINGS_LIVE', 'RATINGS_WITH_CUSTOMER_DATA', 'UNHAPPY_PLATINUM_CUSTOMERS', 'RATINGS_BY_CLUB_STATUS'],
+    topics: ['ratings', 'asgard.demo.customers', 'ratings-enriched', 'unhappy-platinum-customers'],
+  },
+  {
+    pipeline: 'airline-merger',
+    writeSourceData: async () => {
+      await sql(
+        `${SHARED_NAME}-airline-postgres`,
+        'psql -v ON_ERROR_STOP=1 -U postgres -d airline',
+        "INSERT INTO streamjet.customers VALUES (7, 'Ms', 'Ada', 'Lovelace', 'ada@example.com');",
+      );
+      return 'airline.streamjet.customers';
+    },
+    connectors: ['airline-streamjet-cdc', 'airline-skyone-cdc', 'airline-analytics-bookings-sink'],
+    ksqlObjects: ['BOOKINGS', 'BOOKINGS_REDACTED', 'IMPACTED_FLIGHTS', 'IMPACTED_CUSTOMERS'],
+    topics: ['bookings', 'flight-updates', 'airline.streamjet.customers', 'impacted-customers'],
+  },
+];
+
+describe.each(CASES)('$pipeline dev stack', (c) => {
+  const stack = `${c.pipeline}-dev`;
+
+  test('deploys with cdktf onto the local platform', async () => {
+    await deploy(inst, stack);
+    for (const name of c.connectors) expect((await connect.status(name))?.connector.state).toBe('RUNNING');
+    expect(await ksqlNames()).toEqual(expect.arrayContaining([...c.ksqlObjects]));
+    const topics = await kafka.listTopics();
+    expect(topics).toEqual(expect.arrayContaining([...c.topics]));
+  });
+
+  test('change data capture brings database rows into Kafka', async () => {
+    const topic = await c.writeSourceData();
+    await eventually(`a change record in ${topic}`, async () => (await messages(topic)) > 0);
+  });
+
+  test('the next plan is empty', async () => {
+    const p = await plan(inst, stack);
+    expect(p.output).toContain('No changes.');
+    expect(p.code).toBe(0);
+  });
+
+  test('destroy is clean', async () => {
+    await destroy(inst, stack);
+    const left = (await dockerObjects(SHARED_NAME)).filter((o) => o.includes(c.pipeline.split('-')[0]));
+    expect(left).toEqual([]);
+    for (const name of c.connectors) expect(await connect.status(name)).toBeUndefined();
+    expect((await ksqlNames()).filter((n) => c.ksqlObjects.includes(n))).toEqual([]);
+    const topics = await kafka.listTopics();
+    expect(topics.filter((t) => c.topics.includes(t))).toEqual([]);
+  });
+});
