@@ -99,20 +99,17 @@ export class AirlineMergerStack extends PipelineStack {
       dropSlotOnStop: db.local,
       dependsOn: database ? [database.service.container] : [],
     };
-    const streamjet = new DebeziumPostgresSource(this, 'StreamJetCdc', {
+    // One capture for both airlines: Debezium keys its offsets by topic prefix, so two connectors
+    // writing `airline.*` topics would share (and corrupt) one offset record.
+    const cdc = new DebeziumPostgresSource(this, 'BookingsCdc', {
       ...common,
-      connectorName: 'airline-streamjet-cdc',
+      connectorName: 'airline-bookings-cdc',
       database: AIRLINE.database,
-      slotName: 'streamjet_cdc',
-      tables: ['streamjet.customers', 'streamjet.bookings'],
+      slotName: 'airline_cdc',
+      tables: ['streamjet.customers', 'streamjet.bookings', 'skyone.passengers', 'skyone.bookings'],
     });
-    const skyone = new DebeziumPostgresSource(this, 'SkyOneCdc', {
-      ...common,
-      connectorName: 'airline-skyone-cdc',
-      database: AIRLINE.database,
-      slotName: 'skyone_cdc',
-      tables: ['skyone.passengers', 'skyone.bookings'],
-    });
+    const streamjet = cdc;
+    const skyone = cdc;
 
     // Each airline's bookings, enriched with its own customers.
     const sjBookings = new KsqlStream(this, 'StreamJetBookings', {

@@ -87,7 +87,7 @@ const CASES: readonly Case[] = [
       );
       return 'airline.streamjet.customers';
     },
-    connectors: ['airline-streamjet-cdc', 'airline-skyone-cdc', 'airline-analytics-bookings-sink'],
+    connectors: ['airline-bookings-cdc', 'airline-analytics-bookings-sink'],
     ksqlObjects: ['BOOKINGS', 'BOOKINGS_REDACTED', 'IMPACTED_FLIGHTS', 'IMPACTED_CUSTOMERS'],
     topics: ['bookings', 'flight-updates', 'airline.streamjet.customers', 'impacted-customers'],
   },
