@@ -16,6 +16,8 @@ import {
   KsqlTable,
   KsqlType,
   LocalPostgres,
+  Mask,
+  RedactedStream,
   QuerySink,
   Retention,
   Schema,
@@ -202,10 +204,10 @@ FROM ${soEnriched} PARTITION BY CALLSIGN EMIT CHANGES`,
     });
 
     // PII redacted for the analytics team.
-    const redacted = new KsqlQuery(this, 'BookingsRedacted', {
-      sink: QuerySink.stream({ topic: { topicName: 'bookings-redacted' }, valueFormat: KsqlFormat.AVRO }),
-      select: ksql`SELECT CALLSIGN, ID, SOURCE_ID, '*****' AS CUSTOMER_NAME, MASK_KEEP_RIGHT(CUSTOMER_EMAIL, 12) AS CUSTOMER_EMAIL, BOOK_TIME
-FROM ${bookings} EMIT CHANGES`,
+    const redacted = new RedactedStream(this, 'BookingsRedacted', {
+      source: bookings,
+      mask: { CUSTOMER_NAME: Mask.redact(), CUSTOMER_EMAIL: Mask.keepRight(12) },
+      sink: { topic: { topicName: 'bookings-redacted' }, valueFormat: KsqlFormat.AVRO },
     });
 
     // Operational: delayed flights and the customers they affect.

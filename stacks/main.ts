@@ -8,12 +8,14 @@ import { EnvConfig, environment, ENV_NAMES } from './environments';
 import { PipelineStackProps } from './pipeline';
 import { PlatformStack } from './platform';
 import { AirlineMergerStack } from './airline-merger';
+import { CustomerQualityStack } from './customer-quality';
 import { RatingsStack } from './ratings';
 
 type PipelineClass = new (scope: Construct, id: string, props: PipelineStackProps) => TerraformStack;
 
 /** The pipelines, by name. */
 export const PIPELINES: Readonly<Record<string, PipelineClass>> = {
+  'customer-quality': CustomerQualityStack,
   ratings: RatingsStack,
   'airline-merger': AirlineMergerStack,
 };

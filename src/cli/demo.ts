@@ -11,7 +11,7 @@ import { platformStatus } from './status';
  */
 export async function demo(): Promise<void> {
   const env = devEnvironment();
-  const e = LocalKafkaPlatform.hostEndpoints(env.platform.ports, env.platform.images);
+  const e = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images);
   process.stderr.write('1/3 cdktf deploy platform-dev (Kafka, Schema Registry, Connect on local Docker) …\n');
   const started = Date.now();
   await deployStack('platform-dev');

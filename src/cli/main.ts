@@ -6,7 +6,9 @@ import { devEnvironment } from '../../stacks/environments';
 import { ParsedArgs, parseArgs, UsageError } from './args';
 import { cdktf, deployStack, destroyStack } from './cdktf';
 import { demo } from './demo';
+import { produceCommand } from './produce';
 import { platformStatus } from './status';
+import { tailCommand } from './tail';
 
 const HELP = `streamform — Kafka data pipelines as typed infrastructure code
 
@@ -15,6 +17,18 @@ Usage:
   streamform destroy <stack>     cdktf destroy one stack
   streamform status              topics, schemas and connectors of the dev platform
   streamform demo                the README's main job: deploy to local Docker and show it working
+  streamform produce <pipeline>  test data for a pipeline (ratings, airline-merger, customer-quality):
+                                 loads its local databases (dev), then produces to its topics
+      --env dev|staging|prod     default dev; staging/prod read STREAMFORM_BOOTSTRAP_SERVERS etc.
+      --rate <msgs/s>            default 10
+      --count <n> | --duration <s>   when to stop (default: at Ctrl-C)
+      --seed <n>                 reproducible data (default: random, printed)
+      --bad-ratio <0..1>         share of bad records (customer-quality; default 0.2)
+  streamform tail <topic>        the last messages of a topic across partitions, decoded
+      --last <n>                 default 20
+      --format table|csv|json    default table
+      --env dev|staging|prod     default dev
+      --timeout <s>              stop reading after this long (default 30)
   streamform bindings            regenerate the cdktf bindings (src/gen) from the provider's schema
   streamform help                this text
 `;
@@ -36,11 +50,17 @@ const commands: Record<string, Command> = {
   },
   async status() {
     const env = devEnvironment();
-    const endpoints = LocalKafkaPlatform.hostEndpoints(env.platform.ports, env.platform.images);
+    const endpoints = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images);
     process.stdout.write((await platformStatus(endpoints)) + '\n');
   },
   async demo() {
     await demo();
+  },
+  async produce(args) {
+    await produceCommand(args);
+  },
+  async tail(args) {
+    await tailCommand(args);
   },
   async bindings() {
     process.stderr.write('regenerating src/gen from the provider schema with cdktf get …\n');

@@ -34,7 +34,7 @@ export async function platformStatus(e: StatusEndpoints): Promise<string> {
   const srows: (string | number)[][] = [];
   for (const s of subjects) {
     const v = await sr.latest(s);
-    if (v) srows.push([s, v.version, v.id, v.schemaType]);
+    if (v) srows.push([s, v.version, v.id, v.schemaType ?? 'AVRO']);
   }
   out.push(`Schema Registry at ${e.schemaRegistryUrl}: ${subjects.length} subject(s)`, renderTable(['subject', 'version', 'id', 'type'], srows), '');
   const connectors = [...(await connect.listAll()).values()].sort((a, b) => a.name.localeCompare(b.name));

@@ -104,6 +104,20 @@ export class ConnectClient {
     }
   }
 
+  /** Stops the connector (STOPPED: no tasks, configuration kept), as needed before resetting offsets. */
+  async stop(name: string): Promise<void> {
+    await this.http.raw('put', `/connectors/${enc(name)}/stop`);
+  }
+
+  /**
+   * Deletes the connector's committed source offsets or sink consumer-group offsets (Connect 3.6+;
+   * the connector must be STOPPED). Without this a connector created again under the same name
+   * resumes from where the old one stopped.
+   */
+  async resetOffsets(name: string): Promise<void> {
+    await this.http.raw('delete', `/connectors/${enc(name)}/offsets`);
+  }
+
   async restart(name: string): Promise<void> {
     await this.http.raw('post', `/connectors/${enc(name)}/restart`, undefined, { includeTasks: true, onlyFailed: true });
   }

@@ -198,7 +198,8 @@ export class KafkaAdminClient {
   /** Low and high watermark per partition. */
   async offsets(topic: string): Promise<{ partition: number; low: bigint; high: bigint }[]> {
     requestCounter.add('kafka');
-    const o = await (await this.client()).fetchTopicOffsets(topic);
+    const admin = await this.client();
+    const o = await retryTransient(() => admin.fetchTopicOffsets(topic));
     return o.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
   }
 

@@ -55,6 +55,23 @@ export interface SubjectVersion {
   readonly references: SchemaReference[];
 }
 
+const SchemaByIdShape = z
+  .object({
+    schema: z.string(),
+    schemaType: z.enum(['AVRO', 'JSON', 'PROTOBUF']).optional(),
+    references: z.array(SchemaReferenceShape).optional(),
+  })
+  .loose();
+
+/** A schema found by its global id. */
+export interface SchemaById {
+  readonly id: number;
+  readonly schema: string;
+  /** Absent for Avro (registries leave it out). */
+  readonly schemaType?: SchemaType;
+  readonly references: SchemaReference[];
+}
+
 export interface SchemaInput {
   readonly schemaType: SchemaType;
   readonly schema: string;
@@ -86,6 +103,12 @@ export class SchemaRegistryClient {
   async version(subject: string, version: number): Promise<SubjectVersion | undefined> {
     const v = await this.http.maybe('get', `/subjects/${enc(subject)}/versions/${version}`, SubjectVersionShape);
     return v && normalize(v);
+  }
+
+  /** The schema with a global id (`GET /schemas/ids/{id}`), as the wire format references it; undefined when unknown. */
+  async schemaById(id: number): Promise<SchemaById | undefined> {
+    const v = await this.http.maybe('get', `/schemas/ids/${id}`, SchemaByIdShape);
+    return v && { id, schema: v.schema, schemaType: v.schemaType, references: v.references ?? [] };
   }
 
   async versions(subject: string): Promise<number[]> {

@@ -30,9 +30,15 @@ afterAll(async () => {
   await kafka.close();
 });
 
+/** Messages in a topic, read with a fresh client (topics of the same name come and go between cases). */
 async function messages(topic: string): Promise<number> {
-  const offsets = await kafka.offsets(topic);
-  return Number(offsets.reduce((n, o) => n + (o.high - o.low), 0n));
+  const fresh = new KafkaAdminClient({ bootstrapServers: [e.bootstrapServers] });
+  try {
+    const offsets = await fresh.offsets(topic);
+    return Number(offsets.reduce((n, o) => n + (o.high - o.low), 0n));
+  } finally {
+    await fresh.close();
+  }
 }
 
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
@@ -90,6 +96,22 @@ const CASES: readonly Case[] = [
     connectors: ['airline-bookings-cdc', 'airline-analytics-bookings-sink'],
     ksqlObjects: ['BOOKINGS', 'BOOKINGS_REDACTED', 'IMPACTED_FLIGHTS', 'IMPACTED_CUSTOMERS'],
     topics: ['bookings', 'flight-updates', 'airline.streamjet.customers', 'impacted-customers'],
+  },
+  {
+    pipeline: 'customer-quality',
+    writeSourceData: async () => {
+      const producer = kafka.kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic: 'custchannel',
+        messages: [{ key: 'r-1', value: JSON.stringify({ NAME: 'Grace Hopper', EMAIL: 'grace@example.com', PHONE: '+1 555 0100', DOB: '1906-12-09', CREATED_AT: Date.now(), CHANNEL: 'web' }) }],
+      });
+      await producer.disconnect();
+      return 'custchannel';
+    },
+    connectors: ['quality-mdm-sink', 'quality-sandbox-sink'],
+    ksqlObjects: ['REGISTRATIONS', 'REGISTRATIONS_CHECKED', 'REGISTRATIONS_VALID', 'REGISTRATIONS_INVALID', 'REGISTRATIONS_FAILURES', 'REGISTRATIONS_METRICS', 'CUSTOMER_NOTIFICATIONS'],
+    topics: ['custchannel', 'customer-notifications'],
   },
 ];
 
