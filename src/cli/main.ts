@@ -4,7 +4,8 @@
 import { LocalKafkaPlatform } from '../../constructs';
 import { devEnvironment } from '../../stacks/environments';
 import { ParsedArgs, parseArgs, UsageError } from './args';
-import { cdktf, deployStack, destroyStack } from './cdktf';
+import { cdktf, deployStacks, destroyStacks } from './cdktf';
+import { ensureDevKsqldb, stopDevKsqldb } from './dev-ksqldb';
 import { demo } from './demo';
 import { produceCommand } from './produce';
 import { platformStatus } from './status';
@@ -13,9 +14,10 @@ import { tailCommand } from './tail';
 const HELP = `streamform — Kafka data pipelines as typed infrastructure code
 
 Usage:
-  streamform deploy <stack>      cdktf deploy one stack (e.g. platform-dev)
-  streamform destroy <stack>     cdktf destroy one stack
-  streamform status              topics, schemas and connectors of the dev platform
+  streamform deploy <stack...>   cdktf deploy stacks, e.g. platform-dev ratings-dev (dev: starts the
+                                 ksqlDB stand-in when the platform has no ksqlDB)
+  streamform destroy <stack...>  cdktf destroy stacks (dependents first: ratings-dev platform-dev)
+  streamform status              topics, schemas, connectors and ksqlDB objects of the dev platform
   streamform demo                the README's main job: deploy to local Docker and show it working
   streamform produce <pipeline>  test data for a pipeline (ratings, airline-merger, customer-quality):
                                  loads its local databases (dev), then produces to its topics
@@ -37,21 +39,36 @@ type Command = (args: ParsedArgs) => Promise<void>;
 
 const commands: Record<string, Command> = {
   async deploy(args) {
-    const stack = requireStack(args);
-    process.stderr.write(`deploying ${stack} with cdktf …\n`);
-    await deployStack(stack);
-    process.stderr.write(`deployed ${stack}\n`);
+    const stacks = requireStacks(args);
+    const dev = devEnvironment();
+    const pipelinesInDev = stacks.filter((s) => s.endsWith('-dev') && s !== 'platform-dev');
+    if (stacks.includes('platform-dev')) {
+      process.stderr.write('deploying platform-dev with cdktf …\n');
+      await deployStacks(['platform-dev']);
+    }
+    if (pipelinesInDev.length > 0) {
+      const e = devEndpoints();
+      const k = await ensureDevKsqldb(dev.platform!.name, e.ksqldbUrl!, e.bootstrapServers);
+      if (k.standIn) process.stderr.write(`ksqlDB: streamform's stand-in at ${k.url} (no ksqlDB server can be obtained here)\n`);
+    }
+    const rest = stacks.filter((s) => s !== 'platform-dev');
+    if (rest.length > 0) {
+      process.stderr.write(`deploying ${rest.join(' ')} with cdktf …\n`);
+      await deployStacks(rest);
+    }
+    process.stderr.write(`deployed ${stacks.join(' ')}\n`);
   },
   async destroy(args) {
-    const stack = requireStack(args);
-    process.stderr.write(`destroying ${stack} with cdktf …\n`);
-    await destroyStack(stack);
-    process.stderr.write(`destroyed ${stack}\n`);
+    const stacks = requireStacks(args);
+    process.stderr.write(`destroying ${stacks.join(' ')} with cdktf …\n`);
+    await destroyStacks(stacks);
+    if (stacks.includes('platform-dev') && stopDevKsqldb(devEnvironment().platform!.name)) {
+      process.stderr.write('stopped the ksqlDB stand-in\n');
+    }
+    process.stderr.write(`destroyed ${stacks.join(' ')}\n`);
   },
   async status() {
-    const env = devEnvironment();
-    const endpoints = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images);
-    process.stdout.write((await platformStatus(endpoints)) + '\n');
+    process.stdout.write((await platformStatus(devEndpoints())) + '\n');
   },
   async demo() {
     await demo();
@@ -72,10 +89,17 @@ const commands: Record<string, Command> = {
   },
 };
 
-function requireStack(args: ParsedArgs): string {
-  const stack = args.positionals[1];
-  if (!stack) throw new UsageError('name the stack, e.g. `streamform deploy platform-dev`');
-  return stack;
+function requireStacks(args: ParsedArgs): string[] {
+  const stacks = args.positionals.slice(1);
+  if (stacks.length === 0) throw new UsageError('name the stacks, e.g. `streamform deploy platform-dev ratings-dev`');
+  return stacks;
+}
+
+/** The dev platform's host endpoints, ksqlDB included (a real one or the stand-in's port). */
+function devEndpoints() {
+  const env = devEnvironment();
+  const host = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images, true);
+  return { ...host, ksqldbUrl: env.cluster.endpoints?.ksqldbUrl ?? host.ksqldbUrl };
 }
 
 export async function main(argv: readonly string[]): Promise<void> {

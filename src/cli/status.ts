@@ -1,5 +1,6 @@
 import { ConnectClient } from '../clients/connect';
 import { KafkaAdminClient } from '../clients/kafka';
+import { KsqlClient } from '../clients/ksqldb';
 import { SchemaRegistryClient } from '../clients/schema-registry';
 import { renderTable } from './table';
 
@@ -7,6 +8,9 @@ export interface StatusEndpoints {
   readonly bootstrapServers: string;
   readonly schemaRegistryUrl: string;
   readonly connectUrl: string;
+  readonly ksqldbUrl?: string;
+  /** Printed next to ksqlDB, e.g. that it is the stand-in. */
+  readonly ksqldbNote?: string;
 }
 
 /** A readable snapshot of what runs and flows on a platform: topics, schemas, connectors. */
@@ -52,5 +56,23 @@ export async function platformStatus(e: StatusEndpoints): Promise<string> {
     ),
     renderTable(['plugin', 'type', 'version'], plugins.map((p) => [p.class, p.type, p.version ?? ''])),
   );
+  if (e.ksqldbUrl) {
+    out.push('', await ksqlStatus(e.ksqldbUrl, e.ksqldbNote).catch((err: unknown) => `ksqlDB at ${e.ksqldbUrl}: not answering (${err instanceof Error ? err.message : String(err)})`));
+  }
   return out.join('\n');
+}
+
+/** Streams, tables and persistent queries of a ksqlDB server. */
+export async function ksqlStatus(url: string, note?: string): Promise<string> {
+  const cat = await new KsqlClient({ url }, { attempts: 2 }).catalog();
+  const sources = [...cat.sources.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const queries = [...cat.queries.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return [
+    `ksqlDB at ${url}${note ? ` (${note})` : ''}: ${sources.length} stream(s)/table(s), ${queries.length} persistent quer${queries.length === 1 ? 'y' : 'ies'}`,
+    renderTable(
+      ['name', 'kind', 'topic', 'format', 'written by'],
+      sources.map((s) => [s.name, s.type, s.topic, s.valueFormat ?? '', s.writeQueries.map((q) => q.id).join(' ')]),
+    ),
+    renderTable(['query', 'state', 'sinks'], queries.map((q) => [q.id, q.state ?? '', q.sinks.join(' ')])),
+  ].join('\n');
 }

@@ -131,6 +131,8 @@ export interface KsqlClientOptions {
   readonly commandTimeoutMs?: number;
   /** Delay between /status polls. @default 250 */
   readonly pollIntervalMs?: number;
+  /** Attempts for requests answered with 503 or not at all. @default 10 */
+  readonly attempts?: number;
 }
 
 export class KsqlClient {
@@ -143,7 +145,7 @@ export class KsqlClient {
     private readonly options: KsqlClientOptions = {},
   ) {
     this.http = new HttpClient(`ksqlDB at ${endpoint.url}`, 'ksqldb', endpoint, 'application/vnd.ksql.v1+json', {
-      attempts: 10,
+      attempts: options.attempts ?? 10,
       initialDelayMs: 300,
       // 50302 not yet ready, 50303 shutting down: both are answered with HTTP 503.
       retryable: (e) => e.status === undefined || e.status === 503,

@@ -31,6 +31,29 @@ export class DiagnosticError extends Error {
   }
 }
 
+/**
+ * The object was created, but a later step failed. OpenTofu records the state as tainted, so the
+ * next apply replaces the object instead of tripping over it.
+ */
+export class CreatedButFailedError extends DiagnosticError {
+  constructor(
+    readonly state: unknown,
+    diagnostic: Diagnostic,
+  ) {
+    super(diagnostic);
+  }
+}
+
+/** Runs the steps after an object exists; a failure there keeps the object's state (tainted). */
+export async function afterCreate<T>(state: unknown, summary: string, steps: () => Promise<T>): Promise<T> {
+  try {
+    return await steps();
+  } catch (err) {
+    const diagnostic = err instanceof DiagnosticError ? err.diagnostic : { severity: 'ERROR' as const, summary, detail: err instanceof Error ? err.message : String(err) };
+    throw new CreatedButFailedError(state, diagnostic);
+  }
+}
+
 /** Values during planning: computed attributes may be unknown. */
 export type Planned<S> = { -readonly [K in keyof S]: S[K] | Unknown };
 

@@ -1,6 +1,6 @@
 import { containsUnknown, ctyEqual, CtyError, CtyValue, decodeDynamic, DynamicValue, encodeDynamic, UNKNOWN } from '../plugin/cty';
 import { Logger } from '../plugin/log';
-import { AnyResource, Diagnostic, DiagnosticError, Planned, ProviderDefinition, ResourceContext } from './resource';
+import { AnyResource, CreatedButFailedError, Diagnostic, DiagnosticError, Planned, ProviderDefinition, ResourceContext } from './resource';
 import { Attrs, ObjectSchema, toProtoSchema } from './schema';
 
 /**
@@ -207,8 +207,14 @@ export class ProviderServer<PA extends Attrs, C> {
       await r.delete(prior, ctx);
       return { new_state: encodeDynamic(null, type) };
     }
-    const next = prior === null ? await r.create(planned, ctx) : await r.update(prior, planned, ctx);
-    return { new_state: encodeDynamic(next as CtyValue, type), private: Buffer.alloc(0) };
+    try {
+      const next = prior === null ? await r.create(planned, ctx) : await r.update(prior, planned, ctx);
+      return { new_state: encodeDynamic(next as CtyValue, type), private: Buffer.alloc(0) };
+    } catch (err) {
+      if (!(err instanceof CreatedButFailedError)) throw err;
+      diags.push(err.diagnostic);
+      return { new_state: encodeDynamic(err.state as CtyValue, type), private: Buffer.alloc(0) };
+    }
   }
 }
 

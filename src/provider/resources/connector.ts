@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConnectorStatus } from '../../clients/connect';
 import { ServerError } from '../../clients/http';
 import { ProviderClients } from '../clients';
-import { Diagnostic, DiagnosticError, error, ResourceDefinition, warning } from '../framework/resource';
+import { afterCreate, Diagnostic, DiagnosticError, error, ResourceDefinition, warning } from '../framework/resource';
 import { attr, objectSchema, StateOf } from '../framework/schema';
 import { containsUnknown, isUnknown } from '../plugin/cty';
 
@@ -180,8 +180,9 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
     const p = planned as Connector;
     await putConfig(clients, p);
     clients.invalidate('connectors');
-    await waitRunning(clients, p.name, p.running_timeout_seconds ?? 120);
-    return { ...p, id: p.name };
+    const created = { ...p, id: p.name };
+    await afterCreate(created, `Connector ${p.name} was created but does not run`, () => waitRunning(clients, p.name, p.running_timeout_seconds ?? 120));
+    return created;
   },
 
   async update(_prior, planned, { clients }) {
@@ -192,11 +193,26 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
     return { ...p, id: p.name };
   },
 
-  async delete(prior, { clients }) {
-    await clients.connect().delete(prior.name);
+  async delete(prior, { clients, log }) {
+    const connect = clients.connect();
+    if (await connect.status(prior.name)) {
+      // Offsets outlive a deleted connector; reset them so that a connector created again under
+      // this name starts afresh instead of resuming a position that may no longer exist.
+      try {
+        await connect.stop(prior.name);
+        const deadline = Date.now() + 30_000;
+        while ((await connect.status(prior.name))?.connector.state !== 'STOPPED' && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        await connect.resetOffsets(prior.name);
+      } catch (err) {
+        log.warn('could not reset connector offsets', { connector: prior.name, error: err instanceof Error ? err.message : String(err) });
+      }
+      await connect.delete(prior.name);
+    }
     clients.invalidate('connectors');
     const deadline = Date.now() + 60_000;
-    while ((await clients.connect().status(prior.name)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    while ((await connect.status(prior.name)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
   },
 
   async importState(id, { clients }) {

@@ -12,7 +12,7 @@ import {
   Statement,
 } from '../../ksql';
 import { ProviderClients } from '../clients';
-import { Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../framework/resource';
+import { afterCreate, Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../framework/resource';
 import { attr, Attrs, objectSchema, StateOf } from '../framework/schema';
 import { isUnknown, UNKNOWN } from '../plugin/cty';
 
@@ -285,7 +285,9 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
       const name = sinkOf(stmt)!;
       const props = (p.streams_properties as Record<string, string> | null | undefined) ?? {};
       const { status } = await execute(clients, text, `create ${name}`, props);
-      const next: AnyState = { ...(p as AnyState), name, topic: await describeTopic(clients, name), instance_id: randomUUID() };
+      const created: AnyState = { ...(p as AnyState), id: name, name, topic: null, instance_id: randomUUID() };
+      if (kind === 'query') Object.assign(created, { query_id: status?.queryId ?? null });
+      const next: AnyState = { ...created, topic: await afterCreate(created, `${name} was created but cannot be read back`, () => describeTopic(clients, name)) };
       if (kind === 'query') {
         next.query_id = status?.queryId ?? null;
         next.id = stmt.kind === 'insertInto' ? (status?.queryId ?? name) : name;

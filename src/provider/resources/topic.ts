@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TopicDescription } from '../../clients/kafka';
 import { ProviderClients } from '../clients';
-import { DiagnosticError, error, ResourceDefinition } from '../framework/resource';
+import { afterCreate, DiagnosticError, error, ResourceDefinition } from '../framework/resource';
 import { attr, objectSchema, StateOf } from '../framework/schema';
 import { isUnknown } from '../plugin/cty';
 
@@ -47,6 +47,17 @@ function stateOf(prior: Topic, t: TopicDescription): Topic {
     }
   }
   return { ...prior, id: t.name, name: t.name, partitions: t.partitions, replication_factor: t.replicationFactor, config };
+}
+
+/** A topic just created takes a moment to appear in the metadata of every broker. */
+async function describeWhenVisible(clients: ProviderClients, name: string): Promise<TopicDescription> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const t = (await clients.kafka().describeTopics([name])).get(name);
+    if (t) return t;
+    if (Date.now() > deadline) throw new Error(`topic ${name} was created but does not appear in the cluster metadata after 30 s`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
 }
 
 function protectedError(t: Pick<Topic, 'name'>, action: string): DiagnosticError {
@@ -120,9 +131,9 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
       configs: (planned.config as Record<string, string> | null) ?? {},
     });
     clients.invalidate('topics');
-    const t = (await clients.kafka().describeTopics([name])).get(name);
-    if (!t) throw new Error(`topic ${name} was created but cannot be described`);
-    return stateOf({ ...(planned as Topic), id: name }, t);
+    const created = { ...(planned as Topic), id: name, replication_factor: typeof planned.replication_factor === 'number' ? planned.replication_factor : null };
+    const t = await afterCreate(created, `Topic ${name} was created but cannot be read back`, () => describeWhenVisible(clients, name));
+    return stateOf(created, t);
   },
 
   async update(prior, planned, { clients }) {
