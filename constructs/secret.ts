@@ -56,7 +56,10 @@ export function literalSecrets(stack: Construct): { path: string; field: string 
   for (const c of stack.node.findAll()) {
     const element = c as unknown as { toTerraform?: () => unknown; terraformResourceType?: string };
     if (typeof element.toTerraform !== 'function' || !element.terraformResourceType) continue;
-    walk(element.toTerraform(), [], (field) => found.push({ path: c.node.path, field }));
+    const body = element.toTerraform() as { resource?: Record<string, Record<string, unknown>> };
+    for (const config of Object.values(body.resource?.[element.terraformResourceType] ?? {})) {
+      walk(config, [], (field) => found.push({ path: c.node.path, field }));
+    }
   }
   return found;
 }
