@@ -96,6 +96,14 @@ export function orReplace(text: string): string {
   return text.replace(/^(\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*)CREATE\s+(?!OR\s+REPLACE\b)/i, '$1CREATE OR REPLACE ');
 }
 
+/** The statement with its sink (CREATE [OR REPLACE] STREAM|TABLE <name>) renamed. */
+export function renameSink(text: string, name: string): string {
+  return text.replace(
+    /^(\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*CREATE\s+(?:OR\s+REPLACE\s+)?(?:STREAM|TABLE)\s+)(`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_]*)/i,
+    `$1${name}`,
+  );
+}
+
 function withSemicolon(text: string): string {
   return /;\s*$/.test(text) ? text : `${text.trimEnd()};`;
 }
@@ -221,10 +229,22 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
       else {
         const check = isUpgradeable(priorStmt, stmt);
         if (!check.ok) reason = check.reason;
-        else reason = await serverRefusesUpgrade(clients, planned.statement);
+        else {
+          const verdict = await serverVerdict(clients, planned.statement);
+          if (verdict?.kind === 'refused') {
+            diagnostics.push(error('ksqlDB rejects the statement', verdict.message, ['statement']));
+            return;
+          }
+          reason = verdict?.kind === 'not-upgradeable' ? verdict.message : undefined;
+        }
       }
       if (kind === 'query') planned.query_id = reason ? UNKNOWN : (before.query_id ?? UNKNOWN);
       if (!reason) return;
+      const refusal = await refusalAsNew(clients, stmt, planned.statement);
+      if (refusal) {
+        diagnostics.push(error('ksqlDB rejects the statement', refusal, ['statement']));
+        return;
+      }
       requiresReplace.add('statement');
       const loses =
         kind === 'query'
@@ -369,16 +389,49 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
     }
   }
 
-  /** ksqlDB's own verdict on CREATE OR REPLACE (EXPLAIN runs it in a sandbox), when reachable. */
-  async function serverRefusesUpgrade(clients: ProviderClients | undefined, text: string): Promise<string | undefined> {
+  /**
+   * For a replacement: would ksqlDB accept the new statement on its own? EXPLAIN it under a
+   * scratch sink name (the real one still exists until the replacement), when every source exists.
+   */
+  async function refusalAsNew(clients: ProviderClients | undefined, stmt: Statement, text: string): Promise<string | undefined> {
+    if (!clients || kind !== 'query') return undefined;
+    let cat: KsqlCatalog;
+    try {
+      cat = await catalog(clients);
+    } catch {
+      return undefined;
+    }
+    if (!sourcesRead(stmt).every((s) => cat.sources.has(s))) return undefined;
+    const probe = stmt.kind === 'insertInto' ? text : renameSink(text, `${sinkOf(stmt)}_STREAMFORM_PLAN_CHECK`);
+    try {
+      await clients.ksqldb().execute(`EXPLAIN ${withSemicolon(probe)}`);
+      return undefined;
+    } catch (err) {
+      return err instanceof KsqlError ? err.ksqlMessage.replace(/_STREAMFORM_PLAN_CHECK/g, '') : undefined;
+    }
+  }
+
+  /**
+   * ksqlDB's own verdict on the CREATE OR REPLACE (EXPLAIN runs it in a sandbox), when reachable:
+   * refused as not upgradeable (a replacement is needed), refused as wrong, or fine (undefined).
+   */
+  async function serverVerdict(
+    clients: ProviderClients | undefined,
+    text: string,
+  ): Promise<{ kind: 'not-upgradeable' | 'refused'; message: string } | undefined> {
     if (!clients || kind !== 'query') return undefined;
     try {
       await catalog(clients);
+    } catch {
+      return undefined; // ksqlDB not reachable: apply will tell
+    }
+    try {
       await clients.ksqldb().execute(`EXPLAIN ${withSemicolon(orReplace(text))}`);
       return undefined;
     } catch (err) {
-      if (err instanceof KsqlError && /upgrade|not upgradeable|Upgrades not yet supported/i.test(err.ksqlMessage)) return `ksqlDB says: ${err.ksqlMessage}`;
-      return undefined;
+      if (!(err instanceof KsqlError)) return undefined;
+      if (/upgrade|not upgradeable|Upgrades not yet supported/i.test(err.ksqlMessage)) return { kind: 'not-upgradeable', message: `ksqlDB says: ${err.ksqlMessage}` };
+      return { kind: 'refused', message: err.ksqlMessage };
     }
   }
 }
