@@ -1,6 +1,7 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { clusterId, DOCKER_HUB_IMAGES, LocalKafkaPlatform, LOCAL_IMAGES, ValidationError } from '../../constructs';
-import { goDuration, literal } from '../../constructs/platform/docker-service';
+import { goDuration } from '../../constructs/platform/docker-service';
+import { literal } from '../../constructs/terraform';
 import { devEnvironment } from '../../stacks/environments';
 import { PlatformStack } from '../../stacks/platform';
 
