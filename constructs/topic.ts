@@ -42,6 +42,8 @@ export interface ITopic extends IConstruct {
   readonly partitions?: number;
   /** `retention.ms` when set by this app. */
   readonly retentionMs?: string;
+  /** Whether changes Kafka cannot make in place may replace the topic. */
+  readonly allowReplacement?: boolean;
   /** What creating the topic depends on; empty for external topics. */
   readonly dependable?: ITerraformDependable;
   /** True when the topic is not managed by this app. */
@@ -89,6 +91,7 @@ export class Topic extends Construct implements ITopic {
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly retentionMs?: string;
+  readonly allowReplacement?: boolean;
   readonly external = false;
 
   constructor(scope: Construct, id: string, props: TopicProps) {
@@ -118,6 +121,7 @@ export class Topic extends Construct implements ITopic {
     this.partitions = partitions;
     this.replicationFactor = rf;
     this.retentionMs = props.config?.['retention.ms'] ?? props.retention?.ms;
+    this.allowReplacement = props.allowReplacement;
     const config: Record<string, string> = {};
     if (cluster.defaults.minInsyncReplicas !== undefined) config['min.insync.replicas'] = String(Math.min(cluster.defaults.minInsyncReplicas, rf));
     if (props.retention) config['retention.ms'] = props.retention.ms;

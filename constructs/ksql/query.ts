@@ -125,33 +125,39 @@ export class KsqlQuery extends Construct implements IKsqlSource {
 
     const first = props.select.sources[0];
     this.partitions = sink.options.topic?.partitions ?? (this.isInsert ? sink.target?.partitions : first?.partitions);
+    // The sink topic is created by streamform (with the environment's settings) before the query.
+    // ksqlDB accepts an existing sink topic when its partitions, replicas and retention are what
+    // the statement asks for; unless told otherwise it asks for those of its first source's topic.
+    // So the sink topic copies the source's, and the statement names only explicit overrides: an
+    // upstream change then flows into the sink topic without touching the query.
+    const windowed = /\bWINDOW\s+(TUMBLING|HOPPING|SESSION)\b/i.test(props.select.text);
+    // Non-windowed tables are compacted and take no retention (ksqlDB refuses RETENTION_MS for them).
+    const retains = this.kind === 'STREAM' || windowed;
+    const topicOptions = sink.options.topic;
+    const overrides: string[] = [];
     if (!this.isInsert) {
-      const topicName = sink.options.topic?.topicName ?? name.toLowerCase().replace(/_/g, '-');
-      // ksqlDB accepts an existing sink topic only when partitions, replicas and retention match
-      // what the statement asks for, so the statement names the topic's values explicitly.
-      const windowed = /\bWINDOW\s+(TUMBLING|HOPPING|SESSION)\b/i.test(props.select.text);
-      // Non-windowed tables are compacted and take no retention (ksqlDB refuses RETENTION_MS for them).
-      const retains = this.kind === 'STREAM' || windowed;
-      const retention = !retains
-        ? undefined
-        : (sink.options.topic?.retention ?? (first?.topic?.retentionMs ? Retention.ms(first.topic.retentionMs) : Retention.days(7)));
+      const topicName = topicOptions?.topicName ?? name.toLowerCase().replace(/_/g, '-');
+      const inherited = first?.topic?.retentionMs;
+      const retention = !retains ? undefined : (topicOptions?.retention ?? (inherited ? Retention.ms(inherited) : undefined));
       this.topic = new Topic(this, 'Topic', {
         topicName,
         partitions: this.partitions,
         retention,
         cleanupPolicy: this.kind === 'TABLE' ? (windowed ? CleanupPolicy.COMPACT_DELETE : CleanupPolicy.COMPACT) : undefined,
+        // It follows its source's partitions, so it may be replaced when its source may.
+        allowReplacement: first?.topic?.allowReplacement,
         protect: props.protect,
       });
       this.partitions = this.topic.partitions;
+      if (topicOptions?.partitions !== undefined && topicOptions.partitions !== first?.partitions) overrides.push(`PARTITIONS=${this.topic.partitions}`);
+      if (retains && topicOptions?.retention !== undefined && topicOptions.retention.ms !== inherited) overrides.push(`RETENTION_MS=${topicOptions.retention.ms}`);
     }
 
     const select = props.select.text.replace(/;\s*$/, '');
     if (this.isInsert) {
       this.statement = `INSERT INTO ${ident(name)} ${select};`;
     } else {
-      const t = this.topic!;
-      const with_ = [`KAFKA_TOPIC=${stringLiteral(t.topicName)}`, `PARTITIONS=${t.partitions}`, `REPLICAS=${t.replicationFactor}`];
-      if (t.retentionMs !== undefined) with_.push(`RETENTION_MS=${t.retentionMs}`);
+      const with_ = [`KAFKA_TOPIC=${stringLiteral(this.topic!.topicName)}`, ...overrides];
       if (sink.options.keyFormat) with_.push(`KEY_FORMAT=${stringLiteral(sink.options.keyFormat.name)}`);
       if (sink.options.valueFormat) with_.push(`VALUE_FORMAT=${stringLiteral(sink.options.valueFormat.name)}`);
       this.statement = `CREATE ${this.kind} ${ident(name)} WITH (${with_.join(', ')}) AS ${select};`;

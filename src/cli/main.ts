@@ -7,6 +7,7 @@ import { ParsedArgs, parseArgs, UsageError } from './args';
 import { cdktf, deployStacks, destroyStacks } from './cdktf';
 import { ensureDevKsqldb, stopDevKsqldb } from './dev-ksqldb';
 import { demo } from './demo';
+import { planCommand } from './plan';
 import { produceCommand } from './produce';
 import { platformStatus } from './status';
 import { tailCommand } from './tail';
@@ -18,6 +19,12 @@ Usage:
                                  ksqlDB stand-in when the platform has no ksqlDB)
   streamform destroy <stack...>  cdktf destroy stacks (dependents first: ratings-dev platform-dev)
   streamform status              topics, schemas, connectors and ksqlDB objects of the dev platform
+  streamform plan <pipeline> --env <env>
+                                 the real plan of one stack, reviewed for Kafka (what is lost, remapped,
+                                 reprocessed, restarted); exit 2 when the environment forbids a change
+      --format markdown|json|text  default markdown (for a pull-request comment)
+      --out <file>               write the review there
+      --allow-destructive        accept destroying or replacing protected data (after review)
   streamform demo                the README's main job: deploy to local Docker and show it working
   streamform produce <pipeline>  test data for a pipeline (ratings, airline-merger, customer-quality):
                                  loads its local databases (dev), then produces to its topics
@@ -31,6 +38,10 @@ Usage:
       --format table|csv|json    default table
       --env dev|staging|prod     default dev
       --timeout <s>              stop reading after this long (default 30)
+  streamform lineage <stack>     sources → topics → ksqlDB streams and tables → sinks of a stack, e.g.
+                                 ratings-dev: a self-contained HTML page, its path printed
+      --out <file.html>          default lineage-<stack>.html in the current directory
+      --format html|mermaid      default html; mermaid prints the Mermaid flowchart text
   streamform bindings            regenerate the cdktf bindings (src/gen) from the provider's schema
   streamform help                this text
 `;
@@ -73,11 +84,19 @@ const commands: Record<string, Command> = {
   async demo() {
     await demo();
   },
+  async plan(args) {
+    await planCommand(args);
+  },
   async produce(args) {
     await produceCommand(args);
   },
   async tail(args) {
     await tailCommand(args);
+  },
+  async lineage(args) {
+    // Loaded on use: it builds the whole app (every stack), which the other commands do not need.
+    const { lineageCommand } = await import('../lineage/command');
+    await lineageCommand(args);
   },
   async bindings() {
     process.stderr.write('regenerating src/gen from the provider schema with cdktf get …\n');
