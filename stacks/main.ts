@@ -2,16 +2,13 @@
  * The cdktf app: the dev platform and every pipeline in every environment. `cdktf.json` runs the
  * compiled form of this file. Stack ids are `<pipeline>-<env>` and `platform-dev`.
  */
-import { App, TerraformStack } from 'cdktf';
-import { Construct } from 'constructs';
+import { App } from 'cdktf';
+import { addFingerprintOutput, fingerprintOf, PipelineClass } from '../src/gitops/fingerprint';
 import { EnvConfig, environment, ENV_NAMES } from './environments';
-import { PipelineStackProps } from './pipeline';
 import { PlatformStack } from './platform';
 import { AirlineMergerStack } from './airline-merger';
 import { CustomerQualityStack } from './customer-quality';
 import { RatingsStack } from './ratings';
-
-type PipelineClass = new (scope: Construct, id: string, props: PipelineStackProps) => TerraformStack;
 
 /** The pipelines, by name. */
 export const PIPELINES: Readonly<Record<string, PipelineClass>> = {
@@ -21,11 +18,13 @@ export const PIPELINES: Readonly<Record<string, PipelineClass>> = {
 };
 
 export function buildApp(app: App = new App(), env: NodeJS.ProcessEnv = process.env): App {
+  const fingerprints = new Map(Object.entries(PIPELINES).map(([name, Stack]) => [name, fingerprintOf(Stack)]));
   for (const name of ENV_NAMES) {
     const config: EnvConfig = environment(name, env);
     const platform = config.platform ? new PlatformStack(app, `platform-${name}`, { env: config }) : undefined;
     for (const [pipeline, Stack] of Object.entries(PIPELINES)) {
       const stack = new Stack(app, `${pipeline}-${name}`, { env: config });
+      addFingerprintOutput(stack, fingerprints.get(pipeline)!);
       if (platform) stack.addDependency(platform);
     }
   }

@@ -9,6 +9,7 @@ import { ensureDevKsqldb, stopDevKsqldb } from './dev-ksqldb';
 import { demo } from './demo';
 import { planCommand } from './plan';
 import { produceCommand } from './produce';
+import { promoteCommand } from './promote';
 import { platformStatus } from './status';
 import { tailCommand } from './tail';
 
@@ -25,6 +26,11 @@ Usage:
       --format markdown|json|text  default markdown (for a pull-request comment)
       --out <file>               write the review there
       --allow-destructive        accept destroying or replacing protected data (after review)
+  streamform promote <pipeline> --from <env> --to <env>
+                                 dev → staging → prod: refused unless the source environment runs this
+                                 checkout's definition (fingerprint); shows the environment differences,
+                                 plans, reviews and applies the target
+      --dry-run                  plan and review only
   streamform demo                the README's main job: deploy to local Docker and show it working
   streamform produce <pipeline>  test data for a pipeline (ratings, airline-merger, customer-quality):
                                  loads its local databases (dev), then produces to its topics
@@ -86,6 +92,9 @@ const commands: Record<string, Command> = {
   },
   async plan(args) {
     await planCommand(args);
+  },
+  async promote(args) {
+    await promoteCommand(args);
   },
   async produce(args) {
     await produceCommand(args);

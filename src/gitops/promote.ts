@@ -1,0 +1,179 @@
+/**
+ * Promotion of a pipeline from one environment to the next (dev → staging → prod): refused unless
+ * the source environment has this checkout's definition (its fingerprint) applied successfully;
+ * then the environment-specific differences are shown, the target is planned and reviewed, and
+ * applied.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { run } from '../toolchain/run';
+import { FINGERPRINT_OUTPUT } from './fingerprint';
+import { exitCode, Policy, review, Review, runPlan } from './plan-review';
+
+/** A promotion that must not happen, with the reason and what to do. */
+export class PromotionRefused extends Error {
+  constructor(
+    message: string,
+    readonly review?: Review,
+  ) {
+    super(message);
+    this.name = 'PromotionRefused';
+  }
+}
+
+/** How to synthesize and deploy the stacks of the app the pipeline belongs to. */
+export interface Project {
+  /** Synthesizes every stack; resolves the output folder. */
+  synth(): Promise<string>;
+  /** The process environment OpenTofu needs for a stack (credentials, secrets, state access). */
+  env(stack: string): Promise<NodeJS.ProcessEnv>;
+  deploy(stack: string): Promise<void>;
+}
+
+export interface PromotionRequest {
+  readonly pipeline: string;
+  readonly from: { readonly env: string; readonly stack: string };
+  readonly to: { readonly env: string; readonly stack: string };
+  /** The fingerprint of the pipeline as this checkout defines it. */
+  readonly fingerprint: string;
+  readonly policy: Policy;
+  /** Plan and review only. */
+  readonly dryRun?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface EnvDifference {
+  /** Resource type or block (provider, backend, variable). */
+  readonly where: string;
+  readonly attribute: string;
+  readonly from: string;
+  readonly to: string;
+  /** How many resources show this same difference. */
+  readonly count: number;
+}
+
+export interface PromotionResult {
+  readonly differences: readonly EnvDifference[];
+  readonly review: Review;
+  readonly applied: boolean;
+}
+
+/** The fingerprint recorded by the last successful apply of a stack, if any. */
+export async function appliedFingerprint(stackDir: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const bin = env.TERRAFORM_BINARY_NAME ?? 'tofu';
+  if (!fs.existsSync(path.join(stackDir, '.terraform'))) await run(bin, ['init', '-input=false', '-no-color'], { cwd: stackDir, env });
+  let out: string;
+  try {
+    out = await run(bin, ['output', '-json'], { cwd: stackDir, env });
+  } catch {
+    return undefined;
+  }
+  const outputs = JSON.parse(out || '{}') as Record<string, { value?: unknown }>;
+  const value = outputs[FINGERPRINT_OUTPUT]?.value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function stackJson(outdir: string, stack: string): Record<string, any> {
+  return JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return '(unset)';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function flatten(v: unknown, prefix: string, out: Map<string, unknown>): void {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) if (k !== '//') flatten(x, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out.set(prefix, v);
+  }
+}
+
+/**
+ * What differs between two environments' syntheses of one pipeline, grouped: resources are
+ * matched by construct path, and each attribute difference is counted once per kind of change.
+ */
+export function envDifferences(from: Record<string, any>, to: Record<string, any>): EnvDifference[] {
+  const groups = new Map<string, EnvDifference>();
+  const add = (where: string, attribute: string, a: unknown, b: unknown) => {
+    const key = JSON.stringify([where, attribute, a, b]);
+    const g = groups.get(key);
+    groups.set(key, g ? { ...g, count: g.count + 1 } : { where, attribute, from: show(a), to: show(b), count: 1 });
+  };
+  const byPath = (json: Record<string, any>) => {
+    const m = new Map<string, { type: string; attrs: Map<string, unknown> }>();
+    for (const [type, instances] of Object.entries<Record<string, any>>(json.resource ?? {})) {
+      for (const [id, config] of Object.entries<any>(instances)) {
+        const p = String(config['//']?.metadata?.path ?? id).split('/').slice(1).join('/');
+        const attrs = new Map<string, unknown>();
+        flatten(config, '', attrs);
+        attrs.delete('depends_on');
+        m.set(p, { type, attrs });
+      }
+    }
+    return m;
+  };
+  const a = byPath(from);
+  const b = byPath(to);
+  for (const p of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(p);
+    const y = b.get(p);
+    if (!x || !y) {
+      add((x ?? y)!.type, '(resource)', x ? 'present' : undefined, y ? 'present' : undefined);
+      continue;
+    }
+    for (const k of new Set([...x.attrs.keys(), ...y.attrs.keys()])) {
+      if (JSON.stringify(x.attrs.get(k)) !== JSON.stringify(y.attrs.get(k))) add(x.type, k, x.attrs.get(k), y.attrs.get(k));
+    }
+  }
+  for (const block of ['provider', 'terraform', 'variable'] as const) {
+    const fx = new Map<string, unknown>();
+    const fy = new Map<string, unknown>();
+    flatten(from[block] ?? {}, '', fx);
+    flatten(to[block] ?? {}, '', fy);
+    for (const k of new Set([...fx.keys(), ...fy.keys()])) {
+      if (JSON.stringify(fx.get(k)) !== JSON.stringify(fy.get(k))) add(block, k, fx.get(k), fy.get(k));
+    }
+  }
+  return [...groups.values()].sort((p, q) => p.where.localeCompare(q.where) || p.attribute.localeCompare(q.attribute));
+}
+
+export function renderDifferences(diffs: readonly EnvDifference[]): string {
+  if (diffs.length === 0) return '  (none)';
+  return diffs.map((d) => `  ${d.where} ${d.attribute}: ${d.from} → ${d.to}${d.count > 1 ? ` (${d.count}×)` : ''}`).join('\n');
+}
+
+export async function promote(project: Project, req: PromotionRequest): Promise<PromotionResult> {
+  const log = req.log ?? (() => undefined);
+  const outdir = await project.synth();
+  const fromDir = path.join(outdir, 'stacks', req.from.stack);
+  const applied = await appliedFingerprint(fromDir, await project.env(req.from.stack));
+  if (!applied) {
+    throw new PromotionRefused(
+      `${req.pipeline} has no successful apply in ${req.from.env} (no ${FINGERPRINT_OUTPUT} in the state of ${req.from.stack}); deploy ${req.from.stack} first`,
+    );
+  }
+  if (applied !== req.fingerprint) {
+    throw new PromotionRefused(
+      `${req.from.env} runs ${req.pipeline} ${applied}, but this checkout defines ${req.fingerprint}: what would reach ${req.to.env} was never applied in ${req.from.env}. ` +
+        `Deploy ${req.from.stack} first, or check out the commit that was applied there.`,
+    );
+  }
+  log(`${req.from.env} runs ${req.pipeline} ${applied}, the definition of this checkout.`);
+  const differences = envDifferences(stackJson(outdir, req.from.stack), stackJson(outdir, req.to.stack));
+  log(`Differences between ${req.from.env} and ${req.to.env} (environment settings, not the pipeline):\n${renderDifferences(differences)}`);
+  const toDir = path.join(outdir, 'stacks', req.to.stack);
+  const toEnv = await project.env(req.to.stack);
+  const r = review(await runPlan(toDir, toEnv), req.policy, { stack: req.to.stack, env: req.to.env });
+  const code = exitCode(r);
+  if (code !== 0) {
+    throw new PromotionRefused(code === 2 ? `${req.to.env} forbids changes of this plan (see the review)` : `the plan of ${req.to.stack} failed (see the review)`, r);
+  }
+  if (req.dryRun) return { differences, review: r, applied: false };
+  await project.deploy(req.to.stack);
+  const now = await appliedFingerprint(toDir, toEnv);
+  if (now !== req.fingerprint) throw new PromotionRefused(`${req.to.stack} was deployed but records fingerprint ${now ?? '(none)'}, not ${req.fingerprint}`);
+  log(`${req.to.env} now runs ${req.pipeline} ${req.fingerprint}.`);
+  return { differences, review: r, applied: true };
+}
