@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CdktfOptions, deployStack, destroyStack, stackDir, tofuEnv } from '../../src/cli/cdktf';
+import { dockerObjects as listDockerObjects, removeDockerObjects } from '../../src/toolchain/docker-objects';
 import { run } from '../../src/toolchain/run';
 import { toolchainEnv } from '../../src/toolchain/setup';
 
@@ -75,21 +76,9 @@ export async function plan(instance: DevInstance, stack: string): Promise<{ code
 }
 
 /** Names of Docker containers, networks and volumes whose name starts with the instance prefix. */
-export async function dockerObjects(prefix: string): Promise<string[]> {
-  const list = async (args: string[]) =>
-    (await run('docker', args)).split('\n').map((s) => s.trim()).filter((s) => s.startsWith(prefix));
-  return [
-    ...(await list(['ps', '-a', '--format', '{{.Names}}'])).map((n) => `container ${n}`),
-    ...(await list(['network', 'ls', '--format', '{{.Name}}'])).map((n) => `network ${n}`),
-    ...(await list(['volume', 'ls', '--format', '{{.Name}}'])).map((n) => `volume ${n}`),
-  ];
-}
+export const dockerObjects = listDockerObjects;
 
 /** Removes whatever a failed test left behind under the prefix (never used to make a test pass). */
 export async function forceCleanup(prefix: string): Promise<void> {
-  for (const obj of await dockerObjects(prefix)) {
-    const [kind, name] = obj.split(' ');
-    const cmd = kind === 'container' ? ['rm', '-f', '-v', name] : [kind, 'rm', name];
-    await run('docker', cmd).catch(() => undefined);
-  }
+  await removeDockerObjects(prefix);
 }
