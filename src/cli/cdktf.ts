@@ -1,4 +1,6 @@
+import * as fs from 'fs';
 import * as path from 'path';
+import { removeOrphansOf } from '../toolchain/docker-objects';
 import { REPO_ROOT } from '../toolchain/paths';
 import { run } from '../toolchain/run';
 import { toolchainEnv } from '../toolchain/setup';
@@ -41,6 +43,22 @@ export async function synth(opts: CdktfOptions = {}): Promise<string> {
   return out;
 }
 
+/**
+ * A stack with local state but no state file yet, whose Docker objects exist all the same, is
+ * left over from a checkout or run whose state is gone: OpenTofu would fail on the names, so
+ * those objects are removed first (they belong to streamform's own dev stacks only).
+ */
+async function removeOrphans(stack: string, out: string): Promise<void> {
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as {
+    terraform?: { backend?: { local?: { path?: string } } };
+    resource?: Record<string, Record<string, { name?: unknown }>>;
+  };
+  const statePath = json.terraform?.backend?.local?.path;
+  if (!statePath) return;
+  const removed = await removeOrphansOf(json, fs.existsSync(statePath));
+  if (removed.length > 0) process.stderr.write(`${stack}: removed ${removed.length} Docker object(s) left by an earlier deployment whose state is gone (${removed.join(', ')})\n`);
+}
+
 /** TF_VAR_* for the secrets of dev stacks (generated once per checkout); none for other stacks. */
 export function secretsFor(stacks: readonly string[], out: string): Record<string, string> {
   const names = stacks.filter((s) => s.endsWith('-dev')).flatMap((s) => stackVariables(out, s));
@@ -54,6 +72,8 @@ export function secretsFor(stacks: readonly string[], out: string): Record<strin
  */
 export async function deployStacks(stacks: readonly string[], opts: CdktfOptions = {}): Promise<string> {
   const out = await synth(opts);
+  requirePgConnStr(stacks, out, opts.env ?? process.env);
+  for (const stack of stacks) await removeOrphans(stack, out);
   return cdktf(
     ['deploy', ...stacks, '--auto-approve', '--skip-provider-lock', '--skip-synth', '--ignore-missing-stack-dependencies'],
     opts,
@@ -63,10 +83,33 @@ export async function deployStacks(stacks: readonly string[], opts: CdktfOptions
 
 export async function destroyStacks(stacks: readonly string[], opts: CdktfOptions = {}): Promise<string> {
   const out = await synth(opts);
+  requirePgConnStr(stacks, out, opts.env ?? process.env);
   return cdktf(
     ['destroy', ...stacks, '--auto-approve', '--skip-provider-lock', '--skip-synth', '--ignore-missing-stack-dependencies'],
     opts,
     secretsFor(stacks, out),
+  );
+}
+
+/**
+ * Fails early when a synthesized stack keeps its state in OpenTofu's pg backend without a
+ * connection string in its configuration (streamform never writes one) and PG_CONN_STR is unset:
+ * OpenTofu would otherwise fall back to libpq's defaults (127.0.0.1:5432) and fail with a bare
+ * connection error naming neither the variable nor the stack.
+ */
+export function requirePgConnStr(stacks: readonly string[], out: string, env: NodeJS.ProcessEnv): void {
+  if ((env.PG_CONN_STR ?? '').trim() !== '') return;
+  const needing = stacks.flatMap((stack) => {
+    const file = path.join(out, 'stacks', stack, 'cdk.tf.json');
+    if (!fs.existsSync(file)) return [];
+    const pg = (JSON.parse(fs.readFileSync(file, 'utf8')) as { terraform?: { backend?: { pg?: { schema_name?: string; conn_str?: string } } } }).terraform?.backend?.pg;
+    return pg && !pg.conn_str ? [`${stack} (schema ${pg.schema_name ?? 'terraform_remote_state'})`] : [];
+  });
+  if (needing.length === 0) return;
+  throw new Error(
+    `PG_CONN_STR is not set, but ${needing.join(', ')} keep${needing.length === 1 ? 's' : ''} Terraform state in PostgreSQL (OpenTofu pg backend). ` +
+      `Set it in the environment of this command, e.g. export PG_CONN_STR='postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=require' ` +
+      `(in CI: the PG_CONN_STR secret of the GitHub environment, see docs/ci.md); it is never read from configuration.`,
   );
 }
 

@@ -2,6 +2,10 @@
  * A Terraform working directory for provider tests: a cdktf stack built in-process with the
  * generated bindings, synthesized to JSON, then driven with the real OpenTofu binary (init, plan,
  * apply, import, destroy) and the streamform provider from the filesystem mirror.
+ *
+ * State is local by default; `{ backend: { kind: 'pg', ... } }` uses OpenTofu's pg backend through
+ * stacks/backend.ts (as staging and prod do), the connection string only in the OpenTofu process
+ * environment (PG_CONN_STR).
  */
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import * as fs from 'fs';
@@ -10,12 +14,27 @@ import * as path from 'path';
 import { provider as sfProvider } from '../../src/gen/providers/streamform';
 import { run } from '../../src/toolchain/run';
 import { toolchainEnv } from '../../src/toolchain/setup';
+import { configureBackend } from '../../stacks/backend';
 
 export interface WorkspaceEndpoints {
   readonly bootstrapServers: string;
   readonly schemaRegistryUrl?: string;
   readonly connectUrl?: string;
   readonly ksqldbUrl?: string;
+}
+
+/** Where the workspace keeps its state. */
+export type WorkspaceBackend =
+  | { readonly kind: 'local' }
+  /**
+   * OpenTofu's pg backend, configured by stacks/backend.ts: schema `<schemaPrefix>_<name>`. `connStr`
+   * is only put into the OpenTofu process environment as PG_CONN_STR, never into configuration.
+   */
+  | { readonly kind: 'pg'; readonly schemaPrefix: string; readonly connStr?: string };
+
+export interface WorkspaceOptions {
+  /** @default { kind: 'local' } (terraform.tfstate in the workspace folder) */
+  readonly backend?: WorkspaceBackend;
 }
 
 export interface TofuResult {
@@ -31,17 +50,27 @@ export class Workspace {
   constructor(
     readonly name: string,
     readonly endpoints: WorkspaceEndpoints,
+    readonly options: WorkspaceOptions = {},
   ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `sf-ws-${name}-`));
     this.stackDir = path.join(this.dir, 'out', 'stacks', name);
     this.env = { ...toolchainEnv(), TF_IN_AUTOMATION: '1', NO_COLOR: '1' };
+    const backend = options.backend;
+    if (backend?.kind === 'pg' && backend.connStr !== undefined) this.env.PG_CONN_STR = backend.connStr;
+  }
+
+  /** The synthesized configuration (cdk.tf.json) OpenTofu runs on. */
+  get configFile(): string {
+    return path.join(this.stackDir, 'cdk.tf.json');
   }
 
   /** Synthesizes a stack whose resources `build` declares; the provider points at the endpoints. */
   synth(build: (stack: TerraformStack, provider: sfProvider.StreamformProvider) => void): void {
     const app = new App({ outdir: path.join(this.dir, 'out'), skipValidation: false });
     const stack = new TerraformStack(app, this.name);
-    new LocalBackend(stack, { path: path.join(this.dir, 'terraform.tfstate') });
+    const backend = this.options.backend;
+    if (backend?.kind === 'pg') configureBackend(stack, this.name, { kind: 'pg', schemaPrefix: backend.schemaPrefix });
+    else new LocalBackend(stack, { path: path.join(this.dir, 'terraform.tfstate') });
     const provider = new sfProvider.StreamformProvider(stack, 'streamform', {
       bootstrapServers: this.endpoints.bootstrapServers,
       schemaRegistryUrl: this.endpoints.schemaRegistryUrl,
@@ -52,10 +81,11 @@ export class Workspace {
     app.synth();
   }
 
-  async tofu(args: readonly string[], allowFailure = false): Promise<TofuResult> {
-    const bin = this.env.TERRAFORM_BINARY_NAME!;
+  /** Runs OpenTofu in the stack folder; `env` replaces the workspace's environment for this run. */
+  async tofu(args: readonly string[], allowFailure = false, env: NodeJS.ProcessEnv = this.env): Promise<TofuResult> {
+    const bin = env.TERRAFORM_BINARY_NAME!;
     try {
-      const output = await run(bin, [...args], { cwd: this.stackDir, env: this.env, logFile: path.join(this.dir, 'tofu.log') });
+      const output = await run(bin, [...args], { cwd: this.stackDir, env, logFile: path.join(this.dir, 'tofu.log') });
       return { code: 0, output };
     } catch (err) {
       const e = err as { exitCode?: number; output?: string };
@@ -73,8 +103,8 @@ export class Workspace {
     return this.tofu(['plan', '-detailed-exitcode', '-input=false', '-no-color', ...extra], true);
   }
 
-  apply(allowFailure = false): Promise<TofuResult> {
-    return this.tofu(['apply', '-auto-approve', '-input=false', '-no-color'], allowFailure);
+  apply(allowFailure = false, extra: readonly string[] = []): Promise<TofuResult> {
+    return this.tofu(['apply', '-auto-approve', '-input=false', '-no-color', ...extra], allowFailure);
   }
 
   destroy(allowFailure = false): Promise<TofuResult> {

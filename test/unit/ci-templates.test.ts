@@ -1,0 +1,228 @@
+/**
+ * The GitHub Actions templates (.github/workflows, docs/ci.md): structure, environments,
+ * concurrency, no literal secrets, coverage of every pipeline and stack variable, and the
+ * `streamform` subcommands they call. YAML is parsed with js-yaml, which is already in node_modules
+ * (a dependency of jest's coverage tooling); no servers.
+ */
+import { Testing } from 'cdktf';
+import * as fs from 'fs';
+import * as path from 'path';
+import { providerSchema } from '../../src/provider/provider';
+import { REPO_ROOT } from '../../src/toolchain/paths';
+import { environment } from '../../stacks/environments';
+import { PIPELINES } from '../../stacks/main';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = require('js-yaml') as { safeLoad(text: string): unknown };
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  id?: string;
+  env?: Record<string, unknown>;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  name?: string;
+  if?: string;
+  environment?: string | { name: string };
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean };
+  strategy?: { matrix?: Record<string, unknown> };
+  env?: Record<string, unknown>;
+  steps: Step[];
+}
+interface Workflow {
+  name: string;
+  on: Record<string, any>;
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean };
+  jobs: Record<string, Job>;
+}
+
+const DIR = path.join(REPO_ROOT, '.github', 'workflows');
+const FILES = ['plan.yml', 'apply.yml', 'promote.yml'];
+const text: Record<string, string> = {};
+const wf: Record<string, Workflow> = {};
+for (const f of FILES) {
+  text[f] = fs.readFileSync(path.join(DIR, f), 'utf8');
+  wf[f] = yaml.safeLoad(text[f]) as Workflow;
+}
+const PIPELINE_NAMES = Object.keys(PIPELINES);
+const jobsOf = (f: string): Job[] => Object.values(wf[f].jobs);
+const envName = (j: Job) => (typeof j.environment === 'string' ? j.environment : j.environment?.name);
+const runs = (j: Job): string[] => j.steps.flatMap((s) => (s.run ? [s.run] : []));
+const allRuns = (): string[] => FILES.flatMap((f) => jobsOf(f).flatMap(runs));
+
+/** Every env mapping of a workflow (workflow, job and step level), as [key, value] pairs. */
+function envEntries(f: string): [string, string][] {
+  const maps = [wf[f] as unknown as { env?: Record<string, unknown> }, ...jobsOf(f), ...jobsOf(f).flatMap((j) => j.steps)].map((x) => x.env ?? {});
+  return maps.flatMap((m) => Object.entries(m).map(([k, v]) => [k, String(v)] as [string, string]));
+}
+
+/** The sensitive variables of the staging and prod stacks (Secret.fromVariable), by synthesis. */
+function stackVariables(): string[] {
+  const names = new Set<string>();
+  for (const env of ['staging', 'prod'] as const) {
+    for (const [p, Stack] of Object.entries(PIPELINES)) {
+      const json = JSON.parse(Testing.synth(new Stack(Testing.app(), `${p}-${env}`, { env: environment(env, {}) }), false));
+      for (const [name, v] of Object.entries<{ sensitive?: boolean }>(json.variable ?? {})) if (v.sensitive) names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
+test('the three workflows parse and have their triggers', () => {
+  expect(Object.keys(wf['plan.yml'].on)).toEqual(['pull_request']);
+  expect(Object.keys(wf['apply.yml'].on)).toEqual(['push']);
+  expect(wf['apply.yml'].on.push.branches).toEqual(['main']);
+  expect(Object.keys(wf['promote.yml'].on)).toEqual(['workflow_dispatch']);
+  const inputs = wf['promote.yml'].on.workflow_dispatch.inputs;
+  expect(Object.keys(inputs)).toEqual(['pipeline', 'from', 'to']);
+  expect(inputs.pipeline).toMatchObject({ required: true, type: 'choice' });
+  expect([...inputs.pipeline.options].sort()).toEqual([...PIPELINE_NAMES].sort());
+  expect(inputs.from).toMatchObject({ type: 'choice', options: ['staging'], default: 'staging' });
+  expect(inputs.to).toMatchObject({ type: 'choice', options: ['prod'], default: 'prod' });
+});
+
+test.each(FILES)('%s: every job sets up with scripts/setup.sh and checks its environment before any streamform command', (f) => {
+  for (const job of jobsOf(f)) {
+    const steps = job.steps.map((s) => s.run ?? s.uses ?? '');
+    const setup = steps.findIndex((s) => /^bash scripts\/setup\.sh --without-docker$/m.test(s));
+    const check = steps.findIndex((s) => s === `bash .github/scripts/check-environment.sh ${envName(job)}`);
+    const checkout = steps.findIndex((s) => s.startsWith('actions/checkout@'));
+    const first = steps.findIndex((s) => /\bbin\/streamform\b/.test(s));
+    expect(checkout).toBeGreaterThanOrEqual(0);
+    expect(setup).toBeGreaterThan(checkout);
+    expect(check).toBeGreaterThan(setup);
+    expect(first).toBeGreaterThan(check);
+  }
+});
+
+test('plan.yml: one matrix job per pipeline in staging, review to a file, one sticky comment per pipeline', () => {
+  const w = wf['plan.yml'];
+  const [job] = jobsOf('plan.yml');
+  expect(jobsOf('plan.yml')).toHaveLength(1);
+  expect(envName(job)).toBe('staging');
+  expect(w.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+  expect(w.concurrency).toEqual({ group: 'streamform-plan-${{ github.event.pull_request.number }}', 'cancel-in-progress': true });
+  expect(job.if).toBe('github.event.pull_request.head.repo.full_name == github.repository');
+  expect(job.strategy?.matrix?.pipeline).toEqual(PIPELINE_NAMES);
+  expect(job.env?.PIPELINE).toBe('${{ matrix.pipeline }}');
+  expect(runs(job).join('\n')).toContain('bin/streamform plan "$PIPELINE" --env staging --format markdown > "plan-$PIPELINE.md"');
+  const comment = job.steps.find((s) => s.uses?.startsWith('actions/github-script@'));
+  const script = String(comment?.with?.script ?? '');
+  expect(script).toContain('const marker = `<!-- streamform-plan:${pipeline}:staging -->`');
+  expect(script).toContain('github.rest.issues.updateComment');
+  expect(script).toContain('github.rest.issues.createComment');
+  expect(script).toContain('fs.readFileSync(`plan-${pipeline}.md`');
+  // The job fails after commenting when the plan failed (1) or has forbidden changes (2).
+  const last = job.steps[job.steps.length - 1];
+  expect(last.if).toBe("${{ steps.plan.outputs.exit-code != '0' }}");
+  expect(last.run).toMatch(/exit 1\s*$/);
+});
+
+test('apply.yml: one job in staging deploys every pipeline, one step each, never overlapping another staging apply', () => {
+  const jobs = jobsOf('apply.yml');
+  expect(jobs).toHaveLength(1);
+  const [job] = jobs;
+  expect(envName(job)).toBe('staging');
+  expect(job.strategy).toBeUndefined();
+  expect(job.concurrency).toEqual({ group: 'streamform-staging', 'cancel-in-progress': false });
+  const deploys = runs(job).filter((r) => r.includes('bin/streamform'));
+  expect(deploys).toEqual(PIPELINE_NAMES.map((p) => `bin/streamform deploy ${p}-staging`));
+});
+
+test('promote.yml: prod with a literal environment name, one promotion at a time, from main only', () => {
+  const jobs = jobsOf('promote.yml');
+  expect(jobs).toHaveLength(1);
+  const [job] = jobs;
+  expect(job.environment).toBe('prod');
+  expect(job.if).toBe("github.ref == 'refs/heads/main'");
+  expect(job.concurrency).toEqual({ group: 'streamform-prod', 'cancel-in-progress': false });
+  expect(job.env).toMatchObject({ PIPELINE: '${{ inputs.pipeline }}', FROM_ENV: '${{ inputs.from }}', TO_ENV: '${{ inputs.to }}' });
+  expect(runs(job)).toContain('bin/streamform promote "$PIPELINE" --from "$FROM_ENV" --to "$TO_ENV"');
+  expect(runs(job)[0]).toContain('if [ "$FROM_ENV" != staging ] || [ "$TO_ENV" != prod ]; then');
+});
+
+test('every job that changes an environment is in a concurrency group of that environment, shared across workflows', () => {
+  for (const f of ['apply.yml', 'promote.yml']) {
+    for (const job of jobsOf(f)) {
+      expect(job.concurrency?.group).toBe(`streamform-${envName(job)}`);
+      expect(job.concurrency?.['cancel-in-progress']).toBe(false);
+    }
+  }
+});
+
+test('no literal secrets: secret-like settings come only from ${{ secrets.X }}, endpoints from ${{ vars.X }}', () => {
+  const expression = /^\$\{\{ (secrets|vars|inputs|matrix|steps)\.[A-Za-z0-9_.-]+ \}\}$/;
+  const literalAllowed: Record<string, RegExp> = { TF_CLI_ARGS_plan: /^-lock-timeout=\d+m$/, TF_CLI_ARGS_apply: /^-lock-timeout=\d+m$/ };
+  for (const f of FILES) {
+    for (const [k, v] of envEntries(f)) {
+      if (literalAllowed[k]) expect(v).toMatch(literalAllowed[k]);
+      else expect(`${k}: ${v}`).toMatch(new RegExp(`^${k}: ${expression.source.slice(1)}`));
+      if (/PASSWORD|USERNAME|TOKEN|SECRET|PRIVATE_KEY|_URI$|^PG_CONN_STR$|^TF_VAR_/.test(k)) expect(`${k}: ${v}`).toMatch(/: \$\{\{ secrets\.[A-Z0-9_]+ \}\}$/);
+    }
+    // Nothing that looks like a credential anywhere in the text.
+    expect(text[f]).not.toMatch(/\b[a-z][a-z0-9+.-]*:\/\/[^\s/$@]+:[^\s/$@]+@/i); // user:password@ in a URL
+    expect(text[f]).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+    expect(text[f]).not.toMatch(/\b(gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|xox[bap]-[A-Za-z0-9-]+)/);
+    expect(text[f]).not.toMatch(/(password|passwd|secret|token)\s*[:=]\s*['"]?(?!\$\{\{)[^\s'"$]{4,}/i);
+    // Expressions never go into scripts (inputs reach them through env).
+    for (const job of jobsOf(f)) for (const r of runs(job)) expect(r).not.toContain('${{');
+    for (const job of jobsOf(f)) for (const s of job.steps) expect(String(s.with?.script ?? '')).not.toContain('${{');
+  }
+  // The same in the helper script the workflows run.
+  const check = fs.readFileSync(path.join(REPO_ROOT, '.github', 'scripts', 'check-environment.sh'), 'utf8');
+  expect(check).not.toMatch(/[a-z]+:\/\/[^\s]+@/i);
+});
+
+test('every workflow gives the same cluster, state and secret settings: every provider attribute, PG_CONN_STR, every stack variable', () => {
+  const variables = stackVariables();
+  expect(variables).toEqual(
+    ['airline_db_cdc_password', 'airline_snowflake_private_key', 'quality_db_sink_password', 'ratings_db_cdc_password', 'ratings_mongodb_uri'].sort(),
+  );
+  const expected: Record<string, string> = {};
+  for (const [attr, a] of Object.entries(providerSchema.attributes)) {
+    const name = `STREAMFORM_${attr.toUpperCase()}`;
+    const secret = (a as { flags: { sensitive?: boolean } }).flags.sensitive === true || /_username$/.test(attr);
+    expected[name] = `\${{ ${secret ? 'secrets' : 'vars'}.${name} }}`;
+  }
+  expected.PG_CONN_STR = '${{ secrets.PG_CONN_STR }}';
+  for (const v of variables) expected[`TF_VAR_${v}`] = `\${{ secrets.${v.toUpperCase()} }}`;
+  for (const f of FILES) {
+    for (const job of jobsOf(f)) {
+      const env = Object.fromEntries(Object.entries(job.env ?? {}).map(([k, v]) => [k, String(v)]));
+      expect(Object.fromEntries(Object.keys(expected).map((k) => [k, env[k]]))).toEqual(expected);
+    }
+  }
+  // check-environment.sh requires PG_CONN_STR, the endpoints and every stack variable.
+  const check = fs.readFileSync(path.join(REPO_ROOT, '.github', 'scripts', 'check-environment.sh'), 'utf8');
+  const required = /required=\(\n([\s\S]*?)\n\)/.exec(check)![1].split('\n').map((s) => s.trim()).filter(Boolean);
+  expect(required.sort()).toEqual(
+    ['PG_CONN_STR', 'STREAMFORM_BOOTSTRAP_SERVERS', 'STREAMFORM_SCHEMA_REGISTRY_URL', 'STREAMFORM_CONNECT_URL', 'STREAMFORM_KSQLDB_URL', ...variables.map((v) => `TF_VAR_${v}`)].sort(),
+  );
+});
+
+test('docs/ci.md explains every workflow and names every secret and variable they read', () => {
+  const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'ci.md'), 'utf8');
+  for (const f of FILES) expect(doc).toContain(`\`${f}\``);
+  const names = new Set(FILES.flatMap((f) => [...text[f].matchAll(/\$\{\{ (?:secrets|vars)\.([A-Z0-9_]+) \}\}/g)].map((m) => m[1])));
+  expect(names.size).toBeGreaterThan(10);
+  for (const n of names) expect(doc).toContain(n);
+});
+
+/**
+ * `plan` and `promote` are being written next to these templates: this test passes once both are
+ * in `streamform help` and the command table of src/cli/main.ts.
+ */
+test('every bin/streamform subcommand the workflows call is in `streamform help` and the command table', () => {
+  const used = [...new Set(allRuns().flatMap((r) => [...r.matchAll(/\bbin\/streamform ([a-z][a-z-]*)/g)].map((m) => m[1])))].sort();
+  expect(used).toEqual(['deploy', 'plan', 'promote']);
+  const main = fs.readFileSync(path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'utf8');
+  const help = /const HELP = `([\s\S]*?)`;/.exec(main)![1];
+  const table = /const commands: Record<string, Command> = \{([\s\S]*?)\n\};/.exec(main)![1];
+  const missing = used.filter((c) => !new RegExp(`^  streamform ${c}\\b`, 'm').test(help) || !new RegExp(`^  async ${c}\\(`, 'm').test(table));
+  expect({ used, missing }).toEqual({ used, missing: [] });
+});
