@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Secret } from '../secret';
 import { Validator, isDockerName } from '../validation';
 import { DockerService } from './docker-service';
-import { ImageCatalog } from './images';
+import { ImageCatalog, ServiceImage } from './images';
 
 /** Where a database container joins the local platform. */
 export interface PlatformAttachment {
@@ -40,31 +40,54 @@ function validate(scope: Construct, props: LocalDatabaseProps): void {
   v.throwIfAny();
 }
 
+/** What differs between the database engines. */
+interface Engine {
+  readonly image: (images: ImageCatalog) => ServiceImage;
+  readonly port: number;
+  readonly dataPath: string;
+  readonly env: (props: LocalDatabaseProps) => Record<string, string>;
+  readonly command: readonly string[];
+}
+
+/** A database container on the local platform network with its data on a named volume. */
+abstract class LocalDatabase extends Construct {
+  readonly service: DockerService;
+  /** Host name seen from the platform (Connect). */
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+
+  protected constructor(scope: Construct, id: string, props: LocalDatabaseProps, engine: Engine) {
+    super(scope, id);
+    validate(this, props);
+    this.host = props.name;
+    this.port = engine.port;
+    this.database = props.database;
+    this.service = new DockerService(this, 'Service', {
+      name: props.name,
+      image: engine.image(props.platform.images),
+      networkName: props.platform.networkName,
+      env: engine.env(props),
+      command: engine.command,
+      ports: props.hostPort ? [{ host: props.hostPort, container: engine.port }] : [],
+      volumes: [{ name: `${props.name}-data`, path: engine.dataPath }],
+      uploads: props.initSql ? [{ file: '/docker-entrypoint-initdb.d/10-init.sql', content: props.initSql }] : [],
+    });
+  }
+}
+
 /**
  * MariaDB on the local platform network, configured for Debezium change data capture (row-based
  * binary log with full row images, GTIDs), with its data on a named volume.
  */
-export class LocalMariaDb extends Construct {
-  readonly service: DockerService;
-  /** Host name and port seen from the platform (Connect). */
-  readonly host: string;
-  readonly port = 3306;
-  readonly database: string;
-
+export class LocalMariaDb extends LocalDatabase {
   constructor(scope: Construct, id: string, props: LocalDatabaseProps) {
-    super(scope, id);
-    validate(this, props);
-    this.host = props.name;
-    this.database = props.database;
-    this.service = new DockerService(this, 'Service', {
-      name: props.name,
-      image: props.platform.images.mariadb,
-      networkName: props.platform.networkName,
-      env: { MARIADB_ROOT_PASSWORD: props.adminPassword.value, MARIADB_DATABASE: props.database },
+    super(scope, id, props, {
+      image: (images) => images.mariadb,
+      port: 3306,
+      dataPath: '/var/lib/mysql',
+      env: (p) => ({ MARIADB_ROOT_PASSWORD: p.adminPassword.value, MARIADB_DATABASE: p.database }),
       command: ['--server-id=184054', '--log-bin=mysql-bin', '--binlog-format=ROW', '--binlog-row-image=FULL', '--expire-logs-days=3'],
-      ports: props.hostPort ? [{ host: props.hostPort, container: 3306 }] : [],
-      volumes: [{ name: `${props.name}-data`, path: '/var/lib/mysql' }],
-      uploads: props.initSql ? [{ file: '/docker-entrypoint-initdb.d/10-init.sql', content: props.initSql }] : [],
     });
   }
 }
@@ -73,26 +96,14 @@ export class LocalMariaDb extends Construct {
  * PostgreSQL on the local platform network with logical replication enabled (for Debezium's
  * pgoutput), with its data on a named volume.
  */
-export class LocalPostgres extends Construct {
-  readonly service: DockerService;
-  readonly host: string;
-  readonly port = 5432;
-  readonly database: string;
-
+export class LocalPostgres extends LocalDatabase {
   constructor(scope: Construct, id: string, props: LocalDatabaseProps) {
-    super(scope, id);
-    validate(this, props);
-    this.host = props.name;
-    this.database = props.database;
-    this.service = new DockerService(this, 'Service', {
-      name: props.name,
-      image: props.platform.images.postgres,
-      networkName: props.platform.networkName,
-      env: { POSTGRES_PASSWORD: props.adminPassword.value, POSTGRES_DB: props.database },
+    super(scope, id, props, {
+      image: (images) => images.postgres,
+      port: 5432,
+      dataPath: '/var/lib/postgresql/data',
+      env: (p) => ({ POSTGRES_PASSWORD: p.adminPassword.value, POSTGRES_DB: p.database }),
       command: ['-c', 'wal_level=logical', '-c', 'max_replication_slots=10', '-c', 'max_wal_senders=10'],
-      ports: props.hostPort ? [{ host: props.hostPort, container: 5432 }] : [],
-      volumes: [{ name: `${props.name}-data`, path: '/var/lib/postgresql/data' }],
-      uploads: props.initSql ? [{ file: '/docker-entrypoint-initdb.d/10-init.sql', content: props.initSql }] : [],
     });
   }
 }
