@@ -31,17 +31,24 @@ export async function removeDockerObjects(prefix: string): Promise<string[]> {
  */
 export async function removeOrphansOf(stackJson: { resource?: Record<string, Record<string, { name?: unknown }>> }, hasState: boolean): Promise<string[]> {
   if (hasState) return [];
-  const removed: string[] = [];
-  const names = (type: string) =>
+  const declared = (type: string) =>
     Object.values(stackJson.resource?.[type] ?? {})
       .map((r) => r.name)
       .filter((n): n is string => typeof n === 'string' && !n.includes('${'));
-  for (const name of names('docker_container')) {
-    if (await run('docker', ['rm', '-f', '-v', name]).then(() => true, () => false)) removed.push(`container ${name}`);
+  const existing = async (args: string[]) => new Set((await run('docker', args)).split('\n').map((l) => l.trim()).filter(Boolean));
+  // `docker rm -f` succeeds for names that do not exist, so only what exists is removed and reported.
+  const containers = await existing(['ps', '-a', '--format', '{{.Names}}']);
+  const volumes = await existing(['volume', 'ls', '--format', '{{.Name}}']);
+  const networks = await existing(['network', 'ls', '--format', '{{.Name}}']);
+  const removed: string[] = [];
+  for (const name of declared('docker_container').filter((n) => containers.has(n))) {
+    await run('docker', ['rm', '-f', '-v', name]);
+    removed.push(`container ${name}`);
   }
-  for (const [type, kind] of [['docker_volume', 'volume'], ['docker_network', 'network']] as const) {
-    for (const name of names(type)) {
-      if (await run('docker', [kind, 'rm', name]).then(() => true, () => false)) removed.push(`${kind} ${name}`);
+  for (const [type, kind, present] of [['docker_volume', 'volume', volumes], ['docker_network', 'network', networks]] as const) {
+    for (const name of declared(type).filter((n) => present.has(n))) {
+      await run('docker', [kind, 'rm', name]);
+      removed.push(`${kind} ${name}`);
     }
   }
   return removed;
