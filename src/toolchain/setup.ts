@@ -63,7 +63,7 @@ export async function setup(options: SetupOptions = {}): Promise<ToolchainEnv> {
       .map(([k, v]) => (k === 'PATH' ? `export PATH="${paths.bin()}:$PATH"` : `export ${k}=${JSON.stringify(v)}`))
       .join('\n') + '\n',
   );
-  process.stderr.write(`streamform set-up done in ${((Date.now() - started) / 1000).toFixed(1)}s (${tf.flavor} from ${tf.origin})\n`);
+  process.stderr.write(`streamform set-up done in ${((Date.now() - started) / 1000).toFixed(1)}s (${tf.flavor}: ${tf.origin})\n`);
   return env;
 }
 
