@@ -66,29 +66,71 @@ export function secretsFor(stacks: readonly string[], out: string): Record<strin
 }
 
 /**
+ * The order in which to run the given stacks: every stack after the stacks it depends on (deploy)
+ * or before them (destroy), by the dependencies in the synthesized manifest; stacks unrelated to
+ * each other keep the order they were given in. Unknown names are left to cdktf to report.
+ */
+export function stackRunOrder(
+  stacks: readonly string[],
+  dependencies: Readonly<Record<string, readonly string[]>>,
+  verb: 'deploy' | 'destroy',
+): string[] {
+  const wanted = [...new Set(stacks)];
+  const ordered: string[] = [];
+  const visiting = new Set<string>();
+  const visit = (stack: string): void => {
+    if (ordered.includes(stack)) return;
+    if (visiting.has(stack)) throw new Error(`stacks ${[...visiting].join(' → ')} → ${stack} depend on each other in a cycle; remove one of the stack.addDependency() calls`);
+    visiting.add(stack);
+    for (const dep of dependencies[stack] ?? []) if (wanted.includes(dep)) visit(dep);
+    visiting.delete(stack);
+    ordered.push(stack);
+  };
+  wanted.forEach(visit);
+  return verb === 'deploy' ? ordered : ordered.reverse();
+}
+
+export function manifestDependencies(out: string): Record<string, readonly string[]> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { stacks?: Record<string, { dependencies?: string[] }> };
+  return Object.fromEntries(Object.entries(manifest.stacks ?? {}).map(([name, s]) => [name, s.dependencies ?? []]));
+}
+
+/**
+ * Runs `cdktf <verb>` once per stack, one after the other in dependency order. cdktf 0.21's own
+ * multi-stack scheduling is not used: with --ignore-missing-stack-dependencies (needed to deploy
+ * a pipeline without re-deploying its platform) it starts all stacks of a deploy at once,
+ * whatever their dependencies, and a destroy of several stacks re-launches the running one in a
+ * busy loop until the process runs out of pseudo-terminals.
+ */
+async function runStacks(verb: 'deploy' | 'destroy', stacks: readonly string[], opts: CdktfOptions): Promise<string> {
+  const out = await synth(opts);
+  requirePgConnStr(stacks, out, opts.env ?? process.env);
+  const outputs: string[] = [];
+  for (const stack of stackRunOrder(stacks, manifestDependencies(out), verb)) {
+    if (verb === 'deploy') await removeOrphans(stack, out);
+    outputs.push(
+      await cdktf(
+        [verb, stack, '--auto-approve', '--skip-provider-lock', '--skip-synth', '--ignore-missing-stack-dependencies'],
+        opts,
+        secretsFor([stack], out),
+      ),
+    );
+  }
+  return outputs.join('');
+}
+
+/**
  * `cdktf deploy` of the given stacks, in dependency order: synthesized first (so dev secrets can be
  * supplied as TF_VAR_*), then deployed without re-synthesis. The mirror holds exact providers, so
  * the registry lock step is skipped.
  */
-export async function deployStacks(stacks: readonly string[], opts: CdktfOptions = {}): Promise<string> {
-  const out = await synth(opts);
-  requirePgConnStr(stacks, out, opts.env ?? process.env);
-  for (const stack of stacks) await removeOrphans(stack, out);
-  return cdktf(
-    ['deploy', ...stacks, '--auto-approve', '--skip-provider-lock', '--skip-synth', '--ignore-missing-stack-dependencies'],
-    opts,
-    secretsFor(stacks, out),
-  );
+export function deployStacks(stacks: readonly string[], opts: CdktfOptions = {}): Promise<string> {
+  return runStacks('deploy', stacks, opts);
 }
 
-export async function destroyStacks(stacks: readonly string[], opts: CdktfOptions = {}): Promise<string> {
-  const out = await synth(opts);
-  requirePgConnStr(stacks, out, opts.env ?? process.env);
-  return cdktf(
-    ['destroy', ...stacks, '--auto-approve', '--skip-provider-lock', '--skip-synth', '--ignore-missing-stack-dependencies'],
-    opts,
-    secretsFor(stacks, out),
-  );
+/** `cdktf destroy` of the given stacks, dependants first. */
+export function destroyStacks(stacks: readonly string[], opts: CdktfOptions = {}): Promise<string> {
+  return runStacks('destroy', stacks, opts);
 }
 
 /**
