@@ -1,19 +1,11 @@
 /** `streamform produce <pipeline>`: test data for a pipeline at a controlled rate. */
 import { randomInt } from 'crypto';
-import { EnvName } from '../../stacks/environments';
-import { GENERATOR_NAMES, GENERATORS, produce } from '../generators';
+import { GENERATOR_NAMES, GENERATORS, produce, ProduceOptions } from '../generators';
 import { parseEnvName } from '../generators/endpoints';
 import { ParsedArgs, stringOption, UsageError } from './args';
 
-export interface ProduceArgs {
-  readonly pipeline: string;
-  readonly env: EnvName;
-  readonly rate: number;
-  readonly count?: number;
-  readonly durationMs?: number;
-  readonly seed: number;
-  readonly badRatio: number;
-}
+/** The options of `produce` that come from its command line (the rest keep their defaults). */
+export type ProduceArgs = Pick<ProduceOptions, 'pipeline' | 'env' | 'rate' | 'count' | 'durationMs' | 'seed' | 'badRatio'>;
 
 function numberOption(args: ParsedArgs, name: string, check: (n: number) => boolean, what: string, example: string): number | undefined {
   const raw = stringOption(args, name);
