@@ -3,6 +3,6 @@
 # Integration tests start real containers on the local Docker engine; see test/integration/*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 node_modules/.bin/jest --selectProjects unit "$@"
 node_modules/.bin/jest --selectProjects integration --runInBand "$@"

@@ -9,12 +9,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { catalogFromEnvironment } from '../../constructs/platform/images';
-import { ensureDockerEngine } from './docker-engine';
+import { CommandName, debianCommands } from './commands';
+import { dockerAnswers, ensureDockerEngine } from './docker-engine';
 import { ensureLocalImages } from './images';
 import { paths } from './paths';
 import { ensureProtos } from './protos';
 import { step } from './progress';
 import { ensureDockerProvider, installMirror, writeIfChanged } from './providers';
+import { ensureSystemPackages } from './system-packages';
 import { ensureTerraform, linkTerraform } from './terraform';
 
 export interface ToolchainEnv {
@@ -29,6 +31,23 @@ export interface ToolchainEnv {
 export interface SetupOptions {
   /** Skip the Docker engine and images (synth-only work). */
   readonly withoutDocker?: boolean;
+  /** Also install what the tests start (`scripts/test.sh`). */
+  readonly tests?: boolean;
+}
+
+/**
+ * The commands from Debian's archive that this set-up needs: the Docker client and engine when no
+ * engine answers, debootstrap when images are built locally, and what the tests start.
+ */
+export function neededDebianCommands(options: SetupOptions, localImages: boolean, engineAnswers: boolean): CommandName[] {
+  const needed = new Set<CommandName>();
+  if (!options.withoutDocker) {
+    needed.add('docker');
+    if (!engineAnswers) needed.add('dockerd');
+    if (localImages) needed.add('debootstrap');
+  }
+  if (options.tests) for (const c of debianCommands(['tests'])) needed.add(c);
+  return [...needed];
 }
 
 export async function setup(options: SetupOptions = {}): Promise<ToolchainEnv> {
@@ -37,14 +56,19 @@ export async function setup(options: SetupOptions = {}): Promise<ToolchainEnv> {
   const logFile = path.join(paths.logs(), 'setup.log');
   process.stderr.write(`streamform set-up (log: ${logFile})\n`);
 
+  const catalog = catalogFromEnvironment();
+  const system = neededDebianCommands(options, catalog.name === 'local', !options.withoutDocker && dockerAnswers());
+  await step('system packages', async () => {
+    const installed = await ensureSystemPackages(system, logFile);
+    return installed.length ? `installed ${installed.join(' ')}` : 'present';
+  });
   const tf = await step('Terraform binary', () => ensureTerraform(logFile));
   const link = linkTerraform(tf);
   const dockerProvider = await step('kreuzwerker/docker provider', () => ensureDockerProvider(logFile));
   await step('plugin protocol definitions', () => ensureProtos(logFile));
   const { cliConfig } = await step('provider mirror and CLI config', async () => installMirror(dockerProvider));
-  const catalog = catalogFromEnvironment();
   if (!options.withoutDocker) {
-    await step('Docker engine', () => ensureDockerEngine(logFile));
+    await step('Docker engine', () => ensureDockerEngine());
     if (catalog.name === 'local') await step('local images', () => ensureLocalImages(logFile, catalog));
   }
 
@@ -79,7 +103,13 @@ export function toolchainEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proc
 }
 
 if (require.main === module) {
-  setup({ withoutDocker: process.argv.includes('--without-docker') }).catch((err: unknown) => {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--without-docker' && a !== '--tests');
+  if (unknown.length > 0) {
+    process.stderr.write(`streamform set-up: unknown option ${unknown.join(' ')} (known: --without-docker, --tests)\n`);
+    process.exit(2);
+  }
+  setup({ withoutDocker: args.includes('--without-docker'), tests: args.includes('--tests') }).catch((err: unknown) => {
     process.stderr.write(`\nstreamform set-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
