@@ -17,7 +17,7 @@ const RECIPE_LABEL = 'dev.streamform.recipe';
 const RECIPES_DIR = path.join(REPO_ROOT, 'src', 'toolchain', 'images');
 const LOG4J = '2.24.3';
 
-interface BaseImage {
+export interface BaseImage {
   readonly ref: string;
   /** Debian suite the root filesystem is bootstrapped from. */
   readonly suite: string;
@@ -188,7 +188,7 @@ function listDir(dir: string): string[] {
   }
 }
 
-async function ensureBase(base: BaseImage, logFile: string): Promise<void> {
+export async function ensureBase(base: BaseImage, logFile: string): Promise<void> {
   const hash = baseHash(base);
   if (labelOf(base.ref) === hash) return;
   note(`building ${base.ref} with debootstrap (${base.packages.join(', ')})`);
