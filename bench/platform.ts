@@ -7,10 +7,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cdktf } from '../src/cli/cdktf';
-import { REPO_ROOT } from '../src/toolchain/paths';
-import { run } from '../src/toolchain/run';
-import { deploy, destroy, devInstance, forceCleanup } from '../test/support/instance';
+import { cdktf } from '../src/tools/cli/cdktf';
+import { REPO_ROOT } from '../src/tools/toolchain/paths';
+import { run } from '../src/tools/toolchain/run';
+import { deploy, destroy, devInstance, forceCleanup } from '../src/tools/testkit/instance';
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const t = process.hrtime.bigint();

@@ -11,15 +11,15 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KafkaAdminClient } from '../src/clients/kafka';
+import { KafkaAdminClient } from '../src/provider/clients/kafka';
 import { ksqlQuery, ksqlStream, topic } from '../src/gen/providers/streamform';
 import { createPluginCertificate } from '../src/provider/plugin/cert';
 import { MAGIC_COOKIE_VALUE } from '../src/provider/plugin/serve';
-import { REPO_ROOT } from '../src/toolchain/paths';
-import { deploy } from '../test/support/instance';
-import { startKsqlStandIn } from '../test/support/ksqldb/server';
-import { sharedEndpoints, sharedInstance } from '../test/support/shared-platform';
-import { Workspace } from '../test/support/workspace';
+import { REPO_ROOT } from '../src/tools/toolchain/paths';
+import { deploy } from '../src/tools/testkit/instance';
+import { startKsqlStandIn } from '../src/tools/ksqldb/server';
+import { sharedEndpoints, sharedInstance } from '../src/tools/testkit/shared-platform';
+import { Workspace } from '../src/tools/testkit/workspace';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -19,4 +19,4 @@ fi
 echo "  … compile TypeScript" >&2
 node_modules/.bin/tsc -b
 
-exec node dist/src/toolchain/setup.js "$@"
+exec node dist/src/tools/toolchain/setup.js "$@"

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { catalogFromEnvironment, ImageCatalog, LocalKafkaPlatform, PlatformPorts, StreamformClusterProps } from '../constructs';
-import { REPO_ROOT } from '../src/toolchain/paths';
+import { REPO_ROOT } from '../src/tools/toolchain/paths';
 
 /**
  * Everything that differs between environments, as data. Stacks take one EnvConfig and never ask

@@ -1,7 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ksqlQuery } from '../../src/gen/providers/streamform';
-import { joins, KsqlSyntaxError, outputColumns, parseStatement, sourcesRead, Statement } from '../../src/ksql';
+import { joins, KsqlSyntaxError, outputColumns, parseStatement, sourcesRead, Statement } from '../../src/core/ksql';
 import { StreamformCluster } from '../cluster';
 import { CleanupPolicy, Retention, Topic } from '../topic';
 import { Validator } from '../validation';

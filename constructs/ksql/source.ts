@@ -1,7 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ksqlStream, ksqlTable } from '../../src/gen/providers/streamform';
-import { isReservedWord, KsqlSyntaxError, parseStatement } from '../../src/ksql';
+import { isReservedWord, KsqlSyntaxError, parseStatement } from '../../src/core/ksql';
 import { StreamformCluster } from '../cluster';
 import { ISchema } from '../schema';
 import { ITopic } from '../topic';

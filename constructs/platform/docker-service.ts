@@ -1,7 +1,7 @@
 import { container, image, volume } from '@cdktf/provider-docker';
 import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { TOOLCHAIN } from '../../src/toolchain/versions';
+import { TOOLCHAIN } from '../../src/tools/toolchain/versions';
 import { literal } from '../terraform';
 import { HealthProbe, ServiceImage } from './images';
 import { provider as dockerProvider } from '@cdktf/provider-docker';
@@ -13,7 +13,7 @@ export function dockerProviderFor(scope: Construct): dockerProvider.DockerProvid
   const existing = stack.node.tryFindChild('docker');
   if (existing instanceof dockerProvider.DockerProvider) return existing;
   // @cdktf/provider-docker 12.0.3 pins 3.6.2, which the set-up cannot build here; the bindings are
-  // used with 4.6 (see src/toolchain/versions.ts).
+  // used with 4.6 (see src/tools/toolchain/versions.ts).
   stack.addOverride('terraform.required_providers.docker.version', TOOLCHAIN.dockerProvider.constraint);
   return new dockerProvider.DockerProvider(stack, 'docker', {});
 }

@@ -1,6 +1,6 @@
 /** Column lookups and type classes shared by the quality rules and the masks (internal). */
-import { formatType, KsqlSyntaxError, Loc, parseExpression, walkExpr } from '../../src/ksql';
-import { inferType, type Scope } from '../../src/ksql/infer';
+import { formatType, KsqlSyntaxError, Loc, parseExpression, walkExpr } from '../../src/core/ksql';
+import { inferType, type Scope } from '../../src/core/ksql/infer';
 import { SourceColumnInfo } from '../ksql/source';
 import { show } from '../validation';
 

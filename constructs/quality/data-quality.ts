@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { parseStatement } from '../../src/ksql';
+import { parseStatement } from '../../src/core/ksql';
 import { KsqlQuery, KsqlText, QuerySink } from '../ksql/query';
 import { checkName, IKsqlSource, KsqlStream } from '../ksql/source';
 import { Column, ident, KsqlFormat, KsqlType, ksqlNameFromId, stringLiteral } from '../ksql/types';

@@ -3,7 +3,7 @@
  * the provider mirror, which execs node on this file).
  */
 import * as fs from 'fs';
-import { requestCounter } from '../clients/http';
+import { requestCounter } from './clients/http';
 import { ProviderServer } from './framework/server';
 import { logger } from './plugin/log';
 import { HandshakeError, serve } from './plugin/serve';

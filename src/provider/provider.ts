@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { HttpEndpoint } from '../clients/http';
-import { KafkaConnection } from '../clients/kafka';
-import { ProviderClients, ProviderEndpoints } from './clients';
+import { HttpEndpoint } from './clients/http';
+import { KafkaConnection } from './clients/kafka';
+import { ProviderClients, ProviderEndpoints } from './provider-clients';
 import { Diagnostic, Planned, ProviderDefinition } from './framework/resource';
 import { attr, objectSchema, StateOf } from './framework/schema';
 import { connectorResource } from './resources/connector';

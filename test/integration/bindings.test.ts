@@ -5,9 +5,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { REPO_ROOT } from '../../src/toolchain/paths';
-import { run } from '../../src/toolchain/run';
-import { toolchainEnv } from '../../src/toolchain/setup';
+import { REPO_ROOT } from '../../src/tools/toolchain/paths';
+import { run } from '../../src/tools/toolchain/run';
+import { toolchainEnv } from '../../src/tools/toolchain/setup';
 
 jest.setTimeout(5 * 60_000);
 

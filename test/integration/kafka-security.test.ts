@@ -8,10 +8,10 @@ import { App, LocalBackend, TerraformStack } from 'cdktf';
 import * as net from 'net';
 import * as path from 'path';
 import { LOCAL_IMAGES } from '../../constructs';
-import { KafkaAdminClient } from '../../src/clients/kafka';
+import { KafkaAdminClient } from '../../src/provider/clients/kafka';
 import { provider, topic } from '../../src/gen/providers/streamform';
-import { run } from '../../src/toolchain/run';
-import { Workspace } from '../support/workspace';
+import { run } from '../../src/tools/toolchain/run';
+import { Workspace } from '../../src/tools/testkit/workspace';
 
 jest.setTimeout(6 * 60_000);
 

@@ -12,10 +12,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { BrowserContext, chromium, Page } from 'playwright-core';
-import { main } from '../../src/cli/main';
-import { layoutLineage } from '../../src/lineage/layout';
-import { LineageGraph, lineageEnv, lineageForStack } from '../../src/lineage/model';
-import { CHROMIUM_ARGS, ensureChromium } from '../../src/toolchain/chromium';
+import { main } from '../../src/tools/cli/main';
+import { layoutLineage } from '../../src/tools/lineage/layout';
+import { LineageGraph, lineageEnv, lineageForStack } from '../../src/tools/lineage/model';
+import { CHROMIUM_ARGS, ensureChromium } from '../../src/tools/toolchain/chromium';
 
 jest.setTimeout(5 * 60_000);
 

@@ -20,12 +20,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LOCAL_IMAGES } from '../../constructs';
-import { deployStacks } from '../../src/cli/cdktf';
+import { deployStacks } from '../../src/tools/cli/cdktf';
 import { ksqlStream } from '../../src/gen/providers/streamform';
-import { run as runCommand } from '../../src/toolchain/run';
-import { KsqlStandIn, startKsqlStandIn } from '../support/ksqldb/server';
-import { sharedEndpoints } from '../support/shared-platform';
-import { address, TofuResult, Workspace } from '../support/workspace';
+import { run as runCommand } from '../../src/tools/toolchain/run';
+import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
+import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
+import { address, TofuResult, Workspace } from '../../src/tools/testkit/workspace';
 
 jest.setTimeout(10 * 60_000);
 

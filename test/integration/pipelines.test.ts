@@ -5,13 +5,13 @@
  * Starts: the pipeline's database containers (prefix `sf-it-shared-`), and the ksqlDB stand-in
  * in-process on port 29088 (no ksqlDB can be obtained here; the stand-in keeps the catalog only).
  */
-import { ConnectClient } from '../../src/clients/connect';
-import { KafkaAdminClient } from '../../src/clients/kafka';
-import { KsqlClient } from '../../src/clients/ksqldb';
-import { run } from '../../src/toolchain/run';
-import { deploy, destroy, dockerObjects, plan } from '../support/instance';
-import { KsqlStandIn, startKsqlStandIn } from '../support/ksqldb/server';
-import { sharedEndpoints, sharedInstance, SHARED_NAME } from '../support/shared-platform';
+import { ConnectClient } from '../../src/provider/clients/connect';
+import { KafkaAdminClient } from '../../src/provider/clients/kafka';
+import { KsqlClient } from '../../src/provider/clients/ksqldb';
+import { run } from '../../src/tools/toolchain/run';
+import { deploy, destroy, dockerObjects, plan } from '../../src/tools/testkit/instance';
+import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
+import { sharedEndpoints, sharedInstance, SHARED_NAME } from '../../src/tools/testkit/shared-platform';
 
 jest.setTimeout(15 * 60_000);
 

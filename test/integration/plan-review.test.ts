@@ -21,10 +21,10 @@ import {
   Topic,
   ksql,
 } from '../../constructs';
-import { exitCode, renderMarkdown, review, Review, runPlan } from '../../src/gitops/plan-review';
-import { KsqlStandIn, startKsqlStandIn } from '../support/ksqldb/server';
-import { sharedEndpoints } from '../support/shared-platform';
-import { Workspace } from '../support/workspace';
+import { exitCode, renderMarkdown, review, Review, runPlan } from '../../src/tools/gitops/plan-review';
+import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
+import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
+import { Workspace } from '../../src/tools/testkit/workspace';
 
 jest.setTimeout(10 * 60_000);
 

@@ -5,8 +5,8 @@
  */
 import axios from 'axios';
 import { Kafka, logLevel } from 'kafkajs';
-import { run } from '../../src/toolchain/run';
-import { deploy, destroy, DevInstance, devInstance, dockerObjects, forceCleanup, plan } from '../support/instance';
+import { run } from '../../src/tools/toolchain/run';
+import { deploy, destroy, DevInstance, devInstance, dockerObjects, forceCleanup, plan } from '../../src/tools/testkit/instance';
 
 jest.setTimeout(15 * 60_000);
 

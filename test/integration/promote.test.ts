@@ -12,13 +12,13 @@ import * as path from 'path';
 import { Column, KsqlFormat, KsqlStream, KsqlType, Retention, Topic } from '../../constructs';
 import { EnvConfig } from '../../stacks/environments';
 import { PipelineStack } from '../../stacks/pipeline';
-import { KafkaAdminClient } from '../../src/clients/kafka';
-import { addFingerprintOutput, fingerprintOf } from '../../src/gitops/fingerprint';
-import { appliedFingerprint, Project, promote, PromotionRefused } from '../../src/gitops/promote';
-import { run } from '../../src/toolchain/run';
-import { toolchainEnv } from '../../src/toolchain/setup';
-import { KsqlStandIn, startKsqlStandIn } from '../support/ksqldb/server';
-import { sharedEndpoints } from '../support/shared-platform';
+import { KafkaAdminClient } from '../../src/provider/clients/kafka';
+import { addFingerprintOutput, fingerprintOf } from '../../src/tools/gitops/fingerprint';
+import { appliedFingerprint, Project, promote, PromotionRefused } from '../../src/tools/gitops/promote';
+import { run } from '../../src/tools/toolchain/run';
+import { toolchainEnv } from '../../src/tools/toolchain/setup';
+import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
+import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
 
 jest.setTimeout(10 * 60_000);
 

@@ -5,12 +5,12 @@
  * platform's real Kafka for topics.
  */
 import { TerraformStack } from 'cdktf';
-import { KafkaAdminClient } from '../../src/clients/kafka';
-import { KsqlClient } from '../../src/clients/ksqldb';
+import { KafkaAdminClient } from '../../src/provider/clients/kafka';
+import { KsqlClient } from '../../src/provider/clients/ksqldb';
 import { ksqlQuery, ksqlStream, ksqlTable, topic } from '../../src/gen/providers/streamform';
-import { KsqlStandIn, startKsqlStandIn } from '../support/ksqldb/server';
-import { sharedEndpoints } from '../support/shared-platform';
-import { address, Workspace } from '../support/workspace';
+import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
+import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
+import { address, Workspace } from '../../src/tools/testkit/workspace';
 
 jest.setTimeout(10 * 60_000);
 

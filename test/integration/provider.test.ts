@@ -1,15 +1,15 @@
 /**
  * The streamform provider driven by real OpenTofu against the shared platform's real Kafka,
  * Schema Registry API (Apicurio ccompat) and Kafka Connect. Starts nothing itself beyond the
- * shared platform (see test/support/shared-platform.ts); objects are prefixed `prov-<run>`.
+ * shared platform (see src/tools/testkit/shared-platform.ts); objects are prefixed `prov-<run>`.
  */
 import { TerraformStack } from 'cdktf';
-import { ConnectClient } from '../../src/clients/connect';
-import { KafkaAdminClient } from '../../src/clients/kafka';
-import { SchemaRegistryClient } from '../../src/clients/schema-registry';
+import { ConnectClient } from '../../src/provider/clients/connect';
+import { KafkaAdminClient } from '../../src/provider/clients/kafka';
+import { SchemaRegistryClient } from '../../src/provider/clients/schema-registry';
 import { connector, schema, topic } from '../../src/gen/providers/streamform';
-import { sharedEndpoints } from '../support/shared-platform';
-import { address, Workspace } from '../support/workspace';
+import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
+import { address, Workspace } from '../../src/tools/testkit/workspace';
 
 jest.setTimeout(10 * 60_000);
 

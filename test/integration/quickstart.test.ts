@@ -6,13 +6,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KafkaAdminClient } from '../../src/clients/kafka';
-import { KsqlClient } from '../../src/clients/ksqldb';
-import { REPO_ROOT } from '../../src/toolchain/paths';
-import { run } from '../../src/toolchain/run';
-import { toolchainEnv } from '../../src/toolchain/setup';
-import { KsqlStandIn, startKsqlStandIn } from '../support/ksqldb/server';
-import { sharedEndpoints } from '../support/shared-platform';
+import { KafkaAdminClient } from '../../src/provider/clients/kafka';
+import { KsqlClient } from '../../src/provider/clients/ksqldb';
+import { REPO_ROOT } from '../../src/tools/toolchain/paths';
+import { run } from '../../src/tools/toolchain/run';
+import { toolchainEnv } from '../../src/tools/toolchain/setup';
+import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
+import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
 
 jest.setTimeout(10 * 60_000);
 

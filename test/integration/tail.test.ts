@@ -1,15 +1,15 @@
 /**
  * `streamform tail` against the shared platform's real Kafka and Schema Registry API (Apicurio
- * ccompat). Starts nothing itself beyond the shared platform (see test/support/shared-platform.ts);
+ * ccompat). Starts nothing itself beyond the shared platform (see src/tools/testkit/shared-platform.ts);
  * its topics and subjects are named `tail-<run>.*` and deleted afterwards.
  */
 import { Kafka, Message, Partitioners, Producer } from 'kafkajs';
-import { main } from '../../src/cli/main';
-import { renderTail, tailTopic } from '../../src/cli/tail';
-import { KafkaAdminClient, kafkaConfig } from '../../src/clients/kafka';
-import { SchemaRegistryClient } from '../../src/clients/schema-registry';
-import { avroType, avroWireEncoder } from '../../src/generators/wire-format';
-import { SHARED_NAME, SHARED_OFFSET, sharedEndpoints } from '../support/shared-platform';
+import { main } from '../../src/tools/cli/main';
+import { renderTail, tailTopic } from '../../src/tools/cli/tail';
+import { KafkaAdminClient, kafkaConfig } from '../../src/provider/clients/kafka';
+import { SchemaRegistryClient } from '../../src/provider/clients/schema-registry';
+import { avroType, avroWireEncoder } from '../../src/tools/generators/wire-format';
+import { SHARED_NAME, SHARED_OFFSET, sharedEndpoints } from '../../src/tools/testkit/shared-platform';
 
 jest.setTimeout(3 * 60_000);
 

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { removeDockerObjects } from '../../src/toolchain/docker-objects';
-import { deploy } from './instance';
-import { SHARED_MARKER, SHARED_NAME, sharedInstance } from './shared-platform';
+import { removeDockerObjects } from '../../src/tools/toolchain/docker-objects';
+import { deploy } from '../../src/tools/testkit/instance';
+import { SHARED_MARKER, SHARED_NAME, sharedInstance } from '../../src/tools/testkit/shared-platform';
 
 /**
  * Deploys the shared platform (idempotent: a kept platform is only re-planned). Docker objects of

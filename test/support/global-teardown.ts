@@ -1,6 +1,6 @@
 import * as fs from 'fs';
-import { destroy, forceCleanup } from './instance';
-import { SHARED_MARKER, sharedInstance } from './shared-platform';
+import { destroy, forceCleanup } from '../../src/tools/testkit/instance';
+import { SHARED_MARKER, sharedInstance } from '../../src/tools/testkit/shared-platform';
 
 export default async function globalTeardown(): Promise<void> {
   fs.rmSync(SHARED_MARKER, { force: true });

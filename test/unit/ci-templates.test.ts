@@ -8,7 +8,7 @@ import { Testing } from 'cdktf';
 import * as fs from 'fs';
 import * as path from 'path';
 import { providerSchema } from '../../src/provider/provider';
-import { REPO_ROOT } from '../../src/toolchain/paths';
+import { REPO_ROOT } from '../../src/tools/toolchain/paths';
 import { environment } from '../../stacks/environments';
 import { PIPELINES } from '../../stacks/main';
 
@@ -215,12 +215,12 @@ test('docs/ci.md explains every workflow and names every secret and variable the
 
 /**
  * `plan` and `promote` are being written next to these templates: this test passes once both are
- * in `streamform help` and the command table of src/cli/main.ts.
+ * in `streamform help` and the command table of src/tools/cli/main.ts.
  */
 test('every bin/streamform subcommand the workflows call is in `streamform help` and the command table', () => {
   const used = [...new Set(allRuns().flatMap((r) => [...r.matchAll(/\bbin\/streamform ([a-z][a-z-]*)/g)].map((m) => m[1])))].sort();
   expect(used).toEqual(['deploy', 'plan', 'promote']);
-  const main = fs.readFileSync(path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), 'utf8');
+  const main = fs.readFileSync(path.join(REPO_ROOT, 'src', 'tools', 'cli', 'main.ts'), 'utf8');
   const help = /const HELP = `([\s\S]*?)`;/.exec(main)![1];
   const table = /const commands: Record<string, Command> = \{([\s\S]*?)\n\};/.exec(main)![1];
   const missing = used.filter((c) => !new RegExp(`^  streamform ${c}\\b`, 'm').test(help) || !new RegExp(`^  async ${c}\\(`, 'm').test(table));

@@ -1,11 +1,11 @@
 import { AIRLINE } from '../../stacks/airline-merger';
 import { devEnvironment, stagingEnvironment } from '../../stacks/environments';
 import { RATINGS } from '../../stacks/ratings';
-import { UsageError, parseArgs } from '../../src/cli/args';
-import { parseProduceArgs } from '../../src/cli/produce';
-import { MessageDecoder, readWindows, renderTail, RawMessage, selectLast, tailTable } from '../../src/cli/tail';
-import { SchemaRegistryClient } from '../../src/clients/schema-registry';
-import { airlineData, airlineSql, AirlineSource, flightUpdate, routeOf } from '../../src/generators/airline-merger';
+import { UsageError, parseArgs } from '../../src/tools/cli/args';
+import { parseProduceArgs } from '../../src/tools/cli/produce';
+import { MessageDecoder, readWindows, renderTail, RawMessage, selectLast, tailTable } from '../../src/tools/cli/tail';
+import { SchemaRegistryClient } from '../../src/provider/clients/schema-registry';
+import { airlineData, airlineSql, AirlineSource, flightUpdate, routeOf } from '../../src/tools/generators/airline-merger';
 import {
   CUSTOMER_QUALITY,
   DEFECT_DIMENSION,
@@ -13,16 +13,16 @@ import {
   generateRegistrations,
   GeneratedRegistration,
   QUALITY_DIMENSIONS,
-} from '../../src/generators/customer-quality';
-import { SqlTarget } from '../../src/generators/databases';
-import { clusterAccess } from '../../src/generators/endpoints';
-import { seededFaker } from '../../src/generators/faker';
-import { Clock, Pacer } from '../../src/generators/pacing';
-import { ProgressDisplay } from '../../src/generators/progress';
-import { customersSql, RATINGS_TYPE, ratingsCustomers, ratingsPipeline, RatingsSource } from '../../src/generators/ratings';
-import { runProducer } from '../../src/generators/runner';
-import { GeneratorContext, OutgoingMessage } from '../../src/generators/types';
-import { avroType, avroWireEncoder, encodeWireFormat, parseWireFormat } from '../../src/generators/wire-format';
+} from '../../src/tools/generators/customer-quality';
+import { SqlTarget } from '../../src/tools/generators/databases';
+import { clusterAccess } from '../../src/tools/generators/endpoints';
+import { seededFaker } from '../../src/tools/generators/faker';
+import { Clock, Pacer } from '../../src/tools/generators/pacing';
+import { ProgressDisplay } from '../../src/tools/generators/progress';
+import { customersSql, RATINGS_TYPE, ratingsCustomers, ratingsPipeline, RatingsSource } from '../../src/tools/generators/ratings';
+import { runProducer } from '../../src/tools/generators/runner';
+import { GeneratorContext, OutgoingMessage } from '../../src/tools/generators/types';
+import { avroType, avroWireEncoder, encodeWireFormat, parseWireFormat } from '../../src/tools/generators/wire-format';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const DAY = 86_400_000;

@@ -17,7 +17,7 @@ import {
   type SourceColumn,
   type StatementKind,
   type StatementOfKind,
-} from '../../src/ksql';
+} from '../../src/core/ksql';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: every ksqlDB statement of /work/shared/seeds/001_* (ratings) and 002_* (airline),

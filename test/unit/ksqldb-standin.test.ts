@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { KsqlStandIn, KsqlStandInOptions, startKsqlStandIn } from '../support/ksqldb/server';
+import { KsqlStandIn, KsqlStandInOptions, startKsqlStandIn } from '../../src/tools/ksqldb/server';
 
 interface Answer {
   status: number;

@@ -8,12 +8,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { TerraformStack, Testing } from 'cdktf';
 import { Column, KsqlFormat, KsqlQuery, KsqlStream, KsqlText, KsqlType, QuerySink, StreamformCluster, Topic } from '../../constructs';
-import { parseArgs, UsageError } from '../../src/cli/args';
-import { lineageCommand, renderLineage } from '../../src/lineage/command';
-import { escapeHtml, renderLineageHtml } from '../../src/lineage/html';
-import { layoutLineage, LayoutNode, TEXT, textWidth } from '../../src/lineage/layout';
-import { escapeMermaid, toMermaid } from '../../src/lineage/mermaid';
-import { LineageGraph, lineageForStack, lineageOf, LINEAGE_KINDS } from '../../src/lineage/model';
+import { parseArgs, UsageError } from '../../src/tools/cli/args';
+import { lineageCommand, renderLineage } from '../../src/tools/lineage/command';
+import { escapeHtml, renderLineageHtml } from '../../src/tools/lineage/html';
+import { layoutLineage, LayoutNode, TEXT, textWidth } from '../../src/tools/lineage/layout';
+import { escapeMermaid, toMermaid } from '../../src/tools/lineage/mermaid';
+import { LineageGraph, lineageForStack, lineageOf, LINEAGE_KINDS } from '../../src/tools/lineage/model';
 
 const FIXED_ENV = { STREAMFORM_STATE_DIR: '/state', STREAMFORM_IMAGES: 'local' };
 const STACKS = ['customer-quality', 'ratings', 'airline-merger'].flatMap((p) => ['dev', 'staging', 'prod'].map((e) => `${p}-${e}`));

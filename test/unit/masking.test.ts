@@ -15,8 +15,8 @@ import {
   ValidationError,
   ksql,
 } from '../../constructs';
-import { KsqlStandIn, startKsqlStandIn } from '../support/ksqldb/server';
-import { InMemoryTopicClient } from '../support/ksqldb/topics';
+import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
+import { InMemoryTopicClient } from '../../src/tools/ksqldb/topics';
 
 /** The seed's bookings stream (unified bookings of both airlines). */
 const BOOKING_COLUMNS = [
@@ -168,7 +168,7 @@ describe('RedactedStream', () => {
   });
 });
 
-/** Starts the ksqlDB stand-in (test/support/ksqldb, in-memory topics) and applies the stack's statements. */
+/** Starts the ksqlDB stand-in (src/tools/ksqldb, in-memory topics) and applies the stack's statements. */
 describe('RedactedStream: ksqlDB accepts what it generates (stand-in server)', () => {
   let server: KsqlStandIn | undefined;
   afterEach(async () => {

@@ -1,5 +1,5 @@
 /**
- * The early PG_CONN_STR check of `streamform deploy`/`destroy` (src/cli/cdktf.ts): stacks whose
+ * The early PG_CONN_STR check of `streamform deploy`/`destroy` (src/tools/cli/cdktf.ts): stacks whose
  * state lives in OpenTofu's pg backend fail before OpenTofu runs when the variable is unset.
  * Synthesized folders are written by hand; the staging stacks' own backend block is checked through
  * a real synthesis. No servers. (test/integration/pg-backend.test.ts checks deployStacks end to end.)
@@ -8,7 +8,7 @@ import { Testing } from 'cdktf';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { requirePgConnStr } from '../../src/cli/cdktf';
+import { requirePgConnStr } from '../../src/tools/cli/cdktf';
 import { environment } from '../../stacks/environments';
 import { PIPELINES } from '../../stacks/main';
 

@@ -12,7 +12,7 @@ import { ctyTypeOf } from '../../src/provider/framework/schema';
 import { createPluginCertificate } from '../../src/provider/plugin/cert';
 import { conform, decodeDynamic, encodeDynamic, UNKNOWN } from '../../src/provider/plugin/cty';
 import { loadServices, MAGIC_COOKIE_VALUE } from '../../src/provider/plugin/serve';
-import { REPO_ROOT } from '../../src/toolchain/paths';
+import { REPO_ROOT } from '../../src/tools/toolchain/paths';
 
 const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js');
 

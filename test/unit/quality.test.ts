@@ -15,8 +15,8 @@ import {
   ValidationError,
 } from '../../constructs';
 import { toJavaPattern } from '../../constructs/quality/regex';
-import { KsqlStandIn, startKsqlStandIn } from '../support/ksqldb/server';
-import { InMemoryTopicClient } from '../support/ksqldb/topics';
+import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
+import { InMemoryTopicClient } from '../../src/tools/ksqldb/topics';
 
 // ------------------------------------------------------------------------------------ fixtures
 
@@ -601,7 +601,7 @@ describe('DataQuality: validation', () => {
 // ------------------------------------------------------------------------------------ acceptance
 
 /**
- * Starts the ksqlDB stand-in (test/support/ksqldb, in-memory topics, no Kafka) and applies the
+ * Starts the ksqlDB stand-in (src/tools/ksqldb, in-memory topics, no Kafka) and applies the
  * synthesized statements in dependency order, as Terraform would: topics first, then every
  * ksqlDB resource after the resources it depends on.
  */

@@ -1,12 +1,12 @@
 /**
  * Every external command started by the set-up, the CLI, the benchmarks and the tests has a row
- * in the table of src/toolchain/commands.ts, which says where it comes from on a fresh machine.
+ * in the table of src/tools/toolchain/commands.ts, which says where it comes from on a fresh machine.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { EXTERNAL_COMMANDS } from '../../src/toolchain/commands';
-import { REPO_ROOT } from '../../src/toolchain/paths';
-import { neededDebianCommands } from '../../src/toolchain/setup';
+import { EXTERNAL_COMMANDS } from '../../src/tools/toolchain/commands';
+import { REPO_ROOT } from '../../src/tools/toolchain/paths';
+import { neededDebianCommands } from '../../src/tools/toolchain/setup';
 import { DynamicCommands, sourceFiles, spawnSites } from '../support/spawned-commands';
 
 /** First arguments that are not literals, and the command each one names. */

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
-import { manifestDependencies, stackRunOrder } from '../../src/cli/cdktf';
+import { manifestDependencies, stackRunOrder } from '../../src/tools/cli/cdktf';
 import { buildApp } from '../../stacks/main';
 
 describe('with the dependencies of the synthesized app', () => {

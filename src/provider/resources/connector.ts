@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConnectorStatus } from '../../clients/connect';
-import { ServerError } from '../../clients/http';
-import { ProviderClients } from '../clients';
+import { ConnectorStatus } from '../clients/connect';
+import { ServerError } from '../clients/http';
+import { ProviderClients } from '../provider-clients';
 import { afterCreate, Diagnostic, DiagnosticError, error, ResourceDefinition, warning } from '../framework/resource';
 import { attr, objectSchema, StateOf } from '../framework/schema';
 import { containsUnknown, isUnknown } from '../plugin/cty';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import { z } from 'zod';
-import { KsqlCatalog, KsqlError, KsqlSourceDescription } from '../../clients/ksqldb';
+import { KsqlCatalog, KsqlError, KsqlSourceDescription } from '../clients/ksqldb';
 import {
   canonical,
   isUpgradeable,
@@ -10,8 +10,8 @@ import {
   sinkOf,
   sourcesRead,
   Statement,
-} from '../../ksql';
-import { ProviderClients } from '../clients';
+} from '../../core/ksql';
+import { ProviderClients } from '../provider-clients';
 import { afterCreate, Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../framework/resource';
 import { attr, Attrs, objectSchema, StateOf } from '../framework/schema';
 import { isUnknown, UNKNOWN } from '../plugin/cty';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { COMPATIBILITY_LEVELS, CompatibilityLevel, SchemaInput, SchemaType, SCHEMA_TYPES, SubjectVersion } from '../../clients/schema-registry';
-import { ProviderClients } from '../clients';
+import { COMPATIBILITY_LEVELS, CompatibilityLevel, SchemaInput, SchemaType, SCHEMA_TYPES, SubjectVersion } from '../clients/schema-registry';
+import { ProviderClients } from '../provider-clients';
 import { DiagnosticError, error, ResourceDefinition, warning } from '../framework/resource';
 import { attr, objectSchema, StateOf } from '../framework/schema';
 import { containsUnknown, isUnknown, UNKNOWN } from '../plugin/cty';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { TopicDescription } from '../../clients/kafka';
-import { ProviderClients } from '../clients';
+import { TopicDescription } from '../clients/kafka';
+import { ProviderClients } from '../provider-clients';
 import { afterCreate, DiagnosticError, error, ResourceDefinition } from '../framework/resource';
 import { attr, objectSchema, StateOf } from '../framework/schema';
 import { isUnknown } from '../plugin/cty';

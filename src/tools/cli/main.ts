@@ -1,0 +1,145 @@
+/**
+ * The `streamform` command. Run `bash scripts/setup.sh` once first (the README commands do).
+ */
+import { LocalKafkaPlatform } from '../../../constructs';
+import { devEnvironment } from '../../../stacks/environments';
+import { ParsedArgs, parseArgs, UsageError } from './args';
+import { cdktf, deployStacks, destroyStacks } from './cdktf';
+import { ensureDevKsqldb, stopDevKsqldb } from './dev-ksqldb';
+import { demo } from './demo';
+import { planCommand } from './plan';
+import { produceCommand } from './produce';
+import { promoteCommand } from './promote';
+import { platformStatus } from './status';
+import { tailCommand } from './tail';
+
+const HELP = `streamform — Kafka data pipelines as typed infrastructure code
+
+Usage:
+  streamform deploy <stack...>   cdktf deploy stacks, e.g. platform-dev ratings-dev (dev: starts the
+                                 ksqlDB stand-in when the platform has no ksqlDB)
+  streamform destroy <stack...>  cdktf destroy stacks (dependents first: ratings-dev platform-dev)
+  streamform status              topics, schemas, connectors and ksqlDB objects of the dev platform
+  streamform plan <pipeline> --env <env>
+                                 the real plan of one stack, reviewed for Kafka (what is lost, remapped,
+                                 reprocessed, restarted); exit 2 when the environment forbids a change
+      --format markdown|json|text  default markdown (for a pull-request comment)
+      --out <file>               write the review there
+      --allow-destructive        accept destroying or replacing protected data (after review)
+  streamform promote <pipeline> --from <env> --to <env>
+                                 dev → staging → prod: refused unless the source environment runs this
+                                 checkout's definition (fingerprint); shows the environment differences,
+                                 plans, reviews and applies the target
+      --dry-run                  plan and review only
+  streamform demo                the README's main job: deploy to local Docker and show it working
+  streamform produce <pipeline>  test data for a pipeline (ratings, airline-merger, customer-quality):
+                                 loads its local databases (dev), then produces to its topics
+      --env dev|staging|prod     default dev; staging/prod read STREAMFORM_BOOTSTRAP_SERVERS etc.
+      --rate <msgs/s>            default 10
+      --count <n> | --duration <s>   when to stop (default: at Ctrl-C)
+      --seed <n>                 reproducible data (default: random, printed)
+      --bad-ratio <0..1>         share of bad records (customer-quality; default 0.2)
+  streamform tail <topic>        the last messages of a topic across partitions, decoded
+      --last <n>                 default 20
+      --format table|csv|json    default table
+      --env dev|staging|prod     default dev
+      --timeout <s>              stop reading after this long (default 30)
+  streamform lineage <stack>     sources → topics → ksqlDB streams and tables → sinks of a stack, e.g.
+                                 ratings-dev: a self-contained HTML page, its path printed
+      --out <file.html>          default lineage-<stack>.html in the current directory
+      --format html|mermaid      default html; mermaid prints the Mermaid flowchart text
+  streamform bindings            regenerate the cdktf bindings (src/gen) from the provider's schema
+  streamform help                this text
+`;
+
+type Command = (args: ParsedArgs) => Promise<void>;
+
+const commands: Record<string, Command> = {
+  async deploy(args) {
+    const stacks = requireStacks(args);
+    const dev = devEnvironment();
+    const pipelinesInDev = stacks.filter((s) => s.endsWith('-dev') && s !== 'platform-dev');
+    if (stacks.includes('platform-dev')) {
+      process.stderr.write('deploying platform-dev with cdktf …\n');
+      await deployStacks(['platform-dev']);
+    }
+    if (pipelinesInDev.length > 0) {
+      const e = devEndpoints();
+      const k = await ensureDevKsqldb(dev.platform!.name, e.ksqldbUrl!, e.bootstrapServers);
+      if (k.standIn) process.stderr.write(`ksqlDB: streamform's stand-in at ${k.url} (no ksqlDB server can be obtained here)\n`);
+    }
+    const rest = stacks.filter((s) => s !== 'platform-dev');
+    if (rest.length > 0) {
+      process.stderr.write(`deploying ${rest.join(' ')} with cdktf …\n`);
+      await deployStacks(rest);
+    }
+    process.stderr.write(`deployed ${stacks.join(' ')}\n`);
+  },
+  async destroy(args) {
+    const stacks = requireStacks(args);
+    process.stderr.write(`destroying ${stacks.join(' ')} with cdktf …\n`);
+    await destroyStacks(stacks);
+    if (stacks.includes('platform-dev') && stopDevKsqldb(devEnvironment().platform!.name)) {
+      process.stderr.write('stopped the ksqlDB stand-in\n');
+    }
+    process.stderr.write(`destroyed ${stacks.join(' ')}\n`);
+  },
+  async status() {
+    process.stdout.write((await platformStatus(devEndpoints())) + '\n');
+  },
+  async demo() {
+    await demo();
+  },
+  async plan(args) {
+    await planCommand(args);
+  },
+  async promote(args) {
+    await promoteCommand(args);
+  },
+  async produce(args) {
+    await produceCommand(args);
+  },
+  async tail(args) {
+    await tailCommand(args);
+  },
+  async lineage(args) {
+    // Loaded on use: it builds the whole app (every stack), which the other commands do not need.
+    const { lineageCommand } = await import('../lineage/command');
+    await lineageCommand(args);
+  },
+  async bindings() {
+    process.stderr.write('regenerating src/gen from the provider schema with cdktf get …\n');
+    await cdktf(['get', '--force']);
+    process.stderr.write('done: review and commit src/gen\n');
+  },
+  async help() {
+    process.stdout.write(HELP);
+  },
+};
+
+function requireStacks(args: ParsedArgs): string[] {
+  const stacks = args.positionals.slice(1);
+  if (stacks.length === 0) throw new UsageError('name the stacks, e.g. `streamform deploy platform-dev ratings-dev`');
+  return stacks;
+}
+
+/** The dev platform's host endpoints, ksqlDB included (a real one or the stand-in's port). */
+function devEndpoints() {
+  const env = devEnvironment();
+  const host = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images, true);
+  return { ...host, ksqldbUrl: env.cluster.endpoints?.ksqldbUrl ?? host.ksqldbUrl };
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const name = args.positionals[0] ?? 'help';
+  const command = commands[name];
+  try {
+    if (!command) throw new UsageError(`unknown command '${name}'; run \`streamform help\``);
+    await command(args);
+  } catch (err) {
+    const code = err instanceof UsageError ? err.exitCode : 1;
+    process.stderr.write(`streamform ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = code;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * One dev platform shared by the integration suites that need servers but do not test the
+ * platform itself (provider, pipelines, CLI): deployed once per jest run by global-setup.ts with the
+ * real `cdktf deploy` (prefix `sf-it-shared`, ports 30092/29081/29083), destroyed by
+ * global-teardown.ts unless STREAMFORM_IT_KEEP=1.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { LocalKafkaPlatform, LOCAL_IMAGES, PlatformEndpoints } from '../../../constructs';
+import { REPO_ROOT } from '../toolchain/paths';
+import { DevInstance, devInstance } from './instance';
+
+export const SHARED_NAME = 'sf-it-shared';
+export const SHARED_OFFSET = 21000;
+
+export function sharedInstance(): DevInstance {
+  const inst = devInstance(SHARED_NAME, SHARED_OFFSET);
+  // A fixed state folder, so a kept platform is found again by the next run.
+  const state = path.join(REPO_ROOT, '.streamform', 'it', SHARED_NAME);
+  fs.mkdirSync(state, { recursive: true });
+  return { ...inst, env: { ...inst.env, STREAMFORM_STATE_DIR: state } };
+}
+
+export function sharedEndpoints(): PlatformEndpoints {
+  return LocalKafkaPlatform.hostEndpoints(
+    { kafka: 9092 + SHARED_OFFSET, schemaRegistry: 8081 + SHARED_OFFSET, connect: 8083 + SHARED_OFFSET, ksqldb: 8088 + SHARED_OFFSET },
+    LOCAL_IMAGES,
+    false,
+  );
+}
+
+export const SHARED_MARKER = path.join(os.tmpdir(), `${SHARED_NAME}.json`);
