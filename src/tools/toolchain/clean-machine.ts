@@ -38,15 +38,15 @@ async function buildImage(logFile: string): Promise<void> {
     if (!fs.existsSync(dir)) continue;
     for (const f of fs.readdirSync(dir)) if (f.endsWith('.crt')) fs.copyFileSync(path.join(dir, f), path.join(context, 'certs', f));
   }
-  const npmrc = fs.existsSync('/etc/npmrc') ? fs.readFileSync('/etc/npmrc', 'utf8') : '';
-  fs.writeFileSync(path.join(context, 'npmrc'), npmrc);
+  const globalNpmrc = path.resolve(path.dirname(fs.realpathSync(process.execPath)), '..', 'etc', 'npmrc');
+  fs.writeFileSync(path.join(context, 'npmrc'), fs.existsSync(globalNpmrc) ? fs.readFileSync(globalNpmrc, 'utf8') : '');
   fs.writeFileSync(
     path.join(context, 'Dockerfile'),
     [
       `FROM ${BASE.ref}`,
       'COPY node /usr/bin/node',
       'COPY npm /usr/lib/node_modules/npm',
-      'COPY npmrc /etc/npmrc',
+      'COPY npmrc /usr/etc/npmrc',
       'COPY certs/ /usr/local/share/ca-certificates/',
       'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/bin/npx && update-ca-certificates',
       'ENV GOTOOLCHAIN=local GOFLAGS=-buildvcs=false',
@@ -56,6 +56,15 @@ async function buildImage(logFile: string): Promise<void> {
   await run('docker', ['build', '-q', '-t', IMAGE, context], { logFile, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
   fs.rmSync(context, { recursive: true, force: true });
 }
+
+/**
+ * The machine's settings for reaching the registries (its CA bundle, any proxy), passed through
+ * as they are set here: they belong to the machine image, not to streamform.
+ */
+const PASSED_ENV = [
+  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'GIT_SSL_CAINFO',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'GOPROXY',
+];
 
 /** What runs inside: a clone of HEAD, the README's first command, the test set-up, a warm set-up. */
 const SCRIPT = `
@@ -98,7 +107,7 @@ export async function cleanMachineCheck(): Promise<void> {
   try {
     const out = await run(
       'docker',
-      ['run', '--rm', '--name', name, ...DOCKER_IN_DOCKER, '-v', `${goroot}:/usr/local/go:ro`, '-v', `${REPO_ROOT}:/src:ro`, IMAGE, 'bash', '-c', SCRIPT],
+      ['run', '--rm', '--name', name, ...DOCKER_IN_DOCKER, ...PASSED_ENV.filter((v) => process.env[v]).flatMap((v) => ['-e', v]), '-v', `${goroot}:/usr/local/go:ro`, '-v', `${REPO_ROOT}:/src:ro`, IMAGE, 'bash', '-c', SCRIPT],
       { logFile },
     );
     const summary = out.split('\n').find((l) => l.startsWith('clean-machine:')) ?? '';
