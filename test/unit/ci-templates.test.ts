@@ -12,7 +12,6 @@ import { REPO_ROOT } from '../../src/tools/toolchain/paths';
 import { environment } from '../../stacks/environments';
 import { PIPELINES } from '../../stacks/main';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const yaml = require('js-yaml') as { safeLoad(text: string): unknown };
 
 interface Step {

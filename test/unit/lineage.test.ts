@@ -44,7 +44,12 @@ function flows(g: LineageGraph, from: string, to: string): boolean {
   while (todo.length > 0) {
     const id = todo.pop()!;
     if (id === to) return true;
-    for (const e of g.edges) if (e.from === id && !seen.has(e.to)) (seen.add(e.to), todo.push(e.to));
+    for (const e of g.edges) {
+      if (e.from === id && !seen.has(e.to)) {
+        seen.add(e.to);
+        todo.push(e.to);
+      }
+    }
   }
   return false;
 }

@@ -14,6 +14,10 @@ import { conform, decodeDynamic, encodeDynamic, UNKNOWN } from '../../src/provid
 import { loadServices, MAGIC_COOKIE_VALUE } from '../../src/provider/plugin/serve';
 import { REPO_ROOT } from '../../src/tools/toolchain/paths';
 
+/** A method of a client made by makeGenericClientConstructor: request, callback. */
+type GrpcCallback = (err: Error | null, res: any) => void;
+type GrpcMethod = ((request: unknown, callback: GrpcCallback) => void) & ((request: unknown, options: object, callback: GrpcCallback) => void);
+
 const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js');
 
 function launch(env: NodeJS.ProcessEnv): { child: ChildProcess; line: Promise<string>; stderr: () => string; exit: Promise<number | null> } {
@@ -67,7 +71,7 @@ describe('handshake', () => {
     const Provider = grpc.makeGenericClientConstructor(services.provider, 'Provider');
     const Controller = grpc.makeGenericClientConstructor(services.controller, 'GRPCController');
     const options = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' };
-    const provider = new Provider(`unix:${address}`, creds, options) as unknown as Record<string, Function>;
+    const provider = new Provider(`unix:${address}`, creds, options) as unknown as Record<string, GrpcMethod>;
     const schema = await new Promise<any>((resolve, reject) =>
       provider.GetProviderSchema({}, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
     );
@@ -76,7 +80,7 @@ describe('handshake', () => {
     const topicAttrs = schema.resource_schemas.streamform_topic.block.attributes.map((a: { name: string }) => a.name);
     expect(topicAttrs).toEqual(expect.arrayContaining(['name', 'partitions', 'config', 'replication_factor']));
 
-    const controller = new Controller(`unix:${address}`, creds, options) as unknown as Record<string, Function>;
+    const controller = new Controller(`unix:${address}`, creds, options) as unknown as Record<string, GrpcMethod>;
     await new Promise<void>((resolve, reject) => controller.Shutdown({}, (err: Error | null) => (err ? reject(err) : resolve())));
     expect(await p.exit).toBe(0);
   });
@@ -89,7 +93,7 @@ describe('handshake', () => {
     const pem = `-----BEGIN CERTIFICATE-----\n${cert.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
     const creds = grpc.credentials.createSsl(Buffer.from(pem), Buffer.from(stranger.keyPem), Buffer.from(stranger.certPem));
     const Provider = grpc.makeGenericClientConstructor(loadServices().provider, 'Provider');
-    const provider = new Provider(`unix:${address}`, creds, { 'grpc.ssl_target_name_override': 'localhost' }) as unknown as Record<string, Function>;
+    const provider = new Provider(`unix:${address}`, creds, { 'grpc.ssl_target_name_override': 'localhost' }) as unknown as Record<string, GrpcMethod>;
     const err = await new Promise<Error | null>((resolve) =>
       provider.GetProviderSchema({}, { deadline: Date.now() + 5000 }, (e: Error | null) => resolve(e)),
     );

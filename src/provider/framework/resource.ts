@@ -104,7 +104,7 @@ export interface ResourceDefinition<A extends Attrs, C> {
   importState(id: string, ctx: ResourceContext<C>): Promise<StateOf<A>>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of resources of different attribute types
 export type AnyResource<C> = ResourceDefinition<any, C>;
 
 export interface ProviderDefinition<PA extends Attrs, C> {

@@ -8,8 +8,11 @@ import { Attrs, ObjectSchema, toProtoSchema } from './schema';
  * applies the plan rules OpenTofu enforces, and turns every failure into a diagnostic.
  */
 
-type Req = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- gRPC requests as @grpc/proto-loader decodes them (no generated types)
+type Req = Record<string, any>;
 type Res = Record<string, unknown>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a resource's own schema decoded it; the framework is generic over resources
+type AnyState = any;
 
 interface ProtoDiagnostic {
   severity: 'ERROR' | 'WARNING';
@@ -78,14 +81,14 @@ export class ProviderServer<PA extends Attrs, C> {
       }),
       ValidateProviderConfig: (req) =>
         this.guard('Invalid provider configuration', async (diags) => {
-          const config = decode(req.config, this.provider.schema) as Planned<any>;
+          const config = decode(req.config, this.provider.schema) as Planned<AnyState>;
           validateAttrs(this.provider.schema, config, diags);
           this.provider.validate?.(config, diags);
           return {};
         }),
       ConfigureProvider: (req) =>
         this.guard('Cannot configure the streamform provider', async (diags) => {
-          const config = decode(req.config, this.provider.schema) as any;
+          const config = decode(req.config, this.provider.schema) as AnyState;
           this.log.debug('configure', { terraform_version: req.terraform_version });
           this.clients = this.provider.configure(config, this.log);
           await this.clients.catch((err) => {
@@ -97,7 +100,7 @@ export class ProviderServer<PA extends Attrs, C> {
       ValidateResourceConfig: (req) =>
         this.guard('Invalid configuration', async (diags) => {
           const r = this.resource(req.type_name);
-          const config = decode(req.config, r.schema) as Planned<any>;
+          const config = decode(req.config, r.schema) as Planned<AnyState>;
           validateAttrs(r.schema, config, diags);
           r.validate?.(config, diags);
           return {};
@@ -112,7 +115,7 @@ export class ProviderServer<PA extends Attrs, C> {
       ReadResource: (req) =>
         this.guard(`Cannot read ${req.type_name}`, async (diags) => {
           const r = this.resource(req.type_name);
-          const current = decode(req.current_state, r.schema) as any;
+          const current = decode(req.current_state, r.schema) as AnyState;
           if (current === null) return { new_state: encodeDynamic(null, r.schema.type), private: req.private };
           const next = await r.read(current, await this.ctx(diags));
           return { new_state: encodeDynamic(next as CtyValue, r.schema.type), private: req.private };
@@ -200,8 +203,8 @@ export class ProviderServer<PA extends Attrs, C> {
   private async apply(req: Req, diags: Diagnostic[]): Promise<Res> {
     const r = this.resource(req.type_name);
     const type = r.schema.type;
-    const prior = decode(req.prior_state, r.schema) as any;
-    const planned = decode(req.planned_state, r.schema) as any;
+    const prior = decode(req.prior_state, r.schema) as AnyState;
+    const planned = decode(req.planned_state, r.schema) as AnyState;
     const ctx = await this.ctx(diags);
     if (planned === null) {
       await r.delete(prior, ctx);

@@ -39,9 +39,9 @@ export function loadServices(dir = protoDir()): { provider: grpc.ServiceDefiniti
   for (const f of [tf, ctl]) {
     if (!fs.existsSync(f)) throw new HandshakeError(`${f} is missing: run \`bash scripts/setup.sh\` in the streamform checkout`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- proto-loader's package objects are untyped
   const tfPkg = grpc.loadPackageDefinition(protoLoader.loadSync(tf, LOADER_OPTIONS)) as any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- proto-loader's package objects are untyped
   const ctlPkg = grpc.loadPackageDefinition(protoLoader.loadSync(ctl, LOADER_OPTIONS)) as any;
   return { provider: tfPkg.tfplugin6.Provider.service, controller: ctlPkg.plugin.GRPCController.service };
 }

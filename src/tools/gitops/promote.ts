@@ -73,8 +73,15 @@ export async function appliedFingerprint(stackDir: string, env: NodeJS.ProcessEn
   return typeof value === 'string' ? value : undefined;
 }
 
-function stackJson(outdir: string, stack: string): Record<string, any> {
-  return JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
+/** The parts of a synthesized stack (cdk.tf.json) that promotion compares. */
+export interface StackJson {
+  readonly resource?: Record<string, Record<string, ResourceJson>>;
+  readonly [key: string]: unknown;
+}
+type ResourceJson = Record<string, unknown> & { readonly '//'?: { readonly metadata?: { readonly path?: string } } };
+
+function stackJson(outdir: string, stack: string): StackJson {
+  return JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as StackJson;
 }
 
 function show(v: unknown): string {
@@ -94,17 +101,17 @@ function flatten(v: unknown, prefix: string, out: Map<string, unknown>): void {
  * What differs between two environments' syntheses of one pipeline, grouped: resources are
  * matched by construct path, and each attribute difference is counted once per kind of change.
  */
-export function envDifferences(from: Record<string, any>, to: Record<string, any>): EnvDifference[] {
+export function envDifferences(from: StackJson, to: StackJson): EnvDifference[] {
   const groups = new Map<string, EnvDifference>();
   const add = (where: string, attribute: string, a: unknown, b: unknown) => {
     const key = JSON.stringify([where, attribute, a, b]);
     const g = groups.get(key);
     groups.set(key, g ? { ...g, count: g.count + 1 } : { where, attribute, from: show(a), to: show(b), count: 1 });
   };
-  const byPath = (json: Record<string, any>) => {
+  const byPath = (json: StackJson) => {
     const m = new Map<string, { type: string; attrs: Map<string, unknown> }>();
-    for (const [type, instances] of Object.entries<Record<string, any>>(json.resource ?? {})) {
-      for (const [id, config] of Object.entries<any>(instances)) {
+    for (const [type, instances] of Object.entries(json.resource ?? {})) {
+      for (const [id, config] of Object.entries(instances)) {
         const p = String(config['//']?.metadata?.path ?? id).split('/').slice(1).join('/');
         const attrs = new Map<string, unknown>();
         flatten(config, '', attrs);

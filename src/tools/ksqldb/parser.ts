@@ -934,7 +934,7 @@ class Parser {
           return e;
         }
         this.fail();
-      // eslint-disable-next-line no-fallthrough
+      // eslint-disable-next-line no-fallthrough -- deliberate
       case 'IDENT': {
         switch (t.value) {
           case 'NULL':
