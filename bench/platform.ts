@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   const direct: number[] = [];
   const cli: number[] = [];
   for (let i = 0; i < runs; i++) {
-    direct.push(await time(() => run('node', [path.join(REPO_ROOT, 'dist/stacks/main.js')], { env: { ...process.env, CDKTF_OUTDIR: out } })));
+    direct.push(
+      await time(() => run('node', [path.join(REPO_ROOT, 'dist/stacks/main.js')], { env: { ...process.env, CDKTF_OUTDIR: out } })),
+    );
     cli.push(await time(() => cdktf(['synth'], { output: out })));
   }
   console.log('synth');

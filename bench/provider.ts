@@ -30,7 +30,12 @@ async function handshakeMs(): Promise<number> {
   const client = createPluginCertificate();
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js')], {
-    env: { PATH: process.env.PATH, TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '6', PLUGIN_CLIENT_CERT: client.certPem },
+    env: {
+      PATH: process.env.PATH,
+      TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE,
+      PLUGIN_PROTOCOL_VERSIONS: '6',
+      PLUGIN_CLIENT_CERT: client.certPem,
+    },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
@@ -51,13 +56,17 @@ async function measured(statsFile: string, fn: () => Promise<unknown>): Promise<
   const seconds = (Date.now() - started) / 1000;
   const requests: Record<string, number> = {};
   for (const line of fs.readFileSync(statsFile, 'utf8').split('\n').filter(Boolean)) {
-    for (const [k, v] of Object.entries((JSON.parse(line) as { requests: Record<string, number> }).requests)) requests[k] = (requests[k] ?? 0) + v;
+    for (const [k, v] of Object.entries((JSON.parse(line) as { requests: Record<string, number> }).requests))
+      requests[k] = (requests[k] ?? 0) + v;
   }
   return { seconds, requests };
 }
 
 function show(label: string, s: Stats): void {
-  const req = Object.entries(s.requests).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  const req =
+    Object.entries(s.requests)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || 'none';
   console.log(`  ${label.padEnd(34)} ${s.seconds.toFixed(1).padStart(6)} s   requests: ${req}`);
 }
 
@@ -68,7 +77,9 @@ async function main(): Promise<void> {
   const hs = [];
   for (let i = 0; i < 5; i++) hs.push(await handshakeMs());
   hs.sort((a, b) => a - b);
-  console.log(`provider handshake (process start to handshake line): median ${hs[2].toFixed(0)} ms, min ${hs[0].toFixed(0)} ms, max ${hs[4].toFixed(0)} ms`);
+  console.log(
+    `provider handshake (process start to handshake line): median ${hs[2].toFixed(0)} ms, min ${hs[0].toFixed(0)} ms, max ${hs[4].toFixed(0)} ms`,
+  );
 
   const e = sharedEndpoints();
   await deploy(sharedInstance(), 'platform-dev');
@@ -78,8 +89,9 @@ async function main(): Promise<void> {
   ws.env.STREAMFORM_PROVIDER_STATS = statsFile;
   const run = Date.now().toString(36);
   ws.synth((stack) => {
-    const ts = Array.from({ length: topics }, (_, i) =>
-      new topic.Topic(stack, `t${i}`, { name: `bench-${run}-${i}`, partitions: 1, config: { 'retention.ms': '3600000' } }),
+    const ts = Array.from(
+      { length: topics },
+      (_, i) => new topic.Topic(stack, `t${i}`, { name: `bench-${run}-${i}`, partitions: 1, config: { 'retention.ms': '3600000' } }),
     );
     for (let i = 0; i < streams; i++) {
       const s = new ksqlStream.KsqlStream(stack, `s${i}`, {
@@ -95,7 +107,9 @@ async function main(): Promise<void> {
     }
   });
   await ws.init();
-  console.log(`${topics} topics + ${streams} ksql streams + ${Math.min(queries, streams)} ksql queries (${topics + streams + Math.min(queries, streams)} resources):`);
+  console.log(
+    `${topics} topics + ${streams} ksql streams + ${Math.min(queries, streams)} ksql queries (${topics + streams + Math.min(queries, streams)} resources):`,
+  );
   try {
     show('apply from nothing', await measured(statsFile, () => ws.apply()));
     show('plan, no changes (refresh all)', await measured(statsFile, () => ws.plan()));

@@ -78,7 +78,13 @@ export class StreamformCluster extends Construct {
   constructor(scope: Construct, id: string, props: StreamformClusterProps) {
     super(scope, id);
     const v = new Validator(this);
-    v.check(Number.isInteger(props.brokers) && props.brokers >= 1, 'brokers', props.brokers, 'must be a whole number of at least 1', 'give the number of brokers of the cluster');
+    v.check(
+      Number.isInteger(props.brokers) && props.brokers >= 1,
+      'brokers',
+      props.brokers,
+      'must be a whole number of at least 1',
+      'give the number of brokers of the cluster',
+    );
     const rf = props.topicDefaults?.replicationFactor ?? Math.min(3, Math.max(1, props.brokers));
     v.check(
       rf <= props.brokers,
@@ -88,16 +94,31 @@ export class StreamformCluster extends Construct {
       `use at most ${props.brokers}`,
     );
     const isr = props.topicDefaults?.minInsyncReplicas;
-    v.check(isr === undefined || (Number.isInteger(isr) && isr >= 1 && isr <= rf), 'topicDefaults.minInsyncReplicas', isr, `must be between 1 and the replication factor ${rf}`, `use at most ${rf}`);
+    v.check(
+      isr === undefined || (Number.isInteger(isr) && isr >= 1 && isr <= rf),
+      'topicDefaults.minInsyncReplicas',
+      isr,
+      `must be between 1 and the replication factor ${rf}`,
+      `use at most ${rf}`,
+    );
     const partitions = props.topicDefaults?.partitions ?? 3;
-    v.check(Number.isInteger(partitions) && partitions >= 1, 'topicDefaults.partitions', partitions, 'must be a whole number of at least 1', 'use e.g. 3');
+    v.check(
+      Number.isInteger(partitions) && partitions >= 1,
+      'topicDefaults.partitions',
+      partitions,
+      'must be a whole number of at least 1',
+      'use e.g. 3',
+    );
     v.throwIfAny();
 
     this.brokers = props.brokers;
     this.defaults = { partitions, replicationFactor: rf, minInsyncReplicas: isr };
     this.protect = props.protect ?? false;
     this.endpoints = props.endpoints ?? {};
-    this.connectView = props.connectView ?? { bootstrapServers: this.endpoints.bootstrapServers, schemaRegistryUrl: this.endpoints.schemaRegistryUrl };
+    this.connectView = props.connectView ?? {
+      bootstrapServers: this.endpoints.bootstrapServers,
+      schemaRegistryUrl: this.endpoints.schemaRegistryUrl,
+    };
     const e = this.endpoints;
     this.node.addValidation({ validate: () => this.validateStack() });
     this.provider = new provider.StreamformProvider(this, 'Provider', {
@@ -122,13 +143,17 @@ export class StreamformCluster extends Construct {
       if (!key) continue;
       const other = seen.get(key);
       if (other) {
-        errors.push(`${c.node.path}: ${key} is declared twice, got it also at ${other}; every topic, subject, connector and ksqlDB object needs its own name`);
+        errors.push(
+          `${c.node.path}: ${key} is declared twice, got it also at ${other}; every topic, subject, connector and ksqlDB object needs its own name`,
+        );
       } else {
         seen.set(key, c.node.path);
       }
     }
     for (const s of literalSecrets(stack)) {
-      errors.push(`${s.path}: ${s.field} holds a secret as a literal, got a plain value; use Secret.fromVariable(...) (TF_VAR_...) or Secret.connectEnv(...) so no secret is written into the configuration`);
+      errors.push(
+        `${s.path}: ${s.field} holds a secret as a literal, got a plain value; use Secret.fromVariable(...) (TF_VAR_...) or Secret.connectEnv(...) so no secret is written into the configuration`,
+      );
     }
     return errors;
   }

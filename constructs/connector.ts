@@ -49,12 +49,29 @@ export class Connector extends Construct implements IConnector {
     super(scope, id);
     const cluster = StreamformCluster.of(this);
     const v = new Validator(this);
-    v.check(/^[A-Za-z0-9][A-Za-z0-9._-]{0,248}$/.test(props.connectorName), 'connectorName', props.connectorName, 'must be letters, digits, ".", "_" or "-"', 'rename the connector, e.g. "ratings-mariadb-source"');
+    v.check(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,248}$/.test(props.connectorName),
+      'connectorName',
+      props.connectorName,
+      'must be letters, digits, ".", "_" or "-"',
+      'rename the connector, e.g. "ratings-mariadb-source"',
+    );
     const cls = props.config['connector.class'];
-    v.check(cls !== undefined && cls !== '', "config['connector.class']", cls, 'is required', 'name the plugin class, e.g. io.debezium.connector.mysql.MySqlConnector');
+    v.check(
+      cls !== undefined && cls !== '',
+      "config['connector.class']",
+      cls,
+      'is required',
+      'name the plugin class, e.g. io.debezium.connector.mysql.MySqlConnector',
+    );
     for (const [key, value] of Object.entries(props.config)) {
       if (SECRET_KEY.test(key) && value !== '' && !isIndirect(value)) {
-        v.add(`config['${key}']`, '(a literal secret, not shown)', 'is a secret written as a literal', 'pass it in `secrets` with Secret.fromVariable(...) or Secret.connectEnv(...)');
+        v.add(
+          `config['${key}']`,
+          '(a literal secret, not shown)',
+          'is a secret written as a literal',
+          'pass it in `secrets` with Secret.fromVariable(...) or Secret.connectEnv(...)',
+        );
       }
       if (props.secrets && key in props.secrets) {
         v.add(`config['${key}']`, key, 'is also given in secrets', 'keep it in secrets only');
@@ -75,11 +92,9 @@ export class Connector extends Construct implements IConnector {
       config,
       sensitiveConfig: secrets,
       runningTimeoutSeconds: props.runningTimeoutSeconds,
-      dependsOn: [
-        ...this.reads.map((t) => t.dependable),
-        ...this.writes.map((t) => t.dependable),
-        ...(props.dependsOn ?? []),
-      ].filter((d): d is ITerraformDependable => d !== undefined),
+      dependsOn: [...this.reads.map((t) => t.dependable), ...this.writes.map((t) => t.dependable), ...(props.dependsOn ?? [])].filter(
+        (d): d is ITerraformDependable => d !== undefined,
+      ),
     });
   }
 }

@@ -56,10 +56,20 @@ export class Mask {
   _problems(column: SourceColumnInfo): { field: string; value: unknown; problem: string; fix: string }[] {
     const out: { field: string; value: unknown; problem: string; fix: string }[] = [];
     if (this.kind !== 'nullify' && column.type !== 'unknown' && column.type !== 'STRING' && column.type !== 'VARCHAR') {
-      out.push({ field: '', value: `${column.name} ${column.type}`, problem: `${this.description} needs a STRING column`, fix: 'use Mask.nullify() for columns of other types' });
+      out.push({
+        field: '',
+        value: `${column.name} ${column.type}`,
+        problem: `${this.description} needs a STRING column`,
+        fix: 'use Mask.nullify() for columns of other types',
+      });
     }
     if ((this.kind === 'keepLeft' || this.kind === 'keepRight') && !(Number.isInteger(this.n) && this.n >= 0)) {
-      out.push({ field: '', value: this.n, problem: 'keeps a number of characters that is not a whole number of at least 0', fix: `give e.g. Mask.${this.kind}(4)` });
+      out.push({
+        field: '',
+        value: this.n,
+        problem: 'keeps a number of characters that is not a whole number of at least 0',
+        fix: `give e.g. Mask.${this.kind}(4)`,
+      });
     }
     if (this.kind !== 'redact' && this.text !== undefined && [...this.text].length !== 1) {
       out.push({ field: '.char', value: this.text, problem: 'must be exactly one character', fix: "give e.g. '*'" });
@@ -125,20 +135,48 @@ export class RedactedStream extends Construct implements IKsqlSource {
     const v = new Validator(this);
     const source = props.source;
     const columns = source.columns ?? [];
-    v.check(source.kind === 'STREAM', 'source', source.sourceName, 'is a table; RedactedStream writes a stream', 'redact the stream the table is built from, or write a KsqlQuery with QuerySink.table(...)');
-    v.check(columns.length > 0, 'source', source.sourceName, 'has no known columns, so the masked projection cannot be written', 'declare the source with columns (KsqlStream with columns or an Avro valueSchema)');
+    v.check(
+      source.kind === 'STREAM',
+      'source',
+      source.sourceName,
+      'is a table; RedactedStream writes a stream',
+      'redact the stream the table is built from, or write a KsqlQuery with QuerySink.table(...)',
+    );
+    v.check(
+      columns.length > 0,
+      'source',
+      source.sourceName,
+      'has no known columns, so the masked projection cannot be written',
+      'declare the source with columns (KsqlStream with columns or an Avro valueSchema)',
+    );
     const entries = Object.entries(props.mask);
-    v.check(entries.length > 0, 'mask', props.mask, 'is empty, so nothing would be hidden', "name the columns to hide, e.g. { EMAIL: Mask.redact() }");
+    v.check(
+      entries.length > 0,
+      'mask',
+      props.mask,
+      'is empty, so nothing would be hidden',
+      'name the columns to hide, e.g. { EMAIL: Mask.redact() }',
+    );
     if (columns.length > 0) {
       for (const [name, mask] of entries) {
         const col = columns.find((c) => c.name === name);
         if (!col) {
           const near = columns.find((c) => c.name.toUpperCase() === name.toUpperCase());
-          v.add(`mask.${name}`, name, `is not a column of ${source.sourceName}`, near ? `did you mean '${near.name}'?` : `name one of the columns: ${columns.map((c) => c.name).join(', ')}`);
+          v.add(
+            `mask.${name}`,
+            name,
+            `is not a column of ${source.sourceName}`,
+            near ? `did you mean '${near.name}'?` : `name one of the columns: ${columns.map((c) => c.name).join(', ')}`,
+          );
           continue;
         }
         if (col.key) {
-          v.add(`mask.${name}`, name, 'is a key column; masking it would change the key, and so the partitioning and joins of the stream', 'mask value columns only; to hide a key, first re-key the stream on a surrogate (PARTITION BY) and mask the old key as a value');
+          v.add(
+            `mask.${name}`,
+            name,
+            'is a key column; masking it would change the key, and so the partitioning and joins of the stream',
+            'mask value columns only; to hide a key, first re-key the stream on a surrogate (PARTITION BY) and mask the old key as a value',
+          );
           continue;
         }
         for (const p of mask._problems(col)) v.add(`mask.${name}${p.field}`, p.value, p.problem, p.fix);

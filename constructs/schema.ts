@@ -63,7 +63,9 @@ export class Compatibility {
   static fullTransitive(): Compatibility {
     return new Compatibility('FULL_TRANSITIVE');
   }
-  private constructor(readonly level: 'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE') {}
+  private constructor(
+    readonly level: 'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE',
+  ) {}
 }
 
 export interface ISchema extends IConstruct {
@@ -107,9 +109,21 @@ export class Schema extends Construct implements ISchema {
     const cluster = StreamformCluster.of(this);
     const v = new Validator(this);
     const subject = props.subject ?? (props.topic ? `${props.topic.topicName}-${props.part ?? 'value'}` : undefined);
-    v.check(subject !== undefined, 'subject', subject, 'is required when no topic is given', 'set subject, or topic to use "<topic>-value"');
+    v.check(
+      subject !== undefined,
+      'subject',
+      subject,
+      'is required when no topic is given',
+      'set subject, or topic to use "<topic>-value"',
+    );
     if (props.format.type !== 'PROTOBUF') {
-      v.check(props.format.document !== undefined, 'format', props.format.text.slice(0, 60), `is not valid JSON for a ${props.format.type} schema`, 'fix the schema text');
+      v.check(
+        props.format.document !== undefined,
+        'format',
+        props.format.text.slice(0, 60),
+        `is not valid JSON for a ${props.format.type} schema`,
+        'fix the schema text',
+      );
     }
     if (props.format.type === 'AVRO' && props.format.document !== undefined) {
       for (const problem of avroProblems(props.format.document)) v.add('format', problem.value, problem.problem, problem.fix);

@@ -107,7 +107,13 @@ export class Topic extends Construct implements ITopic {
       'must be 1-249 characters of letters, digits, ".", "_" or "-"',
       'rename the topic, e.g. "ratings-enriched"',
     );
-    v.check(Number.isInteger(partitions) && partitions >= 1 && partitions <= 100000, 'partitions', partitions, 'must be between 1 and 100000', 'use e.g. 3');
+    v.check(
+      Number.isInteger(partitions) && partitions >= 1 && partitions <= 100000,
+      'partitions',
+      partitions,
+      'must be between 1 and 100000',
+      'use e.g. 3',
+    );
     v.check(
       Number.isInteger(rf) && rf >= 1 && rf <= cluster.brokers,
       'replicationFactor',
@@ -123,7 +129,8 @@ export class Topic extends Construct implements ITopic {
     this.retentionMs = props.config?.['retention.ms'] ?? props.retention?.ms;
     this.allowReplacement = props.allowReplacement;
     const config: Record<string, string> = {};
-    if (cluster.defaults.minInsyncReplicas !== undefined) config['min.insync.replicas'] = String(Math.min(cluster.defaults.minInsyncReplicas, rf));
+    if (cluster.defaults.minInsyncReplicas !== undefined)
+      config['min.insync.replicas'] = String(Math.min(cluster.defaults.minInsyncReplicas, rf));
     if (props.retention) config['retention.ms'] = props.retention.ms;
     if (props.cleanupPolicy) config['cleanup.policy'] = props.cleanupPolicy.value;
     Object.assign(config, props.config ?? {});

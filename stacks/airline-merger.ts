@@ -177,7 +177,11 @@ EMIT CHANGES`,
 
     // One authoritative bookings stream: the data product.
     const bookingsTopic = new Topic(this, 'BookingsTopic', { topicName: 'bookings', partitions: P, retention: Retention.days(30) });
-    new Schema(this, 'BookingsContract', { topic: bookingsTopic, format: SchemaFormat.jsonSchema(BOOKING_SCHEMA), compatibility: Compatibility.backward() });
+    new Schema(this, 'BookingsContract', {
+      topic: bookingsTopic,
+      format: SchemaFormat.jsonSchema(BOOKING_SCHEMA),
+      compatibility: Compatibility.backward(),
+    });
     const bookings = new KsqlStream(this, 'Bookings', {
       topic: bookingsTopic,
       valueFormat: KsqlFormat.JSON,
@@ -211,8 +215,16 @@ FROM ${soEnriched} PARTITION BY CALLSIGN EMIT CHANGES`,
     });
 
     // Operational: delayed flights and the customers they affect.
-    const flightUpdatesTopic = new Topic(this, 'FlightUpdatesTopic', { topicName: AIRLINE.flightUpdatesTopic, partitions: P, retention: Retention.days(3) });
-    const routesTopic = new Topic(this, 'RoutesTopic', { topicName: AIRLINE.routesTopic, partitions: P, cleanupPolicy: CleanupPolicy.COMPACT });
+    const flightUpdatesTopic = new Topic(this, 'FlightUpdatesTopic', {
+      topicName: AIRLINE.flightUpdatesTopic,
+      partitions: P,
+      retention: Retention.days(3),
+    });
+    const routesTopic = new Topic(this, 'RoutesTopic', {
+      topicName: AIRLINE.routesTopic,
+      partitions: P,
+      cleanupPolicy: CleanupPolicy.COMPACT,
+    });
     const flightUpdates = new KsqlStream(this, 'FlightUpdates', {
       topic: flightUpdatesTopic,
       valueFormat: KsqlFormat.JSON,
@@ -260,7 +272,11 @@ EMIT CHANGES`,
       format: SchemaFormat.jsonSchema({
         title: 'ImpactedCustomer',
         type: 'object',
-        properties: { CUSTOMER_NAME: { type: 'string' }, CUSTOMER_EMAIL: { type: 'string' }, NEW_ESTIMATED_DEPARTURE_TIME: { type: 'integer' } },
+        properties: {
+          CUSTOMER_NAME: { type: 'string' },
+          CUSTOMER_EMAIL: { type: 'string' },
+          NEW_ESTIMATED_DEPARTURE_TIME: { type: 'integer' },
+        },
       }),
     });
 

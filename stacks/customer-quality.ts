@@ -93,8 +93,16 @@ export class CustomerQualityStack extends PipelineStack {
     const db = env.databases.quality;
     const sinkPassword = this.secret('quality_db_sink_password', 'password of the sink user of the quality database');
 
-    const topic = new Topic(this, 'RegistrationsTopic', { topicName: QUALITY.topic, partitions: QUALITY.partitions, retention: Retention.days(7) });
-    new Schema(this, 'RegistrationContract', { topic, format: SchemaFormat.jsonSchema(REGISTRATION_SCHEMA), compatibility: Compatibility.backward() });
+    const topic = new Topic(this, 'RegistrationsTopic', {
+      topicName: QUALITY.topic,
+      partitions: QUALITY.partitions,
+      retention: Retention.days(7),
+    });
+    new Schema(this, 'RegistrationContract', {
+      topic,
+      format: SchemaFormat.jsonSchema(REGISTRATION_SCHEMA),
+      compatibility: Compatibility.backward(),
+    });
     const registrations = new KsqlStream(this, 'Registrations', {
       topic,
       valueFormat: KsqlFormat.JSON,
@@ -119,7 +127,9 @@ export class CustomerQualityStack extends PipelineStack {
           'plausible_age',
           `DOB IS NULL OR (STRINGTOTIMESTAMP(DOB, '${QUALITY.dobFormat}') <= CREATED_AT - ${yearsMs(QUALITY.plausibleAge.min)}` +
             ` AND STRINGTOTIMESTAMP(DOB, '${QUALITY.dobFormat}') >= CREATED_AT - ${yearsMs(QUALITY.plausibleAge.max)})`,
-          { description: `age at registration between ${QUALITY.plausibleAge.min} and ${QUALITY.plausibleAge.max} years (a missing DOB is completeness's concern)` },
+          {
+            description: `age at registration between ${QUALITY.plausibleAge.min} and ${QUALITY.plausibleAge.max} years (a missing DOB is completeness's concern)`,
+          },
         ),
         Rule.timeliness('CREATED_AT', Duration.hours(24)),
         Rule.uniqueness('EMAIL'),

@@ -72,7 +72,9 @@ export function devEnvironment(env: NodeJS.ProcessEnv = process.env): EnvConfig 
   const name = env.STREAMFORM_DEV_NAME ?? 'streamform-dev';
   const offset = Number(env.STREAMFORM_DEV_PORT_OFFSET ?? 0);
   if (!Number.isInteger(offset) || offset < 0 || offset > 50000) {
-    throw new Error(`STREAMFORM_DEV_PORT_OFFSET must be an integer between 0 and 50000, got '${env.STREAMFORM_DEV_PORT_OFFSET}'; unset it to use the default ports`);
+    throw new Error(
+      `STREAMFORM_DEV_PORT_OFFSET must be an integer between 0 and 50000, got '${env.STREAMFORM_DEV_PORT_OFFSET}'; unset it to use the default ports`,
+    );
   }
   const images = catalogFromEnvironment(env);
   const ports = { kafka: 9092 + offset, schemaRegistry: 8081 + offset, connect: 8083 + offset, ksqldb: 8088 + offset };

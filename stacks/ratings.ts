@@ -72,7 +72,11 @@ export class RatingsStack extends PipelineStack {
     const cdcPassword = this.secret('ratings_db_cdc_password', 'password of the Debezium user of the ratings database');
 
     // Ratings arrive from the website as Avro.
-    const ratingsTopic = new Topic(this, 'RatingsTopic', { topicName: RATINGS.ratingsTopic, partitions: RATINGS.partitions, retention: Retention.days(7) });
+    const ratingsTopic = new Topic(this, 'RatingsTopic', {
+      topicName: RATINGS.ratingsTopic,
+      partitions: RATINGS.partitions,
+      retention: Retention.days(7),
+    });
     const ratingsSchema = new Schema(this, 'RatingsSchema', {
       topic: ratingsTopic,
       format: SchemaFormat.avro(RATINGS.ratingAvro),

@@ -7,7 +7,11 @@ module.exports = {
     return path.join(root, path.dirname(rel), '__snapshots__', path.basename(rel) + ext);
   },
   resolveTestPath: (snapshotPath, ext) => {
-    const rel = path.relative(root, snapshotPath).replace(/\/__snapshots__\//, '/').slice(0, -ext.length).replace(/\.ts$/, '.js');
+    const rel = path
+      .relative(root, snapshotPath)
+      .replace(/\/__snapshots__\//, '/')
+      .slice(0, -ext.length)
+      .replace(/\.ts$/, '.js');
     return path.join(root, 'dist', rel);
   },
   testPathForConsistencyCheck: path.join(root, 'dist', 'test', 'unit', 'example.test.js'),

@@ -25,7 +25,9 @@ export function converterConfig(side: 'key' | 'value', spec: ConverterSpec | und
 }
 
 /** `transforms` entries for an ordered list of named single message transforms. */
-export function transformsConfig(transforms: readonly { name: string; type: string; settings?: Readonly<Record<string, string>> }[]): Record<string, string> {
+export function transformsConfig(
+  transforms: readonly { name: string; type: string; settings?: Readonly<Record<string, string>> }[],
+): Record<string, string> {
   if (transforms.length === 0) return {};
   const out: Record<string, string> = { transforms: transforms.map((t) => t.name).join(',') };
   for (const t of transforms) {

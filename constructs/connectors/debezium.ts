@@ -62,9 +62,16 @@ abstract class DebeziumSource extends Construct {
   ) {
     super(scope, id);
     const v = new Validator(this);
-    v.check(/^[A-Za-z0-9_.-]+$/.test(props.topicPrefix), 'topicPrefix', props.topicPrefix, 'must be letters, digits, ".", "_" or "-"', 'use e.g. "asgard"');
+    v.check(
+      /^[A-Za-z0-9_.-]+$/.test(props.topicPrefix),
+      'topicPrefix',
+      props.topicPrefix,
+      'must be letters, digits, ".", "_" or "-"',
+      'use e.g. "asgard"',
+    );
     v.check(props.tables.length > 0, 'tables', props.tables, 'must name at least one table', 'list tables as "schema.table"');
-    for (const t of props.tables) v.check(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(t), 'tables', t, 'must be "schema.table"', 'e.g. "demo.customers"');
+    for (const t of props.tables)
+      v.check(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(t), 'tables', t, 'must be "schema.table"', 'e.g. "demo.customers"');
     v.throwIfAny();
     for (const table of props.tables) {
       const topicName = `${props.topicPrefix}.${table}`;
@@ -73,8 +80,12 @@ abstract class DebeziumSource extends Construct {
     const extra = specific(this);
     const unwrap = props.unwrap ?? true;
     const transforms: { name: string; type: string; settings: Record<string, string> }[] = [
-      ...(unwrap ? [{ name: 'unwrap', type: 'io.debezium.transforms.ExtractNewRecordState', settings: { 'drop.tombstones': 'false' } }] : []),
-      ...(props.keyField ? [{ name: 'extractkey', type: 'org.apache.kafka.connect.transforms.ExtractField$Key', settings: { field: props.keyField } }] : []),
+      ...(unwrap
+        ? [{ name: 'unwrap', type: 'io.debezium.transforms.ExtractNewRecordState', settings: { 'drop.tombstones': 'false' } }]
+        : []),
+      ...(props.keyField
+        ? [{ name: 'extractkey', type: 'org.apache.kafka.connect.transforms.ExtractField$Key', settings: { field: props.keyField } }]
+        : []),
     ];
     this.connector = new Connector(this, 'Connector', {
       connectorName: props.connectorName,
@@ -132,7 +143,9 @@ export class DebeziumMySqlSource extends DebeziumSource {
       (self) => {
         const bootstrap = StreamformCluster.of(self).connectView.bootstrapServers;
         if (!bootstrap) {
-          throw new Error(`${self.node.path}: the cluster has no connectView.bootstrapServers; Debezium's schema history needs the Kafka address as seen from Connect`);
+          throw new Error(
+            `${self.node.path}: the cluster has no connectView.bootstrapServers; Debezium's schema history needs the Kafka address as seen from Connect`,
+          );
         }
         const history = new Topic(self, 'SchemaHistory', {
           topicName: `${props.topicPrefix}.schema-history`,
@@ -172,22 +185,16 @@ export interface DebeziumPostgresSourceProps extends DebeziumSourceCommon {
 /** Debezium change data capture from PostgreSQL (pgoutput, filtered publication). */
 export class DebeziumPostgresSource extends DebeziumSource {
   constructor(scope: Construct, id: string, props: DebeziumPostgresSourceProps) {
-    super(
-      scope,
-      id,
-      props,
-      'io.debezium.connector.postgresql.PostgresConnector',
-      () => ({
-        config: {
-          'database.dbname': props.database,
-          'plugin.name': 'pgoutput',
-          'slot.name': props.slotName,
-          'publication.name': props.publicationName ?? `${props.slotName}_publication`,
-          'publication.autocreate.mode': 'filtered',
-          ...(props.dropSlotOnStop ? { 'slot.drop.on.stop': 'true' } : {}),
-        },
-        topics: [],
-      }),
-    );
+    super(scope, id, props, 'io.debezium.connector.postgresql.PostgresConnector', () => ({
+      config: {
+        'database.dbname': props.database,
+        'plugin.name': 'pgoutput',
+        'slot.name': props.slotName,
+        'publication.name': props.publicationName ?? `${props.slotName}_publication`,
+        'publication.autocreate.mode': 'filtered',
+        ...(props.dropSlotOnStop ? { 'slot.drop.on.stop': 'true' } : {}),
+      },
+      topics: [],
+    }));
   }
 }

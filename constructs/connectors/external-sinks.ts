@@ -39,8 +39,20 @@ export class ElasticsearchSink extends Construct {
     super(scope, id);
     const v = new Validator(this);
     checkTopics(v, props.topics);
-    v.check(/^(https?:\/\/|\$\{env:)/.test(props.connectionUrl), 'connectionUrl', props.connectionUrl, 'is not an http(s) URL', 'use e.g. http://elasticsearch:9200');
-    v.check((props.user === undefined) === (props.password === undefined), 'user', props.user, 'and password go together', 'give both or neither');
+    v.check(
+      /^(https?:\/\/|\$\{env:)/.test(props.connectionUrl),
+      'connectionUrl',
+      props.connectionUrl,
+      'is not an http(s) URL',
+      'use e.g. http://elasticsearch:9200',
+    );
+    v.check(
+      (props.user === undefined) === (props.password === undefined),
+      'user',
+      props.user,
+      'and password go together',
+      'give both or neither',
+    );
     v.throwIfAny();
     this.connector = new Connector(this, 'Connector', {
       connectorName: props.connectorName,
@@ -58,7 +70,13 @@ export class ElasticsearchSink extends Construct {
         'errors.log.include.messages': 'true',
         ...transformsConfig(
           props.timestampField
-            ? [{ name: 'ExtractTimestamp', type: 'org.apache.kafka.connect.transforms.InsertField$Value', settings: { 'timestamp.field': props.timestampField } }]
+            ? [
+                {
+                  name: 'ExtractTimestamp',
+                  type: 'org.apache.kafka.connect.transforms.InsertField$Value',
+                  settings: { 'timestamp.field': props.timestampField },
+                },
+              ]
             : [],
         ),
         ...converterConfig('key', props.keyConverter ?? Converters.string()),
@@ -88,8 +106,20 @@ export class MongoDbSink extends Construct {
     super(scope, id);
     const v = new Validator(this);
     checkTopics(v, props.topics);
-    v.check(/^[^/\\. "$]{1,63}$/.test(props.database), 'database', props.database, 'is not a valid MongoDB database name', 'use letters, digits, _ and -');
-    v.check(props.collection.length > 0 && !props.collection.includes('$'), 'collection', props.collection, 'is not a valid MongoDB collection name', 'use e.g. "ratings"');
+    v.check(
+      /^[^/\\. "$]{1,63}$/.test(props.database),
+      'database',
+      props.database,
+      'is not a valid MongoDB database name',
+      'use letters, digits, _ and -',
+    );
+    v.check(
+      props.collection.length > 0 && !props.collection.includes('$'),
+      'collection',
+      props.collection,
+      'is not a valid MongoDB collection name',
+      'use e.g. "ratings"',
+    );
     v.throwIfAny();
     this.connector = new Connector(this, 'Connector', {
       connectorName: props.connectorName,
@@ -128,8 +158,17 @@ export class SnowflakeSink extends Construct {
     super(scope, id);
     const v = new Validator(this);
     checkTopics(v, props.topics);
-    v.check(/(\.snowflakecomputing\.com(:\d+)?$|^\$\{env:)/.test(props.url), 'url', props.url, 'is not a Snowflake account URL', 'use <account>.snowflakecomputing.com');
-    for (const [field, value] of [['database', props.database], ['schema', props.schema]] as const) {
+    v.check(
+      /(\.snowflakecomputing\.com(:\d+)?$|^\$\{env:)/.test(props.url),
+      'url',
+      props.url,
+      'is not a Snowflake account URL',
+      'use <account>.snowflakecomputing.com',
+    );
+    for (const [field, value] of [
+      ['database', props.database],
+      ['schema', props.schema],
+    ] as const) {
       v.check(/^[A-Za-z_][A-Za-z0-9_$]*$/.test(value), field, value, 'is not a Snowflake identifier', 'use letters, digits and _');
     }
     v.throwIfAny();
@@ -145,7 +184,10 @@ export class SnowflakeSink extends Construct {
         'snowflake.schema.name': props.schema,
         'buffer.flush.time': '60',
         ...converterConfig('key', Converters.string()),
-        ...converterConfig('value', props.valueConverter ?? { converterClass: 'com.snowflake.kafka.connector.records.SnowflakeJsonConverter' }),
+        ...converterConfig(
+          'value',
+          props.valueConverter ?? { converterClass: 'com.snowflake.kafka.connector.records.SnowflakeJsonConverter' },
+        ),
       },
       secrets: { 'snowflake.private.key': props.privateKey },
       reads: props.topics,

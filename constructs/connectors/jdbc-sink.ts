@@ -37,10 +37,22 @@ export class JdbcSink extends Construct {
   constructor(scope: Construct, id: string, props: JdbcSinkProps) {
     super(scope, id);
     const v = new Validator(this);
-    v.check(/^jdbc:[a-z0-9]+:/.test(props.connectionUrl), 'connectionUrl', props.connectionUrl, 'is not a JDBC URL', 'use e.g. jdbc:postgresql://host:5432/db');
+    v.check(
+      /^jdbc:[a-z0-9]+:/.test(props.connectionUrl),
+      'connectionUrl',
+      props.connectionUrl,
+      'is not a JDBC URL',
+      'use e.g. jdbc:postgresql://host:5432/db',
+    );
     v.check(props.topics.length > 0, 'topics', [], 'must name at least one topic', 'pass the topics to write');
     if ((props.insertMode ?? 'upsert') === 'upsert') {
-      v.check((props.primaryKeyMode ?? 'record_key') !== 'none', 'primaryKeyMode', 'none', 'cannot be none with insertMode upsert', "use 'record_key' or 'record_value'");
+      v.check(
+        (props.primaryKeyMode ?? 'record_key') !== 'none',
+        'primaryKeyMode',
+        'none',
+        'cannot be none with insertMode upsert',
+        "use 'record_key' or 'record_value'",
+      );
     }
     v.throwIfAny();
     this.connector = new Connector(this, 'Connector', {

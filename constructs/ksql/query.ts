@@ -121,7 +121,7 @@ export class KsqlQuery extends Construct implements IKsqlSource {
     const name = sink.target?.sourceName ?? sink.options.name ?? ksqlNameFromId(id);
     checkName(v, 'sink.name', name);
     this.sourceName = name;
-    this.kind = sink.kind === 'TABLE' ? 'TABLE' : sink.target?.kind ?? 'STREAM';
+    this.kind = sink.kind === 'TABLE' ? 'TABLE' : (sink.target?.kind ?? 'STREAM');
 
     const first = props.select.sources[0];
     this.partitions = sink.options.topic?.partitions ?? (this.isInsert ? sink.target?.partitions : first?.partitions);
@@ -149,8 +149,10 @@ export class KsqlQuery extends Construct implements IKsqlSource {
         protect: props.protect,
       });
       this.partitions = this.topic.partitions;
-      if (topicOptions?.partitions !== undefined && topicOptions.partitions !== first?.partitions) overrides.push(`PARTITIONS=${this.topic.partitions}`);
-      if (retains && topicOptions?.retention !== undefined && topicOptions.retention.ms !== inherited) overrides.push(`RETENTION_MS=${topicOptions.retention.ms}`);
+      if (topicOptions?.partitions !== undefined && topicOptions.partitions !== first?.partitions)
+        overrides.push(`PARTITIONS=${this.topic.partitions}`);
+      if (retains && topicOptions?.retention !== undefined && topicOptions.retention.ms !== inherited)
+        overrides.push(`RETENTION_MS=${topicOptions.retention.ms}`);
     }
 
     const select = props.select.text.replace(/;\s*$/, '');
@@ -169,7 +171,12 @@ export class KsqlQuery extends Construct implements IKsqlSource {
       v.add('select', props.select.text, `does not parse: ${err.message}`, 'fix the ksqlDB syntax at that position');
     }
     if (this.isInsert && sink.target?.kind === 'TABLE') {
-      v.add('sink', sink.target.sourceName, 'is a table; INSERT INTO only writes into streams', 'insert into a stream, or use QuerySink.table(...)');
+      v.add(
+        'sink',
+        sink.target.sourceName,
+        'is a table; INSERT INTO only writes into streams',
+        'insert into a stream, or use QuerySink.table(...)',
+      );
     }
     v.throwIfAny();
 

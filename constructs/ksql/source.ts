@@ -92,21 +92,50 @@ abstract class KsqlSourceBase extends Construct implements IKsqlSource {
     if (!columns && props.valueSchema) {
       const derived = columnsFromAvro(props.valueSchema.format.document);
       if (derived) columns = derived;
-      else v.add('valueSchema', props.valueSchema.subject, 'is not an Avro record schema, so columns cannot be derived from it', 'list the columns');
+      else
+        v.add(
+          'valueSchema',
+          props.valueSchema.subject,
+          'is not an Avro record schema, so columns cannot be derived from it',
+          'list the columns',
+        );
     }
-    v.check(columns !== undefined && columns.length > 0, 'columns', columns, 'are required', 'list the columns, or give an Avro valueSchema to derive them from');
+    v.check(
+      columns !== undefined && columns.length > 0,
+      'columns',
+      columns,
+      'are required',
+      'list the columns, or give an Avro valueSchema to derive them from',
+    );
     const keyRole = kind === 'TABLE' ? 'primaryKey' : 'key';
     for (const c of columns ?? []) {
       checkName(v, `columns.${c.name}`, c.name);
       if (c.isKey && c.role !== keyRole) {
-        v.add(`columns.${c.name}`, c.role, `is a ${c.role === 'key' ? 'KEY' : 'PRIMARY KEY'} column in a ${kind.toLowerCase()}`, kind === 'TABLE' ? 'use Column.primaryKey(...) for tables' : 'use Column.key(...) for streams');
+        v.add(
+          `columns.${c.name}`,
+          c.role,
+          `is a ${c.role === 'key' ? 'KEY' : 'PRIMARY KEY'} column in a ${kind.toLowerCase()}`,
+          kind === 'TABLE' ? 'use Column.primaryKey(...) for tables' : 'use Column.key(...) for streams',
+        );
       }
     }
     if (kind === 'TABLE') {
-      v.check((columns ?? []).some((c) => c.role === 'primaryKey'), 'columns', (columns ?? []).map((c) => c.name), 'have no PRIMARY KEY column', 'tables need one: add Column.primaryKey(...)');
+      v.check(
+        (columns ?? []).some((c) => c.role === 'primaryKey'),
+        'columns',
+        (columns ?? []).map((c) => c.name),
+        'have no PRIMARY KEY column',
+        'tables need one: add Column.primaryKey(...)',
+      );
     }
     if (props.timestampColumn) {
-      v.check((columns ?? []).some((c) => c.name === props.timestampColumn), 'timestampColumn', props.timestampColumn, 'is not one of the columns', 'name one of the columns');
+      v.check(
+        (columns ?? []).some((c) => c.name === props.timestampColumn),
+        'timestampColumn',
+        props.timestampColumn,
+        'is not one of the columns',
+        'name one of the columns',
+      );
     }
     const with_ = [
       `KAFKA_TOPIC=${stringLiteral(props.topic.topicName)}`,
@@ -207,7 +236,13 @@ class ExternalKsqlSource extends Construct implements IKsqlSource {
 }
 
 export function checkName(v: Validator, field: string, name: string): void {
-  v.check(NAME.test(name), field, name, 'must start with a letter or _ and use only letters, digits and _', `rename it, e.g. "${ksqlNameFromId(name) || 'MY_STREAM'}"`);
+  v.check(
+    NAME.test(name),
+    field,
+    name,
+    'must start with a letter or _ and use only letters, digits and _',
+    `rename it, e.g. "${ksqlNameFromId(name) || 'MY_STREAM'}"`,
+  );
   if (NAME.test(name)) {
     v.check(!isReservedWord(name), field, name, 'is a reserved word in ksqlDB', `choose another name, e.g. "${name.toUpperCase()}_1"`);
   }
@@ -217,7 +252,8 @@ export function checkParses(v: Validator, statement: string): void {
   try {
     parseStatement(statement);
   } catch (err) {
-    if (err instanceof KsqlSyntaxError) v.add('statement', statement, `does not parse: ${err.message}`, 'fix the ksqlDB syntax at that position');
+    if (err instanceof KsqlSyntaxError)
+      v.add('statement', statement, `does not parse: ${err.message}`, 'fix the ksqlDB syntax at that position');
     else throw err;
   }
 }
@@ -254,12 +290,21 @@ function avroType(t: unknown): KsqlType {
         return KsqlType.string();
     }
   }
-  const o = (t ?? {}) as { type?: unknown; logicalType?: string; items?: unknown; values?: unknown; fields?: { name: string; type: unknown }[]; precision?: number; scale?: number };
+  const o = (t ?? {}) as {
+    type?: unknown;
+    logicalType?: string;
+    items?: unknown;
+    values?: unknown;
+    fields?: { name: string; type: unknown }[];
+    precision?: number;
+    scale?: number;
+  };
   if (o.logicalType === 'timestamp-millis') return KsqlType.timestamp();
   if (o.logicalType === 'date') return KsqlType.date();
   if (o.logicalType === 'decimal') return KsqlType.decimal(o.precision ?? 10, o.scale ?? 0);
   if (o.type === 'array') return KsqlType.array(avroType(o.items));
   if (o.type === 'map') return KsqlType.map(KsqlType.string(), avroType(o.values));
-  if (o.type === 'record') return KsqlType.struct(Object.fromEntries((o.fields ?? []).map((f) => [f.name.toUpperCase(), avroType(f.type)])));
+  if (o.type === 'record')
+    return KsqlType.struct(Object.fromEntries((o.fields ?? []).map((f) => [f.name.toUpperCase(), avroType(f.type)])));
   return avroType(o.type);
 }

@@ -38,7 +38,11 @@ export class KsqlType {
     return new KsqlType(`MAP<${key.text}, ${value.text}>`);
   }
   static struct(fields: Readonly<Record<string, KsqlType>>): KsqlType {
-    return new KsqlType(`STRUCT<${Object.entries(fields).map(([n, t]) => `${ident(n)} ${t.text}`).join(', ')}>`);
+    return new KsqlType(
+      `STRUCT<${Object.entries(fields)
+        .map(([n, t]) => `${ident(n)} ${t.text}`)
+        .join(', ')}>`,
+    );
   }
   /** A type written in ksqlDB syntax, e.g. `DECIMAL(10, 2)`. */
   static of(text: string): KsqlType {

@@ -6,7 +6,6 @@ import { literal } from '../terraform';
 import { HealthProbe, ServiceImage } from './images';
 import { provider as dockerProvider } from '@cdktf/provider-docker';
 
-
 /** The Docker provider of the stack `scope` is in, created once per stack with the pinned version. */
 export function dockerProviderFor(scope: Construct): dockerProvider.DockerProvider {
   const stack = TerraformStack.of(scope);
@@ -56,9 +55,7 @@ export class DockerService extends Construct {
       // Images are shared by every stack on the machine: destroy never removes them.
       keepLocally: true,
     });
-    this.volumes = (props.volumes ?? []).map(
-      (v, i) => new volume.Volume(this, `Volume${i}`, { provider, name: v.name }),
-    );
+    this.volumes = (props.volumes ?? []).map((v, i) => new volume.Volume(this, `Volume${i}`, { provider, name: v.name }));
     this.container = new container.Container(this, 'Container', {
       provider,
       name: props.name,

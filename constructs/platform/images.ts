@@ -88,8 +88,8 @@ export const DEBEZIUM_PLUGINS = [
  * /dev/tcp and checks that the broker answers with error code 0. Cheaper than starting a JVM.
  */
 export const KAFKA_API_VERSIONS_PROBE =
-  "bash -c 'exec 3<>/dev/tcp/127.0.0.1/19092 && printf \"\\\\x00\\\\x00\\\\x00\\\\x0e\\\\x00\\\\x12\\\\x00\\\\x00\\\\x00\\\\x00\\\\x00\\\\x01\\\\x00\\\\x04sfhc\" >&3 && " +
-  "r=$(timeout 5 head -c 10 <&3 | od -An -tx1 | tr -d \" \\\\n\") && [ \"${r:16:4}\" = 0000 ]'";
+  'bash -c \'exec 3<>/dev/tcp/127.0.0.1/19092 && printf "\\\\x00\\\\x00\\\\x00\\\\x0e\\\\x00\\\\x12\\\\x00\\\\x00\\\\x00\\\\x00\\\\x00\\\\x01\\\\x00\\\\x04sfhc" >&3 && ' +
+  'r=$(timeout 5 head -c 10 <&3 | od -An -tx1 | tr -d " \\\\n") && [ "${r:16:4}" = 0000 ]\'';
 
 export const LOCAL_IMAGES: ImageCatalog = {
   name: 'local',
@@ -157,7 +157,11 @@ export const DOCKER_HUB_IMAGES: ImageCatalog = {
   ksqldb: {
     ref: 'confluentinc/cp-ksqldb-server:7.9.0',
     origin: 'registry',
-    health: { command: 'curl -fsS http://127.0.0.1:8088/healthcheck | grep -q \'"isHealthy":true\'', intervalSeconds: 3, startPeriodSeconds: 180 },
+    health: {
+      command: 'curl -fsS http://127.0.0.1:8088/healthcheck | grep -q \'"isHealthy":true\'',
+      intervalSeconds: 3,
+      startPeriodSeconds: 180,
+    },
   },
   mariadb: {
     ref: `mariadb:${VERSIONS.mariadb}`,

@@ -32,10 +32,28 @@ export interface LocalDatabaseProps {
 
 function validate(scope: Construct, props: LocalDatabaseProps): void {
   const v = new Validator(scope);
-  v.check(isDockerName(props.name), 'name', props.name, 'must start with a letter or digit and use only letters, digits, _ . -', 'choose a name like "ratings-mariadb"');
-  v.check(/^[A-Za-z_][A-Za-z0-9_]*$/.test(props.database), 'database', props.database, 'must be letters, digits and _', 'choose a name like "demo"');
+  v.check(
+    isDockerName(props.name),
+    'name',
+    props.name,
+    'must start with a letter or digit and use only letters, digits, _ . -',
+    'choose a name like "ratings-mariadb"',
+  );
+  v.check(
+    /^[A-Za-z_][A-Za-z0-9_]*$/.test(props.database),
+    'database',
+    props.database,
+    'must be letters, digits and _',
+    'choose a name like "demo"',
+  );
   if (props.hostPort !== undefined) {
-    v.check(Number.isInteger(props.hostPort) && props.hostPort >= 1 && props.hostPort <= 65535, 'hostPort', props.hostPort, 'must be between 1 and 65535', 'pick a free port');
+    v.check(
+      Number.isInteger(props.hostPort) && props.hostPort >= 1 && props.hostPort <= 65535,
+      'hostPort',
+      props.hostPort,
+      'must be between 1 and 65535',
+      'pick a free port',
+    );
   }
   v.throwIfAny();
 }

@@ -235,15 +235,15 @@ export function clusterId(name: string): string {
   return createHash('sha256').update(`streamform:${name}`).digest().subarray(0, 16).toString('base64url');
 }
 
-function validate(
-  scope: Construct,
-  name: string,
-  images: ImageCatalog,
-  ports: Required<PlatformPorts>,
-  withKsql: boolean,
-): void {
+function validate(scope: Construct, name: string, images: ImageCatalog, ports: Required<PlatformPorts>, withKsql: boolean): void {
   const v = new Validator(scope);
-  v.check(isDockerName(name), 'name', name, 'must start with a letter or digit and use only letters, digits, _ . -', 'choose a name like "sf-dev"');
+  v.check(
+    isDockerName(name),
+    'name',
+    name,
+    'must start with a letter or digit and use only letters, digits, _ . -',
+    'choose a name like "sf-dev"',
+  );
 
   const services: [keyof ImageCatalog, ServiceImage | { unavailable: string }][] = [
     ['kafka', images.kafka],
@@ -254,7 +254,12 @@ function validate(
   for (const [key, img] of services) {
     if (!('ref' in img)) continue;
     if (img.ref === undefined || img.ref === '') {
-      v.add(`images.${key}.ref`, img.ref, 'is required', `name the ${key} image, e.g. '${key === 'kafka' ? 'apache/kafka:4.1.1' : 'repository:tag'}'`);
+      v.add(
+        `images.${key}.ref`,
+        img.ref,
+        'is required',
+        `name the ${key} image, e.g. '${key === 'kafka' ? 'apache/kafka:4.1.1' : 'repository:tag'}'`,
+      );
     } else {
       v.check(
         isImageReference(img.ref),

@@ -27,7 +27,9 @@ export class Check {
 
   /** The value is one of `values` (strings for STRING columns, numbers for numeric ones). */
   static oneOf(values: readonly (string | number)[]): Check {
-    return new Check('oneOf', `is one of ${values.map((v) => (typeof v === 'string' ? stringLiteral(v) : String(v))).join(', ')}`, [values]);
+    return new Check('oneOf', `is one of ${values.map((v) => (typeof v === 'string' ? stringLiteral(v) : String(v))).join(', ')}`, [
+      values,
+    ]);
   }
 
   /** The value lies between `min` and `max`, both included (numeric columns). */
@@ -61,9 +63,20 @@ export class Check {
       case 'matches': {
         const pattern = this.args[0] as RegExp | string;
         const p = toJavaPattern(pattern);
-        if (p.problem) out.push({ field: 'check.pattern', value: String(pattern), problem: p.problem, fix: 'write a pattern that JavaScript and Java read alike' });
+        if (p.problem)
+          out.push({
+            field: 'check.pattern',
+            value: String(pattern),
+            problem: p.problem,
+            fix: 'write a pattern that JavaScript and Java read alike',
+          });
         if (known && !isStringType(column.type)) {
-          out.push({ field: 'check', value: column.type, problem: `matches a pattern, but ${column.name} is not a STRING column`, fix: 'use Check.between or Check.oneOf for non-string columns, or Check.expression with a CAST' });
+          out.push({
+            field: 'check',
+            value: column.type,
+            problem: `matches a pattern, but ${column.name} is not a STRING column`,
+            fix: 'use Check.between or Check.oneOf for non-string columns, or Check.expression with a CAST',
+          });
         }
         break;
       }
@@ -73,13 +86,28 @@ export class Check {
         const strings = values.every((v) => typeof v === 'string');
         const numbers = values.every((v) => typeof v === 'number' && Number.isFinite(v));
         if (!strings && !numbers) {
-          out.push({ field: 'check.values', value: values, problem: 'mix strings and numbers (or hold a non-finite number)', fix: 'give only strings or only finite numbers' });
+          out.push({
+            field: 'check.values',
+            value: values,
+            problem: 'mix strings and numbers (or hold a non-finite number)',
+            fix: 'give only strings or only finite numbers',
+          });
         } else if (known && values.length > 0) {
           if (strings && !isStringType(column.type)) {
-            out.push({ field: 'check.values', value: values, problem: `are strings, but ${column.name} is ${column.type}`, fix: `give ${column.type} values` });
+            out.push({
+              field: 'check.values',
+              value: values,
+              problem: `are strings, but ${column.name} is ${column.type}`,
+              fix: `give ${column.type} values`,
+            });
           }
           if (numbers && !isNumericType(column.type)) {
-            out.push({ field: 'check.values', value: values, problem: `are numbers, but ${column.name} is ${column.type}`, fix: `give ${column.type} values` });
+            out.push({
+              field: 'check.values',
+              value: values,
+              problem: `are numbers, but ${column.name} is ${column.type}`,
+              fix: `give ${column.type} values`,
+            });
           }
         }
         break;
@@ -87,10 +115,20 @@ export class Check {
       case 'between': {
         const [min, max] = this.args as [number, number];
         if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) {
-          out.push({ field: 'check', value: [min, max], problem: 'needs finite bounds with min <= max', fix: 'give e.g. Check.between(0, 100)' });
+          out.push({
+            field: 'check',
+            value: [min, max],
+            problem: 'needs finite bounds with min <= max',
+            fix: 'give e.g. Check.between(0, 100)',
+          });
         }
         if (known && !isNumericType(column.type)) {
-          out.push({ field: 'check', value: column.type, problem: `compares numbers, but ${column.name} is not numeric`, fix: 'use Check.oneOf or Check.matches for non-numeric columns' });
+          out.push({
+            field: 'check',
+            value: column.type,
+            problem: `compares numbers, but ${column.name} is not numeric`,
+            fix: 'use Check.oneOf or Check.matches for non-numeric columns',
+          });
         }
         break;
       }

@@ -99,16 +99,33 @@ export function expressionProblems(field: string, text: string, ctx: RuleContext
   }
   const info = inspectExpression(text, ctx.sourceName, ctx.columns);
   if (info.syntaxError) {
-    return [{ field, value: text, problem: `does not parse as a ksqlDB expression: ${info.syntaxError}`, fix: 'fix the ksqlDB syntax at that position' }];
+    return [
+      {
+        field,
+        value: text,
+        problem: `does not parse as a ksqlDB expression: ${info.syntaxError}`,
+        fix: 'fix the ksqlDB syntax at that position',
+      },
+    ];
   }
   const out: RuleProblem[] = [];
   for (const name of info.columns) {
     if (!PSEUDO_COLUMNS.has(name) && !ctx.columns.some((c) => c.name === name)) {
-      out.push({ field, value: text, problem: `reads column ${name}, which ${ctx.sourceName} does not have`, fix: columnFix(name, ctx.columns) });
+      out.push({
+        field,
+        value: text,
+        problem: `reads column ${name}, which ${ctx.sourceName} does not have`,
+        fix: columnFix(name, ctx.columns),
+      });
     }
   }
   if (info.type && info.type !== 'BOOLEAN') {
-    out.push({ field, value: text, problem: `is not a boolean expression (its type is ${info.type})`, fix: `compare it, e.g. ${show(`${text} > 0`)}` });
+    out.push({
+      field,
+      value: text,
+      problem: `is not a boolean expression (its type is ${info.type})`,
+      fix: `compare it, e.g. ${show(`${text} > 0`)}`,
+    });
   }
   return out;
 }

@@ -124,10 +124,28 @@ export class DataQuality extends Construct {
     const ctx: RuleContext = { sourceName: source.sourceName, columns, idColumn: props.idColumn };
     const idCol = columns.find((c) => c.name === props.idColumn);
     if (known) {
-      v.check(idCol !== undefined, 'idColumn', props.idColumn, `is not a column of ${source.sourceName}`, columnFix(props.idColumn, columns));
-      if (idCol) v.check(idCol.type !== UNKNOWN, 'idColumn', props.idColumn, 'has a type that cannot be derived', 'declare the source with explicit column types');
+      v.check(
+        idCol !== undefined,
+        'idColumn',
+        props.idColumn,
+        `is not a column of ${source.sourceName}`,
+        columnFix(props.idColumn, columns),
+      );
+      if (idCol)
+        v.check(
+          idCol.type !== UNKNOWN,
+          'idColumn',
+          props.idColumn,
+          'has a type that cannot be derived',
+          'declare the source with explicit column types',
+        );
       for (const k of columns.filter((c) => c.key && c.type === UNKNOWN)) {
-        v.add('source', `${k.name} (key)`, 'has a key column whose type cannot be derived (FAILURES declares it)', 'declare the source with explicit column types');
+        v.add(
+          'source',
+          `${k.name} (key)`,
+          'has a key column whose type cannot be derived (FAILURES declares it)',
+          'declare the source with explicit column types',
+        );
       }
     }
     v.check(props.rules.length > 0, 'rules', [], 'are empty', "give at least one rule, e.g. Rule.completeness(['NAME'])");
@@ -135,7 +153,12 @@ export class DataQuality extends Construct {
     props.rules.forEach((rule, i) => {
       const first = seen.get(rule.name);
       if (first !== undefined) {
-        v.add(`rules[${i}] (${rule.name}).name`, rule.name, `is also the name of rules[${first}]; rule names must be unique`, `give one of them another name: { name: '${rule.name}_2' }`);
+        v.add(
+          `rules[${i}] (${rule.name}).name`,
+          rule.name,
+          `is also the name of rules[${first}]; rule names must be unique`,
+          `give one of them another name: { name: '${rule.name}_2' }`,
+        );
       } else {
         seen.set(rule.name, i);
       }
@@ -153,7 +176,12 @@ export class DataQuality extends Construct {
       ...uniqueness.flatMap((u) => [u.keyColumn, u.firstIdColumn, u.firstSeenColumn]),
     ]);
     for (const c of columns.filter((col) => generated.has(col.name))) {
-      v.add('source', c.name, `has a column named like one DataQuality adds (${c.name})`, 'rename the column in a query before checking it, or rename the rule');
+      v.add(
+        'source',
+        c.name,
+        `has a column named like one DataQuality adds (${c.name})`,
+        'rename the column in a query before checking it, or rename the rule',
+      );
     }
     const metricsWindow = props.metricsWindow ?? Duration.minutes(1);
     const windowProblem = metricsWindow._problem();
@@ -162,7 +190,12 @@ export class DataQuality extends Construct {
     const keyFormat = props.keyFormat ?? declaredFormat(source, 'KEY_FORMAT') ?? KsqlFormat.KAFKA;
     const valueFormat = props.valueFormat ?? declaredFormat(source, 'VALUE_FORMAT') ?? KsqlFormat.JSON;
     if (keyFormat === KsqlFormat.KAFKA && keys.length > 1) {
-      v.add('keyFormat', keyFormat.name, `holds one key column, but ${source.sourceName} has ${keys.length} (${keys.map((k) => k.name).join(', ')}), which FAILURES keeps`, "give a key format for several columns, e.g. keyFormat: KsqlFormat.JSON");
+      v.add(
+        'keyFormat',
+        keyFormat.name,
+        `holds one key column, but ${source.sourceName} has ${keys.length} (${keys.map((k) => k.name).join(', ')}), which FAILURES keeps`,
+        'give a key format for several columns, e.g. keyFormat: KsqlFormat.JSON',
+      );
     }
     v.throwIfAny();
 
@@ -237,7 +270,12 @@ export class DataQuality extends Construct {
       ].join(', ')} FROM ${name(input)}${rekey} EMIT CHANGES`,
       [input],
     );
-    this.valid = query('Valid', QuerySink.stream(options('VALID')), `SELECT ${sourceColumns.join(', ')} FROM ${name(this.checked)} WHERE DQ_VALID EMIT CHANGES`, [this.checked]);
+    this.valid = query(
+      'Valid',
+      QuerySink.stream(options('VALID')),
+      `SELECT ${sourceColumns.join(', ')} FROM ${name(this.checked)} WHERE DQ_VALID EMIT CHANGES`,
+      [this.checked],
+    );
     this.invalid = query(
       'Invalid',
       QuerySink.stream(options('INVALID')),
@@ -303,7 +341,15 @@ function pascal(ruleName: string): string {
     .join('');
 }
 
-const FORMATS = [KsqlFormat.JSON, KsqlFormat.JSON_SR, KsqlFormat.AVRO, KsqlFormat.PROTOBUF, KsqlFormat.KAFKA, KsqlFormat.DELIMITED, KsqlFormat.NONE];
+const FORMATS = [
+  KsqlFormat.JSON,
+  KsqlFormat.JSON_SR,
+  KsqlFormat.AVRO,
+  KsqlFormat.PROTOBUF,
+  KsqlFormat.KAFKA,
+  KsqlFormat.DELIMITED,
+  KsqlFormat.NONE,
+];
 
 /**
  * The key or value format a source declared in this app was created with: its WITH clause
@@ -318,7 +364,8 @@ function declaredFormat(source: IKsqlSource, property: 'KEY_FORMAT' | 'VALUE_FOR
   } catch {
     return undefined;
   }
-  if (stmt.kind !== 'createStream' && stmt.kind !== 'createStreamAs' && stmt.kind !== 'createTable' && stmt.kind !== 'createTableAs') return undefined;
+  if (stmt.kind !== 'createStream' && stmt.kind !== 'createStreamAs' && stmt.kind !== 'createTable' && stmt.kind !== 'createTableAs')
+    return undefined;
   const value = stmt.properties[property] ?? stmt.properties.FORMAT;
   if (typeof value === 'string') return FORMATS.find((f) => f.name === value.toUpperCase());
   const first = s.sources?.[0];

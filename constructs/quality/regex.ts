@@ -34,10 +34,16 @@ export function toJavaPattern(pattern: RegExp | string): JavaPattern {
   const source = typeof pattern === 'string' ? pattern : pattern.source;
   const flags = typeof pattern === 'string' ? '' : pattern.flags;
   const unsupported = [...flags].filter((f) => !(f in FLAG_PREFIX));
-  const inline = [...flags].filter((f) => f in FLAG_PREFIX).map((f) => FLAG_PREFIX[f]).join('');
+  const inline = [...flags]
+    .filter((f) => f in FLAG_PREFIX)
+    .map((f) => FLAG_PREFIX[f])
+    .join('');
   const text = inline ? `(?${inline})${source}` : source;
   if (unsupported.length > 0) {
-    return { text, problem: `uses the RegExp flag(s) ${unsupported.join('')}, which Java has no equivalent for (only i, m, s and u are carried over)` };
+    return {
+      text,
+      problem: `uses the RegExp flag(s) ${unsupported.join('')}, which Java has no equivalent for (only i, m, s and u are carried over)`,
+    };
   }
   try {
     new RegExp(source);
@@ -63,7 +69,8 @@ function javaDifference(p: string): string | undefined {
     if (inClass) {
       if (c === ']') inClass = false;
       else if (c === '[') return 'has an unescaped [ inside a character class, which Java reads as a nested class; escape it as \\[';
-      else if (c === '&' && p[i + 1] === '&') return 'has && inside a character class, which Java reads as an intersection; escape it as \\&\\&';
+      else if (c === '&' && p[i + 1] === '&')
+        return 'has && inside a character class, which Java reads as an intersection; escape it as \\&\\&';
       continue;
     }
     if (c === '[') {
@@ -75,12 +82,14 @@ function javaDifference(p: string): string | undefined {
       continue;
     }
     if (c === '{') {
-      if (!/^\{\d+(,\d*)?\}/.test(p.slice(i))) return 'has a { that is not a quantifier such as {2} or {2,5}, which Java refuses; escape it as \\{';
+      if (!/^\{\d+(,\d*)?\}/.test(p.slice(i)))
+        return 'has a { that is not a quantifier such as {2} or {2,5}, which Java refuses; escape it as \\{';
       continue;
     }
     if (c === '(' && p[i + 1] === '?' && p[i + 2] === '<' && p[i + 3] !== '=' && p[i + 3] !== '!') {
       const name = /^\(\?<([^>]*)>/.exec(p.slice(i))?.[1] ?? '';
-      if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) return `names a group '${name}', but Java group names are letters and digits only, starting with a letter`;
+      if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name))
+        return `names a group '${name}', but Java group names are letters and digits only, starting with a letter`;
     }
   }
   return undefined;
@@ -101,7 +110,9 @@ function escapeProblem(p: string, at: number, inClass: boolean): string | undefi
       case 'u':
         return /^[0-9A-Fa-f]{4}/.test(p.slice(at + 1)) ? undefined : 'uses \\u without four hex digits (\\u{...} is not Java syntax)';
       case 'k':
-        return inClass || !/^<[A-Za-z][A-Za-z0-9]*>/.test(p.slice(at + 1)) ? 'uses \\k without a named group reference Java accepts' : undefined;
+        return inClass || !/^<[A-Za-z][A-Za-z0-9]*>/.test(p.slice(at + 1))
+          ? 'uses \\k without a named group reference Java accepts'
+          : undefined;
       default:
         return `uses \\${c}, which Java and JavaScript read differently; write the characters out instead (e.g. [A-Za-z] for \\p{L}, ^ and $ for \\A and \\z)`;
     }

@@ -43,7 +43,12 @@ const RULE_NAME = /^[a-z][a-z0-9_]*$/;
 
 /** `EMAIL` -> `email`, for rule names derived from columns. */
 function snake(column: string): string {
-  return column.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'column';
+  return (
+    column
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'column'
+  );
 }
 
 /**
@@ -123,7 +128,12 @@ export abstract class Rule {
   _problems(ctx: RuleContext): RuleProblem[] {
     const out: RuleProblem[] = [];
     if (!RULE_NAME.test(this.name)) {
-      out.push({ field: 'name', value: this.name, problem: 'must be lower snake case (a letter, then letters, digits and _)', fix: `rename it, e.g. '${snake(this.name)}'` });
+      out.push({
+        field: 'name',
+        value: this.name,
+        problem: 'must be lower snake case (a letter, then letters, digits and _)',
+        fix: `rename it, e.g. '${snake(this.name)}'`,
+      });
     }
     out.push(...this.ruleProblems(ctx));
     return out;
@@ -155,10 +165,24 @@ export class CompletenessRule extends Rule {
   }
 
   protected ruleProblems(ctx: RuleContext): RuleProblem[] {
-    if (this.columns.length === 0) return [{ field: 'columns', value: this.columns, problem: 'are empty', fix: "list the columns that must be present, e.g. ['NAME', 'EMAIL']" }];
+    if (this.columns.length === 0)
+      return [
+        {
+          field: 'columns',
+          value: this.columns,
+          problem: 'are empty',
+          fix: "list the columns that must be present, e.g. ['NAME', 'EMAIL']",
+        },
+      ];
     const out = this.columns.flatMap((c, i) => this.columnProblems(`columns[${i}]`, c, ctx));
     const dupes = this.columns.filter((c, i) => this.columns.indexOf(c) !== i);
-    if (dupes.length > 0) out.push({ field: 'columns', value: this.columns, problem: `name ${[...new Set(dupes)].join(', ')} more than once`, fix: 'list each column once' });
+    if (dupes.length > 0)
+      out.push({
+        field: 'columns',
+        value: this.columns,
+        problem: `name ${[...new Set(dupes)].join(', ')} more than once`,
+        fix: 'list each column once',
+      });
     return out;
   }
 
@@ -237,10 +261,20 @@ export class TimelinessRule extends Rule {
     const col = columnOf(ctx, this.column);
     if (!col) return [...out, ...this.columnProblems('column', this.column, ctx)];
     if (this.format !== undefined && this.format.trim() === '') {
-      out.push({ field: 'format', value: this.format, problem: 'is empty', fix: "give a java.time pattern, e.g. \"yyyy-MM-dd'T'HH:mm:ssX\"" });
+      out.push({
+        field: 'format',
+        value: this.format,
+        problem: 'is empty',
+        fix: 'give a java.time pattern, e.g. "yyyy-MM-dd\'T\'HH:mm:ssX"',
+      });
     }
     if (this.timeZone !== undefined && this.format === undefined) {
-      out.push({ field: 'timeZone', value: this.timeZone, problem: 'only applies to string event times', fix: 'give format as well, or leave timeZone out' });
+      out.push({
+        field: 'timeZone',
+        value: this.timeZone,
+        problem: 'only applies to string event times',
+        fix: 'give format as well, or leave timeZone out',
+      });
     }
     if (col.type === UNKNOWN) return out;
     if (this.format === undefined && col.type !== 'BIGINT' && col.type !== 'TIMESTAMP') {
@@ -248,11 +282,18 @@ export class TimelinessRule extends Rule {
         field: 'column',
         value: `${col.name} ${col.type}`,
         problem: 'must hold epoch milliseconds (BIGINT) or a TIMESTAMP',
-        fix: isStringType(col.type) ? "give the string's format: { format: \"yyyy-MM-dd'T'HH:mm:ssX\" }" : 'name a BIGINT or TIMESTAMP column',
+        fix: isStringType(col.type)
+          ? "give the string's format: { format: \"yyyy-MM-dd'T'HH:mm:ssX\" }"
+          : 'name a BIGINT or TIMESTAMP column',
       });
     }
     if (this.format !== undefined && !isStringType(col.type)) {
-      out.push({ field: 'format', value: this.format, problem: `applies to STRING columns, but ${col.name} is ${col.type}`, fix: 'leave format out for BIGINT and TIMESTAMP columns' });
+      out.push({
+        field: 'format',
+        value: this.format,
+        problem: `applies to STRING columns, but ${col.name} is ${col.type}`,
+        fix: 'leave format out for BIGINT and TIMESTAMP columns',
+      });
     }
     return out;
   }
@@ -310,14 +351,25 @@ export class UniquenessRule extends Rule {
   protected ruleProblems(ctx: RuleContext): RuleProblem[] {
     const out: RuleProblem[] = [];
     const within = this.within?._problem();
-    if (within) out.push({ field: 'within', value: this.within!.toString(), problem: within, fix: 'give e.g. Duration.days(30), or leave it out' });
+    if (within)
+      out.push({ field: 'within', value: this.within!.toString(), problem: within, fix: 'give e.g. Duration.days(30), or leave it out' });
     const col = columnOf(ctx, this.column);
     if (!col) return [...out, ...this.columnProblems('column', this.column, ctx)];
     if (col.name === ctx.idColumn) {
-      out.push({ field: 'column', value: col.name, problem: 'is the idColumn, so every record trivially has its own value', fix: 'name another column, or check the id with a consistency rule' });
+      out.push({
+        field: 'column',
+        value: col.name,
+        problem: 'is the idColumn, so every record trivially has its own value',
+        fix: 'name another column, or check the id with a consistency rule',
+      });
     }
     if (col.type !== UNKNOWN && !isPrimitiveType(col.type)) {
-      out.push({ field: 'column', value: `${col.name} ${col.type}`, problem: 'must have a primitive type (values are compared as strings)', fix: 'name a STRING, numeric, BOOLEAN or temporal column' });
+      out.push({
+        field: 'column',
+        value: `${col.name} ${col.type}`,
+        problem: 'must have a primitive type (values are compared as strings)',
+        fix: 'name a STRING, numeric, BOOLEAN or temporal column',
+      });
     }
     return out;
   }

@@ -17,12 +17,18 @@ const url = z.url({ protocol: /^https?$/ });
  * STREAMFORM_<ATTRIBUTE> (upper-case), so secrets never have to appear in configuration.
  */
 export const providerSchema = objectSchema(0, 'Where the Kafka cluster, Schema Registry, Kafka Connect and ksqlDB are.', {
-  bootstrap_servers: attr.optional(z.string().min(1), 'Kafka bootstrap servers, comma-separated `host:port` (env STREAMFORM_BOOTSTRAP_SERVERS).'),
+  bootstrap_servers: attr.optional(
+    z.string().min(1),
+    'Kafka bootstrap servers, comma-separated `host:port` (env STREAMFORM_BOOTSTRAP_SERVERS).',
+  ),
   kafka_security_protocol: attr.optional(
     z.enum(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']),
     'PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL.',
   ),
-  kafka_sasl_mechanism: attr.optional(z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']), 'SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.'),
+  kafka_sasl_mechanism: attr.optional(
+    z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']),
+    'SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.',
+  ),
   kafka_sasl_username: attr.optional(z.string(), 'SASL user name.'),
   kafka_sasl_password: attr.optional(z.string(), 'SASL password (env STREAMFORM_KAFKA_SASL_PASSWORD).', { sensitive: true }),
   kafka_ca_pem: attr.optional(z.string(), 'PEM bundle of CAs to trust for SSL (system roots when absent).'),
@@ -58,9 +64,14 @@ export function endpointsOf(c: ProviderConfig): ProviderEndpoints {
   let kafka: KafkaConnection | undefined;
   if (c.bootstrap_servers) {
     kafka = {
-      bootstrapServers: c.bootstrap_servers.split(',').map((s) => s.trim()).filter(Boolean),
+      bootstrapServers: c.bootstrap_servers
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       securityProtocol: c.kafka_security_protocol ?? 'PLAINTEXT',
-      sasl: c.kafka_sasl_mechanism ? { mechanism: c.kafka_sasl_mechanism, username: c.kafka_sasl_username ?? '', password: c.kafka_sasl_password ?? '' } : undefined,
+      sasl: c.kafka_sasl_mechanism
+        ? { mechanism: c.kafka_sasl_mechanism, username: c.kafka_sasl_username ?? '', password: c.kafka_sasl_password ?? '' }
+        : undefined,
       caPem: c.kafka_ca_pem ?? undefined,
     };
   }
@@ -74,7 +85,12 @@ export function endpointsOf(c: ProviderConfig): ProviderEndpoints {
 
 function validateProvider(config: Planned<ProviderConfig>, diags: Diagnostic[]): void {
   const protocol = config.kafka_security_protocol;
-  if (typeof protocol === 'string' && protocol.startsWith('SASL') && config.kafka_sasl_mechanism === null && !process.env.STREAMFORM_KAFKA_SASL_MECHANISM) {
+  if (
+    typeof protocol === 'string' &&
+    protocol.startsWith('SASL') &&
+    config.kafka_sasl_mechanism === null &&
+    !process.env.STREAMFORM_KAFKA_SASL_MECHANISM
+  ) {
     diags.push({
       severity: 'ERROR',
       summary: 'Missing SASL mechanism',

@@ -33,24 +33,47 @@ function freePort(): Promise<number> {
 beforeAll(async () => {
   port = await freePort();
   await run('docker', [
-    'run', '-d', '--name', NAME, '-p', `127.0.0.1:${port}:9092`,
-    '-e', 'KAFKA_NODE_ID=1',
-    '-e', 'KAFKA_PROCESS_ROLES=broker,controller',
-    '-e', 'CLUSTER_ID=c2FzbC10ZXN0LWNsdXN0ZXI',
-    '-e', 'KAFKA_LISTENERS=INTERNAL://:19092,SASL://:9092,CONTROLLER://:9093',
-    '-e', `KAFKA_ADVERTISED_LISTENERS=INTERNAL://localhost:19092,SASL://localhost:${port}`,
-    '-e', 'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP=INTERNAL:PLAINTEXT,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
-    '-e', 'KAFKA_INTER_BROKER_LISTENER_NAME=INTERNAL',
-    '-e', 'KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER',
-    '-e', 'KAFKA_CONTROLLER_QUORUM_VOTERS=1@localhost:9093',
-    '-e', 'KAFKA_SASL_ENABLED_MECHANISMS=PLAIN',
-    '-e', `KAFKA_LISTENER_NAME_SASL_PLAIN_SASL_JAAS_CONFIG=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="${PASSWORD}";`,
-    '-e', 'KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR=1',
-    '-e', 'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR=1',
-    '-e', 'KAFKA_TRANSACTION_STATE_LOG_MIN_ISR=1',
+    'run',
+    '-d',
+    '--name',
+    NAME,
+    '-p',
+    `127.0.0.1:${port}:9092`,
+    '-e',
+    'KAFKA_NODE_ID=1',
+    '-e',
+    'KAFKA_PROCESS_ROLES=broker,controller',
+    '-e',
+    'CLUSTER_ID=c2FzbC10ZXN0LWNsdXN0ZXI',
+    '-e',
+    'KAFKA_LISTENERS=INTERNAL://:19092,SASL://:9092,CONTROLLER://:9093',
+    '-e',
+    `KAFKA_ADVERTISED_LISTENERS=INTERNAL://localhost:19092,SASL://localhost:${port}`,
+    '-e',
+    'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP=INTERNAL:PLAINTEXT,SASL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    '-e',
+    'KAFKA_INTER_BROKER_LISTENER_NAME=INTERNAL',
+    '-e',
+    'KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER',
+    '-e',
+    'KAFKA_CONTROLLER_QUORUM_VOTERS=1@localhost:9093',
+    '-e',
+    'KAFKA_SASL_ENABLED_MECHANISMS=PLAIN',
+    '-e',
+    `KAFKA_LISTENER_NAME_SASL_PLAIN_SASL_JAAS_CONFIG=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="${PASSWORD}";`,
+    '-e',
+    'KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR=1',
+    '-e',
+    'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR=1',
+    '-e',
+    'KAFKA_TRANSACTION_STATE_LOG_MIN_ISR=1',
     LOCAL_IMAGES.kafka.ref,
   ]);
-  const admin = new KafkaAdminClient({ bootstrapServers: [`localhost:${port}`], securityProtocol: 'SASL_PLAINTEXT', sasl: { mechanism: 'PLAIN', username: 'alice', password: PASSWORD } });
+  const admin = new KafkaAdminClient({
+    bootstrapServers: [`localhost:${port}`],
+    securityProtocol: 'SASL_PLAINTEXT',
+    sasl: { mechanism: 'PLAIN', username: 'alice', password: PASSWORD },
+  });
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
@@ -91,7 +114,11 @@ test('topics are managed through a SASL listener, the password coming from the e
   ws.env.STREAMFORM_KAFKA_SASL_PASSWORD = PASSWORD;
   await ws.apply();
   expect((await ws.plan()).code).toBe(0);
-  const admin = new KafkaAdminClient({ bootstrapServers: [`localhost:${port}`], securityProtocol: 'SASL_PLAINTEXT', sasl: { mechanism: 'PLAIN', username: 'alice', password: PASSWORD } });
+  const admin = new KafkaAdminClient({
+    bootstrapServers: [`localhost:${port}`],
+    securityProtocol: 'SASL_PLAINTEXT',
+    sasl: { mechanism: 'PLAIN', username: 'alice', password: PASSWORD },
+  });
   try {
     expect((await admin.describeTopics(['secured-orders'])).get('secured-orders')?.partitions).toBe(2);
   } finally {

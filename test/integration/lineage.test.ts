@@ -145,7 +145,9 @@ test('Chromium shows every node of the ratings model, inside the page, with noth
   // The hover script runs: hovering RATINGS_LIVE lights up the enrichment that reads it.
   await page.hover('g[data-node-id="stream:RATINGS_LIVE"]');
   await expect(page.locator('svg.lineage').getAttribute('class')).resolves.toContain('focus');
-  await expect(page.locator('g.edge.on[data-from="stream:RATINGS_LIVE"][data-to="query:RATINGS_WITH_CUSTOMER_DATA"]').count()).resolves.toBe(1);
+  await expect(
+    page.locator('g.edge.on[data-from="stream:RATINGS_LIVE"][data-to="query:RATINGS_WITH_CUSTOMER_DATA"]').count(),
+  ).resolves.toBe(1);
   await expect(page.locator('g.node.on[data-node-id="stream:RATINGS_TEST"]').count()).resolves.toBe(0);
   await page.mouse.move(1, 1);
   await expect(page.locator('svg.lineage').getAttribute('class')).resolves.not.toContain('focus');

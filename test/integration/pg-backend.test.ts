@@ -56,7 +56,21 @@ async function startPostgres(): Promise<void> {
   // The password reaches `docker run` through its environment (`-e NAME` without a value).
   await runCommand(
     'docker',
-    ['run', '-d', '--name', CONTAINER, '--label', 'dev.streamform.test=pg-backend', '-e', 'POSTGRES_PASSWORD', '-e', 'POSTGRES_DB=tfstate', '-p', '127.0.0.1::5432', LOCAL_IMAGES.postgres.ref],
+    [
+      'run',
+      '-d',
+      '--name',
+      CONTAINER,
+      '--label',
+      'dev.streamform.test=pg-backend',
+      '-e',
+      'POSTGRES_PASSWORD',
+      '-e',
+      'POSTGRES_DB=tfstate',
+      '-p',
+      '127.0.0.1::5432',
+      LOCAL_IMAGES.postgres.ref,
+    ],
     { env: { ...process.env, POSTGRES_PASSWORD: password } },
   );
   const mapping = (await runCommand('docker', ['port', CONTAINER, '5432/tcp'])).trim().split('\n')[0];
@@ -153,7 +167,9 @@ async function race(lockTimeout: string): Promise<Race> {
   const [first, second] = await Promise.all([firstP, secondP]);
   const t = (x: Timed) => `exit ${x.code}, ${x.start - first.start}..${x.end - first.start} ms`;
   const reason = /Error message: (.*)/.exec(second.output)?.[1];
-  process.stderr.write(`race -lock-timeout=${lockTimeout}: first ${t(first)}; second ${t(second)}${reason ? ` (${reason})` : ''}; lock key ${lockKey}\n`);
+  process.stderr.write(
+    `race -lock-timeout=${lockTimeout}: first ${t(first)}; second ${t(second)}${reason ? ` (${reason})` : ''}; lock key ${lockKey}\n`,
+  );
   return { first, second, lockKey, commands: standIn.stats.commands - before };
 }
 
@@ -195,7 +211,9 @@ function expectLockError(r: Timed, reason: string): void {
   expect(r.code).toBe(1);
   expect(r.output).toContain('Error: Error acquiring the state lock');
   expect(r.output).toContain(`Error message: ${reason}`);
-  expect(r.output).toMatch(/Lock Info:\n\s+ID:\s+[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n\s+Path:.*\n\s+Operation: OperationTypeApply\n\s+Who:\s+\S+@\S+\n\s+Version:\s+\d+\.\d+\.\d+\n\s+Created:/);
+  expect(r.output).toMatch(
+    /Lock Info:\n\s+ID:\s+[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n\s+Path:.*\n\s+Operation: OperationTypeApply\n\s+Who:\s+\S+@\S+\n\s+Version:\s+\d+\.\d+\.\d+\n\s+Created:/,
+  );
   expect(r.output).toMatch(/OpenTofu acquires a state lock to protect the state from being written\s+by multiple users at the same time/);
   // PostgreSQL advisory locks carry no payload: the info shown is the refused apply's own request
   // (created after it started), not the holder's.
@@ -321,10 +339,17 @@ describe('the connection string stays out of configuration', () => {
         }
       };
       walk(ws.dir);
-      expect(files).toEqual(expect.arrayContaining([ws.configFile, path.join(ws.dir, 'out', 'stacks', STACK, '.terraform', 'terraform.tfstate')]));
+      expect(files).toEqual(
+        expect.arrayContaining([ws.configFile, path.join(ws.dir, 'out', 'stacks', STACK, '.terraform', 'terraform.tfstate')]),
+      );
       for (const f of files) {
         const text = fs.readFileSync(f, 'utf8');
-        expect({ file: f, password: text.includes(password), address: text.includes(`127.0.0.1:${port}`), connStr: /postgres(ql)?:\/\//.test(text) }).toEqual({
+        expect({
+          file: f,
+          password: text.includes(password),
+          address: text.includes(`127.0.0.1:${port}`),
+          connStr: /postgres(ql)?:\/\//.test(text),
+        }).toEqual({
           file: f,
           password: false,
           address: false,

@@ -80,7 +80,14 @@ const CASES: readonly Case[] = [
       return 'asgard.demo.customers';
     },
     connectors: ['ratings-customers-cdc'],
-    ksqlObjects: ['RATINGS', 'CUSTOMERS', 'RATINGS_LIVE', 'RATINGS_WITH_CUSTOMER_DATA', 'UNHAPPY_PLATINUM_CUSTOMERS', 'RATINGS_BY_CLUB_STATUS'],
+    ksqlObjects: [
+      'RATINGS',
+      'CUSTOMERS',
+      'RATINGS_LIVE',
+      'RATINGS_WITH_CUSTOMER_DATA',
+      'UNHAPPY_PLATINUM_CUSTOMERS',
+      'RATINGS_BY_CLUB_STATUS',
+    ],
     topics: ['ratings', 'asgard.demo.customers', 'ratings-enriched', 'unhappy-platinum-customers'],
   },
   {
@@ -104,13 +111,33 @@ const CASES: readonly Case[] = [
       await producer.connect();
       await producer.send({
         topic: 'custchannel',
-        messages: [{ key: 'r-1', value: JSON.stringify({ NAME: 'Grace Hopper', EMAIL: 'grace@example.com', PHONE: '+1 555 0100', DOB: '1906-12-09', CREATED_AT: Date.now(), CHANNEL: 'web' }) }],
+        messages: [
+          {
+            key: 'r-1',
+            value: JSON.stringify({
+              NAME: 'Grace Hopper',
+              EMAIL: 'grace@example.com',
+              PHONE: '+1 555 0100',
+              DOB: '1906-12-09',
+              CREATED_AT: Date.now(),
+              CHANNEL: 'web',
+            }),
+          },
+        ],
       });
       await producer.disconnect();
       return 'custchannel';
     },
     connectors: ['quality-mdm-sink', 'quality-sandbox-sink'],
-    ksqlObjects: ['REGISTRATIONS', 'REGISTRATIONS_CHECKED', 'REGISTRATIONS_VALID', 'REGISTRATIONS_INVALID', 'REGISTRATIONS_FAILURES', 'REGISTRATIONS_METRICS', 'CUSTOMER_NOTIFICATIONS'],
+    ksqlObjects: [
+      'REGISTRATIONS',
+      'REGISTRATIONS_CHECKED',
+      'REGISTRATIONS_VALID',
+      'REGISTRATIONS_INVALID',
+      'REGISTRATIONS_FAILURES',
+      'REGISTRATIONS_METRICS',
+      'CUSTOMER_NOTIFICATIONS',
+    ],
     topics: ['custchannel', 'customer-notifications'],
   },
 ];

@@ -57,7 +57,12 @@ function synth(shape: Shape = {}): void {
   new StreamformCluster(stack, 'Cluster', {
     brokers: 1,
     protect: shape.protect ?? false,
-    endpoints: { bootstrapServers: e.bootstrapServers, schemaRegistryUrl: e.schemaRegistryUrl, connectUrl: e.connectUrl, ksqldbUrl: standIn.url },
+    endpoints: {
+      bootstrapServers: e.bootstrapServers,
+      schemaRegistryUrl: e.schemaRegistryUrl,
+      connectUrl: e.connectUrl,
+      ksqldbUrl: standIn.url,
+    },
   });
   const orders = new Topic(stack, 'Orders', {
     topicName: `${T}.orders`,
@@ -93,7 +98,12 @@ function synth(shape: Shape = {}): void {
   }
   new Connector(stack, 'Export', {
     connectorName: `${T}-export`,
-    config: { 'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector', 'tasks.max': shape.connectorTasks ?? '1', file: '/tmp/orders.txt', topics: orders.topicName },
+    config: {
+      'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector',
+      'tasks.max': shape.connectorTasks ?? '1',
+      file: '/tmp/orders.txt',
+      topics: orders.topicName,
+    },
     reads: [orders],
   });
   app.synth();
@@ -101,11 +111,17 @@ function synth(shape: Shape = {}): void {
 
 async function reviewed(shape: Shape, policy = { protect: false, allowDestructive: false }): Promise<Review> {
   synth(shape);
-  return review(await runPlan(path.join(ws.dir, 'out', 'stacks', ws.name), ws.env), policy, { stack: ws.name, env: policy.protect ? 'prod' : 'dev' });
+  return review(await runPlan(path.join(ws.dir, 'out', 'stacks', ws.name), ws.env), policy, {
+    stack: ws.name,
+    env: policy.protect ? 'prod' : 'dev',
+  });
 }
 
 function verdicts(r: Review, address: string): string {
-  return r.changes.filter((c) => c.address.includes(address)).flatMap((c) => c.verdicts.map((v) => v.text)).join('\n');
+  return r.changes
+    .filter((c) => c.address.includes(address))
+    .flatMap((c) => c.verdicts.map((v) => v.text))
+    .join('\n');
 }
 
 beforeAll(async () => {
@@ -160,7 +176,13 @@ test('replacement: a query that must be re-created reprocesses, with the queries
   expect(r.diagnostics.map((d) => d.summary)).toContain(`ksqlDB cannot change ${K}_BIG in place`);
 
   // A replaced source takes the queries reading it along, and the review names them.
-  const typed = await reviewed({ partitions: 4, retentionDays: 3, filter: 'AMOUNT > 500', connectorTasks: '2', amountType: KsqlType.bigint() });
+  const typed = await reviewed({
+    partitions: 4,
+    retentionDays: 3,
+    filter: 'AMOUNT > 500',
+    connectorTasks: '2',
+    amountType: KsqlType.bigint(),
+  });
   expect(typed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const stream = typed.changes.find((c) => c.type === 'streamform_ksql_stream')!;
   expect(stream.action).toBe('replace');
@@ -176,13 +198,27 @@ test('replacement of a topic says data loss', async () => {
   expect(r.ok).toBe(true);
   const topic = r.changes.find((c) => c.type === 'streamform_topic' && c.name === `${T}.orders`)!;
   expect(topic.action).toBe('replace');
-  expect(topic.verdicts[0]).toEqual({ level: 'danger', text: 'topic replaced (deleted and created again, because of partitions): data loss, all its messages are lost' });
+  expect(topic.verdicts[0]).toEqual({
+    level: 'danger',
+    text: 'topic replaced (deleted and created again, because of partitions): data loss, all its messages are lost',
+  });
   // The queries' sink topics follow their source's partitions, so they are replaced with it.
-  expect(r.changes.filter((c) => c.type === 'streamform_topic' && c.action === 'replace').map((c) => c.name).sort()).toEqual([`${T}.big`, `${T}.huge`, `${T}.orders`]);
+  expect(
+    r.changes
+      .filter((c) => c.type === 'streamform_topic' && c.action === 'replace')
+      .map((c) => c.name)
+      .sort(),
+  ).toEqual([`${T}.big`, `${T}.huge`, `${T}.orders`]);
 });
 
-test('an incompatible schema fails the review with the registry\'s reason', async () => {
-  const r = await reviewed({ partitions: 4, retentionDays: 3, filter: 'AMOUNT > 500', connectorTasks: '2', avroFields: [...FIELDS, { name: 'total', type: 'double' }] });
+test("an incompatible schema fails the review with the registry's reason", async () => {
+  const r = await reviewed({
+    partitions: 4,
+    retentionDays: 3,
+    filter: 'AMOUNT > 500',
+    connectorTasks: '2',
+    avroFields: [...FIELDS, { name: 'total', type: 'double' }],
+  });
   expect(r.ok).toBe(false);
   expect(exitCode(r)).toBe(1);
   const md = renderMarkdown(r);
@@ -196,7 +232,11 @@ test('in prod, destroying protected data is blocked', async () => {
   synth(base);
   await ws.apply();
   // The provider refuses to plan the destruction of protected objects.
-  const destroy = review(await runPlan(path.join(ws.dir, 'out', 'stacks', ws.name), ws.env, ['-destroy']), { protect: true, allowDestructive: false }, { stack: ws.name, env: 'prod' });
+  const destroy = review(
+    await runPlan(path.join(ws.dir, 'out', 'stacks', ws.name), ws.env, ['-destroy']),
+    { protect: true, allowDestructive: false },
+    { stack: ws.name, env: 'prod' },
+  );
   expect(exitCode(destroy)).toBe(1);
   expect(renderMarkdown(destroy)).toMatch(/is protected/);
   expect(destroy.diagnostics.every((d) => d.severity !== 'error' || /is protected$/.test(d.summary))).toBe(true);

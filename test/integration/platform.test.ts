@@ -78,7 +78,11 @@ test('a message produced through the published port is consumed back', async () 
 
 test('a schema is registered and read back through the Confluent API', async () => {
   const schema = { type: 'record', name: 'Rating', namespace: 'io.streamform.test', fields: [{ name: 'stars', type: 'int' }] };
-  const registered = await axios.post(`${registry()}/subjects/ratings-value/versions`, { schema: JSON.stringify(schema) }, { headers: SR_JSON });
+  const registered = await axios.post(
+    `${registry()}/subjects/ratings-value/versions`,
+    { schema: JSON.stringify(schema) },
+    { headers: SR_JSON },
+  );
   expect(registered.data.id).toEqual(expect.any(Number));
   const latest = await axios.get(`${registry()}/subjects/ratings-value/versions/latest`);
   expect(latest.data).toMatchObject({ subject: 'ratings-value', version: 1, id: registered.data.id });

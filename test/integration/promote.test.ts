@@ -49,9 +49,18 @@ function env(name: 'dev' | 'staging', partitions: number): EnvConfig {
   return {
     name,
     backend: { kind: 'local', dir: path.join(dir, 'state') },
-    cluster: { brokers: 1, endpoints: { bootstrapServers: e.bootstrapServers, ksqldbUrl: standIn.url }, topicDefaults: { partitions, replicationFactor: 1 }, protect: false },
+    cluster: {
+      brokers: 1,
+      endpoints: { bootstrapServers: e.bootstrapServers, ksqldbUrl: standIn.url },
+      topicDefaults: { partitions, replicationFactor: 1 },
+      protect: false,
+    },
     avroConverter: { converterClass: 'x', settings: {} },
-    databases: { ratings: { host: 'h', port: 1, local: false }, airline: { host: 'h', port: 1, local: false }, quality: { host: 'h', port: 1, local: false } },
+    databases: {
+      ratings: { host: 'h', port: 1, local: false },
+      airline: { host: 'h', port: 1, local: false },
+      quality: { host: 'h', port: 1, local: false },
+    },
   };
 }
 
@@ -62,7 +71,10 @@ const project: Project = {
   async synth() {
     const app = new App({ outdir });
     // dev runs 1 partition per topic, staging 2: an environment setting, not the pipeline's.
-    for (const [name, partitions] of [['dev', 1], ['staging', 2]] as const) {
+    for (const [name, partitions] of [
+      ['dev', 1],
+      ['staging', 2],
+    ] as const) {
       const stack: TerraformStack = new PromoPipeline(app, `promo-${name}`, { env: env(name, partitions) });
       addFingerprintOutput(stack, fingerprintOf(PromoPipeline));
     }
@@ -74,7 +86,8 @@ const project: Project = {
   },
   async deploy(stack) {
     const cwd = stackDir(stack);
-    if (!fs.existsSync(path.join(cwd, '.terraform'))) await run(tofuEnv().TERRAFORM_BINARY_NAME!, ['init', '-input=false'], { cwd, env: tofuEnv() });
+    if (!fs.existsSync(path.join(cwd, '.terraform')))
+      await run(tofuEnv().TERRAFORM_BINARY_NAME!, ['init', '-input=false'], { cwd, env: tofuEnv() });
     await run(tofuEnv().TERRAFORM_BINARY_NAME!, ['apply', '-auto-approve', '-input=false'], { cwd, env: tofuEnv() });
   },
 };
@@ -94,7 +107,9 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of ['promo-staging', 'promo-dev']) {
     if (fs.existsSync(path.join(stackDir(s), '.terraform'))) {
-      await run(tofuEnv().TERRAFORM_BINARY_NAME!, ['destroy', '-auto-approve', '-input=false'], { cwd: stackDir(s), env: tofuEnv() }).catch(() => undefined);
+      await run(tofuEnv().TERRAFORM_BINARY_NAME!, ['destroy', '-auto-approve', '-input=false'], { cwd: stackDir(s), env: tofuEnv() }).catch(
+        () => undefined,
+      );
     }
   }
   await standIn?.close();

@@ -149,7 +149,9 @@ describe('ksqlDB objects', () => {
   });
 
   test('a statement changed outside streamform appears in the next plan', async () => {
-    await ksql.command(`CREATE OR REPLACE TABLE ${names.customers} (ID STRING PRIMARY KEY, NAME STRING, TIER STRING) WITH (KAFKA_TOPIC='${T}.customers', VALUE_FORMAT='JSON');`);
+    await ksql.command(
+      `CREATE OR REPLACE TABLE ${names.customers} (ID STRING PRIMARY KEY, NAME STRING, TIER STRING) WITH (KAFKA_TOPIC='${T}.customers', VALUE_FORMAT='JSON');`,
+    );
     const plan = await ws.plan();
     expect(plan.code).toBe(2);
     expect(plan.output).toContain(`# ${a.table} must be replaced`);
@@ -157,7 +159,7 @@ describe('ksqlDB objects', () => {
     expect((await ksql.catalog()).sources.get(names.customers)!.fields.map((f) => f.name)).toEqual(['ID', 'NAME']);
   });
 
-  test('a statement ksqlDB refuses fails with ksqlDB\'s message and the resource address', async () => {
+  test("a statement ksqlDB refuses fails with ksqlDB's message and the resource address", async () => {
     pipeline(ws, { bad: true });
     const plan = await ws.plan();
     const text = plan.output.replace(/\s+/g, ' ');
@@ -197,7 +199,13 @@ describe('import and protocol behaviour', () => {
   });
 
   test('a server that answers 503 while starting and commands that outlast its wait are retried and polled', async () => {
-    const slow = await startKsqlStandIn({ port: 0, readyAfterMs: 3000, commandExecutionMs: 1500, commandResponseTimeoutMs: 200, kafka: { bootstrapServers: e.bootstrapServers } });
+    const slow = await startKsqlStandIn({
+      port: 0,
+      readyAfterMs: 3000,
+      commandExecutionMs: 1500,
+      commandResponseTimeoutMs: 200,
+      kafka: { bootstrapServers: e.bootstrapServers },
+    });
     try {
       const ws = new Workspace('ksql-slow', { bootstrapServers: e.bootstrapServers, ksqldbUrl: slow.url });
       const name = `${P}_SLOW`;

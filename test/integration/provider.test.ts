@@ -22,7 +22,10 @@ const connect = new ConnectClient({ url: e.connectUrl });
 
 const avro = (fields: object[]) => JSON.stringify({ type: 'record', name: 'Order', namespace: 'io.streamform.test', fields });
 const V1 = avro([{ name: 'id', type: 'string' }]);
-const V2 = avro([{ name: 'id', type: 'string' }, { name: 'amount', type: 'double', default: 0 }]);
+const V2 = avro([
+  { name: 'id', type: 'string' },
+  { name: 'amount', type: 'double', default: 0 },
+]);
 
 interface Pipeline {
   partitions?: number;
@@ -66,7 +69,11 @@ afterAll(async () => {
 });
 
 describe('topic, schema and connector', () => {
-  const ws = new Workspace('provider', { bootstrapServers: e.bootstrapServers, schemaRegistryUrl: e.schemaRegistryUrl, connectUrl: e.connectUrl });
+  const ws = new Workspace('provider', {
+    bootstrapServers: e.bootstrapServers,
+    schemaRegistryUrl: e.schemaRegistryUrl,
+    connectUrl: e.connectUrl,
+  });
   let names: ReturnType<typeof pipeline>;
 
   beforeAll(async () => {
@@ -140,14 +147,21 @@ describe('topic, schema and connector', () => {
   });
 
   test('an incompatible schema change fails at plan with the registry reason and nothing is applied', async () => {
-    pipeline(ws, { partitions: 2, allowReplacement: true, schemaText: avro([{ name: 'id', type: 'string' }, { name: 'amount', type: 'double' }]) });
+    pipeline(ws, {
+      partitions: 2,
+      allowReplacement: true,
+      schemaText: avro([
+        { name: 'id', type: 'string' },
+        { name: 'amount', type: 'double' },
+      ]),
+    });
     const plan = await ws.plan();
     expect(plan.code).toBe(1);
     expect(plan.output).toContain(`Incompatible schema change for subject ${names.subject}`);
     expect(plan.output).toContain('amount');
     const apply = await ws.apply(true);
     expect(apply.code).toBe(1);
-    expect((await sr.versions(names.subject))).toEqual([1]);
+    expect(await sr.versions(names.subject)).toEqual([1]);
   });
 
   test('a compatible schema change registers a new version; whitespace alone is no change', async () => {
@@ -158,12 +172,17 @@ describe('topic, schema and connector', () => {
     expect((await ws.plan()).code).toBe(0);
   });
 
-  test('a connector with a bad config fails at plan with Connect\'s message', async () => {
+  test("a connector with a bad config fails at plan with Connect's message", async () => {
     pipeline(ws, {
       partitions: 2,
       allowReplacement: true,
       schemaText: V2,
-      connectorConfig: { 'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector', 'tasks.max': 'many', file: '/etc/hostname', topic: names.topic },
+      connectorConfig: {
+        'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
+        'tasks.max': 'many',
+        file: '/etc/hostname',
+        topic: names.topic,
+      },
     });
     const plan = await ws.plan();
     expect(plan.code).toBe(1);
@@ -194,7 +213,11 @@ describe('topic, schema and connector', () => {
 });
 
 describe('import', () => {
-  const ws = new Workspace('import', { bootstrapServers: e.bootstrapServers, schemaRegistryUrl: e.schemaRegistryUrl, connectUrl: e.connectUrl });
+  const ws = new Workspace('import', {
+    bootstrapServers: e.bootstrapServers,
+    schemaRegistryUrl: e.schemaRegistryUrl,
+    connectUrl: e.connectUrl,
+  });
   const t = `${P}.legacy`;
   const s = `${P}.legacy-value`;
   const c = `${P}-legacy-source`;
@@ -206,7 +229,12 @@ describe('import', () => {
   test('adopts an existing topic, subject and connector without changing them', async () => {
     await kafka.createTopic({ name: t, partitions: 4, replicationFactor: 1, configs: { 'retention.ms': '7200000' } });
     await sr.register(s, { schemaType: 'AVRO', schema: V1 });
-    const cfg = { 'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector', 'tasks.max': '1', file: '/etc/hostname', topic: t };
+    const cfg = {
+      'connector.class': 'org.apache.kafka.connect.file.FileStreamSourceConnector',
+      'tasks.max': '1',
+      file: '/etc/hostname',
+      topic: t,
+    };
     await connect.put(c, cfg);
     ws.synth((stack) => {
       new topic.Topic(stack, 'legacy', { name: t, partitions: 4, config: { 'retention.ms': '7200000' } }).importFrom(t);

@@ -23,7 +23,11 @@ let standIn: KsqlStandIn;
 let env: NodeJS.ProcessEnv;
 
 function cdktf(args: string[]): Promise<string> {
-  return run(path.join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, '--output', out], { cwd: dir, env, logFile: path.join(out, 'cdktf.log') });
+  return run(path.join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, '--output', out], {
+    cwd: dir,
+    env,
+    logFile: path.join(out, 'cdktf.log'),
+  });
 }
 
 beforeAll(async () => {
@@ -54,7 +58,10 @@ test('the quick-start synthesizes, deploys, plans empty and destroys with cdktf'
     const cat = await new KsqlClient({ url: standIn.url }).catalog();
     expect([...cat.sources.keys()].sort()).toEqual(['CLICK_STREAM', 'MOBILE_CLICKS']);
 
-    const plan = await run(env.TERRAFORM_BINARY_NAME!, ['plan', '-detailed-exitcode', '-no-color'], { cwd: path.join(out, 'stacks', 'quickstart'), env });
+    const plan = await run(env.TERRAFORM_BINARY_NAME!, ['plan', '-detailed-exitcode', '-no-color'], {
+      cwd: path.join(out, 'stacks', 'quickstart'),
+      env,
+    });
     expect(plan).toContain('No changes.');
 
     await cdktf(['destroy', 'quickstart', '--auto-approve', '--skip-provider-lock']);

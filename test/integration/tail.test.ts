@@ -50,10 +50,14 @@ beforeAll(async () => {
   // JSON: partition 0 old, partition 1 in the middle, partition 2 old at first and newest at the end,
   // its very last message plain text.
   const json: Message[] = [];
-  for (let i = 0; i < 10; i++) json.push({ partition: 0, key: `p0-${i}`, value: JSON.stringify({ SEQ: `p0-${i}`, N: i }), timestamp: String(base + 1000 + i) });
-  for (let i = 0; i < 10; i++) json.push({ partition: 1, key: `p1-${i}`, value: JSON.stringify({ SEQ: `p1-${i}`, N: i }), timestamp: String(base + 5000 + i) });
-  for (let i = 0; i < 5; i++) json.push({ partition: 2, key: `p2-${i}`, value: JSON.stringify({ SEQ: `p2-${i}`, N: i }), timestamp: String(base + 3000 + i) });
-  for (let i = 5; i < 9; i++) json.push({ partition: 2, key: `p2-${i}`, value: JSON.stringify({ SEQ: `p2-${i}`, N: i }), timestamp: String(base + 9000 + i) });
+  for (let i = 0; i < 10; i++)
+    json.push({ partition: 0, key: `p0-${i}`, value: JSON.stringify({ SEQ: `p0-${i}`, N: i }), timestamp: String(base + 1000 + i) });
+  for (let i = 0; i < 10; i++)
+    json.push({ partition: 1, key: `p1-${i}`, value: JSON.stringify({ SEQ: `p1-${i}`, N: i }), timestamp: String(base + 5000 + i) });
+  for (let i = 0; i < 5; i++)
+    json.push({ partition: 2, key: `p2-${i}`, value: JSON.stringify({ SEQ: `p2-${i}`, N: i }), timestamp: String(base + 3000 + i) });
+  for (let i = 5; i < 9; i++)
+    json.push({ partition: 2, key: `p2-${i}`, value: JSON.stringify({ SEQ: `p2-${i}`, N: i }), timestamp: String(base + 9000 + i) });
   json.push({ partition: 2, key: 'p2-9', value: 'plain text, at the end', timestamp: String(base + 9500) });
   await send(topics.json, json);
 
@@ -87,9 +91,23 @@ describe('tail', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(t.warnings).toEqual([]);
     expect(t.headers).toEqual(['partition', 'offset', 'timestamp', 'key', 'SEQ', 'N', 'value']);
-    expect(t.rows.map((r) => `${r.partition}:${r.offset}:${r.key}`)).toEqual(['1:8:p1-8', '1:9:p1-9', '2:5:p2-5', '2:6:p2-6', '2:7:p2-7', '2:8:p2-8', '2:9:p2-9']);
+    expect(t.rows.map((r) => `${r.partition}:${r.offset}:${r.key}`)).toEqual([
+      '1:8:p1-8',
+      '1:9:p1-9',
+      '2:5:p2-5',
+      '2:6:p2-6',
+      '2:7:p2-7',
+      '2:8:p2-8',
+      '2:9:p2-9',
+    ]);
     expect(t.rows[0]).toEqual({ partition: 1, offset: 8, timestamp: new Date(base + 5008).toISOString(), key: 'p1-8', SEQ: 'p1-8', N: 8 });
-    expect(t.rows[6]).toEqual({ partition: 2, offset: 9, timestamp: new Date(base + 9500).toISOString(), key: 'p2-9', value: 'plain text, at the end' });
+    expect(t.rows[6]).toEqual({
+      partition: 2,
+      offset: 9,
+      timestamp: new Date(base + 9500).toISOString(),
+      key: 'p2-9',
+      value: 'plain text, at the end',
+    });
 
     const csv = renderTail(t, 'csv').split('\n');
     expect(csv).toHaveLength(8);
@@ -122,8 +140,26 @@ describe('tail', () => {
     expect(t.headers).toEqual(['partition', 'offset', 'timestamp', 'key', 'id', 'sensor', 'value.value', 'note']);
     expect(t.rows).toEqual([
       { partition: 2, offset: 0, timestamp: new Date(base + 300).toISOString(), key: 's-3', id: 3, sensor: 'c', 'value.value': 3.5 },
-      { partition: 0, offset: 1, timestamp: new Date(base + 400).toISOString(), key: 's-4', id: 4, sensor: 'd', 'value.value': 4.5, note: 'calibrated' },
-      { partition: 1, offset: 1, timestamp: new Date(base + 500).toISOString(), key: 's-5', id: 5, sensor: 'e', 'value.value': 5.5, note: null },
+      {
+        partition: 0,
+        offset: 1,
+        timestamp: new Date(base + 400).toISOString(),
+        key: 's-4',
+        id: 4,
+        sensor: 'd',
+        'value.value': 4.5,
+        note: 'calibrated',
+      },
+      {
+        partition: 1,
+        offset: 1,
+        timestamp: new Date(base + 500).toISOString(),
+        key: 's-5',
+        id: 5,
+        sensor: 'e',
+        'value.value': 5.5,
+        note: null,
+      },
       { partition: 1, offset: 2, timestamp: new Date(base + 600).toISOString(), key: 's-6', id: 6, sensor: 'f', 'value.value': 6.5 },
     ]);
     expect(renderTail(t, 'csv').split('\n')[2]).toBe(`0,1,${new Date(base + 400).toISOString()},s-4,4,d,4.5,calibrated`);
@@ -138,7 +174,9 @@ describe('tail', () => {
   });
 
   test('a missing topic is a clear error', async () => {
-    await expect(tailTopic(connection, sr, { topic: `${P}.missing`, last: 5 })).rejects.toThrow(`topic '${P}.missing' does not exist on ${e.bootstrapServers}`);
+    await expect(tailTopic(connection, sr, { topic: `${P}.missing`, last: 5 })).rejects.toThrow(
+      `topic '${P}.missing' does not exist on ${e.bootstrapServers}`,
+    );
   });
 
   test('the command: streamform tail <topic> --last N --format csv on the dev environment', async () => {

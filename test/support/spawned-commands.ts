@@ -30,7 +30,8 @@ function spawnerNames(source: ts.SourceFile): Set<string> {
   for (const stmt of source.statements) {
     if (!ts.isImportDeclaration(stmt) || !ts.isStringLiteral(stmt.moduleSpecifier)) continue;
     const from = stmt.moduleSpecifier.text;
-    const known = from === 'child_process' || from === 'node:child_process' ? CHILD_PROCESS : /(^|\/)run$/.test(from) ? WRAPPERS : undefined;
+    const known =
+      from === 'child_process' || from === 'node:child_process' ? CHILD_PROCESS : /(^|\/)run$/.test(from) ? WRAPPERS : undefined;
     const bindings = stmt.importClause?.namedBindings;
     if (!known || !bindings || !ts.isNamedImports(bindings)) continue;
     for (const el of bindings.elements) if (known.has((el.propertyName ?? el.name).text)) names.add(el.name.text);

@@ -56,7 +56,9 @@ const allRuns = (): string[] => FILES.flatMap((f) => jobsOf(f).flatMap(runs));
 
 /** Every env mapping of a workflow (workflow, job and step level), as [key, value] pairs. */
 function envEntries(f: string): [string, string][] {
-  const maps = [wf[f] as unknown as { env?: Record<string, unknown> }, ...jobsOf(f), ...jobsOf(f).flatMap((j) => j.steps)].map((x) => x.env ?? {});
+  const maps = [wf[f] as unknown as { env?: Record<string, unknown> }, ...jobsOf(f), ...jobsOf(f).flatMap((j) => j.steps)].map(
+    (x) => x.env ?? {},
+  );
   return maps.flatMap((m) => Object.entries(m).map(([k, v]) => [k, String(v)] as [string, string]));
 }
 
@@ -161,7 +163,8 @@ test('no literal secrets: secret-like settings come only from ${{ secrets.X }}, 
     for (const [k, v] of envEntries(f)) {
       if (literalAllowed[k]) expect(v).toMatch(literalAllowed[k]);
       else expect(`${k}: ${v}`).toMatch(new RegExp(`^${k}: ${expression.source.slice(1)}`));
-      if (/PASSWORD|USERNAME|TOKEN|SECRET|PRIVATE_KEY|_URI$|^PG_CONN_STR$|^TF_VAR_/.test(k)) expect(`${k}: ${v}`).toMatch(/: \$\{\{ secrets\.[A-Z0-9_]+ \}\}$/);
+      if (/PASSWORD|USERNAME|TOKEN|SECRET|PRIVATE_KEY|_URI$|^PG_CONN_STR$|^TF_VAR_/.test(k))
+        expect(`${k}: ${v}`).toMatch(/: \$\{\{ secrets\.[A-Z0-9_]+ \}\}$/);
     }
     // Nothing that looks like a credential anywhere in the text.
     expect(text[f]).not.toMatch(/\b[a-z][a-z0-9+.-]*:\/\/[^\s/$@]+:[^\s/$@]+@/i); // user:password@ in a URL
@@ -180,7 +183,13 @@ test('no literal secrets: secret-like settings come only from ${{ secrets.X }}, 
 test('every workflow gives the same cluster, state and secret settings: every provider attribute, PG_CONN_STR, every stack variable', () => {
   const variables = stackVariables();
   expect(variables).toEqual(
-    ['airline_db_cdc_password', 'airline_snowflake_private_key', 'quality_db_sink_password', 'ratings_db_cdc_password', 'ratings_mongodb_uri'].sort(),
+    [
+      'airline_db_cdc_password',
+      'airline_snowflake_private_key',
+      'quality_db_sink_password',
+      'ratings_db_cdc_password',
+      'ratings_mongodb_uri',
+    ].sort(),
   );
   const expected: Record<string, string> = {};
   for (const [attr, a] of Object.entries(providerSchema.attributes)) {
@@ -198,9 +207,20 @@ test('every workflow gives the same cluster, state and secret settings: every pr
   }
   // check-environment.sh requires PG_CONN_STR, the endpoints and every stack variable.
   const check = fs.readFileSync(path.join(REPO_ROOT, '.github', 'scripts', 'check-environment.sh'), 'utf8');
-  const required = /required=\(\n([\s\S]*?)\n\)/.exec(check)![1].split('\n').map((s) => s.trim()).filter(Boolean);
+  const required = /required=\(\n([\s\S]*?)\n\)/
+    .exec(check)![1]
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
   expect(required.sort()).toEqual(
-    ['PG_CONN_STR', 'STREAMFORM_BOOTSTRAP_SERVERS', 'STREAMFORM_SCHEMA_REGISTRY_URL', 'STREAMFORM_CONNECT_URL', 'STREAMFORM_KSQLDB_URL', ...variables.map((v) => `TF_VAR_${v}`)].sort(),
+    [
+      'PG_CONN_STR',
+      'STREAMFORM_BOOTSTRAP_SERVERS',
+      'STREAMFORM_SCHEMA_REGISTRY_URL',
+      'STREAMFORM_CONNECT_URL',
+      'STREAMFORM_KSQLDB_URL',
+      ...variables.map((v) => `TF_VAR_${v}`),
+    ].sort(),
   );
 });
 
@@ -222,6 +242,8 @@ test('every bin/streamform subcommand the workflows call is in `streamform help`
   const main = fs.readFileSync(path.join(REPO_ROOT, 'src', 'tools', 'cli', 'main.ts'), 'utf8');
   const help = /const HELP = `([\s\S]*?)`;/.exec(main)![1];
   const table = /const commands: Record<string, Command> = \{([\s\S]*?)\n\};/.exec(main)![1];
-  const missing = used.filter((c) => !new RegExp(`^  streamform ${c}\\b`, 'm').test(help) || !new RegExp(`^  async ${c}\\(`, 'm').test(table));
+  const missing = used.filter(
+    (c) => !new RegExp(`^  streamform ${c}\\b`, 'm').test(help) || !new RegExp(`^  async ${c}\\(`, 'm').test(table),
+  );
   expect({ used, missing }).toEqual({ used, missing: [] });
 });

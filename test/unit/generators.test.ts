@@ -184,7 +184,10 @@ describe('runProducer', () => {
 
   test('stops when the source is exhausted or the signal aborts', async () => {
     const clock = new FakeClock();
-    expect(await runProducer(source(7), { send: async () => undefined }, { rate: 100, count: 50, clock })).toMatchObject({ sent: 7, stoppedBy: 'exhausted' });
+    expect(await runProducer(source(7), { send: async () => undefined }, { rate: 100, count: 50, clock })).toMatchObject({
+      sent: 7,
+      stoppedBy: 'exhausted',
+    });
     const abort = new AbortController();
     let n = 0;
     const sink = {
@@ -193,7 +196,10 @@ describe('runProducer', () => {
         if (n >= 3) abort.abort();
       },
     };
-    expect(await runProducer(source(), sink, { rate: 100, clock, signal: abort.signal })).toMatchObject({ sent: 3, stoppedBy: 'interrupt' });
+    expect(await runProducer(source(), sink, { rate: 100, clock, signal: abort.signal })).toMatchObject({
+      sent: 3,
+      stoppedBy: 'interrupt',
+    });
   });
 });
 
@@ -215,7 +221,10 @@ describe('ProgressDisplay', () => {
   test('writes a line every interval when not a terminal', () => {
     const clock = new FakeClock();
     const out: string[] = [];
-    const p = new ProgressDisplay({ isTTY: false, write: (s: string) => out.push(s) }, { label: 'q', now: () => clock.t, lineIntervalMs: 5000 });
+    const p = new ProgressDisplay(
+      { isTTY: false, write: (s: string) => out.push(s) },
+      { label: 'q', now: () => clock.t, lineIntervalMs: 5000 },
+    );
     for (let i = 1; i <= 120; i++) {
       clock.t += 100; // 12 s in all
       p.update({ sent: i, errors: 2 });
@@ -370,7 +379,13 @@ describe('ratings', () => {
     };
     const dev = await run(devEnvironment({ STREAMFORM_DEV_NAME: 'gen-test' }));
     expect(dev.sql).toHaveLength(1);
-    expect(dev.sql[0].target).toEqual({ name: 'ratings', engine: 'mariadb', container: 'gen-test-ratings-mariadb', database: 'demo', stack: 'ratings-dev' });
+    expect(dev.sql[0].target).toEqual({
+      name: 'ratings',
+      engine: 'mariadb',
+      container: 'gen-test-ratings-mariadb',
+      database: 'demo',
+      stack: 'ratings-dev',
+    });
     expect(dev.sql[0].sql).toContain('INSERT INTO customers');
     const m = dev.gen.next()!;
     expect(m.topic).toBe('ratings');
@@ -380,7 +395,9 @@ describe('ratings', () => {
 
     const staging = await run(stagingEnvironment());
     expect(staging.sql).toHaveLength(0);
-    expect(staging.log.join('\n')).toMatch(/staging: the ratings database is not local, so no customers are loaded; only the ratings topic is produced/);
+    expect(staging.log.join('\n')).toMatch(
+      /staging: the ratings database is not local, so no customers are loaded; only the ratings topic is produced/,
+    );
   });
 });
 
@@ -441,10 +458,21 @@ describe('airline-merger', () => {
     const routes = msgs.slice(0, 30);
     expect(routes.every((m) => m.topic === AIRLINE.routesTopic)).toBe(true);
     expect(routes.map((m) => m.key)).toEqual(data.flights.map((x) => x.callsign));
-    expect(Object.keys(JSON.parse(routes[0].value as string))).toEqual(['ORIGIN', 'DESTINATION', 'SCHEDULED_DEPARTURE_TIME', 'SCHEDULED_ARRIVAL_TIME']);
+    expect(Object.keys(JSON.parse(routes[0].value as string))).toEqual([
+      'ORIGIN',
+      'DESTINATION',
+      'SCHEDULED_DEPARTURE_TIME',
+      'SCHEDULED_ARRIVAL_TIME',
+    ]);
     const updates = msgs.slice(30);
     expect(updates.every((m) => m.topic === AIRLINE.flightUpdatesTopic)).toBe(true);
-    expect(Object.keys(JSON.parse(updates[0].value as string))).toEqual(['LATITUDE', 'LONGITUDE', 'ALTITUDE', 'LAST_CONTACT', 'ESTIMATED_TIME_REMAINING']);
+    expect(Object.keys(JSON.parse(updates[0].value as string))).toEqual([
+      'LATITUDE',
+      'LONGITUDE',
+      'ALTITUDE',
+      'LAST_CONTACT',
+      'ESTIMATED_TIME_REMAINING',
+    ]);
     expect(new Set(updates.map((m) => m.key))).toEqual(new Set(data.flights.map((x) => x.callsign)));
   });
 
@@ -460,7 +488,15 @@ describe('airline-merger', () => {
 });
 
 describe('Confluent wire format', () => {
-  const schema = { type: 'record', name: 'T', fields: [{ name: 'id', type: 'long' }, { name: 'name', type: 'string' }, { name: 'tags', type: { type: 'array', items: 'string' } }] };
+  const schema = {
+    type: 'record',
+    name: 'T',
+    fields: [
+      { name: 'id', type: 'long' },
+      { name: 'name', type: 'string' },
+      { name: 'tags', type: { type: 'array', items: 'string' } },
+    ],
+  };
 
   test('round-trips with avsc', () => {
     const type = avroType(schema);
@@ -526,7 +562,10 @@ describe('tail selection', () => {
   test('keeps the N most recent by timestamp across partitions, oldest first', () => {
     const p0 = Array.from({ length: 10 }, (_, i) => msg(0, i, 1000 + i)); // old
     const p1 = Array.from({ length: 10 }, (_, i) => msg(1, i, 5000 + i)); // middle
-    const p2 = [...Array.from({ length: 5 }, (_, i) => msg(2, i, 3000 + i)), ...Array.from({ length: 5 }, (_, i) => msg(2, i + 5, 9000 + i))];
+    const p2 = [
+      ...Array.from({ length: 5 }, (_, i) => msg(2, i, 3000 + i)),
+      ...Array.from({ length: 5 }, (_, i) => msg(2, i + 5, 9000 + i)),
+    ];
     const picked = selectLast(
       [
         { partition: 0, low: 0n, high: 10n, messages: p0 },
@@ -560,7 +599,13 @@ describe('tail selection', () => {
   });
 
   test('tables take the union of fields, rename clashes and fall back to a value column', () => {
-    const raw = (offset: number): RawMessage => ({ partition: 0, offset: BigInt(offset), timestamp: Date.UTC(2025, 0, 1, 0, 0, offset), key: null, value: null });
+    const raw = (offset: number): RawMessage => ({
+      partition: 0,
+      offset: BigInt(offset),
+      timestamp: Date.UTC(2025, 0, 1, 0, 0, offset),
+      key: null,
+      value: null,
+    });
     const t = tailTable([
       { raw: raw(0), key: { format: 'text', value: 'a' }, value: { format: 'json', value: { A: 1, key: 'k' } } },
       { raw: raw(1), key: { format: 'null', value: null }, value: { format: 'avro', value: { B: 'x,y', A: null } } },
@@ -578,7 +623,14 @@ describe('tail selection', () => {
     const table = renderTail(t, 'table').split('\n');
     expect(table[0]).toMatch(/^partition\s+offset\s+timestamp\s+key\s+A\s+value\.key\s+B\s+value$/);
     expect(table[4]).toContain('plain\\ntext');
-    expect(JSON.parse(renderTail(t, 'json'))[1]).toEqual({ partition: 0, offset: 1, timestamp: '2025-01-01T00:00:01.000Z', key: null, B: 'x,y', A: null });
+    expect(JSON.parse(renderTail(t, 'json'))[1]).toEqual({
+      partition: 0,
+      offset: 1,
+      timestamp: '2025-01-01T00:00:01.000Z',
+      key: null,
+      B: 'x,y',
+      A: null,
+    });
   });
 });
 
@@ -595,7 +647,15 @@ describe('produce options', () => {
   };
 
   test('defaults and values', () => {
-    expect(parse('produce ratings')).toEqual({ pipeline: 'ratings', env: 'dev', rate: 10, count: undefined, durationMs: undefined, seed: 4242, badRatio: 0.2 });
+    expect(parse('produce ratings')).toEqual({
+      pipeline: 'ratings',
+      env: 'dev',
+      rate: 10,
+      count: undefined,
+      durationMs: undefined,
+      seed: 4242,
+      badRatio: 0.2,
+    });
     expect(parse('produce customer-quality --env staging --rate 2.5 --duration 30 --seed 0 --bad-ratio 0.5')).toEqual({
       pipeline: 'customer-quality',
       env: 'staging',

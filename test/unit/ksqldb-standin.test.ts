@@ -109,7 +109,9 @@ describe('ksqlDB stand-in: CREATE / LIST / DESCRIBE', () => {
     const [stream] = await ok(s, PAGEVIEWS);
     expect(stream).toEqual({
       '@type': 'currentStatus',
-      statementText: expect.stringMatching(/^CREATE STREAM PAGEVIEWS \(ID INTEGER KEY, USERID STRING, PAGE STRING\) WITH \(.*KAFKA_TOPIC='pageviews'.*\);$/),
+      statementText: expect.stringMatching(
+        /^CREATE STREAM PAGEVIEWS \(ID INTEGER KEY, USERID STRING, PAGE STRING\) WITH \(.*KAFKA_TOPIC='pageviews'.*\);$/,
+      ),
       commandId: 'stream/`PAGEVIEWS`/create',
       commandStatus: { status: 'SUCCESS', message: 'Stream created', queryId: null },
       commandSequenceNumber: 0,
@@ -136,7 +138,10 @@ describe('ksqlDB stand-in: CREATE / LIST / DESCRIBE', () => {
       message: "Cannot add stream 'PAGEVIEWS': A stream with the same name already exists",
       entities: [],
     });
-    const asTable = await ksql(s, "CREATE TABLE pageviews (id INT PRIMARY KEY, x INT) WITH (kafka_topic='pageviews', value_format='JSON');");
+    const asTable = await ksql(
+      s,
+      "CREATE TABLE pageviews (id INT PRIMARY KEY, x INT) WITH (kafka_topic='pageviews', value_format='JSON');",
+    );
     expect(asTable.body.message).toBe("Cannot add table 'PAGEVIEWS': A stream with the same name already exists");
     const sql = PAGEVIEWS.replace('CREATE STREAM pageviews', 'CREATE STREAM IF NOT EXISTS pageviews');
     const [warning] = await ok(s, sql);
@@ -188,9 +193,26 @@ describe('ksqlDB stand-in: CREATE / LIST / DESCRIBE', () => {
     expect(described['@type']).toBe('sourceDescription');
     const d = described.sourceDescription;
     expect(Object.keys(d)).toEqual([
-      'name', 'windowType', 'readQueries', 'writeQueries', 'fields', 'type', 'timestamp', 'statistics', 'errorStats',
-      'extended', 'keyFormat', 'valueFormat', 'topic', 'partitions', 'replication', 'statement', 'queryOffsetSummaries',
-      'sourceConstraints', 'clusterStatistics', 'clusterErrorStats',
+      'name',
+      'windowType',
+      'readQueries',
+      'writeQueries',
+      'fields',
+      'type',
+      'timestamp',
+      'statistics',
+      'errorStats',
+      'extended',
+      'keyFormat',
+      'valueFormat',
+      'topic',
+      'partitions',
+      'replication',
+      'statement',
+      'queryOffsetSummaries',
+      'sourceConstraints',
+      'clusterStatistics',
+      'clusterErrorStats',
     ]);
     expect(d).toMatchObject({ name: 'PAGEVIEWS', type: 'STREAM', topic: 'pageviews', partitions: 3, replication: 1, extended: false });
     expect(d.fields[0]).toEqual({ name: 'ID', schema: { type: 'INTEGER', fields: null, memberSchema: null }, type: 'KEY' });
@@ -229,7 +251,10 @@ describe('ksqlDB stand-in: persistent queries', () => {
   test('an unknown function gets ksqlDB message; the whole batch is validated before anything runs', async () => {
     const s = await standIn();
     await ok(s, PAGEVIEWS);
-    const a = await ksql(s, 'CREATE STREAM a AS SELECT id, page FROM pageviews; CREATE STREAM b AS SELECT id, NOPE_FN(page) FROM pageviews;');
+    const a = await ksql(
+      s,
+      'CREATE STREAM a AS SELECT id, page FROM pageviews; CREATE STREAM b AS SELECT id, NOPE_FN(page) FROM pageviews;',
+    );
     expect(a.status).toBe(400);
     expect(a.body.message).toMatch(/Can't find any functions with the name 'NOPE_FN'$/);
     const [streams] = await ok(s, 'LIST STREAMS;');
@@ -239,7 +264,10 @@ describe('ksqlDB stand-in: persistent queries', () => {
   test('DROP refused while INSERT queries use the source, and while other sources read from it', async () => {
     const s = await standIn();
     await ok(s, PAGEVIEWS);
-    await ok(s, "CREATE STREAM other (id INT KEY, userid STRING, page STRING) WITH (kafka_topic='other', value_format='JSON', partitions=3);");
+    await ok(
+      s,
+      "CREATE STREAM other (id INT KEY, userid STRING, page STRING) WITH (kafka_topic='other', value_format='JSON', partitions=3);",
+    );
     const [insert] = await ok(s, 'INSERT INTO other SELECT * FROM pageviews;');
     const insertId = insert.commandStatus.queryId;
     expect(insertId).toMatch(/^INSERTQUERY_\d+$/);
@@ -261,7 +289,10 @@ describe('ksqlDB stand-in: persistent queries', () => {
     const s = await standIn();
     await ok(s, PAGEVIEWS);
     const [csas] = await ok(s, 'CREATE STREAM copy AS SELECT * FROM pageviews;');
-    await ok(s, "CREATE STREAM other (id INT KEY, userid STRING, page STRING) WITH (kafka_topic='other', value_format='JSON', partitions=3);");
+    await ok(
+      s,
+      "CREATE STREAM other (id INT KEY, userid STRING, page STRING) WITH (kafka_topic='other', value_format='JSON', partitions=3);",
+    );
     const [insert] = await ok(s, 'INSERT INTO other SELECT * FROM copy;');
     // the INSERT reads COPY: it blocks the drop
     expect((await ksql(s, 'DROP STREAM copy;')).status).toBe(400);
@@ -324,12 +355,20 @@ describe('ksqlDB stand-in: persistent queries', () => {
     const removed = await ksql(s, 'CREATE OR REPLACE STREAM pv AS SELECT id, page FROM pageviews;');
     expect(removed.status).toBe(400);
     expect(removed.body.error_code).toBe(40001);
-    expect(removed.body.message).toMatch(/^Cannot upgrade data source: DataSource '`PV`' has schema = .* \(The following columns are changed, missing or reordered: \[`USERID` STRING\]\)$/);
+    expect(removed.body.message).toMatch(
+      /^Cannot upgrade data source: DataSource '`PV`' has schema = .* \(The following columns are changed, missing or reordered: \[`USERID` STRING\]\)$/,
+    );
     await ok(s, 'CREATE TABLE per_page AS SELECT page, COUNT(*) AS views FROM pageviews GROUP BY page;');
-    const agg = await ksql(s, 'CREATE OR REPLACE TABLE per_page AS SELECT page, COUNT(*) AS views, MAX(id) AS top FROM pageviews GROUP BY page;');
+    const agg = await ksql(
+      s,
+      'CREATE OR REPLACE TABLE per_page AS SELECT page, COUNT(*) AS views, MAX(id) AS top FROM pageviews GROUP BY page;',
+    );
     expect(agg.status).toBe(400);
     expect(agg.body.message).toBe('Upgrades not yet supported for StreamAggregate');
-    const plain = await ksql(s, "CREATE OR REPLACE SOURCE STREAM pageviews (id INT KEY, userid VARCHAR, page STRING, extra INT) WITH (kafka_topic='pageviews', value_format='JSON');");
+    const plain = await ksql(
+      s,
+      "CREATE OR REPLACE SOURCE STREAM pageviews (id INT KEY, userid VARCHAR, page STRING, extra INT) WITH (kafka_topic='pageviews', value_format='JSON');",
+    );
     expect(plain.body.message).toBe("Cannot add stream 'PAGEVIEWS': CREATE OR REPLACE is not supported on source streams.");
   });
 
@@ -419,7 +458,7 @@ describe('ksqlDB stand-in: command runner and errors', () => {
 
   test('parse errors are 40001 with line:col and the failing line as statementText', async () => {
     const s = await standIn();
-    const a = await ksql(s, "LIST STREAMS;\nSELLECT * FROM x;");
+    const a = await ksql(s, 'LIST STREAMS;\nSELLECT * FROM x;');
     expect(a.status).toBe(400);
     expect(a.body).toEqual({
       '@type': 'statement_error',
@@ -453,14 +492,24 @@ describe('ksqlDB stand-in: command runner and errors', () => {
     });
     expect(header.contentType).toBe('application/vnd.ksqlapi.delimited.v1');
     const meta = JSON.parse(header.line);
-    expect(meta).toEqual({ queryId: expect.stringMatching(/^transient_PAGEVIEWS_\d+$/), columnNames: ['ID', 'PAGE'], columnTypes: ['INTEGER', 'STRING'] });
+    expect(meta).toEqual({
+      queryId: expect.stringMatching(/^transient_PAGEVIEWS_\d+$/),
+      columnNames: ['ID', 'PAGE'],
+      columnTypes: ['INTEGER', 'STRING'],
+    });
     const close = await call(s, 'POST', '/close-query', { queryId: meta.queryId });
     expect(close.status).toBe(200);
     const again = await call(s, 'POST', '/close-query', { queryId: meta.queryId });
     expect(again.body).toEqual({ '@type': 'generic_error', error_code: 40000, message: `No query with id ${meta.queryId}` });
     header.req.destroy();
 
-    const pull = await call(s, 'POST', '/query-stream', { sql: 'SELECT * FROM pageviews;' }, { Accept: 'application/vnd.ksqlapi.delimited.v1' });
+    const pull = await call(
+      s,
+      'POST',
+      '/query-stream',
+      { sql: 'SELECT * FROM pageviews;' },
+      { Accept: 'application/vnd.ksqlapi.delimited.v1' },
+    );
     expect(pull.status).toBe(500);
     expect(pull.body.message).toMatch(/^\[ksqlDB stand-in\] pull queries are not supported/);
   });

@@ -32,7 +32,15 @@ function node(g: LineageGraph, id: string) {
 
 function edge(g: LineageGraph, from: string, to: string, label?: string) {
   const e = g.edges.find((x) => x.from === from && x.to === to);
-  if (!e) throw new Error(`no edge ${from} -> ${to} in the lineage of ${g.stack}; edges from ${from}: ${g.edges.filter((x) => x.from === from).map((x) => x.to).join(', ') || 'none'}`);
+  if (!e)
+    throw new Error(
+      `no edge ${from} -> ${to} in the lineage of ${g.stack}; edges from ${from}: ${
+        g.edges
+          .filter((x) => x.from === from)
+          .map((x) => x.to)
+          .join(', ') || 'none'
+      }`,
+    );
   if (label !== undefined) expect(e.label).toBe(label);
   return e;
 }
@@ -58,16 +66,31 @@ describe('the ratings pipeline in dev', () => {
   const g = lineage('ratings-dev');
 
   test('has the sources, topics, subject, streams, tables and queries', () => {
-    expect(node(g, 'database:streamform-dev-ratings-mariadb/demo')).toMatchObject({ kind: 'database', label: 'MariaDB demo', detail: 'container streamform-dev-ratings-mariadb' });
+    expect(node(g, 'database:streamform-dev-ratings-mariadb/demo')).toMatchObject({
+      kind: 'database',
+      label: 'MariaDB demo',
+      detail: 'container streamform-dev-ratings-mariadb',
+    });
     expect(node(g, 'source-connector:ratings-customers-cdc')).toMatchObject({ kind: 'source-connector', detail: 'MariaDbConnector' });
     expect(node(g, 'subject:ratings-value')).toMatchObject({ kind: 'subject', label: 'ratings-value', detail: 'AVRO · value' });
-    for (const t of ['ratings', 'asgard.demo.customers', 'asgard.schema-history', 'ratings-live', 'ratings-test', 'ratings-enriched', 'unhappy-platinum-customers', 'ratings-per-customer-per-15minute', 'ratings-by-club-status']) {
+    for (const t of [
+      'ratings',
+      'asgard.demo.customers',
+      'asgard.schema-history',
+      'ratings-live',
+      'ratings-test',
+      'ratings-enriched',
+      'unhappy-platinum-customers',
+      'ratings-per-customer-per-15minute',
+      'ratings-by-club-status',
+    ]) {
       expect(node(g, `topic:${t}`)).toMatchObject({ kind: 'topic', label: t });
     }
     for (const s of ['RATINGS', 'RATINGS_LIVE', 'RATINGS_TEST', 'RATINGS_WITH_CUSTOMER_DATA', 'UNHAPPY_PLATINUM_CUSTOMERS']) {
       expect(node(g, `stream:${s}`)).toMatchObject({ kind: 'stream', label: s });
     }
-    for (const t of ['CUSTOMERS', 'RATINGS_PER_CUSTOMER_PER_15MINUTE', 'RATINGS_BY_CLUB_STATUS']) expect(node(g, `table:${t}`)).toMatchObject({ kind: 'table', label: t });
+    for (const t of ['CUSTOMERS', 'RATINGS_PER_CUSTOMER_PER_15MINUTE', 'RATINGS_BY_CLUB_STATUS'])
+      expect(node(g, `table:${t}`)).toMatchObject({ kind: 'table', label: t });
     expect(node(g, 'query:RATINGS_WITH_CUSTOMER_DATA')).toMatchObject({ kind: 'query', label: 'CSAS', detail: 'LEFT JOIN · WHERE' });
     expect(node(g, 'query:RATINGS_PER_CUSTOMER_PER_15MINUTE')).toMatchObject({ label: 'CTAS', detail: 'TUMBLING 15 MINUTES · GROUP BY' });
     expect(node(g, 'query:RATINGS_LIVE').statement).toMatch(/^CREATE STREAM RATINGS_LIVE WITH \(KAFKA_TOPIC='ratings-live'/);
@@ -91,7 +114,8 @@ describe('the ratings pipeline in dev', () => {
     edge(g, 'table:CUSTOMERS', 'query:RATINGS_WITH_CUSTOMER_DATA', 'LEFT JOIN');
     edge(g, 'query:RATINGS_WITH_CUSTOMER_DATA', 'stream:RATINGS_WITH_CUSTOMER_DATA', 'creates');
     edge(g, 'stream:RATINGS_WITH_CUSTOMER_DATA', 'topic:ratings-enriched', 'backed by');
-    for (const q of ['UNHAPPY_PLATINUM_CUSTOMERS', 'RATINGS_PER_CUSTOMER_PER_15MINUTE', 'RATINGS_BY_CLUB_STATUS']) edge(g, 'stream:RATINGS_WITH_CUSTOMER_DATA', `query:${q}`, 'FROM');
+    for (const q of ['UNHAPPY_PLATINUM_CUSTOMERS', 'RATINGS_PER_CUSTOMER_PER_15MINUTE', 'RATINGS_BY_CLUB_STATUS'])
+      edge(g, 'stream:RATINGS_WITH_CUSTOMER_DATA', `query:${q}`, 'FROM');
     edge(g, 'query:RATINGS_BY_CLUB_STATUS', 'table:RATINGS_BY_CLUB_STATUS', 'creates');
     edge(g, 'table:RATINGS_BY_CLUB_STATUS', 'topic:ratings-by-club-status', 'backed by');
     expect(flows(g, 'stream:RATINGS_LIVE', 'stream:RATINGS_WITH_CUSTOMER_DATA')).toBe(true);
@@ -120,7 +144,10 @@ test('ratings in prod reads a configured database and sinks to Elasticsearch and
   const g = lineage('ratings-prod');
   expect(node(g, 'database:${env:RATINGS_DB_HOST}/demo')).toMatchObject({ kind: 'database', detail: 'host ${env:RATINGS_DB_HOST}:3306' });
   edge(g, 'database:${env:RATINGS_DB_HOST}/demo', 'source-connector:ratings-customers-cdc', 'CDC');
-  expect(node(g, 'sink-connector:ratings-elasticsearch-sink')).toMatchObject({ kind: 'sink-connector', detail: 'ElasticsearchSinkConnector' });
+  expect(node(g, 'sink-connector:ratings-elasticsearch-sink')).toMatchObject({
+    kind: 'sink-connector',
+    detail: 'ElasticsearchSinkConnector',
+  });
   expect(node(g, 'sink-connector:ratings-mongodb-analytics-sink')).toMatchObject({ kind: 'sink-connector', detail: 'MongoSinkConnector' });
   edge(g, 'topic:ratings-enriched', 'sink-connector:ratings-elasticsearch-sink', 'reads');
   edge(g, 'topic:unhappy-platinum-customers', 'sink-connector:ratings-elasticsearch-sink', 'reads');
@@ -181,7 +208,10 @@ describe('a stack built by hand', () => {
     // Query text without typed references: the sources come from the statement.
     new KsqlQuery(s, 'BigOrders', {
       sink: QuerySink.stream({ topic: { topicName: 'big-orders' } }),
-      select: new KsqlText('SELECT O.ID, O.AMOUNT FROM ORDERS O JOIN REFUNDS R WITHIN 1 HOUR ON O.ID = R.ID WHERE O.AMOUNT > 100 EMIT CHANGES', []),
+      select: new KsqlText(
+        'SELECT O.ID, O.AMOUNT FROM ORDERS O JOIN REFUNDS R WITHIN 1 HOUR ON O.ID = R.ID WHERE O.AMOUNT > 100 EMIT CHANGES',
+        [],
+      ),
     });
     return s;
   }
@@ -265,7 +295,16 @@ describe('layout', () => {
   });
 
   test('the overlap check finds overlapping boxes', () => {
-    const n = (id: string, x: number, y: number): LayoutNode => ({ id, kind: 'topic', x, y, width: 100, height: 40, layer: 0, detailShown: '' });
+    const n = (id: string, x: number, y: number): LayoutNode => ({
+      id,
+      kind: 'topic',
+      x,
+      y,
+      width: 100,
+      height: 40,
+      layer: 0,
+      detailShown: '',
+    });
     expect(overlapping([n('a', 0, 0), n('b', 50, 20), n('c', 0, 40)])).toEqual(['a and b', 'b and c']);
   });
 
@@ -292,12 +331,16 @@ describe('HTML page', () => {
     expect(html).not.toMatch(/<script\b[^>]*\bsrc\b/i);
     expect(html).not.toMatch(/@import|@font-face|url\(\s*["']?(https?:)?\/\//i);
     // The scan itself finds such references.
-    expect([...'<img src="https://x/y.png"><a href=//cdn>'.matchAll(/\b(?:src|href|xlink:href)\s*=\s*["']?([^"'\s>]*)/gi)].map((m) => m[1])).toEqual(['https://x/y.png', '//cdn']);
+    expect(
+      [...'<img src="https://x/y.png"><a href=//cdn>'.matchAll(/\b(?:src|href|xlink:href)\s*=\s*["']?([^"'\s>]*)/gi)].map((m) => m[1]),
+    ).toEqual(['https://x/y.png', '//cdn']);
   });
 
   test('has a title, a summary, a legend, one <g> per node and the Mermaid text', () => {
     expect(html).toContain('<title>Lineage of ratings-dev</title>');
-    expect(html).toContain('26 nodes and 25 edges: 1 database, 1 source connector, 1 schema subject, 9 topics, 5 streams, 3 tables, 6 queries');
+    expect(html).toContain(
+      '26 nodes and 25 edges: 1 database, 1 source connector, 1 schema subject, 9 topics, 5 streams, 3 tables, 6 queries',
+    );
     for (const n of g.nodes) {
       expect(html).toContain(`<g class="node" data-node-id="${escapeHtml(n.id)}" data-kind="${n.kind}">`);
     }

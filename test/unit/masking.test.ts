@@ -53,11 +53,13 @@ function redacted(f: Fixture, overrides: Partial<RedactedStreamProps> = {}): Red
 
 function queries(stack: TerraformStack): { address: string; statement: string; dependsOn: string[] }[] {
   const json = JSON.parse(Testing.synth(stack, true));
-  return Object.entries(json.resource.streamform_ksql_query as Record<string, { statement: string; depends_on?: string[] }>).map(([name, r]) => ({
-    address: `streamform_ksql_query.${name}`,
-    statement: r.statement,
-    dependsOn: r.depends_on ?? [],
-  }));
+  return Object.entries(json.resource.streamform_ksql_query as Record<string, { statement: string; depends_on?: string[] }>).map(
+    ([name, r]) => ({
+      address: `streamform_ksql_query.${name}`,
+      statement: r.statement,
+      dependsOn: r.depends_on ?? [],
+    }),
+  );
 }
 
 const selectOf = (statement: string): string => statement.slice(statement.indexOf(' AS SELECT ') + 4);
@@ -87,7 +89,9 @@ describe('RedactedStream', () => {
     const f = fixture();
     const r = redacted(f);
     const [q] = queries(f.stack).filter((x) => x.statement.startsWith('CREATE STREAM BOOKINGS_REDACTED'));
-    expect(q.statement).toMatch(/^CREATE STREAM BOOKINGS_REDACTED WITH \(KAFKA_TOPIC='bookings-redacted', VALUE_FORMAT='JSON_SR'\) AS SELECT /);
+    expect(q.statement).toMatch(
+      /^CREATE STREAM BOOKINGS_REDACTED WITH \(KAFKA_TOPIC='bookings-redacted', VALUE_FORMAT='JSON_SR'\) AS SELECT /,
+    );
     expect(selectOf(q.statement)).toBe(
       "SELECT CALLSIGN, ID, SOURCE_ID, '*****' AS CUSTOMER_NAME, '*****' AS CUSTOMER_EMAIL, MASK_KEEP_RIGHT(CUSTOMER_PHONE, 4) AS CUSTOMER_PHONE, BOOK_TIME FROM BOOKINGS EMIT CHANGES;",
     );
@@ -147,7 +151,7 @@ describe('RedactedStream', () => {
   test('an empty mask', () => {
     const f = fixture();
     expect(() => redacted(f, { mask: {} })).toThrow(
-      "test/BookingsRedacted: mask is empty, so nothing would be hidden, got {}; name the columns to hide, e.g. { EMAIL: Mask.redact() }",
+      'test/BookingsRedacted: mask is empty, so nothing would be hidden, got {}; name the columns to hide, e.g. { EMAIL: Mask.redact() }',
     );
   });
 
@@ -178,12 +182,24 @@ describe('RedactedStream: ksqlDB accepts what it generates (stand-in server)', (
 
   test('CREATE STREAM source, then the redacted CSAS; DESCRIBE shows the same schema', async () => {
     const f = fixture();
-    redacted(f, { mask: { CUSTOMER_NAME: Mask.full('*'), CUSTOMER_EMAIL: Mask.keepLeft(2), CUSTOMER_PHONE: Mask.redact(), SOURCE_ID: Mask.nullify() } });
+    redacted(f, {
+      mask: { CUSTOMER_NAME: Mask.full('*'), CUSTOMER_EMAIL: Mask.keepLeft(2), CUSTOMER_PHONE: Mask.redact(), SOURCE_ID: Mask.nullify() },
+    });
     server = await startKsqlStandIn({ port: 0 });
     const json = JSON.parse(Testing.synth(f.stack, true));
-    for (const t of Object.values(json.resource.streamform_topic as Record<string, { name: string; partitions: number; replication_factor: number; config?: Record<string, string> }>)) {
+    for (const t of Object.values(
+      json.resource.streamform_topic as Record<
+        string,
+        { name: string; partitions: number; replication_factor: number; config?: Record<string, string> }
+      >,
+    )) {
       const retention = t.config?.['retention.ms'];
-      (server.topics as InMemoryTopicClient).seed(t.name, t.partitions, t.replication_factor, retention === undefined ? undefined : Number(retention));
+      (server.topics as InMemoryTopicClient).seed(
+        t.name,
+        t.partitions,
+        t.replication_factor,
+        retention === undefined ? undefined : Number(retention),
+      );
     }
     const statements = [
       ...Object.values(json.resource.streamform_ksql_stream as Record<string, { statement: string }>).map((r) => r.statement),
@@ -207,7 +223,9 @@ describe('RedactedStream: ksqlDB accepts what it generates (stand-in server)', (
       });
     }
     const described = await post('DESCRIBE BOOKINGS_REDACTED;');
-    expect(described.body[0].sourceDescription.fields.map((x: any) => `${x.name} ${x.schema.type}${x.type === 'KEY' ? ' KEY' : ''}`)).toEqual([
+    expect(
+      described.body[0].sourceDescription.fields.map((x: any) => `${x.name} ${x.schema.type}${x.type === 'KEY' ? ' KEY' : ''}`),
+    ).toEqual([
       'CALLSIGN STRING KEY',
       'ID STRING',
       'SOURCE_ID INTEGER',

@@ -50,7 +50,9 @@ test('every pg-backed stack of the command is named; local ones are not', () => 
   } catch (err) {
     message = (err as Error).message;
   }
-  expect(message).toContain('ratings-staging (schema streamform_staging_ratings_staging), airline-merger-prod (schema streamform_prod_airline_merger_prod) keep Terraform state');
+  expect(message).toContain(
+    'ratings-staging (schema streamform_staging_ratings_staging), airline-merger-prod (schema streamform_prod_airline_merger_prod) keep Terraform state',
+  );
   expect(message).not.toContain('ratings-dev');
   expect(message).toContain('never read from configuration');
 });

@@ -16,11 +16,17 @@ import { REPO_ROOT } from '../../src/tools/toolchain/paths';
 
 /** A method of a client made by makeGenericClientConstructor: request, callback. */
 type GrpcCallback = (err: Error | null, res: any) => void;
-type GrpcMethod = ((request: unknown, callback: GrpcCallback) => void) & ((request: unknown, options: object, callback: GrpcCallback) => void);
+type GrpcMethod = ((request: unknown, callback: GrpcCallback) => void) &
+  ((request: unknown, options: object, callback: GrpcCallback) => void);
 
 const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js');
 
-function launch(env: NodeJS.ProcessEnv): { child: ChildProcess; line: Promise<string>; stderr: () => string; exit: Promise<number | null> } {
+function launch(env: NodeJS.ProcessEnv): {
+  child: ChildProcess;
+  line: Promise<string>;
+  stderr: () => string;
+  exit: Promise<number | null>;
+} {
   const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -65,7 +71,10 @@ describe('handshake', () => {
     expect(server.checkIssued(server)).toBe(true);
     expect(handshakeMs).toBeLessThan(10_000); // the figure that matters is in bench/provider.ts
 
-    const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert, 'base64').toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+    const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert, 'base64')
+      .toString('base64')
+      .match(/.{1,64}/g)!
+      .join('\n')}\n-----END CERTIFICATE-----\n`;
     const creds = grpc.credentials.createSsl(Buffer.from(pem), Buffer.from(client.keyPem), Buffer.from(client.certPem));
     const services = loadServices();
     const Provider = grpc.makeGenericClientConstructor(services.provider, 'Provider');
@@ -75,7 +84,9 @@ describe('handshake', () => {
     const schema = await new Promise<any>((resolve, reject) =>
       provider.GetProviderSchema({}, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
     );
-    expect(Object.keys(schema.resource_schemas).sort()).toEqual(expect.arrayContaining(['streamform_connector', 'streamform_schema', 'streamform_topic']));
+    expect(Object.keys(schema.resource_schemas).sort()).toEqual(
+      expect.arrayContaining(['streamform_connector', 'streamform_schema', 'streamform_topic']),
+    );
     expect(schema.server_capabilities).toMatchObject({ plan_destroy: true, get_provider_schema_optional: true });
     const topicAttrs = schema.resource_schemas.streamform_topic.block.attributes.map((a: { name: string }) => a.name);
     expect(topicAttrs).toEqual(expect.arrayContaining(['name', 'partitions', 'config', 'replication_factor']));
@@ -93,7 +104,10 @@ describe('handshake', () => {
     const pem = `-----BEGIN CERTIFICATE-----\n${cert.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
     const creds = grpc.credentials.createSsl(Buffer.from(pem), Buffer.from(stranger.keyPem), Buffer.from(stranger.certPem));
     const Provider = grpc.makeGenericClientConstructor(loadServices().provider, 'Provider');
-    const provider = new Provider(`unix:${address}`, creds, { 'grpc.ssl_target_name_override': 'localhost' }) as unknown as Record<string, GrpcMethod>;
+    const provider = new Provider(`unix:${address}`, creds, { 'grpc.ssl_target_name_override': 'localhost' }) as unknown as Record<
+      string,
+      GrpcMethod
+    >;
     const err = await new Promise<Error | null>((resolve) =>
       provider.GetProviderSchema({}, { deadline: Date.now() + 5000 }, (e: Error | null) => resolve(e)),
     );
@@ -103,7 +117,10 @@ describe('handshake', () => {
 });
 
 describe('cty codec', () => {
-  const objectType = ['object', { name: 'string', partitions: 'number', config: ['map', 'string'], tags: ['list', 'string'], on: 'bool' }] as const;
+  const objectType = [
+    'object',
+    { name: 'string', partitions: 'number', config: ['map', 'string'], tags: ['list', 'string'], on: 'bool' },
+  ] as const;
 
   test('round-trips objects, filling absent attributes with null', () => {
     const encoded = encodeDynamic({ name: 'orders', partitions: 3 } as never, objectType);
@@ -118,7 +135,11 @@ describe('cty codec', () => {
 
   test('accepts numbers sent as decimal strings and JSON raw state', () => {
     expect(conform('0.5', 'number', 'x')).toBe(0.5);
-    expect(decodeDynamic({ json: Buffer.from('{"name":"a","partitions":2}') }, objectType)).toMatchObject({ name: 'a', partitions: 2, tags: null });
+    expect(decodeDynamic({ json: Buffer.from('{"name":"a","partitions":2}') }, objectType)).toMatchObject({
+      name: 'a',
+      partitions: 2,
+      tags: null,
+    });
   });
 
   test('rejects values of the wrong type with the attribute path', () => {

@@ -51,7 +51,9 @@ function customerRules(): Rule[] {
     Rule.validity('EMAIL', Check.matches(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i)),
     Rule.validity('STATUS', Check.oneOf(['bronze', 'silver', 'gold'])),
     Rule.validity('AGE', Check.between(18, 120)),
-    Rule.consistency('adult_has_dob', 'AGE IS NULL OR DOB IS NOT NULL', { description: "an age comes with a date of birth (it's required)" }),
+    Rule.consistency('adult_has_dob', 'AGE IS NULL OR DOB IS NOT NULL', {
+      description: "an age comes with a date of birth (it's required)",
+    }),
     Rule.timeliness('CREATED_AT', Duration.minutes(5)),
     Rule.uniqueness('EMAIL', { within: Duration.days(30) }),
     Rule.uniqueness('PHONE'),
@@ -137,7 +139,10 @@ function validationError(fn: () => unknown): ValidationError {
 
 /** The lines of one ValidationError message, without the header. */
 function issues(err: ValidationError): string[] {
-  return err.message.split('\n').slice(1).map((l) => l.replace(/^ {2}- /, ''));
+  return err.message
+    .split('\n')
+    .slice(1)
+    .map((l) => l.replace(/^ {2}- /, ''));
 }
 
 // ------------------------------------------------------------------------------------ rules
@@ -206,7 +211,9 @@ describe('regular expressions for JavaScript and Java', () => {
   });
 
   test('refuses RegExp flags Java has no equivalent for', () => {
-    expect(toJavaPattern(/a/g).problem).toBe('uses the RegExp flag(s) g, which Java has no equivalent for (only i, m, s and u are carried over)');
+    expect(toJavaPattern(/a/g).problem).toBe(
+      'uses the RegExp flag(s) g, which Java has no equivalent for (only i, m, s and u are carried over)',
+    );
   });
 });
 
@@ -224,7 +231,9 @@ describe('DataQuality: synthesized statements', () => {
     const completeness = "(NAME IS NOT NULL AND TRIM(NAME) <> '' AND EMAIL IS NOT NULL AND TRIM(EMAIL) <> '')";
     const age = '(AGE IS NULL OR AGE BETWEEN 18 AND 120)';
     // The sink topic copies its source's partitions, so the statement names no PARTITIONS.
-    expect(r.get('CUSTOMER_QUALITY_CHECKED')!.statement).toMatch(/^CREATE STREAM CUSTOMER_QUALITY_CHECKED WITH \(KAFKA_TOPIC='customer-quality-checked'[,)]/);
+    expect(r.get('CUSTOMER_QUALITY_CHECKED')!.statement).toMatch(
+      /^CREATE STREAM CUSTOMER_QUALITY_CHECKED WITH \(KAFKA_TOPIC='customer-quality-checked'[,)]/,
+    );
     expect(r.get('CUSTOMER_QUALITY_CHECKED')!.statement).not.toContain('PARTITIONS=');
     expect(selectOf(r.get('CUSTOMER_QUALITY_CHECKED')!.statement)).toBe(
       'SELECT ID, NAME, EMAIL, PHONE, AGE, STATUS, CREATED_AT, DOB, ' +
@@ -257,7 +266,10 @@ describe('DataQuality: synthesized statements', () => {
     new DataQuality(f.stack, 'CustomerQuality', {
       source: f.customers,
       idColumn: 'ID',
-      rules: [Rule.completeness(['NAME']), Rule.consistency('adult_has_dob', 'AGE IS NULL OR DOB IS NOT NULL', { description: "age needs a date of birth (it's the law)" })],
+      rules: [
+        Rule.completeness(['NAME']),
+        Rule.consistency('adult_has_dob', 'AGE IS NULL OR DOB IS NOT NULL', { description: "age needs a date of birth (it's the law)" }),
+      ],
       metricsWindow: Duration.minutes(5),
     });
     const resources = ksqlResources(f.stack);
@@ -274,7 +286,9 @@ describe('DataQuality: synthesized statements', () => {
       "INSERT INTO CUSTOMER_QUALITY_FAILURES SELECT ID, AS_VALUE(ID) AS DQ_RECORD_ID, 'adult_has_dob' AS DQ_RULE, 'consistency' AS DQ_DIMENSION, " +
         "'age needs a date of birth (it''s the law)' AS DQ_DESCRIPTION FROM CUSTOMER_QUALITY_CHECKED WHERE NOT OK_ADULT_HAS_DOB EMIT CHANGES;",
     );
-    expect(r.get('CUSTOMER_QUALITY_METRICS')!.statement).toMatch(/^CREATE TABLE CUSTOMER_QUALITY_METRICS WITH \(KAFKA_TOPIC='customer-quality-metrics'[,)]/);
+    expect(r.get('CUSTOMER_QUALITY_METRICS')!.statement).toMatch(
+      /^CREATE TABLE CUSTOMER_QUALITY_METRICS WITH \(KAFKA_TOPIC='customer-quality-metrics'[,)]/,
+    );
     expect(selectOf(r.get('CUSTOMER_QUALITY_METRICS')!.statement)).toBe(
       'SELECT DQ_RULE, LATEST_BY_OFFSET(DQ_DIMENSION) AS DQ_DIMENSION, COUNT(*) AS FAILED_RECORDS, WINDOWSTART AS WINDOW_START, WINDOWEND AS WINDOW_END ' +
         'FROM CUSTOMER_QUALITY_FAILURES WINDOW TUMBLING (SIZE 5 MINUTES) GROUP BY DQ_RULE EMIT CHANGES;',
@@ -310,7 +324,7 @@ describe('DataQuality: synthesized statements', () => {
     });
     const checked = selectOf(byLabel(ksqlResources(f.stack)).get('DQ_CHECKED')!.statement);
     expect(checked).toContain(
-      "(TAGS IS NOT NULL AND ARRAY_LENGTH(TAGS) > 0 AND ATTRS IS NOT NULL AND ARRAY_LENGTH(MAP_KEYS(ATTRS)) > 0 AND AMOUNT IS NOT NULL) AS OK_COMPLETENESS",
+      '(TAGS IS NOT NULL AND ARRAY_LENGTH(TAGS) > 0 AND ATTRS IS NOT NULL AND ARRAY_LENGTH(MAP_KEYS(ATTRS)) > 0 AND AMOUNT IS NOT NULL) AS OK_COMPLETENESS',
     );
     expect(checked).toContain("(CODE IS NULL OR REGEXP_EXTRACT('^[A-Z]{3}$', CODE) IS NOT NULL) AS OK_VALIDITY_CODE");
     expect(checked).toContain('(ACCOUNT IS NULL OR ACCOUNT IN (1, 2, 3)) AS OK_VALIDITY_ACCOUNT');
@@ -318,12 +332,16 @@ describe('DataQuality: synthesized statements', () => {
     expect(checked).toContain(
       "(SENT IS NULL OR COALESCE(ROWTIME - STRINGTOTIMESTAMP(SENT, 'yyyy-MM-dd''T''HH:mm:ssX', 'UTC') <= 30000, FALSE)) AS OK_TIMELINESS_SENT",
     );
-    expect(checked).toContain('(SEEN_AT IS NULL OR COALESCE(ROWTIME - UNIX_TIMESTAMP(SEEN_AT) <= 3600000, FALSE)) AS OK_TIMELINESS_SEEN_AT');
+    expect(checked).toContain(
+      '(SEEN_AT IS NULL OR COALESCE(ROWTIME - UNIX_TIMESTAMP(SEEN_AT) <= 3600000, FALSE)) AS OK_TIMELINESS_SEEN_AT',
+    );
     expect(checked).toContain(
       '(ACCOUNT IS NULL OR DQ_FIRST_ID_UNIQUENESS_ACCOUNT IS NULL OR COALESCE(DQ_FIRST_ID_UNIQUENESS_ACCOUNT = ID, FALSE)) AS OK_UNIQUENESS_ACCOUNT',
     );
     // A non-string unique column is compared as a string that is never NULL.
-    expect(selectOf(byLabel(ksqlResources(f.stack)).get('DQ_PREPARED')!.statement)).toContain("COALESCE(CAST(ACCOUNT AS STRING), '') AS DQ_KEY_UNIQUENESS_ACCOUNT");
+    expect(selectOf(byLabel(ksqlResources(f.stack)).get('DQ_PREPARED')!.statement)).toContain(
+      "COALESCE(CAST(ACCOUNT AS STRING), '') AS DQ_KEY_UNIQUENESS_ACCOUNT",
+    );
   });
 
   test('uniqueness: PREPARED, a FIRST_SEEN table and a two-source LOOKUP join per rule, then CHECKED re-keyed by the source key', () => {
@@ -334,7 +352,9 @@ describe('DataQuality: synthesized statements', () => {
       "SELECT ID, NAME, EMAIL, PHONE, AGE, STATUS, CREATED_AT, DOB, COALESCE(EMAIL, '') AS DQ_KEY_UNIQUENESS_EMAIL, COALESCE(PHONE, '') AS DQ_KEY_UNIQUENESS_PHONE, " +
         'ROWTIME AS DQ_ROWTIME FROM CUSTOMERS EMIT CHANGES;',
     );
-    expect(r.get('CUSTOMER_QUALITY_UNIQUENESS_EMAIL_FIRST_SEEN')!.statement).toMatch(/^CREATE TABLE CUSTOMER_QUALITY_UNIQUENESS_EMAIL_FIRST_SEEN WITH \(/);
+    expect(r.get('CUSTOMER_QUALITY_UNIQUENESS_EMAIL_FIRST_SEEN')!.statement).toMatch(
+      /^CREATE TABLE CUSTOMER_QUALITY_UNIQUENESS_EMAIL_FIRST_SEEN WITH \(/,
+    );
     expect(selectOf(r.get('CUSTOMER_QUALITY_UNIQUENESS_EMAIL_FIRST_SEEN')!.statement)).toBe(
       'SELECT DQ_KEY_UNIQUENESS_EMAIL, EARLIEST_BY_OFFSET(ID) AS DQ_FIRST_ID, EARLIEST_BY_OFFSET(DQ_ROWTIME) AS DQ_FIRST_SEEN ' +
         "FROM CUSTOMER_QUALITY_PREPARED WHERE DQ_KEY_UNIQUENESS_EMAIL <> '' GROUP BY DQ_KEY_UNIQUENESS_EMAIL EMIT CHANGES;",
@@ -370,8 +390,14 @@ describe('DataQuality: synthesized statements', () => {
     const deps = (name: string): string[] => dependencies(r.get(name)!, all);
     expect(deps('CUSTOMER_QUALITY_PREPARED')).toEqual(['CUSTOMERS']);
     expect(deps('CUSTOMER_QUALITY_UNIQUENESS_EMAIL_FIRST_SEEN')).toEqual(['CUSTOMER_QUALITY_PREPARED']);
-    expect(deps('CUSTOMER_QUALITY_UNIQUENESS_EMAIL_LOOKUP')).toEqual(['CUSTOMER_QUALITY_PREPARED', 'CUSTOMER_QUALITY_UNIQUENESS_EMAIL_FIRST_SEEN']);
-    expect(deps('CUSTOMER_QUALITY_UNIQUENESS_PHONE_LOOKUP')).toEqual(['CUSTOMER_QUALITY_UNIQUENESS_EMAIL_LOOKUP', 'CUSTOMER_QUALITY_UNIQUENESS_PHONE_FIRST_SEEN']);
+    expect(deps('CUSTOMER_QUALITY_UNIQUENESS_EMAIL_LOOKUP')).toEqual([
+      'CUSTOMER_QUALITY_PREPARED',
+      'CUSTOMER_QUALITY_UNIQUENESS_EMAIL_FIRST_SEEN',
+    ]);
+    expect(deps('CUSTOMER_QUALITY_UNIQUENESS_PHONE_LOOKUP')).toEqual([
+      'CUSTOMER_QUALITY_UNIQUENESS_EMAIL_LOOKUP',
+      'CUSTOMER_QUALITY_UNIQUENESS_PHONE_FIRST_SEEN',
+    ]);
     expect(deps('CUSTOMER_QUALITY_CHECKED')).toEqual(['CUSTOMER_QUALITY_UNIQUENESS_PHONE_LOOKUP']);
     expect(deps('CUSTOMER_QUALITY_VALID')).toEqual(['CUSTOMER_QUALITY_CHECKED']);
     expect(deps('CUSTOMER_QUALITY_INVALID')).toEqual(['CUSTOMER_QUALITY_CHECKED']);
@@ -381,7 +407,9 @@ describe('DataQuality: synthesized statements', () => {
     }
     expect(deps('CUSTOMER_QUALITY_METRICS')).toEqual(['CUSTOMER_QUALITY_FAILURES']);
     const order = applyOrder(all);
-    expect(order.map((x) => label(x.statement)).indexOf('CUSTOMER_QUALITY_PREPARED')).toBeGreaterThan(order.map((x) => label(x.statement)).indexOf('CUSTOMERS'));
+    expect(order.map((x) => label(x.statement)).indexOf('CUSTOMER_QUALITY_PREPARED')).toBeGreaterThan(
+      order.map((x) => label(x.statement)).indexOf('CUSTOMERS'),
+    );
     order.forEach((x, i) => {
       for (const d of x.dependsOn.filter((a) => all.some((y) => y.address === a))) {
         expect(order.findIndex((y) => y.address === d)).toBeLessThan(i);
@@ -450,21 +478,22 @@ describe('DataQuality: synthesized statements', () => {
 describe('DataQuality: validation', () => {
   test('reports every problem at once, each with path, field, value and fix', () => {
     const f = fixture();
-    const err = validationError(() =>
-      new DataQuality(f.stack, 'CustomerQuality', {
-        source: f.customers,
-        idColumn: 'CUSTOMER_ID',
-        rules: [
-          Rule.completeness(['NAME', 'e_mail']),
-          Rule.validity('email', Check.matches('^.+@.+$')),
-          Rule.validity('EMAIL', Check.matches('(unclosed')),
-          Rule.validity('PHONE', Check.matches('\\A\\d+\\z')),
-          Rule.consistency('adult', 'AGE >= 18 AND SHOE_SIZE > 0'),
-          Rule.timeliness('CREATED', Duration.minutes(5)),
-          Rule.uniqueness('MAIL'),
-          Rule.completeness(['DOB']),
-        ],
-      }),
+    const err = validationError(
+      () =>
+        new DataQuality(f.stack, 'CustomerQuality', {
+          source: f.customers,
+          idColumn: 'CUSTOMER_ID',
+          rules: [
+            Rule.completeness(['NAME', 'e_mail']),
+            Rule.validity('email', Check.matches('^.+@.+$')),
+            Rule.validity('EMAIL', Check.matches('(unclosed')),
+            Rule.validity('PHONE', Check.matches('\\A\\d+\\z')),
+            Rule.consistency('adult', 'AGE >= 18 AND SHOE_SIZE > 0'),
+            Rule.timeliness('CREATED', Duration.minutes(5)),
+            Rule.uniqueness('MAIL'),
+            Rule.completeness(['DOB']),
+          ],
+        }),
     );
     expect(issues(err)).toEqual([
       "test/CustomerQuality: idColumn is not a column of CUSTOMERS, got 'CUSTOMER_ID'; name one of the columns: ID, NAME, EMAIL, PHONE, AGE, STATUS, CREATED_AT, DOB",
@@ -473,7 +502,9 @@ describe('DataQuality: validation', () => {
       expect.stringMatching(
         /^test\/CustomerQuality: rules\[2\] \(validity_email\)\.name is also the name of rules\[1\]; rule names must be unique, got 'validity_email'; give one of them another name: \{ name: 'validity_email_2' \}$/,
       ),
-      expect.stringMatching(/^test\/CustomerQuality: rules\[2\] \(validity_email\)\.check\.pattern is not a valid regular expression: .*, got '\(unclosed'; write a pattern that JavaScript and Java read alike$/),
+      expect.stringMatching(
+        /^test\/CustomerQuality: rules\[2\] \(validity_email\)\.check\.pattern is not a valid regular expression: .*, got '\(unclosed'; write a pattern that JavaScript and Java read alike$/,
+      ),
       "test/CustomerQuality: rules[3] (validity_phone).check.pattern uses \\A, which Java and JavaScript read differently; write the characters out instead (e.g. [A-Za-z] for \\p{L}, ^ and $ for \\A and \\z), got '\\A\\d+\\z'; write a pattern that JavaScript and Java read alike",
       "test/CustomerQuality: rules[4] (adult).expression reads column SHOE_SIZE, which CUSTOMERS does not have, got 'AGE >= 18 AND SHOE_SIZE > 0'; name one of the columns: ID, NAME, EMAIL, PHONE, AGE, STATUS, CREATED_AT, DOB",
       "test/CustomerQuality: rules[5] (timeliness_created).column is not a column of CUSTOMERS, got 'CREATED'; name one of the columns: ID, NAME, EMAIL, PHONE, AGE, STATUS, CREATED_AT, DOB",
@@ -527,7 +558,11 @@ describe('DataQuality: validation', () => {
       () => Rule.validity('STATUS', Check.between(1, 2)),
       "rules[0] (validity_status).check compares numbers, but STATUS is not numeric, got 'STRING'; use Check.oneOf or Check.matches for non-numeric columns",
     ],
-    ['no allowed values', () => Rule.validity('STATUS', Check.oneOf([])), 'rules[0] (validity_status).check.values are empty, got []; list the allowed values'],
+    [
+      'no allowed values',
+      () => Rule.validity('STATUS', Check.oneOf([])),
+      'rules[0] (validity_status).check.values are empty, got []; list the allowed values',
+    ],
     [
       'numbers for a string column',
       () => Rule.validity('STATUS', Check.oneOf([1, 2])),
@@ -541,7 +576,7 @@ describe('DataQuality: validation', () => {
     [
       'an expression that does not parse',
       () => Rule.validity('AGE', Check.expression('AGE >>= 1')),
-      "rules[0] (validity_age).check.expression does not parse as a ksqlDB expression",
+      'rules[0] (validity_age).check.expression does not parse as a ksqlDB expression',
     ],
     [
       'a rule name that is not snake case',
@@ -580,14 +615,15 @@ describe('DataQuality: validation', () => {
       Column.value('NAME', KsqlType.string()),
       Column.value('DQ_VALID', KsqlType.boolean()),
     ]);
-    const err = validationError(() =>
-      new DataQuality(f.stack, 'Dq', {
-        source: f.customers,
-        idColumn: 'ID',
-        namePrefix: 'SELECT',
-        rules: [Rule.completeness(['NAME'])],
-        metricsWindow: Duration.seconds(0),
-      }),
+    const err = validationError(
+      () =>
+        new DataQuality(f.stack, 'Dq', {
+          source: f.customers,
+          idColumn: 'ID',
+          namePrefix: 'SELECT',
+          rules: [Rule.completeness(['NAME'])],
+          metricsWindow: Duration.seconds(0),
+        }),
     );
     expect(issues(err)).toEqual([
       `test/Dq: namePrefix is a reserved word in ksqlDB, got 'SELECT'; choose another name, e.g. "SELECT_1"`,
@@ -626,7 +662,12 @@ describe('DataQuality: ksqlDB accepts what it generates (stand-in server)', () =
     server = await startKsqlStandIn({ port: 0 });
     const json = JSON.parse(Testing.synth(stack, true));
     const topics = server.topics as InMemoryTopicClient;
-    for (const t of Object.values(json.resource.streamform_topic as Record<string, { name: string; partitions: number; replication_factor: number; config?: Record<string, string> }>)) {
+    for (const t of Object.values(
+      json.resource.streamform_topic as Record<
+        string,
+        { name: string; partitions: number; replication_factor: number; config?: Record<string, string> }
+      >,
+    )) {
       const retention = t.config?.['retention.ms'];
       topics.seed(t.name, t.partitions, t.replication_factor, retention === undefined ? undefined : Number(retention));
     }
@@ -654,11 +695,18 @@ describe('DataQuality: ksqlDB accepts what it generates (stand-in server)', () =
     const dq = quality(f);
     const applied = await apply(f.stack);
     expect(applied.map(label)).toEqual(
-      expect.arrayContaining(['CUSTOMERS', 'CUSTOMER_QUALITY_CHECKED', 'CUSTOMER_QUALITY_METRICS', 'CUSTOMER_QUALITY_FAILURES<-uniqueness_phone']),
+      expect.arrayContaining([
+        'CUSTOMERS',
+        'CUSTOMER_QUALITY_CHECKED',
+        'CUSTOMER_QUALITY_METRICS',
+        'CUSTOMER_QUALITY_FAILURES<-uniqueness_phone',
+      ]),
     );
     expect(applied).toHaveLength(1 + 1 + 4 + 3 + 1 + 8 + 1);
     // ksqlDB's schema of CHECKED is the one DataQuality derives.
-    expect(await describeFields('CUSTOMER_QUALITY_CHECKED')).toEqual(dq.checked.columns!.map((c) => `${c.name} ${c.type}${c.key ? ' KEY' : ''}`));
+    expect(await describeFields('CUSTOMER_QUALITY_CHECKED')).toEqual(
+      dq.checked.columns!.map((c) => `${c.name} ${c.type}${c.key ? ' KEY' : ''}`),
+    );
     expect(await describeFields('CUSTOMER_QUALITY_METRICS')).toEqual([
       'DQ_RULE STRING KEY',
       'DQ_DIMENSION STRING',
@@ -696,6 +744,11 @@ describe('DataQuality: ksqlDB accepts what it generates (stand-in server)', () =
     });
     const applied = await apply(f.stack);
     expect(applied).toHaveLength(1 + 1 + 2 + 3 + 1 + 7 + 1);
-    expect(await describeFields('DQ_FAILURES')).toEqual(['DQ_RECORD_ID BIGINT', 'DQ_RULE STRING', 'DQ_DIMENSION STRING', 'DQ_DESCRIPTION STRING']);
+    expect(await describeFields('DQ_FAILURES')).toEqual([
+      'DQ_RECORD_ID BIGINT',
+      'DQ_RULE STRING',
+      'DQ_DIMENSION STRING',
+      'DQ_DESCRIPTION STRING',
+    ]);
   });
 });

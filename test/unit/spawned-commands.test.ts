@@ -44,7 +44,9 @@ test('a command started without a table row is reported (fixture)', () => {
 });
 
 test('the set-up installs every Debian row it or the tests need, and only what a set-up needs', () => {
-  const debianRows = Object.entries(EXTERNAL_COMMANDS).filter(([, row]) => row.origin.kind === 'debian').map(([name]) => name);
+  const debianRows = Object.entries(EXTERNAL_COMMANDS)
+    .filter(([, row]) => row.origin.kind === 'debian')
+    .map(([name]) => name);
   expect(debianRows).toEqual(expect.arrayContaining(['debootstrap', 'docker', 'dockerd', 'chromium']));
   // a fresh machine running the tests: everything from Debian
   expect(neededDebianCommands({ tests: true }, true, false).sort()).toEqual([...debianRows].sort());

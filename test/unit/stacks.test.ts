@@ -84,7 +84,10 @@ test('sinks to external systems exist only where the systems do', () => {
   const classes = (json: any) => resources(json, 'streamform_connector').map((c) => c.config['connector.class']);
   expect(classes(synth('ratings', 'dev'))).not.toContain('io.confluent.connect.elasticsearch.ElasticsearchSinkConnector');
   expect(classes(synth('ratings', 'prod'))).toEqual(
-    expect.arrayContaining(['io.confluent.connect.elasticsearch.ElasticsearchSinkConnector', 'com.mongodb.kafka.connect.MongoSinkConnector']),
+    expect.arrayContaining([
+      'io.confluent.connect.elasticsearch.ElasticsearchSinkConnector',
+      'com.mongodb.kafka.connect.MongoSinkConnector',
+    ]),
   );
   expect(classes(synth('airline-merger', 'staging'))).toContain('com.snowflake.kafka.connector.SnowflakeSinkConnector');
 });
@@ -93,9 +96,7 @@ test('the app has the platform and every pipeline in every environment, dev pipe
   const { buildApp } = require('../../stacks/main') as typeof import('../../stacks/main');
   const app = buildApp(new App({ outdir: '/tmp/sf-unit-app' }), FIXED_ENV);
   const ids = app.node.children.map((c) => c.node.id).sort();
-  expect(ids).toEqual(
-    ['platform-dev', ...CASES.map(([p, e]) => `${p}-${e}`)].sort(),
-  );
+  expect(ids).toEqual(['platform-dev', ...CASES.map(([p, e]) => `${p}-${e}`)].sort());
   const ratingsDev = app.node.findChild('ratings-dev') as any;
   expect(ratingsDev.dependencies.map((d: any) => d.node.id)).toEqual(['platform-dev']);
 });

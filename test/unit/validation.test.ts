@@ -94,9 +94,14 @@ describe('join inputs are co-partitioned with matching key types', () => {
     const s = stack();
     const r = ratings(s, 6);
     const c = customers(s, 2);
-    new KsqlQuery(s, 'Enriched', { sink: QuerySink.stream(), select: ksql`SELECT * FROM ${r} R JOIN ${c} C ON R.USER_ID = C.ID EMIT CHANGES` });
+    new KsqlQuery(s, 'Enriched', {
+      sink: QuerySink.stream(),
+      select: ksql`SELECT * FROM ${r} R JOIN ${c} C ON R.USER_ID = C.ID EMIT CHANGES`,
+    });
     const message = synthErrors(s);
-    expect(message).toContain('app/Enriched: join inputs RATINGS (6 partitions) and CUSTOMERS (2 partitions) are not co-partitioned, got 6 vs 2');
+    expect(message).toContain(
+      'app/Enriched: join inputs RATINGS (6 partitions) and CUSTOMERS (2 partitions) are not co-partitioned, got 6 vs 2',
+    );
     expect(message).toContain('give both topics the same partition count');
   });
 
@@ -104,7 +109,10 @@ describe('join inputs are co-partitioned with matching key types', () => {
     const s = stack();
     const r = ratings(s);
     const c = customers(s, 3, KsqlType.bigint());
-    new KsqlQuery(s, 'Enriched', { sink: QuerySink.stream(), select: ksql`SELECT * FROM ${r} R JOIN ${c} C ON R.USER_ID = C.ID EMIT CHANGES` });
+    new KsqlQuery(s, 'Enriched', {
+      sink: QuerySink.stream(),
+      select: ksql`SELECT * FROM ${r} R JOIN ${c} C ON R.USER_ID = C.ID EMIT CHANGES`,
+    });
     const message = synthErrors(s);
     expect(message).toContain('join keys RATINGS.USER_ID and CUSTOMERS.ID have different types, got STRING vs BIGINT; CAST one side');
   });
@@ -113,7 +121,10 @@ describe('join inputs are co-partitioned with matching key types', () => {
     const s = stack();
     const r = ratings(s);
     const c = customers(s);
-    new KsqlQuery(s, 'Enriched', { sink: QuerySink.stream(), select: ksql`SELECT * FROM ${r} R JOIN ${c} C ON R.USER_ID = C.ID EMIT CHANGES` });
+    new KsqlQuery(s, 'Enriched', {
+      sink: QuerySink.stream(),
+      select: ksql`SELECT * FROM ${r} R JOIN ${c} C ON R.USER_ID = C.ID EMIT CHANGES`,
+    });
     expect(() => Testing.synth(s, true)).not.toThrow();
   });
 });
@@ -130,7 +141,9 @@ describe('names are unique and legal', () => {
   test('a ksqlDB name that is a reserved word', () => {
     const s = stack();
     const topic = new Topic(s, 'T', { topicName: 't' });
-    const err = thrown(() => new KsqlStream(s, 'S', { name: 'SELECT', topic, valueFormat: KsqlFormat.JSON, columns: [Column.value('A', KsqlType.int())] }));
+    const err = thrown(
+      () => new KsqlStream(s, 'S', { name: 'SELECT', topic, valueFormat: KsqlFormat.JSON, columns: [Column.value('A', KsqlType.int())] }),
+    );
     expect(err.message).toContain("app/S: name is a reserved word in ksqlDB, got 'SELECT'; choose another name");
   });
 
@@ -145,7 +158,9 @@ describe('names are unique and legal', () => {
 describe('replication factor fits the environment', () => {
   test('more replicas than brokers fails with the broker count', () => {
     const err = thrown(() => new Topic(stack(1), 'T', { topicName: 'orders', replicationFactor: 3 }));
-    expect(err.message).toContain('app/T: replicationFactor must be between 1 and the 1 broker(s) of this environment, got 3; use at most 1');
+    expect(err.message).toContain(
+      'app/T: replicationFactor must be between 1 and the 1 broker(s) of this environment, got 3; use at most 1',
+    );
   });
 });
 

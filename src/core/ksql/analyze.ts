@@ -3,16 +3,7 @@
  * and join keys, its output columns, and whether ksqlDB can replace one statement with another
  * in place (CREATE OR REPLACE) — see notes/ksqldb.md §5.
  */
-import type {
-  Expr,
-  JoinType,
-  PersistentQueryStatement,
-  PropertyValue,
-  Query,
-  Relation,
-  Statement,
-  Within,
-} from './ast';
+import type { Expr, JoinType, PersistentQueryStatement, PropertyValue, Query, Relation, Statement, Within } from './ast';
 import { formatQuery } from './format';
 import { normalizeQuery } from './normalize';
 import { joinKeys, scopeOf, type JoinKey, type SourceColumn, type SourceResolver } from './infer';
@@ -111,9 +102,7 @@ export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
 export const TABLE_FUNCTIONS: ReadonlySet<string> = new Set(['EXPLODE', 'CUBE_EXPLODE']);
 
 /** Result of isUpgradeable: `reason` joins every `reasons` entry with `; `. */
-export type UpgradeCheck =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: string; readonly reasons: readonly string[] };
+export type UpgradeCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly reasons: readonly string[] };
 
 /** What isUpgradeable may know beyond the two statements. */
 export interface UpgradeOptions {
@@ -149,10 +138,7 @@ export function isUpgradeable(oldStmt: Statement, newStmt: Statement, options: U
   return reasons.length === 0 ? { ok: true } : { ok: false, reason: reasons.join('; '), reasons };
 }
 
-type ReplaceableStatement = Extract<
-  Statement,
-  { kind: 'createStream' | 'createTable' | 'createStreamAs' | 'createTableAs' }
->;
+type ReplaceableStatement = Extract<Statement, { kind: 'createStream' | 'createTable' | 'createStreamAs' | 'createTableAs' }>;
 
 const sourceType = (s: ReplaceableStatement): 'stream' | 'table' =>
   s.kind === 'createStream' || s.kind === 'createStreamAs' ? 'stream' : 'table';
@@ -175,14 +161,11 @@ function upgradeProblems(oldStmt: Statement, newStmt: Statement, options: Upgrad
   const problems: string[] = [];
   const name = n.name;
   const what = sourceType(n);
-  if (o.name !== name)
-    problems.push(`the name changed from ${o.name} to ${name}; a different name is a different ${what}`);
+  if (o.name !== name) problems.push(`the name changed from ${o.name} to ${name}; a different name is a different ${what}`);
   if (sourceType(o) !== what) {
     problems.push(`${o.name} changes from a ${sourceType(o)} to a ${what}; ksqlDB cannot change the type of a source`);
   } else if (o.kind !== n.kind) {
-    problems.push(
-      `the statement changes from ${KIND_WORDS[o.kind]} to ${KIND_WORDS[n.kind]}; drop and re-create ${name}`,
-    );
+    problems.push(`the statement changes from ${KIND_WORDS[o.kind]} to ${KIND_WORDS[n.kind]}; drop and re-create ${name}`);
   }
   // A different source altogether: comparing its details would only add noise.
   if (problems.length > 0) return problems;
@@ -195,40 +178,26 @@ function upgradeProblems(oldStmt: Statement, newStmt: Statement, options: Upgrad
     problems.push(`the new statement has IF NOT EXISTS, so ${effect}; remove IF NOT EXISTS`);
   }
   problems.push(...propertyProblems(o, n, options));
-  if (
-    (o.kind === 'createStream' || o.kind === 'createTable') &&
-    (n.kind === 'createStream' || n.kind === 'createTable')
-  ) {
+  if ((o.kind === 'createStream' || o.kind === 'createTable') && (n.kind === 'createStream' || n.kind === 'createTable')) {
     if (o.columns.length > 0 && n.columns.length > 0) problems.push(...schemaProblems(o.columns, n.columns));
   }
-  if (
-    (o.kind === 'createStreamAs' || o.kind === 'createTableAs') &&
-    (n.kind === 'createStreamAs' || n.kind === 'createTableAs')
-  ) {
+  if ((o.kind === 'createStreamAs' || o.kind === 'createTableAs') && (n.kind === 'createStreamAs' || n.kind === 'createTableAs')) {
     problems.push(...queryProblems(o, n, options));
   }
   return problems;
 }
 
 /** Effective WITH values that are part of the topic, formats or timestamp of a source. */
-function effectiveProperties(
-  s: Extract<Statement, { properties: unknown }>,
-  options: UpgradeOptions,
-): Record<string, string> {
+function effectiveProperties(s: Extract<Statement, { properties: unknown }>, options: UpgradeOptions): Record<string, string> {
   const p = s.properties;
-  const text = (v: PropertyValue | undefined): string | undefined =>
-    v === undefined || v === null ? undefined : String(v);
+  const text = (v: PropertyValue | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
   const format = (v: PropertyValue | undefined): string | undefined => text(v)?.toUpperCase();
   const isQuery = s.kind === 'createStreamAs' || s.kind === 'createTableAs';
   const out: Record<string, string | undefined> = {
     KAFKA_TOPIC: text(p.KAFKA_TOPIC) ?? ('name' in s && isQuery ? s.name : undefined),
     // CSAS/CTAS inherit unspecified formats from their source, so only defaults of plain CREATEs are known.
-    KEY_FORMAT:
-      format(p.KEY_FORMAT) ??
-      format(p.FORMAT) ??
-      (isQuery ? undefined : (options.defaultKeyFormat ?? 'KAFKA').toUpperCase()),
-    VALUE_FORMAT:
-      format(p.VALUE_FORMAT) ?? format(p.FORMAT) ?? (isQuery ? undefined : format(options.defaultValueFormat)),
+    KEY_FORMAT: format(p.KEY_FORMAT) ?? format(p.FORMAT) ?? (isQuery ? undefined : (options.defaultKeyFormat ?? 'KAFKA').toUpperCase()),
+    VALUE_FORMAT: format(p.VALUE_FORMAT) ?? format(p.FORMAT) ?? (isQuery ? undefined : format(options.defaultValueFormat)),
     TIMESTAMP: text(p.TIMESTAMP) === undefined ? undefined : normalizeColumnName(String(p.TIMESTAMP)),
   };
   for (const k of [
@@ -308,12 +277,9 @@ function schemaProblems(oldCols: readonly SourceColumn[], newCols: readonly Sour
   const problems: string[] = [];
   const keysA = oldCols.filter((c) => c.key);
   const keysB = newCols.filter((c) => c.key);
-  const keyText = (cols: readonly SourceColumn[]): string =>
-    cols.map((c) => `${c.name} ${c.type}`).join(', ') || 'none';
+  const keyText = (cols: readonly SourceColumn[]): string => cols.map((c) => `${c.name} ${c.type}`).join(', ') || 'none';
   if (keyText(keysA) !== keyText(keysB)) {
-    problems.push(
-      `key columns changed from (${keyText(keysA)}) to (${keyText(keysB)}) (key columns must stay identical)`,
-    );
+    problems.push(`key columns changed from (${keyText(keysA)}) to (${keyText(keysB)}) (key columns must stay identical)`);
   }
   for (const [label, pick] of [
     ['value', (c: SourceColumn) => !c.key && !c.headers],
@@ -326,26 +292,20 @@ function schemaProblems(oldCols: readonly SourceColumn[], newCols: readonly Sour
       const now = b.find((c) => c.name === col.name);
       if (!now) problems.push(`${label} column ${col.name} was removed (ksqlDB only allows appending columns)`);
       else if (!sameTypeText(now.type, col.type)) {
-        problems.push(
-          `${label} column ${col.name} changed type from ${col.type} to ${now.type} (ksqlDB only allows appending columns)`,
-        );
+        problems.push(`${label} column ${col.name} changed type from ${col.type} to ${now.type} (ksqlDB only allows appending columns)`);
       }
     }
     const keptNow = b.filter((c) => kept.some((k) => k.name === c.name));
     const names = (cols: readonly SourceColumn[]): string => cols.map((c) => c.name).join(', ');
     if (names(kept) !== names(keptNow)) {
       problems.push(
-        `${label} columns were reordered from (${names(kept)}) to (${names(
-          keptNow,
-        )}) (ksqlDB only allows appending columns at the end)`,
+        `${label} columns were reordered from (${names(kept)}) to (${names(keptNow)}) (ksqlDB only allows appending columns at the end)`,
       );
     }
     const lastKept = Math.max(-1, ...keptNow.map((c) => b.indexOf(c)));
     for (const col of b.slice(0, lastKept + 1)) {
       if (!a.some((c) => c.name === col.name)) {
-        problems.push(
-          `new ${label} column ${col.name} was inserted before existing columns (add new columns at the end)`,
-        );
+        problems.push(`new ${label} column ${col.name} was inserted before existing columns (add new columns at the end)`);
       }
     }
   }
@@ -364,16 +324,11 @@ function sameTypeText(a: string, b: string): boolean {
 /** Query shape (Source → Filter/Select → Sink) and output schema of CSAS/CTAS. */
 function queryProblems(o: PersistentQueryStatement, n: PersistentQueryStatement, options: UpgradeOptions): string[] {
   const problems: string[] = [];
-  const aggregates = new Set([
-    ...AGGREGATE_FUNCTIONS,
-    ...(options.aggregateFunctions ?? []).map((f) => f.toUpperCase()),
-  ]);
+  const aggregates = new Set([...AGGREGATE_FUNCTIONS, ...(options.aggregateFunctions ?? []).map((f) => f.toUpperCase())]);
   const tableFns = new Set([...TABLE_FUNCTIONS, ...(options.tableFunctions ?? []).map((f) => f.toUpperCase())]);
   const shape = (q: Query, which: string): void => {
     const say = (what: string): void => {
-      problems.push(
-        `the ${which} query ${what}; ksqlDB can only replace queries that read one source and filter or project it`,
-      );
+      problems.push(`the ${which} query ${what}; ksqlDB can only replace queries that read one source and filter or project it`);
     };
     if (q.joins.length > 0) say('has a JOIN');
     if (q.window) say(`has a ${q.window.type} window`);
@@ -403,9 +358,7 @@ function queryProblems(o: PersistentQueryStatement, n: PersistentQueryStatement,
   const newCols = outputColumns(n, resolve);
   if ([...oldCols, ...newCols].some((c) => c.name.endsWith('*'))) {
     // `SELECT *` without a known source schema: ksqlDB expands it when the statement runs.
-    return formatQuery(normalizeQuery(o.query)) === formatQuery(normalizeQuery(n.query))
-      ? []
-      : starProblems(oldCols, newCols);
+    return formatQuery(normalizeQuery(o.query)) === formatQuery(normalizeQuery(n.query)) ? [] : starProblems(oldCols, newCols);
   }
   const typed = (cols: OutputColumn[]): SourceColumn[] => cols.map((c) => ({ name: c.name, type: c.type, key: c.key }));
   const known = (c: SourceColumn): boolean => c.type !== UNKNOWN_TYPE;

@@ -17,16 +17,7 @@ export interface Loc {
 // ---------------------------------------------------------------------------------------------
 // Types
 
-export type PrimitiveTypeName =
-  | 'BOOLEAN'
-  | 'INTEGER'
-  | 'BIGINT'
-  | 'DOUBLE'
-  | 'STRING'
-  | 'TIMESTAMP'
-  | 'DATE'
-  | 'TIME'
-  | 'BYTES';
+export type PrimitiveTypeName = 'BOOLEAN' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'STRING' | 'TIMESTAMP' | 'DATE' | 'TIME' | 'BYTES';
 
 export interface StructField {
   readonly name: string;
@@ -421,16 +412,7 @@ export interface DropConnector extends StatementBase {
 }
 
 export type ListTarget =
-  | 'STREAMS'
-  | 'TABLES'
-  | 'QUERIES'
-  | 'TOPICS'
-  | 'PROPERTIES'
-  | 'FUNCTIONS'
-  | 'CONNECTORS'
-  | 'CONNECTOR PLUGINS'
-  | 'TYPES'
-  | 'VARIABLES';
+  'STREAMS' | 'TABLES' | 'QUERIES' | 'TOPICS' | 'PROPERTIES' | 'FUNCTIONS' | 'CONNECTORS' | 'CONNECTOR PLUGINS' | 'TYPES' | 'VARIABLES';
 
 /** LIST|SHOW ...; `all` is LIST ALL TOPICS, `scope` is SHOW SOURCE|SINK CONNECTORS. */
 export interface ListStatement extends StatementBase {

@@ -5,18 +5,7 @@
  * qualifiers as ksqlDB stores them — see normalize.ts). Two statements that differ only in
  * formatting give the same text; literals keep their case. The text parses back to itself.
  */
-import type {
-  Duration,
-  Expr,
-  Join,
-  Properties,
-  PropertyValue,
-  Query,
-  Relation,
-  SelectItem,
-  Statement,
-  WindowSpec,
-} from './ast';
+import type { Duration, Expr, Join, Properties, PropertyValue, Query, Relation, SelectItem, Statement, WindowSpec } from './ast';
 import type { SourceResolver } from './infer';
 import { normalizeQuery } from './normalize';
 import { parseStatement, type ParseOptions } from './parser';
@@ -34,11 +23,7 @@ export function canonical(stmt: Statement, options: CanonicalOptions = {}): stri
 }
 
 /** True when two statements (texts are parsed first) have the same canonical text. */
-export function equivalent(
-  a: Statement | string,
-  b: Statement | string,
-  options: ParseOptions & CanonicalOptions = {},
-): boolean {
+export function equivalent(a: Statement | string, b: Statement | string, options: ParseOptions & CanonicalOptions = {}): boolean {
   const toStatement = (s: Statement | string): Statement => (typeof s === 'string' ? parseStatement(s, options) : s);
   return canonical(toStatement(a), options) === canonical(toStatement(b), options);
 }
@@ -75,12 +60,12 @@ function statementText(s: Statement, resolve: SourceResolver | undefined): strin
         const constraint = c.primaryKey
           ? ' PRIMARY KEY'
           : c.key
-          ? ' KEY'
-          : c.headerKey !== undefined
-          ? ` HEADER(${str(c.headerKey)})`
-          : c.headers
-          ? ' HEADERS'
-          : '';
+            ? ' KEY'
+            : c.headerKey !== undefined
+              ? ` HEADER(${str(c.headerKey)})`
+              : c.headers
+                ? ' HEADERS'
+                : '';
         return `${id(c.name)} ${formatType(c.dataType)}${constraint}`;
       });
       return [
@@ -110,18 +95,10 @@ function statementText(s: Statement, resolve: SourceResolver | undefined): strin
         .filter(Boolean)
         .join(' ');
     case 'insertInto':
-      return ['INSERT INTO', id(s.name), withClause(s.properties), formatQuery(s.query, true)]
-        .filter(Boolean)
-        .join(' ');
+      return ['INSERT INTO', id(s.name), withClause(s.properties), formatQuery(s.query, true)].filter(Boolean).join(' ');
     case 'dropStream':
     case 'dropTable':
-      return [
-        'DROP',
-        s.kind === 'dropStream' ? 'STREAM' : 'TABLE',
-        s.ifExists && 'IF EXISTS',
-        id(s.name),
-        s.deleteTopic && 'DELETE TOPIC',
-      ]
+      return ['DROP', s.kind === 'dropStream' ? 'STREAM' : 'TABLE', s.ifExists && 'IF EXISTS', id(s.name), s.deleteTopic && 'DELETE TOPIC']
         .filter(Boolean)
         .join(' ');
     case 'terminate':
@@ -135,12 +112,7 @@ function statementText(s: Statement, resolve: SourceResolver | undefined): strin
       return `INSERT INTO ${id(s.name)}${cols} VALUES (${s.values.map((v) => expr(v, VALUE)).join(', ')})`;
     }
     case 'createConnector':
-      return [
-        `CREATE ${s.connectorType} CONNECTOR`,
-        s.ifNotExists && 'IF NOT EXISTS',
-        id(s.name),
-        withClause(s.properties),
-      ]
+      return [`CREATE ${s.connectorType} CONNECTOR`, s.ifNotExists && 'IF NOT EXISTS', id(s.name), withClause(s.properties)]
         .filter(Boolean)
         .join(' ');
     case 'dropConnector':
@@ -152,8 +124,8 @@ function statementText(s: Statement, resolve: SourceResolver | undefined): strin
         s.target === 'source'
           ? id(s.name ?? '')
           : s.target === 'streams' || s.target === 'tables'
-          ? s.target.toUpperCase()
-          : `${s.target.toUpperCase()} ${id(s.name ?? '')}`;
+            ? s.target.toUpperCase()
+            : `${s.target.toUpperCase()} ${id(s.name ?? '')}`;
       return ['DESCRIBE', target, s.extended && 'EXTENDED'].filter(Boolean).join(' ');
     }
     case 'print':
@@ -223,9 +195,7 @@ function duration(d: Duration): string {
 
 function windowSpec(w: WindowSpec): string {
   const args =
-    w.type === 'SESSION'
-      ? [duration(w.size)]
-      : [`SIZE ${duration(w.size)}`, ...(w.advance ? [`ADVANCE BY ${duration(w.advance)}`] : [])];
+    w.type === 'SESSION' ? [duration(w.size)] : [`SIZE ${duration(w.size)}`, ...(w.advance ? [`ADVANCE BY ${duration(w.advance)}`] : [])];
   if (w.retention) args.push(`RETENTION ${duration(w.retention)}`);
   if (w.grace) args.push(`GRACE PERIOD ${duration(w.grace)}`);
   return `${w.type} (${args.join(', ')})`;

@@ -109,17 +109,15 @@ function keyOf(expression: Expr, scope: Scope): JoinKey {
 // Types
 
 /** A primitive type. */
-const T = (
-  name: 'BOOLEAN' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'STRING' | 'TIMESTAMP' | 'DATE' | 'TIME' | 'BYTES',
-): DataType => ({ kind: 'primitive', name });
+const T = (name: 'BOOLEAN' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'STRING' | 'TIMESTAMP' | 'DATE' | 'TIME' | 'BYTES'): DataType => ({
+  kind: 'primitive',
+  name,
+});
 
 const RETURNS: Readonly<Record<string, DataType>> = Object.fromEntries([
   ...['COUNT', 'COUNT_DISTINCT', 'STRINGTOTIMESTAMP', 'UNIX_TIMESTAMP'].map((f) => [f, T('BIGINT')]),
   ...['LEN', 'INSTR', 'ARRAY_LENGTH', 'STRINGTODATE', 'UNIX_DATE', 'FIELD'].map((f) => [f, T('INTEGER')]),
-  ...['AVG', 'RANDOM', 'SQRT', 'EXP', 'LN', 'LOG', 'POWER', 'STDDEV_SAMP', 'STDDEV_SAMPLE', 'CORRELATION'].map((f) => [
-    f,
-    T('DOUBLE'),
-  ]),
+  ...['AVG', 'RANDOM', 'SQRT', 'EXP', 'LN', 'LOG', 'POWER', 'STDDEV_SAMP', 'STDDEV_SAMPLE', 'CORRELATION'].map((f) => [f, T('DOUBLE')]),
   ...['ARRAY_CONTAINS', 'IS_JSON_STRING'].map((f) => [f, T('BOOLEAN')]),
   ...['FROM_UNIXTIME', 'PARSE_TIMESTAMP', 'CONVERT_TZ'].map((f) => [f, T('TIMESTAMP')]),
   ...['PARSE_DATE', 'FROM_DAYS'].map((f) => [f, T('DATE')]),
@@ -286,8 +284,7 @@ function arithmeticType(op: string, a: DataType | undefined, b: DataType | undef
   if (op === '+' && a.kind === 'primitive' && b.kind === 'primitive' && a.name === 'STRING' && b.name === 'STRING') {
     return T('STRING');
   }
-  const rank = (t: DataType): number | undefined =>
-    t.kind === 'decimal' ? 3 : t.kind === 'primitive' ? NUMERIC_RANK[t.name] : undefined;
+  const rank = (t: DataType): number | undefined => (t.kind === 'decimal' ? 3 : t.kind === 'primitive' ? NUMERIC_RANK[t.name] : undefined);
   const ra = rank(a);
   const rb = rank(b);
   if (ra === undefined || rb === undefined) return undefined;
@@ -306,11 +303,7 @@ function toDecimal(t: DataType): { precision: number; scale: number } {
 }
 
 /** Result type of decimal arithmetic (ksqlDB `SqlDecimal#add/multiply/divide/modulus`). */
-function decimalArithmetic(
-  op: string,
-  a: { precision: number; scale: number },
-  b: { precision: number; scale: number },
-): DataType {
+function decimalArithmetic(op: string, a: { precision: number; scale: number }, b: { precision: number; scale: number }): DataType {
   const dec = (precision: number, scale: number): DataType => ({ kind: 'decimal', precision, scale });
   switch (op) {
     case '*':

@@ -44,12 +44,7 @@ export class KsqlSyntaxError extends Error {
   /** What the parser would have accepted at that point (ANTLR display names). */
   readonly expected: readonly string[];
 
-  constructor(
-    detail: string,
-    at: { line: number; column: number; offset: number },
-    token?: string,
-    expected: readonly string[] = [],
-  ) {
+  constructor(detail: string, at: { line: number; column: number; offset: number }, token?: string, expected: readonly string[] = []) {
     super(`line ${at.line}:${at.column}: ${detail}`);
     this.name = 'KsqlSyntaxError';
     this.line = at.line;
@@ -82,31 +77,7 @@ export function isReservedWord(word: string): boolean {
   return RESERVED_WORDS.has(word.toUpperCase());
 }
 
-const SYMBOLS = [
-  '<>',
-  '!=',
-  '<=',
-  '>=',
-  '||',
-  ':=',
-  '->',
-  '=>',
-  '=',
-  '<',
-  '>',
-  '+',
-  '-',
-  '*',
-  '/',
-  '%',
-  '(',
-  ')',
-  ',',
-  ';',
-  '.',
-  '[',
-  ']',
-];
+const SYMBOLS = ['<>', '!=', '<=', '>=', '||', ':=', '->', '=>', '=', '<', '>', '+', '-', '*', '/', '%', '(', ')', ',', ';', '.', '[', ']'];
 
 const isDigit = (c: string): boolean => c >= '0' && c <= '9';
 const isLetter = (c: string): boolean => (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');

@@ -29,8 +29,7 @@ export function normalizeQuery(q: Query, resolve: SourceResolver = () => undefin
   const generator = new ColumnAliasGenerator(sourceColumns);
   const clashes = (column: string): boolean =>
     !single &&
-    (PSEUDO_COLUMNS.has(column) ||
-      scope.relations.filter((r) => scope.columns.get(r.alias)?.some((c) => c.name === column)).length > 1);
+    (PSEUDO_COLUMNS.has(column) || scope.relations.filter((r) => scope.columns.get(r.alias)?.some((c) => c.name === column)).length > 1);
   const select = q.select.map((item): SelectItem => {
     if (item.kind === 'all') {
       if (single) return { kind: 'all', loc: item.loc }; // `T.*` is `*` when T is the only source

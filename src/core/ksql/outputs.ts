@@ -66,11 +66,7 @@ export function outputColumns(stmt: Statement, resolve: SourceResolver = () => u
       else add(`${formatExpression(item.base)}->*`, UNKNOWN_TYPE, undefined);
     } else {
       const t = inferType(item.expression, scope);
-      add(
-        outputNameFor(item.expression, item.alias, generator, clashes),
-        t ? formatType(t) : UNKNOWN_TYPE,
-        item.expression,
-      );
+      add(outputNameFor(item.expression, item.alias, generator, clashes), t ? formatType(t) : UNKNOWN_TYPE, item.expression);
     }
   }
   let keys = out.filter((c) => c.rank !== undefined).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
@@ -92,13 +88,7 @@ interface StarColumn {
 }
 
 /** `*` or `alias.*`: keys then values of each source, prefixed `<ALIAS>_` in joins. */
-function expandStar(
-  q: Query,
-  scope: Scope,
-  source: string | undefined,
-  loc: Expr['loc'],
-  syntheticKey: boolean,
-): StarColumn[] {
+function expandStar(q: Query, scope: Scope, source: string | undefined, loc: Expr['loc'], syntheticKey: boolean): StarColumn[] {
   const isJoin = q.joins.length > 0;
   const rels = source !== undefined ? scope.relations.filter((r) => r === relationFor(scope, source)) : scope.relations;
   const out: StarColumn[] = [];
@@ -200,9 +190,7 @@ function keyRule(q: Query, scope: Scope): KeyRule {
   };
 }
 
-type JoinKeySet =
-  | { readonly synthetic: true }
-  | { readonly synthetic: false; readonly refs: string[]; readonly all: boolean };
+type JoinKeySet = { readonly synthetic: true } | { readonly synthetic: false; readonly refs: string[]; readonly all: boolean };
 
 /**
  * The key of a join query, decided by the last join as in ksqlDB: a synthetic key for FULL OUTER
@@ -247,8 +235,7 @@ function joinKeyRule(q: Query, scope: Scope, norm: (e: Expr) => string): KeyRule
   const set = joinKeySet(q, scope, norm);
   if (set.synthetic) {
     const name = syntheticKeyName(scope);
-    const rank = (e: Expr): number | undefined =>
-      e.kind === 'column' && e.name === name && e.source === undefined ? 0 : undefined;
+    const rank = (e: Expr): number | undefined => (e.kind === 'column' && e.name === name && e.source === undefined ? 0 : undefined);
     return { pick: 'one', synthetic: true, rank };
   }
   return { pick: set.all ? 'all' : 'one', rank: (e) => ((i) => (i < 0 ? undefined : i))(set.refs.indexOf(norm(e))) };

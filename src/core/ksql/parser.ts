@@ -65,8 +65,7 @@ export function parseType(text: string, options: ParseOptions = {}): DataType {
   return new Parser(text, options).standalone((p) => p.type());
 }
 
-const STATEMENT_KEYWORDS =
-  'SELECT CREATE INSERT DESCRIBE PRINT EXPLAIN SHOW LIST TERMINATE PAUSE RESUME DROP SET UNSET'.split(' ');
+const STATEMENT_KEYWORDS = 'SELECT CREATE INSERT DESCRIBE PRINT EXPLAIN SHOW LIST TERMINATE PAUSE RESUME DROP SET UNSET'.split(' ');
 
 const UNITS: readonly TimeUnit[] = ['DAYS', 'HOURS', 'MINUTES', 'SECONDS', 'MILLISECONDS'];
 /** DAY and DAYS, HOUR and HOURS, ... all name the same unit. */
@@ -102,7 +101,10 @@ class Parser {
   private errPos = -1;
   private expected: string[] = [];
 
-  constructor(private readonly text: string, private readonly options: ParseOptions) {
+  constructor(
+    private readonly text: string,
+    private readonly options: ParseOptions,
+  ) {
     this.tokens = tokenize(text);
   }
 
@@ -204,9 +206,7 @@ class Parser {
     const name = this.identifier();
     if (!VALID_SOURCE_NAME.test(name)) {
       throw new KsqlSyntaxError(
-        `Illegal argument at ${this.where(
-          t,
-        )}. Source names may only contain alphanumeric values, '_' or '-'. Got: '${name}'`,
+        `Illegal argument at ${this.where(t)}. Source names may only contain alphanumeric values, '_' or '-'. Got: '${name}'`,
         t,
         t.text,
       );
@@ -449,8 +449,7 @@ class Parser {
   private describe(): DistributiveOmit<Statement, 'loc' | 'text'> {
     this.expectKw('DESCRIBE');
     if (this.acceptKw('STREAMS')) return { kind: 'describe', target: 'streams', extended: this.acceptKw('EXTENDED') };
-    if (this.acceptKw('CONNECTOR'))
-      return { kind: 'describe', target: 'connector', name: this.identifier(), extended: false };
+    if (this.acceptKw('CONNECTOR')) return { kind: 'describe', target: 'connector', name: this.identifier(), extended: false };
     if (this.isKw('FUNCTION') && isIdentifierToken(this.la(1))) {
       this.pos++;
       return { kind: 'describe', target: 'function', name: this.identifier(), extended: false };
@@ -458,9 +457,7 @@ class Parser {
     const tablesWord = this.isKw('TABLES');
     const name = this.sourceName();
     const extended = this.acceptKw('EXTENDED');
-    return tablesWord
-      ? { kind: 'describe', target: 'tables', extended }
-      : { kind: 'describe', target: 'source', name, extended };
+    return tablesWord ? { kind: 'describe', target: 'tables', extended } : { kind: 'describe', target: 'source', name, extended };
   }
 
   private print(): DistributiveOmit<Statement, 'loc' | 'text'> {
@@ -514,11 +511,7 @@ class Parser {
     } else if (this.acceptKw('HEADERS')) {
       headers = true;
       if (type !== HEADERS_TYPE) {
-        throw new KsqlSyntaxError(
-          `Invalid type for HEADERS column: expected ${HEADERS_TYPE}, got ${type}`,
-          typeStart,
-          typeStart.text,
-        );
+        throw new KsqlSyntaxError(`Invalid type for HEADERS column: expected ${HEADERS_TYPE}, got ${type}`, typeStart, typeStart.text);
       }
     } else if (this.acceptKw('HEADER')) {
       this.expectSym('(');
@@ -526,11 +519,7 @@ class Parser {
       this.expectSym(')');
       headers = true;
       if (type !== 'BYTES') {
-        throw new KsqlSyntaxError(
-          `Invalid type for HEADER('${headerKey}') column: expected BYTES, got ${type}`,
-          typeStart,
-          typeStart.text,
-        );
+        throw new KsqlSyntaxError(`Invalid type for HEADER('${headerKey}') column: expected BYTES, got ${type}`, typeStart, typeStart.text);
       }
     }
     if (primaryKey && isStream) {
@@ -709,9 +698,7 @@ class Parser {
     const generator = new ColumnAliasGenerator([]);
     const clashes = (column: string): boolean => isJoin && PSEUDO_COLUMNS.has(column);
     return items.map((item) =>
-      item.kind === 'expression'
-        ? { ...item, outputName: outputNameFor(item.expression, item.alias, generator, clashes) }
-        : item,
+      item.kind === 'expression' ? { ...item, outputName: outputNameFor(item.expression, item.alias, generator, clashes) } : item,
     );
   }
 
@@ -756,14 +743,13 @@ class Parser {
   private startsClause(): boolean {
     const next = this.la(1);
     return (
-      (this.isKw('EMIT') && (this.isKw('CHANGES', next) || this.isKw('FINAL', next))) ||
-      (this.isKw('PARTITION') && this.isKw('BY', next))
+      (this.isKw('EMIT') && (this.isKw('CHANGES', next) || this.isKw('FINAL', next))) || (this.isKw('PARTITION') && this.isKw('BY', next))
     );
   }
 
   private joinType(): JoinType | undefined {
     if (this.acceptKw('JOIN')) return 'INNER';
-    if (this.acceptKw('INNER')) return this.expectKw('JOIN'), 'INNER';
+    if (this.acceptKw('INNER')) return (this.expectKw('JOIN'), 'INNER');
     for (const [kw, type] of [
       ['LEFT', 'LEFT'],
       ['RIGHT', 'RIGHT'],
@@ -1058,8 +1044,7 @@ class Parser {
         return make('STRING', t.value, `'${t.value.split("'").join("''")}'`);
       case 'integer': {
         const n = BigInt(sign + t.text);
-        if (n > LONG_MAX || n < -LONG_MAX - 1n)
-          throw new KsqlSyntaxError(`Invalid numeric literal: ${sign}${t.text}`, start, t.text);
+        if (n > LONG_MAX || n < -LONG_MAX - 1n) throw new KsqlSyntaxError(`Invalid numeric literal: ${sign}${t.text}`, start, t.text);
         const big = n > INT_MAX || n < -INT_MAX - 1n;
         return make(big ? 'BIGINT' : 'INTEGER', Number(n), n.toString());
       }
@@ -1070,8 +1055,7 @@ class Parser {
       }
       case 'float': {
         const value = Number(sign + t.text);
-        if (!Number.isFinite(value))
-          throw new KsqlSyntaxError(`Number overflows DOUBLE: ${sign}${t.text}`, start, t.text);
+        if (!Number.isFinite(value)) throw new KsqlSyntaxError(`Number overflows DOUBLE: ${sign}${t.text}`, start, t.text);
         return make('DOUBLE', value, (sign + t.text).toUpperCase());
       }
       case 'word':
@@ -1211,11 +1195,7 @@ class Parser {
 
   private functionArgument(): Expr {
     const t = this.tok;
-    if (
-      t.kind === 'word' &&
-      RESERVED_UNITS.has(t.value) &&
-      (this.isSym(',', this.la(1)) || this.isSym(')', this.la(1)))
-    ) {
+    if (t.kind === 'word' && RESERVED_UNITS.has(t.value) && (this.isSym(',', this.la(1)) || this.isSym(')', this.la(1)))) {
       this.pos++;
       return { kind: 'intervalUnit', loc: this.loc(t), unit: TIME_UNITS[t.value] };
     }
@@ -1253,9 +1233,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 /** True for expressions the grammar's primaryExpression produces (allowed before `->*`). */
 function isPrimary(e: Expr): boolean {
-  return ['literal', 'column', 'dereference', 'subscript', 'call', 'cast', 'case', 'array', 'map', 'struct'].includes(
-    e.kind,
-  );
+  return ['literal', 'column', 'dereference', 'subscript', 'call', 'cast', 'case', 'array', 'map', 'struct'].includes(e.kind);
 }
 
 /** ksqlDB rejects `X.COL` when X is neither a source name nor an alias of the statement. */

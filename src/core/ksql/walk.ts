@@ -54,11 +54,7 @@ export function childExpressions(e: Expr): Expr[] {
     case 'cast':
       return [e.expr];
     case 'case':
-      return [
-        ...(e.operand ? [e.operand] : []),
-        ...e.whens.flatMap((w) => [w.when, w.then]),
-        ...(e.else ? [e.else] : []),
-      ];
+      return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
     case 'arithmetic':
     case 'comparison':
     case 'logical':

@@ -10,7 +10,9 @@ const StatusShape = z
   .object({
     name: z.string(),
     connector: z.object({ state: State, worker_id: z.string().optional(), trace: z.string().optional() }).loose(),
-    tasks: z.array(z.object({ id: z.number().int(), state: State, worker_id: z.string().optional(), trace: z.string().optional() }).loose()),
+    tasks: z.array(
+      z.object({ id: z.number().int(), state: State, worker_id: z.string().optional(), trace: z.string().optional() }).loose(),
+    ),
     type: z.string().optional(),
   })
   .loose();

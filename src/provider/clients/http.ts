@@ -111,7 +111,12 @@ export class HttpClient {
   }
 
   /** Like request, but resolves undefined on HTTP 404. */
-  async maybe<T>(method: Method, path: string, schema: z.ZodType<T>, opts: { body?: unknown; params?: AxiosRequestConfig['params'] } = {}): Promise<T | undefined> {
+  async maybe<T>(
+    method: Method,
+    path: string,
+    schema: z.ZodType<T>,
+    opts: { body?: unknown; params?: AxiosRequestConfig['params'] } = {},
+  ): Promise<T | undefined> {
     try {
       return await this.request(method, path, schema, opts);
     } catch (err) {
@@ -152,7 +157,13 @@ export class HttpClient {
       parsed.success && parsed.data.message
         ? parsed.data.message
         : typeof res.data === 'string' && res.data
-          ? truncate(res.data.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim(), 300)
+          ? truncate(
+              res.data
+                .replace(/<[^>]+>/g, ' ')
+                .replace(/\s+/g, ' ')
+                .trim(),
+              300,
+            )
           : res.statusText;
     throw new ServerError(this.server, m, path, res.status, parsed.success ? parsed.data.error_code : undefined, message, res.data);
   }

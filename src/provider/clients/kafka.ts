@@ -189,9 +189,7 @@ export class KafkaAdminClient {
       await this.client()
     ).alterConfigs({
       validateOnly: false,
-      resources: [
-        { type: ConfigResourceTypes.TOPIC, name, configEntries: Object.entries(next).map(([n, value]) => ({ name: n, value })) },
-      ],
+      resources: [{ type: ConfigResourceTypes.TOPIC, name, configEntries: Object.entries(next).map(([n, value]) => ({ name: n, value })) }],
     });
   }
 

@@ -87,8 +87,16 @@ const Entity = z.discriminatedUnion('@type', [
   z.object({ '@type': z.literal('tables'), statementText: z.string(), tables: z.array(SourceInfo) }).loose(),
   z.object({ '@type': z.literal('queries'), statementText: z.string(), queries: z.array(RunningQuery) }).loose(),
   z.object({ '@type': z.literal('sourceDescription'), statementText: z.string(), sourceDescription: SourceDescription }).loose(),
-  z.object({ '@type': z.literal('source_descriptions'), statementText: z.string(), sourceDescriptions: z.array(SourceDescription) }).loose(),
-  z.object({ '@type': z.literal('queryDescription'), statementText: z.string(), queryDescription: z.object({ id: z.string().nullish() }).loose() }).loose(),
+  z
+    .object({ '@type': z.literal('source_descriptions'), statementText: z.string(), sourceDescriptions: z.array(SourceDescription) })
+    .loose(),
+  z
+    .object({
+      '@type': z.literal('queryDescription'),
+      statementText: z.string(),
+      queryDescription: z.object({ id: z.string().nullish() }).loose(),
+    })
+    .loose(),
   z.object({ '@type': z.literal('warning_entity'), statementText: z.string(), message: z.string() }).loose(),
   z.object({ '@type': z.literal('properties'), statementText: z.string() }).loose(),
   z.object({ '@type': z.literal('query_descriptions'), statementText: z.string() }).loose(),
@@ -119,7 +127,16 @@ export class KsqlError extends Error {
   }
 }
 
-const Info = z.object({ KsqlServerInfo: z.object({ version: z.string(), kafkaClusterId: z.string().optional(), ksqlServiceId: z.string().optional(), serverStatus: z.string().optional() }).loose() });
+const Info = z.object({
+  KsqlServerInfo: z
+    .object({
+      version: z.string(),
+      kafkaClusterId: z.string().optional(),
+      ksqlServiceId: z.string().optional(),
+      serverStatus: z.string().optional(),
+    })
+    .loose(),
+});
 
 export interface KsqlCatalog {
   readonly sources: Map<string, KsqlSourceDescription>;
@@ -168,7 +185,11 @@ export class KsqlClient {
     }
     const entities = z.array(Entity).safeParse(data);
     if (!entities.success) {
-      throw new KsqlError(200, undefined, `ksqlDB answered with an unexpected body (${z.prettifyError(entities.error).replace(/\n/g, '; ')})`);
+      throw new KsqlError(
+        200,
+        undefined,
+        `ksqlDB answered with an unexpected body (${z.prettifyError(entities.error).replace(/\n/g, '; ')})`,
+      );
     }
     for (const e of entities.data) {
       if (e['@type'] === 'currentStatus') this.lastSequence = Math.max(this.lastSequence, e.commandSequenceNumber);
@@ -180,7 +201,10 @@ export class KsqlClient {
    * Runs one command statement and waits until it has executed: SUCCESS resolves with the final
    * status; ERROR rejects with ksqlDB's message.
    */
-  async command(statement: string, streamsProperties: Record<string, string> = {}): Promise<{ entity: KsqlEntity; status?: KsqlCommandStatus }> {
+  async command(
+    statement: string,
+    streamsProperties: Record<string, string> = {},
+  ): Promise<{ entity: KsqlEntity; status?: KsqlCommandStatus }> {
     const [entity] = await this.execute(statement, streamsProperties);
     if (!entity) throw new KsqlError(200, undefined, 'ksqlDB answered with no result for the statement');
     if (entity['@type'] !== 'currentStatus') return { entity };
@@ -193,7 +217,11 @@ export class KsqlClient {
     let status = initial;
     while (status.status !== 'SUCCESS' && status.status !== 'ERROR' && status.status !== 'TERMINATED') {
       if (Date.now() > deadline) {
-        throw new KsqlError(undefined, undefined, `command ${commandId} did not finish in time (last status ${status.status}: ${status.message ?? ''})`);
+        throw new KsqlError(
+          undefined,
+          undefined,
+          `command ${commandId} did not finish in time (last status ${status.status}: ${status.message ?? ''})`,
+        );
       }
       await new Promise((r) => setTimeout(r, this.options.pollIntervalMs ?? 250));
       const path = `/status/${commandId.split('/').map(encodeURIComponent).join('/')}`;

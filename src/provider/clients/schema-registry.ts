@@ -11,13 +11,7 @@ import { HttpClient, HttpEndpoint, ServerError } from './http';
 export type SchemaType = 'AVRO' | 'JSON' | 'PROTOBUF';
 export const SCHEMA_TYPES: readonly SchemaType[] = ['AVRO', 'JSON', 'PROTOBUF'];
 export type CompatibilityLevel =
-  | 'NONE'
-  | 'BACKWARD'
-  | 'BACKWARD_TRANSITIVE'
-  | 'FORWARD'
-  | 'FORWARD_TRANSITIVE'
-  | 'FULL'
-  | 'FULL_TRANSITIVE';
+  'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
 export const COMPATIBILITY_LEVELS: readonly CompatibilityLevel[] = [
   'NONE',
   'BACKWARD',
@@ -163,16 +157,29 @@ export class SchemaRegistryClient {
     if (!m) return [];
     const core = new HttpClient(`Apicurio Registry at ${m[1]}`, 'schema-registry', { ...this.endpoint, url: `${m[1]}/apis/registry/v3` });
     try {
-      await core.raw('post', `/groups/default/artifacts/${enc(subject)}/versions`, {
-        content: {
-          content: input.schema,
-          contentType: input.schemaType === 'PROTOBUF' ? 'application/x-protobuf' : 'application/json',
-          references: (input.references ?? []).map((r) => ({ groupId: 'default', artifactId: r.subject, version: String(r.version), name: r.name })),
+      await core.raw(
+        'post',
+        `/groups/default/artifacts/${enc(subject)}/versions`,
+        {
+          content: {
+            content: input.schema,
+            contentType: input.schemaType === 'PROTOBUF' ? 'application/x-protobuf' : 'application/json',
+            references: (input.references ?? []).map((r) => ({
+              groupId: 'default',
+              artifactId: r.subject,
+              version: String(r.version),
+              name: r.name,
+            })),
+          },
         },
-      }, { dryRun: true });
+        { dryRun: true },
+      );
       return [];
     } catch (err) {
-      const body = z.object({ title: z.string().optional(), detail: z.string().optional() }).loose().safeParse(err instanceof ServerError ? err.body : undefined);
+      const body = z
+        .object({ title: z.string().optional(), detail: z.string().optional() })
+        .loose()
+        .safeParse(err instanceof ServerError ? err.body : undefined);
       const text = body.success ? (body.data.title ?? body.data.detail) : undefined;
       return text ? [text] : [];
     }

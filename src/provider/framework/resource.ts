@@ -49,7 +49,10 @@ export async function afterCreate<T>(state: unknown, summary: string, steps: () 
   try {
     return await steps();
   } catch (err) {
-    const diagnostic = err instanceof DiagnosticError ? err.diagnostic : { severity: 'ERROR' as const, summary, detail: err instanceof Error ? err.message : String(err) };
+    const diagnostic =
+      err instanceof DiagnosticError
+        ? err.diagnostic
+        : { severity: 'ERROR' as const, summary, detail: err instanceof Error ? err.message : String(err) };
     throw new CreatedButFailedError(state, diagnostic);
   }
 }

@@ -120,15 +120,17 @@ export class ProviderServer<PA extends Attrs, C> {
           const next = await r.read(current, await this.ctx(diags));
           return { new_state: encodeDynamic(next as CtyValue, r.schema.type), private: req.private };
         }),
-      PlanResourceChange: (req) =>
-        this.guard(`Cannot plan ${req.type_name}`, async (diags) => this.plan(req, diags)),
-      ApplyResourceChange: (req) =>
-        this.guard(`Cannot apply ${req.type_name}`, async (diags) => this.apply(req, diags)),
+      PlanResourceChange: (req) => this.guard(`Cannot plan ${req.type_name}`, async (diags) => this.plan(req, diags)),
+      ApplyResourceChange: (req) => this.guard(`Cannot apply ${req.type_name}`, async (diags) => this.apply(req, diags)),
       ImportResourceState: (req) =>
         this.guard(`Cannot import ${req.type_name} ${req.id}`, async (diags) => {
           const r = this.resource(req.type_name);
           const state = await r.importState(req.id, await this.ctx(diags));
-          return { imported_resources: [{ type_name: req.type_name, state: encodeDynamic(state as CtyValue, r.schema.type), private: Buffer.alloc(0) }] };
+          return {
+            imported_resources: [
+              { type_name: req.type_name, state: encodeDynamic(state as CtyValue, r.schema.type), private: Buffer.alloc(0) },
+            ],
+          };
         }),
       ReadDataSource: async (req) => ({
         diagnostics: [toProto({ severity: 'ERROR', summary: `streamform has no data source ${req.type_name}` })],

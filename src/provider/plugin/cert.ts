@@ -66,6 +66,9 @@ export function createPluginCertificate(now: Date = new Date()): PluginCertifica
   const tbs = seq(tlv(0xa0, integer(Buffer.from([2]))), integer(serial), algorithm, name, validity, name, spki, extensions);
   const signature = crypto.sign('sha256', tbs, privateKey);
   const der = seq(tbs, algorithm, bits(signature));
-  const certPem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+  const certPem = `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
   return { der, certPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }

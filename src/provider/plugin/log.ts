@@ -32,7 +32,8 @@ export function logger(module: string): Logger {
   const log = (level: Level, message: string, fields: Record<string, unknown> = {}) => {
     if (ORDER[level] < threshold) return;
     process.stderr.write(
-      JSON.stringify({ '@level': level, '@message': message, '@timestamp': timestamp(), '@module': `streamform.${module}`, ...fields }) + '\n',
+      JSON.stringify({ '@level': level, '@message': message, '@timestamp': timestamp(), '@module': `streamform.${module}`, ...fields }) +
+        '\n',
     );
   };
   return {

@@ -56,7 +56,9 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
   }
   const offered = (env.PLUGIN_PROTOCOL_VERSIONS ?? String(APP_PROTOCOL_VERSION)).split(',').map((s) => s.trim());
   if (!offered.includes(String(APP_PROTOCOL_VERSION))) {
-    throw new HandshakeError(`this provider speaks plugin protocol 6, the client offered ${offered.join(',')}; use OpenTofu >= 1.6 or Terraform >= 1.0`);
+    throw new HandshakeError(
+      `this provider speaks plugin protocol 6, the client offered ${offered.join(',')}; use OpenTofu >= 1.6 or Terraform >= 1.0`,
+    );
   }
   const services = loadServices();
   const server = new grpc.Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
@@ -101,7 +103,11 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
   const clientCert = env.PLUGIN_CLIENT_CERT;
   if (clientCert) {
     const cert = createPluginCertificate();
-    credentials = grpc.ServerCredentials.createSsl(Buffer.from(clientCert), [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }], true);
+    credentials = grpc.ServerCredentials.createSsl(
+      Buffer.from(clientCert),
+      [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }],
+      true,
+    );
     certField = cert.der.toString('base64').replace(/=+$/, '');
   } else {
     credentials = grpc.ServerCredentials.createInsecure();

@@ -6,24 +6,32 @@ import { afterCreate, Diagnostic, DiagnosticError, error, ResourceDefinition, wa
 import { attr, objectSchema, StateOf } from '../framework/schema';
 import { containsUnknown, isUnknown } from '../plugin/cty';
 
-const schema = objectSchema(0, 'A Kafka Connect connector. Its configuration is validated by Connect at plan time; apply waits until it runs.', {
-  id: attr.computed(z.string(), 'The connector name.'),
-  name: attr.required(z.string().min(1).max(255), 'Connector name.', { forceNew: true }),
-  config: attr.required(z.record(z.string(), z.string()), 'Connector configuration; must contain `connector.class`.'),
-  sensitive_config: attr.optional(
-    z.record(z.string(), z.string()),
-    'Secret configuration values (passwords, keys), merged into `config` when sent and never shown in plans. ' +
-      'Prefer `${env:NAME}` or `${file:path:key}` placeholders resolved by the Connect worker.',
-    { sensitive: true },
-  ),
-  running_timeout_seconds: attr.optional(z.number().int().min(0).max(3600), 'How long apply waits for the connector and its tasks to run. Default 120; 0 does not wait.'),
-});
+const schema = objectSchema(
+  0,
+  'A Kafka Connect connector. Its configuration is validated by Connect at plan time; apply waits until it runs.',
+  {
+    id: attr.computed(z.string(), 'The connector name.'),
+    name: attr.required(z.string().min(1).max(255), 'Connector name.', { forceNew: true }),
+    config: attr.required(z.record(z.string(), z.string()), 'Connector configuration; must contain `connector.class`.'),
+    sensitive_config: attr.optional(
+      z.record(z.string(), z.string()),
+      'Secret configuration values (passwords, keys), merged into `config` when sent and never shown in plans. ' +
+        'Prefer `${env:NAME}` or `${file:path:key}` placeholders resolved by the Connect worker.',
+      { sensitive: true },
+    ),
+    running_timeout_seconds: attr.optional(
+      z.number().int().min(0).max(3600),
+      'How long apply waits for the connector and its tasks to run. Default 120; 0 does not wait.',
+    ),
+  },
+);
 
 type Connector = StateOf<(typeof schema)['attributes']>;
 
 const SECRET_KEY = /(password|passwd|secret|token|api[._]?key|private[._]?key|credentials?)$/i;
 /** Words in Connect's validation errors that mean "cannot reach the system", not "bad configuration". */
-const UNREACHABLE = /unable to connect|could not connect|connection refused|connection attempt failed|socket fail to connect|communications link failure|unknownhost|unknown host|timed out|timeout|no route to host|name or service not known/i;
+const UNREACHABLE =
+  /unable to connect|could not connect|connection refused|connection attempt failed|socket fail to connect|communications link failure|unknownhost|unknown host|timed out|timeout|no route to host|name or service not known/i;
 /** Values Connect deployments use to hide secrets in GET responses. */
 const MASKED = /^(\[hidden\]|\*+)$/;
 
@@ -74,7 +82,9 @@ async function putConfig(clients: ProviderClients, c: Connector): Promise<void> 
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (!(err instanceof ServerError && err.status === 400 && UNREACHABLE.test(message)) || Date.now() > deadline) {
-        throw new DiagnosticError(error(`Kafka Connect refused connector ${c.name}`, err instanceof ServerError ? err.serverMessage : message, ['config']));
+        throw new DiagnosticError(
+          error(`Kafka Connect refused connector ${c.name}`, err instanceof ServerError ? err.serverMessage : message, ['config']),
+        );
       }
       await new Promise((r) => setTimeout(r, 2000));
     }
@@ -118,15 +128,30 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
     const c = config.config;
     if (c === null || isUnknown(c)) return;
     if (!isUnknown(c['connector.class']) && !c['connector.class']) {
-      diagnostics.push(error('Missing connector.class', 'config must name the connector plugin, e.g. "connector.class" = "io.debezium.connector.mysql.MySqlConnector"', ['config']));
+      diagnostics.push(
+        error(
+          'Missing connector.class',
+          'config must name the connector plugin, e.g. "connector.class" = "io.debezium.connector.mysql.MySqlConnector"',
+          ['config'],
+        ),
+      );
     }
     const s = config.sensitive_config;
     for (const key of Object.keys(c)) {
       if (s && !isUnknown(s) && key in s) {
-        diagnostics.push(error(`Key ${key} is set twice`, `${key} appears in both config and sensitive_config; keep it in sensitive_config only`, ['config', key]));
+        diagnostics.push(
+          error(`Key ${key} is set twice`, `${key} appears in both config and sensitive_config; keep it in sensitive_config only`, [
+            'config',
+            key,
+          ]),
+        );
       } else if (SECRET_KEY.test(key) && typeof c[key] === 'string' && !/^\$\{[a-z]+:/.test(c[key] as string) && c[key] !== '') {
         diagnostics.push(
-          warning(`${key} looks like a secret`, `move ${key} to sensitive_config or use a \${env:NAME} placeholder, so it is not shown in plans and state diffs`, ['config', key]),
+          warning(
+            `${key} looks like a secret`,
+            `move ${key} to sensitive_config or use a \${env:NAME} placeholder, so it is not shown in plans and state diffs`,
+            ['config', key],
+          ),
         );
       }
     }
@@ -163,7 +188,8 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
       const unreachable = problem.errors.every((e) => UNREACHABLE.test(e));
       const d: Diagnostic = (unreachable ? warning : error)(
         unreachable ? `Connector ${p.name} cannot reach its system yet` : `Invalid connector configuration: ${problem.key}`,
-        `Kafka Connect says of ${problem.key}: ${problem.errors.join('; ')}` + (unreachable ? ' (checked again when the connector starts)' : ''),
+        `Kafka Connect says of ${problem.key}: ${problem.errors.join('; ')}` +
+          (unreachable ? ' (checked again when the connector starts)' : ''),
         where === 'config' && problem.key in p.config ? ['config', problem.key] : [where],
       );
       diagnostics.push(d);
@@ -181,7 +207,9 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
     await putConfig(clients, p);
     clients.invalidate('connectors');
     const created = { ...p, id: p.name };
-    await afterCreate(created, `Connector ${p.name} was created but does not run`, () => waitRunning(clients, p.name, p.running_timeout_seconds ?? 120));
+    await afterCreate(created, `Connector ${p.name} was created but does not run`, () =>
+      waitRunning(clients, p.name, p.running_timeout_seconds ?? 120),
+    );
     return created;
   },
 

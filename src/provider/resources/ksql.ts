@@ -1,16 +1,7 @@
 import { randomUUID } from 'crypto';
 import { z } from 'zod';
 import { KsqlCatalog, KsqlError, KsqlSourceDescription } from '../clients/ksqldb';
-import {
-  canonical,
-  isUpgradeable,
-  KsqlSyntaxError,
-  outputColumns,
-  parseStatement,
-  sinkOf,
-  sourcesRead,
-  Statement,
-} from '../../core/ksql';
+import { canonical, isUpgradeable, KsqlSyntaxError, outputColumns, parseStatement, sinkOf, sourcesRead, Statement } from '../../core/ksql';
 import { ProviderClients } from '../provider-clients';
 import { afterCreate, Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../framework/resource';
 import { attr, Attrs, objectSchema, StateOf } from '../framework/schema';
@@ -26,12 +17,20 @@ import { isUnknown, UNKNOWN } from '../plugin/cty';
 type Kind = 'stream' | 'table' | 'query';
 
 const KINDS: Record<Kind, { statements: Statement['kind'][]; what: string; example: string }> = {
-  stream: { statements: ['createStream'], what: 'CREATE STREAM over a topic', example: "CREATE STREAM RATINGS (ID STRING KEY, STARS INT) WITH (KAFKA_TOPIC='ratings', VALUE_FORMAT='JSON');" },
-  table: { statements: ['createTable'], what: 'CREATE TABLE over a topic', example: "CREATE TABLE CUSTOMERS (ID STRING PRIMARY KEY, NAME STRING) WITH (KAFKA_TOPIC='customers', VALUE_FORMAT='JSON');" },
+  stream: {
+    statements: ['createStream'],
+    what: 'CREATE STREAM over a topic',
+    example: "CREATE STREAM RATINGS (ID STRING KEY, STARS INT) WITH (KAFKA_TOPIC='ratings', VALUE_FORMAT='JSON');",
+  },
+  table: {
+    statements: ['createTable'],
+    what: 'CREATE TABLE over a topic',
+    example: "CREATE TABLE CUSTOMERS (ID STRING PRIMARY KEY, NAME STRING) WITH (KAFKA_TOPIC='customers', VALUE_FORMAT='JSON');",
+  },
   query: {
     statements: ['createStreamAs', 'createTableAs', 'insertInto'],
     what: 'CREATE STREAM ... AS SELECT, CREATE TABLE ... AS SELECT or INSERT INTO ... SELECT',
-    example: 'CREATE STREAM RATINGS_LIVE AS SELECT * FROM RATINGS WHERE CHANNEL <> \'test\' EMIT CHANGES;',
+    example: "CREATE STREAM RATINGS_LIVE AS SELECT * FROM RATINGS WHERE CHANNEL <> 'test' EMIT CHANGES;",
   },
 };
 
@@ -40,7 +39,10 @@ const common = {
   statement: attr.required(z.string().min(1), 'The ksqlDB statement. Formatting, comments and keyword case do not matter.'),
   name: attr.computed(z.string(), 'The stream or table the statement creates or writes into.'),
   topic: attr.computed(z.string(), 'The Kafka topic behind the stream or table.'),
-  delete_topic: attr.optional(z.boolean(), 'On destroy, also delete the Kafka topic (DROP ... DELETE TOPIC). Default false: the topic and its data stay.'),
+  delete_topic: attr.optional(
+    z.boolean(),
+    'On destroy, also delete the Kafka topic (DROP ... DELETE TOPIC). Default false: the topic and its data stay.',
+  ),
   deletion_protection: attr.optional(z.boolean(), 'Refuse to drop or replace the object. Default false.'),
   instance_id: attr.computed(
     z.string(),
@@ -48,13 +50,15 @@ const common = {
   ),
 };
 
-const sourceSchema = (kind: 'stream' | 'table') =>
-  objectSchema(0, `A ksqlDB ${kind} over a Kafka topic (${KINDS[kind].what}).`, common);
+const sourceSchema = (kind: 'stream' | 'table') => objectSchema(0, `A ksqlDB ${kind} over a Kafka topic (${KINDS[kind].what}).`, common);
 
 const querySchema = objectSchema(0, 'A persistent ksqlDB query: CREATE STREAM/TABLE ... AS SELECT or INSERT INTO ... SELECT.', {
   ...common,
   query_id: attr.computed(z.string(), 'The id of the persistent query (e.g. CSAS_RATINGS_LIVE_5).'),
-  streams_properties: attr.optional(z.record(z.string(), z.string()), 'Properties for the query, e.g. `{"auto.offset.reset": "earliest"}`.'),
+  streams_properties: attr.optional(
+    z.record(z.string(), z.string()),
+    'Properties for the query, e.g. `{"auto.offset.reset": "earliest"}`.',
+  ),
 });
 
 type SourceState = StateOf<ReturnType<typeof sourceSchema>['attributes']>;
@@ -217,7 +221,10 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
         if (kind === 'query' && before.query_id === null) {
           planned.query_id = UNKNOWN;
           diagnostics.push(
-            warning(`The query of ${name} is not running`, 'it was terminated outside streamform; apply starts it again (CREATE OR REPLACE) and it resumes from its committed offsets'),
+            warning(
+              `The query of ${name} is not running`,
+              'it was terminated outside streamform; apply starts it again (CREATE OR REPLACE) and it resumes from its committed offsets',
+            ),
           );
         }
         return;
@@ -250,10 +257,16 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
         kind === 'query'
           ? 'The query is terminated and started again; it reprocesses its input from the beginning of the retained data, and queries reading its output see the new results.'
           : `${name} is dropped and created again${before.delete_topic ? ' and its topic deleted' : ' over the same topic'}; queries reading it must be restarted.`;
-      diagnostics.push(warning(`ksqlDB cannot change ${name} in place`, `${reason}. The plan replaces it instead. ${loses}`, ['statement']));
+      diagnostics.push(
+        warning(`ksqlDB cannot change ${name} in place`, `${reason}. The plan replaces it instead. ${loses}`, ['statement']),
+      );
       if (before.deletion_protection) {
         diagnostics.push(
-          error(`${name} is protected`, 'deletion_protection is true, so streamform will not replace it. Set deletion_protection = false and apply first if this is really wanted.', ['deletion_protection']),
+          error(
+            `${name} is protected`,
+            'deletion_protection is true, so streamform will not replace it. Set deletion_protection = false and apply first if this is really wanted.',
+            ['deletion_protection'],
+          ),
         );
       }
     },
@@ -261,7 +274,13 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
     planDestroy(prior, diagnostics) {
       const s = prior as AnyState;
       if (s.deletion_protection) {
-        diagnostics.push(error(`${s.name} is protected`, 'deletion_protection is true, so streamform will not drop it. Set deletion_protection = false and apply first if this is really wanted.', ['deletion_protection']));
+        diagnostics.push(
+          error(
+            `${s.name} is protected`,
+            'deletion_protection is true, so streamform will not drop it. Set deletion_protection = false and apply first if this is really wanted.',
+            ['deletion_protection'],
+          ),
+        );
       }
     },
 
@@ -307,7 +326,10 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
       const { status } = await execute(clients, text, `create ${name}`, props);
       const created: AnyState = { ...(p as AnyState), id: name, name, topic: null, instance_id: randomUUID() };
       if (kind === 'query') Object.assign(created, { query_id: status?.queryId ?? null });
-      const next: AnyState = { ...created, topic: await afterCreate(created, `${name} was created but cannot be read back`, () => describeTopic(clients, name)) };
+      const next: AnyState = {
+        ...created,
+        topic: await afterCreate(created, `${name} was created but cannot be read back`, () => describeTopic(clients, name)),
+      };
       if (kind === 'query') {
         next.query_id = status?.queryId ?? null;
         next.id = stmt.kind === 'insertInto' ? (status?.queryId ?? name) : name;
@@ -328,14 +350,21 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
         const { status } = await execute(clients, orReplace(text), `replace ${name}`, props);
         queryId = status?.queryId ?? queryId;
       }
-      const next: AnyState = { ...(p as AnyState), id: name, name, topic: await describeTopic(clients, name), instance_id: s.instance_id ?? randomUUID() };
+      const next: AnyState = {
+        ...(p as AnyState),
+        id: name,
+        name,
+        topic: await describeTopic(clients, name),
+        instance_id: s.instance_id ?? randomUUID(),
+      };
       if (kind === 'query') next.query_id = queryId;
       return next as StateOf<A>;
     },
 
     async delete(prior, { clients }) {
       const s = prior as AnyState;
-      if (s.deletion_protection) throw new DiagnosticError(error(`${s.name} is protected`, 'deletion_protection is true', ['deletion_protection']));
+      if (s.deletion_protection)
+        throw new DiagnosticError(error(`${s.name} is protected`, 'deletion_protection is true', ['deletion_protection']));
       const stmt = parseStatement(s.statement);
       if (stmt.kind === 'insertInto') {
         if (s.query_id) await terminate(clients, s.query_id);
@@ -351,7 +380,9 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
       const src = cat.sources.get(name);
       if (!src) throw new DiagnosticError(error(`Cannot import ${name}`, `ksqlDB has no stream or table named ${name}`));
       if (kind !== 'query' && src.type.toLowerCase() !== kind) {
-        throw new DiagnosticError(error(`Cannot import ${name}`, `${name} is a ${src.type.toLowerCase()}; import it as streamform_ksql_${src.type.toLowerCase()}`));
+        throw new DiagnosticError(
+          error(`Cannot import ${name}`, `${name} is a ${src.type.toLowerCase()}; import it as streamform_ksql_${src.type.toLowerCase()}`),
+        );
       }
       const own = src.writeQueries[0];
       const base: AnyState = {
@@ -369,7 +400,12 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
   };
 
   /** EXPLAIN the statement when everything it reads exists: ksqlDB validates it without running it. */
-  async function checkAgainstServer(clients: ProviderClients | undefined, stmt: Statement, text: string, diagnostics: Diagnostic[]): Promise<void> {
+  async function checkAgainstServer(
+    clients: ProviderClients | undefined,
+    stmt: Statement,
+    text: string,
+    diagnostics: Diagnostic[],
+  ): Promise<void> {
     if (!clients || kind !== 'query') return;
     let cat: KsqlCatalog;
     try {
@@ -430,7 +466,8 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
       return undefined;
     } catch (err) {
       if (!(err instanceof KsqlError)) return undefined;
-      if (/upgrade|not upgradeable|Upgrades not yet supported/i.test(err.ksqlMessage)) return { kind: 'not-upgradeable', message: `ksqlDB says: ${err.ksqlMessage}` };
+      if (/upgrade|not upgradeable|Upgrades not yet supported/i.test(err.ksqlMessage))
+        return { kind: 'not-upgradeable', message: `ksqlDB says: ${err.ksqlMessage}` };
       return { kind: 'refused', message: err.ksqlMessage };
     }
   }

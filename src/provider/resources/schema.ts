@@ -1,27 +1,38 @@
 import { z } from 'zod';
-import { COMPATIBILITY_LEVELS, CompatibilityLevel, SchemaInput, SchemaType, SCHEMA_TYPES, SubjectVersion } from '../clients/schema-registry';
+import {
+  COMPATIBILITY_LEVELS,
+  CompatibilityLevel,
+  SchemaInput,
+  SchemaType,
+  SCHEMA_TYPES,
+  SubjectVersion,
+} from '../clients/schema-registry';
 import { ProviderClients } from '../provider-clients';
 import { DiagnosticError, error, ResourceDefinition, warning } from '../framework/resource';
 import { attr, objectSchema, StateOf } from '../framework/schema';
 import { containsUnknown, isUnknown, UNKNOWN } from '../plugin/cty';
 
-const schema = objectSchema(0, 'A subject in the Schema Registry and its latest schema. A changed schema is checked for compatibility at plan time.', {
-  id: attr.computed(z.string(), 'The subject.'),
-  subject: attr.required(z.string().min(1).max(255), 'Subject name, e.g. `ratings-value`.', { forceNew: true }),
-  schema_type: attr.optional(z.enum(SCHEMA_TYPES as [SchemaType, ...SchemaType[]]), 'AVRO (default), JSON or PROTOBUF.'),
-  schema: attr.required(z.string().min(1), 'The schema text. Whitespace and key order do not matter.'),
-  references: attr.optional(
-    z.array(z.object({ name: z.string().min(1), subject: z.string().min(1), version: z.number().int().min(1) })),
-    'Schemas this one references: `name` as used in the schema, `subject` and `version` where it is registered.',
-  ),
-  compatibility: attr.optional(
-    z.enum(COMPATIBILITY_LEVELS as [CompatibilityLevel, ...CompatibilityLevel[]]),
-    'Compatibility level of the subject (NONE, BACKWARD, ...). Unset: the registry-wide level applies.',
-  ),
-  version: attr.computed(z.number().int(), 'Version number of the schema in the subject.'),
-  schema_id: attr.computed(z.number().int(), 'Registry-wide id of the schema.'),
-  deletion_protection: attr.optional(z.boolean(), 'Refuse to delete the subject. Default false.'),
-});
+const schema = objectSchema(
+  0,
+  'A subject in the Schema Registry and its latest schema. A changed schema is checked for compatibility at plan time.',
+  {
+    id: attr.computed(z.string(), 'The subject.'),
+    subject: attr.required(z.string().min(1).max(255), 'Subject name, e.g. `ratings-value`.', { forceNew: true }),
+    schema_type: attr.optional(z.enum(SCHEMA_TYPES as [SchemaType, ...SchemaType[]]), 'AVRO (default), JSON or PROTOBUF.'),
+    schema: attr.required(z.string().min(1), 'The schema text. Whitespace and key order do not matter.'),
+    references: attr.optional(
+      z.array(z.object({ name: z.string().min(1), subject: z.string().min(1), version: z.number().int().min(1) })),
+      'Schemas this one references: `name` as used in the schema, `subject` and `version` where it is registered.',
+    ),
+    compatibility: attr.optional(
+      z.enum(COMPATIBILITY_LEVELS as [CompatibilityLevel, ...CompatibilityLevel[]]),
+      'Compatibility level of the subject (NONE, BACKWARD, ...). Unset: the registry-wide level applies.',
+    ),
+    version: attr.computed(z.number().int(), 'Version number of the schema in the subject.'),
+    schema_id: attr.computed(z.number().int(), 'Registry-wide id of the schema.'),
+    deletion_protection: attr.optional(z.boolean(), 'Refuse to delete the subject. Default false.'),
+  },
+);
 
 type SchemaState = StateOf<(typeof schema)['attributes']>;
 
@@ -45,7 +56,11 @@ export function normalizeSchema(type: SchemaType, text: string): string {
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v as object)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }
@@ -119,9 +134,7 @@ export const schemaResource: ResourceDefinition<(typeof schema)['attributes'], P
     try {
       JSON.parse(text);
     } catch (err) {
-      diagnostics.push(
-        error('Invalid schema', `a ${type ?? 'AVRO'} schema must be JSON: ${(err as Error).message}`, ['schema']),
-      );
+      diagnostics.push(error('Invalid schema', `a ${type ?? 'AVRO'} schema must be JSON: ${(err as Error).message}`, ['schema']));
     }
   },
 
@@ -153,8 +166,15 @@ export const schemaResource: ResourceDefinition<(typeof schema)['attributes'], P
       return;
     }
     if (!result.isCompatible) {
-      const level = (await clients.schemaRegistry().subjectCompatibility(subject).catch(() => undefined)) ??
-        (await clients.schemaRegistry().globalCompatibility().catch(() => undefined));
+      const level =
+        (await clients
+          .schemaRegistry()
+          .subjectCompatibility(subject)
+          .catch(() => undefined)) ??
+        (await clients
+          .schemaRegistry()
+          .globalCompatibility()
+          .catch(() => undefined));
       const reasons = result.messages.length > 0 ? result.messages : await clients.schemaRegistry().explainIncompatibility(subject, next);
       diagnostics.push(
         error(

@@ -7,22 +7,38 @@ import { isUnknown } from '../plugin/cty';
 
 export const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
-const schema = objectSchema(0, 'A Kafka topic. Only the configs set here are compared with the cluster; broker defaults never cause a diff.', {
-  id: attr.computed(z.string(), 'The topic name.'),
-  name: attr.required(
-    z.string().regex(TOPIC_NAME, 'must be 1-249 characters of letters, digits, `.`, `_` or `-`').refine((n) => n !== '.' && n !== '..', 'cannot be `.` or `..`'),
-    'Topic name. Changing it creates a new topic.',
-    { forceNew: true },
-  ),
-  partitions: attr.required(z.number().int().min(1).max(100000), 'Number of partitions. Can grow in place; shrinking needs `allow_replacement`.'),
-  replication_factor: attr.optionalComputed(z.number().int().min(1).max(32767), 'Replicas per partition. Defaults to the broker default.'),
-  config: attr.optional(z.record(z.string().regex(/^[a-z0-9.]+$/, 'must be a topic config name like `retention.ms`'), z.string()), 'Topic configs to set, e.g. `{"retention.ms": "604800000"}`.'),
-  allow_replacement: attr.optional(
-    z.boolean(),
-    'Allow changes Kafka cannot make in place (fewer partitions, another replication factor) by deleting and re-creating the topic. **All its messages are lost.** Default false.',
-  ),
-  deletion_protection: attr.optional(z.boolean(), 'Refuse to delete or replace the topic. Default false.'),
-});
+const schema = objectSchema(
+  0,
+  'A Kafka topic. Only the configs set here are compared with the cluster; broker defaults never cause a diff.',
+  {
+    id: attr.computed(z.string(), 'The topic name.'),
+    name: attr.required(
+      z
+        .string()
+        .regex(TOPIC_NAME, 'must be 1-249 characters of letters, digits, `.`, `_` or `-`')
+        .refine((n) => n !== '.' && n !== '..', 'cannot be `.` or `..`'),
+      'Topic name. Changing it creates a new topic.',
+      { forceNew: true },
+    ),
+    partitions: attr.required(
+      z.number().int().min(1).max(100000),
+      'Number of partitions. Can grow in place; shrinking needs `allow_replacement`.',
+    ),
+    replication_factor: attr.optionalComputed(
+      z.number().int().min(1).max(32767),
+      'Replicas per partition. Defaults to the broker default.',
+    ),
+    config: attr.optional(
+      z.record(z.string().regex(/^[a-z0-9.]+$/, 'must be a topic config name like `retention.ms`'), z.string()),
+      'Topic configs to set, e.g. `{"retention.ms": "604800000"}`.',
+    ),
+    allow_replacement: attr.optional(
+      z.boolean(),
+      'Allow changes Kafka cannot make in place (fewer partitions, another replication factor) by deleting and re-creating the topic. **All its messages are lost.** Default false.',
+    ),
+    deletion_protection: attr.optional(z.boolean(), 'Refuse to delete or replace the topic. Default false.'),
+  },
+);
 
 type Topic = StateOf<(typeof schema)['attributes']>;
 
@@ -121,7 +137,13 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
     const existing = await clients.kafka().describeTopics([name]);
     if (existing.has(name)) {
       throw new DiagnosticError(
-        error(`Topic ${name} already exists`, 'it was not created by this configuration; adopt it with an import block (`import { to = ..., id = "' + name + '" }`) or choose another name', ['name']),
+        error(
+          `Topic ${name} already exists`,
+          'it was not created by this configuration; adopt it with an import block (`import { to = ..., id = "' +
+            name +
+            '" }`) or choose another name',
+          ['name'],
+        ),
       );
     }
     await clients.kafka().createTopic({
@@ -131,7 +153,11 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
       configs: (planned.config as Record<string, string> | null) ?? {},
     });
     clients.invalidate('topics');
-    const created = { ...(planned as Topic), id: name, replication_factor: typeof planned.replication_factor === 'number' ? planned.replication_factor : null };
+    const created = {
+      ...(planned as Topic),
+      id: name,
+      replication_factor: typeof planned.replication_factor === 'number' ? planned.replication_factor : null,
+    };
     const t = await afterCreate(created, `Topic ${name} was created but cannot be read back`, () => describeWhenVisible(clients, name));
     return stateOf(created, t);
   },
@@ -163,6 +189,14 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
     if (!(await clients.kafka().describeTopics([id])).has(id)) {
       throw new DiagnosticError(error(`Cannot import topic ${id}`, `no topic named ${id} exists on the cluster`));
     }
-    return { id, name: id, partitions: IMPORTED, replication_factor: null, config: null, allow_replacement: null, deletion_protection: null };
+    return {
+      id,
+      name: id,
+      partitions: IMPORTED,
+      replication_factor: null,
+      config: null,
+      allow_replacement: null,
+      deletion_protection: null,
+    };
   },
 };

@@ -27,7 +27,10 @@ export function parseArgs(argv: readonly string[], booleans: readonly string[] =
 
 /** A user-facing failure: printed without a stack trace, exit code 1 (or the one given). */
 export class UsageError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }

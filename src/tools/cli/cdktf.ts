@@ -56,7 +56,10 @@ async function removeOrphans(stack: string, out: string): Promise<void> {
   const statePath = json.terraform?.backend?.local?.path;
   if (!statePath) return;
   const removed = await removeOrphansOf(json, fs.existsSync(statePath));
-  if (removed.length > 0) process.stderr.write(`${stack}: removed ${removed.length} Docker object(s) left by an earlier deployment whose state is gone (${removed.join(', ')})\n`);
+  if (removed.length > 0)
+    process.stderr.write(
+      `${stack}: removed ${removed.length} Docker object(s) left by an earlier deployment whose state is gone (${removed.join(', ')})\n`,
+    );
 }
 
 /** TF_VAR_* for the secrets of dev stacks (generated once per checkout); none for other stacks. */
@@ -80,7 +83,10 @@ export function stackRunOrder(
   const visiting = new Set<string>();
   const visit = (stack: string): void => {
     if (ordered.includes(stack)) return;
-    if (visiting.has(stack)) throw new Error(`stacks ${[...visiting].join(' → ')} → ${stack} depend on each other in a cycle; remove one of the stack.addDependency() calls`);
+    if (visiting.has(stack))
+      throw new Error(
+        `stacks ${[...visiting].join(' → ')} → ${stack} depend on each other in a cycle; remove one of the stack.addDependency() calls`,
+      );
     visiting.add(stack);
     for (const dep of dependencies[stack] ?? []) if (wanted.includes(dep)) visit(dep);
     visiting.delete(stack);
@@ -91,7 +97,9 @@ export function stackRunOrder(
 }
 
 export function manifestDependencies(out: string): Record<string, readonly string[]> {
-  const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as { stacks?: Record<string, { dependencies?: string[] }> };
+  const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as {
+    stacks?: Record<string, { dependencies?: string[] }>;
+  };
   return Object.fromEntries(Object.entries(manifest.stacks ?? {}).map(([name, s]) => [name, s.dependencies ?? []]));
 }
 
@@ -144,7 +152,9 @@ export function requirePgConnStr(stacks: readonly string[], out: string, env: No
   const needing = stacks.flatMap((stack) => {
     const file = path.join(out, 'stacks', stack, 'cdk.tf.json');
     if (!fs.existsSync(file)) return [];
-    const pg = (JSON.parse(fs.readFileSync(file, 'utf8')) as { terraform?: { backend?: { pg?: { schema_name?: string; conn_str?: string } } } }).terraform?.backend?.pg;
+    const pg = (
+      JSON.parse(fs.readFileSync(file, 'utf8')) as { terraform?: { backend?: { pg?: { schema_name?: string; conn_str?: string } } } }
+    ).terraform?.backend?.pg;
     return pg && !pg.conn_str ? [`${stack} (schema ${pg.schema_name ?? 'terraform_remote_state'})`] : [];
   });
   if (needing.length === 0) return;

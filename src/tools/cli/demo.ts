@@ -35,7 +35,7 @@ export async function demo(): Promise<void> {
   say(`2/5 ksqlDB at ${ksqlUrl} …`);
   const ksqldb = await ensureDevKsqldb(platform.name, ksqlUrl, e.bootstrapServers);
   if (ksqldb.standIn) {
-    say('    no ksqlDB server can be obtained here: using streamform\'s ksqlDB stand-in (same REST protocol,');
+    say("    no ksqlDB server can be obtained here: using streamform's ksqlDB stand-in (same REST protocol,");
     say('    keeps streams, tables and queries, processes no data). With Docker Hub: STREAMFORM_IMAGES=dockerhub.');
   }
 
@@ -50,7 +50,13 @@ export async function demo(): Promise<void> {
   say('5/5 what runs and flows now:\n');
   const sr = new SchemaRegistryClient({ url: e.schemaRegistryUrl });
   const out = (s: string) => process.stdout.write(`${s}\n`);
-  out(await platformStatus({ ...e, ksqldbUrl: ksqldb.url, ksqldbNote: ksqldb.standIn ? 'stand-in: catalog only, no data processing' : undefined }));
+  out(
+    await platformStatus({
+      ...e,
+      ksqldbUrl: ksqldb.url,
+      ksqldbNote: ksqldb.standIn ? 'stand-in: catalog only, no data processing' : undefined,
+    }),
+  );
   for (const [topic, title] of [
     ['asgard.demo.customers', 'Debezium change records from MariaDB (last 5)'],
     ['ratings', 'ratings, Avro decoded through the Schema Registry (last 5)'],

@@ -16,7 +16,10 @@ export interface StackRef {
 /** `ratings --env prod` or `ratings-prod` → the stack. */
 export function stackRef(args: ParsedArgs, command: string): StackRef {
   const first = args.positionals[1];
-  if (!first) throw new UsageError(`name the pipeline, e.g. \`streamform ${command} ratings --env staging\`; pipelines: ${Object.keys(PIPELINES).join(', ')}`);
+  if (!first)
+    throw new UsageError(
+      `name the pipeline, e.g. \`streamform ${command} ratings --env staging\`; pipelines: ${Object.keys(PIPELINES).join(', ')}`,
+    );
   const envOption = stringOption(args, 'env');
   const suffix = ENV_NAMES.find((e) => first.endsWith(`-${e}`));
   const pipeline = suffix && !envOption ? first.slice(0, -suffix.length - 1) : first;
@@ -42,13 +45,20 @@ export async function prepareEnvironment(ref: StackRef, processEnv: NodeJS.Proce
 }
 
 /** Synthesizes the app, plans the stack and reviews the plan. */
-export async function planStack(ref: StackRef, options: { allowDestructive?: boolean; processEnv?: NodeJS.ProcessEnv } = {}): Promise<Review> {
+export async function planStack(
+  ref: StackRef,
+  options: { allowDestructive?: boolean; processEnv?: NodeJS.ProcessEnv } = {},
+): Promise<Review> {
   const processEnv = options.processEnv ?? process.env;
   await synth({ env: processEnv });
   const env = await prepareEnvironment(ref, processEnv);
   const result = await runPlan(stackDir(ref.stack), env);
   const config = environment(ref.env, processEnv);
-  return review(result, { protect: config.cluster.protect ?? false, allowDestructive: options.allowDestructive ?? false }, { stack: ref.stack, env: ref.env });
+  return review(
+    result,
+    { protect: config.cluster.protect ?? false, allowDestructive: options.allowDestructive ?? false },
+    { stack: ref.stack, env: ref.env },
+  );
 }
 
 export async function planCommand(args: ParsedArgs): Promise<void> {

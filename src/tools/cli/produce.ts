@@ -11,7 +11,8 @@ function numberOption(args: ParsedArgs, name: string, check: (n: number) => bool
   const raw = stringOption(args, name);
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${what}, got '${raw}'; e.g. ${example}`);
+  if (raw.trim() === '' || !Number.isFinite(n) || !check(n))
+    throw new UsageError(`--${name} must be ${what}, got '${raw}'; e.g. ${example}`);
   return n;
 }
 
@@ -22,13 +23,23 @@ export function parseProduceArgs(args: ParsedArgs, randomSeed: () => number = ()
   if (!GENERATORS[pipeline]) throw new UsageError(`unknown pipeline '${pipeline}'; choose one of ${GENERATOR_NAMES.join(', ')}`);
   const known = new Set(['env', 'rate', 'count', 'duration', 'seed', 'bad-ratio']);
   const unknown = Object.keys(args.options).filter((o) => !known.has(o));
-  if (unknown.length > 0) throw new UsageError(`unknown option --${unknown[0]} for produce; the options are ${[...known].map((o) => `--${o}`).join(', ')}`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown option --${unknown[0]} for produce; the options are ${[...known].map((o) => `--${o}`).join(', ')}`);
   const env = parseEnvName(stringOption(args, 'env'));
-  const rate = numberOption(args, 'rate', (n) => n > 0 && n <= 1_000_000, 'a number of messages per second above 0 (at most 1000000)', '--rate 50') ?? 10;
-  const count = numberOption(args, 'count', (n) => Number.isSafeInteger(n) && n >= 1, 'a whole number of messages of at least 1', '--count 1000');
+  const rate =
+    numberOption(args, 'rate', (n) => n > 0 && n <= 1_000_000, 'a number of messages per second above 0 (at most 1000000)', '--rate 50') ??
+    10;
+  const count = numberOption(
+    args,
+    'count',
+    (n) => Number.isSafeInteger(n) && n >= 1,
+    'a whole number of messages of at least 1',
+    '--count 1000',
+  );
   const duration = numberOption(args, 'duration', (n) => n > 0, 'a number of seconds above 0', '--duration 60');
   if (count !== undefined && duration !== undefined) throw new UsageError('give --count or --duration, not both');
-  const seed = numberOption(args, 'seed', (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number of at least 0', '--seed 42') ?? randomSeed();
+  const seed =
+    numberOption(args, 'seed', (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number of at least 0', '--seed 42') ?? randomSeed();
   const badRatio = numberOption(args, 'bad-ratio', (n) => n >= 0 && n <= 1, 'a fraction between 0 and 1', '--bad-ratio 0.2');
   if (badRatio !== undefined && !GENERATORS[pipeline].badRecords) {
     const withBad = GENERATOR_NAMES.filter((n) => GENERATORS[n].badRecords);
@@ -49,7 +60,8 @@ export async function produceCommand(args: ParsedArgs): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     const result = await produce({ ...options, signal: abort.signal });
-    if (result.sent === 0 && result.errors > 0) throw new Error(`no message was sent (${result.errors} failed): ${result.lastError?.message ?? 'unknown error'}`);
+    if (result.sent === 0 && result.errors > 0)
+      throw new Error(`no message was sent (${result.errors} failed): ${result.lastError?.message ?? 'unknown error'}`);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -16,7 +16,9 @@ export function checkPath(from: EnvName, to: EnvName): void {
   const j = PROMOTION_ORDER.indexOf(to);
   if (j !== i + 1) {
     const next = PROMOTION_ORDER[i + 1];
-    throw new UsageError(`promotion goes ${PROMOTION_ORDER.join(' → ')} one step at a time, got ${from} → ${to}${next ? `; promote to ${next} first` : ''}`);
+    throw new UsageError(
+      `promotion goes ${PROMOTION_ORDER.join(' → ')} one step at a time, got ${from} → ${to}${next ? `; promote to ${next} first` : ''}`,
+    );
   }
 }
 
@@ -34,12 +36,18 @@ export const mainProject: Project = {
 export async function promoteCommand(args: ParsedArgs): Promise<void> {
   const pipeline = args.positionals[1];
   if (!pipeline || !PIPELINES[pipeline]) {
-    throw new UsageError(`name the pipeline, one of ${Object.keys(PIPELINES).join(', ')}, e.g. \`streamform promote ratings --from dev --to staging\``);
+    throw new UsageError(
+      `name the pipeline, one of ${Object.keys(PIPELINES).join(', ')}, e.g. \`streamform promote ratings --from dev --to staging\``,
+    );
   }
   const from = stringOption(args, 'from') as EnvName | undefined;
   const to = stringOption(args, 'to') as EnvName | undefined;
-  for (const [flag, value] of [['from', from], ['to', to]] as const) {
-    if (!value || !ENV_NAMES.includes(value)) throw new UsageError(`--${flag} must be one of ${ENV_NAMES.join(', ')}, got '${value ?? ''}'`);
+  for (const [flag, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!value || !ENV_NAMES.includes(value))
+      throw new UsageError(`--${flag} must be one of ${ENV_NAMES.join(', ')}, got '${value ?? ''}'`);
   }
   checkPath(from!, to!);
   const log = (line: string) => process.stderr.write(`${line}\n`);

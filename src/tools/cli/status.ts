@@ -30,7 +30,11 @@ export async function platformStatus(e: StatusEndpoints): Promise<string> {
       const messages = offsets.reduce((n, o) => n + (o.high - o.low), 0n);
       rows.push([t.name, t.partitions, t.replicationFactor, messages.toString()]);
     }
-    out.push(`Kafka at ${e.bootstrapServers}: ${brokers} broker(s), ${topics.length} topic(s)`, renderTable(['topic', 'partitions', 'replicas', 'messages'], rows), '');
+    out.push(
+      `Kafka at ${e.bootstrapServers}: ${brokers} broker(s), ${topics.length} topic(s)`,
+      renderTable(['topic', 'partitions', 'replicas', 'messages'], rows),
+      '',
+    );
   } finally {
     await kafka.close();
   }
@@ -40,7 +44,11 @@ export async function platformStatus(e: StatusEndpoints): Promise<string> {
     const v = await sr.latest(s);
     if (v) srows.push([s, v.version, v.id, v.schemaType ?? 'AVRO']);
   }
-  out.push(`Schema Registry at ${e.schemaRegistryUrl}: ${subjects.length} subject(s)`, renderTable(['subject', 'version', 'id', 'type'], srows), '');
+  out.push(
+    `Schema Registry at ${e.schemaRegistryUrl}: ${subjects.length} subject(s)`,
+    renderTable(['subject', 'version', 'id', 'type'], srows),
+    '',
+  );
   const connectors = [...(await connect.listAll()).values()].sort((a, b) => a.name.localeCompare(b.name));
   const plugins = await connect.plugins();
   out.push(
@@ -54,10 +62,18 @@ export async function platformStatus(e: StatusEndpoints): Promise<string> {
         (c.status?.tasks ?? []).map((t) => `${t.id}:${t.state}`).join(' '),
       ]),
     ),
-    renderTable(['plugin', 'type', 'version'], plugins.map((p) => [p.class, p.type, p.version ?? ''])),
+    renderTable(
+      ['plugin', 'type', 'version'],
+      plugins.map((p) => [p.class, p.type, p.version ?? '']),
+    ),
   );
   if (e.ksqldbUrl) {
-    out.push('', await ksqlStatus(e.ksqldbUrl, e.ksqldbNote).catch((err: unknown) => `ksqlDB at ${e.ksqldbUrl}: not answering (${err instanceof Error ? err.message : String(err)})`));
+    out.push(
+      '',
+      await ksqlStatus(e.ksqldbUrl, e.ksqldbNote).catch(
+        (err: unknown) => `ksqlDB at ${e.ksqldbUrl}: not answering (${err instanceof Error ? err.message : String(err)})`,
+      ),
+    );
   }
   return out.join('\n');
 }
@@ -73,6 +89,9 @@ export async function ksqlStatus(url: string, note?: string): Promise<string> {
       ['name', 'kind', 'topic', 'format', 'written by'],
       sources.map((s) => [s.name, s.type, s.topic, s.valueFormat ?? '', s.writeQueries.map((q) => q.id).join(' ')]),
     ),
-    renderTable(['query', 'state', 'sinks'], queries.map((q) => [q.id, q.state ?? '', q.sinks.join(' ')])),
+    renderTable(
+      ['query', 'state', 'sinks'],
+      queries.map((q) => [q.id, q.state ?? '', q.sinks.join(' ')]),
+    ),
   ].join('\n');
 }

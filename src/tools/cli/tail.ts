@@ -50,7 +50,10 @@ export function readWindows(watermarks: readonly PartitionWatermarks[], n: numbe
  * The last `n` messages by timestamp among those read: messages outside their partition's window
  * are ignored, ties are broken by partition and offset. Oldest first.
  */
-export function selectLast(partitions: readonly (PartitionWatermarks & { readonly messages: readonly RawMessage[] })[], n: number): RawMessage[] {
+export function selectLast(
+  partitions: readonly (PartitionWatermarks & { readonly messages: readonly RawMessage[] })[],
+  n: number,
+): RawMessage[] {
   const windows = new Map(readWindows(partitions, n).map((w) => [w.partition, w]));
   const inWindow = partitions.flatMap((p) =>
     p.messages.filter((m) => {
@@ -85,7 +88,12 @@ export interface ReadOptions {
  * Reads the windows of `topic` with a throw-away consumer group (no offsets committed), seeking
  * each partition to its window's start; returns when every window is read, or at the time limits.
  */
-export async function readTopicWindows(connection: KafkaConnection, topic: string, windows: readonly ReadWindow[], options: ReadOptions = {}): Promise<ReadResult> {
+export async function readTopicWindows(
+  connection: KafkaConnection,
+  topic: string,
+  windows: readonly ReadWindow[],
+  options: ReadOptions = {},
+): Promise<ReadResult> {
   const pending = windows.filter((w) => w.start < w.end);
   if (pending.length === 0) return { messages: [], incomplete: [] };
   const byPartition = new Map(windows.map((w) => [w.partition, w]));
@@ -94,7 +102,12 @@ export async function readTopicWindows(connection: KafkaConnection, topic: strin
   const isDone = () => pending.every((w) => (reached.get(w.partition) ?? -1n) >= w.end - 1n);
 
   const kafka = new Kafka(kafkaConfig({ ...connection, clientId: 'streamform-tail' }));
-  const consumer = kafka.consumer({ groupId: `streamform-tail-${randomUUID()}`, maxWaitTimeInMs: 250, allowAutoTopicCreation: false, retry: { retries: 3 } });
+  const consumer = kafka.consumer({
+    groupId: `streamform-tail-${randomUUID()}`,
+    maxWaitTimeInMs: 250,
+    allowAutoTopicCreation: false,
+    retry: { retries: 3 },
+  });
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   let crash: Error | undefined;
@@ -137,7 +150,13 @@ export async function readTopicWindows(connection: KafkaConnection, topic: strin
         for (const m of batch.messages) {
           const offset = BigInt(m.offset);
           if (w && offset >= w.start && offset < w.end) {
-            messages.push({ partition: batch.partition, offset, timestamp: Number(m.timestamp), key: m.key ?? null, value: m.value ?? null });
+            messages.push({
+              partition: batch.partition,
+              offset,
+              timestamp: Number(m.timestamp),
+              key: m.key ?? null,
+              value: m.value ?? null,
+            });
           }
           advance(batch.partition, offset);
         }
@@ -181,25 +200,32 @@ export class MessageDecoder {
 
   private async decodeWire(schemaId: number, payload: Buffer): Promise<Decoded | undefined> {
     if (!this.registry) {
-      this.warnings.add(`values in the Confluent wire format (schema id ${schemaId}) are shown undecoded: no Schema Registry URL (set STREAMFORM_SCHEMA_REGISTRY_URL)`);
+      this.warnings.add(
+        `values in the Confluent wire format (schema id ${schemaId}) are shown undecoded: no Schema Registry URL (set STREAMFORM_SCHEMA_REGISTRY_URL)`,
+      );
       return { format: 'undecoded', value: `<schema id ${schemaId}: ${payload.length} bytes>` };
     }
     let entry = this.avroTypes.get(schemaId);
     if (!entry) {
-      entry = this.registry.schemaById(schemaId).then((s) => {
-        if (!s) return undefined;
-        const schemaType = s.schemaType ?? 'AVRO';
-        if (schemaType !== 'AVRO') return { schemaType };
-        try {
-          return { type: avroType(s.schema), schemaType };
-        } catch (err) {
-          this.warnings.add(`schema id ${schemaId} is not a usable Avro schema (${(err as Error).message})`);
-          return { schemaType };
-        }
-      }, (err: Error) => {
-        this.warnings.add(`schema id ${schemaId} could not be fetched from the Schema Registry (${err.message}); such values are shown undecoded`);
-        return { schemaType: 'unavailable' };
-      });
+      entry = this.registry.schemaById(schemaId).then(
+        (s) => {
+          if (!s) return undefined;
+          const schemaType = s.schemaType ?? 'AVRO';
+          if (schemaType !== 'AVRO') return { schemaType };
+          try {
+            return { type: avroType(s.schema), schemaType };
+          } catch (err) {
+            this.warnings.add(`schema id ${schemaId} is not a usable Avro schema (${(err as Error).message})`);
+            return { schemaType };
+          }
+        },
+        (err: Error) => {
+          this.warnings.add(
+            `schema id ${schemaId} could not be fetched from the Schema Registry (${err.message}); such values are shown undecoded`,
+          );
+          return { schemaType: 'unavailable' };
+        },
+      );
       this.avroTypes.set(schemaId, entry);
     }
     const found = await entry;
@@ -331,13 +357,19 @@ export interface TailResult extends TailTable {
 }
 
 /** Reads, selects and decodes the last N messages of a topic. */
-export async function tailTopic(connection: KafkaConnection, registry: SchemaRegistryClient | undefined, options: TailOptions): Promise<TailResult> {
+export async function tailTopic(
+  connection: KafkaConnection,
+  registry: SchemaRegistryClient | undefined,
+  options: TailOptions,
+): Promise<TailResult> {
   const admin = new KafkaAdminClient({ ...connection, clientId: 'streamform-tail' });
   let watermarks: PartitionWatermarks[];
   try {
     const topics = await admin.listTopics().catch((err: unknown) => Promise.reject(new KafkaUnreachableError(connection, err)));
     if (!topics.includes(options.topic)) {
-      throw new UsageError(`topic '${options.topic}' does not exist on ${connection.bootstrapServers.join(',')}; \`streamform status\` lists the topics`);
+      throw new UsageError(
+        `topic '${options.topic}' does not exist on ${connection.bootstrapServers.join(',')}; \`streamform status\` lists the topics`,
+      );
     }
     watermarks = await admin.offsets(options.topic);
   } finally {
@@ -352,7 +384,9 @@ export async function tailTopic(connection: KafkaConnection, registry: SchemaReg
   for (const raw of chosen) decoded.push({ raw, key: await decoder.decode(raw.key), value: await decoder.decode(raw.value) });
   const warnings = [...decoder.warnings];
   if (read.incomplete.length > 0) {
-    warnings.unshift(`partition(s) ${read.incomplete.join(', ')} were not read to their end within the time limit; the result may miss messages`);
+    warnings.unshift(
+      `partition(s) ${read.incomplete.join(', ')} were not read to their end within the time limit; the result may miss messages`,
+    );
   }
   return { ...tailTable(decoded), warnings };
 }
@@ -373,7 +407,8 @@ export async function tailCommand(args: ParsedArgs): Promise<void> {
   if (!topic) throw new UsageError('name the topic, e.g. `streamform tail ratings --last 100`');
   const known = ['last', 'format', 'env', 'timeout'];
   const unknown = Object.keys(args.options).filter((o) => !known.includes(o));
-  if (unknown.length > 0) throw new UsageError(`unknown option --${unknown[0]} for tail; the options are ${known.map((o) => `--${o}`).join(', ')}`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown option --${unknown[0]} for tail; the options are ${known.map((o) => `--${o}`).join(', ')}`);
   const last = positiveInt(args, 'last', 20, '--last 100');
   const timeoutS = positiveInt(args, 'timeout', 30, '--timeout 60');
   const format = (stringOption(args, 'format', 'table') ?? 'table') as TailFormat;

@@ -13,7 +13,10 @@ import { chance, GeneratorContext, OutgoingMessage, PipelineGenerator } from './
 export type AirlineName = 'streamjet' | 'skyone';
 
 /** Which airline flies the callsigns of each prefix (AIRLINE.callsignPrefixes). */
-export const AIRLINE_OF_PREFIX: Readonly<Record<(typeof AIRLINE.callsignPrefixes)[number], AirlineName>> = { SJT: 'streamjet', SKY: 'skyone' };
+export const AIRLINE_OF_PREFIX: Readonly<Record<(typeof AIRLINE.callsignPrefixes)[number], AirlineName>> = {
+  SJT: 'streamjet',
+  SKY: 'skyone',
+};
 
 export interface Airport {
   readonly code: string;
@@ -129,7 +132,15 @@ export function airlineData(faker: Faker, nowMs: number, options: AirlineOptions
     const arrival = departure + duration;
     const delayed = chance(faker, options.delayedShare ?? 0.3) || (i === flightCount - 1 && !flights.some((f) => f.arrivalOffset > 0));
     const arrivalOffset = delayed ? faker.number.int({ min: 15, max: 180 }) * 60 : -faker.number.int({ min: 0, max: 10 }) * 60;
-    flights.push({ callsign, airline: AIRLINE_OF_PREFIX[prefix], origin, destination, scheduledDeparture: departure, scheduledArrival: arrival, arrivalOffset });
+    flights.push({
+      callsign,
+      airline: AIRLINE_OF_PREFIX[prefix],
+      origin,
+      destination,
+      scheduledDeparture: departure,
+      scheduledArrival: arrival,
+      arrivalOffset,
+    });
   }
 
   const customers: StreamJetCustomer[] = [];
@@ -147,7 +158,11 @@ export function airlineData(faker: Faker, nowMs: number, options: AirlineOptions
     });
     const pFirst = faker.person.firstName();
     const pLast = faker.person.lastName();
-    passengers.push({ passenger_id: id, full_name: `${pFirst} ${pLast}`, email_address: faker.internet.email({ firstName: pFirst, lastName: pLast }).toLowerCase() });
+    passengers.push({
+      passenger_id: id,
+      full_name: `${pFirst} ${pLast}`,
+      email_address: faker.internet.email({ firstName: pFirst, lastName: pLast }).toLowerCase(),
+    });
   }
 
   const sjBookings: StreamJetBooking[] = [];
@@ -174,14 +189,34 @@ export function airlineSql(data: AirlineData): string {
   return [
     AIRLINE.ddl,
     'BEGIN;',
-    upsertSql(pg, 'streamjet.customers', 'id', ['id', 'title', 'first_name', 'last_name', 'email'],
-      data.streamjet.customers.map((c) => [c.id, c.title, c.first_name, c.last_name, c.email])),
-    upsertSql(pg, 'streamjet.bookings', 'bk_id', ['bk_id', 'bk_call_sgn', 'bk_cust_id', 'bk_book_tme'],
-      data.streamjet.bookings.map((b) => [b.bk_id, b.bk_call_sgn, b.bk_cust_id, b.bk_book_tme])),
-    upsertSql(pg, 'skyone.passengers', 'passenger_id', ['passenger_id', 'full_name', 'email_address'],
-      data.skyone.passengers.map((p) => [p.passenger_id, p.full_name, p.email_address])),
-    upsertSql(pg, 'skyone.bookings', 'booking_id', ['booking_id', 'callsign', 'passenger_id', 'booked_on'],
-      data.skyone.bookings.map((b) => [b.booking_id, b.callsign, b.passenger_id, b.booked_on])),
+    upsertSql(
+      pg,
+      'streamjet.customers',
+      'id',
+      ['id', 'title', 'first_name', 'last_name', 'email'],
+      data.streamjet.customers.map((c) => [c.id, c.title, c.first_name, c.last_name, c.email]),
+    ),
+    upsertSql(
+      pg,
+      'streamjet.bookings',
+      'bk_id',
+      ['bk_id', 'bk_call_sgn', 'bk_cust_id', 'bk_book_tme'],
+      data.streamjet.bookings.map((b) => [b.bk_id, b.bk_call_sgn, b.bk_cust_id, b.bk_book_tme]),
+    ),
+    upsertSql(
+      pg,
+      'skyone.passengers',
+      'passenger_id',
+      ['passenger_id', 'full_name', 'email_address'],
+      data.skyone.passengers.map((p) => [p.passenger_id, p.full_name, p.email_address]),
+    ),
+    upsertSql(
+      pg,
+      'skyone.bookings',
+      'booking_id',
+      ['booking_id', 'callsign', 'passenger_id', 'booked_on'],
+      data.skyone.bookings.map((b) => [b.booking_id, b.callsign, b.passenger_id, b.booked_on]),
+    ),
     'COMMIT;',
   ].join('\n');
 }
@@ -270,13 +305,18 @@ export async function airlinePipeline(ctx: GeneratorContext, options: AirlineOpt
   const data = airlineData(ctx.faker, ctx.now(), options);
   const db = ctx.env.databases.airline;
   if (db.local) {
-    await ctx.sql({ name: 'airline', engine: 'postgres', container: db.host, database: AIRLINE.database, stack: `airline-merger-${ctx.env.name}` }, airlineSql(data));
+    await ctx.sql(
+      { name: 'airline', engine: 'postgres', container: db.host, database: AIRLINE.database, stack: `airline-merger-${ctx.env.name}` },
+      airlineSql(data),
+    );
     ctx.log(
       `loaded ${data.streamjet.customers.length} StreamJet customers with ${data.streamjet.bookings.length} bookings and ` +
         `${data.skyone.passengers.length} SkyOne passengers with ${data.skyone.bookings.length} bookings into ${AIRLINE.database} in ${db.host}`,
     );
   } else {
-    ctx.log(`${ctx.env.name}: the airline database is not local, so no customers or bookings are loaded; only the ${AIRLINE.routesTopic} and ${AIRLINE.flightUpdatesTopic} topics are produced`);
+    ctx.log(
+      `${ctx.env.name}: the airline database is not local, so no customers or bookings are loaded; only the ${AIRLINE.routesTopic} and ${AIRLINE.flightUpdatesTopic} topics are produced`,
+    );
   }
   const delayed = data.flights.filter((f) => f.arrivalOffset > 0).map((f) => f.callsign);
   ctx.log(`${data.flights.length} flights in the air, delayed: ${delayed.join(', ')}`);

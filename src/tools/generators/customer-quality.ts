@@ -32,13 +32,7 @@ export type QualityDimension = 'completeness' | 'validity' | 'consistency' | 'ti
 export const QUALITY_DIMENSIONS: readonly QualityDimension[] = ['completeness', 'validity', 'consistency', 'timeliness', 'uniqueness'];
 
 export type DefectKind =
-  | 'missing-field'
-  | 'malformed-email'
-  | 'malformed-phone'
-  | 'dob-in-future'
-  | 'implausible-age'
-  | 'stale-created-at'
-  | 'duplicate-email';
+  'missing-field' | 'malformed-email' | 'malformed-phone' | 'dob-in-future' | 'implausible-age' | 'stale-created-at' | 'duplicate-email';
 
 export const DEFECT_DIMENSION: Readonly<Record<DefectKind, QualityDimension>> = {
   'missing-field': 'completeness',
@@ -124,7 +118,8 @@ export class RegistrationSource {
     const defects: Defect[] = [];
     if (chance(this.faker, this.badRatio)) {
       const first = this.addDefect(record, defects, QUALITY_DIMENSIONS.length);
-      if (first && chance(this.faker, this.options.secondDefectChance ?? 0.25)) this.addDefect(record, defects, QUALITY_DIMENSIONS.length - 1);
+      if (first && chance(this.faker, this.options.secondDefectChance ?? 0.25))
+        this.addDefect(record, defects, QUALITY_DIMENSIONS.length - 1);
     }
     if (typeof record.EMAIL === 'string' && !defects.some((d) => d.field === 'EMAIL')) {
       this.recentEmails.push(record.EMAIL);
@@ -203,7 +198,12 @@ export class RegistrationSource {
         return defect('EMAIL', `EMAIL '${bad}' is not an email address`);
       }
       case 'malformed-phone': {
-        const bad = f.helpers.arrayElement([`${r.PHONE ?? '+1555'}-CALL`, f.string.numeric(5), 'n/a', `(${f.string.numeric(3)}) ${f.string.numeric(3)}-${f.string.numeric(4)} ext`]);
+        const bad = f.helpers.arrayElement([
+          `${r.PHONE ?? '+1555'}-CALL`,
+          f.string.numeric(5),
+          'n/a',
+          `(${f.string.numeric(3)}) ${f.string.numeric(3)}-${f.string.numeric(4)} ext`,
+        ]);
         r.PHONE = bad;
         return defect('PHONE', `PHONE '${bad}' is not an international number`);
       }
@@ -234,7 +234,9 @@ export class RegistrationSource {
  * `count` registrations for a seed, with the defects each bad one carries (for tests and for
  * looking at what the generator makes).
  */
-export function generateRegistrations(options: { seed: number; count: number; now: () => number } & RegistrationOptions): GeneratedRegistration[] {
+export function generateRegistrations(
+  options: { seed: number; count: number; now: () => number } & RegistrationOptions,
+): GeneratedRegistration[] {
   const source = new RegistrationSource(seededFaker(options.seed), options.now, options);
   return Array.from({ length: options.count }, () => source.next());
 }

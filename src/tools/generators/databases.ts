@@ -38,7 +38,9 @@ export const dockerSqlRunner: SqlRunner = async (target, sql) => {
           `the ${target.name} database container '${target.container}' is not running; deploy the pipeline first: streamform deploy ${target.stack}`,
         );
       }
-      throw new Error(`loading the ${target.name} database (${target.engine} in container ${target.container}) failed: ${lastLines(output, 8)}`);
+      throw new Error(
+        `loading the ${target.name} database (${target.engine} in container ${target.container}) failed: ${lastLines(output, 8)}`,
+      );
     }
     throw err;
   }

@@ -29,7 +29,11 @@ export interface PipelineEntry {
 /** The pipelines that have a generator, by the name `produce` takes. */
 export const GENERATORS: Readonly<Record<string, PipelineEntry>> = {
   ratings: { topics: [RATINGS.ratingsTopic], factory: (ctx) => ratingsPipeline(ctx), badRecords: false },
-  'airline-merger': { topics: [AIRLINE.routesTopic, AIRLINE.flightUpdatesTopic], factory: (ctx) => airlinePipeline(ctx), badRecords: false },
+  'airline-merger': {
+    topics: [AIRLINE.routesTopic, AIRLINE.flightUpdatesTopic],
+    factory: (ctx) => airlinePipeline(ctx),
+    badRecords: false,
+  },
   'customer-quality': { topics: [CUSTOMER_QUALITY.topic], factory: (ctx) => customerQualityPipeline(ctx), badRecords: true },
 };
 
@@ -129,7 +133,12 @@ export async function produce(options: ProduceOptions): Promise<RunResult> {
       progress,
       signal: options.signal,
     });
-    const why = { count: 'count reached', duration: 'duration over', interrupt: 'interrupted', exhausted: 'the generator has no more data' }[result.stoppedBy];
+    const why = {
+      count: 'count reached',
+      duration: 'duration over',
+      interrupt: 'interrupted',
+      exhausted: 'the generator has no more data',
+    }[result.stoppedBy];
     progress.finish({ sent: result.sent, errors: result.errors }, why);
     if (result.lastError) log(`last send error: ${result.lastError.message}`);
     return result;

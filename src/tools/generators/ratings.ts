@@ -90,7 +90,13 @@ export function customersSql(customers: readonly RatingsCustomer[]): string {
   const cols = ['id', 'first_name', 'last_name', 'email', 'gender', 'club_status', 'comments'] as const;
   return [
     RATINGS.customersDdl,
-    upsertSql('mariadb', RATINGS.customersTable, 'id', cols, customers.map((c) => cols.map((k) => c[k]))),
+    upsertSql(
+      'mariadb',
+      RATINGS.customersTable,
+      'id',
+      cols,
+      customers.map((c) => cols.map((k) => c[k])),
+    ),
   ].join('\n');
 }
 
@@ -120,7 +126,9 @@ export class RatingsSource {
     const unhappyVip = this.platinum.length > 0 && chance(f, this.options.unhappyPlatinumShare ?? 0.1);
     const customer = unhappyVip ? f.helpers.arrayElement(this.platinum) : f.helpers.arrayElement(this.customers);
     const stars = unhappyVip ? f.number.int({ min: 1, max: 2 }) : f.number.int({ min: 1, max: 5 });
-    const channel = chance(f, this.options.testChannelShare ?? 0.15) ? f.helpers.arrayElement(TEST_CHANNELS) : f.helpers.arrayElement(LIVE_CHANNELS);
+    const channel = chance(f, this.options.testChannelShare ?? 0.15)
+      ? f.helpers.arrayElement(TEST_CHANNELS)
+      : f.helpers.arrayElement(LIVE_CHANNELS);
     const mood = stars < 3 ? 'bad' : stars === 3 ? 'ok' : 'good';
     return {
       rating_id: this.baseId + ++this.seq,

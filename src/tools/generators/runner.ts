@@ -37,7 +37,11 @@ export interface RunResult {
  * duration is reached, the signal aborts or the source ends. A failed send counts its messages as
  * errors and the run goes on; several failures in a row end it with the last error.
  */
-export async function runProducer(source: { next(): OutgoingMessage | undefined }, sink: MessageSink, options: RunOptions): Promise<RunResult> {
+export async function runProducer(
+  source: { next(): OutgoingMessage | undefined },
+  sink: MessageSink,
+  options: RunOptions,
+): Promise<RunResult> {
   const { clock } = options;
   const started = clock.now();
   const deadline = options.durationMs !== undefined ? started + options.durationMs : undefined;

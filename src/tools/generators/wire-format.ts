@@ -8,7 +8,8 @@ export const MAGIC_BYTE = 0;
 export const WIRE_HEADER_BYTES = 5;
 
 export function encodeWireFormat(schemaId: number, payload: Buffer): Buffer {
-  if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0x7fffffff) throw new Error(`schema id must be an integer between 0 and 2^31-1, got ${schemaId}`);
+  if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0x7fffffff)
+    throw new Error(`schema id must be an integer between 0 and 2^31-1, got ${schemaId}`);
   const header = Buffer.alloc(WIRE_HEADER_BYTES);
   header.writeUInt8(MAGIC_BYTE, 0);
   header.writeInt32BE(schemaId, 1);

@@ -19,7 +19,13 @@ export const FINGERPRINT_OUTPUT = 'streamform_fingerprint';
 export const CANONICAL_ENV: EnvConfig = {
   name: 'prod',
   backend: { kind: 'local', dir: '/fingerprint' },
-  cluster: { brokers: 3, endpoints: {}, connectView: { bootstrapServers: 'kafka:9092', schemaRegistryUrl: 'http://schema-registry' }, topicDefaults: { partitions: 6, replicationFactor: 3, minInsyncReplicas: 2 }, protect: true },
+  cluster: {
+    brokers: 3,
+    endpoints: {},
+    connectView: { bootstrapServers: 'kafka:9092', schemaRegistryUrl: 'http://schema-registry' },
+    topicDefaults: { partitions: 6, replicationFactor: 3, minInsyncReplicas: 2 },
+    protect: true,
+  },
   avroConverter: { converterClass: 'avro.Converter', settings: {} },
   databases: {
     ratings: { host: 'ratings-db', port: 3306, local: false },
@@ -43,6 +49,9 @@ export function addFingerprintOutput(stack: TerraformStack, fingerprint: string)
     description: 'fingerprint of the pipeline definition applied by the last successful apply',
   });
   // Written as plain references: cdktf renders an output's dependsOn as templates, which OpenTofu refuses.
-  output.addOverride('depends_on', resources.map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`));
+  output.addOverride(
+    'depends_on',
+    resources.map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`),
+  );
   return output;
 }

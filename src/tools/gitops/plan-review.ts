@@ -104,7 +104,10 @@ export async function runPlan(stackDir: string, env: NodeJS.ProcessEnv, extraArg
   for (const line of lines.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
-      const entry = JSON.parse(line) as { type?: string; diagnostic?: { severity: string; summary: string; detail?: string; address?: string } };
+      const entry = JSON.parse(line) as {
+        type?: string;
+        diagnostic?: { severity: string; summary: string; detail?: string; address?: string };
+      };
       if (entry.type === 'diagnostic' && entry.diagnostic) {
         diagnostics.push({
           severity: entry.diagnostic.severity === 'error' ? 'error' : 'warning',
@@ -187,7 +190,8 @@ function verdictsFor(kind: string, action: Action, c: ResourceChange, readers: r
   const v = (level: Level, text: string) => out.push({ level, text });
   switch (kind) {
     case 'topic': {
-      if (action === 'create') v('info', `new topic: ${after?.partitions} partitions, replication factor ${after?.replication_factor ?? 'broker default'}`);
+      if (action === 'create')
+        v('info', `new topic: ${after?.partitions} partitions, replication factor ${after?.replication_factor ?? 'broker default'}`);
       if (action === 'delete') v('danger', 'topic deleted: all its messages are lost');
       if (action === 'replace') {
         const why = (c.change.replace_paths ?? []).map((p) => p.join('.')).join(', ');
@@ -197,7 +201,10 @@ function verdictsFor(kind: string, action: Action, c: ResourceChange, readers: r
         const p0 = before?.partitions as number | undefined;
         const p1 = after?.partitions as number | undefined;
         if (action === 'update' && p0 !== undefined && p1 !== undefined && p1 > p0) {
-          v('warning', `partitions ${p0} → ${p1}: the key-to-partition mapping changes; records with the same key may land on another partition, so per-key order across the change is not guaranteed`);
+          v(
+            'warning',
+            `partitions ${p0} → ${p1}: the key-to-partition mapping changes; records with the same key may land on another partition, so per-key order across the change is not guaranteed`,
+          );
         }
         const c0 = (before?.config ?? {}) as Record<string, string>;
         const c1 = (after?.config ?? {}) as Record<string, string>;
@@ -209,9 +216,13 @@ function verdictsFor(kind: string, action: Action, c: ResourceChange, readers: r
       if (action === 'create') v('info', `new subject ${nameOf(c.type, after)} (${after?.schema_type ?? 'AVRO'})`);
       if (action === 'update') {
         if (before?.schema !== after?.schema) {
-          v('info', `new schema version, compatible with the latest version under ${after?.compatibility ?? 'the registry-wide'} compatibility (checked against the registry at plan time)`);
+          v(
+            'info',
+            `new schema version, compatible with the latest version under ${after?.compatibility ?? 'the registry-wide'} compatibility (checked against the registry at plan time)`,
+          );
         }
-        if (before?.compatibility !== after?.compatibility) v('warning', `compatibility ${before?.compatibility ?? '(registry default)'} → ${after?.compatibility ?? '(registry default)'}`);
+        if (before?.compatibility !== after?.compatibility)
+          v('warning', `compatibility ${before?.compatibility ?? '(registry default)'} → ${after?.compatibility ?? '(registry default)'}`);
       }
       if (action === 'delete' || action === 'replace') v('danger', 'subject deleted: producers and consumers lose its schemas');
       break;
@@ -223,9 +234,13 @@ function verdictsFor(kind: string, action: Action, c: ResourceChange, readers: r
       if (action === 'update') {
         const keys = changedKeys(before?.config as Record<string, unknown>, after?.config as Record<string, unknown>);
         const secret = JSON.stringify(before?.sensitive_config) !== JSON.stringify(after?.sensitive_config);
-        v('warning', `configuration changed${keys.length ? ` (${keys.join(', ')})` : ''}${secret ? ' and secret settings changed' : ''}: the connector and its tasks restart`);
+        v(
+          'warning',
+          `configuration changed${keys.length ? ` (${keys.join(', ')})` : ''}${secret ? ' and secret settings changed' : ''}: the connector and its tasks restart`,
+        );
       }
-      if (action === 'replace') v('warning', 'connector re-created: its committed offsets are reset, so a source starts afresh (e.g. a new snapshot)');
+      if (action === 'replace')
+        v('warning', 'connector re-created: its committed offsets are reset, so a source starts afresh (e.g. a new snapshot)');
       if (action === 'delete') v('warning', 'connector deleted (its offsets are reset)');
       break;
     }
@@ -233,7 +248,12 @@ function verdictsFor(kind: string, action: Action, c: ResourceChange, readers: r
       const ksqlName = nameOf(c.type, after ?? before);
       if (action === 'create') v('info', `new ${kind} ${ksqlName}`);
       if (action === 'update') {
-        v('info', kind === 'ksql query' ? 'CREATE OR REPLACE in place: the query keeps its id and resumes from its committed offsets' : 'CREATE OR REPLACE in place');
+        v(
+          'info',
+          kind === 'ksql query'
+            ? 'CREATE OR REPLACE in place: the query keeps its id and resumes from its committed offsets'
+            : 'CREATE OR REPLACE in place',
+        );
       }
       if (action === 'replace') {
         v(
@@ -243,7 +263,11 @@ function verdictsFor(kind: string, action: Action, c: ResourceChange, readers: r
             : `${kind} dropped and created again over its topic`,
         );
       }
-      if (action === 'delete') v(kind === 'ksql query' ? 'warning' : 'danger', `${kind} dropped${before?.delete_topic ? ' and its topic deleted' : ' (its topic is kept)'}`);
+      if (action === 'delete')
+        v(
+          kind === 'ksql query' ? 'warning' : 'danger',
+          `${kind} dropped${before?.delete_topic ? ' and its topic deleted' : ' (its topic is kept)'}`,
+        );
       if ((action === 'replace' || action === 'delete') && readers.length > 0) v('warning', `downstream affected: ${readers.join(', ')}`);
     }
   }
@@ -304,7 +328,10 @@ export function renderMarkdown(r: Review): string {
   if (!r.ok) {
     out.push('**The plan failed.** Nothing can be applied until these are fixed:', '');
     for (const d of r.diagnostics.filter((x) => x.severity === 'error')) {
-      out.push(`- 🛑 **${d.summary}**${d.address ? ` — \`${d.address}\`` : ''}`, ...(d.detail ? [`  ${d.detail.replace(/\n+/g, ' ')}`] : []));
+      out.push(
+        `- 🛑 **${d.summary}**${d.address ? ` — \`${d.address}\`` : ''}`,
+        ...(d.detail ? [`  ${d.detail.replace(/\n+/g, ' ')}`] : []),
+      );
     }
     return out.join('\n') + '\n';
   }
@@ -314,7 +341,13 @@ export function renderMarkdown(r: Review): string {
     for (const [kind, counts] of Object.entries(r.summary)) out.push(`| ${kind} | ${ACTIONS.map((a) => counts[a] ?? 0).join(' | ')} |`);
   }
   if (r.forbidden.length > 0) {
-    out.push('', `### 🛑 Forbidden in ${r.env}`, '', `${r.env} protects its data: these changes would lose it. Re-plan with \`--allow-destructive\` only after review.`, '');
+    out.push(
+      '',
+      `### 🛑 Forbidden in ${r.env}`,
+      '',
+      `${r.env} protects its data: these changes would lose it. Re-plan with \`--allow-destructive\` only after review.`,
+      '',
+    );
     for (const c of r.forbidden) out.push(`- \`${c.address}\` (${c.kind} ${c.name}): ${c.action}`);
   }
   if (r.drift.length > 0) {
@@ -330,7 +363,8 @@ export function renderMarkdown(r: Review): string {
   const warnings = r.diagnostics.filter((d) => d.severity === 'warning');
   if (warnings.length > 0) {
     out.push('', '### Warnings', '');
-    for (const d of warnings) out.push(`- ⚠️ **${d.summary}**${d.address ? ` — \`${d.address}\`` : ''}${d.detail ? `: ${d.detail.replace(/\n+/g, ' ')}` : ''}`);
+    for (const d of warnings)
+      out.push(`- ⚠️ **${d.summary}**${d.address ? ` — \`${d.address}\`` : ''}${d.detail ? `: ${d.detail.replace(/\n+/g, ' ')}` : ''}`);
   }
   return out.join('\n') + '\n';
 }

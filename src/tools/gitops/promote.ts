@@ -112,7 +112,10 @@ export function envDifferences(from: StackJson, to: StackJson): EnvDifference[] 
     const m = new Map<string, { type: string; attrs: Map<string, unknown> }>();
     for (const [type, instances] of Object.entries(json.resource ?? {})) {
       for (const [id, config] of Object.entries(instances)) {
-        const p = String(config['//']?.metadata?.path ?? id).split('/').slice(1).join('/');
+        const p = String(config['//']?.metadata?.path ?? id)
+          .split('/')
+          .slice(1)
+          .join('/');
         const attrs = new Map<string, unknown>();
         flatten(config, '', attrs);
         attrs.delete('depends_on');
@@ -175,12 +178,16 @@ export async function promote(project: Project, req: PromotionRequest): Promise<
   const r = review(await runPlan(toDir, toEnv), req.policy, { stack: req.to.stack, env: req.to.env });
   const code = exitCode(r);
   if (code !== 0) {
-    throw new PromotionRefused(code === 2 ? `${req.to.env} forbids changes of this plan (see the review)` : `the plan of ${req.to.stack} failed (see the review)`, r);
+    throw new PromotionRefused(
+      code === 2 ? `${req.to.env} forbids changes of this plan (see the review)` : `the plan of ${req.to.stack} failed (see the review)`,
+      r,
+    );
   }
   if (req.dryRun) return { differences, review: r, applied: false };
   await project.deploy(req.to.stack);
   const now = await appliedFingerprint(toDir, toEnv);
-  if (now !== req.fingerprint) throw new PromotionRefused(`${req.to.stack} was deployed but records fingerprint ${now ?? '(none)'}, not ${req.fingerprint}`);
+  if (now !== req.fingerprint)
+    throw new PromotionRefused(`${req.to.stack} was deployed but records fingerprint ${now ?? '(none)'}, not ${req.fingerprint}`);
   log(`${req.to.env} now runs ${req.pipeline} ${req.fingerprint}.`);
   return { differences, review: r, applied: true };
 }

@@ -188,9 +188,7 @@ export function sanitizeQuery(q: Query, catalog: Catalog): Sanitized {
     let alias: string;
     if (expr.k === 'col') {
       alias =
-        expr.qualifier && isJoin && sourcesWith(expr.name.text).length > 1
-          ? `${expr.qualifier.text}_${expr.name.text}`
-          : expr.name.text;
+        expr.qualifier && isJoin && sourcesWith(expr.name.text).length > 1 ? `${expr.qualifier.text}_${expr.name.text}` : expr.name.text;
     } else if (expr.k === 'deref') {
       alias = expr.field.text;
     } else {
@@ -590,7 +588,13 @@ export function analyzeQuery(s: Sanitized, opts: AnalyzeOptions): QueryAnalysis 
   }
 
   // ---- functions
-  checkFunctions([...projected.map((p) => p.expr), ...(q.where ? [q.where] : []), ...(q.groupBy ?? []), ...(q.partitionBy ?? []), ...(q.having ? [q.having] : [])]);
+  checkFunctions([
+    ...projected.map((p) => p.expr),
+    ...(q.where ? [q.where] : []),
+    ...(q.groupBy ?? []),
+    ...(q.partitionBy ?? []),
+    ...(q.having ? [q.having] : []),
+  ]);
 
   // ---- aggregation
   const aggregateCalls = [...projected.map((p) => p.expr), ...(q.having ? [q.having] : [])].flatMap((e) =>
@@ -665,9 +669,7 @@ export function analyzeQuery(s: Sanitized, opts: AnalyzeOptions): QueryAnalysis 
       }
     } else {
       if (join.right.source.type === 'STREAM') {
-        throw new KsqlException(
-          `Invalid join order: table-stream joins are not supported; only stream-table joins. Got ${names}.`,
-        );
+        throw new KsqlException(`Invalid join order: table-stream joins are not supported; only stream-table joins. Got ${names}.`);
       }
       if (!isKeyOf(rightJoinExpr!, join.right)) {
         throw new KsqlException(
@@ -681,9 +683,7 @@ export function analyzeQuery(s: Sanitized, opts: AnalyzeOptions): QueryAnalysis 
       const rt = keyColumns(join.right.source.columns)[0].type;
       if (!typeEquals(lt, rt)) {
         const flipped = on.left !== leftJoinExpr;
-        const [a, at, b, bt] = flipped
-          ? [rightJoinExpr!, rt, leftJoinExpr!, lt]
-          : [leftJoinExpr!, lt, rightJoinExpr!, rt];
+        const [a, at, b, bt] = flipped ? [rightJoinExpr!, rt, leftJoinExpr!, lt] : [leftJoinExpr!, lt, rightJoinExpr!, rt];
         throw new KsqlException(
           `Invalid join condition: types don't match. Got ${formatExpr(a)}{${formatType(at)}} = ${formatExpr(b)}{${formatType(bt)}}.`,
         );
@@ -755,7 +755,13 @@ export function analyzeQuery(s: Sanitized, opts: AnalyzeOptions): QueryAnalysis 
     if (persistent) {
       const missing = keyExprs.filter((k) => !projected.some((p) => sameExpr(p.expr, k)));
       if (missing.length) {
-        throw keysMissing(sink, 'key column', keys.map((k) => quoteIfNeeded(k.name)), true, false);
+        throw keysMissing(
+          sink,
+          'key column',
+          keys.map((k) => quoteIfNeeded(k.name)),
+          true,
+          false,
+        );
       }
     }
   }
@@ -822,7 +828,8 @@ export function analyzeQuery(s: Sanitized, opts: AnalyzeOptions): QueryAnalysis 
       const onKey = e.k === 'col' && keys.length === 1 && keys[0].name === e.name.text;
       return ss.source.type === 'STREAM' && !onKey ? step('StreamSelectKey', src) : src;
     };
-    const joinCls = join.kind === 'STREAM_STREAM' ? 'StreamStreamJoin' : join.kind === 'STREAM_TABLE' ? 'StreamTableJoin' : 'TableTableJoin';
+    const joinCls =
+      join.kind === 'STREAM_STREAM' ? 'StreamStreamJoin' : join.kind === 'STREAM_TABLE' ? 'StreamTableJoin' : 'TableTableJoin';
     plan = step(joinCls, [side(join.left, leftJoinExpr!), side(join.right, rightJoinExpr!)]);
     if (q.where) plan = step(`${prefix(resultType)}Filter`, plan);
     plan = step(`${prefix(resultType)}Select`, plan);

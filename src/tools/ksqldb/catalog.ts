@@ -201,8 +201,14 @@ export class Catalog {
   insertQueries(name: string): { readers: string[]; writers: string[] } {
     const inserts = this.allQueries().filter((q) => q.type === 'INSERT');
     return {
-      readers: inserts.filter((q) => q.sources.includes(name)).map((q) => q.id).sort(),
-      writers: inserts.filter((q) => q.sink === name).map((q) => q.id).sort(),
+      readers: inserts
+        .filter((q) => q.sources.includes(name))
+        .map((q) => q.id)
+        .sort(),
+      writers: inserts
+        .filter((q) => q.sink === name)
+        .map((q) => q.id)
+        .sort(),
     };
   }
 }

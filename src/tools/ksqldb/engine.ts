@@ -22,12 +22,7 @@ import {
   WindowInfo,
 } from './catalog';
 import { KsqlException, ServerError, StandInUnsupported, StatementError } from './errors';
-import {
-  formatCreateAs,
-  formatCreateSource,
-  formatDrop,
-  PropLiteral,
-} from './formatter';
+import { formatCreateAs, formatCreateSource, formatDrop, PropLiteral } from './formatter';
 import { DeferredPrepareError } from './parser';
 import { formatType } from './sql-types';
 import { TopicClient } from './topics';
@@ -61,9 +56,24 @@ export interface Prepared {
 // ============================================================================ WITH properties
 
 const COMMON_PROPS = [
-  'KAFKA_TOPIC', 'PARTITIONS', 'REPLICAS', 'RETENTION_MS', 'CLEANUP_POLICY', 'TIMESTAMP', 'TIMESTAMP_FORMAT',
-  'KEY_FORMAT', 'VALUE_FORMAT', 'FORMAT', 'WRAP_SINGLE_VALUE', 'VALUE_AVRO_SCHEMA_FULL_NAME', 'KEY_SCHEMA_FULL_NAME',
-  'VALUE_SCHEMA_FULL_NAME', 'VALUE_DELIMITER', 'KEY_DELIMITER', 'KEY_SCHEMA_ID', 'VALUE_SCHEMA_ID',
+  'KAFKA_TOPIC',
+  'PARTITIONS',
+  'REPLICAS',
+  'RETENTION_MS',
+  'CLEANUP_POLICY',
+  'TIMESTAMP',
+  'TIMESTAMP_FORMAT',
+  'KEY_FORMAT',
+  'VALUE_FORMAT',
+  'FORMAT',
+  'WRAP_SINGLE_VALUE',
+  'VALUE_AVRO_SCHEMA_FULL_NAME',
+  'KEY_SCHEMA_FULL_NAME',
+  'VALUE_SCHEMA_FULL_NAME',
+  'VALUE_DELIMITER',
+  'KEY_DELIMITER',
+  'KEY_SCHEMA_ID',
+  'VALUE_SCHEMA_ID',
 ];
 const CREATE_PROPS = new Set([...COMMON_PROPS, 'WINDOW_TYPE', 'WINDOW_SIZE', 'SOURCE_CONNECTOR', 'SOURCED_BY_CONNECTOR']);
 const CREATE_AS_PROPS = new Set(COMMON_PROPS);
@@ -254,7 +264,7 @@ export interface Injected {
 const CLEANUP_POLICY_PRESENT =
   'Invalid config variable in the WITH clause: CLEANUP_POLICY.\n' +
   'The CLEANUP_POLICY config is automatically inferred based on the type of source (STREAM or TABLE).\n' +
-  'Users can\'t set the CLEANUP_POLICY config manually.';
+  "Users can't set the CLEANUP_POLICY config manually.";
 
 export async function inject(ctx: Ctx, p: Prepared): Promise<Injected> {
   const s = p.statement;
@@ -541,7 +551,9 @@ function windowOf(props: PropMap): WindowInfo | undefined {
     sizeMs = durationToMs({ value: Number(m[1]), unit: m[2].toUpperCase() });
   }
   if (type !== 'SESSION' && sizeMs === undefined) {
-    throw new KsqlException(`${type} windows require 'WINDOW_SIZE' to be provided in the WITH clause. For example: 'WINDOW_SIZE'='10 SECONDS'`);
+    throw new KsqlException(
+      `${type} windows require 'WINDOW_SIZE' to be provided in the WITH clause. For example: 'WINDOW_SIZE'='10 SECONDS'`,
+    );
   }
   if (type === 'SESSION' && sizeMs !== undefined) {
     throw new KsqlException(`'WINDOW_SIZE' should not be set for SESSION windows.`);
@@ -563,7 +575,9 @@ async function planCreateSource(ctx: Ctx, s: Extract<Statement, { kind: 'createS
     throw new KsqlException(`'${system.name.text}' is a reserved column name. You cannot use it as a name for a column.`);
   }
   const columns: Column[] = [
-    ...elements.filter((e) => e.constraint === 'KEY' || e.constraint === 'PRIMARY KEY').map((e) => ({ name: e.name.text, type: e.type, ns: 'KEY' as const })),
+    ...elements
+      .filter((e) => e.constraint === 'KEY' || e.constraint === 'PRIMARY KEY')
+      .map((e) => ({ name: e.name.text, type: e.type, ns: 'KEY' as const })),
     ...elements.filter((e) => e.constraint === undefined).map((e) => ({ name: e.name.text, type: e.type, ns: 'VALUE' as const })),
     ...elements
       .filter((e) => e.constraint === 'HEADERS' || (typeof e.constraint === 'object' && e.constraint !== null))
@@ -729,9 +743,7 @@ async function planInsert(ctx: Ctx, s: Extract<Statement, { kind: 'insertInto' }
     queryId = withId.toUpperCase();
     const reserved = ['INSERTQUERY_', 'CTAS_', 'CSAS_', 'CST_'];
     if (reserved.some((r) => queryId.startsWith(r))) {
-      throw new KsqlException(
-        `Query IDs must not start with a reserved query ID prefix (${reserved.join(', ')}). Got '${queryId}'.`,
-      );
+      throw new KsqlException(`Query IDs must not start with a reserved query ID prefix (${reserved.join(', ')}). Got '${queryId}'.`);
     }
     if (!/^[A-Za-z0-9_]+$/.test(queryId)) {
       throw new KsqlException(`Query IDs may contain only alphanumeric characters and '_'. Got: '${queryId}'`);
@@ -928,7 +940,10 @@ function executeUnwrapped(ctx: Ctx, p: Plan): ExecResult {
       const existing = catalog.getSource(p.source.name);
       if (existing && !p.orReplace) {
         const t = p.source.type.toLowerCase();
-        return { message: `Cannot add ${t} \`${p.source.name}\`: A ${existing.type.toLowerCase()} with the same name already exists.`, queryId: null };
+        return {
+          message: `Cannot add ${t} \`${p.source.name}\`: A ${existing.type.toLowerCase()} with the same name already exists.`,
+          queryId: null,
+        };
       }
       putSource(catalog, p.source, p.orReplace);
       return { message: p.source.type === 'STREAM' ? 'Stream created' : 'Table created', queryId: null };
@@ -940,7 +955,10 @@ function executeUnwrapped(ctx: Ctx, p: Plan): ExecResult {
       }
       if (existing && !p.orReplace) {
         const t = p.sink.type.toLowerCase();
-        return { message: `Cannot add ${t} \`${p.sink.name}\`: A ${existing.type.toLowerCase()} with the same name already exists.`, queryId: null };
+        return {
+          message: `Cannot add ${t} \`${p.sink.name}\`: A ${existing.type.toLowerCase()} with the same name already exists.`,
+          queryId: null,
+        };
       }
       putSource(catalog, p.sink, p.orReplace, [...p.query.sources]);
       const old = catalog.getQuery(p.query.id);
@@ -995,4 +1013,3 @@ export async function explainStatement(ctx: Ctx, p: Prepared): Promise<Persisten
   if (planned.kind === 'createAs' || planned.kind === 'insert') return planned.query;
   throw new KsqlException('The provided statement does not run a ksql query');
 }
-

@@ -148,11 +148,19 @@ export function topicDescribeWarning(topic: string): { message: string } {
   return { message: `Error from Kafka: Failed to Describe Kafka Topic(s): [${topic}]` };
 }
 
-export function sourceDescriptionEntity(statementText: string, description: Record<string, unknown>, warnings: Array<{ message: string }>): Entity {
+export function sourceDescriptionEntity(
+  statementText: string,
+  description: Record<string, unknown>,
+  warnings: Array<{ message: string }>,
+): Entity {
   return { '@type': 'sourceDescription', statementText, sourceDescription: description, warnings };
 }
 
-export function sourceDescriptionsEntity(statementText: string, descriptions: Record<string, unknown>[], warnings: Array<{ message: string }>): Entity {
+export function sourceDescriptionsEntity(
+  statementText: string,
+  descriptions: Record<string, unknown>[],
+  warnings: Array<{ message: string }>,
+): Entity {
   return { '@type': 'source_descriptions', statementText, sourceDescriptions: descriptions, warnings };
 }
 

@@ -138,11 +138,8 @@ const JOIN_WORDS: Record<string, string> = { INNER: 'INNER', LEFT: 'LEFT OUTER',
 
 export function formatQuery(q: Query): string {
   const lines: string[] = [];
-  lines.push(
-    q.select.length > 1 ? `SELECT\n  ${q.select.map(formatSelectItem).join(',\n  ')}` : `SELECT ${formatSelectItem(q.select[0])}`,
-  );
-  const rel = (r: { name: Ident; alias?: Ident }): string =>
-    `${quoteIfNeeded(r.name.text)} ${quoteIfNeeded((r.alias ?? r.name).text)}`;
+  lines.push(q.select.length > 1 ? `SELECT\n  ${q.select.map(formatSelectItem).join(',\n  ')}` : `SELECT ${formatSelectItem(q.select[0])}`);
+  const rel = (r: { name: Ident; alias?: Ident }): string => `${quoteIfNeeded(r.name.text)} ${quoteIfNeeded((r.alias ?? r.name).text)}`;
   let from = `FROM ${rel(q.from)}`;
   for (const j of q.joins) {
     from += `\n${JOIN_WORDS[j.type]} JOIN ${rel(j.right)}${j.within ? formatWithin(j.within) : ''} ON (${formatExpr(j.on)})`;
@@ -171,7 +168,15 @@ export function formatProps(props: ReadonlyMap<string, PropLiteral>): string {
 function formatElement(el: TableElement): string {
   const c = el.constraint;
   const suffix =
-    c === undefined ? '' : c === 'KEY' ? ' KEY' : c === 'PRIMARY KEY' ? ' PRIMARY KEY' : c === 'HEADERS' ? ' HEADERS' : ` HEADER('${c.header}')`;
+    c === undefined
+      ? ''
+      : c === 'KEY'
+        ? ' KEY'
+        : c === 'PRIMARY KEY'
+          ? ' PRIMARY KEY'
+          : c === 'HEADERS'
+            ? ' HEADERS'
+            : ` HEADER('${c.header}')`;
   return `${quoteIfNeeded(el.name.text)} ${formatSqlType(el.type)}${suffix}`;
 }
 

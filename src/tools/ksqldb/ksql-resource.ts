@@ -100,10 +100,18 @@ export function commandIdFor(s: Statement): string {
 }
 
 const QUERY_LEVEL_PROPERTIES = new Set([
-  'auto.offset.reset', 'buffered.records.per.partition', 'cache.max.bytes.buffering', 'ksql.fail.on.deserialization.error',
-  'ksql.functions.format_timestamp.enable', 'ksql.nested.error.set.null', 'ksql.query.retry.backoff.max.ms',
-  'ksql.query.pull.max.allowed.offset.lag', 'ksql.query.pull.table.scan.enabled', 'ksql.timestamp.throw.on.invalid',
-  'max.task.idle.ms', 'task.timeout.ms',
+  'auto.offset.reset',
+  'buffered.records.per.partition',
+  'cache.max.bytes.buffering',
+  'ksql.fail.on.deserialization.error',
+  'ksql.functions.format_timestamp.enable',
+  'ksql.nested.error.set.null',
+  'ksql.query.retry.backoff.max.ms',
+  'ksql.query.pull.max.allowed.offset.lag',
+  'ksql.query.pull.table.scan.enabled',
+  'ksql.timestamp.throw.on.invalid',
+  'max.task.idle.ms',
+  'task.timeout.ms',
 ]);
 
 export class KsqlResource {
@@ -377,10 +385,7 @@ export class KsqlResource {
     if (s.queryId !== undefined) {
       const q = ctx.catalog.getQuery(s.queryId);
       if (!q) {
-        throw new StatementError(
-          `Query with id:${s.queryId} does not exist, use SHOW QUERIES to view the full set of queries.`,
-          p.text,
-        );
+        throw new StatementError(`Query with id:${s.queryId} does not exist, use SHOW QUERIES to view the full set of queries.`, p.text);
       }
       return queryDescriptionEntity(p.text, {
         id: q.id,

@@ -25,8 +25,14 @@ function parseArgs(argv: string[]): KsqlStandInOptions {
     return n;
   };
   const known = [
-    '--port', '--bootstrap', '--service-id', '--version', '--ready-after-ms', '--command-execution-ms',
-    '--command-queue-delay-ms', '--command-response-timeout-ms',
+    '--port',
+    '--bootstrap',
+    '--service-id',
+    '--version',
+    '--ready-after-ms',
+    '--command-execution-ms',
+    '--command-queue-delay-ms',
+    '--command-response-timeout-ms',
   ];
   for (const a of argv) {
     if (a.startsWith('--') && !known.includes(a)) throw new Error(`unknown option ${a}`);

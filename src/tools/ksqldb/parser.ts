@@ -52,13 +52,27 @@ export interface ParsedWithDeferred extends ParsedStatement {
 }
 
 const COMMANDS = [
-  'SELECT', 'CREATE', 'INSERT', 'DESCRIBE', 'PRINT', 'EXPLAIN', 'SHOW', 'LIST', 'TERMINATE', 'PAUSE', 'RESUME',
-  'DROP', 'SET', 'DEFINE', 'UNDEFINE', 'UNSET', 'ASSERT', 'ALTER',
+  'SELECT',
+  'CREATE',
+  'INSERT',
+  'DESCRIBE',
+  'PRINT',
+  'EXPLAIN',
+  'SHOW',
+  'LIST',
+  'TERMINATE',
+  'PAUSE',
+  'RESUME',
+  'DROP',
+  'SET',
+  'DEFINE',
+  'UNDEFINE',
+  'UNSET',
+  'ASSERT',
+  'ALTER',
 ];
 
-const WINDOW_UNITS = new Set([
-  'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND', 'DAYS', 'HOURS', 'MINUTES', 'SECONDS', 'MILLISECONDS',
-]);
+const WINDOW_UNITS = new Set(['DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND', 'DAYS', 'HOURS', 'MINUTES', 'SECONDS', 'MILLISECONDS']);
 
 const CMP_OPS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
 
@@ -200,12 +214,7 @@ class Parser {
   }
 
   private couldBeIdentifier(t: Token): boolean {
-    return (
-      (t.type === 'IDENT' && !isReserved(t.value)) ||
-      t.type === 'QUOTED' ||
-      t.type === 'BACKQUOTED' ||
-      t.type === 'DIGIT_IDENT'
-    );
+    return (t.type === 'IDENT' && !isReserved(t.value)) || t.type === 'QUOTED' || t.type === 'BACKQUOTED' || t.type === 'DIGIT_IDENT';
   }
 
   private isIdentifierStart(k = 0): boolean {
@@ -871,7 +880,11 @@ class Parser {
     if (this.isSym('-') || this.isSym('+')) {
       const t = this.next();
       const inner = this.unary();
-      if (inner.k === 'lit' && t.value === '-' && (inner.lt === 'int' || inner.lt === 'long' || inner.lt === 'decimal' || inner.lt === 'double')) {
+      if (
+        inner.k === 'lit' &&
+        t.value === '-' &&
+        (inner.lt === 'int' || inner.lt === 'long' || inner.lt === 'decimal' || inner.lt === 'double')
+      ) {
         return { ...inner, value: '-' + inner.value, loc: this.loc(t) };
       }
       return { k: 'neg', op: t.value as '+' | '-', expr: inner, loc: this.loc(t) };

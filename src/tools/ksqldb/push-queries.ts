@@ -42,6 +42,8 @@ export class PushQueryRegistry {
 
 /** `transient_<SOURCE>_<random long>`, like `QueryIdUtil#buildId` for transient queries. */
 export function transientQueryId(source: string): string {
-  const digits = Array.from({ length: 18 }, (_, i) => (i === 0 ? 1 + Math.floor(Math.random() * 9) : Math.floor(Math.random() * 10))).join('');
+  const digits = Array.from({ length: 18 }, (_, i) => (i === 0 ? 1 + Math.floor(Math.random() * 9) : Math.floor(Math.random() * 10))).join(
+    '',
+  );
   return `transient_${source}_${digits}`;
 }

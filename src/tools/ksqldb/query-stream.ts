@@ -52,7 +52,9 @@ export function planQueryStream(ctx: Ctx, args: QueryStreamArgs, contentType: st
       throw e;
     }
     if (contentType !== DELIMITED && contentType !== 'application/json') {
-      throw new StandInUnsupported(`/query-stream responses of type ${contentType} are not supported; ask for ${DELIMITED} or application/json`);
+      throw new StandInUnsupported(
+        `/query-stream responses of type ${contentType} are not supported; ask for ${DELIMITED} or application/json`,
+      );
     }
     const id = transientQueryId(p.sanitized!.sources[0].alias);
     return { kind: 'stream', header: { queryId: id, ...resultHeader(analysis) }, id, sql: args.sql };

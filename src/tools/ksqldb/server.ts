@@ -132,7 +132,8 @@ function parseJsonObject(text: string): Record<string, unknown> {
 function objectField(o: Record<string, unknown>, name: string): Record<string, unknown> {
   const v = o[name];
   if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new InvalidJson(`Cannot deserialize value of type \`java.util.Map\` from ${typeof v} (property "${name}")`);
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new InvalidJson(`Cannot deserialize value of type \`java.util.Map\` from ${typeof v} (property "${name}")`);
   return v as Record<string, unknown>;
 }
 
@@ -270,7 +271,11 @@ export async function startKsqlStandIn(opts: KsqlStandInOptions = {}): Promise<K
         if (body.ksql !== undefined && body.ksql !== null && typeof body.ksql !== 'string') {
           throw new InvalidJson('Cannot deserialize value of type `java.lang.String` from a non-string value (property "ksql")');
         }
-        if (body.commandSequenceNumber !== undefined && body.commandSequenceNumber !== null && typeof body.commandSequenceNumber !== 'number') {
+        if (
+          body.commandSequenceNumber !== undefined &&
+          body.commandSequenceNumber !== null &&
+          typeof body.commandSequenceNumber !== 'number'
+        ) {
           throw new InvalidJson('Cannot deserialize value of type `java.lang.Long` (property "commandSequenceNumber")');
         }
       } catch (e) {
@@ -322,7 +327,11 @@ export async function startKsqlStandIn(opts: KsqlStandInOptions = {}): Promise<K
         return json(res, 500, genericError(50000, `No enum constant io.confluent.ksql.rest.entity.CommandId.Type.${type.toUpperCase()}`));
       }
       if (!actions.includes(action.toUpperCase())) {
-        return json(res, 500, genericError(50000, `No enum constant io.confluent.ksql.rest.entity.CommandId.Action.${action.toUpperCase()}`));
+        return json(
+          res,
+          500,
+          genericError(50000, `No enum constant io.confluent.ksql.rest.entity.CommandId.Action.${action.toUpperCase()}`),
+        );
       }
       const status = runner.getStatus(`${type.toLowerCase()}/${entity}/${action.toLowerCase()}`);
       if (!status) return json(res, 404, genericError(40400, 'Command not found'));

@@ -5,16 +5,7 @@
  * REST `SchemaInfo` entity built by `EntityUtil`.
  */
 
-export type PrimitiveBase =
-  | 'BOOLEAN'
-  | 'INTEGER'
-  | 'BIGINT'
-  | 'DOUBLE'
-  | 'STRING'
-  | 'TIME'
-  | 'DATE'
-  | 'TIMESTAMP'
-  | 'BYTES';
+export type PrimitiveBase = 'BOOLEAN' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'STRING' | 'TIME' | 'DATE' | 'TIMESTAMP' | 'BYTES';
 
 export type SqlType =
   | { readonly base: PrimitiveBase }

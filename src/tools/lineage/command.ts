@@ -36,7 +36,8 @@ export async function lineageCommand(args: ParsedArgs): Promise<void> {
   const format = stringOption(args, 'format', 'html');
   if (format !== 'html' && format !== 'mermaid') throw new UsageError(`--format must be html or mermaid, got '${format}'`);
   const out = stringOption(args, 'out');
-  if (out !== undefined && format === 'mermaid') throw new UsageError('--out writes the HTML page; with --format mermaid the text goes to stdout (redirect it to a file)');
+  if (out !== undefined && format === 'mermaid')
+    throw new UsageError('--out writes the HTML page; with --format mermaid the text goes to stdout (redirect it to a file)');
   const known = new Set(['format', 'out']);
   for (const name of Object.keys(args.options)) {
     if (!known.has(name)) throw new UsageError(`unknown option --${name} for lineage; use --out <file.html> or --format html|mermaid`);

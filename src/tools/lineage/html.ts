@@ -142,7 +142,9 @@ function svgFor(graph: LineageGraph, layout: LineageLayout): string {
         `<title>${escapeHtml(tooltip)}</title>` +
         `<rect x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" rx="${radius(box.kind, box.height)}" fill="${c.fill}" stroke="${c.stroke}"/>` +
         `<text class="label" x="${cx}" y="${cy - (hasDetail ? 7.5 : 0)}" text-anchor="middle" dominant-baseline="central">${escapeHtml(node.label)}</text>` +
-        (hasDetail ? `<text class="detail" x="${cx}" y="${cy + 8}" text-anchor="middle" dominant-baseline="central">${escapeHtml(box.detailShown)}</text>` : '') +
+        (hasDetail
+          ? `<text class="detail" x="${cx}" y="${cy + 8}" text-anchor="middle" dominant-baseline="central">${escapeHtml(box.detailShown)}</text>`
+          : '') +
         '</g>',
     );
   }

@@ -87,7 +87,9 @@ export function layoutLineage(graph: LineageGraph): LineageLayout {
   const vertices: Vertex[] = graph.nodes.map((node, i) => ({
     id: node.id,
     dummy: false,
-    width: Math.ceil(Math.max(MIN_WIDTH, textWidth(node.label, TEXT.labelSize) + 2 * PAD_X, textWidth(detailShown[i], TEXT.detailSize) + 2 * PAD_X)),
+    width: Math.ceil(
+      Math.max(MIN_WIDTH, textWidth(node.label, TEXT.labelSize) + 2 * PAD_X, textWidth(detailShown[i], TEXT.detailSize) + 2 * PAD_X),
+    ),
     height: NODE_HEIGHT,
     layer: 0,
     y: 0,
@@ -252,7 +254,8 @@ export function layoutLineage(graph: LineageGraph): LineageLayout {
     columnX.push(x);
     x += columnWidth[l] + COLUMN_GAP;
   }
-  const gap = (a: Vertex, b: Vertex) => (a.height + b.height) / 2 + (a.dummy && b.dummy ? GAP_DUMMY : a.dummy || b.dummy ? GAP_MIXED : GAP_REAL);
+  const gap = (a: Vertex, b: Vertex) =>
+    (a.height + b.height) / 2 + (a.dummy && b.dummy ? GAP_DUMMY : a.dummy || b.dummy ? GAP_MIXED : GAP_REAL);
   for (const layer of layers) {
     let y = 0;
     layer.forEach((v, i) => {

@@ -22,10 +22,21 @@ import { ITopic } from '../../../constructs/topic';
 import { buildApp } from '../../../stacks/main';
 import { KsqlSyntaxError, parseStatement, Query, queryOf, sinkOf, sourcesRead, Statement } from '../../core/ksql';
 
-export type LineageKind = 'database' | 'source-connector' | 'topic' | 'subject' | 'stream' | 'table' | 'query' | 'sink-connector' | 'external';
+export type LineageKind =
+  'database' | 'source-connector' | 'topic' | 'subject' | 'stream' | 'table' | 'query' | 'sink-connector' | 'external';
 
 /** Every kind, in the order data flows through them (legends, summaries and node order use it). */
-export const LINEAGE_KINDS: readonly LineageKind[] = ['database', 'source-connector', 'subject', 'topic', 'stream', 'table', 'query', 'sink-connector', 'external'];
+export const LINEAGE_KINDS: readonly LineageKind[] = [
+  'database',
+  'source-connector',
+  'subject',
+  'topic',
+  'stream',
+  'table',
+  'query',
+  'sink-connector',
+  'external',
+];
 
 /** What people call each kind. */
 export const KIND_NAMES: Readonly<Record<LineageKind, { one: string; many: string }>> = {
@@ -80,7 +91,8 @@ class GraphBuilder {
     const id = `${kind}:${name}`;
     const known = this.nodes.get(id);
     // A node first met as a reference (no detail yet) takes the detail of its declaration.
-    if (!known || (known.detail === '' && detail !== '')) this.nodes.set(id, { id, kind, label, detail, ...(statement ? { statement } : {}) });
+    if (!known || (known.detail === '' && detail !== ''))
+      this.nodes.set(id, { id, kind, label, detail, ...(statement ? { statement } : {}) });
     return id;
   }
 
@@ -135,10 +147,24 @@ function engineOfLocal(db: LocalDatabase): string {
   return db instanceof LocalMariaDb ? 'MariaDB' : 'PostgreSQL';
 }
 
-const JDBC_ENGINES: Readonly<Record<string, string>> = { postgresql: 'PostgreSQL', mysql: 'MySQL', mariadb: 'MariaDB', sqlserver: 'SQL Server', oracle: 'Oracle', db2: 'Db2' };
+const JDBC_ENGINES: Readonly<Record<string, string>> = {
+  postgresql: 'PostgreSQL',
+  mysql: 'MySQL',
+  mariadb: 'MariaDB',
+  sqlserver: 'SQL Server',
+  oracle: 'Oracle',
+  db2: 'Db2',
+};
 
 /** A relational database a connector reads or writes; one node per host and database. */
-function databaseNode(g: GraphBuilder, locals: ReadonlyMap<string, LocalDatabase>, engine: string, host: string, port: string | undefined, database: string | undefined): string {
+function databaseNode(
+  g: GraphBuilder,
+  locals: ReadonlyMap<string, LocalDatabase>,
+  engine: string,
+  host: string,
+  port: string | undefined,
+  database: string | undefined,
+): string {
   const local = locals.get(host);
   const db = database || local?.database || '';
   const where = `${host}${port ? `:${port}` : ''}`;
@@ -162,7 +188,10 @@ function declaredDetail(s: IKsqlSource): string {
 
 function topicDetail(t: ITopic): string {
   if (t.external) return `external${t.partitions !== undefined ? ` · ${t.partitions} partitions` : ''}`;
-  const parts = [t.partitions !== undefined ? `${t.partitions} partition${t.partitions === 1 ? '' : 's'}` : undefined, t.retentionMs !== undefined ? `kept ${retention(t.retentionMs)}` : undefined];
+  const parts = [
+    t.partitions !== undefined ? `${t.partitions} partition${t.partitions === 1 ? '' : 's'}` : undefined,
+    t.retentionMs !== undefined ? `kept ${retention(t.retentionMs)}` : undefined,
+  ];
   return parts.filter((p) => p !== undefined).join(' · ');
 }
 
@@ -204,7 +233,8 @@ function readsBy(q: Query | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (!q) return out;
   out.set(q.from.name.toUpperCase(), 'FROM');
-  for (const j of q.joins) if (!out.has(j.source.name.toUpperCase())) out.set(j.source.name.toUpperCase(), j.type === 'INNER' ? 'JOIN' : `${j.type} JOIN`);
+  for (const j of q.joins)
+    if (!out.has(j.source.name.toUpperCase())) out.set(j.source.name.toUpperCase(), j.type === 'INNER' ? 'JOIN' : `${j.type} JOIN`);
   return out;
 }
 
@@ -263,8 +293,10 @@ function addConnector(g: GraphBuilder, c: Connector, locals: ReadonlyMap<string,
     for (const t of c.reads) g.edge(topicNode(g, t), id, 'reads');
     const host = config['database.hostname'];
     if (host) {
-      const engine = wrapper instanceof DebeziumPostgresSource || /postgres/i.test(cls) ? 'PostgreSQL' : /mariadb/i.test(cls) ? 'MariaDB' : 'MySQL';
-      const database = wrapper instanceof DebeziumMySqlSource || !config['database.dbname'] ? config['database.include.list'] : config['database.dbname'];
+      const engine =
+        wrapper instanceof DebeziumPostgresSource || /postgres/i.test(cls) ? 'PostgreSQL' : /mariadb/i.test(cls) ? 'MariaDB' : 'MySQL';
+      const database =
+        wrapper instanceof DebeziumMySqlSource || !config['database.dbname'] ? config['database.include.list'] : config['database.dbname'];
       const db = databaseNode(g, locals, engine, host, config['database.port'], database);
       g.edge(db, id, /^io\.debezium\.connector\./.test(cls) ? 'CDC' : 'reads');
     }
@@ -330,7 +362,8 @@ function addQuery(g: GraphBuilder, q: KsqlQuery, relPath: string, known: Readonl
   }
   const how = readsBy(query);
   for (const s of sources) g.edge(sourceNode(g, s), queryId, how.get(s.sourceName.toUpperCase()) ?? 'reads');
-  for (const name of unresolved) g.edge(g.node('stream', name, name, 'not declared in this app'), queryId, how.get(name.toUpperCase()) ?? 'reads');
+  for (const name of unresolved)
+    g.edge(g.node('stream', name, name, 'not declared in this app'), queryId, how.get(name.toUpperCase()) ?? 'reads');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -113,7 +113,10 @@ export class Workspace {
 
   async stateList(): Promise<string[]> {
     const r = await this.tofu(['state', 'list'], true);
-    return r.output.split('\n').map((s) => s.trim()).filter(Boolean);
+    return r.output
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
 
   /** The attributes of one resource instance in state. */

@@ -62,8 +62,19 @@ async function buildImage(logFile: string): Promise<void> {
  * as they are set here: they belong to the machine image, not to streamform.
  */
 const PASSED_ENV = [
-  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'GIT_SSL_CAINFO',
-  'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'GOPROXY',
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'CURL_CA_BUNDLE',
+  'REQUESTS_CA_BUNDLE',
+  'GIT_SSL_CAINFO',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'GOPROXY',
 ];
 
 /** What runs inside: a clone of HEAD, the README's first command, the test set-up, a warm set-up. */
@@ -86,10 +97,22 @@ echo "clean-machine: demo from nothing \${demo}s, test set-up after it \${tests}
  * storage is an anonymous volume, removed with the container.
  */
 const DOCKER_IN_DOCKER = [
-  '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE',
-  '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined',
-  '--cgroupns', 'host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw',
-  '-v', '/var/lib/docker',
+  '--cap-add',
+  'ALL',
+  '--cap-drop',
+  'SYS_RESOURCE',
+  '--security-opt',
+  'seccomp=unconfined',
+  '--security-opt',
+  'apparmor=unconfined',
+  '--security-opt',
+  'systempaths=unconfined',
+  '--cgroupns',
+  'host',
+  '-v',
+  '/sys/fs/cgroup:/sys/fs/cgroup:rw',
+  '-v',
+  '/var/lib/docker',
 ];
 
 export async function cleanMachineCheck(): Promise<void> {
@@ -107,7 +130,22 @@ export async function cleanMachineCheck(): Promise<void> {
   try {
     const out = await run(
       'docker',
-      ['run', '--rm', '--name', name, ...DOCKER_IN_DOCKER, ...PASSED_ENV.filter((v) => process.env[v]).flatMap((v) => ['-e', v]), '-v', `${goroot}:/usr/local/go:ro`, '-v', `${REPO_ROOT}:/src:ro`, IMAGE, 'bash', '-c', SCRIPT],
+      [
+        'run',
+        '--rm',
+        '--name',
+        name,
+        ...DOCKER_IN_DOCKER,
+        ...PASSED_ENV.filter((v) => process.env[v]).flatMap((v) => ['-e', v]),
+        '-v',
+        `${goroot}:/usr/local/go:ro`,
+        '-v',
+        `${REPO_ROOT}:/src:ro`,
+        IMAGE,
+        'bash',
+        '-c',
+        SCRIPT,
+      ],
       { logFile },
     );
     const summary = out.split('\n').find((l) => l.startsWith('clean-machine:')) ?? '';

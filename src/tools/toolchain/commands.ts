@@ -47,7 +47,11 @@ export const EXTERNAL_COMMANDS = {
   sha256sum: { origin: image, purpose: 'scripts/setup.sh: has package-lock.json changed', usedBy: ['setup'] },
   cut: { origin: image, purpose: 'scripts/setup.sh', usedBy: ['setup'] },
   git: { origin: image, purpose: 'clean-machine check: the tree hash of the set-up code', usedBy: ['tests'] },
-  docker: { origin: debian('docker.io'), purpose: 'the Docker client: images, objects, exec into containers', usedBy: ['setup', 'runtime', 'tests'] },
+  docker: {
+    origin: debian('docker.io'),
+    purpose: 'the Docker client: images, objects, exec into containers',
+    usedBy: ['setup', 'runtime', 'tests'],
+  },
   dockerd: { origin: debian('docker.io'), purpose: 'the Docker engine, started by the set-up when none answers', usedBy: ['setup'] },
   debootstrap: { origin: debian('debootstrap'), purpose: 'Debian root filesystems of the local images', usedBy: ['setup'] },
   chromium: {
@@ -55,8 +59,16 @@ export const EXTERNAL_COMMANDS = {
     purpose: 'headless browser of the lineage tests (started by playwright-core)',
     usedBy: ['tests'],
   },
-  tofu: { origin: { kind: 'go-proxy', module: 'github.com/opentofu/opentofu' }, purpose: 'plans and applies (cdktf, plan review, promotion)', usedBy: ['runtime', 'tests'] },
-  terraform: { origin: { kind: 'optional', why: 'used instead of OpenTofu only when no Go toolchain can build it' }, purpose: 'plans and applies', usedBy: ['runtime'] },
+  tofu: {
+    origin: { kind: 'go-proxy', module: 'github.com/opentofu/opentofu' },
+    purpose: 'plans and applies (cdktf, plan review, promotion)',
+    usedBy: ['runtime', 'tests'],
+  },
+  terraform: {
+    origin: { kind: 'optional', why: 'used instead of OpenTofu only when no Go toolchain can build it' },
+    purpose: 'plans and applies',
+    usedBy: ['runtime'],
+  },
   cdktf: { origin: { kind: 'npm', package: 'cdktf-cli' }, purpose: 'cdktf deploy/destroy', usedBy: ['runtime', 'tests'] },
 } as const satisfies Record<string, ExternalCommand>;
 

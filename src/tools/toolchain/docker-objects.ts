@@ -3,7 +3,10 @@ import { run } from './run';
 /** Names of Docker containers, networks and volumes whose name starts with the prefix. */
 export async function dockerObjects(prefix: string): Promise<string[]> {
   const list = async (args: string[]) =>
-    (await run('docker', args)).split('\n').map((s) => s.trim()).filter((s) => s.startsWith(prefix));
+    (await run('docker', args))
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((s) => s.startsWith(prefix));
   return [
     ...(await list(['ps', '-a', '--format', '{{.Names}}'])).map((n) => `container ${n}`),
     ...(await list(['network', 'ls', '--format', '{{.Name}}'])).map((n) => `network ${n}`),
@@ -29,13 +32,22 @@ export async function removeDockerObjects(prefix: string): Promise<string[]> {
  * The containers, volumes and networks a synthesized stack declares (by name), removed when the
  * stack has no state: they are orphans of an earlier deployment whose state is gone.
  */
-export async function removeOrphansOf(stackJson: { resource?: Record<string, Record<string, { name?: unknown }>> }, hasState: boolean): Promise<string[]> {
+export async function removeOrphansOf(
+  stackJson: { resource?: Record<string, Record<string, { name?: unknown }>> },
+  hasState: boolean,
+): Promise<string[]> {
   if (hasState) return [];
   const declared = (type: string) =>
     Object.values(stackJson.resource?.[type] ?? {})
       .map((r) => r.name)
       .filter((n): n is string => typeof n === 'string' && !n.includes('${'));
-  const existing = async (args: string[]) => new Set((await run('docker', args)).split('\n').map((l) => l.trim()).filter(Boolean));
+  const existing = async (args: string[]) =>
+    new Set(
+      (await run('docker', args))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
   // `docker rm -f` succeeds for names that do not exist, so only what exists is removed and reported.
   const containers = await existing(['ps', '-a', '--format', '{{.Names}}']);
   const volumes = await existing(['volume', 'ls', '--format', '{{.Name}}']);
@@ -45,7 +57,10 @@ export async function removeOrphansOf(stackJson: { resource?: Record<string, Rec
     await run('docker', ['rm', '-f', '-v', name]);
     removed.push(`container ${name}`);
   }
-  for (const [type, kind, present] of [['docker_volume', 'volume', volumes], ['docker_network', 'network', networks]] as const) {
+  for (const [type, kind, present] of [
+    ['docker_volume', 'volume', volumes],
+    ['docker_network', 'network', networks],
+  ] as const) {
     for (const name of declared(type).filter((n) => present.has(n))) {
       await run('docker', [kind, 'rm', name]);
       removed.push(`${kind} ${name}`);

@@ -76,7 +76,12 @@ function recipes(catalog: ImageCatalog): ServiceRecipe[] {
   const dbz = VERSIONS.debezium;
   const log4j = [`org.apache.logging.log4j:log4j-core:${LOG4J}`, `org.apache.logging.log4j:log4j-slf4j-impl:${LOG4J}`];
   return [
-    { image: catalog.kafka, dir: 'kafka', base: BASES.jre, jars: [{ into: 'libs', coords: [`org.apache.kafka:kafka_2.13:${k}`, ...log4j] }] },
+    {
+      image: catalog.kafka,
+      dir: 'kafka',
+      base: BASES.jre,
+      jars: [{ into: 'libs', coords: [`org.apache.kafka:kafka_2.13:${k}`, ...log4j] }],
+    },
     {
       image: catalog.connect,
       dir: 'connect',
@@ -140,7 +145,9 @@ export async function ensureLocalImages(logFile: string, catalog: ImageCatalog =
 
 function labelOf(ref: string): string | undefined {
   if (!succeeds('docker', ['image', 'inspect', ref])) return undefined;
-  const out = execFileSync('docker', ['image', 'inspect', '--format', `{{ index .Config.Labels "${RECIPE_LABEL}" }}`, ref]).toString().trim();
+  const out = execFileSync('docker', ['image', 'inspect', '--format', `{{ index .Config.Labels "${RECIPE_LABEL}" }}`, ref])
+    .toString()
+    .trim();
   return out || undefined;
 }
 

@@ -10,8 +10,18 @@ import { TOOLCHAIN } from './versions';
  * hashicorp/go-plugin.
  */
 export const PROTO_SOURCES = [
-  { module: TOOLCHAIN.opentofu.module, version: `v${TOOLCHAIN.opentofu.version}`, file: 'docs/plugin-protocol/tfplugin6.10.proto', as: 'tfplugin6.proto' },
-  { module: 'github.com/hashicorp/go-plugin', version: 'v1.7.0', file: 'internal/plugin/grpc_controller.proto', as: 'grpc_controller.proto' },
+  {
+    module: TOOLCHAIN.opentofu.module,
+    version: `v${TOOLCHAIN.opentofu.version}`,
+    file: 'docs/plugin-protocol/tfplugin6.10.proto',
+    as: 'tfplugin6.proto',
+  },
+  {
+    module: 'github.com/hashicorp/go-plugin',
+    version: 'v1.7.0',
+    file: 'internal/plugin/grpc_controller.proto',
+    as: 'grpc_controller.proto',
+  },
 ] as const;
 
 export function protoDir(): string {
@@ -25,9 +35,13 @@ export async function ensureProtos(logFile: string): Promise<string> {
     const target = path.join(dir, src.as);
     if (fs.existsSync(target)) continue;
     if (!which('go')) {
-      throw new Error(`the provider's protocol definition comes from ${src.module}@${src.version} through the Go module proxy; install Go and re-run`);
+      throw new Error(
+        `the provider's protocol definition comes from ${src.module}@${src.version} through the Go module proxy; install Go and re-run`,
+      );
     }
-    const info = JSON.parse(await run('go', ['mod', 'download', '-json', `${src.module}@${src.version}`], { logFile, cwd: '/' })) as { Dir: string };
+    const info = JSON.parse(await run('go', ['mod', 'download', '-json', `${src.module}@${src.version}`], { logFile, cwd: '/' })) as {
+      Dir: string;
+    };
     fs.copyFileSync(path.join(info.Dir, src.file), `${target}.tmp`);
     fs.renameSync(`${target}.tmp`, target);
   }

@@ -38,11 +38,11 @@ export async function ensureDockerProvider(logFile: string): Promise<string> {
   fs.writeFileSync(path.join(work, 'tools.go'), `//go:build tools\n\npackage tools\n\nimport _ "${p.declaredModule}"\n`);
   await run('go', ['mod', 'tidy'], { cwd: work, logFile });
   fs.mkdirSync(path.dirname(binary), { recursive: true });
-  await run(
-    'go',
-    ['build', '-trimpath', '-ldflags', `-s -w -X main.version=${p.version}`, '-o', `${binary}.tmp`, p.declaredModule],
-    { cwd: work, logFile, env: { ...process.env, CGO_ENABLED: '0' } },
-  );
+  await run('go', ['build', '-trimpath', '-ldflags', `-s -w -X main.version=${p.version}`, '-o', `${binary}.tmp`, p.declaredModule], {
+    cwd: work,
+    logFile,
+    env: { ...process.env, CGO_ENABLED: '0' },
+  });
   fs.renameSync(`${binary}.tmp`, binary);
   fs.rmSync(work, { recursive: true, force: true });
   return binary;

@@ -54,7 +54,9 @@ export async function ensureSystemPackages(commands: readonly CommandName[], log
     await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { logFile, env });
     const still = commands.filter((c) => !present(c, process.env));
     if (still.length > 0) {
-      throw new Error(`apt-get installed ${packages.join(' ')}, but ${still.join(', ')} still cannot be found; check \`dpkg -L <package>\``);
+      throw new Error(
+        `apt-get installed ${packages.join(' ')}, but ${still.join(', ')} still cannot be found; check \`dpkg -L <package>\``,
+      );
     }
     return packages;
   })();
