@@ -1,7 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { topic } from '../src/gen/providers/streamform';
-import { TOPIC_NAME } from '../src/provider/resources/topic';
+import { inRange, isTopicName, PARTITIONS, TOPIC_NAME_RULE } from '../src/core/rules';
 import { StreamformCluster } from './cluster';
 import { Validator } from './validation';
 
@@ -100,18 +100,12 @@ export class Topic extends Construct implements ITopic {
     const partitions = props.partitions ?? cluster.defaults.partitions;
     const rf = props.replicationFactor ?? cluster.defaults.replicationFactor;
     const v = new Validator(this);
+    v.check(isTopicName(props.topicName), 'topicName', props.topicName, TOPIC_NAME_RULE, 'rename the topic, e.g. "ratings-enriched"');
     v.check(
-      TOPIC_NAME.test(props.topicName) && props.topicName !== '.' && props.topicName !== '..',
-      'topicName',
-      props.topicName,
-      'must be 1-249 characters of letters, digits, ".", "_" or "-"',
-      'rename the topic, e.g. "ratings-enriched"',
-    );
-    v.check(
-      Number.isInteger(partitions) && partitions >= 1 && partitions <= 100000,
+      inRange(partitions, PARTITIONS),
       'partitions',
       partitions,
-      'must be between 1 and 100000',
+      `must be between ${PARTITIONS.min} and ${PARTITIONS.max}`,
       'use e.g. 3',
     );
     v.check(

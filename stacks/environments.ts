@@ -1,6 +1,5 @@
 import * as path from 'path';
 import { catalogFromEnvironment, ImageCatalog, LocalKafkaPlatform, PlatformPorts, StreamformClusterProps } from '../constructs';
-import { REPO_ROOT } from '../src/tools/toolchain/paths';
 
 /**
  * Everything that differs between environments, as data. Stacks take one EnvConfig and never ask
@@ -82,7 +81,8 @@ export function devEnvironment(env: NodeJS.ProcessEnv = process.env): EnvConfig 
   const sr = images.schemaRegistry;
   return {
     name: 'dev',
-    backend: { kind: 'local', dir: env.STREAMFORM_STATE_DIR ?? path.join(REPO_ROOT, '.streamform', 'state', name) },
+    // local state in the project folder, where cdktf runs the app
+    backend: { kind: 'local', dir: env.STREAMFORM_STATE_DIR ?? path.join(process.cwd(), '.streamform', 'state', name) },
     platform: { name, ports, images },
     cluster: {
       brokers: 1,

@@ -3,7 +3,7 @@
  * compiled form of this file. Stack ids are `<pipeline>-<env>` and `platform-dev`.
  */
 import { App } from 'cdktf';
-import { addFingerprintOutput, fingerprintOf, PipelineClass } from '../src/tools/gitops/fingerprint';
+import { addFingerprintOutput, fingerprintOf, PipelineClass } from './fingerprint';
 import { EnvConfig, environment, ENV_NAMES } from './environments';
 import { PlatformStack } from './platform';
 import { AirlineMergerStack } from './airline-merger';

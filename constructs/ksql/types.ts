@@ -1,4 +1,5 @@
 /** ksqlDB column types, columns and serialization formats as values (not strings). */
+import { quoteIdentifier } from '../../src/core/ksql';
 
 export class KsqlType {
   static string(): KsqlType {
@@ -96,10 +97,8 @@ export class KsqlFormat {
   private constructor(readonly name: string) {}
 }
 
-/** An identifier as ksqlDB reads it: upper-case names unquoted, anything else back-quoted. */
-export function ident(name: string): string {
-  return /^[A-Z_][A-Z0-9_]*$/.test(name) ? name : `\`${name.replace(/`/g, '``')}\``;
-}
+/** An identifier as ksqlDB reads it back: bare when it can be, else back-quoted (see quoteIdentifier). */
+export const ident = quoteIdentifier;
 
 /** A string literal. */
 export function stringLiteral(text: string): string {

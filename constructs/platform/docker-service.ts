@@ -1,9 +1,8 @@
 import { container, image, volume } from '@cdktf/provider-docker';
 import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { TOOLCHAIN } from '../../src/tools/toolchain/versions';
 import { literal } from '../terraform';
-import { HealthProbe, ServiceImage } from './images';
+import { HealthProbe, ServiceImage, VERSIONS } from './images';
 import { provider as dockerProvider } from '@cdktf/provider-docker';
 
 /** The Docker provider of the stack `scope` is in, created once per stack with the pinned version. */
@@ -11,9 +10,7 @@ export function dockerProviderFor(scope: Construct): dockerProvider.DockerProvid
   const stack = TerraformStack.of(scope);
   const existing = stack.node.tryFindChild('docker');
   if (existing instanceof dockerProvider.DockerProvider) return existing;
-  // @cdktf/provider-docker 12.0.3 pins 3.6.2, which the set-up cannot build here; the bindings are
-  // used with 4.6 (see src/tools/toolchain/versions.ts).
-  stack.addOverride('terraform.required_providers.docker.version', TOOLCHAIN.dockerProvider.constraint);
+  stack.addOverride('terraform.required_providers.docker.version', VERSIONS.dockerProviderConstraint);
   return new dockerProvider.DockerProvider(stack, 'docker', {});
 }
 

@@ -74,6 +74,12 @@ export const VERSIONS = {
   debian: 'bookworm',
   /** Debian suite of the Java images: Apicurio Registry 3 needs Java 21 (trixie's openjdk-21). */
   debianJava: 'trixie',
+  /**
+   * The kreuzwerker/docker provider the platform stacks require. @cdktf/provider-docker 12.0.3
+   * was generated from 3.6.2, which cannot be built here; its bindings are used with 4.6 (the
+   * set-up builds it: src/tools/toolchain/versions.ts).
+   */
+  dockerProviderConstraint: '~> 4.6',
 } as const;
 
 export const DEBEZIUM_PLUGINS = [

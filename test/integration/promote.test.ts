@@ -13,7 +13,7 @@ import { Column, KsqlFormat, KsqlStream, KsqlType, Retention, Topic } from '../.
 import { EnvConfig } from '../../stacks/environments';
 import { PipelineStack } from '../../stacks/pipeline';
 import { KafkaAdminClient } from '../../src/provider/clients/kafka';
-import { addFingerprintOutput, fingerprintOf } from '../../src/tools/gitops/fingerprint';
+import { addFingerprintOutput, fingerprintOf } from '../../stacks/fingerprint';
 import { appliedFingerprint, Project, promote, PromotionRefused } from '../../src/tools/gitops/promote';
 import { run } from '../../src/tools/toolchain/run';
 import { toolchainEnv } from '../../src/tools/toolchain/setup';

@@ -134,7 +134,7 @@ describe('names are unique and legal', () => {
     const err = thrown(() => new Topic(stack(), 'Bad', { topicName: 'ratings/eu' }));
     expect(err.message).toBe(
       'streamform: 1 invalid setting\n' +
-        '  - app/Bad: topicName must be 1-249 characters of letters, digits, ".", "_" or "-", got \'ratings/eu\'; rename the topic, e.g. "ratings-enriched"',
+        '  - app/Bad: topicName must be 1-249 characters of letters, digits, ".", "_" or "-", and not "." or "..", got \'ratings/eu\'; rename the topic, e.g. "ratings-enriched"',
     );
   });
 

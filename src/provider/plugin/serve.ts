@@ -3,7 +3,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { protoDir } from '../../tools/toolchain/protos';
+import { protoDir } from './proto-dir';
 import { createPluginCertificate } from './cert';
 import { Logger } from './log';
 

@@ -1,7 +1,17 @@
 import { randomUUID } from 'crypto';
 import { z } from 'zod';
 import { KsqlCatalog, KsqlError, KsqlSourceDescription } from '../clients/ksqldb';
-import { canonical, isUpgradeable, KsqlSyntaxError, outputColumns, parseStatement, sinkOf, sourcesRead, Statement } from '../../core/ksql';
+import {
+  canonical,
+  isUpgradeable,
+  KsqlSyntaxError,
+  outputColumns,
+  parseStatement,
+  quoteIdentifier,
+  sinkOf,
+  sourcesRead,
+  Statement,
+} from '../../core/ksql';
 import { ProviderClients } from '../provider-clients';
 import { afterCreate, Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../framework/resource';
 import { attr, Attrs, objectSchema, StateOf } from '../framework/schema';
@@ -166,7 +176,7 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
     if (!src) return;
     // Its own queries (those writing into it) go first; DROP would refuse otherwise.
     for (const q of src.writeQueries) await terminate(clients, q.id);
-    await execute(clients, `DROP ${word} IF EXISTS ${quote(name)}${deleteTopic ? ' DELETE TOPIC' : ''};`, `drop ${name}`);
+    await execute(clients, `DROP ${word} IF EXISTS ${quoteIdentifier(name)}${deleteTopic ? ' DELETE TOPIC' : ''};`, `drop ${name}`);
   }
 
   return {
@@ -482,10 +492,6 @@ function sameSources(ours: Statement, serverText: string): boolean {
   } catch {
     return true;
   }
-}
-
-function quote(name: string): string {
-  return /^[A-Z_][A-Z0-9_]*$/.test(name) ? name : `\`${name.replace(/`/g, '``')}\``;
 }
 
 export const ksqlStreamResource = ksqlResource('stream', sourceSchema('stream'));

@@ -4,32 +4,26 @@ import { ProviderClients } from '../provider-clients';
 import { afterCreate, DiagnosticError, error, ResourceDefinition } from '../framework/resource';
 import { attr, objectSchema, StateOf } from '../framework/schema';
 import { isUnknown } from '../plugin/cty';
-
-export const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+import { isTopicName, PARTITIONS, REPLICATION_FACTOR, TOPIC_CONFIG_NAME, TOPIC_NAME_RULE } from '../../core/rules';
 
 const schema = objectSchema(
   0,
   'A Kafka topic. Only the configs set here are compared with the cluster; broker defaults never cause a diff.',
   {
     id: attr.computed(z.string(), 'The topic name.'),
-    name: attr.required(
-      z
-        .string()
-        .regex(TOPIC_NAME, 'must be 1-249 characters of letters, digits, `.`, `_` or `-`')
-        .refine((n) => n !== '.' && n !== '..', 'cannot be `.` or `..`'),
-      'Topic name. Changing it creates a new topic.',
-      { forceNew: true },
-    ),
+    name: attr.required(z.string().refine(isTopicName, TOPIC_NAME_RULE), 'Topic name. Changing it creates a new topic.', {
+      forceNew: true,
+    }),
     partitions: attr.required(
-      z.number().int().min(1).max(100000),
+      z.number().int().min(PARTITIONS.min).max(PARTITIONS.max),
       'Number of partitions. Can grow in place; shrinking needs `allow_replacement`.',
     ),
     replication_factor: attr.optionalComputed(
-      z.number().int().min(1).max(32767),
+      z.number().int().min(REPLICATION_FACTOR.min).max(REPLICATION_FACTOR.max),
       'Replicas per partition. Defaults to the broker default.',
     ),
     config: attr.optional(
-      z.record(z.string().regex(/^[a-z0-9.]+$/, 'must be a topic config name like `retention.ms`'), z.string()),
+      z.record(z.string().regex(TOPIC_CONFIG_NAME, 'must be a topic config name like `retention.ms`'), z.string()),
       'Topic configs to set, e.g. `{"retention.ms": "604800000"}`.',
     ),
     allow_replacement: attr.optional(

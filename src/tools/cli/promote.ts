@@ -1,7 +1,7 @@
 /** `streamform promote <pipeline> --from <env> --to <env>`. */
 import { environment, EnvName, ENV_NAMES } from '../../../stacks/environments';
 import { PIPELINES } from '../../../stacks/main';
-import { fingerprintOf } from '../gitops/fingerprint';
+import { fingerprintOf } from '../../../stacks/fingerprint';
 import { renderMarkdown } from '../gitops/plan-review';
 import { Project, promote, PromotionRefused } from '../gitops/promote';
 import { ParsedArgs, stringOption, UsageError } from './args';

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { run } from '../toolchain/run';
-import { FINGERPRINT_OUTPUT } from './fingerprint';
+import { FINGERPRINT_OUTPUT } from '../../../stacks/fingerprint';
 import { exitCode, Policy, review, Review, runPlan } from './plan-review';
 
 /** A promotion that must not happen, with the reason and what to do. */

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { paths } from './paths';
+import { protoDir } from '../../provider/plugin/proto-dir';
 import { run, which } from './run';
 import { TOOLCHAIN } from './versions';
 
@@ -23,10 +23,6 @@ export const PROTO_SOURCES = [
     as: 'grpc_controller.proto',
   },
 ] as const;
-
-export function protoDir(): string {
-  return path.join(paths.bin(), '..', 'proto');
-}
 
 export async function ensureProtos(logFile: string): Promise<string> {
   const dir = protoDir();

@@ -1,3 +1,5 @@
+import { VERSIONS } from '../../../constructs/platform/images';
+
 /**
  * Pinned versions of what the set-up builds from package registries.
  * Container image versions live in constructs/platform/images.ts.
@@ -21,7 +23,7 @@ export const TOOLCHAIN = {
     module: 'github.com/kreuzwerker/terraform-provider-docker',
     pseudoVersion: 'v0.0.0-20260916201441-96d331c98ff4',
     version: '4.6.0',
-    constraint: '~> 4.6',
+    constraint: VERSIONS.dockerProviderConstraint,
   },
   /** The Go language version written into the wrapper module that builds the docker provider. */
   goDirective: '1.25.8',

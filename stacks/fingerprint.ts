@@ -9,7 +9,7 @@
 import { TerraformOutput, TerraformResource, TerraformStack, Testing } from 'cdktf';
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
-import { EnvConfig } from '../../../stacks/environments';
+import { EnvConfig } from './environments';
 
 export type PipelineClass = new (scope: Construct, id: string, props: { env: EnvConfig }) => TerraformStack;
 
