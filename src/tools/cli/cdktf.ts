@@ -63,7 +63,7 @@ async function removeOrphans(stack: string, out: string): Promise<void> {
 }
 
 /** TF_VAR_* for the secrets of dev stacks (generated once per checkout); none for other stacks. */
-export function secretsFor(stacks: readonly string[], out: string): Record<string, string> {
+function secretsFor(stacks: readonly string[], out: string): Record<string, string> {
   const names = stacks.filter((s) => s.endsWith('-dev')).flatMap((s) => stackVariables(out, s));
   return devSecretsEnv([...new Set(names)]);
 }

@@ -9,7 +9,7 @@ import { stateDir } from '../toolchain/paths';
  * OpenTofu as TF_VAR_<name>, never through configuration. Shared environments get their
  * secrets from the CI system's environment instead.
  */
-export function devSecretsFile(): string {
+function devSecretsFile(): string {
   return path.join(stateDir(), 'dev-secrets.json');
 }
 

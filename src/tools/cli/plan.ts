@@ -14,7 +14,7 @@ export interface StackRef {
 }
 
 /** `ratings --env prod` or `ratings-prod` → the stack. */
-export function stackRef(args: ParsedArgs, command: string): StackRef {
+function stackRef(args: ParsedArgs, command: string): StackRef {
   const first = args.positionals[1];
   if (!first)
     throw new UsageError(
@@ -45,10 +45,7 @@ export async function prepareEnvironment(ref: StackRef, processEnv: NodeJS.Proce
 }
 
 /** Synthesizes the app, plans the stack and reviews the plan. */
-export async function planStack(
-  ref: StackRef,
-  options: { allowDestructive?: boolean; processEnv?: NodeJS.ProcessEnv } = {},
-): Promise<Review> {
+async function planStack(ref: StackRef, options: { allowDestructive?: boolean; processEnv?: NodeJS.ProcessEnv } = {}): Promise<Review> {
   const processEnv = options.processEnv ?? process.env;
   await synth({ env: processEnv });
   const env = await prepareEnvironment(ref, processEnv);

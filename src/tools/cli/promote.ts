@@ -9,9 +9,9 @@ import { deployStacks, synth } from './cdktf';
 import { prepareEnvironment } from './plan';
 
 /** Environments in promotion order: each one takes only what the previous one ran. */
-export const PROMOTION_ORDER: readonly EnvName[] = ENV_NAMES;
+const PROMOTION_ORDER: readonly EnvName[] = ENV_NAMES;
 
-export function checkPath(from: EnvName, to: EnvName): void {
+function checkPath(from: EnvName, to: EnvName): void {
   const i = PROMOTION_ORDER.indexOf(from);
   const j = PROMOTION_ORDER.indexOf(to);
   if (j !== i + 1) {
@@ -22,7 +22,7 @@ export function checkPath(from: EnvName, to: EnvName): void {
   }
 }
 
-export const mainProject: Project = {
+const mainProject: Project = {
   synth: () => synth(),
   env: (stack) => {
     const [pipeline, env] = [stack.slice(0, stack.lastIndexOf('-')), stack.slice(stack.lastIndexOf('-') + 1) as EnvName];

@@ -79,7 +79,7 @@ export async function platformStatus(e: StatusEndpoints): Promise<string> {
 }
 
 /** Streams, tables and persistent queries of a ksqlDB server. */
-export async function ksqlStatus(url: string, note?: string): Promise<string> {
+async function ksqlStatus(url: string, note?: string): Promise<string> {
   const cat = await new KsqlClient({ url }, { attempts: 2 }).catalog();
   const sources = [...cat.sources.values()].sort((a, b) => a.name.localeCompare(b.name));
   const queries = [...cat.queries.values()].sort((a, b) => a.id.localeCompare(b.id));

@@ -88,7 +88,7 @@ export interface ReadOptions {
  * Reads the windows of `topic` with a throw-away consumer group (no offsets committed), seeking
  * each partition to its window's start; returns when every window is read, or at the time limits.
  */
-export async function readTopicWindows(
+async function readTopicWindows(
   connection: KafkaConnection,
   topic: string,
   windows: readonly ReadWindow[],
@@ -322,7 +322,7 @@ export function tailTable(messages: readonly { raw: RawMessage; key: Decoded; va
 }
 
 export type TailFormat = 'table' | 'csv' | 'json';
-export const TAIL_FORMATS: readonly TailFormat[] = ['table', 'csv', 'json'];
+const TAIL_FORMATS: readonly TailFormat[] = ['table', 'csv', 'json'];
 
 export function renderTail(t: TailTable, format: TailFormat): string {
   if (format === 'json') return JSON.stringify(t.rows, null, 2);
@@ -337,7 +337,7 @@ export function renderTail(t: TailTable, format: TailFormat): string {
 }
 
 /** The cluster did not answer. */
-export class KafkaUnreachableError extends Error {
+class KafkaUnreachableError extends Error {
   constructor(
     connection: KafkaConnection,
     readonly reason: unknown,

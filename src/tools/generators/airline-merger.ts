@@ -13,7 +13,7 @@ import { chance, GeneratorContext, OutgoingMessage, PipelineGenerator } from './
 export type AirlineName = 'streamjet' | 'skyone';
 
 /** Which airline flies the callsigns of each prefix (AIRLINE.callsignPrefixes). */
-export const AIRLINE_OF_PREFIX: Readonly<Record<(typeof AIRLINE.callsignPrefixes)[number], AirlineName>> = {
+const AIRLINE_OF_PREFIX: Readonly<Record<(typeof AIRLINE.callsignPrefixes)[number], AirlineName>> = {
   SJT: 'streamjet',
   SKY: 'skyone',
 };
@@ -24,7 +24,7 @@ export interface Airport {
   readonly lon: number;
 }
 
-export const AIRPORTS: readonly Airport[] = [
+const AIRPORTS: readonly Airport[] = [
   { code: 'LHR', lat: 51.47, lon: -0.4543 },
   { code: 'CDG', lat: 49.0097, lon: 2.5479 },
   { code: 'FRA', lat: 50.0379, lon: 8.5622 },
@@ -258,7 +258,7 @@ export function flightUpdate(faker: Faker, f: Flight, nowS: number): FlightUpdat
 }
 
 /** Great-circle distance in km. */
-export function distanceKm(a: Airport, b: Airport): number {
+function distanceKm(a: Airport, b: Airport): number {
   const rad = Math.PI / 180;
   const dLat = (b.lat - a.lat) * rad;
   const dLon = (b.lon - a.lon) * rad;

@@ -88,7 +88,7 @@ const TOUCHES: Readonly<Record<Exclude<DefectKind, 'missing-field'>, Registratio
 };
 
 /** `yyyy-MM-dd` of an epoch-ms instant, in UTC. */
-export function isoDate(ms: number): string {
+function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
@@ -97,7 +97,7 @@ export function isoDate(ms: number): string {
  * the dimensions in turn, so every dimension shows up; the kind within it is drawn at random, and
  * sometimes a second defect in another dimension and field is added.
  */
-export class RegistrationSource {
+class RegistrationSource {
   private seq = 0;
   private turn = 0;
   /** Emails of earlier records (the most recent ones), for duplicates. */

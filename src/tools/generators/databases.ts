@@ -52,13 +52,13 @@ function lastLines(text: string, n: number): string {
 }
 
 /** A SQL string literal (MariaDB also escapes backslashes; PostgreSQL uses standard strings). */
-export function sqlString(value: string, engine: SqlTarget['engine']): string {
+function sqlString(value: string, engine: SqlTarget['engine']): string {
   const body = engine === 'mariadb' ? value.replace(/\\/g, '\\\\').replace(/'/g, "''") : value.replace(/'/g, "''");
   return `'${body}'`;
 }
 
 /** A SQL literal for a row value. */
-export function sqlValue(value: string | number | null, engine: SqlTarget['engine']): string {
+function sqlValue(value: string | number | null, engine: SqlTarget['engine']): string {
   if (value === null) return 'NULL';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`cannot write ${value} to SQL`);

@@ -40,7 +40,7 @@ export const GENERATORS: Readonly<Record<string, PipelineEntry>> = {
 export const GENERATOR_NAMES: readonly string[] = Object.keys(GENERATORS);
 
 /** Sends batches with a kafkajs producer (Java-compatible partitioning of keys, acks=all). */
-export class KafkaSink implements MessageSink {
+class KafkaSink implements MessageSink {
   private constructor(private readonly producer: Producer) {}
 
   static async connect(connection: KafkaConnection): Promise<KafkaSink> {

@@ -77,7 +77,7 @@ export class ProgressDisplay {
   }
 }
 
-export function formatElapsed(ms: number): string {
+function formatElapsed(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
   const m = Math.floor(s / 60);

@@ -42,7 +42,7 @@ export interface RatingsOptions {
   readonly unhappyPlatinumShare?: number;
 }
 
-export const RATINGS_SUBJECT = `${RATINGS.ratingsTopic}-value`;
+const RATINGS_SUBJECT = `${RATINGS.ratingsTopic}-value`;
 const TEST_CHANNELS = RATINGS.channels.filter((c) => c.toLowerCase().includes('test'));
 const LIVE_CHANNELS = RATINGS.channels.filter((c) => !c.toLowerCase().includes('test'));
 
@@ -145,7 +145,7 @@ export class RatingsSource {
 export const RATINGS_TYPE: avro.Type = avroType(RATINGS.ratingAvro);
 
 /** The id of the ratings schema under `ratings-value`, registering it when the subject lacks it. */
-export async function ratingsSchemaId(registry: SchemaRegistryClient, log: (line: string) => void): Promise<number> {
+async function ratingsSchemaId(registry: SchemaRegistryClient, log: (line: string) => void): Promise<number> {
   const input = { schemaType: 'AVRO' as const, schema: JSON.stringify(RATINGS.ratingAvro) };
   const found = await registry.lookup(RATINGS_SUBJECT, input);
   if (found) return found.id;

@@ -4,8 +4,8 @@ import * as avro from 'avsc';
  * The Confluent wire format of Schema Registry serializers: magic byte 0, the schema id as a
  * 4-byte big-endian integer, then the serialized data (Avro binary for Avro).
  */
-export const MAGIC_BYTE = 0;
-export const WIRE_HEADER_BYTES = 5;
+const MAGIC_BYTE = 0;
+const WIRE_HEADER_BYTES = 5;
 
 export function encodeWireFormat(schemaId: number, payload: Buffer): Buffer {
   if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0x7fffffff)

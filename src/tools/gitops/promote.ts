@@ -101,7 +101,7 @@ function flatten(v: unknown, prefix: string, out: Map<string, unknown>): void {
  * What differs between two environments' syntheses of one pipeline, grouped: resources are
  * matched by construct path, and each attribute difference is counted once per kind of change.
  */
-export function envDifferences(from: StackJson, to: StackJson): EnvDifference[] {
+function envDifferences(from: StackJson, to: StackJson): EnvDifference[] {
   const groups = new Map<string, EnvDifference>();
   const add = (where: string, attribute: string, a: unknown, b: unknown) => {
     const key = JSON.stringify([where, attribute, a, b]);
@@ -149,7 +149,7 @@ export function envDifferences(from: StackJson, to: StackJson): EnvDifference[] 
   return [...groups.values()].sort((p, q) => p.where.localeCompare(q.where) || p.attribute.localeCompare(q.attribute));
 }
 
-export function renderDifferences(diffs: readonly EnvDifference[]): string {
+function renderDifferences(diffs: readonly EnvDifference[]): string {
   if (diffs.length === 0) return '  (none)';
   return diffs.map((d) => `  ${d.where} ${d.attribute}: ${d.from} → ${d.to}${d.count > 1 ? ` (${d.count}×)` : ''}`).join('\n');
 }

@@ -1,7 +1,7 @@
 import { ensureSystemPackages } from './system-packages';
 
 /** Where Debian's `chromium` package puts the browser. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /**
  * Flags for a headless Chromium on a machine without internet: without the networking flags it

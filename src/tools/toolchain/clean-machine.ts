@@ -115,7 +115,7 @@ const DOCKER_IN_DOCKER = [
   '/var/lib/docker',
 ];
 
-export async function cleanMachineCheck(): Promise<void> {
+async function cleanMachineCheck(): Promise<void> {
   const logFile = path.join(paths.logs(), 'clean-machine.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   fs.writeFileSync(logFile, '');

@@ -193,7 +193,7 @@ function baseHash(base: BaseImage): string {
 }
 
 /** The Debian archive this machine's apt uses (debootstrap needs one), or deb.debian.org. */
-export function debianMirror(): string {
+function debianMirror(): string {
   const candidates = ['/etc/apt/sources.list', ...listDir('/etc/apt/sources.list.d').map((f) => path.join('/etc/apt/sources.list.d', f))];
   for (const file of candidates) {
     let text = '';

@@ -9,7 +9,7 @@ import { TOOLCHAIN } from './versions';
  * the Go module proxy (never hand-copied): tfplugin6 from OpenTofu, the controller service from
  * hashicorp/go-plugin.
  */
-export const PROTO_SOURCES = [
+const PROTO_SOURCES = [
   {
     module: TOOLCHAIN.opentofu.module,
     version: `v${TOOLCHAIN.opentofu.version}`,

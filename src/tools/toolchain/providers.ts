@@ -5,7 +5,7 @@ import { note } from './progress';
 import { run } from './run';
 import { PROVIDER_HOSTS, TOOLCHAIN } from './versions';
 
-export const STREAMFORM_PROVIDER = {
+const STREAMFORM_PROVIDER = {
   namespace: 'streamform',
   type: 'streamform',
   version: (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
@@ -52,7 +52,7 @@ export async function ensureDockerProvider(logFile: string): Promise<string> {
  * The streamform provider's executable: a shell script that execs node on the compiled server
  * (exec, so that OpenTofu's kill reaches node itself).
  */
-export function providerLauncher(): string {
+function providerLauncher(): string {
   const main = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js');
   return `#!/bin/sh\nexec node --enable-source-maps "${main}" "$@"\n`;
 }

@@ -24,7 +24,7 @@ function present(name: CommandName, env: NodeJS.ProcessEnv): boolean {
 }
 
 /** The Debian packages that would provide the missing ones of `commands`, in table order. */
-export function missingPackages(commands: readonly CommandName[], env: NodeJS.ProcessEnv = process.env): string[] {
+function missingPackages(commands: readonly CommandName[], env: NodeJS.ProcessEnv = process.env): string[] {
   const packages = commands.filter((c) => !present(c, env)).map((c) => debianPackageOf(c));
   return [...new Set(packages.filter((p): p is string => p !== undefined))];
 }
