@@ -4,14 +4,19 @@
  * Maven, Node.js and npm copied from this machine, Go mounted read-only from this machine, the
  * machine's CA certificates) and nothing streamform installs: no debootstrap, no Docker engine, no
  * cached toolchain or images, empty Go and Maven caches. A set-up step that relies on something
- * installed by hand fails here. Run by `.ci/run`; prints its timings.
+ * installed by hand fails here. Prints its timings.
  *
- *   node dist/src/tools/toolchain/clean-machine.js
+ *   node dist/src/tools/toolchain/clean-machine.js [--if-changed]
+ *
+ * `.ci/run` passes --if-changed: the check then runs only when what a fresh machine's set-up
+ * depends on (SET_UP_INPUTS) changed since the last time it passed on this machine (a marker
+ * named by the hash of those files, in the machine cache).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { ensureDockerEngine } from './docker-engine';
 import { BaseImage, ensureBase } from './images';
+import { createHash } from 'crypto';
 import { cacheDir, paths, REPO_ROOT } from './paths';
 import { run } from './run';
 import { ensureSystemPackages } from './system-packages';
@@ -115,6 +120,15 @@ const DOCKER_IN_DOCKER = [
   '/var/lib/docker',
 ];
 
+/** What the set-up of a fresh machine depends on: a change here runs the check again. */
+const SET_UP_INPUTS = ['src/tools/toolchain', 'scripts', '.ci', 'package.json', 'package-lock.json', 'constructs/platform'];
+
+/** Hash of the committed content of SET_UP_INPUTS (git's blob ids, so it needs no build). */
+async function setUpInputsHash(): Promise<string> {
+  const listing = await run('git', ['ls-files', '-s', '--', ...SET_UP_INPUTS], { cwd: REPO_ROOT });
+  return createHash('sha256').update(listing).digest('hex').slice(0, 16);
+}
+
 async function cleanMachineCheck(): Promise<void> {
   const logFile = path.join(paths.logs(), 'clean-machine.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
@@ -156,8 +170,23 @@ async function cleanMachineCheck(): Promise<void> {
   }
 }
 
+async function main(argv: readonly string[]): Promise<void> {
+  const unknown = argv.filter((a) => a !== '--if-changed');
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(' ')} (known: --if-changed)`);
+  const marker = path.join(cacheDir(), 'clean-machine', `${await setUpInputsHash()}.passed`);
+  if (argv.includes('--if-changed') && fs.existsSync(marker)) {
+    process.stderr.write(
+      `clean-machine check: skipped, it passed for this set-up (${SET_UP_INPUTS.join(', ')}) on ${fs.readFileSync(marker, 'utf8').trim()}\n`,
+    );
+    return;
+  }
+  await cleanMachineCheck();
+  fs.mkdirSync(path.dirname(marker), { recursive: true });
+  fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
+}
+
 if (require.main === module) {
-  cleanMachineCheck().catch((err: unknown) => {
+  main(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
