@@ -80,7 +80,6 @@ function shorten(text: string, max: number): string {
 
 /** A box (one per node, in node order) or a placeholder along a long edge. */
 interface Vertex {
-  readonly id: string;
   readonly dummy: boolean;
   readonly width: number;
   readonly height: number;
@@ -177,7 +176,6 @@ function measure(graph: LineageGraph): Work {
     inCount[b]++;
   }
   const vertices: Vertex[] = graph.nodes.map((node, i) => ({
-    id: node.id,
     dummy: false,
     width: Math.ceil(
       Math.max(MIN_WIDTH, textWidth(node.label, TEXT.labelSize) + 2 * PAD_X, textWidth(detailShown[i], TEXT.detailSize) + 2 * PAD_X),
@@ -264,7 +262,7 @@ function insertPlaceholders(vertices: Vertex[], forward: readonly Pair[]): Links
     const chain = [a];
     for (let l = vertices[a].layer + 1; l < vertices[b].layer; l++) {
       chain.push(vertices.length);
-      vertices.push({ id: `~${a}>${b}@${l}`, dummy: true, width: 0, height: 2, layer: l, y: 0 });
+      vertices.push({ dummy: true, width: 0, height: 2, layer: l, y: 0 });
       down.push([]);
       up.push([]);
     }
