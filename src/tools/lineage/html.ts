@@ -35,7 +35,7 @@ function plural(count: number, kind: LineageKind): string {
 }
 
 /** `26 nodes and 25 edges: 1 database, 1 source connector, ...`. */
-export function summaryText(graph: LineageGraph): string {
+function summaryText(graph: LineageGraph): string {
   const parts = countsByKind(graph).map((c) => plural(c.count, c.kind));
   return `${graph.nodes.length} nodes and ${graph.edges.length} edges: ${parts.join(', ')}`;
 }

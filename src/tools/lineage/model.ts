@@ -379,7 +379,7 @@ export function lineageEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Process
 }
 
 /** Ids of the stacks of the app (`platform-dev`, `ratings-dev`, ...). */
-export function stackIds(app: App): string[] {
+function stackIds(app: App): string[] {
   return app.node.children.filter((c) => c instanceof TerraformStack).map((c) => c.node.id);
 }
 
