@@ -569,7 +569,7 @@ export class KsqlEngine {
     const keyCols = keyColumns(s);
     const valueCols = valueColumns(s);
     return {
-      key: createSerde(s.keyFormat, keyCols, true, true, this.registry, s.topic),
+      key: createSerde(s.keyFormat, keyCols, true, keyCols.length === 1, this.registry, s.topic),
       value: createSerde(s.valueFormat, valueCols, false, s.unwrapValue, this.registry, s.topic),
     };
   }

@@ -843,6 +843,16 @@ function planAggregate(
       if (!win) {
         stage = (c) => {
           if (inputKind === 'TABLE') {
+            const ok = c.old ? groupKey(c.old) : null;
+            const nk = c.row ? groupKey(c.row) : null;
+            if (ok && nk && stateKey(ok) === stateKey(nk)) {
+              const sk = stateKey(nk);
+              const s = store.get<AggState>(sk) ?? fresh(nk, c.ts);
+              const next = { ...apply(apply(s, c.old as Row, true), c.row as Row, false), ts: c.ts };
+              store.put(sk, next);
+              output(next);
+              return;
+            }
             if (c.old) {
               const k = groupKey(c.old);
               if (k) {
