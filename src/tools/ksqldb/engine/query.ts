@@ -9,11 +9,12 @@ import { ColumnAliasGenerator } from '../../../core/ksql/aliases';
 import { AGGREGATES, type AggregateImpl } from './aggregates';
 import { KsqlError, NotSupportedError, RecordError } from './errors';
 import { compile, Scope, type Compiled, type Fn, type Row, type ScopeColumn } from './expr';
-import type { FunctionContext } from './functions';
+import { functionExists, type FunctionContext } from './functions';
 import { keyColumns, type Column, type DataSource, type WindowInfo } from './model';
 import type { StateStores } from './state';
 import { T, sameType, typeText, type SqlType } from './types';
 import { keyOf } from './values';
+import { ksqlText } from './text';
 
 /** A decoded input record of one source. */
 export interface SourceRecord {
@@ -371,9 +372,7 @@ function buildProjection(compiled: { spec: SelectSpec; c: Compiled }[], keyPosit
     if (!c) continue;
     const prev = seen.get(c.name);
     if (prev !== undefined) {
-      throw new KsqlError(
-        `Duplicate ${c.ns === 'KEY' || prev === 'KEY' ? 'key' : 'value'} columns found in schema: \`${c.name}\` ${typeText(c.type)}`,
-      );
+      throw new KsqlError(`Duplicate ${c.ns === 'KEY' ? 'key' : 'value'} columns found in schema: \`${c.name}\` ${typeText(c.type)}`);
     }
     seen.set(c.name, c.ns);
   }
@@ -627,14 +626,24 @@ function planAggregate(
   const inputKind = join ? join.resultKind : sources[0].kind;
   if (q.partitionBy) throw new KsqlError('PARTITION BY and GROUP BY in the same query is not supported');
   if (!q.groupBy) {
+    const nonAgg = specs.filter((s) => !containsAggregate(s.expr) && !(s.expr.kind === 'literal'));
+    if (nonAgg.length > 0) {
+      throw new KsqlError(
+        `Non-aggregate SELECT expression(s) not part of GROUP BY: ${nonAgg.map((s) => ksqlText({ ...s.expr, ...(s.expr.kind === 'column' ? { source: undefined } : {}) } as Expr)).join(', ')}\nEither add the column(s) to the GROUP BY or remove them from the SELECT.`,
+      );
+    }
     const aggs: string[] = [];
-    for (const s of specs) walkExpr(s.expr, (x) => isAggregateCall(x) && aggs.push(formatExpression(x)));
+    for (const s of specs)
+      walkExpr(s.expr, (x) => isAggregateCall(x) && aggs.push(x.kind === 'call' && x.star ? `${x.name}(ROWTIME)` : ksqlText(x)));
     throw new KsqlError(
       `CREATE TABLE AS SELECT statement does not support aggregate function [${aggs.join(', ')}] without a GROUP BY clause.`,
     );
   }
-  if (sources.some((s) => s.valueFormat.format === 'KAFKA') && !join) {
-    // ksqlDB: the KAFKA value format does not support GROUP BY on multi-column intermediate schemas
+  const kafkaSources = sources.filter((s) => s.valueFormat.format === 'KAFKA').map((s) => s.name);
+  if (kafkaSources.length > 0) {
+    throw new KsqlError(
+      `Source(s) ${kafkaSources.join(', ')} are using the 'KAFKA' value format. This format does not yet support GROUP BY.`,
+    );
   }
   const groupBy = q.groupBy.map(requalify);
   const gbScope = scope.withClause('GROUP BY');
@@ -655,6 +664,12 @@ function planAggregate(
       throw new KsqlError("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).");
     groupTypes.push(c.type);
   }
+  for (const e of [...specs.map((s) => s.expr), ...(q.having ? [q.having] : [])]) {
+    walkExpr(e, (x) => {
+      if (x.kind === 'call' && !functionExists(x.name, opts.functions))
+        throw new KsqlError(`Can't find any functions with the name '${x.name}'`);
+    });
+  }
   if (!specs.some((s) => containsAggregate(s.expr)) && !(q.having && containsAggregate(q.having))) {
     throw new KsqlError('GROUP BY requires aggregate functions in either the SELECT or HAVING clause.');
   }
@@ -672,7 +687,7 @@ function planAggregate(
   const aggSlot = (call: Extract<Expr, { kind: 'call' }>): number => {
     for (const a of call.args) {
       walkExpr(a, (x) => {
-        if (isAggregateCall(x)) throw new KsqlError(`Aggregate functions can not be nested: ${formatExpression(call)}`);
+        if (isAggregateCall(x)) throw new KsqlError(`Aggregate functions can not be nested: ${ksqlText(call)}`);
       });
     }
     const k = canon(call, scope);
@@ -704,7 +719,23 @@ function planAggregate(
   // post-aggregation row: [group keys..., aggregate results..., WINDOWSTART, WINDOWEND, ROWTIME]
   const nKeys = groupBy.length;
   const rewrite = (e: Expr, clause: string): Expr => rewriteForAggregate(e, scope, groupCanon, (call) => aggSlot(call), clause);
-  const rewrittenSelect = specs.map((s) => ({ ...s, expr: rewrite(s.expr, 'SELECT') }));
+  const offenders: string[] = [];
+  const rewrittenSelect = specs.map((s) => {
+    try {
+      return { ...s, expr: rewrite(s.expr, 'SELECT') };
+    } catch (e) {
+      if (e instanceof KsqlError && e.message.startsWith('Non-aggregate SELECT')) {
+        offenders.push(ksqlText(s.expr, () => undefined));
+        return s;
+      }
+      throw e;
+    }
+  });
+  if (offenders.length > 0) {
+    throw new KsqlError(
+      `Non-aggregate SELECT expression(s) not part of GROUP BY: ${offenders.join(', ')}\nEither add the column(s) to the GROUP BY or remove them from the SELECT.`,
+    );
+  }
   const rewrittenHaving = q.having ? rewrite(requalify(q.having), 'HAVING') : undefined;
   const nAggs = aggCalls.length;
   const postCols: ScopeColumn[] = [
@@ -792,6 +823,8 @@ function planAggregate(
         accs: unknown[];
         ts: number;
         window?: { start: number; end: number };
+        /** whether the last result passed HAVING */
+        passed?: boolean;
       }
       const resultRow = (s: AggState): Row => {
         const r: Row = [...s.key];
@@ -807,9 +840,12 @@ function planAggregate(
         }
         const row = resultRow(s);
         if (having && !having(row)) {
-          emit({ key: s.key, value: null, ts: s.ts, ...w });
+          const before = s.passed;
+          s.passed = false;
+          if (before) emit({ key: s.key, value: null, ts: s.ts, ...w });
           return;
         }
+        s.passed = true;
         emit({ key: s.key, value: proj.value(row), ts: s.ts, ...w });
       };
       const argsOf = (row: Row, a: AggCall): unknown[] => a.args.map((f) => f(row));
@@ -833,8 +869,7 @@ function planAggregate(
       const groupKey = (row: Row): unknown[] | null => {
         const k = groupFns.map((f) => f(row));
         // ksqlDB drops rows whose (single) grouping key is null
-        if (k.length === 1 && k[0] === null) return null;
-        if (k.every((x) => x === null)) return null;
+        if (k.some((x) => x === null)) return null;
         return k;
       };
       const stateKey = (key: unknown[], w?: { start: number }): string => keyOf(key) + (w ? `@${w.start}` : '');
@@ -859,7 +894,7 @@ function planAggregate(
                 const sk = stateKey(k);
                 const s = store.get<AggState>(sk);
                 if (s) {
-                  const next = apply(s, c.old, true);
+                  const next = { ...apply(s, c.old, true), ts: c.ts };
                   store.put(sk, next);
                   output(next);
                 }
@@ -966,7 +1001,7 @@ function rewriteForAggregate(
     if (isAggregateCall(x)) return { kind: 'column', loc: x.loc, name: `§A${aggSlot(x as Extract<Expr, { kind: 'call' }>)}` };
     if (x.kind === 'column') {
       if (x.name === 'WINDOWSTART' || x.name === 'WINDOWEND') return x;
-      bad.push(formatExpression(x));
+      bad.push(ksqlText({ ...x, source: undefined }));
       return x;
     }
     return rebuild(x, visit);

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { KsqlEngine, type OutputRecord } from '../engine/engine';
+import { KsqlEngine, unwindowKey, type OutputRecord } from '../engine/engine';
 import { KsqlError } from '../engine/errors';
 import { FatalProcessingError } from '../engine/aggregates';
 import { parseJson, RawNumber } from '../engine/json';
@@ -189,7 +189,7 @@ export function runCase(c: QttCase, format: string | undefined): { pass: boolean
       let ak: unknown;
       let av: unknown;
       try {
-        ak = bytesToActual(src, true, a.key, registry);
+        ak = bytesToActual(src, true, src.window && a.key ? unwindowKey(a.key, src.window).key : a.key, registry);
         av = bytesToActual(src, false, a.value, registry);
       } catch (err) {
         return { pass: false, reason: `topic ${topic} record ${i}: cannot deserialize: ${(err as Error).message}` };
@@ -214,7 +214,7 @@ function describe(src: DataSource, a: OutputRecord, registry: MemorySchemaRegist
   let k: string;
   let v: string;
   try {
-    k = showActual(bytesToActual(src, true, a.key, registry));
+    k = showActual(bytesToActual(src, true, src.window && a.key ? unwindowKey(a.key, src.window).key : a.key, registry));
     v = showActual(bytesToActual(src, false, a.value, registry));
   } catch {
     k = String(a.key);
