@@ -160,7 +160,14 @@ export class KsqlEngine {
     try {
       statements = parseStatements(sql);
     } catch (e) {
-      if (e instanceof KsqlSyntaxError) throw new KsqlParseError(e.message);
+      if (e instanceof KsqlSyntaxError) {
+        if (/^(mismatched|extraneous|missing|no viable|token recognition)/.test(e.detail)) {
+          throw new KsqlParseError(
+            `Syntax error at or near '${e.token ?? ''}' at line ${e.line}:${e.column}\nline ${e.line}:${e.column}: Syntax Error\n${e.detail}`,
+          );
+        }
+        throw new KsqlParseError(`Failed to prepare statement: ${e.message}`);
+      }
       throw e;
     }
     return statements.map((s) => this.executeStatement(s));
@@ -582,7 +589,7 @@ export class KsqlEngine {
       let key: Buffer | null;
       let value: Buffer | null;
       try {
-        key = sinkSerdes.key.serialize(o.key, sink.topic);
+        key = o.key.length === 0 || o.key.every((k) => k === null) ? null : sinkSerdes.key.serialize(o.key, sink.topic);
         if (windowed && o.window) key = windowKey(key, o.window, windowed.type);
         value = sinkSerdes.value.serialize(o.value, sink.topic);
       } catch (e) {

@@ -166,7 +166,16 @@ export function resolveFunction(e: Extract<Expr, { kind: 'call' }>, scope: Scope
     return (r: Row) => conv(f(r));
   });
   const returns = typeof ov.returns === 'function' ? ov.returns(types) : ov.returns;
-  const impl = ov.impl;
+  const rawImpl = ov.impl;
+  // a UDF that fails gives NULL (ksqlDB logs the error), so IFNULL/COALESCE around it still apply
+  const impl = (...a: unknown[]): unknown => {
+    try {
+      return rawImpl(...a);
+    } catch (e) {
+      if (e instanceof RecordError) return null;
+      throw e;
+    }
+  };
   const nullable = ov.nullable ?? false;
   const count = fns.length;
   if (count === 1) {

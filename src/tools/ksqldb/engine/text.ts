@@ -27,6 +27,8 @@ export function ksqlText(e: Expr, qualify: (x: Extract<Expr, { kind: 'column' }>
       return `(${t(e.operand)} IS ${e.negated ? 'NOT ' : ''}NULL)`;
     case 'unary':
       return `${e.op}${t(e.operand)}`;
+    case 'literal':
+      return e.type === 'NULL' ? 'null' : e.type === 'BOOLEAN' ? String(e.value) : formatExpression(e);
     default:
       return formatExpression(e);
   }

@@ -118,8 +118,8 @@ export function runCase(c: QttCase, format: string | undefined): { pass: boolean
   });
   const expected = c.expectedException;
   const matchesExpected = (msg: string): boolean => expected?.message === undefined || msg.includes(expected.message);
-  for (const raw of c.statements) {
-    const sql = substitute(raw, format);
+  {
+    const sql = c.statements.map((raw) => substitute(raw, format)).join('\n');
     try {
       engine.execute(sql);
     } catch (e) {
