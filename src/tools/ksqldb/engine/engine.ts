@@ -1,0 +1,827 @@
+/**
+ * The engine: a metastore of streams and tables, persistent queries, and record processing.
+ * Pure and deterministic: statements and input records in, output records out.
+ */
+import type { ColumnDef, CreateAsSelect, CreateSource, InsertInto, Properties, Statement } from '../../../core/ksql';
+import { KsqlSyntaxError, parseStatements } from '../../../core/ksql';
+import { FatalProcessingError } from './aggregates';
+import { KsqlError, KsqlParseError, NotSupportedError, RecordError } from './errors';
+import { testFunctions, type FunctionContext, type UdfDef } from './functions';
+import { columnText, keyColumns, schemaText, valueColumns, headerColumns, type Column, type DataSource, type WindowInfo } from './model';
+import { planQuery, type PlannedQuery, type QueryRuntime } from './query';
+import { createSerde, KNOWN_FORMATS, SR_FORMATS, validateFormat, type FormatInfo, type SchemaRegistry, type Serde } from './serde';
+import { StateStores } from './state';
+import { HEADERS_TYPE, fromDataType, sameType, typeText, type SqlType } from './types';
+import { parseInstant } from './time';
+import { avroColumns } from './avro-schema';
+
+export interface InputRecord {
+  readonly topic: string;
+  readonly partition?: number;
+  readonly offset?: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers?: readonly { key: string; value: Buffer | null }[];
+}
+
+export interface OutputRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers: readonly { key: string; value: Buffer | null }[];
+  /** The window of a windowed key (also encoded in `key`). */
+  readonly window?: { start: number; end: number; type: 'TUMBLING' | 'HOPPING' | 'SESSION' };
+  /** The query that wrote it. */
+  readonly queryId: string;
+}
+
+export interface StatementResult {
+  readonly statement: string;
+  readonly kind: Statement['kind'];
+  readonly message: string;
+  readonly queryId?: string;
+  readonly warnings: readonly string[];
+}
+
+export interface ProcessingLogEntry {
+  readonly queryId: string;
+  readonly topic: string;
+  readonly message: string;
+}
+
+export interface EngineOptions {
+  readonly config?: Readonly<Record<string, unknown>>;
+  readonly schemaRegistry?: SchemaRegistry;
+  /** Extra functions (the QTT test functions). */
+  readonly extraFunctions?: ReadonlyMap<string, UdfDef>;
+  /** Topics that exist, with partition counts; CREATE without PARTITIONS needs the topic. */
+  readonly topics?: ReadonlyMap<string, number>;
+  /** Create missing topics instead of refusing (the QTT framework does). */
+  readonly autoCreateTopics?: boolean;
+}
+
+interface RunningQuery {
+  readonly id: string;
+  readonly sink: string;
+  readonly sinkTopic: string;
+  readonly plan: PlannedQuery;
+  readonly runtime: QueryRuntime;
+  readonly inputs: {
+    topic: string;
+    index: number;
+    source: DataSource;
+    key: Serde;
+    value: Serde;
+    ts: (rec: InputRecord, row: unknown[] | null) => number;
+  }[];
+  readonly keySerde: Serde;
+  readonly valueSerde: Serde;
+  readonly windowed?: WindowInfo;
+  readonly statement: string;
+  readonly isInsert: boolean;
+  readonly sources: readonly string[];
+}
+
+const CREATE_PROPS = new Set([
+  'KAFKA_TOPIC',
+  'PARTITIONS',
+  'REPLICAS',
+  'RETENTION_MS',
+  'TIMESTAMP',
+  'TIMESTAMP_FORMAT',
+  'KEY_FORMAT',
+  'VALUE_FORMAT',
+  'FORMAT',
+  'WRAP_SINGLE_VALUE',
+  'VALUE_AVRO_SCHEMA_FULL_NAME',
+  'KEY_SCHEMA_FULL_NAME',
+  'VALUE_SCHEMA_FULL_NAME',
+  'VALUE_DELIMITER',
+  'KEY_DELIMITER',
+  'KEY_SCHEMA_ID',
+  'VALUE_SCHEMA_ID',
+  'WINDOW_TYPE',
+  'WINDOW_SIZE',
+  'SOURCE_CONNECTOR',
+]);
+const CAS_PROPS = new Set([...CREATE_PROPS].filter((p) => !p.startsWith('WINDOW_') && p !== 'SOURCE_CONNECTOR'));
+
+export class KsqlEngine {
+  private readonly sources = new Map<string, DataSource>();
+  private readonly queries = new Map<string, RunningQuery>();
+  private readonly topics: Map<string, number>;
+  readonly stores = new StateStores();
+  readonly processingLog: ProcessingLogEntry[] = [];
+  private queryCounter = 0;
+  private readonly config: Record<string, unknown>;
+  private readonly functions: FunctionContext;
+  private readonly registry: SchemaRegistry | undefined;
+  private offsets = new Map<string, number>();
+  private readonly autoCreateTopics: boolean;
+
+  constructor(opts: EngineOptions = {}) {
+    this.config = { ...(opts.config ?? {}) };
+    this.registry = opts.schemaRegistry;
+    this.topics = new Map(opts.topics ?? []);
+    this.autoCreateTopics = opts.autoCreateTopics ?? false;
+    this.functions = { config: this.config, extra: opts.extraFunctions };
+  }
+
+  /** The QTT test functions (BAD_UDF, WHENCONDITION, WHENRESULT). */
+  static testFunctions(): Map<string, UdfDef> {
+    return testFunctions();
+  }
+
+  getSource(name: string): DataSource | undefined {
+    return this.sources.get(name);
+  }
+
+  allSources(): DataSource[] {
+    return [...this.sources.values()];
+  }
+
+  queryIds(): string[] {
+    return [...this.queries.keys()];
+  }
+
+  topicPartitions(name: string): number | undefined {
+    return this.topics.get(name);
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Statements
+
+  /** Parses and executes statements in order; throws KsqlError on the first refused one. */
+  execute(sql: string): StatementResult[] {
+    let statements: Statement[];
+    try {
+      statements = parseStatements(sql);
+    } catch (e) {
+      if (e instanceof KsqlSyntaxError) {
+        if (/^(mismatched|extraneous|missing|no viable|token recognition)/.test(e.detail)) {
+          throw new KsqlParseError(
+            `Syntax error at or near '${e.token ?? ''}' at line ${e.line}:${e.column}\nline ${e.line}:${e.column}: Syntax Error\n${e.detail}`,
+          );
+        }
+        throw new KsqlParseError(`Failed to prepare statement: ${e.message}`);
+      }
+      throw e;
+    }
+    return statements.map((s) => this.executeStatement(s));
+  }
+
+  executeStatement(s: Statement): StatementResult {
+    const base = { statement: s.text, kind: s.kind, warnings: [] as string[] };
+    switch (s.kind) {
+      case 'createStream':
+      case 'createTable':
+        return { ...base, message: this.createSource(s) };
+      case 'createStreamAs':
+      case 'createTableAs':
+      case 'insertInto': {
+        const r = this.createAs(s);
+        return { ...base, message: `Created query with ID ${r.id}`, queryId: r.id, warnings: r.warnings };
+      }
+      case 'dropStream':
+      case 'dropTable':
+        return { ...base, message: this.drop(s) };
+      case 'terminate': {
+        if (s.all) this.queries.clear();
+        else {
+          const id = s.queryId!;
+          if (!this.queries.has(id)) throw new KsqlError(`Unknown queryId: ${id}`);
+          this.queries.delete(id);
+        }
+        return { ...base, message: 'Query terminated.' };
+      }
+      case 'setProperty':
+        this.config[s.property] = s.value;
+        return { ...base, message: '' };
+      case 'unsetProperty':
+        delete this.config[s.property];
+        return { ...base, message: '' };
+      default:
+        throw new NotSupportedError(`${s.kind} statements in the engine`);
+    }
+  }
+
+  private props(p: Properties, allowed: Set<string>): Map<string, string> {
+    const unknown = Object.keys(p).filter((k) => !allowed.has(k));
+    if (unknown.length > 0) throw new KsqlError(`Invalid config variable(s) in the WITH clause: ${unknown.join(',')}`);
+    const m = new Map<string, string>();
+    for (const [k, v] of Object.entries(p)) if (v !== null) m.set(k, String(v));
+    if (m.has('FORMAT') && (m.has('KEY_FORMAT') || m.has('VALUE_FORMAT'))) {
+      const other = m.has('KEY_FORMAT') ? 'KEY_FORMAT' : 'VALUE_FORMAT';
+      throw new KsqlError(
+        `Cannot supply both '${other}' and 'FORMAT' properties, as 'FORMAT' sets both key and value formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'.`,
+      );
+    }
+    return m;
+  }
+
+  private formatOf(name: string | undefined): string | undefined {
+    if (name === undefined) return undefined;
+    const f = name.toUpperCase();
+    if (!KNOWN_FORMATS.has(f)) throw new KsqlError(`Unknown format: ${f}`);
+    return f;
+  }
+
+  private delimiter(raw: string | undefined, prop: string): string | undefined {
+    if (raw === undefined) return undefined;
+    if (raw === '')
+      throw new KsqlError(
+        `Failed to prepare statement: Configuration ${prop} is invalid: Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'\nExample valid value: ';'`,
+      );
+    const up = raw.toUpperCase();
+    if (up === 'TAB') return '\t';
+    if (up === 'SPACE') return ' ';
+    if (raw.length !== 1)
+      throw new KsqlError(
+        `Failed to prepare statement: Configuration ${prop} is invalid: Invalid delimiter value: '${raw}'. Delimiter must be a single character or TAB,SPACE\nExample valid value: ';'`,
+      );
+    return raw;
+  }
+
+  private formats(
+    props: Map<string, string>,
+    defaults: { key?: FormatInfo; value?: FormatInfo },
+    keyCols: readonly { name: string; type: SqlType }[],
+    valueCols: readonly { name: string; type: SqlType }[],
+    isCreate: boolean,
+  ): { keyFormat: FormatInfo; valueFormat: FormatInfo; unwrap: boolean } {
+    const fmt = this.formatOf(props.get('FORMAT'));
+    let kf = this.formatOf(props.get('KEY_FORMAT')) ?? fmt;
+    let vf = this.formatOf(props.get('VALUE_FORMAT')) ?? fmt;
+    if (vf === undefined && defaults.value) vf = defaults.value.format;
+    if (vf === undefined) vf = this.formatOf(this.config['ksql.persistence.default.format.value'] as string | undefined);
+    if (vf === undefined) {
+      throw new KsqlError(
+        "Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide one or set a default via the 'ksql.persistence.default.format.value' config.",
+      );
+    }
+    if (kf === undefined)
+      kf = defaults.key?.format ?? this.formatOf(this.config['ksql.persistence.default.format.key'] as string | undefined) ?? 'KAFKA';
+    if (keyCols.length === 0 && kf !== 'NONE') {
+      if (props.has('KEY_FORMAT') && !isCreate) throw new KsqlError('Key format specified for stream without key columns.');
+      kf = 'NONE';
+    }
+    if (keyCols.length > 0 && kf === 'NONE') {
+      if (props.has('KEY_FORMAT') || props.has('FORMAT'))
+        throw new KsqlError(
+          `The 'NONE' format can only be used when no columns are defined. Got: [${keyCols.map((c) => `\`${c.name}\` ${typeText(c.type)} KEY`).join(', ')}]`,
+        );
+      kf = this.formatOf(this.config['ksql.persistence.default.format.key'] as string | undefined) ?? 'KAFKA';
+    }
+    const vd = this.delimiter(props.get('VALUE_DELIMITER'), 'VALUE_DELIMITER');
+    const kd = this.delimiter(props.get('KEY_DELIMITER'), 'KEY_DELIMITER');
+    const valueProps: Record<string, string> = {};
+    const keyProps: Record<string, string> = {};
+    if (vd !== undefined) {
+      if (vf !== 'DELIMITED') throw new KsqlError(`${vf} does not support the following configs: [delimiter]`);
+      valueProps.delimiter = vd;
+    } else if (vf === 'DELIMITED' && defaults.value?.format === 'DELIMITED' && defaults.value.props.delimiter)
+      valueProps.delimiter = defaults.value.props.delimiter;
+    if (kd !== undefined) {
+      if (kf !== 'DELIMITED') throw new KsqlError(`${kf} does not support the following configs: [delimiter]`);
+      keyProps.delimiter = kd;
+    }
+    if (props.has('VALUE_SCHEMA_ID')) valueProps.schemaId = props.get('VALUE_SCHEMA_ID')!;
+    if (props.has('KEY_SCHEMA_ID')) keyProps.schemaId = props.get('KEY_SCHEMA_ID')!;
+    const vfn = props.get('VALUE_SCHEMA_FULL_NAME') ?? props.get('VALUE_AVRO_SCHEMA_FULL_NAME');
+    if (vfn) valueProps.fullSchemaName = vfn;
+    if (props.has('KEY_SCHEMA_FULL_NAME')) keyProps.fullSchemaName = props.get('KEY_SCHEMA_FULL_NAME')!;
+    let unwrap = false;
+    const wrapProp = props.get('WRAP_SINGLE_VALUE');
+    if (wrapProp !== undefined) {
+      const wrap = wrapProp.toLowerCase() === 'true';
+      if (vf === 'KAFKA' || vf === 'DELIMITED' || vf === 'NONE') {
+        if (wrap) throw new KsqlError(`Format '${vf}' does not support 'WRAP_SINGLE_VALUE' set to 'true'.`);
+      } else {
+        if (valueCols.length !== 1) throw new KsqlError("'WRAP_SINGLE_VALUE' is only valid for single-field value schemas");
+        unwrap = !wrap;
+      }
+    } else if (valueCols.length === 1 && (vf === 'JSON' || vf === 'AVRO' || vf === 'JSON_SR' || vf === 'PROTOBUF')) {
+      const dflt = this.config['ksql.persistence.wrap.single.values'];
+      if (dflt !== undefined && String(dflt) === 'false') unwrap = true;
+    }
+    if (vf === 'KAFKA' && valueCols.length > 1) {
+      throw new KsqlError(
+        `The 'KAFKA' format only supports a single field. Got: [${valueCols.map((c) => `\`${c.name}\` ${typeText(c.type)}`).join(', ')}]`,
+      );
+    }
+    return { keyFormat: { format: kf, props: keyProps }, valueFormat: { format: vf, props: valueProps }, unwrap };
+  }
+
+  private createSource(s: CreateSource): string {
+    const isStream = s.kind === 'createStream';
+    const kind = isStream ? 'stream' : 'table';
+    const props = this.props(s.properties, CREATE_PROPS);
+    const topic = props.get('KAFKA_TOPIC');
+    if (topic === undefined) throw new KsqlError('Missing required property "KAFKA_TOPIC" which has no default value.');
+    const existing = this.sources.get(s.name);
+    if (existing && s.ifNotExists) return `${isStream ? 'Stream' : 'Table'} already exists`;
+    if (existing && !s.orReplace)
+      throw new KsqlError(`Cannot add ${kind} '${s.name}': A ${existing.kind.toLowerCase()} with the same name already exists`);
+    const names = s.columns.map((c) => c.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new KsqlError(`Duplicate column names: \`${dup}\``);
+    for (const c of s.columns) {
+      if (['ROWTIME', 'ROWPARTITION', 'ROWOFFSET', 'WINDOWSTART', 'WINDOWEND'].includes(c.name)) {
+        throw new KsqlError(`'${c.name}' is a reserved column name. You cannot use it as a name for a column.`);
+      }
+    }
+    let columns: Column[] = s.columns.map((c) => this.columnOf(c));
+    if (!isStream && !columns.some((c) => c.ns === 'KEY') && s.columns.length > 0) {
+      const fmt = (props.get('KEY_FORMAT') ?? props.get('FORMAT'))?.toUpperCase();
+      if (!fmt || !SR_FORMATS.has(fmt)) throw new KsqlError('Tables require a PRIMARY KEY. Please define the PRIMARY KEY.');
+    }
+    // schema inference from the Schema Registry
+    const probe = this.formats(
+      props,
+      {},
+      columns.filter((c) => c.ns === 'KEY'),
+      columns.filter((c) => c.ns === 'VALUE').length ? columns.filter((c) => c.ns === 'VALUE') : [{ name: 'x', type: { base: 'STRING' } }],
+      true,
+    );
+    if (!columns.some((c) => c.ns === 'VALUE') && SR_FORMATS.has(probe.valueFormat.format)) {
+      columns = [...columns, ...this.inferColumns(topic, false, probe.valueFormat)];
+    }
+    if (!columns.some((c) => c.ns === 'KEY') && SR_FORMATS.has(probe.keyFormat.format)) {
+      columns = [...this.inferColumns(topic, true, probe.keyFormat), ...columns];
+    }
+    const keyCols = columns.filter((c) => c.ns === 'KEY');
+    const valueCols = columns.filter((c) => c.ns === 'VALUE');
+    const f = this.formats(props, {}, keyCols, valueCols, true);
+    validateFormat(f.keyFormat, keyCols, true, undefined);
+    validateFormat(f.valueFormat, valueCols, false, !f.unwrap);
+    if (!this.topics.has(topic) && this.autoCreateTopics) this.topics.set(topic, 1);
+    if (!this.topics.has(topic)) {
+      const partitions = props.get('PARTITIONS');
+      if (partitions === undefined) {
+        throw new KsqlError(
+          `Topic '${topic}' does not exist. If you want to create a new topic for the stream/table please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally 'REPLICAS'). For example: ${s.text}`,
+        );
+      }
+      this.topics.set(topic, Number(partitions));
+    }
+    let window: WindowInfo | undefined;
+    const wt = props.get('WINDOW_TYPE')?.toUpperCase();
+    if (wt !== undefined) {
+      if (!['TUMBLING', 'HOPPING', 'SESSION'].includes(wt)) throw new KsqlError(`Invalid value ${wt} for property WINDOW_TYPE`);
+      const ws = props.get('WINDOW_SIZE');
+      if (wt !== 'SESSION' && ws === undefined)
+        throw new KsqlError(
+          `${wt} windows require 'WINDOW_SIZE' to be provided in the WITH clause. For example: 'WINDOW_SIZE'='10 SECONDS'`,
+        );
+      window = { type: wt as WindowInfo['type'], ...(ws !== undefined && wt !== 'SESSION' ? { sizeMs: parseDurationText(ws) } : {}) };
+    }
+    const timestamp = this.timestampOf(props, columns);
+    const source: DataSource = {
+      name: s.name,
+      kind: isStream ? 'STREAM' : 'TABLE',
+      columns: [...keyCols, ...valueCols, ...columns.filter((c) => c.ns === 'HEADERS')],
+      topic,
+      keyFormat: f.keyFormat,
+      valueFormat: f.valueFormat,
+      unwrapValue: f.unwrap,
+      ...(window ? { window } : {}),
+      ...(timestamp ? { timestamp } : {}),
+      isSource: s.isSource,
+      isCas: false,
+      sql: s.text,
+    };
+    if (existing) this.checkUpgrade(existing, source);
+    this.registerSchemas(source);
+    this.sources.set(s.name, source);
+    return isStream ? 'Stream created' : 'Table created';
+  }
+
+  private columnOf(c: ColumnDef): Column {
+    const type = fromDataType(c.dataType);
+    if (c.headers)
+      return {
+        name: c.name,
+        type: c.headerKey !== undefined ? type : HEADERS_TYPE,
+        ns: 'HEADERS',
+        ...(c.headerKey !== undefined ? { headerKey: c.headerKey } : {}),
+      };
+    return { name: c.name, type, ns: c.key ? 'KEY' : 'VALUE' };
+  }
+
+  private inferColumns(topic: string, isKey: boolean, format: FormatInfo): Column[] {
+    if (!this.registry) throw new NotSupportedError('schema inference without a Schema Registry');
+    const subject = `${topic}-${isKey ? 'key' : 'value'}`;
+    const id = format.props.schemaId;
+    const found = id !== undefined ? this.registry.byId(Number(id)) : this.registry.latest(subject);
+    if (!found) {
+      throw new KsqlError(
+        `Schema for message ${isKey ? 'keys' : 'values'} on topic '${topic}' does not exist in the Schema Registry.Subject: ${subject}\n\nPossible causes include:\n- The topic itself does not exist\n\t-> Use SHOW TOPICS; to check\n- Messages on the topic are not serialized using a format Schema Registry supports\n\t-> Use PRINT '${topic}' FROM BEGINNING; to verify\n- Messages on the topic have not been serialized using a Confluent Schema Registry supported serializer\n\t-> See https://docs.confluent.io/current/schema-registry/docs/serializer-formatter.html\n- The schema is registered on a different instance of the Schema Registry\n\t-> Use the REST API to list available subjects\thttps://docs.confluent.io/current/schema-registry/docs/api.html#get--subjects`,
+      );
+    }
+    if (format.format !== 'AVRO') throw new NotSupportedError(`schema inference for ${format.format}`);
+    return avroColumns(found.schema, isKey ? 'KEY' : 'VALUE');
+  }
+
+  private registerSchemas(_s: DataSource): void {
+    // AVRO schemas are registered by the serde on first use (ksqlDB registers them at creation)
+  }
+
+  private timestampOf(props: Map<string, string>, columns: readonly Column[]): { column: string; format?: string } | undefined {
+    const raw = props.get('TIMESTAMP');
+    if (raw === undefined) return undefined;
+    const m = /^`(.*)`$/.exec(raw);
+    const name = m ? m[1] : raw.toUpperCase();
+    const col = columns.find((c) => c.name === name);
+    if (!col) throw new KsqlError(`The TIMESTAMP column set in the WITH clause does not exist in the schema: '${name}'`);
+    const format = props.get('TIMESTAMP_FORMAT');
+    if (format === undefined && !['BIGINT', 'TIMESTAMP'].includes(col.type.base)) {
+      throw new KsqlError(
+        `Timestamp column, \`${name}\`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.`,
+      );
+    }
+    return { column: name, ...(format !== undefined ? { format } : {}) };
+  }
+
+  private checkUpgrade(old: DataSource, next: DataSource): void {
+    if (old.isSource || next.isSource)
+      throw new KsqlError(`Cannot upgrade data source: DataSource '\`${old.name}\`' is a read-only source`);
+    const issues: string[] = [];
+    if (old.kind !== next.kind)
+      issues.push(
+        `DataSource '\`${old.name}\`' has type = ${old.kind === 'STREAM' ? 'KSTREAM' : 'KTABLE'} which is not upgradeable to ${next.kind === 'STREAM' ? 'KSTREAM' : 'KTABLE'}`,
+      );
+    if (old.topic !== next.topic)
+      issues.push(`DataSource '\`${old.name}\`' has topic = ${old.topic} which is not upgradeable to ${next.topic}`);
+    const ok =
+      keyColumns(old).length === keyColumns(next).length &&
+      keyColumns(old).every((c, i) => columnText(c) === columnText(keyColumns(next)[i]));
+    const vals = valueColumns(old).every(
+      (c, i) => valueColumns(next)[i] !== undefined && columnText(c) === columnText(valueColumns(next)[i]),
+    );
+    if (!ok || !vals)
+      issues.push(
+        `DataSource '\`${old.name}\`' has schema = ${schemaText(old.columns)} which is not upgradeable to ${schemaText(next.columns)}`,
+      );
+    if (issues.length) throw new KsqlError(`Cannot upgrade data source: ${issues.join('\n\tAND ')}`);
+  }
+
+  private createAs(s: CreateAsSelect | InsertInto): { id: string; warnings: readonly string[] } {
+    const isInsert = s.kind === 'insertInto';
+    const target = isInsert ? this.sources.get(s.name) : undefined;
+    if (isInsert && !target) throw new KsqlError(`Line: ${s.loc.line}, Col: ${s.loc.column + 12}: Source \`${s.name}\` does not exist.`);
+    if (isInsert && target!.kind !== 'STREAM')
+      throw new KsqlError(`INSERT INTO can only be used to insert into a stream. ${s.name} is a table.`);
+    if (isInsert && headerColumns(target!).length > 0) throw new KsqlError(`Cannot insert into ${s.name} because it has header columns`);
+    const props = isInsert ? new Map<string, string>() : this.props(s.properties, CAS_PROPS);
+    if (isInsert) {
+      for (const k of Object.keys(s.properties))
+        if (k !== 'QUERY_ID') throw new KsqlError(`Invalid config variable(s) in the WITH clause: ${k}`);
+    }
+    if (!isInsert) {
+      const existing = this.sources.get(s.name);
+      if (existing && s.ifNotExists) return { id: '', warnings: [] };
+      if (existing && !s.orReplace) {
+        throw new KsqlError(
+          `Cannot add ${s.kind === 'createStreamAs' ? 'stream' : 'table'} '${s.name}': A ${existing.kind.toLowerCase()} with the same name already exists`,
+        );
+      }
+      if (existing?.isSource) throw new KsqlError(`Cannot insert into read-only ${existing.kind.toLowerCase()}: ${existing.name}`);
+    }
+    for (const r of [s.query.from, ...s.query.joins.map((j) => j.source)]) {
+      if (!this.sources.has(r.name)) {
+        throw new KsqlError(`Exception while preparing statement: ${r.name} does not exist.${this.alternativesHint(r.name)}`);
+      }
+    }
+    const plan = planQuery(s.query, { sinkName: s.name, functions: this.functions, resolve: (n) => this.sources.get(n) });
+    const sinkKind = isInsert ? 'STREAM' : s.kind === 'createStreamAs' ? 'STREAM' : 'TABLE';
+    if (!isInsert && sinkKind !== plan.kind) {
+      throw new KsqlError(
+        `Invalid result type. Your SELECT query produces a ${plan.kind}. Please use CREATE ${plan.kind} AS SELECT statement instead.`,
+      );
+    }
+    const first = plan.sources[0];
+    const keyCols = plan.columns.filter((c) => c.ns === 'KEY');
+    const valueCols = plan.columns.filter((c) => c.ns === 'VALUE');
+    let sink: DataSource;
+    if (isInsert) {
+      sink = target!;
+      if (plan.kind !== 'STREAM')
+        throw new KsqlError(
+          `Incompatible data sink and query result. Data sink (${sink.name}) type is KSTREAM but select query result is KTABLE.`,
+        );
+      const targetCols = sink.columns.filter((c) => c.ns !== 'HEADERS');
+      const compatible =
+        targetCols.length === plan.columns.length &&
+        targetCols.every(
+          (c, i) => c.name === plan.columns[i].name && c.ns === plan.columns[i].ns && sameType(c.type, plan.columns[i].type),
+        );
+      if (!compatible)
+        throw new KsqlError(
+          `Incompatible schema between results and sink.\nResult schema is ${schemaText(plan.columns)}\nSink schema is ${schemaText(targetCols)}`,
+        );
+    } else {
+      const keyDefault = plan.rekeyed ? (first.keyFormat.format === 'NONE' ? undefined : first.keyFormat) : first.keyFormat;
+      const f = this.formats(props, { key: keyDefault, value: first.valueFormat }, keyCols, valueCols, false);
+      validateFormat(f.keyFormat, keyCols, true, undefined);
+      validateFormat(f.valueFormat, valueCols, false, !f.unwrap);
+      const topic = props.get('KAFKA_TOPIC') ?? `${(this.config['ksql.output.topic.name.prefix'] as string | undefined) ?? ''}${s.name}`;
+      if (!this.topics.has(topic)) this.topics.set(topic, Number(props.get('PARTITIONS') ?? this.topics.get(first.topic) ?? 1));
+      const timestamp = this.timestampOf(props, plan.columns);
+      sink = {
+        name: s.name,
+        kind: sinkKind,
+        columns: plan.columns,
+        topic,
+        keyFormat: f.keyFormat,
+        valueFormat: f.valueFormat,
+        unwrapValue: f.unwrap,
+        ...(plan.window ? { window: plan.window } : {}),
+        ...(timestamp ? { timestamp } : {}),
+        isSource: false,
+        isCas: true,
+        sql: s.text,
+      };
+      const existing = this.sources.get(s.name);
+      if (existing) this.checkUpgrade(existing, sink);
+    }
+    let id: string;
+    const queryIdProp = isInsert ? (s.properties.QUERY_ID as string | undefined) : undefined;
+    if (queryIdProp !== undefined && queryIdProp !== null) {
+      id = String(queryIdProp).toUpperCase();
+      if (this.queries.has(id)) throw new KsqlError(`Query ID '${id}' already exists.`);
+    } else if (!isInsert && this.sources.get(s.name)?.isCas) {
+      const writer = [...this.queries.values()].find((q) => q.sink === s.name && !q.isInsert);
+      id = writer?.id ?? `${sinkKind === 'TABLE' ? 'CTAS' : 'CSAS'}_${s.name}_${this.queryCounter++}`;
+    } else {
+      id = isInsert ? `INSERTQUERY_${this.queryCounter++}` : `${sinkKind === 'TABLE' ? 'CTAS' : 'CSAS'}_${s.name}_${this.queryCounter++}`;
+    }
+    if (!isInsert) this.sources.set(s.name, sink);
+    this.startQuery(id, sink, plan, s.text, isInsert);
+    return { id, warnings: plan.warnings };
+  }
+
+  private alternativesHint(name: string): string {
+    const matches = [...this.sources.keys()].filter((n) => n.toUpperCase() === name.toUpperCase() && n !== name);
+    if (matches.length !== 1) return '';
+    const only = matches[0];
+    return /[a-z]/.test(only)
+      ? `\nDid you mean "${only}"? Hint: wrap the source name in double quotes to make it case-sensitive.`
+      : `\nDid you mean ${only}? Hint: try removing double quotes from the source name.`;
+  }
+
+  private serdesOf(s: DataSource): { key: Serde; value: Serde } {
+    const keyCols = keyColumns(s);
+    const valueCols = valueColumns(s);
+    return {
+      key: createSerde(s.keyFormat, keyCols, true, keyCols.length === 1, this.registry, s.topic),
+      value: createSerde(s.valueFormat, valueCols, false, s.unwrapValue, this.registry, s.topic),
+    };
+  }
+
+  private startQuery(id: string, sink: DataSource, plan: PlannedQuery, statement: string, isInsert: boolean): void {
+    const prefix = `_confluent-ksql-default_query_${id}`;
+    const sinkSerdes = this.serdesOf(sink);
+    const windowed = sink.window;
+    const runtime = plan.start(this.stores, prefix, (o) => {
+      let key: Buffer | null;
+      let value: Buffer | null;
+      try {
+        key = o.key.length === 0 || o.key.every((k) => k === null) ? null : sinkSerdes.key.serialize(o.key, sink.topic);
+        if (windowed && o.window) key = windowKey(key, o.window, windowed.type);
+        value = sinkSerdes.value.serialize(o.value, sink.topic);
+      } catch (e) {
+        if (e instanceof RecordError) {
+          this.processingLog.push({ queryId: id, topic: sink.topic, message: e.message });
+          return;
+        }
+        throw e;
+      }
+      this.pendingOutputs.push({
+        topic: sink.topic,
+        partition: 0,
+        key,
+        value,
+        timestamp: o.ts,
+        headers: [],
+        queryId: id,
+        ...(windowed && o.window ? { window: { ...o.window, type: windowed.type } } : {}),
+      });
+    });
+    const inputs = plan.sources.map((src, index) => {
+      const serdes = this.serdesOf(src);
+      return { topic: src.topic, index, source: src, key: serdes.key, value: serdes.value, ts: timestampExtractor(src) };
+    });
+    this.queries.set(id, {
+      id,
+      sink: sink.name,
+      sinkTopic: sink.topic,
+      plan,
+      runtime,
+      inputs,
+      keySerde: sinkSerdes.key,
+      valueSerde: sinkSerdes.value,
+      ...(windowed ? { windowed } : {}),
+      statement,
+      isInsert,
+      sources: plan.sources.map((x) => x.name),
+    });
+  }
+
+  private drop(s: Extract<Statement, { kind: 'dropStream' | 'dropTable' }>): string {
+    const type = s.kind === 'dropStream' ? 'STREAM' : 'TABLE';
+    const source = this.sources.get(s.name);
+    if (!source) {
+      if (s.ifExists) return `Source \`${s.name}\` does not exist.`;
+      throw new KsqlError(`${type === 'STREAM' ? 'Stream' : 'Table'} ${s.name} does not exist.${this.alternativesHint(s.name)}`);
+    }
+    if (source.kind !== type) throw new KsqlError(`Incompatible data source type is ${source.kind}, but statement was DROP ${type}`);
+    const readers = [...this.queries.values()].filter((q) => q.sources.includes(s.name) && !(q.sink === s.name && !q.isInsert));
+    const writers = [...this.queries.values()].filter((q) => q.sink === s.name && q.isInsert);
+    if (readers.length || writers.length) {
+      throw new KsqlError(
+        `Cannot drop ${s.name}.\nThe following queries read from this source: [${readers
+          .map((q) => q.id)
+          .sort()
+          .join(', ')}].\nThe following queries write into this source: [${writers
+          .map((q) => q.id)
+          .sort()
+          .join(', ')}].\nYou need to terminate them before dropping ${s.name}.`,
+      );
+    }
+    for (const q of [...this.queries.values()]) if (q.sink === s.name) this.queries.delete(q.id);
+    this.sources.delete(s.name);
+    return `Source \`${s.name}\` (topic: ${source.topic}) was dropped.`;
+  }
+
+  // ----------------------------------------------------------------------------------------
+  // Records
+
+  private pendingOutputs: OutputRecord[] = [];
+
+  /**
+   * Processes one input record through every query reading its topic; outputs of queries are
+   * fed on to queries reading their topics (depth first). Returns every output, in order.
+   */
+  process(rec: InputRecord): OutputRecord[] {
+    const all: OutputRecord[] = [];
+    const queue: InputRecord[] = [rec];
+    while (queue.length > 0) {
+      const r = queue.shift()!;
+      const offsetKey = `${r.topic}/${r.partition ?? 0}`;
+      const offset = r.offset ?? this.offsets.get(offsetKey) ?? 0;
+      this.offsets.set(offsetKey, offset + 1);
+      for (const q of this.queries.values()) {
+        for (const input of q.inputs) {
+          if (input.topic !== r.topic) continue;
+          this.pendingOutputs = [];
+          this.feed(q, input, { ...r, offset });
+          const produced = this.pendingOutputs;
+          this.pendingOutputs = [];
+          for (const o of produced) {
+            all.push(o);
+            queue.push({ topic: o.topic, partition: o.partition, key: o.key, value: o.value, timestamp: o.timestamp, headers: o.headers });
+          }
+        }
+      }
+    }
+    return all;
+  }
+
+  private feed(q: RunningQuery, input: RunningQuery['inputs'][number], r: InputRecord & { offset: number }): void {
+    let key: unknown[] | null;
+    let value: unknown[] | null;
+    let keyBytes = r.key;
+    let window: { start: number; end: number } | undefined;
+    try {
+      if (input.source.window && keyBytes) {
+        const w = unwindowKey(keyBytes, input.source.window);
+        keyBytes = w.key;
+        window = w.window;
+      }
+      key = input.key.deserialize(keyBytes, r.topic);
+      value = input.value.deserialize(r.value, r.topic);
+    } catch (e) {
+      if (e instanceof RecordError) {
+        this.processingLog.push({ queryId: q.id, topic: r.topic, message: e.message });
+        return;
+      }
+      throw e;
+    }
+    const headerCols = headerColumns(input.source);
+    if (value !== null && headerCols.length > 0) {
+      const headers = r.headers ?? [];
+      value = [
+        ...value,
+        ...headerCols.map((h) => {
+          if (h.headerKey !== undefined) {
+            const found = [...headers].reverse().find((x) => x.key === h.headerKey);
+            return found ? found.value : null;
+          }
+          return headers.map((x) => ({ KEY: x.key, VALUE: x.value }));
+        }),
+      ];
+    }
+    let ts: number;
+    try {
+      ts = input.ts(r, value === null ? null : [...(key ?? []), ...value]);
+    } catch (e) {
+      if (e instanceof RecordError) {
+        this.processingLog.push({ queryId: q.id, topic: r.topic, message: e.message });
+        return;
+      }
+      throw e;
+    }
+    if (ts < 0) {
+      this.processingLog.push({ queryId: q.id, topic: r.topic, message: `Invalid timestamp: ${ts}` });
+      return;
+    }
+    try {
+      q.runtime.process(input.index, {
+        key,
+        value,
+        headers: r.headers ?? [],
+        ts,
+        partition: r.partition ?? 0,
+        offset: r.offset,
+        ...(window ? { window } : {}),
+      });
+    } catch (e) {
+      if (e instanceof RecordError) {
+        this.processingLog.push({ queryId: q.id, topic: r.topic, message: e.message });
+        return;
+      }
+      if (e instanceof FatalProcessingError) throw e;
+      throw e;
+    }
+  }
+}
+
+function timestampExtractor(s: DataSource): (rec: InputRecord, row: unknown[] | null) => number {
+  if (!s.timestamp) return (rec) => rec.timestamp;
+  const idx = s.columns.findIndex((c) => c.name === s.timestamp!.column);
+  const col = s.columns[idx];
+  const format = s.timestamp.format;
+  return (rec, row) => {
+    if (row === null) return rec.timestamp;
+    const v = row[idx];
+    if (v === null || v === undefined) return -1;
+    if (format !== undefined) return parseInstant(String(v), format);
+    if (col.type.base === 'BIGINT') return Number(v);
+    return v as number;
+  };
+}
+
+/** Kafka Streams windowed key bytes: key + start (8 bytes) [+ end for sessions]. */
+function windowKey(key: Buffer | null, w: { start: number; end: number }, type: string): Buffer {
+  const k = key ?? Buffer.alloc(0);
+  if (type === 'SESSION') {
+    const b = Buffer.alloc(16);
+    b.writeBigInt64BE(BigInt(w.end), 0);
+    b.writeBigInt64BE(BigInt(w.start), 8);
+    return Buffer.concat([k, b]);
+  }
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(BigInt(w.start));
+  return Buffer.concat([k, b]);
+}
+
+function unwindowKey(key: Buffer, w: WindowInfo): { key: Buffer; window: { start: number; end: number } } {
+  if (w.type === 'SESSION') {
+    if (key.length < 16) throw new RecordError('Windowed key too short');
+    const end = Number(key.readBigInt64BE(key.length - 16));
+    const start = Number(key.readBigInt64BE(key.length - 8));
+    return { key: key.subarray(0, key.length - 16), window: { start, end } };
+  }
+  if (key.length < 8) throw new RecordError('Windowed key too short');
+  const start = Number(key.readBigInt64BE(key.length - 8));
+  return { key: key.subarray(0, key.length - 8), window: { start, end: start + (w.sizeMs ?? 0) } };
+}
+
+export { windowKey, unwindowKey };
+
+/** `10 SECONDS` etc. */
+export function parseDurationText(text: string): number {
+  const m = /^\s*(\d+)\s+([A-Za-z]+)\s*$/.exec(text);
+  const units: Record<string, number> = {
+    MILLISECOND: 1,
+    MILLISECONDS: 1,
+    SECOND: 1000,
+    SECONDS: 1000,
+    MINUTE: 60_000,
+    MINUTES: 60_000,
+    HOUR: 3_600_000,
+    HOURS: 3_600_000,
+    DAY: 86_400_000,
+    DAYS: 86_400_000,
+  };
+  if (!m) throw new KsqlError(`Configuration WINDOW_SIZE is invalid: Invalid duration: '${text}'. Expected format: <number> <unit>`);
+  const unit = units[m[2].toUpperCase()];
+  if (unit === undefined)
+    throw new KsqlError(`Configuration WINDOW_SIZE is invalid: Invalid duration: '${text}'. Unknown time unit: '${m[2].toUpperCase()}'`);
+  return Number(m[1]) * unit;
+}
+
+export { typeText };
