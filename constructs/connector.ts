@@ -2,6 +2,8 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { connector } from '../src/gen/providers/streamform';
 import { StreamformCluster } from './cluster';
+import { Duration } from './duration';
+import { durationProblem } from './private/duration';
 import { isIndirect, Secret, SECRET_KEY } from './secret';
 import { literal } from './terraform';
 import { ITopic } from './topic';
@@ -29,8 +31,11 @@ export interface ConnectorProps {
   readonly writes?: readonly ITopic[];
   /** Other things to create first (e.g. the database it captures). @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
-  /** How long apply waits for the connector to run. @default 120 */
-  readonly runningTimeoutSeconds?: number;
+  /**
+   * How long `apply` waits for the connector and its tasks to run (whole seconds).
+   * @default Duration.minutes(2)
+   */
+  readonly runningTimeout?: Duration;
 }
 
 /**
@@ -77,6 +82,10 @@ export class Connector extends Construct implements IConnector {
         v.add(`config['${key}']`, key, 'is also given in secrets', 'keep it in secrets only');
       }
     }
+    if (props.runningTimeout !== undefined) {
+      const problem = durationProblem(props.runningTimeout, 's');
+      if (problem) v.add('runningTimeout', props.runningTimeout.toString(), problem, 'give e.g. Duration.minutes(3)');
+    }
     v.throwIfAny();
 
     this.connectorName = props.connectorName;
@@ -91,7 +100,7 @@ export class Connector extends Construct implements IConnector {
       name: props.connectorName,
       config,
       sensitiveConfig: secrets,
-      runningTimeoutSeconds: props.runningTimeoutSeconds,
+      runningTimeoutSeconds: props.runningTimeout?.toSeconds(),
       dependsOn: [...this.reads.map((t) => t.dependable), ...this.writes.map((t) => t.dependable), ...(props.dependsOn ?? [])].filter(
         (d): d is ITerraformDependable => d !== undefined,
       ),

@@ -2,6 +2,7 @@ export * from './platform';
 export * from './validation';
 export * from './terraform';
 export * from './cluster';
+export * from './duration';
 export * from './topic';
 export * from './schema';
 export * from './secret';

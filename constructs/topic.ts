@@ -3,29 +3,9 @@ import { Construct, IConstruct } from 'constructs';
 import { topic } from '../src/gen/providers/streamform';
 import { inRange, isTopicName, PARTITIONS, TOPIC_NAME_RULE } from '../src/core/rules';
 import { StreamformCluster } from './cluster';
+import { Duration } from './duration';
+import { durationProblem } from './private/duration';
 import { Validator } from './validation';
-
-/** How long a topic keeps its messages. */
-export class Retention {
-  static days(n: number): Retention {
-    return new Retention(String(n * 24 * 3600 * 1000), `${n} day(s)`);
-  }
-  static hours(n: number): Retention {
-    return new Retention(String(n * 3600 * 1000), `${n} hour(s)`);
-  }
-  static forever(): Retention {
-    return new Retention('-1', 'forever');
-  }
-  /** A `retention.ms` value as written. */
-  static ms(value: string): Retention {
-    return new Retention(value, `${value} ms`);
-  }
-  private constructor(
-    /** The value of `retention.ms`. */
-    readonly ms: string,
-    readonly description: string,
-  ) {}
-}
 
 /** What Kafka does with old messages. */
 export class CleanupPolicy {
@@ -57,8 +37,17 @@ export interface TopicProps {
   readonly partitions?: number;
   /** @default - the cluster's default replication factor */
   readonly replicationFactor?: number;
-  /** @default - the broker default */
-  readonly retention?: Retention;
+  /**
+   * How long the topic keeps each message (`retention.ms`).
+   * @default - the broker default (`log.retention.ms`; 7 days unless the cluster changes it)
+   */
+  readonly retention?: Duration;
+  /**
+   * Keep messages without a time limit (`retention.ms` = -1), e.g. for a history that must never
+   * lose its first records. Excludes `retention`.
+   * @default false
+   */
+  readonly retainForever?: boolean;
   /** @default - the broker default (delete) */
   readonly cleanupPolicy?: CleanupPolicy;
   /** Further topic configs, e.g. `{ 'max.message.bytes': '2097152' }`. @default - none */
@@ -78,7 +67,7 @@ export interface TopicProps {
  * factor and `min.insync.replicas` unless set here.
  *
  * @example
- * const ratings = new Topic(this, 'Ratings', { topicName: 'ratings', partitions: 6, retention: Retention.days(7) });
+ * const ratings = new Topic(this, 'Ratings', { topicName: 'ratings', partitions: 6, retention: Duration.days(7) });
  */
 export class Topic extends Construct implements ITopic {
   /** A topic that exists outside this app (created by someone else, or by Connect). */
@@ -115,17 +104,24 @@ export class Topic extends Construct implements ITopic {
       `must be between 1 and the ${cluster.brokers} broker(s) of this environment`,
       `use at most ${cluster.brokers}, or leave it unset to get the environment's default`,
     );
+    if (props.retention !== undefined) {
+      const problem = durationProblem(props.retention);
+      if (problem) v.add('retention', props.retention.toString(), problem, 'give e.g. Duration.days(7), or leave it unset');
+      if (props.retainForever)
+        v.add('retention', props.retention.toString(), 'is given with retainForever', 'give one of retention and retainForever');
+    }
     v.throwIfAny();
 
     this.topicName = props.topicName;
     this.partitions = partitions;
     this.replicationFactor = rf;
-    this.retentionMs = props.config?.['retention.ms'] ?? props.retention?.ms;
+    const retentionMs = props.retainForever ? '-1' : props.retention ? String(props.retention.toMilliseconds()) : undefined;
+    this.retentionMs = props.config?.['retention.ms'] ?? retentionMs;
     this.allowReplacement = props.allowReplacement;
     const config: Record<string, string> = {};
     if (cluster.defaults.minInsyncReplicas !== undefined)
       config['min.insync.replicas'] = String(Math.min(cluster.defaults.minInsyncReplicas, rf));
-    if (props.retention) config['retention.ms'] = props.retention.ms;
+    if (retentionMs !== undefined) config['retention.ms'] = retentionMs;
     if (props.cleanupPolicy) config['cleanup.policy'] = props.cleanupPolicy.value;
     Object.assign(config, props.config ?? {});
     this.resource = new topic.Topic(this, 'Resource', {

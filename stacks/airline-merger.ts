@@ -9,6 +9,7 @@ import {
   Column,
   Compatibility,
   DebeziumPostgresSource,
+  Duration,
   JdbcSink,
   KsqlFormat,
   KsqlQuery,
@@ -19,7 +20,6 @@ import {
   Mask,
   RedactedStream,
   QuerySink,
-  Retention,
   Schema,
   SchemaFormat,
   SnowflakeSink,
@@ -176,7 +176,7 @@ EMIT CHANGES`,
     });
 
     // One authoritative bookings stream: the data product.
-    const bookingsTopic = new Topic(this, 'BookingsTopic', { topicName: 'bookings', partitions: P, retention: Retention.days(30) });
+    const bookingsTopic = new Topic(this, 'BookingsTopic', { topicName: 'bookings', partitions: P, retention: Duration.days(30) });
     new Schema(this, 'BookingsContract', {
       topic: bookingsTopic,
       format: SchemaFormat.jsonSchema(BOOKING_SCHEMA),
@@ -218,7 +218,7 @@ FROM ${soEnriched} PARTITION BY CALLSIGN EMIT CHANGES`,
     const flightUpdatesTopic = new Topic(this, 'FlightUpdatesTopic', {
       topicName: AIRLINE.flightUpdatesTopic,
       partitions: P,
-      retention: Retention.days(3),
+      retention: Duration.days(3),
     });
     const routesTopic = new Topic(this, 'RoutesTopic', {
       topicName: AIRLINE.routesTopic,

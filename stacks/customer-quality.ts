@@ -19,7 +19,6 @@ import {
   KsqlType,
   LocalPostgres,
   QuerySink,
-  Retention,
   Rule,
   Schema,
   SchemaFormat,
@@ -96,7 +95,7 @@ export class CustomerQualityStack extends PipelineStack {
     const topic = new Topic(this, 'RegistrationsTopic', {
       topicName: QUALITY.topic,
       partitions: QUALITY.partitions,
-      retention: Retention.days(7),
+      retention: Duration.days(7),
     });
     new Schema(this, 'RegistrationContract', {
       topic,

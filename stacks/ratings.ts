@@ -9,6 +9,7 @@ import {
   Compatibility,
   Converters,
   DebeziumMySqlSource,
+  Duration,
   ElasticsearchSink,
   KsqlFormat,
   KsqlQuery,
@@ -18,7 +19,6 @@ import {
   LocalMariaDb,
   MongoDbSink,
   QuerySink,
-  Retention,
   Schema,
   SchemaFormat,
   Topic,
@@ -75,7 +75,7 @@ export class RatingsStack extends PipelineStack {
     const ratingsTopic = new Topic(this, 'RatingsTopic', {
       topicName: RATINGS.ratingsTopic,
       partitions: RATINGS.partitions,
-      retention: Retention.days(7),
+      retention: Duration.days(7),
     });
     const ratingsSchema = new Schema(this, 'RatingsSchema', {
       topic: ratingsTopic,

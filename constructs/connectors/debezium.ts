@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { StreamformCluster } from '../cluster';
 import { Connector } from '../connector';
 import { Secret } from '../secret';
-import { CleanupPolicy, Retention, Topic } from '../topic';
+import { Duration } from '../duration';
+import { CleanupPolicy, Topic } from '../topic';
 import { Validator } from '../validation';
 import { converterConfig, ConverterSpec, Converters, transformsConfig } from './common';
 
@@ -107,7 +108,7 @@ abstract class DebeziumSource extends Construct {
       secrets: { 'database.password': props.connection.password },
       writes: [...this.topics.values(), ...extra.topics],
       dependsOn: props.dependsOn,
-      runningTimeoutSeconds: 180,
+      runningTimeout: Duration.minutes(3),
     });
   }
 
@@ -150,7 +151,7 @@ export class DebeziumMySqlSource extends DebeziumSource {
         const history = new Topic(self, 'SchemaHistory', {
           topicName: `${props.topicPrefix}.schema-history`,
           partitions: 1,
-          retention: Retention.forever(),
+          retainForever: true,
           cleanupPolicy: CleanupPolicy.DELETE,
         });
         return {

@@ -3,7 +3,8 @@ import { Construct, IConstruct } from 'constructs';
 import { ksqlQuery } from '../../src/gen/providers/streamform';
 import { joins, KsqlSyntaxError, outputColumns, parseStatement, sourcesRead, Statement } from '../../src/core/ksql';
 import { StreamformCluster } from '../cluster';
-import { CleanupPolicy, Retention, Topic } from '../topic';
+import { Duration } from '../duration';
+import { CleanupPolicy, Topic, TopicProps } from '../topic';
 import { Validator } from '../validation';
 import { checkName, IKsqlSource, instanceTrigger, isKsqlSource, KSQL_SOURCE, SourceColumnInfo } from './source';
 import { ident, KsqlFormat, ksqlNameFromId, stringLiteral } from './types';
@@ -40,8 +41,8 @@ export interface SinkTopicOptions {
   readonly topicName?: string;
   /** @default - the partitions of the query's first source */
   readonly partitions?: number;
-  /** @default - the broker default */
-  readonly retention?: Retention;
+  /** @default - the retention of the query's first source's topic when this app sets it, else the broker default */
+  readonly retention?: Duration;
 }
 
 export interface SinkOptions {
@@ -138,11 +139,15 @@ export class KsqlQuery extends Construct implements IKsqlSource {
     if (!this.isInsert) {
       const topicName = topicOptions?.topicName ?? name.toLowerCase().replace(/_/g, '-');
       const inherited = first?.topic?.retentionMs;
-      const retention = !retains ? undefined : (topicOptions?.retention ?? (inherited ? Retention.ms(inherited) : undefined));
+      const retention: Pick<TopicProps, 'retention' | 'retainForever' | 'config'> = !retains
+        ? {}
+        : topicOptions?.retention
+          ? { retention: topicOptions.retention }
+          : retentionFromMs(inherited);
       this.topic = new Topic(this, 'Topic', {
         topicName,
         partitions: this.partitions,
-        retention,
+        ...retention,
         cleanupPolicy: this.kind === 'TABLE' ? (windowed ? CleanupPolicy.COMPACT_DELETE : CleanupPolicy.COMPACT) : undefined,
         // It follows its source's partitions, so it may be replaced when its source may.
         allowReplacement: first?.topic?.allowReplacement,
@@ -151,8 +156,8 @@ export class KsqlQuery extends Construct implements IKsqlSource {
       this.partitions = this.topic.partitions;
       if (topicOptions?.partitions !== undefined && topicOptions.partitions !== first?.partitions)
         overrides.push(`PARTITIONS=${this.topic.partitions}`);
-      if (retains && topicOptions?.retention !== undefined && topicOptions.retention.ms !== inherited)
-        overrides.push(`RETENTION_MS=${topicOptions.retention.ms}`);
+      if (retains && topicOptions?.retention !== undefined && String(topicOptions.retention.toMilliseconds()) !== inherited)
+        overrides.push(`RETENTION_MS=${topicOptions.retention.toMilliseconds()}`);
     }
 
     const select = props.select.text.replace(/;\s*$/, '');
@@ -265,4 +270,12 @@ function resolverFor(root: IConstruct) {
     const s = sourcesByName(root).get(name);
     return s?.columns?.map((c) => ({ name: c.name, type: c.type, key: c.key }));
   };
+}
+
+/** A `retention.ms` value as topic props: -1 is for ever, a whole number a Duration, anything else (a token) as written. */
+function retentionFromMs(ms: string | undefined): Pick<TopicProps, 'retention' | 'retainForever' | 'config'> {
+  if (ms === undefined) return {};
+  if (ms === '-1') return { retainForever: true };
+  if (/^[1-9][0-9]*$/.test(ms)) return { retention: Duration.millis(Number(ms)) };
+  return { config: { 'retention.ms': ms } };
 }

@@ -1,6 +1,7 @@
 import { container, image, volume } from '@cdktf/provider-docker';
 import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { Duration } from '../duration';
 import { literal } from '../terraform';
 import { HealthProbe, ServiceImage, VERSIONS } from './images';
 import { provider as dockerProvider } from '@cdktf/provider-docker';
@@ -30,8 +31,8 @@ export interface DockerServiceProps {
   /** Files written into the container before it starts (e.g. database init scripts). */
   readonly uploads?: readonly { readonly file: string; readonly content: string }[];
   readonly dependsOn?: readonly ITerraformDependable[];
-  /** Seconds `apply` waits for the container to become healthy. @default 300 */
-  readonly waitTimeoutSeconds?: number;
+  /** How long `apply` waits for the container to become healthy (whole seconds). @default Duration.minutes(5) */
+  readonly waitTimeout?: Duration;
 }
 
 /**
@@ -70,7 +71,7 @@ export class DockerService extends Construct {
       healthcheck: healthcheck(props.image.health),
       upload: props.uploads?.map((u) => ({ file: u.file, content: u.content })),
       wait: true,
-      waitTimeout: props.waitTimeoutSeconds ?? 300,
+      waitTimeout: (props.waitTimeout ?? Duration.minutes(5)).toSeconds(),
       destroyGraceSeconds: 30,
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
     });
@@ -80,15 +81,16 @@ export class DockerService extends Construct {
 function healthcheck(probe: HealthProbe): container.ContainerHealthcheck {
   return {
     test: ['CMD-SHELL', literal(probe.command)],
-    interval: goDuration(probe.intervalSeconds ?? 3),
-    timeout: goDuration(10),
-    startPeriod: goDuration(probe.startPeriodSeconds ?? 60),
+    interval: goDuration(probe.interval ?? Duration.seconds(3)),
+    timeout: goDuration(Duration.seconds(10)),
+    startPeriod: goDuration(probe.startPeriod ?? Duration.minutes(1)),
     retries: 5,
   };
 }
 
 /** Whole seconds in Go's time.Duration notation (`1m30s`), which the provider stores: anything else diffs. */
-export function goDuration(seconds: number): string {
+export function goDuration(d: Duration): string {
+  const seconds = Math.round(d.toSeconds());
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;

@@ -10,15 +10,16 @@
  * `CONNECT_*`, the official mariadb/postgres variables), so a stack switches between them by
  * configuration: `STREAMFORM_IMAGES=dockerhub` or an `images` value in the environment's config.
  */
+import { Duration } from '../duration';
 
 /** How to ask a container whether it is healthy (docker `HEALTHCHECK` test, `CMD-SHELL` form). */
 export interface HealthProbe {
   /** Shell command run inside the container; exit 0 means healthy. */
   readonly command: string;
-  /** Seconds between probes. @default 3 */
-  readonly intervalSeconds?: number;
-  /** Seconds to wait before failing probes count. @default 60 */
-  readonly startPeriodSeconds?: number;
+  /** Time between probes (whole seconds). @default Duration.seconds(3) */
+  readonly interval?: Duration;
+  /** Time after the start during which failing probes do not count (whole seconds). @default Duration.minutes(1) */
+  readonly startPeriod?: Duration;
 }
 
 export interface ServiceImage {
@@ -102,7 +103,7 @@ export const LOCAL_IMAGES: ImageCatalog = {
   kafka: {
     ref: `streamform/kafka:${VERSIONS.kafka}`,
     origin: 'local',
-    health: { command: KAFKA_API_VERSIONS_PROBE, intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: { command: KAFKA_API_VERSIONS_PROBE, interval: Duration.seconds(2), startPeriod: Duration.minutes(1) },
   },
   schemaRegistry: {
     ref: `streamform/apicurio-registry:${VERSIONS.apicurio}`,
@@ -110,14 +111,22 @@ export const LOCAL_IMAGES: ImageCatalog = {
     flavor: 'apicurio',
     containerPort: 8080,
     apiPath: '/apis/ccompat/v7',
-    health: { command: 'curl -fsS http://127.0.0.1:9000/health/ready >/dev/null', intervalSeconds: 2, startPeriodSeconds: 120 },
+    health: {
+      command: 'curl -fsS http://127.0.0.1:9000/health/ready >/dev/null',
+      interval: Duration.seconds(2),
+      startPeriod: Duration.minutes(2),
+    },
   },
   connect: {
     ref: `streamform/kafka-connect:${VERSIONS.kafka}-debezium-${VERSIONS.debezium}`,
     origin: 'local',
     pluginPath: '/opt/connect/plugins',
     plugins: DEBEZIUM_PLUGINS,
-    health: { command: 'curl -fsS http://127.0.0.1:8083/health >/dev/null', intervalSeconds: 2, startPeriodSeconds: 180 },
+    health: {
+      command: 'curl -fsS http://127.0.0.1:8083/health >/dev/null',
+      interval: Duration.seconds(2),
+      startPeriod: Duration.minutes(3),
+    },
   },
   ksqldb: {
     unavailable:
@@ -127,12 +136,16 @@ export const LOCAL_IMAGES: ImageCatalog = {
   mariadb: {
     ref: `streamform/mariadb:${VERSIONS.mariadb}`,
     origin: 'local',
-    health: { command: 'mariadb-admin ping -h 127.0.0.1 --silent', intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: { command: 'mariadb-admin ping -h 127.0.0.1 --silent', interval: Duration.seconds(2), startPeriod: Duration.minutes(1) },
   },
   postgres: {
     ref: `streamform/postgres:${VERSIONS.postgres}`,
     origin: 'local',
-    health: { command: 'pg_isready -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}"', intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: {
+      command: 'pg_isready -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}"',
+      interval: Duration.seconds(2),
+      startPeriod: Duration.minutes(1),
+    },
   },
 };
 
@@ -141,7 +154,7 @@ export const DOCKER_HUB_IMAGES: ImageCatalog = {
   kafka: {
     ref: `apache/kafka:${VERSIONS.kafka}`,
     origin: 'registry',
-    health: { command: KAFKA_API_VERSIONS_PROBE, intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: { command: KAFKA_API_VERSIONS_PROBE, interval: Duration.seconds(2), startPeriod: Duration.minutes(1) },
   },
   schemaRegistry: {
     ref: 'confluentinc/cp-schema-registry:8.1.0',
@@ -149,7 +162,11 @@ export const DOCKER_HUB_IMAGES: ImageCatalog = {
     flavor: 'confluent',
     containerPort: 8081,
     apiPath: '',
-    health: { command: 'curl -fsS http://127.0.0.1:8081/subjects >/dev/null', intervalSeconds: 2, startPeriodSeconds: 120 },
+    health: {
+      command: 'curl -fsS http://127.0.0.1:8081/subjects >/dev/null',
+      interval: Duration.seconds(2),
+      startPeriod: Duration.minutes(2),
+    },
   },
   connect: {
     // cp-kafka-connect carries no Debezium plugins; build `FROM confluentinc/cp-kafka-connect` with
@@ -158,26 +175,30 @@ export const DOCKER_HUB_IMAGES: ImageCatalog = {
     origin: 'registry',
     pluginPath: '/usr/share/java,/usr/share/confluent-hub-components',
     plugins: [],
-    health: { command: 'curl -fsS http://127.0.0.1:8083/ >/dev/null', intervalSeconds: 2, startPeriodSeconds: 180 },
+    health: { command: 'curl -fsS http://127.0.0.1:8083/ >/dev/null', interval: Duration.seconds(2), startPeriod: Duration.minutes(3) },
   },
   ksqldb: {
     ref: 'confluentinc/cp-ksqldb-server:7.9.0',
     origin: 'registry',
     health: {
       command: 'curl -fsS http://127.0.0.1:8088/healthcheck | grep -q \'"isHealthy":true\'',
-      intervalSeconds: 3,
-      startPeriodSeconds: 180,
+      interval: Duration.seconds(3),
+      startPeriod: Duration.minutes(3),
     },
   },
   mariadb: {
     ref: `mariadb:${VERSIONS.mariadb}`,
     origin: 'registry',
-    health: { command: 'mariadb-admin ping -h 127.0.0.1 --silent', intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: { command: 'mariadb-admin ping -h 127.0.0.1 --silent', interval: Duration.seconds(2), startPeriod: Duration.minutes(1) },
   },
   postgres: {
     ref: `postgres:${VERSIONS.postgres}`,
     origin: 'registry',
-    health: { command: 'pg_isready -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}"', intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: {
+      command: 'pg_isready -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}"',
+      interval: Duration.seconds(2),
+      startPeriod: Duration.minutes(1),
+    },
   },
 };
 

@@ -3,18 +3,19 @@ import { parseStatement } from '../../src/core/ksql';
 import { KsqlQuery, KsqlText, QuerySink } from '../ksql/query';
 import { checkName, IKsqlSource, KsqlStream } from '../ksql/source';
 import { Column, ident, KsqlFormat, KsqlType, ksqlNameFromId, stringLiteral } from '../ksql/types';
-import { Retention, Topic } from '../topic';
+import { Duration } from '../duration';
+import { durationProblem } from '../private/duration';
+import { Topic } from '../topic';
 import { Validator } from '../validation';
 import { columnFix, RuleContext, UNKNOWN } from './column-types';
-import { Duration } from './duration';
 import { Rule, UniquenessRule } from './rule';
 
 /** Settings of the topics DataQuality creates. */
 export interface DataQualityTopicOptions {
   /** @default - the partitions of the source's topic (the cluster default when unknown) */
   readonly partitions?: number;
-  /** @default - the broker default */
-  readonly retention?: Retention;
+  /** How long the topics keep their messages. @default - the broker default */
+  readonly retention?: Duration;
 }
 
 export interface DataQualityProps {
@@ -184,7 +185,7 @@ export class DataQuality extends Construct {
       );
     }
     const metricsWindow = props.metricsWindow ?? Duration.minutes(1);
-    const windowProblem = metricsWindow._problem();
+    const windowProblem = durationProblem(metricsWindow);
     if (windowProblem) v.add('metricsWindow', metricsWindow.toString(), windowProblem, 'give e.g. Duration.minutes(1)');
     const keys = columns.filter((c) => c.key);
     const keyFormat = props.keyFormat ?? declaredFormat(source, 'KEY_FORMAT') ?? KsqlFormat.KAFKA;

@@ -1,4 +1,3 @@
-export * from './duration';
 export * from './check';
 export * from './rule';
 export * from './data-quality';

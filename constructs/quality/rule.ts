@@ -1,7 +1,8 @@
 import { ident, stringLiteral } from '../ksql/types';
 import { Check } from './check';
 import { columnFix, columnOf, expressionProblems, isPrimitiveType, isStringType, RuleContext, RuleProblem, UNKNOWN } from './column-types';
-import { Duration } from './duration';
+import { Duration } from '../duration';
+import { durationProblem } from '../private/duration';
 
 /** The dimension of data quality a rule checks (written into FAILURES and METRICS records). */
 export type DataQualityDimension = 'completeness' | 'validity' | 'consistency' | 'timeliness' | 'uniqueness';
@@ -256,7 +257,7 @@ export class TimelinessRule extends Rule {
 
   protected ruleProblems(ctx: RuleContext): RuleProblem[] {
     const out: RuleProblem[] = [];
-    const lag = this.maxLag._problem();
+    const lag = durationProblem(this.maxLag);
     if (lag) out.push({ field: 'maxLag', value: this.maxLag.toString(), problem: lag, fix: 'give e.g. Duration.minutes(5)' });
     const col = columnOf(ctx, this.column);
     if (!col) return [...out, ...this.columnProblems('column', this.column, ctx)];
@@ -350,7 +351,7 @@ export class UniquenessRule extends Rule {
 
   protected ruleProblems(ctx: RuleContext): RuleProblem[] {
     const out: RuleProblem[] = [];
-    const within = this.within?._problem();
+    const within = this.within && durationProblem(this.within);
     if (within)
       out.push({ field: 'within', value: this.within!.toString(), problem: within, fix: 'give e.g. Duration.days(30), or leave it out' });
     const col = columnOf(ctx, this.column);

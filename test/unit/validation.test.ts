@@ -6,6 +6,7 @@ import { TerraformStack, Testing } from 'cdktf';
 import {
   Column,
   Connector,
+  Duration,
   KsqlFormat,
   KsqlQuery,
   KsqlStream,
@@ -15,6 +16,7 @@ import {
   Secret,
   StreamformCluster,
   Topic,
+  TopicProps,
   ValidationError,
   ksql,
 } from '../../constructs';
@@ -161,6 +163,55 @@ describe('replication factor fits the environment', () => {
     expect(err.message).toContain(
       'app/T: replicationFactor must be between 1 and the 1 broker(s) of this environment, got 3; use at most 1',
     );
+  });
+});
+
+describe('time values are Durations the destination can hold', () => {
+  function topicConfig(props: Omit<TopicProps, 'topicName'>): Record<string, string> | undefined {
+    const s = stack();
+    new Topic(s, 'T', { topicName: 'orders', ...props });
+    return Object.values<any>(JSON.parse(Testing.synth(s)).resource.streamform_topic)[0].config;
+  }
+
+  test('retention is written as retention.ms; retainForever as -1', () => {
+    expect(topicConfig({ retention: Duration.days(7) })).toEqual({ 'retention.ms': '604800000' });
+    expect(topicConfig({ retention: Duration.hours(36) })).toEqual({ 'retention.ms': '129600000' });
+    expect(topicConfig({ retainForever: true })).toEqual({ 'retention.ms': '-1' });
+    expect(topicConfig({})).toBeUndefined();
+  });
+
+  test('a zero retention, and retention with retainForever, are refused with the fix', () => {
+    const err = thrown(() => new Topic(stack(), 'T', { topicName: 'orders', retention: Duration.days(0) }));
+    expect(err.message).toContain("app/T: retention must be a positive length of time, got '0 days'; give e.g. Duration.days(7)");
+    const both = thrown(() => new Topic(stack(), 'T', { topicName: 'orders', retention: Duration.days(1), retainForever: true }));
+    expect(both.message).toContain("app/T: retention is given with retainForever, got '1 day'; give one of retention and retainForever");
+  });
+
+  test("a sink topic copies its source's retention; an explicit one is written into the statement", () => {
+    const s = stack();
+    const source = new KsqlStream(s, 'Orders', {
+      topic: new Topic(s, 'OrdersTopic', { topicName: 'orders', retainForever: true }),
+      valueFormat: KsqlFormat.JSON,
+      columns: [Column.value('AMOUNT', KsqlType.int())],
+    });
+    const copy = new KsqlQuery(s, 'Copy', { sink: QuerySink.stream(), select: ksql`SELECT * FROM ${source} EMIT CHANGES` });
+    const week = new KsqlQuery(s, 'Week', {
+      sink: QuerySink.stream({ topic: { retention: Duration.days(7) } }),
+      select: ksql`SELECT * FROM ${source} EMIT CHANGES`,
+    });
+    expect([copy.topic!.retentionMs, week.topic!.retentionMs]).toEqual(['-1', '604800000']);
+    expect(copy.statement).not.toContain('RETENTION_MS');
+    expect(week.statement).toContain('RETENTION_MS=604800000');
+  });
+
+  test("a connector's running timeout is whole seconds", () => {
+    const connector = (runningTimeout: Duration) => (s: TerraformStack) =>
+      new Connector(s, 'C', { connectorName: 'c', config: { 'connector.class': 'x.Y' }, runningTimeout });
+    const s = stack();
+    connector(Duration.minutes(3))(s);
+    expect(Object.values<any>(JSON.parse(Testing.synth(s)).resource.streamform_connector)[0].running_timeout_seconds).toBe(180);
+    const err = thrown(() => connector(Duration.millis(1500))(stack()));
+    expect(err.message).toContain("app/C: runningTimeout must be a whole number of seconds, got '1500 milliseconds'");
   });
 });
 
