@@ -199,16 +199,16 @@ export class RedactedStream extends Construct implements IKsqlSource {
     this.columns = columns.map((c) => ({ ...c }));
   }
 
-  get partitions(): number | undefined {
+  get partitions(): number {
     return this.resource.partitions;
   }
-  get topic(): Topic | undefined {
+  get topic(): Topic {
     return this.resource.topic;
   }
   get dependable(): ITerraformDependable {
     return this.resource.dependable;
   }
-  get replaceTrigger(): string | undefined {
+  get replaceTrigger(): string {
     return this.resource.replaceTrigger;
   }
   /** The statement applied. */

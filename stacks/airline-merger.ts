@@ -12,6 +12,7 @@ import {
   Duration,
   JdbcSink,
   KsqlFormat,
+  KsqlInsertInto,
   KsqlQuery,
   KsqlStream,
   KsqlTable,
@@ -175,7 +176,7 @@ FROM ${soBookings} B
 EMIT CHANGES`,
     });
 
-    // One authoritative bookings stream: the data product.
+    // One authoritative bookings stream: the data product, written by both airlines' queries.
     const bookingsTopic = new Topic(this, 'BookingsTopic', { topicName: 'bookings', partitions: P, retention: Duration.days(30) });
     new Schema(this, 'BookingsContract', {
       topic: bookingsTopic,
@@ -194,14 +195,14 @@ EMIT CHANGES`,
         Column.value('BOOK_TIME', KsqlType.bigint()),
       ],
     });
-    new KsqlQuery(this, 'StreamJetIntoBookings', {
-      sink: QuerySink.insertInto(bookings),
+    new KsqlInsertInto(this, 'StreamJetIntoBookings', {
+      target: bookings,
       select: ksql`SELECT BK_CALL_SGN AS CALLSIGN, CONCAT('StreamJet-', CAST(BK_ID AS STRING)) AS ID, BK_ID AS SOURCE_ID,
   BK_CUST_NME AS CUSTOMER_NAME, BK_CUST_EML AS CUSTOMER_EMAIL, BK_BOOK_TME AS BOOK_TIME
 FROM ${sjEnriched} PARTITION BY BK_CALL_SGN EMIT CHANGES`,
     });
-    new KsqlQuery(this, 'SkyOneIntoBookings', {
-      sink: QuerySink.insertInto(bookings),
+    new KsqlInsertInto(this, 'SkyOneIntoBookings', {
+      target: bookings,
       select: ksql`SELECT CALLSIGN, CONCAT('SkyOne-', CAST(BOOKING_ID AS STRING)) AS ID, BOOKING_ID AS SOURCE_ID,
   FULL_NAME AS CUSTOMER_NAME, EMAIL_ADDRESS AS CUSTOMER_EMAIL, BOOKED_ON AS BOOK_TIME
 FROM ${soEnriched} PARTITION BY CALLSIGN EMIT CHANGES`,
@@ -268,7 +269,7 @@ FROM ${impactedFlights} I
 EMIT CHANGES`,
     });
     new Schema(this, 'ImpactedCustomersContract', {
-      topic: impactedCustomers.topic!,
+      topic: impactedCustomers.topic,
       format: SchemaFormat.jsonSchema({
         title: 'ImpactedCustomer',
         type: 'object',
@@ -283,7 +284,7 @@ EMIT CHANGES`,
     // Analytics: redacted bookings into the analytics schema of the bookings database.
     new JdbcSink(this, 'AnalyticsBookings', {
       connectorName: 'airline-analytics-bookings-sink',
-      topics: [redacted.topic!],
+      topics: [redacted.topic],
       connectionUrl: `jdbc:postgresql://${db.host}:${db.port}/${AIRLINE.database}`,
       user: 'debezium',
       password: cdcPassword,

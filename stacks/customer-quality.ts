@@ -163,7 +163,7 @@ FROM ${quality.invalid} WHERE EMAIL IS NOT NULL EMIT CHANGES`,
     const dependsOn = database ? [database.service.container] : [];
     new JdbcSink(this, 'Mdm', {
       connectorName: 'quality-mdm-sink',
-      topics: [quality.valid.topic!],
+      topics: [quality.valid.topic],
       connectionUrl: jdbcUrl,
       user: 'streamform_sink',
       password: sinkPassword,
@@ -176,7 +176,7 @@ FROM ${quality.invalid} WHERE EMAIL IS NOT NULL EMIT CHANGES`,
     });
     new JdbcSink(this, 'Sandbox', {
       connectorName: 'quality-sandbox-sink',
-      topics: [quality.valid.topic!],
+      topics: [quality.valid.topic],
       connectionUrl: jdbcUrl,
       user: 'streamform_sink',
       password: sinkPassword,
@@ -190,7 +190,7 @@ FROM ${quality.invalid} WHERE EMAIL IS NOT NULL EMIT CHANGES`,
     if (env.externalSinks) {
       new ElasticsearchSink(this, 'QualityDashboard', {
         connectorName: 'quality-metrics-elasticsearch-sink',
-        topics: [quality.metrics.topic!],
+        topics: [quality.metrics.topic],
         connectionUrl: env.externalSinks.elasticsearchUrl,
         useRecordKey: true,
       });

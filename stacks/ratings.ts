@@ -178,14 +178,14 @@ GROUP BY CLUB_STATUS EMIT CHANGES`,
     if (sinks) {
       new ElasticsearchSink(this, 'ElasticRatings', {
         connectorName: 'ratings-elasticsearch-sink',
-        topics: [enriched.topic!, unhappy.topic!],
+        topics: [enriched.topic, unhappy.topic],
         connectionUrl: sinks.elasticsearchUrl,
         timestampField: 'EXTRACT_TS',
         keyConverter: Converters.string(),
       });
       new MongoDbSink(this, 'MongoAnalytics', {
         connectorName: 'ratings-mongodb-analytics-sink',
-        topics: [unhappy.topic!],
+        topics: [unhappy.topic],
         connectionUri: this.secret('ratings_mongodb_uri', 'MongoDB connection URI of the analytics database'),
         database: 'analytics',
         collection: 'ratings',

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { parseStatement } from '../../src/core/ksql';
+import { KsqlInsertInto } from '../ksql/insert-into';
 import { KsqlQuery, KsqlText, QuerySink } from '../ksql/query';
 import { checkName, IKsqlSource, KsqlStream } from '../ksql/source';
 import { Column, ident, KsqlFormat, KsqlType, ksqlNameFromId, stringLiteral } from '../ksql/types';
@@ -64,7 +65,7 @@ const FAILURE_COLUMNS = ['DQ_RECORD_ID', 'DQ_RULE', 'DQ_DIMENSION', 'DQ_DESCRIPT
  * - `VALID` (stream): the records that pass every rule, with the source's columns only.
  * - `INVALID` (stream): the others, with the source's columns and `DQ_FAILED_RULES`.
  * - `FAILURES` (stream over its own topic): one record per failed rule (the source's key columns,
- *   `DQ_RECORD_ID`, `DQ_RULE`, `DQ_DIMENSION`, `DQ_DESCRIPTION`), written by one INSERT INTO per rule.
+ *   `DQ_RECORD_ID`, `DQ_RULE`, `DQ_DIMENSION`, `DQ_DESCRIPTION`), written by one KsqlInsertInto per rule.
  * - `METRICS` (table): failures per rule per tumbling window (`FAILED_RECORDS`, `WINDOW_START`, `WINDOW_END`).
  * - With uniqueness rules, state: `PREPARED` (the source plus a lookup key per uniqueness rule),
  *   per rule a `<RULE>_FIRST_SEEN` table (first record id per value, EARLIEST_BY_OFFSET) and a
@@ -309,18 +310,19 @@ export class DataQuality extends Construct {
     });
     const recordId = idCol!.key ? `AS_VALUE(${ident(idCol!.name)})` : ident(idCol!.name);
     props.rules.forEach((r) => {
-      query(
-        `${pascal(r.name)}Failures`,
-        QuerySink.insertInto(this.failures),
-        `SELECT ${[
-          ...keys.map((k) => ident(k.name)),
-          `${recordId} AS DQ_RECORD_ID`,
-          `${stringLiteral(r.name)} AS DQ_RULE`,
-          `${stringLiteral(r.dimension)} AS DQ_DIMENSION`,
-          `${stringLiteral(r.description)} AS DQ_DESCRIPTION`,
-        ].join(', ')} FROM ${name(this.checked)} WHERE NOT ${ident(r.okColumn)} EMIT CHANGES`,
-        [this.checked],
-      );
+      new KsqlInsertInto(this, `${pascal(r.name)}Failures`, {
+        target: this.failures,
+        select: new KsqlText(
+          `SELECT ${[
+            ...keys.map((k) => ident(k.name)),
+            `${recordId} AS DQ_RECORD_ID`,
+            `${stringLiteral(r.name)} AS DQ_RULE`,
+            `${stringLiteral(r.dimension)} AS DQ_DIMENSION`,
+            `${stringLiteral(r.description)} AS DQ_DESCRIPTION`,
+          ].join(', ')} FROM ${name(this.checked)} WHERE NOT ${ident(r.okColumn)} EMIT CHANGES`,
+          [this.checked],
+        ),
+      });
     });
 
     this.metrics = query(

@@ -8,6 +8,7 @@ import {
   Connector,
   Duration,
   KsqlFormat,
+  KsqlInsertInto,
   KsqlQuery,
   KsqlStream,
   KsqlTable,
@@ -131,6 +132,38 @@ describe('join inputs are co-partitioned with matching key types', () => {
   });
 });
 
+describe('INSERT INTO writes into an existing stream', () => {
+  test('the query depends on its sources and its target and is re-created with them', () => {
+    const s = stack();
+    const r = ratings(s);
+    const all = new KsqlStream(s, 'AllRatings', {
+      topic: new Topic(s, 'AllTopic', { topicName: 'all-ratings' }),
+      valueFormat: KsqlFormat.JSON,
+      columns: [Column.key('USER_ID', KsqlType.string()), Column.value('STARS', KsqlType.int())],
+    });
+    const insert = new KsqlInsertInto(s, 'Copy', { target: all, select: ksql`SELECT USER_ID, STARS FROM ${r} EMIT CHANGES` });
+    expect(insert.statement).toBe('INSERT INTO ALL_RATINGS SELECT USER_ID, STARS FROM RATINGS EMIT CHANGES;');
+    const query = Object.values<any>(JSON.parse(Testing.synth(s, true)).resource.streamform_ksql_query)[0];
+    expect(query.depends_on).toEqual([
+      expect.stringMatching(/^streamform_ksql_stream\.Ratings_/),
+      expect.stringMatching(/^streamform_ksql_stream\.AllRatings_/),
+    ]);
+    expect(query.lifecycle.replace_triggered_by).toHaveLength(2);
+    expect(query.deletion_protection).toBeUndefined();
+  });
+
+  test('a table as target, and an undeclared source, are reported with the fix', () => {
+    const s = stack();
+    const err = thrown(() => new KsqlInsertInto(s, 'Into', { target: customers(s), select: ksql`SELECT * FROM X EMIT CHANGES` }));
+    expect(err.message).toContain(
+      "app/Into: target is a table; INSERT INTO only writes into streams, got 'CUSTOMERS'; insert into a stream, or create a table with KsqlQuery and QuerySink.table(...)",
+    );
+    const external = KsqlStream.fromName(s, 'Legacy', 'LEGACY_EVENTS');
+    new KsqlInsertInto(s, 'IntoLegacy', { target: external, select: ksql`SELECT * FROM NOPE EMIT CHANGES` });
+    expect(synthErrors(s)).toContain('app/IntoLegacy: select reads NOPE, got a name no stream or table of the app has');
+  });
+});
+
 describe('names are unique and legal', () => {
   test('an illegal topic name', () => {
     const err = thrown(() => new Topic(stack(), 'Bad', { topicName: 'ratings/eu' }));
@@ -199,7 +232,7 @@ describe('time values are Durations the destination can hold', () => {
       sink: QuerySink.stream({ topic: { retention: Duration.days(7) } }),
       select: ksql`SELECT * FROM ${source} EMIT CHANGES`,
     });
-    expect([copy.topic!.retentionMs, week.topic!.retentionMs]).toEqual(['-1', '604800000']);
+    expect([copy.topic.retentionMs, week.topic.retentionMs]).toEqual(['-1', '604800000']);
     expect(copy.statement).not.toContain('RETENTION_MS');
     expect(week.statement).toContain('RETENTION_MS=604800000');
   });
