@@ -1,8 +1,8 @@
 import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { provider } from '../src/gen/providers/streamform';
-import { literalSecrets } from './secret';
-import { Validator } from './validation';
+import { literalSecrets } from './private/secrets';
+import { Validator } from './private/validator';
 
 /** Where the servers of a cluster answer. */
 export interface ClusterEndpoints {
@@ -11,6 +11,14 @@ export interface ClusterEndpoints {
   readonly schemaRegistryUrl?: string;
   readonly connectUrl?: string;
   readonly ksqldbUrl?: string;
+}
+
+/** The cluster's servers as Kafka Connect workers reach them (their own network, their own names). */
+export interface ConnectView {
+  /** Comma-separated `host:port` of the brokers, e.g. `kafka:19092` or `${env:KAFKA_BOOTSTRAP_SERVERS}`. */
+  readonly bootstrapServers: string;
+  /** Base URL of the Schema Registry API. @default - none: connectors that need the registry get it from their converter settings */
+  readonly schemaRegistryUrl?: string;
 }
 
 /** Defaults every topic of the cluster gets unless it says otherwise. */
@@ -40,7 +48,7 @@ export interface StreamformClusterProps {
    * Schema Registry themselves, such as Debezium's schema history, need these addresses).
    * @default - the values of `endpoints`
    */
-  readonly connectView?: { readonly bootstrapServers: string; readonly schemaRegistryUrl?: string };
+  readonly connectView?: ConnectView;
   readonly topicDefaults?: TopicDefaults;
   /**
    * Refuse to delete or replace topics and subjects (and ksql objects holding data) of this
@@ -73,7 +81,8 @@ export class StreamformCluster extends Construct {
   readonly defaults: Required<Omit<TopicDefaults, 'minInsyncReplicas'>> & Pick<TopicDefaults, 'minInsyncReplicas'>;
   readonly protect: boolean;
   readonly endpoints: ClusterEndpoints;
-  readonly connectView: { readonly bootstrapServers?: string; readonly schemaRegistryUrl?: string };
+  /** The servers as Connect workers reach them (`bootstrapServers` is unset when neither `connectView` nor `endpoints` gives it). */
+  readonly connectView: Partial<ConnectView>;
 
   constructor(scope: Construct, id: string, props: StreamformClusterProps) {
     super(scope, id);

@@ -4,10 +4,11 @@ import { connector } from '../src/gen/providers/streamform';
 import { StreamformCluster } from './cluster';
 import { Duration } from './duration';
 import { durationProblem } from './private/duration';
-import { isIndirect, Secret, SECRET_KEY } from './secret';
-import { literal } from './terraform';
+import { literal } from './private/literal';
+import { isIndirect, SECRET_KEY } from './private/secrets';
+import { Secret } from './secret';
 import { ITopic } from './topic';
-import { Validator } from './validation';
+import { Validator } from './private/validator';
 
 export interface IConnector extends IConstruct {
   readonly connectorName: string;

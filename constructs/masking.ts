@@ -2,9 +2,9 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { KsqlQuery, KsqlText, QuerySink, SinkOptions } from './ksql/query';
 import { IKsqlSource, SourceColumnInfo } from './ksql/source';
-import { ident, ksqlNameFromId, stringLiteral } from './ksql/types';
+import { ident, ksqlNameFromId, stringLiteral } from './private/ksql-names';
 import { Topic } from './topic';
-import { Validator } from './validation';
+import { Validator } from './private/validator';
 
 type MaskKind = 'full' | 'keepLeft' | 'keepRight' | 'redact' | 'nullify';
 

@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { schema as schemaRes } from '../src/gen/providers/streamform';
 import { StreamformCluster } from './cluster';
 import { ITopic } from './topic';
-import { Validator } from './validation';
+import { Validator } from './private/validator';
 
 /** An Avro record or field type, as a plain object (the usual `.avsc` JSON). */
 export type AvroSchema = Readonly<Record<string, unknown>> | string;
@@ -74,6 +74,16 @@ export interface ISchema extends IConstruct {
   readonly dependable?: ITerraformDependable;
 }
 
+/** A schema that another one references (Avro named types, JSON Schema `$ref`, Protobuf imports). */
+export interface SchemaReference {
+  /** The name the referencing schema uses for it: the Avro full name, the `$ref` URL or the `.proto` import path. */
+  readonly name: string;
+  /** The referenced subject. */
+  readonly schema: ISchema;
+  /** The version of the referenced subject. @default 1 */
+  readonly version?: number;
+}
+
 export interface SchemaProps {
   /** The schema. */
   readonly format: SchemaFormat;
@@ -89,7 +99,7 @@ export interface SchemaProps {
   /** @default - the registry-wide level */
   readonly compatibility?: Compatibility;
   /** Schemas this one references, with the name used for each inside the schema. @default - none */
-  readonly references?: readonly { readonly name: string; readonly schema: ISchema; readonly version?: number }[];
+  readonly references?: readonly SchemaReference[];
   /** Refuse to delete the subject. @default - the cluster's `protect` */
   readonly protect?: boolean;
 }

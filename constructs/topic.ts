@@ -5,7 +5,7 @@ import { inRange, isTopicName, PARTITIONS, TOPIC_NAME_RULE } from '../src/core/r
 import { StreamformCluster } from './cluster';
 import { Duration } from './duration';
 import { durationProblem } from './private/duration';
-import { Validator } from './validation';
+import { Validator } from './private/validator';
 
 /** What Kafka does with old messages. */
 export class CleanupPolicy {
@@ -13,6 +13,12 @@ export class CleanupPolicy {
   static readonly COMPACT = new CleanupPolicy('compact');
   static readonly COMPACT_DELETE = new CleanupPolicy('compact,delete');
   private constructor(readonly value: string) {}
+}
+
+/** What this app knows about a topic that exists outside it (see `Topic.fromTopicName`). */
+export interface ExternalTopicOptions {
+  /** Its partition count, for the co-partitioning checks of joins and the partitions of derived topics. @default - unknown */
+  readonly partitions?: number;
 }
 
 /** A Kafka topic, declared in this app or existing outside it. */
@@ -71,7 +77,7 @@ export interface TopicProps {
  */
 export class Topic extends Construct implements ITopic {
   /** A topic that exists outside this app (created by someone else, or by Connect). */
-  static fromTopicName(scope: Construct, id: string, topicName: string, options: { partitions?: number } = {}): ITopic {
+  static fromTopicName(scope: Construct, id: string, topicName: string, options: ExternalTopicOptions = {}): ITopic {
     return new ExternalTopic(scope, id, topicName, options.partitions);
   }
 

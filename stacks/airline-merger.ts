@@ -17,7 +17,6 @@ import {
   KsqlStream,
   KsqlTable,
   KsqlType,
-  LocalPostgres,
   Mask,
   RedactedStream,
   QuerySink,
@@ -28,6 +27,7 @@ import {
   CleanupPolicy,
   ksql,
 } from '../constructs';
+import { LocalPostgres } from '../constructs/platform';
 import { PipelineStack, PipelineStackProps } from './pipeline';
 
 /** The shapes of the pipeline's data, shared with its data generator. */

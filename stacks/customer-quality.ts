@@ -17,7 +17,6 @@ import {
   KsqlQuery,
   KsqlStream,
   KsqlType,
-  LocalPostgres,
   QuerySink,
   Rule,
   Schema,
@@ -25,6 +24,7 @@ import {
   Topic,
   ksql,
 } from '../constructs';
+import { LocalPostgres } from '../constructs/platform';
 import { PipelineStack, PipelineStackProps } from './pipeline';
 
 /** The shapes of the pipeline's data and its quality rules, shared with its data generator. */

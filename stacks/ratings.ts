@@ -16,7 +16,6 @@ import {
   KsqlStream,
   KsqlTable,
   KsqlType,
-  LocalMariaDb,
   MongoDbSink,
   QuerySink,
   Schema,
@@ -24,6 +23,7 @@ import {
   Topic,
   ksql,
 } from '../constructs';
+import { LocalMariaDb } from '../constructs/platform';
 import { PipelineStack, PipelineStackProps } from './pipeline';
 
 /** The shapes of the pipeline's data, shared with its data generator. */

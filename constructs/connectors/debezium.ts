@@ -5,8 +5,9 @@ import { Connector } from '../connector';
 import { Secret } from '../secret';
 import { Duration } from '../duration';
 import { CleanupPolicy, Topic } from '../topic';
-import { Validator } from '../validation';
-import { converterConfig, ConverterSpec, Converters, transformsConfig } from './common';
+import { converterConfig, transformsConfig } from '../private/connect-config';
+import { Validator } from '../private/validator';
+import { ConverterSpec, Converters } from './common';
 
 /** How a Debezium source reaches its database. */
 export interface DatabaseConnection {
@@ -17,7 +18,7 @@ export interface DatabaseConnection {
   readonly password: Secret;
 }
 
-interface DebeziumSourceCommon {
+export interface DebeziumSourceProps {
   readonly connectorName: string;
   readonly connection: DatabaseConnection;
   /** Prefix of every topic the connector writes (`<prefix>.<schema or db>.<table>`). */
@@ -49,14 +50,14 @@ interface DebeziumSourceCommon {
  * Base of the Debezium sources: creates one managed topic per captured table (so partitions and
  * replication follow the environment) and the connector writing into them.
  */
-abstract class DebeziumSource extends Construct {
+export abstract class DebeziumSource extends Construct {
   readonly connector: Connector;
   private readonly topics = new Map<string, Topic>();
 
   protected constructor(
     scope: Construct,
     id: string,
-    props: DebeziumSourceCommon,
+    props: DebeziumSourceProps,
     connectorClass: string,
     /** Connector-specific settings and extra topics, built as children of this construct. */
     specific: (self: Construct) => { readonly config: Record<string, string>; readonly topics: readonly Topic[] },
@@ -120,7 +121,7 @@ abstract class DebeziumSource extends Construct {
   }
 }
 
-export interface DebeziumMySqlSourceProps extends DebeziumSourceCommon {
+export interface DebeziumMySqlSourceProps extends DebeziumSourceProps {
   /** MariaDB needs Debezium's MariaDB connector; MySQL its MySQL connector. */
   readonly flavor: 'mariadb' | 'mysql';
   /** Unique id of this replication client among the database's replicas. */
@@ -169,7 +170,7 @@ export class DebeziumMySqlSource extends DebeziumSource {
   }
 }
 
-export interface DebeziumPostgresSourceProps extends DebeziumSourceCommon {
+export interface DebeziumPostgresSourceProps extends DebeziumSourceProps {
   readonly database: string;
   /** Logical replication slot name (unique per connector). */
   readonly slotName: string;

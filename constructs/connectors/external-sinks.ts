@@ -2,8 +2,9 @@ import { Construct } from 'constructs';
 import { Connector } from '../connector';
 import { Secret } from '../secret';
 import { ITopic } from '../topic';
-import { Validator } from '../validation';
-import { converterConfig, ConverterSpec, Converters, transformsConfig } from './common';
+import { converterConfig, transformsConfig } from '../private/connect-config';
+import { Validator } from '../private/validator';
+import { ConverterSpec, Converters } from './common';
 
 /**
  * Sinks to systems that run outside the local platform (Elasticsearch, MongoDB, Snowflake). Their

@@ -3,8 +3,9 @@ import { Construct } from 'constructs';
 import { Connector } from '../connector';
 import { Secret } from '../secret';
 import { ITopic } from '../topic';
-import { Validator } from '../validation';
-import { converterConfig, ConverterSpec, Converters } from './common';
+import { converterConfig } from '../private/connect-config';
+import { Validator } from '../private/validator';
+import { ConverterSpec, Converters } from './common';
 
 export interface JdbcSinkProps {
   readonly connectorName: string;

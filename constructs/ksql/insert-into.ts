@@ -3,10 +3,10 @@ import { Construct } from 'constructs';
 import { ksqlQuery } from '../../src/gen/providers/streamform';
 import { StreamformCluster } from '../cluster';
 import { appProblems, parseChecked, selectText } from '../private/ksql-query';
-import { Validator } from '../validation';
+import { Validator } from '../private/validator';
 import type { KsqlText } from './query';
 import { IKsqlSource } from './source';
-import { ident } from './types';
+import { ident } from '../private/ksql-names';
 
 export interface KsqlInsertIntoProps {
   /**

@@ -5,10 +5,12 @@ import { outputColumns, Statement } from '../../src/core/ksql';
 import { StreamformCluster } from '../cluster';
 import { Duration } from '../duration';
 import { CleanupPolicy, Topic, TopicProps } from '../topic';
-import { Validator } from '../validation';
+import { checkName, ident, ksqlNameFromId, stringLiteral } from '../private/ksql-names';
 import { appProblems, columnsResolver, parseChecked, selectText } from '../private/ksql-query';
-import { checkName, IKsqlSource, instanceTrigger, KSQL_SOURCE, SourceColumnInfo } from './source';
-import { ident, KsqlFormat, ksqlNameFromId, stringLiteral } from './types';
+import { instanceTrigger, markKsqlSource } from '../private/ksql-source';
+import { Validator } from '../private/validator';
+import { IKsqlSource, SourceColumnInfo } from './source';
+import { KsqlFormat } from './types';
 
 /** Query text with typed references: interpolated sources render as their names and become dependencies. */
 export class KsqlText {
@@ -99,7 +101,6 @@ export interface KsqlQueryProps {
  * });
  */
 export class KsqlQuery extends Construct implements IKsqlSource {
-  readonly [KSQL_SOURCE] = true;
   readonly resource: ksqlQuery.KsqlQuery;
   readonly sourceName: string;
   readonly kind: 'STREAM' | 'TABLE';
@@ -120,6 +121,7 @@ export class KsqlQuery extends Construct implements IKsqlSource {
     checkName(v, 'sink.name', name);
     this.sourceName = name;
     this.kind = sink.kind;
+    markKsqlSource(this);
 
     const first = props.select.sources[0];
     // The sink topic is created by streamform (with the environment's settings) before the query.

@@ -1,5 +1,5 @@
 /** ksqlDB column types, columns and serialization formats as values (not strings). */
-import { quoteIdentifier } from '../../src/core/ksql';
+import { ident } from '../private/ksql-names';
 
 export class KsqlType {
   static string(): KsqlType {
@@ -95,20 +95,4 @@ export class KsqlFormat {
   static readonly DELIMITED = new KsqlFormat('DELIMITED');
   static readonly NONE = new KsqlFormat('NONE');
   private constructor(readonly name: string) {}
-}
-
-/** An identifier as ksqlDB reads it back: bare when it can be, else back-quoted (see quoteIdentifier). */
-export const ident = quoteIdentifier;
-
-/** A string literal. */
-export function stringLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
-/** `RatingsLive` -> `RATINGS_LIVE`, the default ksqlDB name of a construct. */
-export function ksqlNameFromId(id: string): string {
-  return id
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9_]+/g, '_')
-    .toUpperCase();
 }

@@ -1,19 +1,10 @@
 import { container, image, volume } from '@cdktf/provider-docker';
-import { ITerraformDependable, TerraformStack } from 'cdktf';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { Duration } from '../duration';
-import { literal } from '../terraform';
-import { HealthProbe, ServiceImage, VERSIONS } from './images';
-import { provider as dockerProvider } from '@cdktf/provider-docker';
-
-/** The Docker provider of the stack `scope` is in, created once per stack with the pinned version. */
-export function dockerProviderFor(scope: Construct): dockerProvider.DockerProvider {
-  const stack = TerraformStack.of(scope);
-  const existing = stack.node.tryFindChild('docker');
-  if (existing instanceof dockerProvider.DockerProvider) return existing;
-  stack.addOverride('terraform.required_providers.docker.version', VERSIONS.dockerProviderConstraint);
-  return new dockerProvider.DockerProvider(stack, 'docker', {});
-}
+import { Duration } from 'streamform';
+import { dockerProviderFor, healthcheck } from '../private/docker';
+import { literal } from '../private/literal';
+import { ServiceImage } from './images';
 
 export interface DockerServiceProps {
   /** Container name (also its DNS name on the network). */
@@ -76,25 +67,4 @@ export class DockerService extends Construct {
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
     });
   }
-}
-
-function healthcheck(probe: HealthProbe): container.ContainerHealthcheck {
-  return {
-    test: ['CMD-SHELL', literal(probe.command)],
-    interval: goDuration(probe.interval ?? Duration.seconds(3)),
-    timeout: goDuration(Duration.seconds(10)),
-    startPeriod: goDuration(probe.startPeriod ?? Duration.minutes(1)),
-    retries: 5,
-  };
-}
-
-/** Whole seconds in Go's time.Duration notation (`1m30s`), which the provider stores: anything else diffs. */
-export function goDuration(d: Duration): string {
-  const seconds = Math.round(d.toSeconds());
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  if (h > 0) return `${h}h${m}m${s}s`;
-  if (m > 0) return `${m}m${s}s`;
-  return `${s}s`;
 }

@@ -10,7 +10,7 @@
  * `CONNECT_*`, the official mariadb/postgres variables), so a stack switches between them by
  * configuration: `STREAMFORM_IMAGES=dockerhub` or an `images` value in the environment's config.
  */
-import { Duration } from '../duration';
+import { Duration } from 'streamform';
 
 /** How to ask a container whether it is healthy (docker `HEALTHCHECK` test, `CMD-SHELL` form). */
 export interface HealthProbe {

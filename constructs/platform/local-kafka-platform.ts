@@ -1,9 +1,9 @@
 import { network } from '@cdktf/provider-docker';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { createHash } from 'crypto';
-import { isDockerName, isImageReference, Validator } from '../validation';
-import { DockerService, dockerProviderFor } from './docker-service';
+import { clusterId, dockerProviderFor } from '../private/docker';
+import { isDockerName, isImageReference, Validator } from '../private/validator';
+import { DockerService } from './docker-service';
 import { catalogFromEnvironment, hasImage, ImageCatalog, ServiceImage } from './images';
 
 /** Host ports the platform publishes on 127.0.0.1. */
@@ -228,11 +228,6 @@ function schemaRegistryConfig(
       SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS: `PLAINTEXT://${bootstrap}`,
     },
   };
-}
-
-/** A stable KRaft cluster id (16 bytes, base64url) derived from the platform name. */
-export function clusterId(name: string): string {
-  return createHash('sha256').update(`streamform:${name}`).digest().subarray(0, 16).toString('base64url');
 }
 
 function validate(scope: Construct, name: string, images: ImageCatalog, ports: Required<PlatformPorts>, withKsql: boolean): void {

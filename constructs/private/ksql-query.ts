@@ -2,8 +2,9 @@
 import { IConstruct } from 'constructs';
 import { joins, KsqlSyntaxError, parseStatement, sourcesRead, Statement } from '../../src/core/ksql';
 import type { KsqlText } from '../ksql/query';
-import { IKsqlSource, isKsqlSource } from '../ksql/source';
-import { Validator } from '../validation';
+import type { IKsqlSource } from '../ksql/source';
+import { isKsqlSource } from './ksql-source';
+import { Validator } from './validator';
 
 /** The SELECT as written, without a trailing `;`. */
 export function selectText(select: KsqlText): string {

@@ -1,14 +1,15 @@
 import { Construct } from 'constructs';
 import { parseStatement } from '../../src/core/ksql';
+import { Duration } from '../duration';
 import { KsqlInsertInto } from '../ksql/insert-into';
 import { KsqlQuery, KsqlText, QuerySink } from '../ksql/query';
-import { checkName, IKsqlSource, KsqlStream } from '../ksql/source';
-import { Column, ident, KsqlFormat, KsqlType, ksqlNameFromId, stringLiteral } from '../ksql/types';
-import { Duration } from '../duration';
+import { IKsqlSource, KsqlStream } from '../ksql/source';
+import { Column, KsqlFormat, KsqlType } from '../ksql/types';
+import { columnFix, RuleContext, UNKNOWN } from '../private/column-types';
 import { durationProblem } from '../private/duration';
+import { checkName, ident, ksqlNameFromId, stringLiteral } from '../private/ksql-names';
+import { Validator } from '../private/validator';
 import { Topic } from '../topic';
-import { Validator } from '../validation';
-import { columnFix, RuleContext, UNKNOWN } from './column-types';
 import { Rule, UniquenessRule } from './rule';
 
 /** Settings of the topics DataQuality creates. */
@@ -226,7 +227,7 @@ export class DataQuality extends Construct {
         QuerySink.stream(options('PREPARED')),
         `SELECT ${[
           ...sourceColumns,
-          ...uniqueness.map((u) => `${u.keyExpression(ctx)} AS ${ident(u.keyColumn)}`),
+          ...uniqueness.map((u) => `${u._keyExpression(ctx)} AS ${ident(u.keyColumn)}`),
           ...(within ? ['ROWTIME AS DQ_ROWTIME'] : []),
         ].join(', ')} FROM ${name(source)} EMIT CHANGES`,
         [source],

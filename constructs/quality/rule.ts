@@ -1,8 +1,17 @@
-import { ident, stringLiteral } from '../ksql/types';
-import { Check } from './check';
-import { columnFix, columnOf, expressionProblems, isPrimitiveType, isStringType, RuleContext, RuleProblem, UNKNOWN } from './column-types';
 import { Duration } from '../duration';
+import {
+  columnFix,
+  columnOf,
+  expressionProblems,
+  isPrimitiveType,
+  isStringType,
+  RuleContext,
+  RuleProblem,
+  UNKNOWN,
+} from '../private/column-types';
 import { durationProblem } from '../private/duration';
+import { ident, stringLiteral } from '../private/ksql-names';
+import { Check } from './check';
 
 /** The dimension of data quality a rule checks (written into FAILURES and METRICS records). */
 export type DataQualityDimension = 'completeness' | 'validity' | 'consistency' | 'timeliness' | 'uniqueness';
@@ -136,7 +145,7 @@ export abstract class Rule {
         fix: `rename it, e.g. '${snake(this.name)}'`,
       });
     }
-    out.push(...this.ruleProblems(ctx));
+    out.push(...this._ruleProblems(ctx));
     return out;
   }
 
@@ -147,10 +156,17 @@ export abstract class Rule {
    */
   abstract _condition(ctx: RuleContext): string;
 
-  protected abstract ruleProblems(ctx: RuleContext): RuleProblem[];
+  /**
+   * Problems particular to the kind of rule.
+   * @internal
+   */
+  protected abstract _ruleProblems(ctx: RuleContext): RuleProblem[];
 
-  /** `column` must be a column of the source. */
-  protected columnProblems(field: string, column: string, ctx: RuleContext): RuleProblem[] {
+  /**
+   * `column` must be a column of the source.
+   * @internal
+   */
+  protected _columnProblems(field: string, column: string, ctx: RuleContext): RuleProblem[] {
     if (columnOf(ctx, column)) return [];
     return [{ field, value: column, problem: `is not a column of ${ctx.sourceName}`, fix: columnFix(column, ctx.columns) }];
   }
@@ -165,7 +181,8 @@ export class CompletenessRule extends Rule {
     super('completeness', 'completeness', `${columns.join(', ')} present and not empty`, options);
   }
 
-  protected ruleProblems(ctx: RuleContext): RuleProblem[] {
+  /** @internal */
+  protected _ruleProblems(ctx: RuleContext): RuleProblem[] {
     if (this.columns.length === 0)
       return [
         {
@@ -175,7 +192,7 @@ export class CompletenessRule extends Rule {
           fix: "list the columns that must be present, e.g. ['NAME', 'EMAIL']",
         },
       ];
-    const out = this.columns.flatMap((c, i) => this.columnProblems(`columns[${i}]`, c, ctx));
+    const out = this.columns.flatMap((c, i) => this._columnProblems(`columns[${i}]`, c, ctx));
     const dupes = this.columns.filter((c, i) => this.columns.indexOf(c) !== i);
     if (dupes.length > 0)
       out.push({
@@ -187,6 +204,7 @@ export class CompletenessRule extends Rule {
     return out;
   }
 
+  /** @internal */
   _condition(ctx: RuleContext): string {
     const parts = this.columns.map((name) => {
       const col = ident(name);
@@ -210,12 +228,14 @@ export class ValidityRule extends Rule {
     super('validity', `validity_${snake(column)}`, `${column} ${check.description}`, options);
   }
 
-  protected ruleProblems(ctx: RuleContext): RuleProblem[] {
+  /** @internal */
+  protected _ruleProblems(ctx: RuleContext): RuleProblem[] {
     const col = columnOf(ctx, this.column);
-    if (!col) return this.columnProblems('column', this.column, ctx);
+    if (!col) return this._columnProblems('column', this.column, ctx);
     return this.check._problems(col, ctx);
   }
 
+  /** @internal */
   _condition(): string {
     return `(${ident(this.column)} IS NULL OR ${this.check._render(this.column)})`;
   }
@@ -231,10 +251,12 @@ export class ConsistencyRule extends Rule {
     super('consistency', name, `${expression} holds`, { ...options, name });
   }
 
-  protected ruleProblems(ctx: RuleContext): RuleProblem[] {
+  /** @internal */
+  protected _ruleProblems(ctx: RuleContext): RuleProblem[] {
     return expressionProblems('expression', this.expression, ctx);
   }
 
+  /** @internal */
   _condition(): string {
     return `COALESCE((${this.expression}), FALSE)`;
   }
@@ -255,12 +277,13 @@ export class TimelinessRule extends Rule {
     this.timeZone = options.timeZone;
   }
 
-  protected ruleProblems(ctx: RuleContext): RuleProblem[] {
+  /** @internal */
+  protected _ruleProblems(ctx: RuleContext): RuleProblem[] {
     const out: RuleProblem[] = [];
     const lag = durationProblem(this.maxLag);
     if (lag) out.push({ field: 'maxLag', value: this.maxLag.toString(), problem: lag, fix: 'give e.g. Duration.minutes(5)' });
     const col = columnOf(ctx, this.column);
-    if (!col) return [...out, ...this.columnProblems('column', this.column, ctx)];
+    if (!col) return [...out, ...this._columnProblems('column', this.column, ctx)];
     if (this.format !== undefined && this.format.trim() === '') {
       out.push({
         field: 'format',
@@ -299,6 +322,7 @@ export class TimelinessRule extends Rule {
     return out;
   }
 
+  /** @internal */
   _condition(ctx: RuleContext): string {
     const col = ident(this.column);
     const type = columnOf(ctx, this.column)?.type;
@@ -342,20 +366,24 @@ export class UniquenessRule extends Rule {
     return `DQ_FIRST_SEEN_${this.name.toUpperCase()}`;
   }
 
-  /** The value as a STRING that is never NULL ('' for NULL), so that no record is dropped by the lookup join. */
-  keyExpression(ctx: RuleContext): string {
+  /**
+   * The value as a STRING that is never NULL ('' for NULL), so that no record is dropped by the lookup join.
+   * @internal
+   */
+  _keyExpression(ctx: RuleContext): string {
     const col = ident(this.column);
     const type = columnOf(ctx, this.column)?.type ?? UNKNOWN;
     return isStringType(type) ? `COALESCE(${col}, '')` : `COALESCE(CAST(${col} AS STRING), '')`;
   }
 
-  protected ruleProblems(ctx: RuleContext): RuleProblem[] {
+  /** @internal */
+  protected _ruleProblems(ctx: RuleContext): RuleProblem[] {
     const out: RuleProblem[] = [];
     const within = this.within && durationProblem(this.within);
     if (within)
       out.push({ field: 'within', value: this.within!.toString(), problem: within, fix: 'give e.g. Duration.days(30), or leave it out' });
     const col = columnOf(ctx, this.column);
-    if (!col) return [...out, ...this.columnProblems('column', this.column, ctx)];
+    if (!col) return [...out, ...this._columnProblems('column', this.column, ctx)];
     if (col.name === ctx.idColumn) {
       out.push({
         field: 'column',
@@ -375,6 +403,7 @@ export class UniquenessRule extends Rule {
     return out;
   }
 
+  /** @internal */
   _condition(ctx: RuleContext): string {
     const first = ident(this.firstIdColumn);
     const within = this.within ? ` OR ROWTIME - ${ident(this.firstSeenColumn)} > ${this.within.toMilliseconds()}` : '';

@@ -1,8 +1,8 @@
 import { TerraformStack, Testing } from 'cdktf';
-import { clusterId, DOCKER_HUB_IMAGES, LocalKafkaPlatform, LOCAL_IMAGES, ValidationError } from '../../constructs';
-import { Duration } from '../../constructs/duration';
-import { goDuration } from '../../constructs/platform/docker-service';
-import { literal } from '../../constructs/terraform';
+import { Duration, ValidationError } from '../../constructs';
+import { DOCKER_HUB_IMAGES, LocalKafkaPlatform, LOCAL_IMAGES } from '../../constructs/platform';
+import { clusterId, goDuration } from '../../constructs/private/docker';
+import { literal } from '../../constructs/private/literal';
 import { devEnvironment } from '../../stacks/environments';
 import { PlatformStack } from '../../stacks/platform';
 

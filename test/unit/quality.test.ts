@@ -15,7 +15,7 @@ import {
   ValidationError,
 } from '../../constructs';
 import { durationProblem } from '../../constructs/private/duration';
-import { toJavaPattern } from '../../constructs/quality/regex';
+import { toJavaPattern } from '../../constructs/private/regex';
 import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
 import { InMemoryTopicClient } from '../../src/tools/ksqldb/topics';
 

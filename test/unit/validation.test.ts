@@ -21,8 +21,7 @@ import {
   ValidationError,
   ksql,
 } from '../../constructs';
-import { DockerService } from '../../constructs/platform/docker-service';
-import { LOCAL_IMAGES } from '../../constructs/platform/images';
+import { DockerService, LOCAL_IMAGES } from '../../constructs/platform';
 
 function stack(brokers = 1): TerraformStack {
   const s = new TerraformStack(Testing.app(), 'app');

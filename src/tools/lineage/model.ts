@@ -16,8 +16,9 @@ import { ElasticsearchSink, MongoDbSink, SnowflakeSink } from '../../../construc
 import { JdbcSink } from '../../../constructs/connectors/jdbc-sink';
 import { KsqlInsertInto } from '../../../constructs/ksql/insert-into';
 import { KsqlQuery } from '../../../constructs/ksql/query';
-import { IKsqlSource, isKsqlSource } from '../../../constructs/ksql/source';
+import { IKsqlSource } from '../../../constructs/ksql/source';
 import { LocalMariaDb, LocalPostgres } from '../../../constructs/platform/local-database';
+import { isKsqlSource } from '../../../constructs/private/ksql-source';
 import { Schema } from '../../../constructs/schema';
 import { ITopic } from '../../../constructs/topic';
 import { buildApp } from '../../../stacks/main';
