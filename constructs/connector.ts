@@ -10,13 +10,30 @@ import { Secret } from './secret';
 import { ITopic } from './topic';
 import { Validator } from './private/validator';
 
+/** A Kafka Connect connector, declared in this app or existing outside it. */
 export interface IConnector extends IConstruct {
+  /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
-  readonly connectorClass: string;
+  /** Its plugin class, when known at synth (`connector.class`). */
+  readonly connectorClass?: string;
   /** Topics the connector reads (sinks). */
   readonly reads: readonly ITopic[];
   /** Topics the connector writes (sources). */
   readonly writes: readonly ITopic[];
+  /** What creating the connector depends on; undefined for external connectors. */
+  readonly dependable?: ITerraformDependable;
+  /** True when the connector is not managed by this app. */
+  readonly external: boolean;
+}
+
+/** What this app knows about a connector that runs outside it (see `Connector.fromName`). */
+export interface ExternalConnectorOptions {
+  /** Its plugin class (`connector.class`). @default - unknown */
+  readonly connectorClass?: string;
+  /** Topics it reads. @default - none known */
+  readonly reads?: readonly ITopic[];
+  /** Topics it writes. @default - none known */
+  readonly writes?: readonly ITopic[];
 }
 
 export interface ConnectorProps {
@@ -45,11 +62,20 @@ export interface ConnectorProps {
  * `connectors/`.
  */
 export class Connector extends Construct implements IConnector {
+  /**
+   * A connector that runs in Kafka Connect but is not managed by this app (deployed by another
+   * team or pipeline), e.g. the source of topics this app reads.
+   */
+  static fromName(scope: Construct, id: string, connectorName: string, options: ExternalConnectorOptions = {}): IConnector {
+    return new ExternalConnector(scope, id, connectorName, options);
+  }
+
   readonly resource: connector.Connector;
   readonly connectorName: string;
   readonly connectorClass: string;
   readonly reads: readonly ITopic[];
   readonly writes: readonly ITopic[];
+  readonly external = false;
 
   constructor(scope: Construct, id: string, props: ConnectorProps) {
     super(scope, id);
@@ -106,5 +132,28 @@ export class Connector extends Construct implements IConnector {
         (d): d is ITerraformDependable => d !== undefined,
       ),
     });
+  }
+
+  get dependable(): ITerraformDependable {
+    return this.resource;
+  }
+}
+
+class ExternalConnector extends Construct implements IConnector {
+  readonly external = true;
+  readonly dependable = undefined;
+  readonly connectorClass?: string;
+  readonly reads: readonly ITopic[];
+  readonly writes: readonly ITopic[];
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly connectorName: string,
+    options: ExternalConnectorOptions,
+  ) {
+    super(scope, id);
+    this.connectorClass = options.connectorClass;
+    this.reads = options.reads ?? [];
+    this.writes = options.writes ?? [];
   }
 }

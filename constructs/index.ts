@@ -13,8 +13,8 @@ export { Secret } from './secret';
 
 // Topics, schemas, connectors.
 export { CleanupPolicy, ExternalTopicOptions, ITopic, Topic, TopicProps } from './topic';
-export { AvroSchema, Compatibility, ISchema, Schema, SchemaFormat, SchemaProps, SchemaReference } from './schema';
-export { Connector, ConnectorProps, IConnector } from './connector';
+export { AvroSchema, Compatibility, ExternalSchemaOptions, ISchema, Schema, SchemaFormat, SchemaProps, SchemaReference } from './schema';
+export { Connector, ConnectorProps, ExternalConnectorOptions, IConnector } from './connector';
 export {
   ConverterSpec,
   Converters,

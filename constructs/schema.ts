@@ -68,10 +68,22 @@ export class Compatibility {
   ) {}
 }
 
+/** A subject in the Schema Registry, declared in this app or existing outside it. */
 export interface ISchema extends IConstruct {
+  /** The subject's name, e.g. `ratings-value`. */
   readonly subject: string;
-  readonly format: SchemaFormat;
+  /** The schema's language and text, when known at synth (ksqlDB streams derive their columns from Avro). */
+  readonly format?: SchemaFormat;
+  /** What creating the subject depends on; undefined for external subjects. */
   readonly dependable?: ITerraformDependable;
+  /** True when the subject is not managed by this app. */
+  readonly external: boolean;
+}
+
+/** What this app knows about a subject that exists outside it (see `Schema.fromSubject`). */
+export interface ExternalSchemaOptions {
+  /** The schema registered under the subject, e.g. to derive a ksqlDB stream's columns from it. @default - unknown */
+  readonly format?: SchemaFormat;
 }
 
 /** A schema that another one references (Avro named types, JSON Schema `$ref`, Protobuf imports). */
@@ -109,10 +121,19 @@ export interface SchemaProps {
  * the registry's compatibility rules at plan time.
  */
 export class Schema extends Construct implements ISchema {
+  /**
+   * A subject that exists in the registry but is not managed by this app (registered by another
+   * team or pipeline); schemas can reference it and streams read it.
+   */
+  static fromSubject(scope: Construct, id: string, subject: string, options: ExternalSchemaOptions = {}): ISchema {
+    return new ExternalSchema(scope, id, subject, options.format);
+  }
+
   readonly resource: schemaRes.Schema;
   readonly subject: string;
   readonly format: SchemaFormat;
   readonly topic?: ITopic;
+  readonly external = false;
 
   constructor(scope: Construct, id: string, props: SchemaProps) {
     super(scope, id);
@@ -158,6 +179,19 @@ export class Schema extends Construct implements ISchema {
 
   get dependable(): ITerraformDependable {
     return this.resource;
+  }
+}
+
+class ExternalSchema extends Construct implements ISchema {
+  readonly external = true;
+  readonly dependable = undefined;
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly subject: string,
+    readonly format?: SchemaFormat,
+  ) {
+    super(scope, id);
   }
 }
 

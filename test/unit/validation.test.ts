@@ -14,6 +14,8 @@ import {
   KsqlTable,
   KsqlType,
   QuerySink,
+  Schema,
+  SchemaFormat,
   Secret,
   StreamformCluster,
   Topic,
@@ -160,6 +162,55 @@ describe('INSERT INTO writes into an existing stream', () => {
     const external = KsqlStream.fromName(s, 'Legacy', 'LEGACY_EVENTS');
     new KsqlInsertInto(s, 'IntoLegacy', { target: external, select: ksql`SELECT * FROM NOPE EMIT CHANGES` });
     expect(synthErrors(s)).toContain('app/IntoLegacy: select reads NOPE, got a name no stream or table of the app has');
+  });
+});
+
+describe('things that exist outside the app are imported with fromXxx', () => {
+  test('Schema.fromSubject: referenced by name and version, never depended on; an Avro format gives stream columns', () => {
+    const s = stack();
+    const money = Schema.fromSubject(s, 'Money', 'shared-money-value', {
+      format: SchemaFormat.avro({ type: 'record', name: 'Money', fields: [{ name: 'amount', type: 'long' }] }),
+    });
+    expect([money.external, money.dependable]).toEqual([true, undefined]);
+    const topic = new Topic(s, 'Payments', { topicName: 'payments' });
+    new Schema(s, 'PaymentsValue', {
+      topic,
+      format: SchemaFormat.avro({ type: 'record', name: 'Payment', fields: [{ name: 'money', type: 'Money' }] }),
+      references: [{ name: 'Money', schema: money, version: 3 }],
+    });
+    const stream = new KsqlStream(s, 'Amounts', { topic, valueFormat: KsqlFormat.AVRO, valueSchema: money });
+    expect(stream.columns).toEqual([{ name: 'AMOUNT', type: 'BIGINT', key: false }]);
+    const json = JSON.parse(Testing.synth(s, true));
+    const schema = Object.values<any>(json.resource.streamform_schema)[0];
+    expect(schema.references).toEqual([{ name: 'Money', subject: 'shared-money-value', version: 3 }]);
+    expect(schema.depends_on).toEqual([expect.stringMatching(/^streamform_topic\.Payments_/)]);
+  });
+
+  test('a stream cannot derive columns from an external subject of unknown format', () => {
+    const s = stack();
+    const err = thrown(
+      () =>
+        new KsqlStream(s, 'Amounts', {
+          topic: Topic.fromTopicName(s, 'Payments', 'payments'),
+          valueFormat: KsqlFormat.AVRO,
+          valueSchema: Schema.fromSubject(s, 'Money', 'shared-money-value'),
+        }),
+    );
+    expect(err.message).toContain(
+      "app/Amounts: valueSchema has no known format, so columns cannot be derived from it, got 'shared-money-value'; list the columns",
+    );
+  });
+
+  test('Connector.fromName and KsqlTable.fromName return the interfaces, marked external', () => {
+    const s = stack();
+    const orders = Topic.fromTopicName(s, 'Orders', 'orders', { partitions: 6 });
+    const cdc = Connector.fromName(s, 'OrdersCdc', 'orders-cdc', {
+      connectorClass: 'io.debezium.connector.postgresql.PostgresConnector',
+      writes: [orders],
+    });
+    expect([cdc.connectorName, cdc.external, cdc.dependable, cdc.writes, cdc.reads]).toEqual(['orders-cdc', true, undefined, [orders], []]);
+    const customers = KsqlTable.fromName(s, 'Customers', 'CUSTOMERS', { partitions: 6 });
+    expect([customers.kind, customers.external, customers.partitions]).toEqual(['TABLE', true, 6]);
   });
 });
 
