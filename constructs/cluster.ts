@@ -4,12 +4,15 @@ import { provider } from '../src/gen/providers/streamform';
 import { literalSecrets } from './private/secrets';
 import { Validator } from './private/validator';
 
-/** Where the servers of a cluster answer. */
+/** Where the servers of a cluster answer, as the machine that plans and applies reaches them. */
 export interface ClusterEndpoints {
-  /** Comma-separated `host:port`. */
+  /** The Kafka brokers, comma-separated `host:port`. @default - STREAMFORM_BOOTSTRAP_SERVERS at plan time */
   readonly bootstrapServers?: string;
+  /** Base URL of the Schema Registry API. @default - STREAMFORM_SCHEMA_REGISTRY_URL at plan time */
   readonly schemaRegistryUrl?: string;
+  /** Base URL of the Kafka Connect REST API. @default - STREAMFORM_CONNECT_URL at plan time */
   readonly connectUrl?: string;
+  /** Base URL of the ksqlDB server. @default - STREAMFORM_KSQLDB_URL at plan time */
   readonly ksqldbUrl?: string;
 }
 
@@ -23,9 +26,9 @@ export interface ConnectView {
 
 /** Defaults every topic of the cluster gets unless it says otherwise. */
 export interface TopicDefaults {
-  /** @default 3 */
+  /** Partitions of a topic that does not set them. @default 3 */
   readonly partitions?: number;
-  /** @default - 3, or the broker count when the cluster has fewer brokers */
+  /** Replication factor of a topic that does not set it. @default - 3, or the broker count when the cluster has fewer brokers */
   readonly replicationFactor?: number;
   /**
    * `min.insync.replicas` of every topic.
@@ -49,6 +52,7 @@ export interface StreamformClusterProps {
    * @default - the values of `endpoints`
    */
   readonly connectView?: ConnectView;
+  /** What every topic of the cluster gets unless it says otherwise. @default - 3 partitions, replication factor 3 (at most the broker count), the broker's min.insync.replicas */
   readonly topicDefaults?: TopicDefaults;
   /**
    * Refuse to delete or replace topics and subjects (and ksql objects holding data) of this

@@ -106,7 +106,7 @@ export interface RedactedStreamProps {
   readonly mask: Readonly<Record<string, Mask>>;
   /** Name, topic and formats of the redacted stream. @default - the construct id in upper snake case, its topic in lower case with `-`, the source's formats */
   readonly sink?: SinkOptions;
-  /** @default - the cluster's `protect` */
+  /** Refuse to drop the redacted stream (and delete its topic). @default - the cluster's `protect` */
   readonly protect?: boolean;
 }
 

@@ -108,7 +108,7 @@ export interface SchemaProps {
   readonly topic?: ITopic;
   /** Whether the schema describes message values or keys. @default 'value' */
   readonly part?: 'value' | 'key';
-  /** @default - the registry-wide level */
+  /** Which changes of the schema the registry accepts for the subject. @default - the registry-wide level */
   readonly compatibility?: Compatibility;
   /** Schemas this one references, with the name used for each inside the schema. @default - none */
   readonly references?: readonly SchemaReference[];

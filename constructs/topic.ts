@@ -23,6 +23,7 @@ export interface ExternalTopicOptions {
 
 /** A Kafka topic, declared in this app or existing outside it. */
 export interface ITopic extends IConstruct {
+  /** The Kafka topic name. */
   readonly topicName: string;
   /** Partition count when known at synth (co-partitioning checks use it). */
   readonly partitions?: number;
@@ -39,9 +40,9 @@ export interface ITopic extends IConstruct {
 export interface TopicProps {
   /** The Kafka topic name. */
   readonly topicName: string;
-  /** @default - the cluster's default partition count */
+  /** Number of partitions (1 to 10000); Kafka cannot lower it in place. @default - the cluster's default partition count */
   readonly partitions?: number;
-  /** @default - the cluster's default replication factor */
+  /** Copies of each partition, at most the cluster's broker count. @default - the cluster's default replication factor */
   readonly replicationFactor?: number;
   /**
    * How long the topic keeps each message (`retention.ms`).
@@ -54,7 +55,7 @@ export interface TopicProps {
    * @default false
    */
   readonly retainForever?: boolean;
-  /** @default - the broker default (delete) */
+  /** What Kafka does with old messages (`cleanup.policy`). @default - the broker default (delete) */
   readonly cleanupPolicy?: CleanupPolicy;
   /** Further topic configs, e.g. `{ 'max.message.bytes': '2097152' }`. @default - none */
   readonly config?: Readonly<Record<string, string>>;

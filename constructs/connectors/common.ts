@@ -1,7 +1,8 @@
 /** Converter class and settings for one side (key or value) of a connector. */
 export interface ConverterSpec {
+  /** The converter's class, e.g. `io.confluent.connect.avro.AvroConverter`. */
   readonly converterClass: string;
-  /** Settings without the `key.converter.` / `value.converter.` prefix. */
+  /** Settings without the `key.converter.` / `value.converter.` prefix. @default - none */
   readonly settings?: Readonly<Record<string, string>>;
 }
 

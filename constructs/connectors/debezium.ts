@@ -13,13 +13,19 @@ import { ConverterSpec, Converters } from './common';
 export interface DatabaseConnection {
   /** Host name as seen from the Connect workers. */
   readonly host: string;
+  /** The database's port, e.g. 3306 or 5432. */
   readonly port: number;
+  /** The database user Debezium logs in as (with replication rights). */
   readonly user: string;
+  /** That user's password. */
   readonly password: Secret;
 }
 
+/** What every Debezium source takes. */
 export interface DebeziumSourceProps {
+  /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
+  /** How the connector reaches the database. */
   readonly connection: DatabaseConnection;
   /** Prefix of every topic the connector writes (`<prefix>.<schema or db>.<table>`). */
   readonly topicPrefix: string;
@@ -34,11 +40,11 @@ export interface DebeziumSourceProps {
   readonly unwrap?: boolean;
   /** Use this primary-key field alone as the message key (ExtractField$Key). @default - the whole key struct */
   readonly keyField?: string;
-  /** @default - JSON without schemas, or String when keyField is set */
+  /** How message keys are serialized. @default - JSON without schemas, or String when keyField is set */
   readonly keyConverter?: ConverterSpec;
-  /** @default - JSON without schemas */
+  /** How message values are serialized. @default - JSON without schemas */
   readonly valueConverter?: ConverterSpec;
-  /** @default 'initial' */
+  /** Debezium's `snapshot.mode`: whether and when to read the existing rows first. @default 'initial' */
   readonly snapshotMode?: string;
   /** Further connector settings, e.g. `{ 'time.precision.mode': 'connect' }`. @default - none */
   readonly extraConfig?: Readonly<Record<string, string>>;
@@ -171,10 +177,11 @@ export class DebeziumMySqlSource extends DebeziumSource {
 }
 
 export interface DebeziumPostgresSourceProps extends DebeziumSourceProps {
+  /** The database to capture from (`database.dbname`). */
   readonly database: string;
   /** Logical replication slot name (unique per connector). */
   readonly slotName: string;
-  /** @default - `<slotName>_publication` */
+  /** The publication listing the captured tables (created by the connector, filtered to `tables`). @default - `<slotName>_publication` */
   readonly publicationName?: string;
   /**
    * Drop the replication slot when the connector stops, so a removed connector leaves no slot

@@ -39,23 +39,25 @@ export function ksql(strings: TemplateStringsArray, ...values: (IKsqlSource | st
   return new KsqlText(text.trim(), sources);
 }
 
+/** The topic a query's stream or table is written to. */
 export interface SinkTopicOptions {
-  /** @default - the sink name in lower case with `_` as `-` */
+  /** The Kafka topic name. @default - the sink name in lower case with `_` as `-` */
   readonly topicName?: string;
-  /** @default - the partitions of the query's first source */
+  /** Number of partitions. @default - the partitions of the query's first source */
   readonly partitions?: number;
-  /** @default - the retention of the query's first source's topic when this app sets it, else the broker default */
+  /** How long the topic keeps each message (streams and windowed tables). @default - the retention of the query's first source's topic when this app sets it, else the broker default */
   readonly retention?: Duration;
 }
 
+/** Name, topic and formats of the stream or table a query creates. */
 export interface SinkOptions {
-  /** @default - the construct id in upper snake case */
+  /** Its name in ksqlDB. @default - the construct id in upper snake case */
   readonly name?: string;
-  /** The topic ksqlDB writes to; streamform creates it (with the environment's settings) before the query. */
+  /** The topic ksqlDB writes to; streamform creates it (with the environment's settings) before the query. @default - a topic named after the sink, with the partitions and retention of the query's first source */
   readonly topic?: SinkTopicOptions;
-  /** @default - the source's value format */
+  /** How message values are serialized. @default - the source's value format */
   readonly valueFormat?: KsqlFormat;
-  /** @default - the source's key format */
+  /** How message keys are serialized. @default - the source's key format */
   readonly keyFormat?: KsqlFormat;
 }
 

@@ -6,16 +6,21 @@ import { ISchema } from '../schema';
 import { ITopic } from '../topic';
 import { Column, KsqlFormat } from './types';
 
-/** A column as the analyzers see it. */
+/** A column of a stream or table as the synth-time checks see it. */
 export interface SourceColumnInfo {
+  /** The column name as ksqlDB reads it, e.g. `USER_ID`. */
   readonly name: string;
+  /** Its type in ksqlDB syntax, e.g. `BIGINT`, or `unknown` when it cannot be derived. */
   readonly type: string;
+  /** True for KEY and PRIMARY KEY columns. */
   readonly key: boolean;
 }
 
 /** A ksqlDB stream or table that queries can read: declared here or existing outside the app. */
 export interface IKsqlSource extends IConstruct {
+  /** Its name in ksqlDB, e.g. `RATINGS_LIVE`. */
   readonly sourceName: string;
+  /** Whether it is a stream or a table. */
   readonly kind: 'STREAM' | 'TABLE';
   /** Columns when known at synth (key columns flagged). */
   readonly columns?: readonly SourceColumnInfo[];
@@ -23,17 +28,19 @@ export interface IKsqlSource extends IConstruct {
   readonly partitions?: number;
   /** The topic behind it, when known. */
   readonly topic?: ITopic;
+  /** What creating it depends on; undefined for sources outside the app. */
   readonly dependable?: ITerraformDependable;
   /**
    * Terraform address of an attribute that changes when the source is created anew; queries
    * reading the source are re-created with it (`replace_triggered_by`).
    */
   readonly replaceTrigger?: string;
+  /** True when it is not managed by this app. */
   readonly external: boolean;
 }
 
 export interface KsqlSourceProps {
-  /** @default - the construct id in upper snake case (`RatingsLive` -> `RATINGS_LIVE`) */
+  /** Its name in ksqlDB. @default - the construct id in upper snake case (`RatingsLive` -> `RATINGS_LIVE`) */
   readonly name?: string;
   /** The topic it reads. */
   readonly topic: ITopic;
@@ -44,14 +51,15 @@ export interface KsqlSourceProps {
   readonly columns?: readonly Column[];
   /** An Avro value schema to derive the value columns from (and to create after). @default - none */
   readonly valueSchema?: ISchema;
+  /** How the topic's message values are serialized. */
   readonly valueFormat: KsqlFormat;
-  /** @default KsqlFormat.KAFKA */
+  /** How the topic's message keys are serialized. @default KsqlFormat.KAFKA */
   readonly keyFormat?: KsqlFormat;
   /** Column holding the event time. @default - the Kafka record timestamp */
   readonly timestampColumn?: string;
   /** On destroy, also delete the topic (only for topics not managed as Topic constructs). @default false */
   readonly deleteTopicOnDestroy?: boolean;
-  /** @default - the cluster's `protect` */
+  /** Refuse to drop the stream or table. @default - the cluster's `protect` */
   readonly protect?: boolean;
 }
 
@@ -136,8 +144,11 @@ export class KsqlTable extends Construct implements IKsqlSource {
   }
 }
 
+/** What this app knows about a stream or table that exists outside it (see `KsqlStream.fromName`). */
 export interface ExternalSourceOptions {
+  /** Its columns, for the checks of the queries that read it (and DataQuality, RedactedStream). @default - unknown */
   readonly columns?: readonly SourceColumnInfo[];
+  /** Partitions of its topic, for the co-partitioning checks of joins. @default - unknown */
   readonly partitions?: number;
 }
 

@@ -9,18 +9,23 @@ import { ServiceImage } from './images';
 export interface DockerServiceProps {
   /** Container name (also its DNS name on the network). */
   readonly name: string;
+  /** The image to run and how to probe its health. */
   readonly image: ServiceImage;
+  /** The Docker network the container joins. */
   readonly networkName: string;
-  /** Extra DNS names on the network. */
+  /** Extra DNS names on the network. @default - none */
   readonly aliases?: readonly string[];
+  /** The container's environment variables (values reach it exactly as written; secrets through a Secret's value). */
   readonly env: Readonly<Record<string, string>>;
-  /** Host port (published on 127.0.0.1 only) -> container port. */
+  /** Host port (published on 127.0.0.1 only) -> container port. @default - none published */
   readonly ports?: readonly { readonly host: number; readonly container: number }[];
-  /** Named volumes: volume name -> mount path in the container. */
+  /** Named volumes: volume name -> mount path in the container. @default - none */
   readonly volumes?: readonly { readonly name: string; readonly path: string }[];
+  /** The command the image runs, replacing its default arguments. @default - the image's command */
   readonly command?: readonly string[];
-  /** Files written into the container before it starts (e.g. database init scripts). */
+  /** Files written into the container before it starts (e.g. database init scripts). @default - none */
   readonly uploads?: readonly { readonly file: string; readonly content: string }[];
+  /** Other things to create first. @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
   /** How long `apply` waits for the container to become healthy (whole seconds). @default Duration.minutes(5) */
   readonly waitTimeout?: Duration;

@@ -27,6 +27,7 @@ export interface ServiceImage {
   readonly ref: string;
   /** `local`: built by the set-up on this machine; `registry`: pulled by Docker. */
   readonly origin: 'local' | 'registry';
+  /** How Docker asks the container whether it is healthy (apply waits for it). */
   readonly health: HealthProbe;
 }
 
@@ -34,6 +35,7 @@ export interface ServiceImage {
 export type SchemaRegistryFlavor = 'apicurio' | 'confluent';
 
 export interface SchemaRegistryImage extends ServiceImage {
+  /** Which registry the image runs: its REST dialect and its configuration variables. */
   readonly flavor: SchemaRegistryFlavor;
   /** Port the registry listens on inside the container. */
   readonly containerPort: number;
@@ -51,15 +53,20 @@ export interface ConnectImage extends ServiceImage {
 export interface ImageCatalog {
   /** Short name used in messages, e.g. `local` or `dockerhub`. */
   readonly name: string;
+  /** The Kafka broker (KRaft, apache/kafka's `KAFKA_*` variables). */
   readonly kafka: ServiceImage;
+  /** The Schema Registry (Apicurio or Confluent). */
   readonly schemaRegistry: SchemaRegistryImage;
+  /** Kafka Connect with its plugins (cp-kafka-connect's `CONNECT_*` variables). */
   readonly connect: ConnectImage;
   /**
    * ksqlDB server image, or the reason there is none. No ksqlDB image can be built from
    * package registries, so the local catalog leaves the slot empty.
    */
   readonly ksqldb: ServiceImage | { readonly unavailable: string };
+  /** MariaDB for LocalMariaDb (the official image's variables). */
   readonly mariadb: ServiceImage;
+  /** PostgreSQL for LocalPostgres (the official image's variables). */
   readonly postgres: ServiceImage;
 }
 

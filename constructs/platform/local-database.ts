@@ -8,10 +8,12 @@ import { ImageCatalog, ServiceImage } from './images';
 export interface PlatformAttachment {
   /** The platform's Docker network (its name). */
   readonly networkName: string;
+  /** The platform's image catalog, which names the database images. */
   readonly images: ImageCatalog;
 }
 
 export interface LocalDatabaseProps {
+  /** The platform whose network the database joins (LocalKafkaPlatform's `name` and `images`). */
   readonly platform: PlatformAttachment;
   /** Container name, also its host name on the platform network. */
   readonly name: string;

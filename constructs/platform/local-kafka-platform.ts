@@ -8,13 +8,13 @@ import { catalogFromEnvironment, hasImage, ImageCatalog, ServiceImage } from './
 
 /** Host ports the platform publishes on 127.0.0.1. */
 export interface PlatformPorts {
-  /** @default 9092 */
+  /** The Kafka broker's port (its EXTERNAL listener). @default 9092 */
   readonly kafka?: number;
-  /** @default 8081 */
+  /** The Schema Registry's port. @default 8081 */
   readonly schemaRegistry?: number;
-  /** @default 8083 */
+  /** The Kafka Connect REST API's port. @default 8083 */
   readonly connect?: number;
-  /** @default 8088 */
+  /** The ksqlDB server's port (published only when the platform runs ksqlDB). @default 8088 */
   readonly ksqldb?: number;
 }
 
@@ -24,9 +24,9 @@ export interface LocalKafkaPlatformProps {
    * @default - the construct id, lower-cased
    */
   readonly name?: string;
-  /** @default - the catalog named by STREAMFORM_IMAGES (`local` when unset) */
+  /** The images the services run (LOCAL_IMAGES, DOCKER_HUB_IMAGES or a catalog of your own). @default - the catalog named by STREAMFORM_IMAGES (`local` when unset) */
   readonly images?: ImageCatalog;
-  /** @default - 9092, 8081, 8083, 8088 */
+  /** Host ports the services are published on (127.0.0.1 only). @default - 9092, 8081, 8083, 8088 */
   readonly ports?: PlatformPorts;
   /**
    * Run ksqlDB when the image catalog has a ksqlDB image.
@@ -42,10 +42,13 @@ export interface LocalKafkaPlatformProps {
 
 /** Where the platform's services answer, seen from the host and from containers on its network. */
 export interface PlatformEndpoints {
+  /** The Kafka broker, `host:port`. */
   readonly bootstrapServers: string;
+  /** Base URL of the Schema Registry API (Confluent-compatible, also for Apicurio). */
   readonly schemaRegistryUrl: string;
+  /** Base URL of the Kafka Connect REST API. */
   readonly connectUrl: string;
-  /** Absent when the platform runs no ksqlDB. */
+  /** Base URL of the ksqlDB server; absent when the platform runs no ksqlDB. */
   readonly ksqldbUrl?: string;
 }
 

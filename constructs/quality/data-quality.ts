@@ -14,7 +14,7 @@ import { Rule, UniquenessRule } from './rule';
 
 /** Settings of the topics DataQuality creates. */
 export interface DataQualityTopicOptions {
-  /** @default - the partitions of the source's topic (the cluster default when unknown) */
+  /** Number of partitions of every topic. @default - the partitions of the source's topic (the cluster default when unknown) */
   readonly partitions?: number;
   /** How long the topics keep their messages. @default - the broker default */
   readonly retention?: Duration;
@@ -35,7 +35,7 @@ export interface DataQualityProps {
   readonly namePrefix?: string;
   /** Size of the tumbling windows METRICS counts failures in. @default Duration.minutes(1) */
   readonly metricsWindow?: Duration;
-  /** @default - partitions of the source, broker default retention */
+  /** Settings of the topics of the streams and tables DataQuality creates. @default - partitions of the source, broker default retention */
   readonly topics?: DataQualityTopicOptions;
   /**
    * Key format of every stream and table DataQuality creates.
