@@ -37,6 +37,7 @@ export interface TopicDefaults {
   readonly minInsyncReplicas?: number;
 }
 
+/** Properties of a StreamformCluster. */
 export interface StreamformClusterProps {
   /** How many brokers the cluster has; a replication factor above it is refused at synth. */
   readonly brokers: number;
@@ -80,10 +81,15 @@ export class StreamformCluster extends Construct {
     return found;
   }
 
+  /** The streamform provider of the stack, configured with `endpoints`. */
   readonly provider: provider.StreamformProvider;
+  /** How many brokers the cluster has. */
   readonly brokers: number;
+  /** What every topic gets unless it says otherwise. */
   readonly defaults: Required<Omit<TopicDefaults, 'minInsyncReplicas'>> & Pick<TopicDefaults, 'minInsyncReplicas'>;
+  /** Whether deletion protection is on by default. */
   readonly protect: boolean;
+  /** The endpoints written into the provider configuration (empty: from the environment). */
   readonly endpoints: ClusterEndpoints;
   /** The servers as Connect workers reach them (`bootstrapServers` is unset when neither `connectView` nor `endpoints` gives it). */
   readonly connectView: Partial<ConnectView>;

@@ -36,6 +36,7 @@ export interface ExternalConnectorOptions {
   readonly writes?: readonly ITopic[];
 }
 
+/** Properties of a Connector. */
 export interface ConnectorProps {
   /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
@@ -70,11 +71,17 @@ export class Connector extends Construct implements IConnector {
     return new ExternalConnector(scope, id, connectorName, options);
   }
 
+  /** The `streamform_connector` resource. */
   readonly resource: connector.Connector;
+  /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
+  /** Its plugin class (`connector.class`). */
   readonly connectorClass: string;
+  /** Topics it reads. */
   readonly reads: readonly ITopic[];
+  /** Topics it writes. */
   readonly writes: readonly ITopic[];
+  /** Declared by this app. */
   readonly external = false;
 
   constructor(scope: Construct, id: string, props: ConnectorProps) {
@@ -134,6 +141,7 @@ export class Connector extends Construct implements IConnector {
     });
   }
 
+  /** The connector resource: what depends on the connector depends on it. */
   get dependable(): ITerraformDependable {
     return this.resource;
   }

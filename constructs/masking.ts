@@ -99,6 +99,7 @@ export class Mask {
   }
 }
 
+/** Properties of a RedactedStream. */
 export interface RedactedStreamProps {
   /** The stream to redact; its columns must be known. */
   readonly source: IKsqlSource;
@@ -123,9 +124,13 @@ export interface RedactedStreamProps {
  * });
  */
 export class RedactedStream extends Construct implements IKsqlSource {
+  /** The query that writes the redacted stream. */
   readonly resource: KsqlQuery;
+  /** Always `STREAM`. */
   readonly kind = 'STREAM' as const;
+  /** Declared by this app. */
   readonly external = false;
+  /** The redacted stream's name in ksqlDB. */
   readonly sourceName: string;
   /** The source's columns: names and types are kept. */
   readonly columns: readonly SourceColumnInfo[];
@@ -199,15 +204,19 @@ export class RedactedStream extends Construct implements IKsqlSource {
     this.columns = columns.map((c) => ({ ...c }));
   }
 
+  /** Partitions of its topic. */
   get partitions(): number {
     return this.resource.partitions;
   }
+  /** The redacted stream's topic. */
   get topic(): Topic {
     return this.resource.topic;
   }
+  /** The query resource: what reads the redacted stream is created after it. */
   get dependable(): ITerraformDependable {
     return this.resource.dependable;
   }
+  /** The query's `instance_id`: queries reading the redacted stream are re-created when it is. */
   get replaceTrigger(): string {
     return this.resource.replaceTrigger;
   }

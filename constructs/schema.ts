@@ -25,7 +25,9 @@ export class SchemaFormat {
     return new SchemaFormat('PROTOBUF', text, undefined);
   }
   private constructor(
+    /** The registry's schema type. */
     readonly type: 'AVRO' | 'JSON' | 'PROTOBUF',
+    /** The schema as registered. */
     readonly text: string,
     /** The parsed document for AVRO and JSON (undefined when the text is not JSON). */
     readonly document: unknown,
@@ -42,28 +44,36 @@ function safeParse(text: string): unknown {
 
 /** Which schema changes the registry accepts for a subject. */
 export class Compatibility {
+  /** Any change is accepted. */
   static none(): Compatibility {
     return new Compatibility('NONE');
   }
+  /** Consumers using the new schema can read data written with the previous one (the usual choice). */
   static backward(): Compatibility {
     return new Compatibility('BACKWARD');
   }
+  /** Like backward, against every earlier version. */
   static backwardTransitive(): Compatibility {
     return new Compatibility('BACKWARD_TRANSITIVE');
   }
+  /** Consumers using the previous schema can read data written with the new one. */
   static forward(): Compatibility {
     return new Compatibility('FORWARD');
   }
+  /** Like forward, against every earlier version. */
   static forwardTransitive(): Compatibility {
     return new Compatibility('FORWARD_TRANSITIVE');
   }
+  /** Both backward and forward compatible with the previous version. */
   static full(): Compatibility {
     return new Compatibility('FULL');
   }
+  /** Both backward and forward compatible with every earlier version. */
   static fullTransitive(): Compatibility {
     return new Compatibility('FULL_TRANSITIVE');
   }
   private constructor(
+    /** The registry's name for the level. */
     readonly level: 'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE',
   ) {}
 }
@@ -96,6 +106,7 @@ export interface SchemaReference {
   readonly version?: number;
 }
 
+/** Properties of a Schema. */
 export interface SchemaProps {
   /** The schema. */
   readonly format: SchemaFormat;
@@ -129,10 +140,15 @@ export class Schema extends Construct implements ISchema {
     return new ExternalSchema(scope, id, subject, options.format);
   }
 
+  /** The `streamform_schema` resource. */
   readonly resource: schemaRes.Schema;
+  /** The subject. */
   readonly subject: string;
+  /** The schema registered. */
   readonly format: SchemaFormat;
+  /** The topic whose messages it describes, when given. */
   readonly topic?: ITopic;
+  /** Declared by this app. */
   readonly external = false;
 
   constructor(scope: Construct, id: string, props: SchemaProps) {
@@ -177,6 +193,7 @@ export class Schema extends Construct implements ISchema {
     });
   }
 
+  /** The schema resource: what depends on the subject depends on it. */
   get dependable(): ITerraformDependable {
     return this.resource;
   }

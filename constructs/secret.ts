@@ -35,6 +35,7 @@ export class Secret {
   private constructor(
     /** The value to put in configuration (escaped for Terraform when written): a token or a placeholder, never the secret itself. */
     readonly value: string,
+    /** For people: where the value comes from, e.g. `variable db_password (TF_VAR_db_password)`. */
     readonly description: string,
   ) {}
 }

@@ -9,10 +9,16 @@ import { Validator } from './private/validator';
 
 /** What Kafka does with old messages. */
 export class CleanupPolicy {
+  /** Delete messages older than the retention. */
   static readonly DELETE = new CleanupPolicy('delete');
+  /** Keep the latest message of each key (a changelog, a table's topic). */
   static readonly COMPACT = new CleanupPolicy('compact');
+  /** Compact, and also delete messages older than the retention (windowed tables). */
   static readonly COMPACT_DELETE = new CleanupPolicy('compact,delete');
-  private constructor(readonly value: string) {}
+  private constructor(
+    /** The value of `cleanup.policy`. */
+    readonly value: string,
+  ) {}
 }
 
 /** What this app knows about a topic that exists outside it (see `Topic.fromTopicName`). */
@@ -37,6 +43,7 @@ export interface ITopic extends IConstruct {
   readonly external: boolean;
 }
 
+/** Properties of a Topic. */
 export interface TopicProps {
   /** The Kafka topic name. */
   readonly topicName: string;
@@ -82,12 +89,19 @@ export class Topic extends Construct implements ITopic {
     return new ExternalTopic(scope, id, topicName, options.partitions);
   }
 
+  /** The `streamform_topic` resource. */
   readonly resource: topic.Topic;
+  /** The Kafka topic name. */
   readonly topicName: string;
+  /** Its partition count (given, or the cluster default). */
   readonly partitions: number;
+  /** Its replication factor (given, or the cluster default). */
   readonly replicationFactor: number;
+  /** `retention.ms` when set by this app (`-1`: for ever). */
   readonly retentionMs?: string;
+  /** Whether changes Kafka cannot make in place may replace the topic. */
   readonly allowReplacement?: boolean;
+  /** Declared by this app. */
   readonly external = false;
 
   constructor(scope: Construct, id: string, props: TopicProps) {
@@ -142,6 +156,7 @@ export class Topic extends Construct implements ITopic {
     });
   }
 
+  /** The topic resource: what depends on the topic depends on it. */
   get dependable(): ITerraformDependable {
     return this.resource;
   }

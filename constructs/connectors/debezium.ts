@@ -57,6 +57,7 @@ export interface DebeziumSourceProps {
  * replication follow the environment) and the connector writing into them.
  */
 export abstract class DebeziumSource extends Construct {
+  /** The connector it configures. */
   readonly connector: Connector;
   private readonly topics = new Map<string, Topic>();
 
@@ -127,6 +128,7 @@ export abstract class DebeziumSource extends Construct {
   }
 }
 
+/** Properties of a DebeziumMySqlSource. */
 export interface DebeziumMySqlSourceProps extends DebeziumSourceProps {
   /** MariaDB needs Debezium's MariaDB connector; MySQL its MySQL connector. */
   readonly flavor: 'mariadb' | 'mysql';
@@ -176,6 +178,7 @@ export class DebeziumMySqlSource extends DebeziumSource {
   }
 }
 
+/** Properties of a DebeziumPostgresSource. */
 export interface DebeziumPostgresSourceProps extends DebeziumSourceProps {
   /** The database to capture from (`database.dbname`). */
   readonly database: string;

@@ -16,6 +16,7 @@ function checkTopics(v: Validator, topics: readonly ITopic[]): void {
   v.check(topics.length > 0, 'topics', [], 'must name at least one topic', 'pass the topics to write');
 }
 
+/** Properties of an ElasticsearchSink. */
 export interface ElasticsearchSinkProps {
   /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
@@ -39,6 +40,7 @@ export interface ElasticsearchSinkProps {
 
 /** Confluent's Elasticsearch sink (io.confluent.connect.elasticsearch.ElasticsearchSinkConnector). */
 export class ElasticsearchSink extends Construct {
+  /** The connector it configures. */
   readonly connector: Connector;
   constructor(scope: Construct, id: string, props: ElasticsearchSinkProps) {
     super(scope, id);
@@ -93,6 +95,7 @@ export class ElasticsearchSink extends Construct {
   }
 }
 
+/** Properties of a MongoDbSink. */
 export interface MongoDbSinkProps {
   /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
@@ -110,6 +113,7 @@ export interface MongoDbSinkProps {
 
 /** MongoDB's official sink (com.mongodb.kafka.connect.MongoSinkConnector). */
 export class MongoDbSink extends Construct {
+  /** The connector it configures. */
   readonly connector: Connector;
   constructor(scope: Construct, id: string, props: MongoDbSinkProps) {
     super(scope, id);
@@ -146,6 +150,7 @@ export class MongoDbSink extends Construct {
   }
 }
 
+/** Properties of a SnowflakeSink. */
 export interface SnowflakeSinkProps {
   /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
@@ -167,6 +172,7 @@ export interface SnowflakeSinkProps {
 
 /** Snowflake's sink (com.snowflake.kafka.connector.SnowflakeSinkConnector). */
 export class SnowflakeSink extends Construct {
+  /** The connector it configures. */
   readonly connector: Connector;
   constructor(scope: Construct, id: string, props: SnowflakeSinkProps) {
     super(scope, id);

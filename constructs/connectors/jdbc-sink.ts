@@ -7,6 +7,7 @@ import { converterConfig } from '../private/connect-config';
 import { Validator } from '../private/validator';
 import { ConverterSpec, Converters } from './common';
 
+/** Properties of a JdbcSink. */
 export interface JdbcSinkProps {
   /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
@@ -38,6 +39,7 @@ export interface JdbcSinkProps {
 
 /** Debezium's JDBC sink: writes topics into tables of a relational database (upsert by key). */
 export class JdbcSink extends Construct {
+  /** The connector it configures. */
   readonly connector: Connector;
 
   constructor(scope: Construct, id: string, props: JdbcSinkProps) {

@@ -8,6 +8,7 @@ import type { KsqlText } from './query';
 import { IKsqlSource } from './source';
 import { ident } from '../private/ksql-names';
 
+/** Properties of a KsqlInsertInto. */
 export interface KsqlInsertIntoProps {
   /**
    * The stream the query writes into, which exists already: a KsqlStream, the stream of a
@@ -35,6 +36,7 @@ export interface KsqlInsertIntoProps {
  * });
  */
 export class KsqlInsertInto extends Construct {
+  /** The `streamform_ksql_query` resource. */
   readonly resource: ksqlQuery.KsqlQuery;
   /** The stream written into. */
   readonly target: IKsqlSource;
@@ -81,6 +83,7 @@ export class KsqlInsertInto extends Construct {
     });
   }
 
+  /** The query resource. */
   get dependable(): ITerraformDependable {
     return this.resource;
   }

@@ -15,7 +15,9 @@ import { KsqlFormat } from './types';
 /** Query text with typed references: interpolated sources render as their names and become dependencies. */
 export class KsqlText {
   constructor(
+    /** The query text, sources rendered as their names. */
     readonly text: string,
+    /** The sources referenced, which the query depends on. */
     readonly sources: readonly IKsqlSource[],
   ) {}
 }
@@ -79,6 +81,7 @@ export class QuerySink {
   ) {}
 }
 
+/** Properties of a KsqlQuery. */
 export interface KsqlQueryProps {
   /** What the query creates: `QuerySink.stream(...)` or `QuerySink.table(...)`. */
   readonly sink: QuerySink;
@@ -103,13 +106,21 @@ export interface KsqlQueryProps {
  * });
  */
 export class KsqlQuery extends Construct implements IKsqlSource {
+  /** The `streamform_ksql_query` resource. */
   readonly resource: ksqlQuery.KsqlQuery;
+  /** The name of the stream or table it creates. */
   readonly sourceName: string;
+  /** Whether it creates a stream or a table. */
   readonly kind: 'STREAM' | 'TABLE';
+  /** The statement applied: CREATE STREAM/TABLE ... AS SELECT. */
   readonly statement: string;
+  /** The sources the SELECT reads (its typed references). */
   readonly sources: readonly IKsqlSource[];
+  /** The topic of the stream or table it creates, created before the query. */
   readonly topic: Topic;
+  /** Partitions of that topic. */
   readonly partitions: number;
+  /** Declared by this app. */
   readonly external = false;
   private readonly parsed?: Statement;
 
@@ -184,10 +195,12 @@ export class KsqlQuery extends Construct implements IKsqlSource {
     });
   }
 
+  /** The query resource: queries reading its result are created after it. */
   get dependable(): ITerraformDependable {
     return this.resource;
   }
 
+  /** The resource's `instance_id`: queries reading its result are re-created when it is. */
   get replaceTrigger(): string {
     return instanceTrigger(this.resource);
   }

@@ -39,6 +39,7 @@ export interface IKsqlSource extends IConstruct {
   readonly external: boolean;
 }
 
+/** Properties of a KsqlStream or a KsqlTable. */
 export interface KsqlSourceProps {
   /** Its name in ksqlDB. @default - the construct id in upper snake case (`RatingsLive` -> `RATINGS_LIVE`) */
   readonly name?: string;
@@ -75,12 +76,19 @@ export class KsqlStream extends Construct implements IKsqlSource {
     return new ExternalKsqlSource(scope, id, name, 'STREAM', options);
   }
 
+  /** The `streamform_ksql_stream` resource. */
   readonly resource: ksqlStream.KsqlStream;
+  /** Always `STREAM`. */
   readonly kind = 'STREAM' as const;
+  /** Its name in ksqlDB. */
   readonly sourceName: string;
+  /** Its columns, key columns flagged. */
   readonly columns: readonly SourceColumnInfo[];
+  /** Partitions of its topic, when known at synth. */
   readonly partitions?: number;
+  /** The topic it reads. */
   readonly topic: ITopic;
+  /** Declared by this app. */
   readonly external = false;
   /** The statement applied. */
   readonly statement: string;
@@ -97,10 +105,12 @@ export class KsqlStream extends Construct implements IKsqlSource {
     this.resource = new ksqlStream.KsqlStream(this, 'Resource', sourceResourceConfig(this, props, this.statement));
   }
 
+  /** The resource: queries reading it are created after it. */
   get dependable(): ITerraformDependable {
     return this.resource;
   }
 
+  /** The resource's `instance_id`: queries reading it are re-created when it is. */
   get replaceTrigger(): string {
     return instanceTrigger(this.resource);
   }
@@ -113,12 +123,19 @@ export class KsqlTable extends Construct implements IKsqlSource {
     return new ExternalKsqlSource(scope, id, name, 'TABLE', options);
   }
 
+  /** The `streamform_ksql_table` resource. */
   readonly resource: ksqlTable.KsqlTable;
+  /** Always `TABLE`. */
   readonly kind = 'TABLE' as const;
+  /** Its name in ksqlDB. */
   readonly sourceName: string;
+  /** Its columns, key columns flagged. */
   readonly columns: readonly SourceColumnInfo[];
+  /** Partitions of its topic, when known at synth. */
   readonly partitions?: number;
+  /** The topic it reads. */
   readonly topic: ITopic;
+  /** Declared by this app. */
   readonly external = false;
   /** The statement applied. */
   readonly statement: string;
@@ -135,10 +152,12 @@ export class KsqlTable extends Construct implements IKsqlSource {
     this.resource = new ksqlTable.KsqlTable(this, 'Resource', sourceResourceConfig(this, props, this.statement));
   }
 
+  /** The resource: queries reading it are created after it. */
   get dependable(): ITerraformDependable {
     return this.resource;
   }
 
+  /** The resource's `instance_id`: queries reading it are re-created when it is. */
   get replaceTrigger(): string {
     return instanceTrigger(this.resource);
   }

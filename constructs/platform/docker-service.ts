@@ -6,6 +6,7 @@ import { dockerProviderFor, healthcheck } from '../private/docker';
 import { literal } from '../private/literal';
 import { ServiceImage } from './images';
 
+/** Properties of a DockerService. */
 export interface DockerServiceProps {
   /** Container name (also its DNS name on the network). */
   readonly name: string;
@@ -36,8 +37,11 @@ export interface DockerServiceProps {
  * ports; `apply` waits until the health check passes.
  */
 export class DockerService extends Construct {
+  /** The container. */
   readonly container: container.Container;
+  /** The image (kept locally when the stack is destroyed). */
   readonly image: image.Image;
+  /** Its named volumes. */
   readonly volumes: readonly volume.Volume[];
 
   constructor(scope: Construct, id: string, props: DockerServiceProps) {

@@ -22,6 +22,7 @@ export interface HealthProbe {
   readonly startPeriod?: Duration;
 }
 
+/** A container image of the catalog and how to probe its health. */
 export interface ServiceImage {
   /** Image reference, `repository[:tag]`. */
   readonly ref: string;
@@ -34,6 +35,7 @@ export interface ServiceImage {
 /** Which REST API dialect and base path the Schema Registry image serves. */
 export type SchemaRegistryFlavor = 'apicurio' | 'confluent';
 
+/** A Schema Registry image: its flavor, port and API path. */
 export interface SchemaRegistryImage extends ServiceImage {
   /** Which registry the image runs: its REST dialect and its configuration variables. */
   readonly flavor: SchemaRegistryFlavor;
@@ -43,6 +45,7 @@ export interface SchemaRegistryImage extends ServiceImage {
   readonly apiPath: string;
 }
 
+/** A Kafka Connect image: its plugin path and the connector plugins it carries. */
 export interface ConnectImage extends ServiceImage {
   /** Comma-separated plugin path inside the image (CONNECT_PLUGIN_PATH). */
   readonly pluginPath: string;
@@ -50,6 +53,7 @@ export interface ConnectImage extends ServiceImage {
   readonly plugins: readonly string[];
 }
 
+/** The images of the local platform, one per service (see LOCAL_IMAGES, DOCKER_HUB_IMAGES). */
 export interface ImageCatalog {
   /** Short name used in messages, e.g. `local` or `dockerhub`. */
   readonly name: string;
@@ -90,6 +94,7 @@ export const VERSIONS = {
   dockerProviderConstraint: '~> 4.6',
 } as const;
 
+/** The Debezium connector classes the local Connect image carries. */
 export const DEBEZIUM_PLUGINS = [
   'io.debezium.connector.mysql.MySqlConnector',
   'io.debezium.connector.mariadb.MariaDbConnector',
@@ -105,6 +110,7 @@ export const KAFKA_API_VERSIONS_PROBE =
   'bash -c \'exec 3<>/dev/tcp/127.0.0.1/19092 && printf "\\\\x00\\\\x00\\\\x00\\\\x0e\\\\x00\\\\x12\\\\x00\\\\x00\\\\x00\\\\x00\\\\x00\\\\x01\\\\x00\\\\x04sfhc" >&3 && ' +
   'r=$(timeout 5 head -c 10 <&3 | od -An -tx1 | tr -d " \\\\n") && [ "${r:16:4}" = 0000 ]\'';
 
+/** Images that `scripts/setup.sh` builds on this machine from Debian packages and Maven Central (no ksqlDB). */
 export const LOCAL_IMAGES: ImageCatalog = {
   name: 'local',
   kafka: {
@@ -156,6 +162,7 @@ export const LOCAL_IMAGES: ImageCatalog = {
   },
 };
 
+/** The upstream images on Docker Hub (apache/kafka, confluentinc/cp-*, mariadb, postgres). */
 export const DOCKER_HUB_IMAGES: ImageCatalog = {
   name: 'dockerhub',
   kafka: {
@@ -209,6 +216,7 @@ export const DOCKER_HUB_IMAGES: ImageCatalog = {
   },
 };
 
+/** The catalogs by the name STREAMFORM_IMAGES selects them with. */
 export const IMAGE_CATALOGS: Readonly<Record<string, ImageCatalog>> = {
   local: LOCAL_IMAGES,
   dockerhub: DOCKER_HUB_IMAGES,
@@ -230,6 +238,7 @@ export function catalogFromEnvironment(env: NodeJS.ProcessEnv = process.env): Im
   return catalog;
 }
 
+/** Whether a catalog slot holds an image (the ksqlDB slot may hold the reason there is none). */
 export function hasImage(slot: ImageCatalog['ksqldb']): slot is ServiceImage {
   return 'ref' in slot;
 }

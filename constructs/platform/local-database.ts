@@ -12,6 +12,7 @@ export interface PlatformAttachment {
   readonly images: ImageCatalog;
 }
 
+/** Properties of a LocalMariaDb or a LocalPostgres. */
 export interface LocalDatabaseProps {
   /** The platform whose network the database joins (LocalKafkaPlatform's `name` and `images`). */
   readonly platform: PlatformAttachment;

@@ -18,6 +18,7 @@ export interface PlatformPorts {
   readonly ksqldb?: number;
 }
 
+/** Properties of a LocalKafkaPlatform. */
 export interface LocalKafkaPlatformProps {
   /**
    * Prefix of every Docker object (network, volumes, containers) of the platform.
@@ -64,12 +65,19 @@ const DEFAULT_PORTS: Required<PlatformPorts> = { kafka: 9092, schemaRegistry: 80
  * platform.endpoints.bootstrapServers; // 'localhost:9092'
  */
 export class LocalKafkaPlatform extends Construct {
+  /** Prefix of its Docker objects, and the name of its network. */
   readonly name: string;
+  /** The images it runs. */
   readonly images: ImageCatalog;
+  /** The platform's Docker network. */
   readonly network: network.Network;
+  /** The KRaft broker. */
   readonly kafka: DockerService;
+  /** The Schema Registry. */
   readonly schemaRegistry: DockerService;
+  /** Kafka Connect. */
   readonly connect: DockerService;
+  /** ksqlDB, when the catalog has an image and `ksqldb` is not false. */
   readonly ksqldb?: DockerService;
   /** Seen from the host. */
   readonly endpoints: PlatformEndpoints;

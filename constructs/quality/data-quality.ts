@@ -20,6 +20,7 @@ export interface DataQualityTopicOptions {
   readonly retention?: Duration;
 }
 
+/** Properties of a DataQuality. */
 export interface DataQualityProps {
   /** The stream whose records are checked; its columns must be known. */
   readonly source: IKsqlSource;
@@ -98,6 +99,7 @@ export class DataQuality extends Construct {
   readonly failures: KsqlStream;
   /** Failures per rule per window. */
   readonly metrics: KsqlQuery;
+  /** The rules checked, in order. */
   readonly rules: readonly Rule[];
   /** Prefix of the ksqlDB names. */
   readonly namePrefix: string;

@@ -28,6 +28,7 @@ export interface RuleOptions {
   readonly description?: string;
 }
 
+/** Options of a timeliness rule. */
 export interface TimelinessOptions extends RuleOptions {
   /**
    * The event time is a STRING in this `java.time.format.DateTimeFormatter` pattern, e.g.
@@ -39,6 +40,7 @@ export interface TimelinessOptions extends RuleOptions {
   readonly timeZone?: string;
 }
 
+/** Options of a uniqueness rule. */
 export interface UniquenessOptions extends RuleOptions {
   /**
    * Only a first sighting by another record id at most this long before the record makes it a
@@ -114,9 +116,11 @@ export abstract class Rule {
 
   /** Name in outputs, lower snake case: `validity_email`. */
   readonly name: string;
+  /** For people reading failures, e.g. `EMAIL matches /^.+@.+$/`. */
   readonly description: string;
 
   protected constructor(
+    /** The dimension of data quality the rule checks. */
     readonly dimension: DataQualityDimension,
     defaultName: string,
     defaultDescription: string,
@@ -175,6 +179,7 @@ export abstract class Rule {
 /** Columns are present and not empty. See `Rule.completeness`. */
 export class CompletenessRule extends Rule {
   constructor(
+    /** The columns that must be present and not empty. */
     readonly columns: readonly string[],
     options: RuleOptions,
   ) {
@@ -221,7 +226,9 @@ export class CompletenessRule extends Rule {
 /** A present value passes a Check. See `Rule.validity`. */
 export class ValidityRule extends Rule {
   constructor(
+    /** The column checked. */
     readonly column: string,
+    /** What a present value must satisfy. */
     readonly check: Check,
     options: RuleOptions,
   ) {
@@ -245,6 +252,7 @@ export class ValidityRule extends Rule {
 export class ConsistencyRule extends Rule {
   constructor(
     name: string,
+    /** The ksqlDB boolean expression every record must satisfy. */
     readonly expression: string,
     options: Omit<RuleOptions, 'name'>,
   ) {
@@ -264,11 +272,15 @@ export class ConsistencyRule extends Rule {
 
 /** Records arrive at most a given lag after their event time. See `Rule.timeliness`. */
 export class TimelinessRule extends Rule {
+  /** The pattern of string event times, when the column holds strings. */
   readonly format?: string;
+  /** The time zone of string event times without an offset, when given. */
   readonly timeZone?: string;
 
   constructor(
+    /** The event time column. */
     readonly column: string,
+    /** How long after its event time a record may arrive. */
     readonly maxLag: Duration,
     options: TimelinessOptions,
   ) {
@@ -338,9 +350,11 @@ export class TimelinessRule extends Rule {
 
 /** A value is not seen before with another record id. See `Rule.uniqueness`. */
 export class UniquenessRule extends Rule {
+  /** How far back a first sighting makes a record a duplicate; undefined: any time. */
   readonly within?: Duration;
 
   constructor(
+    /** The column whose values must be unique per record id. */
     readonly column: string,
     options: UniquenessOptions,
   ) {
