@@ -17,15 +17,14 @@ import {
   KsqlQuery,
   KsqlStream,
   KsqlType,
-  LocalPostgres,
   QuerySink,
-  Retention,
   Rule,
   Schema,
   SchemaFormat,
   Topic,
   ksql,
 } from '../constructs';
+import { LocalPostgres } from '../constructs/platform';
 import { PipelineStack, PipelineStackProps } from './pipeline';
 
 /** The shapes of the pipeline's data and its quality rules, shared with its data generator. */
@@ -96,7 +95,7 @@ export class CustomerQualityStack extends PipelineStack {
     const topic = new Topic(this, 'RegistrationsTopic', {
       topicName: QUALITY.topic,
       partitions: QUALITY.partitions,
-      retention: Retention.days(7),
+      retention: Duration.days(7),
     });
     new Schema(this, 'RegistrationContract', {
       topic,
@@ -164,7 +163,7 @@ FROM ${quality.invalid} WHERE EMAIL IS NOT NULL EMIT CHANGES`,
     const dependsOn = database ? [database.service.container] : [];
     new JdbcSink(this, 'Mdm', {
       connectorName: 'quality-mdm-sink',
-      topics: [quality.valid.topic!],
+      topics: [quality.valid.topic],
       connectionUrl: jdbcUrl,
       user: 'streamform_sink',
       password: sinkPassword,
@@ -177,7 +176,7 @@ FROM ${quality.invalid} WHERE EMAIL IS NOT NULL EMIT CHANGES`,
     });
     new JdbcSink(this, 'Sandbox', {
       connectorName: 'quality-sandbox-sink',
-      topics: [quality.valid.topic!],
+      topics: [quality.valid.topic],
       connectionUrl: jdbcUrl,
       user: 'streamform_sink',
       password: sinkPassword,
@@ -191,7 +190,7 @@ FROM ${quality.invalid} WHERE EMAIL IS NOT NULL EMIT CHANGES`,
     if (env.externalSinks) {
       new ElasticsearchSink(this, 'QualityDashboard', {
         connectorName: 'quality-metrics-elasticsearch-sink',
-        topics: [quality.metrics.topic!],
+        topics: [quality.metrics.topic],
         connectionUrl: env.externalSinks.elasticsearchUrl,
         useRecordKey: true,
       });
