@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Cancellable } from './abort';
 import { HttpClient, HttpEndpoint, ServerError } from './http';
 
 /** The Kafka Connect REST API (Apache Kafka 3.9+/4.x, cp-kafka-connect). */
@@ -61,11 +62,19 @@ const PluginShape = z.array(z.object({ class: z.string(), type: z.string(), vers
 export class ConnectClient {
   readonly http: HttpClient;
 
-  constructor(readonly endpoint: HttpEndpoint) {
+  constructor(
+    readonly endpoint: HttpEndpoint,
+    options: Cancellable = {},
+  ) {
     // 409 is answered while the worker group rebalances: worth another attempt.
-    this.http = new HttpClient(`Kafka Connect at ${endpoint.url}`, 'connect', endpoint, 'application/json', {
-      retryable: (e) => e.status === undefined || e.status === 503 || e.status === 409,
-    });
+    this.http = new HttpClient(
+      `Kafka Connect at ${endpoint.url}`,
+      'connect',
+      endpoint,
+      'application/json',
+      { retryable: (e) => e.status === undefined || e.status === 503 || e.status === 409 },
+      options.signal,
+    );
   }
 
   /** Every connector with its config and status, in one request. */

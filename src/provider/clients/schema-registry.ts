@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Cancellable } from './abort';
 import { HttpClient, HttpEndpoint, ServerError } from './http';
 
 /**
@@ -81,8 +82,12 @@ export interface CompatibilityResult {
 export class SchemaRegistryClient {
   readonly http: HttpClient;
 
-  constructor(readonly endpoint: HttpEndpoint) {
-    this.http = new HttpClient(`Schema Registry at ${endpoint.url}`, 'schema-registry', endpoint, 'application/vnd.schemaregistry.v1+json');
+  constructor(
+    readonly endpoint: HttpEndpoint,
+    private readonly options: Cancellable = {},
+  ) {
+    const type = 'application/vnd.schemaregistry.v1+json';
+    this.http = new HttpClient(`Schema Registry at ${endpoint.url}`, 'schema-registry', endpoint, type, {}, options.signal);
   }
 
   listSubjects(): Promise<string[]> {
@@ -155,7 +160,8 @@ export class SchemaRegistryClient {
   async explainIncompatibility(subject: string, input: SchemaInput): Promise<string[]> {
     const m = /^(.*)\/apis\/ccompat\/v\d+\/?$/.exec(this.endpoint.url);
     if (!m) return [];
-    const core = new HttpClient(`Apicurio Registry at ${m[1]}`, 'schema-registry', { ...this.endpoint, url: `${m[1]}/apis/registry/v3` });
+    const endpoint = { ...this.endpoint, url: `${m[1]}/apis/registry/v3` };
+    const core = new HttpClient(`Apicurio Registry at ${m[1]}`, 'schema-registry', endpoint, undefined, {}, this.options.signal);
     try {
       await core.raw(
         'post',
