@@ -182,6 +182,22 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
   return {
     typeName,
     schema,
+    deletionProtection: {
+      object: (state: StateOf<A>) => {
+        const s = state as AnyState;
+        let k: Statement['kind'] | undefined;
+        try {
+          k = parseStatement(s.statement).kind;
+        } catch {
+          k = undefined;
+        }
+        if (k === 'insertInto') return `Query ${s.query_id ?? `INSERT INTO ${s.name}`}`;
+        return `${k === 'createTable' || k === 'createTableAs' ? 'Table' : 'Stream'} ${s.name}`;
+      },
+      loses: (state: StateOf<A>) =>
+        (kind === 'query' ? 'the results of its query' : 'its definition') +
+        ((state as AnyState).delete_topic ? ' and, as delete_topic is true, its topic with all its messages' : ''),
+    } as ResourceDefinition<A, ProviderClients>['deletionProtection'],
 
     validate(config, diagnostics) {
       const c = config as Planned<AnyState>;
@@ -270,28 +286,6 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
       diagnostics.push(
         warning(`ksqlDB cannot change ${name} in place`, `${reason}. The plan replaces it instead. ${loses}`, ['statement']),
       );
-      if (before.deletion_protection) {
-        diagnostics.push(
-          error(
-            `${name} is protected`,
-            'deletion_protection is true, so streamform will not replace it. Set deletion_protection = false and apply first if this is really wanted.',
-            ['deletion_protection'],
-          ),
-        );
-      }
-    },
-
-    planDestroy(prior, diagnostics) {
-      const s = prior as AnyState;
-      if (s.deletion_protection) {
-        diagnostics.push(
-          error(
-            `${s.name} is protected`,
-            'deletion_protection is true, so streamform will not drop it. Set deletion_protection = false and apply first if this is really wanted.',
-            ['deletion_protection'],
-          ),
-        );
-      }
     },
 
     async read(state, { clients }) {
@@ -373,8 +367,6 @@ function ksqlResource<A extends Attrs>(kind: Kind, schema: ReturnType<typeof obj
 
     async delete(prior, { clients }) {
       const s = prior as AnyState;
-      if (s.deletion_protection)
-        throw new DiagnosticError(error(`${s.name} is protected`, 'deletion_protection is true', ['deletion_protection']));
       const stmt = parseStatement(s.statement);
       if (stmt.kind === 'insertInto') {
         if (s.query_id) await terminate(clients, s.query_id);
