@@ -5,7 +5,8 @@ import { clientsFor, ProviderClients, ProviderEndpoints } from './provider-clien
 import { Diagnostic, Planned, ProviderDefinition } from './framework/resource';
 import { attr, objectSchema, StateOf } from './framework/schema';
 import { connectorResource } from './resources/connector';
-import { ksqlQueryResource, ksqlStreamResource, ksqlTableResource } from './resources/ksql';
+import { ksqlQueryResource } from './resources/ksql/query';
+import { ksqlStreamResource, ksqlTableResource } from './resources/ksql/source';
 import { schemaResource } from './resources/schema';
 import { topicResource } from './resources/topic';
 
