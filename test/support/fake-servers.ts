@@ -31,8 +31,8 @@ export class FakeKafka implements KafkaAdmin {
     for (const [name, t] of this.topics) {
       if (names && !names.includes(name)) continue;
       const configs: TopicDescription['configs'] = {
-        ...Object.fromEntries(Object.entries(BROKER_DEFAULTS).map(([k, value]) => [k, { value, isOverride: false, isSensitive: false }])),
-        ...Object.fromEntries(Object.entries(t.overrides).map(([k, value]) => [k, { value, isOverride: true, isSensitive: false }])),
+        ...Object.fromEntries(Object.entries(BROKER_DEFAULTS).map(([k, value]) => [k, { value, isOverride: false }])),
+        ...Object.fromEntries(Object.entries(t.overrides).map(([k, value]) => [k, { value, isOverride: true }])),
       };
       out.set(name, { name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs });
     }

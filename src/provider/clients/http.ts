@@ -48,14 +48,14 @@ export class ServerError extends Error {
 }
 
 /** A server answered successfully, but with a body that does not match its documented shape. */
-export class UnexpectedResponseError extends Error {
+class UnexpectedResponseError extends Error {
   constructor(server: string, method: string, path: string, issues: string, body: unknown) {
     super(`${server} ${method} ${path} answered with an unexpected body (${issues}): ${truncate(JSON.stringify(body), 500)}`);
     this.name = 'UnexpectedResponseError';
   }
 }
 
-export function truncate(s: string | undefined, n: number): string {
+function truncate(s: string | undefined, n: number): string {
   if (s === undefined) return 'nothing';
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }

@@ -43,7 +43,6 @@ export interface TopicConfigEntry {
   readonly value: string | null;
   /** Set on the topic itself (not inherited from the broker or a default). */
   readonly isOverride: boolean;
-  readonly isSensitive: boolean;
 }
 
 export interface TopicDescription {
@@ -134,7 +133,7 @@ export class KafkaAdminClient {
       const entries: Record<string, TopicConfigEntry> = {};
       for (const e of byName.get(t.name)?.configEntries ?? []) {
         const source = (e as unknown as { configSource?: number }).configSource;
-        entries[e.configName] = { value: e.configValue, isOverride: source === TOPIC_OVERRIDE_SOURCE, isSensitive: e.isSensitive };
+        entries[e.configName] = { value: e.configValue, isOverride: source === TOPIC_OVERRIDE_SOURCE };
       }
       out.set(t.name, {
         name: t.name,

@@ -104,7 +104,6 @@ const Entity = z.discriminatedUnion('@type', [
   z.object({ '@type': z.literal('terminate_query'), statementText: z.string() }).loose(),
 ]);
 export type KsqlEntity = z.infer<typeof Entity>;
-export type KsqlCurrentStatus = z.infer<typeof CurrentStatus>;
 
 const ErrorBody = z
   .object({

@@ -23,7 +23,7 @@ export const COMPATIBILITY_LEVELS: readonly CompatibilityLevel[] = [
   'FULL_TRANSITIVE',
 ];
 
-export const SchemaReferenceShape = z.object({ name: z.string(), subject: z.string(), version: z.number().int() });
+const SchemaReferenceShape = z.object({ name: z.string(), subject: z.string(), version: z.number().int() });
 export type SchemaReference = z.infer<typeof SchemaReferenceShape>;
 
 const SubjectVersionShape = z
@@ -54,17 +54,14 @@ const SchemaByIdShape = z
   .object({
     schema: z.string(),
     schemaType: z.enum(['AVRO', 'JSON', 'PROTOBUF']).optional(),
-    references: z.array(SchemaReferenceShape).optional(),
   })
   .loose();
 
 /** A schema found by its global id. */
 export interface SchemaById {
-  readonly id: number;
   readonly schema: string;
   /** Absent for Avro (registries leave it out). */
   readonly schemaType?: SchemaType;
-  readonly references: SchemaReference[];
 }
 
 export interface SchemaInput {
@@ -99,15 +96,10 @@ export class SchemaRegistryClient {
     return v && normalize(v);
   }
 
-  async version(subject: string, version: number): Promise<SubjectVersion | undefined> {
-    const v = await this.http.maybe('get', `/subjects/${enc(subject)}/versions/${version}`, SubjectVersionShape);
-    return v && normalize(v);
-  }
-
   /** The schema with a global id (`GET /schemas/ids/{id}`), as the wire format references it; undefined when unknown. */
   async schemaById(id: number): Promise<SchemaById | undefined> {
     const v = await this.http.maybe('get', `/schemas/ids/${id}`, SchemaByIdShape);
-    return v && { id, schema: v.schema, schemaType: v.schemaType, references: v.references ?? [] };
+    return v && { schema: v.schema, schemaType: v.schemaType };
   }
 
   async versions(subject: string): Promise<number[]> {

@@ -73,7 +73,7 @@ function diagnosticOf(err: unknown, summary: string): Diagnostic {
 }
 
 /** The reason in-flight operations fail with after StopProvider. */
-export class ProviderStopped extends Error {
+class ProviderStopped extends Error {
   constructor() {
     super('OpenTofu stopped the provider (StopProvider, e.g. Ctrl-C); the operation was cancelled and may be incomplete');
     this.name = 'ProviderStopped';

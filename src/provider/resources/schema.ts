@@ -37,7 +37,7 @@ const schema = objectSchema(
 type SchemaState = StateOf<(typeof schema)['attributes']>;
 
 /** Text that is equal for schemas that differ only in whitespace, JSON key order or comments. */
-export function normalizeSchema(type: SchemaType, text: string): string {
+function normalizeSchema(type: SchemaType, text: string): string {
   if (type === 'PROTOBUF') {
     return text
       .replace(/\/\*[\s\S]*?\*\//g, ' ')
