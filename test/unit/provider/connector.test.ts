@@ -92,6 +92,19 @@ test('a connector whose task fails is recorded (tainted) with the failure, not l
   ]);
 });
 
+test('a changed configuration is put in place and waited for; one that never runs fails after running_timeout_seconds', async () => {
+  const { connect, connector } = setup();
+  const { state } = await connector.applyConfig(null, { name: 'shop', config });
+  const { state: next, plan } = await connector.applyConfig(state, { name: 'shop', config: { ...config, 'tasks.max': '2' } });
+  expect(plan.requiresReplace).toEqual([]);
+  expect(next!.config['tasks.max']).toBe('2');
+  expect(connect.connectors.get('shop')!.config['tasks.max']).toBe('2');
+  connect.statusOnPut = (name) => ({ name, connector: { state: 'RUNNING' }, tasks: [{ id: 0, state: 'UNASSIGNED' }] });
+  await expect(
+    connector.applyConfig(next, { name: 'shop', config: { ...config, 'tasks.max': '3' }, running_timeout_seconds: 1 }),
+  ).rejects.toThrow(/Connector shop is not running after 1 s: last status: connector RUNNING, tasks 0:UNASSIGNED/);
+});
+
 test('destroy stops the connector, resets its offsets and deletes it', async () => {
   const { connect, connector } = setup();
   const { state } = await connector.applyConfig(null, { name: 'shop', config });
