@@ -1,15 +1,5 @@
 import { z } from 'zod';
-import {
-  canonical,
-  formatStatement,
-  parseStatement,
-  type CreateAsSelect,
-  type CreateSource,
-  type Explain,
-  type Loc,
-  type Statement,
-  type StatementKind,
-} from '../../../core/ksql';
+import { canonical, formatStatement, parseStatement, type Explain, type Loc, type Statement, type StatementKind } from '../../../core/ksql';
 import { KsqlCatalog, KsqlError } from '../../clients/ksqldb';
 import { Diagnostic, DiagnosticError, error, warning } from '../../framework/resource';
 import { attr } from '../../framework/schema';
@@ -108,7 +98,7 @@ export function asWritten(stmt: Statement): string {
 /** CREATE OR REPLACE for a CREATE statement (IF NOT EXISTS dropped: it contradicts a replacement). */
 export function orReplace(stmt: Statement): Statement {
   if (stmt.kind === 'createStream' || stmt.kind === 'createTable' || stmt.kind === 'createStreamAs' || stmt.kind === 'createTableAs') {
-    return { ...(stmt as CreateSource | CreateAsSelect), orReplace: true, ifNotExists: false };
+    return { ...stmt, orReplace: true, ifNotExists: false };
   }
   return stmt;
 }
