@@ -41,12 +41,28 @@ async function produceAndConsume(topic: string, value: string): Promise<string[]
   return consumeAll(topic);
 }
 
+/**
+ * Offsets of a topic, retried while partition leadership settles (right after a broker restart
+ * Kafka answers NOT_LEADER_OR_FOLLOWER for a moment; kafkajs marks such errors retriable).
+ */
+async function topicOffsets(k: Kafka, topic: string): Promise<{ high: string; low: string }[]> {
+  for (let attempt = 1; ; attempt++) {
+    const admin = k.admin();
+    await admin.connect();
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || attempt >= 30) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
+
 async function consumeAll(topic: string): Promise<string[]> {
   const k = kafka();
-  const admin = k.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+  const offsets = await topicOffsets(k, topic);
   const expected = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
   const consumer = k.consumer({ groupId: `platform-test-${Date.now()}` });
   await consumer.connect();
