@@ -113,7 +113,8 @@ export class AirlineMergerStack extends PipelineStack {
     const streamjet = cdc;
     const skyone = cdc;
 
-    // Each airline's bookings, enriched with its own customers.
+    // Each airline's bookings, enriched with its own customers. ksqlDB keys each join by the column
+    // side of its ON clause (the customers' key), which the projection selects once.
     const sjBookings = new KsqlStream(this, 'StreamJetBookings', {
       topic: streamjet.topicFor('streamjet.bookings'),
       valueFormat: KsqlFormat.JSON,
@@ -139,7 +140,7 @@ export class AirlineMergerStack extends PipelineStack {
     });
     const sjEnriched = new KsqlQuery(this, 'StreamJetBookingsEnriched', {
       sink: QuerySink.stream({ topic: { topicName: 'StreamJet-bookings-enriched' } }),
-      select: ksql`SELECT ROWKEY AS CUSTOMER_KEY, B.BK_ID, B.BK_CALL_SGN, B.BK_BOOK_TME,
+      select: ksql`SELECT C.CUSTOMER_KEY AS CUSTOMER_KEY, B.BK_ID, B.BK_CALL_SGN, B.BK_BOOK_TME,
   CONCAT(C.TITLE, ' ', C.FIRST_NAME, ' ', C.LAST_NAME) AS BK_CUST_NME,
   C.EMAIL AS BK_CUST_EML
 FROM ${sjBookings} B
@@ -169,7 +170,7 @@ EMIT CHANGES`,
     });
     const soEnriched = new KsqlQuery(this, 'SkyOneBookingsEnriched', {
       sink: QuerySink.stream({ topic: { topicName: 'SkyOne-bookings-enriched' } }),
-      select: ksql`SELECT ROWKEY AS PASSENGER_KEY, B.BOOKING_ID, B.CALLSIGN, B.BOOKED_ON, P.FULL_NAME, P.EMAIL_ADDRESS
+      select: ksql`SELECT P.PASSENGER_KEY AS PASSENGER_KEY, B.BOOKING_ID, B.CALLSIGN, B.BOOKED_ON, P.FULL_NAME, P.EMAIL_ADDRESS
 FROM ${soBookings} B
   INNER JOIN ${soPassengers} P ON CAST(B.PASSENGER_ID AS STRING) = P.PASSENGER_KEY
 EMIT CHANGES`,

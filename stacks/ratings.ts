@@ -140,8 +140,9 @@ export class RatingsStack extends PipelineStack {
     });
     const enriched = new KsqlQuery(this, 'RatingsWithCustomerData', {
       sink: QuerySink.stream({ topic: { topicName: 'ratings-enriched' } }),
-      // The join key is an expression, so ksqlDB keys the result by a synthetic ROWKEY, which must be projected.
-      select: ksql`SELECT ROWKEY AS USER_KEY, R.RATING_ID, R.MESSAGE, R.STARS, R.CHANNEL,
+      // ksqlDB keys a join by the column side of its ON clause (here C.CUSTOMER_ID, as the other side
+      // is an expression); the projection must select that key exactly once, and it becomes the key.
+      select: ksql`SELECT R.RATING_ID, R.MESSAGE, R.STARS, R.CHANNEL,
        C.CUSTOMER_ID, C.FIRST_NAME + ' ' + C.LAST_NAME AS FULL_NAME,
        C.CLUB_STATUS, C.EMAIL
 FROM ${live} R
