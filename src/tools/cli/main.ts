@@ -31,6 +31,10 @@ Usage:
                                  checkout's definition (fingerprint); shows the environment differences,
                                  plans, reviews and applies the target
       --dry-run                  plan and review only
+  streamform test --sql-file <statements.sql> --input-file <input.json> --output-file <output.json>
+                                 ksqlDB's ksql-test-runner on the local ksqlDB engine, in memory: the
+                                 statements run against the input records, their output is compared
+                                 with the expected records; exit 1 with a diff when they differ
   streamform demo                the README's main job: deploy to local Docker and show it working
   streamform produce <pipeline>  test data for a pipeline (ratings, airline-merger, customer-quality):
                                  loads its local databases (dev), then produces to its topics
@@ -95,6 +99,11 @@ const commands: Record<string, Command> = {
   },
   async promote(args) {
     await promoteCommand(args);
+  },
+  async test(args) {
+    // Loaded on use: the engine is only needed here.
+    const { testCommand } = await import('./test');
+    testCommand(args);
   },
   async produce(args) {
     await produceCommand(args);

@@ -16,8 +16,28 @@ function longValue(e: RawNumber): bigint {
   return BigInt(Math.trunc(e.toNumber()));
 }
 
+/**
+ * A number given as a JavaScript value rather than as test-file text, which cannot tell `2` from
+ * `2.0`: it matches an actual number of the same value, whatever its type or scale.
+ */
+export class NumberValue extends RawNumber {}
+
+function sameNumber(actual: unknown, expected: NumberValue): boolean {
+  if (actual instanceof JInt || actual instanceof JLong) return expected.isIntegral && BigInt(expected.text) === BigInt(actual.v);
+  if (actual instanceof JDouble) return Math.abs(expected.toNumber() - actual.v) < 0.000001;
+  if (actual instanceof Decimal) {
+    try {
+      return Decimal.parse(expected.text).compareTo(actual) === 0;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
 export function matches(actual: unknown, expected: unknown): boolean {
   if (expected === null || expected === undefined) return actual === null || actual === undefined;
+  if (expected instanceof NumberValue) return sameNumber(actual, expected);
   if (expected instanceof RawNumber) {
     if (actual instanceof JInt) return intValue(expected) === actual.v;
     if (actual instanceof JLong) return longValue(expected) === actual.v;

@@ -183,3 +183,26 @@ export function showActual(v: unknown): string {
     return x;
   });
 }
+
+/**
+ * An expected spec or actual value as JSON-like text for people: numbers as written or read
+ * (`4.0`, longs in full, decimals exact), bytes in base64.
+ */
+export function valueText(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (v instanceof RawNumber) return v.text;
+  if (v instanceof JInt || v instanceof JLong) return v.v.toString();
+  if (v instanceof JDouble) return Number.isInteger(v.v) ? v.v.toFixed(1) : String(v.v);
+  if (v instanceof Decimal) return v.toString();
+  if (v instanceof JBytes) return JSON.stringify(v.v.toString('base64'));
+  if (Buffer.isBuffer(v)) return JSON.stringify(v.toString('base64'));
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return `[${v.map(valueText).join(', ')}]`;
+  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${valueText(k)}: ${valueText(x)}`).join(', ')}}`;
+  if (typeof v === 'object') {
+    return `{${Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${valueText(x)}`)
+      .join(', ')}}`;
+  }
+  return JSON.stringify(v);
+}
