@@ -10,3 +10,11 @@ export * from './connectors';
 export * from './ksql';
 export * from './quality';
 export * from './masking';
+export {
+  PipelineTest,
+  type PipelineTestProps,
+  type PipelineTestRecord,
+  type ResolvedTestRecord,
+  type TestTopic,
+  type TestValue,
+} from './testing';

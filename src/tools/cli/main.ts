@@ -31,10 +31,12 @@ Usage:
                                  checkout's definition (fingerprint); shows the environment differences,
                                  plans, reviews and applies the target
       --dry-run                  plan and review only
+  streamform test <pipeline>     the pipeline's test cases (PipelineTest, declared in its stack) on the
+                                 local ksqlDB engine, in memory, against its statements as synthesized:
+                                 pass or fail per case with a diff; exit 1 when a case fails
+      --env dev|staging|prod     the environment whose synthesis is tested (default dev)
   streamform test --sql-file <statements.sql> --input-file <input.json> --output-file <output.json>
-                                 ksqlDB's ksql-test-runner on the local ksqlDB engine, in memory: the
-                                 statements run against the input records, their output is compared
-                                 with the expected records; exit 1 with a diff when they differ
+                                 ksqlDB's ksql-test-runner files on the same engine
   streamform demo                the README's main job: deploy to local Docker and show it working
   streamform produce <pipeline>  test data for a pipeline (ratings, airline-merger, customer-quality):
                                  loads its local databases (dev), then produces to its topics

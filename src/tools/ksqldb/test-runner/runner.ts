@@ -43,7 +43,7 @@ export interface TestCase {
   readonly outputs: readonly TestRecord[];
   /** Schemas registered before the statements run. */
   readonly schemas?: readonly { readonly subject: string; readonly schema: string; readonly schemaType?: string }[];
-  /** Topics that exist, with partitions; without it, topics are created on use (as ksql-test-runner does). */
+  /** Topics that exist, with partitions; others are created on use (as ksql-test-runner's simulated cluster does). */
   readonly topics?: ReadonlyMap<string, number>;
   /** ksqlDB configuration (`ksql.*` properties). */
   readonly config?: Readonly<Record<string, unknown>>;
@@ -84,7 +84,7 @@ export function runTest(c: TestCase): TestResult {
     config: c.config,
     schemaRegistry: registry,
     topics: c.topics,
-    autoCreateTopics: c.topics === undefined,
+    autoCreateTopics: true,
   });
   for (const statement of c.statements) {
     try {
@@ -230,6 +230,10 @@ export function specOf(v: unknown): Spec {
   if (typeof v === 'number' || typeof v === 'bigint') return new NumberValue(String(v));
   if (Array.isArray(v)) return v.map(specOf);
   if (v !== null && typeof v === 'object' && !(v instanceof RawNumber))
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, specOf(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, specOf(x)]),
+    );
   return v;
 }
