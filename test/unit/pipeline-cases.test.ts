@@ -13,9 +13,16 @@ import { reportOf } from '../../src/tools/ksqldb/test-runner/runner';
 const FIXED_ENV = { STREAMFORM_STATE_DIR: '/state', STREAMFORM_IMAGES: 'local' };
 
 /** `<pipeline>/<case>` → why it fails on this engine. */
-const KNOWN_ENGINE_ISSUES: Readonly<Record<string, string>> = {};
+const REGEXP_EXTRACT_ORDER =
+  "the engine's REGEXP_EXTRACT takes (input, pattern), ksqlDB's (pattern, input), and an invalid pattern escapes as an error: DataQuality's validity checks judge every registration wrong (test/unit/ksqldb-engine-issues.test.ts)";
+const KNOWN_ENGINE_ISSUES: Readonly<Record<string, string>> = Object.fromEntries(
+  ['Completeness', 'Consistency', 'Timeliness', 'Validity', 'Uniqueness', 'FailuresCountedPerRule'].map((c) => [
+    `customer-quality/${c}`,
+    REGEXP_EXTRACT_ORDER,
+  ]),
+);
 
-const CASES = ['ratings'].flatMap((p) => ENV_NAMES.map((e) => [p, e] as const));
+const CASES = ['ratings', 'customer-quality'].flatMap((p) => ENV_NAMES.map((e) => [p, e] as const));
 
 test.each(CASES)('%s in %s: every test case passes', (pipeline, env) => {
   const run = runPipelineTests(pipeline, PIPELINES[pipeline], env, FIXED_ENV);
