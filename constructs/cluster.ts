@@ -1,23 +1,34 @@
 import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { provider } from '../src/gen/providers/streamform';
-import { literalSecrets } from './secret';
-import { Validator } from './validation';
+import { literalSecrets } from './private/secrets';
+import { Validator } from './private/validator';
 
-/** Where the servers of a cluster answer. */
+/** Where the servers of a cluster answer, as the machine that plans and applies reaches them. */
 export interface ClusterEndpoints {
-  /** Comma-separated `host:port`. */
+  /** The Kafka brokers, comma-separated `host:port`. @default - STREAMFORM_BOOTSTRAP_SERVERS at plan time */
   readonly bootstrapServers?: string;
+  /** Base URL of the Schema Registry API. @default - STREAMFORM_SCHEMA_REGISTRY_URL at plan time */
   readonly schemaRegistryUrl?: string;
+  /** Base URL of the Kafka Connect REST API. @default - STREAMFORM_CONNECT_URL at plan time */
   readonly connectUrl?: string;
+  /** Base URL of the ksqlDB server. @default - STREAMFORM_KSQLDB_URL at plan time */
   readonly ksqldbUrl?: string;
+}
+
+/** The cluster's servers as Kafka Connect workers reach them (their own network, their own names). */
+export interface ConnectView {
+  /** Comma-separated `host:port` of the brokers, e.g. `kafka:19092` or `${env:KAFKA_BOOTSTRAP_SERVERS}`. */
+  readonly bootstrapServers: string;
+  /** Base URL of the Schema Registry API. @default - none: connectors that need the registry get it from their converter settings */
+  readonly schemaRegistryUrl?: string;
 }
 
 /** Defaults every topic of the cluster gets unless it says otherwise. */
 export interface TopicDefaults {
-  /** @default 3 */
+  /** Partitions of a topic that does not set them. @default 3 */
   readonly partitions?: number;
-  /** @default - 3, or the broker count when the cluster has fewer brokers */
+  /** Replication factor of a topic that does not set it. @default - 3, or the broker count when the cluster has fewer brokers */
   readonly replicationFactor?: number;
   /**
    * `min.insync.replicas` of every topic.
@@ -26,6 +37,7 @@ export interface TopicDefaults {
   readonly minInsyncReplicas?: number;
 }
 
+/** Properties of a StreamformCluster. */
 export interface StreamformClusterProps {
   /** How many brokers the cluster has; a replication factor above it is refused at synth. */
   readonly brokers: number;
@@ -40,7 +52,8 @@ export interface StreamformClusterProps {
    * Schema Registry themselves, such as Debezium's schema history, need these addresses).
    * @default - the values of `endpoints`
    */
-  readonly connectView?: { readonly bootstrapServers: string; readonly schemaRegistryUrl?: string };
+  readonly connectView?: ConnectView;
+  /** What every topic of the cluster gets unless it says otherwise. @default - 3 partitions, replication factor 3 (at most the broker count), the broker's min.insync.replicas */
   readonly topicDefaults?: TopicDefaults;
   /**
    * Refuse to delete or replace topics and subjects (and ksql objects holding data) of this
@@ -68,12 +81,18 @@ export class StreamformCluster extends Construct {
     return found;
   }
 
+  /** The streamform provider of the stack, configured with `endpoints`. */
   readonly provider: provider.StreamformProvider;
+  /** How many brokers the cluster has. */
   readonly brokers: number;
+  /** What every topic gets unless it says otherwise. */
   readonly defaults: Required<Omit<TopicDefaults, 'minInsyncReplicas'>> & Pick<TopicDefaults, 'minInsyncReplicas'>;
+  /** Whether deletion protection is on by default. */
   readonly protect: boolean;
+  /** The endpoints written into the provider configuration (empty: from the environment). */
   readonly endpoints: ClusterEndpoints;
-  readonly connectView: { readonly bootstrapServers?: string; readonly schemaRegistryUrl?: string };
+  /** The servers as Connect workers reach them (`bootstrapServers` is unset when neither `connectView` nor `endpoints` gives it). */
+  readonly connectView: Partial<ConnectView>;
 
   constructor(scope: Construct, id: string, props: StreamformClusterProps) {
     super(scope, id);

@@ -2,20 +2,41 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { connector } from '../src/gen/providers/streamform';
 import { StreamformCluster } from './cluster';
-import { isIndirect, Secret, SECRET_KEY } from './secret';
-import { literal } from './terraform';
+import { Duration } from './duration';
+import { durationProblem } from './private/duration';
+import { literal } from './private/literal';
+import { isIndirect, SECRET_KEY } from './private/secrets';
+import { Secret } from './secret';
 import { ITopic } from './topic';
-import { Validator } from './validation';
+import { Validator } from './private/validator';
 
+/** A Kafka Connect connector, declared in this app or existing outside it. */
 export interface IConnector extends IConstruct {
+  /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
-  readonly connectorClass: string;
+  /** Its plugin class, when known at synth (`connector.class`). */
+  readonly connectorClass?: string;
   /** Topics the connector reads (sinks). */
   readonly reads: readonly ITopic[];
   /** Topics the connector writes (sources). */
   readonly writes: readonly ITopic[];
+  /** What creating the connector depends on; undefined for external connectors. */
+  readonly dependable?: ITerraformDependable;
+  /** True when the connector is not managed by this app. */
+  readonly external: boolean;
 }
 
+/** What this app knows about a connector that runs outside it (see `Connector.fromName`). */
+export interface ExternalConnectorOptions {
+  /** Its plugin class (`connector.class`). @default - unknown */
+  readonly connectorClass?: string;
+  /** Topics it reads. @default - none known */
+  readonly reads?: readonly ITopic[];
+  /** Topics it writes. @default - none known */
+  readonly writes?: readonly ITopic[];
+}
+
+/** Properties of a Connector. */
 export interface ConnectorProps {
   /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
@@ -29,8 +50,11 @@ export interface ConnectorProps {
   readonly writes?: readonly ITopic[];
   /** Other things to create first (e.g. the database it captures). @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
-  /** How long apply waits for the connector to run. @default 120 */
-  readonly runningTimeoutSeconds?: number;
+  /**
+   * How long `apply` waits for the connector and its tasks to run (whole seconds).
+   * @default Duration.minutes(2)
+   */
+  readonly runningTimeout?: Duration;
 }
 
 /**
@@ -39,11 +63,26 @@ export interface ConnectorProps {
  * `connectors/`.
  */
 export class Connector extends Construct implements IConnector {
+  /**
+   * A connector that runs in Kafka Connect but is not managed by this app (deployed by another
+   * team or pipeline), e.g. the source of topics this app reads.
+   */
+  static fromName(scope: Construct, id: string, connectorName: string, options: ExternalConnectorOptions = {}): IConnector {
+    return new ExternalConnector(scope, id, connectorName, options);
+  }
+
+  /** The `streamform_connector` resource. */
   readonly resource: connector.Connector;
+  /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
+  /** Its plugin class (`connector.class`). */
   readonly connectorClass: string;
+  /** Topics it reads. */
   readonly reads: readonly ITopic[];
+  /** Topics it writes. */
   readonly writes: readonly ITopic[];
+  /** Declared by this app. */
+  readonly external = false;
 
   constructor(scope: Construct, id: string, props: ConnectorProps) {
     super(scope, id);
@@ -77,6 +116,10 @@ export class Connector extends Construct implements IConnector {
         v.add(`config['${key}']`, key, 'is also given in secrets', 'keep it in secrets only');
       }
     }
+    if (props.runningTimeout !== undefined) {
+      const problem = durationProblem(props.runningTimeout, 's');
+      if (problem) v.add('runningTimeout', props.runningTimeout.toString(), problem, 'give e.g. Duration.minutes(3)');
+    }
     v.throwIfAny();
 
     this.connectorName = props.connectorName;
@@ -91,10 +134,34 @@ export class Connector extends Construct implements IConnector {
       name: props.connectorName,
       config,
       sensitiveConfig: secrets,
-      runningTimeoutSeconds: props.runningTimeoutSeconds,
+      runningTimeoutSeconds: props.runningTimeout?.toSeconds(),
       dependsOn: [...this.reads.map((t) => t.dependable), ...this.writes.map((t) => t.dependable), ...(props.dependsOn ?? [])].filter(
         (d): d is ITerraformDependable => d !== undefined,
       ),
     });
+  }
+
+  /** The connector resource: what depends on the connector depends on it. */
+  get dependable(): ITerraformDependable {
+    return this.resource;
+  }
+}
+
+class ExternalConnector extends Construct implements IConnector {
+  readonly external = true;
+  readonly dependable = undefined;
+  readonly connectorClass?: string;
+  readonly reads: readonly ITopic[];
+  readonly writes: readonly ITopic[];
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly connectorName: string,
+    options: ExternalConnectorOptions,
+  ) {
+    super(scope, id);
+    this.connectorClass = options.connectorClass;
+    this.reads = options.reads ?? [];
+    this.writes = options.writes ?? [];
   }
 }

@@ -2,9 +2,9 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { KsqlQuery, KsqlText, QuerySink, SinkOptions } from './ksql/query';
 import { IKsqlSource, SourceColumnInfo } from './ksql/source';
-import { ident, ksqlNameFromId, stringLiteral } from './ksql/types';
+import { ident, ksqlNameFromId, stringLiteral } from './private/ksql-names';
 import { Topic } from './topic';
-import { Validator } from './validation';
+import { Validator } from './private/validator';
 
 type MaskKind = 'full' | 'keepLeft' | 'keepRight' | 'redact' | 'nullify';
 
@@ -99,6 +99,7 @@ export class Mask {
   }
 }
 
+/** Properties of a RedactedStream. */
 export interface RedactedStreamProps {
   /** The stream to redact; its columns must be known. */
   readonly source: IKsqlSource;
@@ -106,7 +107,7 @@ export interface RedactedStreamProps {
   readonly mask: Readonly<Record<string, Mask>>;
   /** Name, topic and formats of the redacted stream. @default - the construct id in upper snake case, its topic in lower case with `-`, the source's formats */
   readonly sink?: SinkOptions;
-  /** @default - the cluster's `protect` */
+  /** Refuse to drop the redacted stream (and delete its topic). @default - the cluster's `protect` */
   readonly protect?: boolean;
 }
 
@@ -123,9 +124,13 @@ export interface RedactedStreamProps {
  * });
  */
 export class RedactedStream extends Construct implements IKsqlSource {
+  /** The query that writes the redacted stream. */
   readonly resource: KsqlQuery;
+  /** Always `STREAM`. */
   readonly kind = 'STREAM' as const;
+  /** Declared by this app. */
   readonly external = false;
+  /** The redacted stream's name in ksqlDB. */
   readonly sourceName: string;
   /** The source's columns: names and types are kept. */
   readonly columns: readonly SourceColumnInfo[];
@@ -199,16 +204,20 @@ export class RedactedStream extends Construct implements IKsqlSource {
     this.columns = columns.map((c) => ({ ...c }));
   }
 
-  get partitions(): number | undefined {
+  /** Partitions of its topic. */
+  get partitions(): number {
     return this.resource.partitions;
   }
-  get topic(): Topic | undefined {
+  /** The redacted stream's topic. */
+  get topic(): Topic {
     return this.resource.topic;
   }
+  /** The query resource: what reads the redacted stream is created after it. */
   get dependable(): ITerraformDependable {
     return this.resource.dependable;
   }
-  get replaceTrigger(): string | undefined {
+  /** The query's `instance_id`: queries reading the redacted stream are re-created when it is. */
+  get replaceTrigger(): string {
     return this.resource.replaceTrigger;
   }
   /** The statement applied. */

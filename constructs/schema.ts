@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { schema as schemaRes } from '../src/gen/providers/streamform';
 import { StreamformCluster } from './cluster';
 import { ITopic } from './topic';
-import { Validator } from './validation';
+import { Validator } from './private/validator';
 
 /** An Avro record or field type, as a plain object (the usual `.avsc` JSON). */
 export type AvroSchema = Readonly<Record<string, unknown>> | string;
@@ -25,7 +25,9 @@ export class SchemaFormat {
     return new SchemaFormat('PROTOBUF', text, undefined);
   }
   private constructor(
+    /** The registry's schema type. */
     readonly type: 'AVRO' | 'JSON' | 'PROTOBUF',
+    /** The schema as registered. */
     readonly text: string,
     /** The parsed document for AVRO and JSON (undefined when the text is not JSON). */
     readonly document: unknown,
@@ -42,38 +44,69 @@ function safeParse(text: string): unknown {
 
 /** Which schema changes the registry accepts for a subject. */
 export class Compatibility {
+  /** Any change is accepted. */
   static none(): Compatibility {
     return new Compatibility('NONE');
   }
+  /** Consumers using the new schema can read data written with the previous one (the usual choice). */
   static backward(): Compatibility {
     return new Compatibility('BACKWARD');
   }
+  /** Like backward, against every earlier version. */
   static backwardTransitive(): Compatibility {
     return new Compatibility('BACKWARD_TRANSITIVE');
   }
+  /** Consumers using the previous schema can read data written with the new one. */
   static forward(): Compatibility {
     return new Compatibility('FORWARD');
   }
+  /** Like forward, against every earlier version. */
   static forwardTransitive(): Compatibility {
     return new Compatibility('FORWARD_TRANSITIVE');
   }
+  /** Both backward and forward compatible with the previous version. */
   static full(): Compatibility {
     return new Compatibility('FULL');
   }
+  /** Both backward and forward compatible with every earlier version. */
   static fullTransitive(): Compatibility {
     return new Compatibility('FULL_TRANSITIVE');
   }
   private constructor(
+    /** The registry's name for the level. */
     readonly level: 'NONE' | 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FORWARD' | 'FORWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE',
   ) {}
 }
 
+/** A subject in the Schema Registry, declared in this app or existing outside it. */
 export interface ISchema extends IConstruct {
+  /** The subject's name, e.g. `ratings-value`. */
   readonly subject: string;
-  readonly format: SchemaFormat;
+  /** The schema's language and text, when known at synth (ksqlDB streams derive their columns from Avro). */
+  readonly format?: SchemaFormat;
+  /** What creating the subject depends on; undefined for external subjects. */
   readonly dependable?: ITerraformDependable;
+  /** True when the subject is not managed by this app. */
+  readonly external: boolean;
 }
 
+/** What this app knows about a subject that exists outside it (see `Schema.fromSubject`). */
+export interface ExternalSchemaOptions {
+  /** The schema registered under the subject, e.g. to derive a ksqlDB stream's columns from it. @default - unknown */
+  readonly format?: SchemaFormat;
+}
+
+/** A schema that another one references (Avro named types, JSON Schema `$ref`, Protobuf imports). */
+export interface SchemaReference {
+  /** The name the referencing schema uses for it: the Avro full name, the `$ref` URL or the `.proto` import path. */
+  readonly name: string;
+  /** The referenced subject. */
+  readonly schema: ISchema;
+  /** The version of the referenced subject. @default 1 */
+  readonly version?: number;
+}
+
+/** Properties of a Schema. */
 export interface SchemaProps {
   /** The schema. */
   readonly format: SchemaFormat;
@@ -86,10 +119,10 @@ export interface SchemaProps {
   readonly topic?: ITopic;
   /** Whether the schema describes message values or keys. @default 'value' */
   readonly part?: 'value' | 'key';
-  /** @default - the registry-wide level */
+  /** Which changes of the schema the registry accepts for the subject. @default - the registry-wide level */
   readonly compatibility?: Compatibility;
   /** Schemas this one references, with the name used for each inside the schema. @default - none */
-  readonly references?: readonly { readonly name: string; readonly schema: ISchema; readonly version?: number }[];
+  readonly references?: readonly SchemaReference[];
   /** Refuse to delete the subject. @default - the cluster's `protect` */
   readonly protect?: boolean;
 }
@@ -99,10 +132,24 @@ export interface SchemaProps {
  * the registry's compatibility rules at plan time.
  */
 export class Schema extends Construct implements ISchema {
+  /**
+   * A subject that exists in the registry but is not managed by this app (registered by another
+   * team or pipeline); schemas can reference it and streams read it.
+   */
+  static fromSubject(scope: Construct, id: string, subject: string, options: ExternalSchemaOptions = {}): ISchema {
+    return new ExternalSchema(scope, id, subject, options.format);
+  }
+
+  /** The `streamform_schema` resource. */
   readonly resource: schemaRes.Schema;
+  /** The subject. */
   readonly subject: string;
+  /** The schema registered. */
   readonly format: SchemaFormat;
+  /** The topic whose messages it describes, when given. */
   readonly topic?: ITopic;
+  /** Declared by this app. */
+  readonly external = false;
 
   constructor(scope: Construct, id: string, props: SchemaProps) {
     super(scope, id);
@@ -146,8 +193,22 @@ export class Schema extends Construct implements ISchema {
     });
   }
 
+  /** The schema resource: what depends on the subject depends on it. */
   get dependable(): ITerraformDependable {
     return this.resource;
+  }
+}
+
+class ExternalSchema extends Construct implements ISchema {
+  readonly external = true;
+  readonly dependable = undefined;
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly subject: string,
+    readonly format?: SchemaFormat,
+  ) {
+    super(scope, id);
   }
 }
 

@@ -3,40 +3,33 @@ import { Construct, IConstruct } from 'constructs';
 import { topic } from '../src/gen/providers/streamform';
 import { inRange, isTopicName, PARTITIONS, TOPIC_NAME_RULE } from '../src/core/rules';
 import { StreamformCluster } from './cluster';
-import { Validator } from './validation';
-
-/** How long a topic keeps its messages. */
-export class Retention {
-  static days(n: number): Retention {
-    return new Retention(String(n * 24 * 3600 * 1000), `${n} day(s)`);
-  }
-  static hours(n: number): Retention {
-    return new Retention(String(n * 3600 * 1000), `${n} hour(s)`);
-  }
-  static forever(): Retention {
-    return new Retention('-1', 'forever');
-  }
-  /** A `retention.ms` value as written. */
-  static ms(value: string): Retention {
-    return new Retention(value, `${value} ms`);
-  }
-  private constructor(
-    /** The value of `retention.ms`. */
-    readonly ms: string,
-    readonly description: string,
-  ) {}
-}
+import { Duration } from './duration';
+import { durationProblem } from './private/duration';
+import { Validator } from './private/validator';
 
 /** What Kafka does with old messages. */
 export class CleanupPolicy {
+  /** Delete messages older than the retention. */
   static readonly DELETE = new CleanupPolicy('delete');
+  /** Keep the latest message of each key (a changelog, a table's topic). */
   static readonly COMPACT = new CleanupPolicy('compact');
+  /** Compact, and also delete messages older than the retention (windowed tables). */
   static readonly COMPACT_DELETE = new CleanupPolicy('compact,delete');
-  private constructor(readonly value: string) {}
+  private constructor(
+    /** The value of `cleanup.policy`. */
+    readonly value: string,
+  ) {}
+}
+
+/** What this app knows about a topic that exists outside it (see `Topic.fromTopicName`). */
+export interface ExternalTopicOptions {
+  /** Its partition count, for the co-partitioning checks of joins and the partitions of derived topics. @default - unknown */
+  readonly partitions?: number;
 }
 
 /** A Kafka topic, declared in this app or existing outside it. */
 export interface ITopic extends IConstruct {
+  /** The Kafka topic name. */
   readonly topicName: string;
   /** Partition count when known at synth (co-partitioning checks use it). */
   readonly partitions?: number;
@@ -50,16 +43,26 @@ export interface ITopic extends IConstruct {
   readonly external: boolean;
 }
 
+/** Properties of a Topic. */
 export interface TopicProps {
   /** The Kafka topic name. */
   readonly topicName: string;
-  /** @default - the cluster's default partition count */
+  /** Number of partitions (1 to 10000); Kafka cannot lower it in place. @default - the cluster's default partition count */
   readonly partitions?: number;
-  /** @default - the cluster's default replication factor */
+  /** Copies of each partition, at most the cluster's broker count. @default - the cluster's default replication factor */
   readonly replicationFactor?: number;
-  /** @default - the broker default */
-  readonly retention?: Retention;
-  /** @default - the broker default (delete) */
+  /**
+   * How long the topic keeps each message (`retention.ms`).
+   * @default - the broker default (`log.retention.ms`; 7 days unless the cluster changes it)
+   */
+  readonly retention?: Duration;
+  /**
+   * Keep messages without a time limit (`retention.ms` = -1), e.g. for a history that must never
+   * lose its first records. Excludes `retention`.
+   * @default false
+   */
+  readonly retainForever?: boolean;
+  /** What Kafka does with old messages (`cleanup.policy`). @default - the broker default (delete) */
   readonly cleanupPolicy?: CleanupPolicy;
   /** Further topic configs, e.g. `{ 'max.message.bytes': '2097152' }`. @default - none */
   readonly config?: Readonly<Record<string, string>>;
@@ -78,20 +81,27 @@ export interface TopicProps {
  * factor and `min.insync.replicas` unless set here.
  *
  * @example
- * const ratings = new Topic(this, 'Ratings', { topicName: 'ratings', partitions: 6, retention: Retention.days(7) });
+ * const ratings = new Topic(this, 'Ratings', { topicName: 'ratings', partitions: 6, retention: Duration.days(7) });
  */
 export class Topic extends Construct implements ITopic {
   /** A topic that exists outside this app (created by someone else, or by Connect). */
-  static fromTopicName(scope: Construct, id: string, topicName: string, options: { partitions?: number } = {}): ITopic {
+  static fromTopicName(scope: Construct, id: string, topicName: string, options: ExternalTopicOptions = {}): ITopic {
     return new ExternalTopic(scope, id, topicName, options.partitions);
   }
 
+  /** The `streamform_topic` resource. */
   readonly resource: topic.Topic;
+  /** The Kafka topic name. */
   readonly topicName: string;
+  /** Its partition count (given, or the cluster default). */
   readonly partitions: number;
+  /** Its replication factor (given, or the cluster default). */
   readonly replicationFactor: number;
+  /** `retention.ms` when set by this app (`-1`: for ever). */
   readonly retentionMs?: string;
+  /** Whether changes Kafka cannot make in place may replace the topic. */
   readonly allowReplacement?: boolean;
+  /** Declared by this app. */
   readonly external = false;
 
   constructor(scope: Construct, id: string, props: TopicProps) {
@@ -115,17 +125,24 @@ export class Topic extends Construct implements ITopic {
       `must be between 1 and the ${cluster.brokers} broker(s) of this environment`,
       `use at most ${cluster.brokers}, or leave it unset to get the environment's default`,
     );
+    if (props.retention !== undefined) {
+      const problem = durationProblem(props.retention);
+      if (problem) v.add('retention', props.retention.toString(), problem, 'give e.g. Duration.days(7), or leave it unset');
+      if (props.retainForever)
+        v.add('retention', props.retention.toString(), 'is given with retainForever', 'give one of retention and retainForever');
+    }
     v.throwIfAny();
 
     this.topicName = props.topicName;
     this.partitions = partitions;
     this.replicationFactor = rf;
-    this.retentionMs = props.config?.['retention.ms'] ?? props.retention?.ms;
+    const retentionMs = props.retainForever ? '-1' : props.retention ? String(props.retention.toMilliseconds()) : undefined;
+    this.retentionMs = props.config?.['retention.ms'] ?? retentionMs;
     this.allowReplacement = props.allowReplacement;
     const config: Record<string, string> = {};
     if (cluster.defaults.minInsyncReplicas !== undefined)
       config['min.insync.replicas'] = String(Math.min(cluster.defaults.minInsyncReplicas, rf));
-    if (props.retention) config['retention.ms'] = props.retention.ms;
+    if (retentionMs !== undefined) config['retention.ms'] = retentionMs;
     if (props.cleanupPolicy) config['cleanup.policy'] = props.cleanupPolicy.value;
     Object.assign(config, props.config ?? {});
     this.resource = new topic.Topic(this, 'Resource', {
@@ -139,6 +156,7 @@ export class Topic extends Construct implements ITopic {
     });
   }
 
+  /** The topic resource: what depends on the topic depends on it. */
   get dependable(): ITerraformDependable {
     return this.resource;
   }

@@ -9,17 +9,17 @@ import {
   Column,
   Compatibility,
   DebeziumPostgresSource,
+  Duration,
   JdbcSink,
   KsqlFormat,
+  KsqlInsertInto,
   KsqlQuery,
   KsqlStream,
   KsqlTable,
   KsqlType,
-  LocalPostgres,
   Mask,
   RedactedStream,
   QuerySink,
-  Retention,
   Schema,
   SchemaFormat,
   SnowflakeSink,
@@ -27,6 +27,7 @@ import {
   CleanupPolicy,
   ksql,
 } from '../constructs';
+import { LocalPostgres } from '../constructs/platform';
 import { PipelineStack, PipelineStackProps } from './pipeline';
 
 /** The shapes of the pipeline's data, shared with its data generator. */
@@ -176,8 +177,8 @@ FROM ${soBookings} B
 EMIT CHANGES`,
     });
 
-    // One authoritative bookings stream: the data product.
-    const bookingsTopic = new Topic(this, 'BookingsTopic', { topicName: 'bookings', partitions: P, retention: Retention.days(30) });
+    // One authoritative bookings stream: the data product, written by both airlines' queries.
+    const bookingsTopic = new Topic(this, 'BookingsTopic', { topicName: 'bookings', partitions: P, retention: Duration.days(30) });
     new Schema(this, 'BookingsContract', {
       topic: bookingsTopic,
       format: SchemaFormat.jsonSchema(BOOKING_SCHEMA),
@@ -195,14 +196,14 @@ EMIT CHANGES`,
         Column.value('BOOK_TIME', KsqlType.bigint()),
       ],
     });
-    new KsqlQuery(this, 'StreamJetIntoBookings', {
-      sink: QuerySink.insertInto(bookings),
+    new KsqlInsertInto(this, 'StreamJetIntoBookings', {
+      target: bookings,
       select: ksql`SELECT BK_CALL_SGN AS CALLSIGN, CONCAT('StreamJet-', CAST(BK_ID AS STRING)) AS ID, BK_ID AS SOURCE_ID,
   BK_CUST_NME AS CUSTOMER_NAME, BK_CUST_EML AS CUSTOMER_EMAIL, BK_BOOK_TME AS BOOK_TIME
 FROM ${sjEnriched} PARTITION BY BK_CALL_SGN EMIT CHANGES`,
     });
-    new KsqlQuery(this, 'SkyOneIntoBookings', {
-      sink: QuerySink.insertInto(bookings),
+    new KsqlInsertInto(this, 'SkyOneIntoBookings', {
+      target: bookings,
       select: ksql`SELECT CALLSIGN, CONCAT('SkyOne-', CAST(BOOKING_ID AS STRING)) AS ID, BOOKING_ID AS SOURCE_ID,
   FULL_NAME AS CUSTOMER_NAME, EMAIL_ADDRESS AS CUSTOMER_EMAIL, BOOKED_ON AS BOOK_TIME
 FROM ${soEnriched} PARTITION BY CALLSIGN EMIT CHANGES`,
@@ -219,7 +220,7 @@ FROM ${soEnriched} PARTITION BY CALLSIGN EMIT CHANGES`,
     const flightUpdatesTopic = new Topic(this, 'FlightUpdatesTopic', {
       topicName: AIRLINE.flightUpdatesTopic,
       partitions: P,
-      retention: Retention.days(3),
+      retention: Duration.days(3),
     });
     const routesTopic = new Topic(this, 'RoutesTopic', {
       topicName: AIRLINE.routesTopic,
@@ -269,7 +270,7 @@ FROM ${impactedFlights} I
 EMIT CHANGES`,
     });
     new Schema(this, 'ImpactedCustomersContract', {
-      topic: impactedCustomers.topic!,
+      topic: impactedCustomers.topic,
       format: SchemaFormat.jsonSchema({
         title: 'ImpactedCustomer',
         type: 'object',
@@ -284,7 +285,7 @@ EMIT CHANGES`,
     // Analytics: redacted bookings into the analytics schema of the bookings database.
     new JdbcSink(this, 'AnalyticsBookings', {
       connectorName: 'airline-analytics-bookings-sink',
-      topics: [redacted.topic!],
+      topics: [redacted.topic],
       connectionUrl: `jdbc:postgresql://${db.host}:${db.port}/${AIRLINE.database}`,
       user: 'debezium',
       password: cdcPassword,

@@ -17,9 +17,7 @@ import {
   KsqlQuery,
   KsqlStream,
   KsqlType,
-  LocalPostgres,
   QuerySink,
-  Retention,
   Rule,
   Schema,
   SchemaFormat,
@@ -29,6 +27,7 @@ import {
   TestValue,
   ksql,
 } from '../constructs';
+import { LocalPostgres } from '../constructs/platform';
 import { PipelineStack, PipelineStackProps } from './pipeline';
 
 /** The shapes of the pipeline's data and its quality rules, shared with its data generator. */
@@ -99,7 +98,7 @@ export class CustomerQualityStack extends PipelineStack {
     const topic = new Topic(this, 'RegistrationsTopic', {
       topicName: QUALITY.topic,
       partitions: QUALITY.partitions,
-      retention: Retention.days(7),
+      retention: Duration.days(7),
     });
     new Schema(this, 'RegistrationContract', {
       topic,
@@ -169,7 +168,7 @@ FROM ${quality.invalid} WHERE EMAIL IS NOT NULL EMIT CHANGES`,
     const dependsOn = database ? [database.service.container] : [];
     new JdbcSink(this, 'Mdm', {
       connectorName: 'quality-mdm-sink',
-      topics: [quality.valid.topic!],
+      topics: [quality.valid.topic],
       connectionUrl: jdbcUrl,
       user: 'streamform_sink',
       password: sinkPassword,
@@ -182,7 +181,7 @@ FROM ${quality.invalid} WHERE EMAIL IS NOT NULL EMIT CHANGES`,
     });
     new JdbcSink(this, 'Sandbox', {
       connectorName: 'quality-sandbox-sink',
-      topics: [quality.valid.topic!],
+      topics: [quality.valid.topic],
       connectionUrl: jdbcUrl,
       user: 'streamform_sink',
       password: sinkPassword,
@@ -196,7 +195,7 @@ FROM ${quality.invalid} WHERE EMAIL IS NOT NULL EMIT CHANGES`,
     if (env.externalSinks) {
       new ElasticsearchSink(this, 'QualityDashboard', {
         connectorName: 'quality-metrics-elasticsearch-sink',
-        topics: [quality.metrics.topic!],
+        topics: [quality.metrics.topic],
         connectionUrl: env.externalSinks.elasticsearchUrl,
         useRecordKey: true,
       });

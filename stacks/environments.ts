@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { catalogFromEnvironment, ImageCatalog, LocalKafkaPlatform, PlatformPorts, StreamformClusterProps } from '../constructs';
+import { StreamformClusterProps } from '../constructs';
+import { catalogFromEnvironment, ImageCatalog, LocalKafkaPlatform, PlatformPorts } from '../constructs/platform';
 
 /**
  * Everything that differs between environments, as data. Stacks take one EnvConfig and never ask

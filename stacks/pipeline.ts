@@ -1,6 +1,7 @@
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { ConverterSpec, PlatformAttachment, Secret, StreamformCluster } from '../constructs';
+import { ConverterSpec, Secret, StreamformCluster } from '../constructs';
+import { PlatformAttachment } from '../constructs/platform';
 import { configureBackend } from './backend';
 import { EnvConfig } from './environments';
 

@@ -1,6 +1,6 @@
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { LocalKafkaPlatform } from '../constructs';
+import { LocalKafkaPlatform } from '../constructs/platform';
 import { configureBackend } from './backend';
 import { EnvConfig } from './environments';
 

@@ -9,22 +9,22 @@ import {
   Compatibility,
   Converters,
   DebeziumMySqlSource,
+  Duration,
   ElasticsearchSink,
   KsqlFormat,
   KsqlQuery,
   KsqlStream,
   KsqlTable,
   KsqlType,
-  LocalMariaDb,
   MongoDbSink,
   QuerySink,
-  Retention,
   Schema,
   SchemaFormat,
   Topic,
   PipelineTest,
   ksql,
 } from '../constructs';
+import { LocalMariaDb } from '../constructs/platform';
 import { PipelineStack, PipelineStackProps } from './pipeline';
 
 /** The shapes of the pipeline's data, shared with its data generator. */
@@ -76,7 +76,7 @@ export class RatingsStack extends PipelineStack {
     const ratingsTopic = new Topic(this, 'RatingsTopic', {
       topicName: RATINGS.ratingsTopic,
       partitions: RATINGS.partitions,
-      retention: Retention.days(7),
+      retention: Duration.days(7),
     });
     const ratingsSchema = new Schema(this, 'RatingsSchema', {
       topic: ratingsTopic,
@@ -182,14 +182,14 @@ GROUP BY CLUB_STATUS EMIT CHANGES`,
     if (sinks) {
       new ElasticsearchSink(this, 'ElasticRatings', {
         connectorName: 'ratings-elasticsearch-sink',
-        topics: [enriched.topic!, unhappy.topic!],
+        topics: [enriched.topic, unhappy.topic],
         connectionUrl: sinks.elasticsearchUrl,
         timestampField: 'EXTRACT_TS',
         keyConverter: Converters.string(),
       });
       new MongoDbSink(this, 'MongoAnalytics', {
         connectorName: 'ratings-mongodb-analytics-sink',
-        topics: [unhappy.topic!],
+        topics: [unhappy.topic],
         connectionUri: this.secret('ratings_mongodb_uri', 'MongoDB connection URI of the analytics database'),
         database: 'analytics',
         collection: 'ratings',

@@ -1,38 +1,20 @@
 /** Converter class and settings for one side (key or value) of a connector. */
 export interface ConverterSpec {
+  /** The converter's class, e.g. `io.confluent.connect.avro.AvroConverter`. */
   readonly converterClass: string;
-  /** Settings without the `key.converter.` / `value.converter.` prefix. */
+  /** Settings without the `key.converter.` / `value.converter.` prefix. @default - none */
   readonly settings?: Readonly<Record<string, string>>;
 }
 
-export const Converters = {
+/** The converters of Kafka Connect itself; others (Avro, Protobuf) are given as a ConverterSpec. */
+export class Converters {
   /** Plain strings. */
-  string(): ConverterSpec {
+  static string(): ConverterSpec {
     return { converterClass: 'org.apache.kafka.connect.storage.StringConverter' };
-  },
-  /** JSON; with `schemas` the Connect envelope `{schema, payload}` (JDBC sinks need it). */
-  json(schemas = false): ConverterSpec {
-    return { converterClass: 'org.apache.kafka.connect.json.JsonConverter', settings: { 'schemas.enable': String(schemas) } };
-  },
-};
-
-/** `key.converter*` / `value.converter*` entries of a connector config. */
-export function converterConfig(side: 'key' | 'value', spec: ConverterSpec | undefined): Record<string, string> {
-  if (!spec) return {};
-  const out: Record<string, string> = { [`${side}.converter`]: spec.converterClass };
-  for (const [k, v] of Object.entries(spec.settings ?? {})) out[`${side}.converter.${k}`] = v;
-  return out;
-}
-
-/** `transforms` entries for an ordered list of named single message transforms. */
-export function transformsConfig(
-  transforms: readonly { name: string; type: string; settings?: Readonly<Record<string, string>> }[],
-): Record<string, string> {
-  if (transforms.length === 0) return {};
-  const out: Record<string, string> = { transforms: transforms.map((t) => t.name).join(',') };
-  for (const t of transforms) {
-    out[`transforms.${t.name}.type`] = t.type;
-    for (const [k, v] of Object.entries(t.settings ?? {})) out[`transforms.${t.name}.${k}`] = v;
   }
-  return out;
+  /** JSON; with `schemas` the Connect envelope `{schema, payload}` (JDBC sinks need it). */
+  static json(schemas = false): ConverterSpec {
+    return { converterClass: 'org.apache.kafka.connect.json.JsonConverter', settings: { 'schemas.enable': String(schemas) } };
+  }
+  private constructor() {}
 }

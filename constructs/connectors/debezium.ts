@@ -3,21 +3,29 @@ import { Construct } from 'constructs';
 import { StreamformCluster } from '../cluster';
 import { Connector } from '../connector';
 import { Secret } from '../secret';
-import { CleanupPolicy, Retention, Topic } from '../topic';
-import { Validator } from '../validation';
-import { converterConfig, ConverterSpec, Converters, transformsConfig } from './common';
+import { Duration } from '../duration';
+import { CleanupPolicy, Topic } from '../topic';
+import { converterConfig, transformsConfig } from '../private/connect-config';
+import { Validator } from '../private/validator';
+import { ConverterSpec, Converters } from './common';
 
 /** How a Debezium source reaches its database. */
 export interface DatabaseConnection {
   /** Host name as seen from the Connect workers. */
   readonly host: string;
+  /** The database's port, e.g. 3306 or 5432. */
   readonly port: number;
+  /** The database user Debezium logs in as (with replication rights). */
   readonly user: string;
+  /** That user's password. */
   readonly password: Secret;
 }
 
-interface DebeziumSourceCommon {
+/** What every Debezium source takes. */
+export interface DebeziumSourceProps {
+  /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
+  /** How the connector reaches the database. */
   readonly connection: DatabaseConnection;
   /** Prefix of every topic the connector writes (`<prefix>.<schema or db>.<table>`). */
   readonly topicPrefix: string;
@@ -32,11 +40,11 @@ interface DebeziumSourceCommon {
   readonly unwrap?: boolean;
   /** Use this primary-key field alone as the message key (ExtractField$Key). @default - the whole key struct */
   readonly keyField?: string;
-  /** @default - JSON without schemas, or String when keyField is set */
+  /** How message keys are serialized. @default - JSON without schemas, or String when keyField is set */
   readonly keyConverter?: ConverterSpec;
-  /** @default - JSON without schemas */
+  /** How message values are serialized. @default - JSON without schemas */
   readonly valueConverter?: ConverterSpec;
-  /** @default 'initial' */
+  /** Debezium's `snapshot.mode`: whether and when to read the existing rows first. @default 'initial' */
   readonly snapshotMode?: string;
   /** Further connector settings, e.g. `{ 'time.precision.mode': 'connect' }`. @default - none */
   readonly extraConfig?: Readonly<Record<string, string>>;
@@ -48,14 +56,15 @@ interface DebeziumSourceCommon {
  * Base of the Debezium sources: creates one managed topic per captured table (so partitions and
  * replication follow the environment) and the connector writing into them.
  */
-abstract class DebeziumSource extends Construct {
+export abstract class DebeziumSource extends Construct {
+  /** The connector it configures. */
   readonly connector: Connector;
   private readonly topics = new Map<string, Topic>();
 
   protected constructor(
     scope: Construct,
     id: string,
-    props: DebeziumSourceCommon,
+    props: DebeziumSourceProps,
     connectorClass: string,
     /** Connector-specific settings and extra topics, built as children of this construct. */
     specific: (self: Construct) => { readonly config: Record<string, string>; readonly topics: readonly Topic[] },
@@ -107,7 +116,7 @@ abstract class DebeziumSource extends Construct {
       secrets: { 'database.password': props.connection.password },
       writes: [...this.topics.values(), ...extra.topics],
       dependsOn: props.dependsOn,
-      runningTimeoutSeconds: 180,
+      runningTimeout: Duration.minutes(3),
     });
   }
 
@@ -119,7 +128,8 @@ abstract class DebeziumSource extends Construct {
   }
 }
 
-export interface DebeziumMySqlSourceProps extends DebeziumSourceCommon {
+/** Properties of a DebeziumMySqlSource. */
+export interface DebeziumMySqlSourceProps extends DebeziumSourceProps {
   /** MariaDB needs Debezium's MariaDB connector; MySQL its MySQL connector. */
   readonly flavor: 'mariadb' | 'mysql';
   /** Unique id of this replication client among the database's replicas. */
@@ -150,7 +160,7 @@ export class DebeziumMySqlSource extends DebeziumSource {
         const history = new Topic(self, 'SchemaHistory', {
           topicName: `${props.topicPrefix}.schema-history`,
           partitions: 1,
-          retention: Retention.forever(),
+          retainForever: true,
           cleanupPolicy: CleanupPolicy.DELETE,
         });
         return {
@@ -168,11 +178,13 @@ export class DebeziumMySqlSource extends DebeziumSource {
   }
 }
 
-export interface DebeziumPostgresSourceProps extends DebeziumSourceCommon {
+/** Properties of a DebeziumPostgresSource. */
+export interface DebeziumPostgresSourceProps extends DebeziumSourceProps {
+  /** The database to capture from (`database.dbname`). */
   readonly database: string;
   /** Logical replication slot name (unique per connector). */
   readonly slotName: string;
-  /** @default - `<slotName>_publication` */
+  /** The publication listing the captured tables (created by the connector, filtered to `tables`). @default - `<slotName>_publication` */
   readonly publicationName?: string;
   /**
    * Drop the replication slot when the connector stops, so a removed connector leaves no slot

@@ -2,8 +2,9 @@ import { Construct } from 'constructs';
 import { Connector } from '../connector';
 import { Secret } from '../secret';
 import { ITopic } from '../topic';
-import { Validator } from '../validation';
-import { converterConfig, ConverterSpec, Converters, transformsConfig } from './common';
+import { converterConfig, transformsConfig } from '../private/connect-config';
+import { Validator } from '../private/validator';
+import { ConverterSpec, Converters } from './common';
 
 /**
  * Sinks to systems that run outside the local platform (Elasticsearch, MongoDB, Snowflake). Their
@@ -15,25 +16,31 @@ function checkTopics(v: Validator, topics: readonly ITopic[]): void {
   v.check(topics.length > 0, 'topics', [], 'must name at least one topic', 'pass the topics to write');
 }
 
+/** Properties of an ElasticsearchSink. */
 export interface ElasticsearchSinkProps {
+  /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
+  /** The topics to index (one index per topic); the connector is created after them. */
   readonly topics: readonly ITopic[];
-  /** e.g. `http://elasticsearch:9200`, or `${env:ELASTICSEARCH_URL}` resolved by the Connect workers. */
+  /** Elasticsearch's URL, e.g. `http://elasticsearch:9200`, or `${env:ELASTICSEARCH_URL}` resolved by the Connect workers. */
   readonly connectionUrl: string;
+  /** The user the connector authenticates as; give `password` with it. @default - no authentication */
   readonly user?: string;
+  /** That user's password; give `user` with it. @default - no authentication */
   readonly password?: Secret;
   /** Use the record key as document id. @default false (ids from topic+partition+offset) */
   readonly useRecordKey?: boolean;
   /** Add the record timestamp to each document under this field. @default - not added */
   readonly timestampField?: string;
-  /** @default Converters.string() */
+  /** How message keys are read. @default Converters.string() */
   readonly keyConverter?: ConverterSpec;
-  /** @default - the worker's converter */
+  /** How message values are read. @default - the worker's converter */
   readonly valueConverter?: ConverterSpec;
 }
 
 /** Confluent's Elasticsearch sink (io.confluent.connect.elasticsearch.ElasticsearchSinkConnector). */
 export class ElasticsearchSink extends Construct {
+  /** The connector it configures. */
   readonly connector: Connector;
   constructor(scope: Construct, id: string, props: ElasticsearchSinkProps) {
     super(scope, id);
@@ -88,19 +95,25 @@ export class ElasticsearchSink extends Construct {
   }
 }
 
+/** Properties of a MongoDbSink. */
 export interface MongoDbSinkProps {
+  /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
+  /** The topics to write; the connector is created after them. */
   readonly topics: readonly ITopic[];
   /** The full connection URI (it carries credentials): a secret. */
   readonly connectionUri: Secret;
+  /** The MongoDB database written into. */
   readonly database: string;
+  /** The collection written into. */
   readonly collection: string;
-  /** @default - the worker's converter */
+  /** How message values are read. @default - the worker's converter */
   readonly valueConverter?: ConverterSpec;
 }
 
 /** MongoDB's official sink (com.mongodb.kafka.connect.MongoSinkConnector). */
 export class MongoDbSink extends Construct {
+  /** The connector it configures. */
   readonly connector: Connector;
   constructor(scope: Construct, id: string, props: MongoDbSinkProps) {
     super(scope, id);
@@ -137,22 +150,29 @@ export class MongoDbSink extends Construct {
   }
 }
 
+/** Properties of a SnowflakeSink. */
 export interface SnowflakeSinkProps {
+  /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
+  /** The topics to load (one table per topic); the connector is created after them. */
   readonly topics: readonly ITopic[];
-  /** `<account>.snowflakecomputing.com`, or `${env:SNOWFLAKE_URL}`. */
+  /** The account URL, `<account>.snowflakecomputing.com`, or `${env:SNOWFLAKE_URL}`. */
   readonly url: string;
+  /** The Snowflake user the connector loads as (key-pair authentication). */
   readonly user: string;
   /** The user's private key (PEM body without header lines): a secret. */
   readonly privateKey: Secret;
+  /** The Snowflake database loaded into. */
   readonly database: string;
+  /** The schema of that database loaded into. */
   readonly schema: string;
-  /** @default 'snowflakeJson' converter for JSON topics */
+  /** How message values are read. @default - Snowflake's JSON converter (SnowflakeJsonConverter) */
   readonly valueConverter?: ConverterSpec;
 }
 
 /** Snowflake's sink (com.snowflake.kafka.connector.SnowflakeSinkConnector). */
 export class SnowflakeSink extends Construct {
+  /** The connector it configures. */
   readonly connector: Connector;
   constructor(scope: Construct, id: string, props: SnowflakeSinkProps) {
     super(scope, id);

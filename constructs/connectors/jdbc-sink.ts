@@ -3,15 +3,21 @@ import { Construct } from 'constructs';
 import { Connector } from '../connector';
 import { Secret } from '../secret';
 import { ITopic } from '../topic';
-import { Validator } from '../validation';
-import { converterConfig, ConverterSpec, Converters } from './common';
+import { converterConfig } from '../private/connect-config';
+import { Validator } from '../private/validator';
+import { ConverterSpec, Converters } from './common';
 
+/** Properties of a JdbcSink. */
 export interface JdbcSinkProps {
+  /** The connector's name in Kafka Connect. */
   readonly connectorName: string;
+  /** The topics to write into tables; the connector is created after them. */
   readonly topics: readonly ITopic[];
-  /** e.g. `jdbc:postgresql://analytics-db:5432/analytics` (as seen from Connect). */
+  /** The database's JDBC URL as seen from Connect, e.g. `jdbc:postgresql://analytics-db:5432/analytics`. */
   readonly connectionUrl: string;
+  /** The database user the connector writes as. */
   readonly user: string;
+  /** That user's password. */
   readonly password: Secret;
   /** `insert`, `upsert` (needs a primary key) or `update`. @default 'upsert' */
   readonly insertMode?: 'insert' | 'upsert' | 'update';
@@ -25,13 +31,15 @@ export interface JdbcSinkProps {
   readonly evolveSchema?: boolean;
   /** Records need a schema: JSON with the Connect envelope by default. @default Converters.json(true) */
   readonly valueConverter?: ConverterSpec;
-  /** @default Converters.string() */
+  /** How message keys are read. @default Converters.string() */
   readonly keyConverter?: ConverterSpec;
+  /** Other things to create first (e.g. the database container). @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 /** Debezium's JDBC sink: writes topics into tables of a relational database (upsert by key). */
 export class JdbcSink extends Construct {
+  /** The connector it configures. */
   readonly connector: Connector;
 
   constructor(scope: Construct, id: string, props: JdbcSinkProps) {

@@ -1,3 +1,4 @@
-export * from './types';
-export * from './source';
-export * from './query';
+export { Column, ColumnRole, KsqlFormat, KsqlType } from './types';
+export { ExternalSourceOptions, IKsqlSource, KsqlSourceProps, KsqlStream, KsqlTable, SourceColumnInfo } from './source';
+export { KsqlQuery, KsqlQueryProps, KsqlText, QuerySink, SinkOptions, SinkTopicOptions, ksql } from './query';
+export { KsqlInsertInto, KsqlInsertIntoProps } from './insert-into';

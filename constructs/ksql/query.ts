@@ -1,17 +1,23 @@
 import { ITerraformDependable } from 'cdktf';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { ksqlQuery } from '../../src/gen/providers/streamform';
-import { joins, KsqlSyntaxError, outputColumns, parseStatement, sourcesRead, Statement } from '../../src/core/ksql';
+import { outputColumns, Statement } from '../../src/core/ksql';
 import { StreamformCluster } from '../cluster';
-import { CleanupPolicy, Retention, Topic } from '../topic';
-import { Validator } from '../validation';
-import { checkName, IKsqlSource, instanceTrigger, isKsqlSource, KSQL_SOURCE, SourceColumnInfo } from './source';
-import { ident, KsqlFormat, ksqlNameFromId, stringLiteral } from './types';
+import { Duration } from '../duration';
+import { CleanupPolicy, Topic, TopicProps } from '../topic';
+import { checkName, ident, ksqlNameFromId, stringLiteral } from '../private/ksql-names';
+import { appProblems, columnsResolver, parseChecked, selectText } from '../private/ksql-query';
+import { instanceTrigger, markKsqlSource } from '../private/ksql-source';
+import { Validator } from '../private/validator';
+import { IKsqlSource, SourceColumnInfo } from './source';
+import { KsqlFormat } from './types';
 
 /** Query text with typed references: interpolated sources render as their names and become dependencies. */
 export class KsqlText {
   constructor(
+    /** The query text, sources rendered as their names. */
     readonly text: string,
+    /** The sources referenced, which the query depends on. */
     readonly sources: readonly IKsqlSource[],
   ) {}
 }
@@ -35,61 +41,63 @@ export function ksql(strings: TemplateStringsArray, ...values: (IKsqlSource | st
   return new KsqlText(text.trim(), sources);
 }
 
+/** The topic a query's stream or table is written to. */
 export interface SinkTopicOptions {
-  /** @default - the sink name in lower case with `_` as `-` */
+  /** The Kafka topic name. @default - the sink name in lower case with `_` as `-` */
   readonly topicName?: string;
-  /** @default - the partitions of the query's first source */
+  /** Number of partitions. @default - the partitions of the query's first source */
   readonly partitions?: number;
-  /** @default - the broker default */
-  readonly retention?: Retention;
+  /** How long the topic keeps each message (streams and windowed tables). @default - the retention of the query's first source's topic when this app sets it, else the broker default */
+  readonly retention?: Duration;
 }
 
+/** Name, topic and formats of the stream or table a query creates. */
 export interface SinkOptions {
-  /** @default - the construct id in upper snake case */
+  /** Its name in ksqlDB. @default - the construct id in upper snake case */
   readonly name?: string;
-  /** The topic ksqlDB writes to; streamform creates it (with the environment's settings) before the query. */
+  /** The topic ksqlDB writes to; streamform creates it (with the environment's settings) before the query. @default - a topic named after the sink, with the partitions and retention of the query's first source */
   readonly topic?: SinkTopicOptions;
-  /** @default - the source's value format */
+  /** How message values are serialized. @default - the source's value format */
   readonly valueFormat?: KsqlFormat;
-  /** @default - the source's key format */
+  /** How message keys are serialized. @default - the source's key format */
   readonly keyFormat?: KsqlFormat;
 }
 
-/** Where a persistent query writes. */
+/** Where a persistent query writes: a new stream or a new table, with its own topic. */
 export class QuerySink {
   /** CREATE STREAM ... AS SELECT. */
   static stream(options: SinkOptions = {}): QuerySink {
-    return new QuerySink('STREAM', options, undefined);
+    return new QuerySink('STREAM', options);
   }
   /** CREATE TABLE ... AS SELECT. */
   static table(options: SinkOptions = {}): QuerySink {
-    return new QuerySink('TABLE', options, undefined);
-  }
-  /** INSERT INTO an existing stream. */
-  static insertInto(target: IKsqlSource): QuerySink {
-    return new QuerySink('INSERT', {}, target);
+    return new QuerySink('TABLE', options);
   }
   private constructor(
-    readonly kind: 'STREAM' | 'TABLE' | 'INSERT',
+    /** What the query creates. */
+    readonly kind: 'STREAM' | 'TABLE',
+    /** Name, topic and formats of what it creates. */
     readonly options: SinkOptions,
-    readonly target: IKsqlSource | undefined,
   ) {}
 }
 
+/** Properties of a KsqlQuery. */
 export interface KsqlQueryProps {
+  /** What the query creates: `QuerySink.stream(...)` or `QuerySink.table(...)`. */
   readonly sink: QuerySink;
   /** The SELECT, written with the `ksql` tag so that sources are typed references. */
   readonly select: KsqlText;
   /** Query properties, e.g. `{ 'auto.offset.reset': 'earliest' }`. @default - none */
   readonly properties?: Readonly<Record<string, string>>;
-  /** @default - the cluster's `protect` (for CREATE ... AS SELECT sinks) */
+  /** Refuse to drop the stream or table (and delete its topic). @default - the cluster's `protect` */
   readonly protect?: boolean;
 }
 
 /**
- * A persistent ksqlDB query (`streamform_ksql_query`): CREATE STREAM/TABLE ... AS SELECT, whose
- * result is itself a source other queries can read, or INSERT INTO an existing stream. The sink
- * topic of CREATE ... AS SELECT is a Topic construct, created before the query.
+ * A persistent ksqlDB query that creates a stream or a table (`streamform_ksql_query`:
+ * CREATE STREAM/TABLE ... AS SELECT), whose result is itself a source other queries can read. Its
+ * sink topic is a Topic construct, `topic`, created before the query. To write into a stream that
+ * exists already, use KsqlInsertInto.
  *
  * @example
  * const live = new KsqlQuery(this, 'RatingsLive', {
@@ -98,16 +106,22 @@ export interface KsqlQueryProps {
  * });
  */
 export class KsqlQuery extends Construct implements IKsqlSource {
-  readonly [KSQL_SOURCE]: boolean;
+  /** The `streamform_ksql_query` resource. */
   readonly resource: ksqlQuery.KsqlQuery;
+  /** The name of the stream or table it creates. */
   readonly sourceName: string;
+  /** Whether it creates a stream or a table. */
   readonly kind: 'STREAM' | 'TABLE';
+  /** The statement applied: CREATE STREAM/TABLE ... AS SELECT. */
   readonly statement: string;
+  /** The sources the SELECT reads (its typed references). */
   readonly sources: readonly IKsqlSource[];
-  readonly topic?: Topic;
-  readonly partitions?: number;
+  /** The topic of the stream or table it creates, created before the query. */
+  readonly topic: Topic;
+  /** Partitions of that topic. */
+  readonly partitions: number;
+  /** Declared by this app. */
   readonly external = false;
-  readonly isInsert: boolean;
   private readonly parsed?: Statement;
 
   constructor(scope: Construct, id: string, props: KsqlQueryProps) {
@@ -115,16 +129,14 @@ export class KsqlQuery extends Construct implements IKsqlSource {
     const cluster = StreamformCluster.of(this);
     const v = new Validator(this);
     const sink = props.sink;
-    this.isInsert = sink.kind === 'INSERT';
-    this[KSQL_SOURCE] = !this.isInsert;
     this.sources = props.select.sources;
-    const name = sink.target?.sourceName ?? sink.options.name ?? ksqlNameFromId(id);
+    const name = sink.options.name ?? ksqlNameFromId(id);
     checkName(v, 'sink.name', name);
     this.sourceName = name;
-    this.kind = sink.kind === 'TABLE' ? 'TABLE' : (sink.target?.kind ?? 'STREAM');
+    this.kind = sink.kind;
+    markKsqlSource(this);
 
     const first = props.select.sources[0];
-    this.partitions = sink.options.topic?.partitions ?? (this.isInsert ? sink.target?.partitions : first?.partitions);
     // The sink topic is created by streamform (with the environment's settings) before the query.
     // ksqlDB accepts an existing sink topic when its partitions, replicas and retention are what
     // the statement asks for; unless told otherwise it asks for those of its first source's topic.
@@ -135,134 +147,77 @@ export class KsqlQuery extends Construct implements IKsqlSource {
     const retains = this.kind === 'STREAM' || windowed;
     const topicOptions = sink.options.topic;
     const overrides: string[] = [];
-    if (!this.isInsert) {
-      const topicName = topicOptions?.topicName ?? name.toLowerCase().replace(/_/g, '-');
-      const inherited = first?.topic?.retentionMs;
-      const retention = !retains ? undefined : (topicOptions?.retention ?? (inherited ? Retention.ms(inherited) : undefined));
-      this.topic = new Topic(this, 'Topic', {
-        topicName,
-        partitions: this.partitions,
-        retention,
-        cleanupPolicy: this.kind === 'TABLE' ? (windowed ? CleanupPolicy.COMPACT_DELETE : CleanupPolicy.COMPACT) : undefined,
-        // It follows its source's partitions, so it may be replaced when its source may.
-        allowReplacement: first?.topic?.allowReplacement,
-        protect: props.protect,
-      });
-      this.partitions = this.topic.partitions;
-      if (topicOptions?.partitions !== undefined && topicOptions.partitions !== first?.partitions)
-        overrides.push(`PARTITIONS=${this.topic.partitions}`);
-      if (retains && topicOptions?.retention !== undefined && topicOptions.retention.ms !== inherited)
-        overrides.push(`RETENTION_MS=${topicOptions.retention.ms}`);
-    }
+    const topicName = topicOptions?.topicName ?? name.toLowerCase().replace(/_/g, '-');
+    const inherited = first?.topic?.retentionMs;
+    const retention: Pick<TopicProps, 'retention' | 'retainForever' | 'config'> = !retains
+      ? {}
+      : topicOptions?.retention
+        ? { retention: topicOptions.retention }
+        : retentionFromMs(inherited);
+    this.topic = new Topic(this, 'Topic', {
+      topicName,
+      partitions: topicOptions?.partitions ?? first?.partitions,
+      ...retention,
+      cleanupPolicy: this.kind === 'TABLE' ? (windowed ? CleanupPolicy.COMPACT_DELETE : CleanupPolicy.COMPACT) : undefined,
+      // It follows its source's partitions, so it may be replaced when its source may.
+      allowReplacement: first?.topic?.allowReplacement,
+      protect: props.protect,
+    });
+    this.partitions = this.topic.partitions;
+    if (topicOptions?.partitions !== undefined && topicOptions.partitions !== first?.partitions)
+      overrides.push(`PARTITIONS=${this.topic.partitions}`);
+    if (retains && topicOptions?.retention !== undefined && String(topicOptions.retention.toMilliseconds()) !== inherited)
+      overrides.push(`RETENTION_MS=${topicOptions.retention.toMilliseconds()}`);
 
-    const select = props.select.text.replace(/;\s*$/, '');
-    if (this.isInsert) {
-      this.statement = `INSERT INTO ${ident(name)} ${select};`;
-    } else {
-      const with_ = [`KAFKA_TOPIC=${stringLiteral(this.topic!.topicName)}`, ...overrides];
-      if (sink.options.keyFormat) with_.push(`KEY_FORMAT=${stringLiteral(sink.options.keyFormat.name)}`);
-      if (sink.options.valueFormat) with_.push(`VALUE_FORMAT=${stringLiteral(sink.options.valueFormat.name)}`);
-      this.statement = `CREATE ${this.kind} ${ident(name)} WITH (${with_.join(', ')}) AS ${select};`;
-    }
-    try {
-      this.parsed = parseStatement(this.statement);
-    } catch (err) {
-      if (!(err instanceof KsqlSyntaxError)) throw err;
-      v.add('select', props.select.text, `does not parse: ${err.message}`, 'fix the ksqlDB syntax at that position');
-    }
-    if (this.isInsert && sink.target?.kind === 'TABLE') {
-      v.add(
-        'sink',
-        sink.target.sourceName,
-        'is a table; INSERT INTO only writes into streams',
-        'insert into a stream, or use QuerySink.table(...)',
-      );
-    }
+    const with_ = [`KAFKA_TOPIC=${stringLiteral(this.topic.topicName)}`, ...overrides];
+    if (sink.options.keyFormat) with_.push(`KEY_FORMAT=${stringLiteral(sink.options.keyFormat.name)}`);
+    if (sink.options.valueFormat) with_.push(`VALUE_FORMAT=${stringLiteral(sink.options.valueFormat.name)}`);
+    this.statement = `CREATE ${this.kind} ${ident(name)} WITH (${with_.join(', ')}) AS ${selectText(props.select)};`;
+    this.parsed = parseChecked(v, this.statement, props.select);
     v.throwIfAny();
 
     // Whole-app checks run once everything is constructed.
-    this.node.addValidation({ validate: () => this.validateAgainstApp() });
+    this.node.addValidation({ validate: () => appProblems(this, this.parsed) });
 
-    const dependsOn: ITerraformDependable[] = [
-      ...props.select.sources.map((s) => s.dependable),
-      this.topic?.dependable,
-      sink.target?.dependable,
-    ].filter((d): d is ITerraformDependable => d !== undefined);
+    const dependsOn: ITerraformDependable[] = [...props.select.sources.map((s) => s.dependable), this.topic.dependable].filter(
+      (d): d is ITerraformDependable => d !== undefined,
+    );
     // A source created anew (replaced) takes the queries reading it along: ksqlDB cannot drop a
     // source that queries still read.
-    const triggers = [...props.select.sources.map((s) => s.replaceTrigger), sink.target?.replaceTrigger].filter(
-      (t): t is string => t !== undefined,
-    );
+    const triggers = props.select.sources.map((s) => s.replaceTrigger).filter((t): t is string => t !== undefined);
     this.resource = new ksqlQuery.KsqlQuery(this, 'Resource', {
       provider: cluster.provider,
       statement: this.statement,
       streamsProperties: props.properties ? { ...props.properties } : undefined,
-      deletionProtection: this.isInsert ? undefined : (props.protect ?? cluster.protect),
+      deletionProtection: props.protect ?? cluster.protect,
       dependsOn,
       lifecycle: triggers.length > 0 ? { replaceTriggeredBy: [...new Set(triggers)] } : undefined,
     });
   }
 
+  /** The query resource: queries reading its result are created after it. */
   get dependable(): ITerraformDependable {
     return this.resource;
   }
 
-  get replaceTrigger(): string | undefined {
-    return this.isInsert ? undefined : instanceTrigger(this.resource);
+  /** The resource's `instance_id`: queries reading its result are re-created when it is. */
+  get replaceTrigger(): string {
+    return instanceTrigger(this.resource);
   }
 
   /** Output columns, derived from the query and the columns of its sources. */
   get columns(): readonly SourceColumnInfo[] | undefined {
-    if (!this.parsed || this.isInsert) return undefined;
-    const cols = outputColumns(this.parsed, resolverFor(this.node.root));
+    if (!this.parsed) return undefined;
+    const cols = outputColumns(this.parsed, columnsResolver(this.node.root));
     if (cols.some((c) => c.name === '*')) return undefined;
     return cols.map((c) => ({ name: c.name, type: c.type, key: c.key }));
   }
-
-  private validateAgainstApp(): string[] {
-    if (!this.parsed) return [];
-    const errors: string[] = [];
-    const known = sourcesByName(this.node.root);
-    for (const name of sourcesRead(this.parsed)) {
-      if (!known.has(name)) {
-        errors.push(
-          `${this.node.path}: select reads ${name}, got a name no stream or table of the app has; declare it (KsqlStream/KsqlTable/KsqlQuery) or, if it exists outside this app, KsqlStream.fromName(this, '${name}', '${name}')`,
-        );
-      }
-    }
-    for (const j of joins(this.parsed, resolverFor(this.node.root))) {
-      const left = known.get(j.left[0].name);
-      const right = known.get(j.right.name);
-      if (left?.partitions !== undefined && right?.partitions !== undefined && left.partitions !== right.partitions) {
-        errors.push(
-          `${this.node.path}: join inputs ${left.sourceName} (${left.partitions} partitions) and ${right.sourceName} (${right.partitions} partitions) are not co-partitioned, got ${left.partitions} vs ${right.partitions}; give both topics the same partition count, or repartition one side first (PARTITION BY into a topic with ${right.partitions} partitions)`,
-        );
-      }
-      const keys = j.keys;
-      if (keys?.left.column && keys.right.column && keys.left.source && keys.right.source) {
-        const lt = known.get(keys.left.source)?.columns?.find((c) => c.name === keys.left.column)?.type;
-        const rt = known.get(keys.right.source)?.columns?.find((c) => c.name === keys.right.column)?.type;
-        if (lt && rt && lt !== 'unknown' && rt !== 'unknown' && lt !== rt) {
-          errors.push(
-            `${this.node.path}: join keys ${keys.left.source}.${keys.left.column} and ${keys.right.source}.${keys.right.column} have different types, got ${lt} vs ${rt}; CAST one side so both keys have the same type`,
-          );
-        }
-      }
-    }
-    return errors;
-  }
 }
 
-/** Every ksqlDB source construct under `root`, by name. */
-export function sourcesByName(root: IConstruct): Map<string, IKsqlSource> {
-  const out = new Map<string, IKsqlSource>();
-  for (const c of root.node.findAll()) if (isKsqlSource(c)) out.set(c.sourceName, c);
-  return out;
-}
-
-function resolverFor(root: IConstruct) {
-  return (name: string) => {
-    const s = sourcesByName(root).get(name);
-    return s?.columns?.map((c) => ({ name: c.name, type: c.type, key: c.key }));
-  };
+/** A `retention.ms` value as topic props: -1 is for ever, a whole number a Duration, anything else (a token) as written. */
+function retentionFromMs(ms: string | undefined): Pick<TopicProps, 'retention' | 'retainForever' | 'config'> {
+  if (ms === undefined) return {};
+  if (ms === '-1') return { retainForever: true };
+  if (/^[1-9][0-9]*$/.test(ms)) return { retention: Duration.millis(Number(ms)) };
+  return { config: { 'retention.ms': ms } };
 }

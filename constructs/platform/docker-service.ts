@@ -1,37 +1,35 @@
 import { container, image, volume } from '@cdktf/provider-docker';
-import { ITerraformDependable, TerraformStack } from 'cdktf';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { literal } from '../terraform';
-import { HealthProbe, ServiceImage, VERSIONS } from './images';
-import { provider as dockerProvider } from '@cdktf/provider-docker';
+import { Duration } from 'streamform';
+import { dockerProviderFor, healthcheck } from '../private/docker';
+import { literal } from '../private/literal';
+import { ServiceImage } from './images';
 
-/** The Docker provider of the stack `scope` is in, created once per stack with the pinned version. */
-export function dockerProviderFor(scope: Construct): dockerProvider.DockerProvider {
-  const stack = TerraformStack.of(scope);
-  const existing = stack.node.tryFindChild('docker');
-  if (existing instanceof dockerProvider.DockerProvider) return existing;
-  stack.addOverride('terraform.required_providers.docker.version', VERSIONS.dockerProviderConstraint);
-  return new dockerProvider.DockerProvider(stack, 'docker', {});
-}
-
+/** Properties of a DockerService. */
 export interface DockerServiceProps {
   /** Container name (also its DNS name on the network). */
   readonly name: string;
+  /** The image to run and how to probe its health. */
   readonly image: ServiceImage;
+  /** The Docker network the container joins. */
   readonly networkName: string;
-  /** Extra DNS names on the network. */
+  /** Extra DNS names on the network. @default - none */
   readonly aliases?: readonly string[];
+  /** The container's environment variables (values reach it exactly as written; secrets through a Secret's value). */
   readonly env: Readonly<Record<string, string>>;
-  /** Host port (published on 127.0.0.1 only) -> container port. */
+  /** Host port (published on 127.0.0.1 only) -> container port. @default - none published */
   readonly ports?: readonly { readonly host: number; readonly container: number }[];
-  /** Named volumes: volume name -> mount path in the container. */
+  /** Named volumes: volume name -> mount path in the container. @default - none */
   readonly volumes?: readonly { readonly name: string; readonly path: string }[];
+  /** The command the image runs, replacing its default arguments. @default - the image's command */
   readonly command?: readonly string[];
-  /** Files written into the container before it starts (e.g. database init scripts). */
+  /** Files written into the container before it starts (e.g. database init scripts). @default - none */
   readonly uploads?: readonly { readonly file: string; readonly content: string }[];
+  /** Other things to create first. @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
-  /** Seconds `apply` waits for the container to become healthy. @default 300 */
-  readonly waitTimeoutSeconds?: number;
+  /** How long `apply` waits for the container to become healthy (whole seconds). @default Duration.minutes(5) */
+  readonly waitTimeout?: Duration;
 }
 
 /**
@@ -39,8 +37,11 @@ export interface DockerServiceProps {
  * ports; `apply` waits until the health check passes.
  */
 export class DockerService extends Construct {
+  /** The container. */
   readonly container: container.Container;
+  /** The image (kept locally when the stack is destroyed). */
   readonly image: image.Image;
+  /** Its named volumes. */
   readonly volumes: readonly volume.Volume[];
 
   constructor(scope: Construct, id: string, props: DockerServiceProps) {
@@ -70,29 +71,9 @@ export class DockerService extends Construct {
       healthcheck: healthcheck(props.image.health),
       upload: props.uploads?.map((u) => ({ file: u.file, content: u.content })),
       wait: true,
-      waitTimeout: props.waitTimeoutSeconds ?? 300,
+      waitTimeout: (props.waitTimeout ?? Duration.minutes(5)).toSeconds(),
       destroyGraceSeconds: 30,
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
     });
   }
-}
-
-function healthcheck(probe: HealthProbe): container.ContainerHealthcheck {
-  return {
-    test: ['CMD-SHELL', literal(probe.command)],
-    interval: goDuration(probe.intervalSeconds ?? 3),
-    timeout: goDuration(10),
-    startPeriod: goDuration(probe.startPeriodSeconds ?? 60),
-    retries: 5,
-  };
-}
-
-/** Whole seconds in Go's time.Duration notation (`1m30s`), which the provider stores: anything else diffs. */
-export function goDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  if (h > 0) return `${h}h${m}m${s}s`;
-  if (m > 0) return `${m}m${s}s`;
-  return `${s}s`;
 }

@@ -10,29 +10,34 @@
  * `CONNECT_*`, the official mariadb/postgres variables), so a stack switches between them by
  * configuration: `STREAMFORM_IMAGES=dockerhub` or an `images` value in the environment's config.
  */
+import { Duration } from 'streamform';
 
 /** How to ask a container whether it is healthy (docker `HEALTHCHECK` test, `CMD-SHELL` form). */
 export interface HealthProbe {
   /** Shell command run inside the container; exit 0 means healthy. */
   readonly command: string;
-  /** Seconds between probes. @default 3 */
-  readonly intervalSeconds?: number;
-  /** Seconds to wait before failing probes count. @default 60 */
-  readonly startPeriodSeconds?: number;
+  /** Time between probes (whole seconds). @default Duration.seconds(3) */
+  readonly interval?: Duration;
+  /** Time after the start during which failing probes do not count (whole seconds). @default Duration.minutes(1) */
+  readonly startPeriod?: Duration;
 }
 
+/** A container image of the catalog and how to probe its health. */
 export interface ServiceImage {
   /** Image reference, `repository[:tag]`. */
   readonly ref: string;
   /** `local`: built by the set-up on this machine; `registry`: pulled by Docker. */
   readonly origin: 'local' | 'registry';
+  /** How Docker asks the container whether it is healthy (apply waits for it). */
   readonly health: HealthProbe;
 }
 
 /** Which REST API dialect and base path the Schema Registry image serves. */
 export type SchemaRegistryFlavor = 'apicurio' | 'confluent';
 
+/** A Schema Registry image: its flavor, port and API path. */
 export interface SchemaRegistryImage extends ServiceImage {
+  /** Which registry the image runs: its REST dialect and its configuration variables. */
   readonly flavor: SchemaRegistryFlavor;
   /** Port the registry listens on inside the container. */
   readonly containerPort: number;
@@ -40,6 +45,7 @@ export interface SchemaRegistryImage extends ServiceImage {
   readonly apiPath: string;
 }
 
+/** A Kafka Connect image: its plugin path and the connector plugins it carries. */
 export interface ConnectImage extends ServiceImage {
   /** Comma-separated plugin path inside the image (CONNECT_PLUGIN_PATH). */
   readonly pluginPath: string;
@@ -47,18 +53,24 @@ export interface ConnectImage extends ServiceImage {
   readonly plugins: readonly string[];
 }
 
+/** The images of the local platform, one per service (see LOCAL_IMAGES, DOCKER_HUB_IMAGES). */
 export interface ImageCatalog {
   /** Short name used in messages, e.g. `local` or `dockerhub`. */
   readonly name: string;
+  /** The Kafka broker (KRaft, apache/kafka's `KAFKA_*` variables). */
   readonly kafka: ServiceImage;
+  /** The Schema Registry (Apicurio or Confluent). */
   readonly schemaRegistry: SchemaRegistryImage;
+  /** Kafka Connect with its plugins (cp-kafka-connect's `CONNECT_*` variables). */
   readonly connect: ConnectImage;
   /**
    * ksqlDB server image, or the reason there is none. No ksqlDB image can be built from
    * package registries, so the local catalog leaves the slot empty.
    */
   readonly ksqldb: ServiceImage | { readonly unavailable: string };
+  /** MariaDB for LocalMariaDb (the official image's variables). */
   readonly mariadb: ServiceImage;
+  /** PostgreSQL for LocalPostgres (the official image's variables). */
   readonly postgres: ServiceImage;
 }
 
@@ -82,6 +94,7 @@ export const VERSIONS = {
   dockerProviderConstraint: '~> 4.6',
 } as const;
 
+/** The Debezium connector classes the local Connect image carries. */
 export const DEBEZIUM_PLUGINS = [
   'io.debezium.connector.mysql.MySqlConnector',
   'io.debezium.connector.mariadb.MariaDbConnector',
@@ -97,12 +110,13 @@ export const KAFKA_API_VERSIONS_PROBE =
   'bash -c \'exec 3<>/dev/tcp/127.0.0.1/19092 && printf "\\\\x00\\\\x00\\\\x00\\\\x0e\\\\x00\\\\x12\\\\x00\\\\x00\\\\x00\\\\x00\\\\x00\\\\x01\\\\x00\\\\x04sfhc" >&3 && ' +
   'r=$(timeout 5 head -c 10 <&3 | od -An -tx1 | tr -d " \\\\n") && [ "${r:16:4}" = 0000 ]\'';
 
+/** Images that `scripts/setup.sh` builds on this machine from Debian packages and Maven Central (no ksqlDB). */
 export const LOCAL_IMAGES: ImageCatalog = {
   name: 'local',
   kafka: {
     ref: `streamform/kafka:${VERSIONS.kafka}`,
     origin: 'local',
-    health: { command: KAFKA_API_VERSIONS_PROBE, intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: { command: KAFKA_API_VERSIONS_PROBE, interval: Duration.seconds(2), startPeriod: Duration.minutes(1) },
   },
   schemaRegistry: {
     ref: `streamform/apicurio-registry:${VERSIONS.apicurio}`,
@@ -110,14 +124,22 @@ export const LOCAL_IMAGES: ImageCatalog = {
     flavor: 'apicurio',
     containerPort: 8080,
     apiPath: '/apis/ccompat/v7',
-    health: { command: 'curl -fsS http://127.0.0.1:9000/health/ready >/dev/null', intervalSeconds: 2, startPeriodSeconds: 120 },
+    health: {
+      command: 'curl -fsS http://127.0.0.1:9000/health/ready >/dev/null',
+      interval: Duration.seconds(2),
+      startPeriod: Duration.minutes(2),
+    },
   },
   connect: {
     ref: `streamform/kafka-connect:${VERSIONS.kafka}-debezium-${VERSIONS.debezium}`,
     origin: 'local',
     pluginPath: '/opt/connect/plugins',
     plugins: DEBEZIUM_PLUGINS,
-    health: { command: 'curl -fsS http://127.0.0.1:8083/health >/dev/null', intervalSeconds: 2, startPeriodSeconds: 180 },
+    health: {
+      command: 'curl -fsS http://127.0.0.1:8083/health >/dev/null',
+      interval: Duration.seconds(2),
+      startPeriod: Duration.minutes(3),
+    },
   },
   ksqldb: {
     unavailable:
@@ -127,21 +149,26 @@ export const LOCAL_IMAGES: ImageCatalog = {
   mariadb: {
     ref: `streamform/mariadb:${VERSIONS.mariadb}`,
     origin: 'local',
-    health: { command: 'mariadb-admin ping -h 127.0.0.1 --silent', intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: { command: 'mariadb-admin ping -h 127.0.0.1 --silent', interval: Duration.seconds(2), startPeriod: Duration.minutes(1) },
   },
   postgres: {
     ref: `streamform/postgres:${VERSIONS.postgres}`,
     origin: 'local',
-    health: { command: 'pg_isready -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}"', intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: {
+      command: 'pg_isready -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}"',
+      interval: Duration.seconds(2),
+      startPeriod: Duration.minutes(1),
+    },
   },
 };
 
+/** The upstream images on Docker Hub (apache/kafka, confluentinc/cp-*, mariadb, postgres). */
 export const DOCKER_HUB_IMAGES: ImageCatalog = {
   name: 'dockerhub',
   kafka: {
     ref: `apache/kafka:${VERSIONS.kafka}`,
     origin: 'registry',
-    health: { command: KAFKA_API_VERSIONS_PROBE, intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: { command: KAFKA_API_VERSIONS_PROBE, interval: Duration.seconds(2), startPeriod: Duration.minutes(1) },
   },
   schemaRegistry: {
     ref: 'confluentinc/cp-schema-registry:8.1.0',
@@ -149,7 +176,11 @@ export const DOCKER_HUB_IMAGES: ImageCatalog = {
     flavor: 'confluent',
     containerPort: 8081,
     apiPath: '',
-    health: { command: 'curl -fsS http://127.0.0.1:8081/subjects >/dev/null', intervalSeconds: 2, startPeriodSeconds: 120 },
+    health: {
+      command: 'curl -fsS http://127.0.0.1:8081/subjects >/dev/null',
+      interval: Duration.seconds(2),
+      startPeriod: Duration.minutes(2),
+    },
   },
   connect: {
     // cp-kafka-connect carries no Debezium plugins; build `FROM confluentinc/cp-kafka-connect` with
@@ -158,29 +189,34 @@ export const DOCKER_HUB_IMAGES: ImageCatalog = {
     origin: 'registry',
     pluginPath: '/usr/share/java,/usr/share/confluent-hub-components',
     plugins: [],
-    health: { command: 'curl -fsS http://127.0.0.1:8083/ >/dev/null', intervalSeconds: 2, startPeriodSeconds: 180 },
+    health: { command: 'curl -fsS http://127.0.0.1:8083/ >/dev/null', interval: Duration.seconds(2), startPeriod: Duration.minutes(3) },
   },
   ksqldb: {
     ref: 'confluentinc/cp-ksqldb-server:7.9.0',
     origin: 'registry',
     health: {
       command: 'curl -fsS http://127.0.0.1:8088/healthcheck | grep -q \'"isHealthy":true\'',
-      intervalSeconds: 3,
-      startPeriodSeconds: 180,
+      interval: Duration.seconds(3),
+      startPeriod: Duration.minutes(3),
     },
   },
   mariadb: {
     ref: `mariadb:${VERSIONS.mariadb}`,
     origin: 'registry',
-    health: { command: 'mariadb-admin ping -h 127.0.0.1 --silent', intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: { command: 'mariadb-admin ping -h 127.0.0.1 --silent', interval: Duration.seconds(2), startPeriod: Duration.minutes(1) },
   },
   postgres: {
     ref: `postgres:${VERSIONS.postgres}`,
     origin: 'registry',
-    health: { command: 'pg_isready -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}"', intervalSeconds: 2, startPeriodSeconds: 60 },
+    health: {
+      command: 'pg_isready -h 127.0.0.1 -U "${POSTGRES_USER:-postgres}"',
+      interval: Duration.seconds(2),
+      startPeriod: Duration.minutes(1),
+    },
   },
 };
 
+/** The catalogs by the name STREAMFORM_IMAGES selects them with. */
 export const IMAGE_CATALOGS: Readonly<Record<string, ImageCatalog>> = {
   local: LOCAL_IMAGES,
   dockerhub: DOCKER_HUB_IMAGES,
@@ -202,6 +238,7 @@ export function catalogFromEnvironment(env: NodeJS.ProcessEnv = process.env): Im
   return catalog;
 }
 
+/** Whether a catalog slot holds an image (the ksqlDB slot may hold the reason there is none). */
 export function hasImage(slot: ImageCatalog['ksqldb']): slot is ServiceImage {
   return 'ref' in slot;
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { Secret } from '../secret';
-import { Validator, isDockerName } from '../validation';
+import type { Secret } from 'streamform';
+import { isDockerName, Validator } from '../private/validator';
 import { DockerService } from './docker-service';
 import { ImageCatalog, ServiceImage } from './images';
 
@@ -8,15 +8,13 @@ import { ImageCatalog, ServiceImage } from './images';
 export interface PlatformAttachment {
   /** The platform's Docker network (its name). */
   readonly networkName: string;
+  /** The platform's image catalog, which names the database images. */
   readonly images: ImageCatalog;
 }
 
-export interface DatabaseUser {
-  readonly name: string;
-  readonly password: Secret;
-}
-
+/** Properties of a LocalMariaDb or a LocalPostgres. */
 export interface LocalDatabaseProps {
+  /** The platform whose network the database joins (LocalKafkaPlatform's `name` and `images`). */
   readonly platform: PlatformAttachment;
   /** Container name, also its host name on the platform network. */
   readonly name: string;
@@ -58,7 +56,7 @@ function validate(scope: Construct, props: LocalDatabaseProps): void {
   v.throwIfAny();
 }
 
-/** What differs between the database engines. */
+/** What differs between the database engines: data, one row per engine. */
 interface Engine {
   readonly image: (images: ImageCatalog) => ServiceImage;
   readonly port: number;
@@ -67,28 +65,58 @@ interface Engine {
   readonly command: readonly string[];
 }
 
-/** A database container on the local platform network with its data on a named volume. */
-abstract class LocalDatabase extends Construct {
+const ENGINES: Readonly<Record<LocalDatabaseEngine, Engine>> = {
+  mariadb: {
+    image: (images) => images.mariadb,
+    port: 3306,
+    dataPath: '/var/lib/mysql',
+    env: (p) => ({ MARIADB_ROOT_PASSWORD: p.adminPassword.value, MARIADB_DATABASE: p.database }),
+    command: ['--server-id=184054', '--log-bin=mysql-bin', '--binlog-format=ROW', '--binlog-row-image=FULL', '--expire-logs-days=3'],
+  },
+  postgres: {
+    image: (images) => images.postgres,
+    port: 5432,
+    dataPath: '/var/lib/postgresql/data',
+    env: (p) => ({ POSTGRES_PASSWORD: p.adminPassword.value, POSTGRES_DB: p.database }),
+    command: ['-c', 'wal_level=logical', '-c', 'max_replication_slots=10', '-c', 'max_wal_senders=10'],
+  },
+};
+
+/** The database engines a local database can run. */
+export type LocalDatabaseEngine = 'mariadb' | 'postgres';
+
+/**
+ * A database container on the local platform network with its data on a named volume: the base
+ * of LocalMariaDb and LocalPostgres, and the type to use for either.
+ */
+export abstract class LocalDatabase extends Construct {
+  /** The container, its image and its data volume. */
   readonly service: DockerService;
   /** Host name seen from the platform (Connect). */
   readonly host: string;
+  /** Port the database listens on inside the platform network. */
   readonly port: number;
+  /** The database created on first start. */
   readonly database: string;
+  /** The engine the container runs. */
+  readonly engine: LocalDatabaseEngine;
 
-  protected constructor(scope: Construct, id: string, props: LocalDatabaseProps, engine: Engine) {
+  protected constructor(scope: Construct, id: string, props: LocalDatabaseProps, engine: LocalDatabaseEngine) {
     super(scope, id);
     validate(this, props);
+    const e = ENGINES[engine];
+    this.engine = engine;
     this.host = props.name;
-    this.port = engine.port;
+    this.port = e.port;
     this.database = props.database;
     this.service = new DockerService(this, 'Service', {
       name: props.name,
-      image: engine.image(props.platform.images),
+      image: e.image(props.platform.images),
       networkName: props.platform.networkName,
-      env: engine.env(props),
-      command: engine.command,
-      ports: props.hostPort ? [{ host: props.hostPort, container: engine.port }] : [],
-      volumes: [{ name: `${props.name}-data`, path: engine.dataPath }],
+      env: e.env(props),
+      command: e.command,
+      ports: props.hostPort ? [{ host: props.hostPort, container: e.port }] : [],
+      volumes: [{ name: `${props.name}-data`, path: e.dataPath }],
       uploads: props.initSql ? [{ file: '/docker-entrypoint-initdb.d/10-init.sql', content: props.initSql }] : [],
     });
   }
@@ -100,13 +128,7 @@ abstract class LocalDatabase extends Construct {
  */
 export class LocalMariaDb extends LocalDatabase {
   constructor(scope: Construct, id: string, props: LocalDatabaseProps) {
-    super(scope, id, props, {
-      image: (images) => images.mariadb,
-      port: 3306,
-      dataPath: '/var/lib/mysql',
-      env: (p) => ({ MARIADB_ROOT_PASSWORD: p.adminPassword.value, MARIADB_DATABASE: p.database }),
-      command: ['--server-id=184054', '--log-bin=mysql-bin', '--binlog-format=ROW', '--binlog-row-image=FULL', '--expire-logs-days=3'],
-    });
+    super(scope, id, props, 'mariadb');
   }
 }
 
@@ -116,12 +138,6 @@ export class LocalMariaDb extends LocalDatabase {
  */
 export class LocalPostgres extends LocalDatabase {
   constructor(scope: Construct, id: string, props: LocalDatabaseProps) {
-    super(scope, id, props, {
-      image: (images) => images.postgres,
-      port: 5432,
-      dataPath: '/var/lib/postgresql/data',
-      env: (p) => ({ POSTGRES_PASSWORD: p.adminPassword.value, POSTGRES_DB: p.database }),
-      command: ['-c', 'wal_level=logical', '-c', 'max_replication_slots=10', '-c', 'max_wal_senders=10'],
-    });
+    super(scope, id, props, 'postgres');
   }
 }

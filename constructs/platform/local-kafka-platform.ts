@@ -1,32 +1,33 @@
 import { network } from '@cdktf/provider-docker';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
-import { createHash } from 'crypto';
-import { isDockerName, isImageReference, Validator } from '../validation';
-import { DockerService, dockerProviderFor } from './docker-service';
+import { clusterId, dockerProviderFor } from '../private/docker';
+import { isDockerName, isImageReference, Validator } from '../private/validator';
+import { DockerService } from './docker-service';
 import { catalogFromEnvironment, hasImage, ImageCatalog, ServiceImage } from './images';
 
 /** Host ports the platform publishes on 127.0.0.1. */
 export interface PlatformPorts {
-  /** @default 9092 */
+  /** The Kafka broker's port (its EXTERNAL listener). @default 9092 */
   readonly kafka?: number;
-  /** @default 8081 */
+  /** The Schema Registry's port. @default 8081 */
   readonly schemaRegistry?: number;
-  /** @default 8083 */
+  /** The Kafka Connect REST API's port. @default 8083 */
   readonly connect?: number;
-  /** @default 8088 */
+  /** The ksqlDB server's port (published only when the platform runs ksqlDB). @default 8088 */
   readonly ksqldb?: number;
 }
 
+/** Properties of a LocalKafkaPlatform. */
 export interface LocalKafkaPlatformProps {
   /**
    * Prefix of every Docker object (network, volumes, containers) of the platform.
    * @default - the construct id, lower-cased
    */
   readonly name?: string;
-  /** @default - the catalog named by STREAMFORM_IMAGES (`local` when unset) */
+  /** The images the services run (LOCAL_IMAGES, DOCKER_HUB_IMAGES or a catalog of your own). @default - the catalog named by STREAMFORM_IMAGES (`local` when unset) */
   readonly images?: ImageCatalog;
-  /** @default - 9092, 8081, 8083, 8088 */
+  /** Host ports the services are published on (127.0.0.1 only). @default - 9092, 8081, 8083, 8088 */
   readonly ports?: PlatformPorts;
   /**
    * Run ksqlDB when the image catalog has a ksqlDB image.
@@ -42,10 +43,13 @@ export interface LocalKafkaPlatformProps {
 
 /** Where the platform's services answer, seen from the host and from containers on its network. */
 export interface PlatformEndpoints {
+  /** The Kafka broker, `host:port`. */
   readonly bootstrapServers: string;
+  /** Base URL of the Schema Registry API (Confluent-compatible, also for Apicurio). */
   readonly schemaRegistryUrl: string;
+  /** Base URL of the Kafka Connect REST API. */
   readonly connectUrl: string;
-  /** Absent when the platform runs no ksqlDB. */
+  /** Base URL of the ksqlDB server; absent when the platform runs no ksqlDB. */
   readonly ksqldbUrl?: string;
 }
 
@@ -61,12 +65,19 @@ const DEFAULT_PORTS: Required<PlatformPorts> = { kafka: 9092, schemaRegistry: 80
  * platform.endpoints.bootstrapServers; // 'localhost:9092'
  */
 export class LocalKafkaPlatform extends Construct {
+  /** Prefix of its Docker objects, and the name of its network. */
   readonly name: string;
+  /** The images it runs. */
   readonly images: ImageCatalog;
+  /** The platform's Docker network. */
   readonly network: network.Network;
+  /** The KRaft broker. */
   readonly kafka: DockerService;
+  /** The Schema Registry. */
   readonly schemaRegistry: DockerService;
+  /** Kafka Connect. */
   readonly connect: DockerService;
+  /** ksqlDB, when the catalog has an image and `ksqldb` is not false. */
   readonly ksqldb?: DockerService;
   /** Seen from the host. */
   readonly endpoints: PlatformEndpoints;
@@ -228,11 +239,6 @@ function schemaRegistryConfig(
       SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS: `PLAINTEXT://${bootstrap}`,
     },
   };
-}
-
-/** A stable KRaft cluster id (16 bytes, base64url) derived from the platform name. */
-export function clusterId(name: string): string {
-  return createHash('sha256').update(`streamform:${name}`).digest().subarray(0, 16).toString('base64url');
 }
 
 function validate(scope: Construct, name: string, images: ImageCatalog, ports: Required<PlatformPorts>, withKsql: boolean): void {

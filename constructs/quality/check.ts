@@ -1,7 +1,7 @@
 import { SourceColumnInfo } from '../ksql/source';
-import { ident, stringLiteral } from '../ksql/types';
-import { expressionProblems, isNumericType, isStringType, RuleContext, RuleProblem, UNKNOWN } from './column-types';
-import { toJavaPattern } from './regex';
+import { expressionProblems, isNumericType, isStringType, RuleContext, RuleProblem, UNKNOWN } from '../private/column-types';
+import { ident, stringLiteral } from '../private/ksql-names';
+import { toJavaPattern } from '../private/regex';
 
 type CheckKind = 'matches' | 'oneOf' | 'between' | 'expression';
 

@@ -1,22 +1,26 @@
 import { Construct } from 'constructs';
 import { parseStatement } from '../../src/core/ksql';
+import { Duration } from '../duration';
+import { KsqlInsertInto } from '../ksql/insert-into';
 import { KsqlQuery, KsqlText, QuerySink } from '../ksql/query';
-import { checkName, IKsqlSource, KsqlStream } from '../ksql/source';
-import { Column, ident, KsqlFormat, KsqlType, ksqlNameFromId, stringLiteral } from '../ksql/types';
-import { Retention, Topic } from '../topic';
-import { Validator } from '../validation';
-import { columnFix, RuleContext, UNKNOWN } from './column-types';
-import { Duration } from './duration';
+import { IKsqlSource, KsqlStream } from '../ksql/source';
+import { Column, KsqlFormat, KsqlType } from '../ksql/types';
+import { columnFix, RuleContext, UNKNOWN } from '../private/column-types';
+import { durationProblem } from '../private/duration';
+import { checkName, ident, ksqlNameFromId, stringLiteral } from '../private/ksql-names';
+import { Validator } from '../private/validator';
+import { Topic } from '../topic';
 import { Rule, UniquenessRule } from './rule';
 
 /** Settings of the topics DataQuality creates. */
 export interface DataQualityTopicOptions {
-  /** @default - the partitions of the source's topic (the cluster default when unknown) */
+  /** Number of partitions of every topic. @default - the partitions of the source's topic (the cluster default when unknown) */
   readonly partitions?: number;
-  /** @default - the broker default */
-  readonly retention?: Retention;
+  /** How long the topics keep their messages. @default - the broker default */
+  readonly retention?: Duration;
 }
 
+/** Properties of a DataQuality. */
 export interface DataQualityProps {
   /** The stream whose records are checked; its columns must be known. */
   readonly source: IKsqlSource;
@@ -32,7 +36,7 @@ export interface DataQualityProps {
   readonly namePrefix?: string;
   /** Size of the tumbling windows METRICS counts failures in. @default Duration.minutes(1) */
   readonly metricsWindow?: Duration;
-  /** @default - partitions of the source, broker default retention */
+  /** Settings of the topics of the streams and tables DataQuality creates. @default - partitions of the source, broker default retention */
   readonly topics?: DataQualityTopicOptions;
   /**
    * Key format of every stream and table DataQuality creates.
@@ -63,7 +67,7 @@ const FAILURE_COLUMNS = ['DQ_RECORD_ID', 'DQ_RULE', 'DQ_DIMENSION', 'DQ_DESCRIPT
  * - `VALID` (stream): the records that pass every rule, with the source's columns only.
  * - `INVALID` (stream): the others, with the source's columns and `DQ_FAILED_RULES`.
  * - `FAILURES` (stream over its own topic): one record per failed rule (the source's key columns,
- *   `DQ_RECORD_ID`, `DQ_RULE`, `DQ_DIMENSION`, `DQ_DESCRIPTION`), written by one INSERT INTO per rule.
+ *   `DQ_RECORD_ID`, `DQ_RULE`, `DQ_DIMENSION`, `DQ_DESCRIPTION`), written by one KsqlInsertInto per rule.
  * - `METRICS` (table): failures per rule per tumbling window (`FAILED_RECORDS`, `WINDOW_START`, `WINDOW_END`).
  * - With uniqueness rules, state: `PREPARED` (the source plus a lookup key per uniqueness rule),
  *   per rule a `<RULE>_FIRST_SEEN` table (first record id per value, EARLIEST_BY_OFFSET) and a
@@ -95,6 +99,7 @@ export class DataQuality extends Construct {
   readonly failures: KsqlStream;
   /** Failures per rule per window. */
   readonly metrics: KsqlQuery;
+  /** The rules checked, in order. */
   readonly rules: readonly Rule[];
   /** Prefix of the ksqlDB names. */
   readonly namePrefix: string;
@@ -184,7 +189,7 @@ export class DataQuality extends Construct {
       );
     }
     const metricsWindow = props.metricsWindow ?? Duration.minutes(1);
-    const windowProblem = metricsWindow._problem();
+    const windowProblem = durationProblem(metricsWindow);
     if (windowProblem) v.add('metricsWindow', metricsWindow.toString(), windowProblem, 'give e.g. Duration.minutes(1)');
     const keys = columns.filter((c) => c.key);
     const keyFormat = props.keyFormat ?? declaredFormat(source, 'KEY_FORMAT') ?? KsqlFormat.KAFKA;
@@ -224,7 +229,7 @@ export class DataQuality extends Construct {
         QuerySink.stream(options('PREPARED')),
         `SELECT ${[
           ...sourceColumns,
-          ...uniqueness.map((u) => `${u.keyExpression(ctx)} AS ${ident(u.keyColumn)}`),
+          ...uniqueness.map((u) => `${u._keyExpression(ctx)} AS ${ident(u.keyColumn)}`),
           ...(within ? ['ROWTIME AS DQ_ROWTIME'] : []),
         ].join(', ')} FROM ${name(source)} EMIT CHANGES`,
         [source],
@@ -308,18 +313,19 @@ export class DataQuality extends Construct {
     });
     const recordId = idCol!.key ? `AS_VALUE(${ident(idCol!.name)})` : ident(idCol!.name);
     props.rules.forEach((r) => {
-      query(
-        `${pascal(r.name)}Failures`,
-        QuerySink.insertInto(this.failures),
-        `SELECT ${[
-          ...keys.map((k) => ident(k.name)),
-          `${recordId} AS DQ_RECORD_ID`,
-          `${stringLiteral(r.name)} AS DQ_RULE`,
-          `${stringLiteral(r.dimension)} AS DQ_DIMENSION`,
-          `${stringLiteral(r.description)} AS DQ_DESCRIPTION`,
-        ].join(', ')} FROM ${name(this.checked)} WHERE NOT ${ident(r.okColumn)} EMIT CHANGES`,
-        [this.checked],
-      );
+      new KsqlInsertInto(this, `${pascal(r.name)}Failures`, {
+        target: this.failures,
+        select: new KsqlText(
+          `SELECT ${[
+            ...keys.map((k) => ident(k.name)),
+            `${recordId} AS DQ_RECORD_ID`,
+            `${stringLiteral(r.name)} AS DQ_RULE`,
+            `${stringLiteral(r.dimension)} AS DQ_DIMENSION`,
+            `${stringLiteral(r.description)} AS DQ_DESCRIPTION`,
+          ].join(', ')} FROM ${name(this.checked)} WHERE NOT ${ident(r.okColumn)} EMIT CHANGES`,
+          [this.checked],
+        ),
+      });
     });
 
     this.metrics = query(

@@ -1,4 +1,14 @@
-export * from './duration';
-export * from './check';
-export * from './rule';
-export * from './data-quality';
+export { Check } from './check';
+export {
+  CompletenessRule,
+  ConsistencyRule,
+  DataQualityDimension,
+  Rule,
+  RuleOptions,
+  TimelinessOptions,
+  TimelinessRule,
+  UniquenessOptions,
+  UniquenessRule,
+  ValidityRule,
+} from './rule';
+export { DataQuality, DataQualityProps, DataQualityTopicOptions } from './data-quality';

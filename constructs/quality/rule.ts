@@ -1,7 +1,17 @@
-import { ident, stringLiteral } from '../ksql/types';
+import { Duration } from '../duration';
+import {
+  columnFix,
+  columnOf,
+  expressionProblems,
+  isPrimitiveType,
+  isStringType,
+  RuleContext,
+  RuleProblem,
+  UNKNOWN,
+} from '../private/column-types';
+import { durationProblem } from '../private/duration';
+import { ident, stringLiteral } from '../private/ksql-names';
 import { Check } from './check';
-import { columnFix, columnOf, expressionProblems, isPrimitiveType, isStringType, RuleContext, RuleProblem, UNKNOWN } from './column-types';
-import { Duration } from './duration';
 
 /** The dimension of data quality a rule checks (written into FAILURES and METRICS records). */
 export type DataQualityDimension = 'completeness' | 'validity' | 'consistency' | 'timeliness' | 'uniqueness';
@@ -18,6 +28,7 @@ export interface RuleOptions {
   readonly description?: string;
 }
 
+/** Options of a timeliness rule. */
 export interface TimelinessOptions extends RuleOptions {
   /**
    * The event time is a STRING in this `java.time.format.DateTimeFormatter` pattern, e.g.
@@ -29,6 +40,7 @@ export interface TimelinessOptions extends RuleOptions {
   readonly timeZone?: string;
 }
 
+/** Options of a uniqueness rule. */
 export interface UniquenessOptions extends RuleOptions {
   /**
    * Only a first sighting by another record id at most this long before the record makes it a
@@ -104,9 +116,11 @@ export abstract class Rule {
 
   /** Name in outputs, lower snake case: `validity_email`. */
   readonly name: string;
+  /** For people reading failures, e.g. `EMAIL matches /^.+@.+$/`. */
   readonly description: string;
 
   protected constructor(
+    /** The dimension of data quality the rule checks. */
     readonly dimension: DataQualityDimension,
     defaultName: string,
     defaultDescription: string,
@@ -135,7 +149,7 @@ export abstract class Rule {
         fix: `rename it, e.g. '${snake(this.name)}'`,
       });
     }
-    out.push(...this.ruleProblems(ctx));
+    out.push(...this._ruleProblems(ctx));
     return out;
   }
 
@@ -146,10 +160,17 @@ export abstract class Rule {
    */
   abstract _condition(ctx: RuleContext): string;
 
-  protected abstract ruleProblems(ctx: RuleContext): RuleProblem[];
+  /**
+   * Problems particular to the kind of rule.
+   * @internal
+   */
+  protected abstract _ruleProblems(ctx: RuleContext): RuleProblem[];
 
-  /** `column` must be a column of the source. */
-  protected columnProblems(field: string, column: string, ctx: RuleContext): RuleProblem[] {
+  /**
+   * `column` must be a column of the source.
+   * @internal
+   */
+  protected _columnProblems(field: string, column: string, ctx: RuleContext): RuleProblem[] {
     if (columnOf(ctx, column)) return [];
     return [{ field, value: column, problem: `is not a column of ${ctx.sourceName}`, fix: columnFix(column, ctx.columns) }];
   }
@@ -158,13 +179,15 @@ export abstract class Rule {
 /** Columns are present and not empty. See `Rule.completeness`. */
 export class CompletenessRule extends Rule {
   constructor(
+    /** The columns that must be present and not empty. */
     readonly columns: readonly string[],
     options: RuleOptions,
   ) {
     super('completeness', 'completeness', `${columns.join(', ')} present and not empty`, options);
   }
 
-  protected ruleProblems(ctx: RuleContext): RuleProblem[] {
+  /** @internal */
+  protected _ruleProblems(ctx: RuleContext): RuleProblem[] {
     if (this.columns.length === 0)
       return [
         {
@@ -174,7 +197,7 @@ export class CompletenessRule extends Rule {
           fix: "list the columns that must be present, e.g. ['NAME', 'EMAIL']",
         },
       ];
-    const out = this.columns.flatMap((c, i) => this.columnProblems(`columns[${i}]`, c, ctx));
+    const out = this.columns.flatMap((c, i) => this._columnProblems(`columns[${i}]`, c, ctx));
     const dupes = this.columns.filter((c, i) => this.columns.indexOf(c) !== i);
     if (dupes.length > 0)
       out.push({
@@ -186,6 +209,7 @@ export class CompletenessRule extends Rule {
     return out;
   }
 
+  /** @internal */
   _condition(ctx: RuleContext): string {
     const parts = this.columns.map((name) => {
       const col = ident(name);
@@ -202,19 +226,23 @@ export class CompletenessRule extends Rule {
 /** A present value passes a Check. See `Rule.validity`. */
 export class ValidityRule extends Rule {
   constructor(
+    /** The column checked. */
     readonly column: string,
+    /** What a present value must satisfy. */
     readonly check: Check,
     options: RuleOptions,
   ) {
     super('validity', `validity_${snake(column)}`, `${column} ${check.description}`, options);
   }
 
-  protected ruleProblems(ctx: RuleContext): RuleProblem[] {
+  /** @internal */
+  protected _ruleProblems(ctx: RuleContext): RuleProblem[] {
     const col = columnOf(ctx, this.column);
-    if (!col) return this.columnProblems('column', this.column, ctx);
+    if (!col) return this._columnProblems('column', this.column, ctx);
     return this.check._problems(col, ctx);
   }
 
+  /** @internal */
   _condition(): string {
     return `(${ident(this.column)} IS NULL OR ${this.check._render(this.column)})`;
   }
@@ -224,16 +252,19 @@ export class ValidityRule extends Rule {
 export class ConsistencyRule extends Rule {
   constructor(
     name: string,
+    /** The ksqlDB boolean expression every record must satisfy. */
     readonly expression: string,
     options: Omit<RuleOptions, 'name'>,
   ) {
     super('consistency', name, `${expression} holds`, { ...options, name });
   }
 
-  protected ruleProblems(ctx: RuleContext): RuleProblem[] {
+  /** @internal */
+  protected _ruleProblems(ctx: RuleContext): RuleProblem[] {
     return expressionProblems('expression', this.expression, ctx);
   }
 
+  /** @internal */
   _condition(): string {
     return `COALESCE((${this.expression}), FALSE)`;
   }
@@ -241,11 +272,15 @@ export class ConsistencyRule extends Rule {
 
 /** Records arrive at most a given lag after their event time. See `Rule.timeliness`. */
 export class TimelinessRule extends Rule {
+  /** The pattern of string event times, when the column holds strings. */
   readonly format?: string;
+  /** The time zone of string event times without an offset, when given. */
   readonly timeZone?: string;
 
   constructor(
+    /** The event time column. */
     readonly column: string,
+    /** How long after its event time a record may arrive. */
     readonly maxLag: Duration,
     options: TimelinessOptions,
   ) {
@@ -254,12 +289,13 @@ export class TimelinessRule extends Rule {
     this.timeZone = options.timeZone;
   }
 
-  protected ruleProblems(ctx: RuleContext): RuleProblem[] {
+  /** @internal */
+  protected _ruleProblems(ctx: RuleContext): RuleProblem[] {
     const out: RuleProblem[] = [];
-    const lag = this.maxLag._problem();
+    const lag = durationProblem(this.maxLag);
     if (lag) out.push({ field: 'maxLag', value: this.maxLag.toString(), problem: lag, fix: 'give e.g. Duration.minutes(5)' });
     const col = columnOf(ctx, this.column);
-    if (!col) return [...out, ...this.columnProblems('column', this.column, ctx)];
+    if (!col) return [...out, ...this._columnProblems('column', this.column, ctx)];
     if (this.format !== undefined && this.format.trim() === '') {
       out.push({
         field: 'format',
@@ -298,6 +334,7 @@ export class TimelinessRule extends Rule {
     return out;
   }
 
+  /** @internal */
   _condition(ctx: RuleContext): string {
     const col = ident(this.column);
     const type = columnOf(ctx, this.column)?.type;
@@ -313,9 +350,11 @@ export class TimelinessRule extends Rule {
 
 /** A value is not seen before with another record id. See `Rule.uniqueness`. */
 export class UniquenessRule extends Rule {
+  /** How far back a first sighting makes a record a duplicate; undefined: any time. */
   readonly within?: Duration;
 
   constructor(
+    /** The column whose values must be unique per record id. */
     readonly column: string,
     options: UniquenessOptions,
   ) {
@@ -341,20 +380,24 @@ export class UniquenessRule extends Rule {
     return `DQ_FIRST_SEEN_${this.name.toUpperCase()}`;
   }
 
-  /** The value as a STRING that is never NULL ('' for NULL), so that no record is dropped by the lookup join. */
-  keyExpression(ctx: RuleContext): string {
+  /**
+   * The value as a STRING that is never NULL ('' for NULL), so that no record is dropped by the lookup join.
+   * @internal
+   */
+  _keyExpression(ctx: RuleContext): string {
     const col = ident(this.column);
     const type = columnOf(ctx, this.column)?.type ?? UNKNOWN;
     return isStringType(type) ? `COALESCE(${col}, '')` : `COALESCE(CAST(${col} AS STRING), '')`;
   }
 
-  protected ruleProblems(ctx: RuleContext): RuleProblem[] {
+  /** @internal */
+  protected _ruleProblems(ctx: RuleContext): RuleProblem[] {
     const out: RuleProblem[] = [];
-    const within = this.within?._problem();
+    const within = this.within && durationProblem(this.within);
     if (within)
       out.push({ field: 'within', value: this.within!.toString(), problem: within, fix: 'give e.g. Duration.days(30), or leave it out' });
     const col = columnOf(ctx, this.column);
-    if (!col) return [...out, ...this.columnProblems('column', this.column, ctx)];
+    if (!col) return [...out, ...this._columnProblems('column', this.column, ctx)];
     if (col.name === ctx.idColumn) {
       out.push({
         field: 'column',
@@ -374,6 +417,7 @@ export class UniquenessRule extends Rule {
     return out;
   }
 
+  /** @internal */
   _condition(ctx: RuleContext): string {
     const first = ident(this.firstIdColumn);
     const within = this.within ? ` OR ROWTIME - ${ident(this.firstSeenColumn)} > ${this.within.toMilliseconds()}` : '';

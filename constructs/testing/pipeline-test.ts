@@ -1,9 +1,10 @@
 import { Construct, IConstruct } from 'constructs';
 import { isTopicName } from '../../src/core/rules';
-import { IKsqlSource, isKsqlSource } from '../ksql/source';
+import { IKsqlSource } from '../ksql/source';
+import { isKsqlSource } from '../private/ksql-source';
 import { AvroSchema } from '../schema';
 import { ITopic } from '../topic';
-import { Validator } from '../validation';
+import { Validator } from '../private/validator';
 
 /** Where a test record is produced or expected: a topic, the stream or table over it, or a topic name. */
 export type TestTopic = ITopic | IKsqlSource | string;
@@ -13,6 +14,7 @@ export type TestValue = string | number | bigint | boolean | null | readonly Tes
 
 /** A record produced to an input topic, or expected on an output topic. */
 export interface PipelineTestRecord {
+  /** The topic it is produced to or expected on. */
   readonly topic: TestTopic;
   /**
    * The message key as the topic's key format holds it: a string or number for KAFKA keys (a
@@ -37,6 +39,7 @@ export interface PipelineTestRecord {
   readonly valueSchema?: AvroSchema;
 }
 
+/** Properties of a PipelineTest. */
 export interface PipelineTestProps {
   /** What the case shows, for people. @default - none */
   readonly description?: string;
@@ -54,8 +57,9 @@ export interface PipelineTestProps {
 
 /** A test record with its topic resolved to a name. */
 export interface ResolvedTestRecord extends Omit<PipelineTestRecord, 'topic' | 'valueSchema'> {
+  /** The topic's name. */
   readonly topic: string;
-  /** The Avro schema as text. */
+  /** The Avro schema the producer writes the value with, as text. @default - the schema registered for the topic */
   readonly valueSchema?: string;
 }
 
@@ -84,13 +88,16 @@ export class PipelineTest extends Construct {
     return scope.node.findAll().filter((c): c is PipelineTest => (c as unknown as Record<symbol, unknown>)[PIPELINE_TEST] === true);
   }
 
-  readonly [PIPELINE_TEST] = true;
+  /** What the case shows, for people. */
   readonly description?: string;
+  /** The records produced, in order, their topics resolved to names. */
   readonly inputs: readonly ResolvedTestRecord[];
+  /** The records expected, in order per topic, their topics resolved to names. */
   readonly expected: readonly ResolvedTestRecord[];
 
   constructor(scope: Construct, id: string, props: PipelineTestProps) {
     super(scope, id);
+    Object.defineProperty(this, PIPELINE_TEST, { value: true, enumerable: false });
     const v = new Validator(this);
     v.check(props.inputs.length > 0, 'inputs', props.inputs, 'are empty', 'give at least one record to produce');
     v.check(

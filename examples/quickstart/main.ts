@@ -3,14 +3,14 @@
 // STREAMFORM_BOOTSTRAP_SERVERS and STREAMFORM_KSQLDB_URL when the provider plans.
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { Column, KsqlFormat, KsqlQuery, KsqlStream, KsqlType, QuerySink, Retention, StreamformCluster, Topic, ksql } from 'streamform';
+import { Column, Duration, KsqlFormat, KsqlQuery, KsqlStream, KsqlType, QuerySink, StreamformCluster, Topic, ksql } from 'streamform';
 
 class ClicksStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new StreamformCluster(this, 'Cluster', { brokers: 1 });
 
-    const clicks = new Topic(this, 'Clicks', { topicName: 'clicks', partitions: 3, retention: Retention.days(1) });
+    const clicks = new Topic(this, 'Clicks', { topicName: 'clicks', partitions: 3, retention: Duration.days(1) });
     const stream = new KsqlStream(this, 'ClickStream', {
       topic: clicks,
       valueFormat: KsqlFormat.JSON,

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   // Ctrl-C reaches the whole process group; OpenTofu stops providers with StopProvider instead.
   process.on('SIGINT', () => log.debug('ignoring SIGINT'));
   const provider = new ProviderServer(streamformProvider, log);
-  await serve({ handlers: provider.handlers() as never, log, onShutdown: () => writeStats(log) });
+  await serve({ handlers: provider.handlers(), log, onShutdown: () => writeStats(log) });
   log.info('streamform provider serving', { pid: process.pid });
 }
 

@@ -12,38 +12,70 @@ export interface ProviderEndpoints {
   readonly ksqldb?: HttpEndpoint;
 }
 
+// What the resources use of each server: the clients in ./clients implement it, tests pass fakes.
+export type KafkaAdmin = Pick<KafkaAdminClient, 'describeTopics' | 'createTopic' | 'deleteTopic' | 'createPartitions' | 'setTopicConfigs'>;
+export type SchemaRegistry = Pick<
+  SchemaRegistryClient,
+  | 'latest'
+  | 'register'
+  | 'lookup'
+  | 'checkCompatibility'
+  | 'explainIncompatibility'
+  | 'deleteSubject'
+  | 'subjectCompatibility'
+  | 'globalCompatibility'
+  | 'setSubjectCompatibility'
+  | 'clearSubjectCompatibility'
+>;
+export type Connect = Pick<
+  ConnectClient,
+  'listAll' | 'config' | 'status' | 'put' | 'delete' | 'stop' | 'resetOffsets' | 'plugins' | 'validate'
+>;
+export type Ksql = Pick<KsqlClient, 'execute' | 'command' | 'catalog'>;
+
+interface ServerClients {
+  readonly kafka: KafkaAdmin;
+  readonly schemaRegistry: SchemaRegistry;
+  readonly connect: Connect;
+  readonly ksqldb: Ksql;
+}
+
+/** How to make the client of each server; called on first use. */
+export type ClientFactories = { readonly [K in keyof ServerClients]: () => ServerClients[K] };
+
 /**
  * One client per server, created on first use (a plan that touches only topics never contacts
  * Connect), plus per-process snapshots that make refreshes O(1) requests per kind: the first
  * read of a kind lists every object of that kind once; any write of that kind drops the snapshot.
  */
 export class ProviderClients {
-  private kafkaClient?: KafkaAdminClient;
-  private srClient?: SchemaRegistryClient;
-  private connectClient?: ConnectClient;
-  private ksqlClient?: KsqlClient;
+  private readonly made: { -readonly [K in keyof ServerClients]?: ServerClients[K] } = {};
   private readonly snapshots = new Map<string, Promise<unknown>>();
 
-  constructor(readonly endpoints: ProviderEndpoints) {}
+  constructor(private readonly factories: Partial<ClientFactories>) {}
 
-  kafka(): KafkaAdminClient {
-    if (!this.endpoints.kafka) throw missing('bootstrap_servers', 'STREAMFORM_BOOTSTRAP_SERVERS', 'Kafka');
-    return (this.kafkaClient ??= new KafkaAdminClient(this.endpoints.kafka));
+  kafka(): KafkaAdmin {
+    return this.client('kafka');
   }
 
-  schemaRegistry(): SchemaRegistryClient {
-    if (!this.endpoints.schemaRegistry) throw missing('schema_registry_url', 'STREAMFORM_SCHEMA_REGISTRY_URL', 'the Schema Registry');
-    return (this.srClient ??= new SchemaRegistryClient(this.endpoints.schemaRegistry));
+  schemaRegistry(): SchemaRegistry {
+    return this.client('schemaRegistry');
   }
 
-  connect(): ConnectClient {
-    if (!this.endpoints.connect) throw missing('connect_url', 'STREAMFORM_CONNECT_URL', 'Kafka Connect');
-    return (this.connectClient ??= new ConnectClient(this.endpoints.connect));
+  connect(): Connect {
+    return this.client('connect');
   }
 
-  ksqldb(): KsqlClient {
-    if (!this.endpoints.ksqldb) throw missing('ksqldb_url', 'STREAMFORM_KSQLDB_URL', 'ksqlDB');
-    return (this.ksqlClient ??= new KsqlClient(this.endpoints.ksqldb));
+  ksqldb(): Ksql {
+    return this.client('ksqldb');
+  }
+
+  private client<K extends keyof ServerClients>(kind: K): ServerClients[K] {
+    const made = this.made[kind];
+    if (made) return made;
+    const factory = this.factories[kind];
+    if (!factory) throw new Error(`the provider has no ${kind} client`);
+    return (this.made[kind] = factory());
   }
 
   /** The snapshot of `kind`, loading it once per provider process (until invalidated). */
@@ -60,12 +92,22 @@ export class ProviderClients {
   invalidate(kind: string): void {
     this.snapshots.delete(kind);
   }
-
-  async close(): Promise<void> {
-    await this.kafkaClient?.close().catch(() => undefined);
-  }
 }
 
-function missing(attribute: string, env: string, what: string): Error {
-  return new Error(`the provider does not know where ${what} is: set ${attribute} in the provider block or ${env} in the environment`);
+/** The clients of the configured servers; their requests, retries and polls give up when `signal` aborts. */
+export function clientsFor(endpoints: ProviderEndpoints, signal: AbortSignal): ProviderClients {
+  const { kafka, schemaRegistry, connect, ksqldb } = endpoints;
+  return new ProviderClients({
+    kafka: () => new KafkaAdminClient(kafka ?? missing('bootstrap_servers', 'STREAMFORM_BOOTSTRAP_SERVERS', 'Kafka'), { signal }),
+    schemaRegistry: () =>
+      new SchemaRegistryClient(schemaRegistry ?? missing('schema_registry_url', 'STREAMFORM_SCHEMA_REGISTRY_URL', 'the Schema Registry'), {
+        signal,
+      }),
+    connect: () => new ConnectClient(connect ?? missing('connect_url', 'STREAMFORM_CONNECT_URL', 'Kafka Connect'), { signal }),
+    ksqldb: () => new KsqlClient(ksqldb ?? missing('ksqldb_url', 'STREAMFORM_KSQLDB_URL', 'ksqlDB'), { signal }),
+  });
+}
+
+function missing(attribute: string, env: string, what: string): never {
+  throw new Error(`the provider does not know where ${what} is: set ${attribute} in the provider block or ${env} in the environment`);
 }

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { HttpEndpoint } from './clients/http';
 import { KafkaConnection } from './clients/kafka';
-import { ProviderClients, ProviderEndpoints } from './provider-clients';
+import { clientsFor, ProviderClients, ProviderEndpoints } from './provider-clients';
 import { Diagnostic, Planned, ProviderDefinition } from './framework/resource';
 import { attr, objectSchema, StateOf } from './framework/schema';
 import { connectorResource } from './resources/connector';
-import { ksqlQueryResource, ksqlStreamResource, ksqlTableResource } from './resources/ksql';
-
+import { ksqlQueryResource } from './resources/ksql/query';
+import { ksqlStreamResource, ksqlTableResource } from './resources/ksql/source';
 import { schemaResource } from './resources/schema';
 import { topicResource } from './resources/topic';
 
@@ -101,11 +101,10 @@ function validateProvider(config: Planned<ProviderConfig>, diags: Diagnostic[]):
 }
 
 export const streamformProvider: ProviderDefinition<(typeof providerSchema)['attributes'], ProviderClients> = {
-  name: 'streamform',
   schema: providerSchema,
   resources: [topicResource, schemaResource, connectorResource, ksqlStreamResource, ksqlTableResource, ksqlQueryResource],
   validate: validateProvider,
-  async configure(config) {
-    return new ProviderClients(endpointsOf(withEnvironment(config)));
+  async configure(config, signal) {
+    return clientsFor(endpointsOf(withEnvironment(config)), signal);
   },
 };

@@ -7,7 +7,7 @@
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import * as net from 'net';
 import * as path from 'path';
-import { LOCAL_IMAGES } from '../../constructs';
+import { LOCAL_IMAGES } from '../../constructs/platform';
 import { KafkaAdminClient } from '../../src/provider/clients/kafka';
 import { provider, topic } from '../../src/gen/providers/streamform';
 import { run } from '../../src/tools/toolchain/run';

@@ -19,7 +19,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LOCAL_IMAGES } from '../../constructs';
+import { LOCAL_IMAGES } from '../../constructs/platform';
 import { deployStacks } from '../../src/tools/cli/cdktf';
 import { ksqlStream } from '../../src/gen/providers/streamform';
 import { run as runCommand } from '../../src/tools/toolchain/run';

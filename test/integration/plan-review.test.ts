@@ -9,12 +9,12 @@ import {
   Column,
   Compatibility,
   Connector,
+  Duration,
   KsqlFormat,
   KsqlQuery,
   KsqlStream,
   KsqlType,
   QuerySink,
-  Retention,
   Schema,
   SchemaFormat,
   StreamformCluster,
@@ -67,7 +67,7 @@ function synth(shape: Shape = {}): void {
   const orders = new Topic(stack, 'Orders', {
     topicName: `${T}.orders`,
     partitions: shape.partitions ?? 2,
-    retention: Retention.days(shape.retentionDays ?? 7),
+    retention: Duration.days(shape.retentionDays ?? 7),
     allowReplacement: shape.allowReplacement,
     protect: shape.topicProtect,
   });

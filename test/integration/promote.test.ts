@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Column, KsqlFormat, KsqlStream, KsqlType, Retention, Topic } from '../../constructs';
+import { Column, Duration, KsqlFormat, KsqlStream, KsqlType, Topic } from '../../constructs';
 import { EnvConfig } from '../../stacks/environments';
 import { PipelineStack } from '../../stacks/pipeline';
 import { KafkaAdminClient } from '../../src/provider/clients/kafka';
@@ -31,7 +31,7 @@ let standIn: KsqlStandIn;
 class PromoPipeline extends PipelineStack {
   constructor(scope: Construct, id: string, props: { env: EnvConfig }) {
     super(scope, id, props);
-    const events = new Topic(this, 'Events', { topicName: `promo-${run36}-${props.env.name}-events`, retention: Retention.days(1) });
+    const events = new Topic(this, 'Events', { topicName: `promo-${run36}-${props.env.name}-events`, retention: Duration.days(1) });
     new KsqlStream(this, 'EventStream', {
       name: `PROMO_${run36.toUpperCase()}_${props.env.name.toUpperCase()}_EVENTS`,
       topic: events,

@@ -29,6 +29,12 @@ const ALLOWED: Readonly<Record<Wing, readonly Wing[]>> = {
   test: ['test', 'tools', 'stacks', 'library', 'core', 'provider'],
 };
 
+/**
+ * The entry points of the library (`streamform`, `streamform/platform`): the stacks and examples
+ * are written against the public API, so they import these and nothing deeper (no `private/`).
+ */
+const LIBRARY_ENTRY_POINTS = ['constructs', 'constructs/index', 'constructs/platform', 'constructs/platform/index'];
+
 /** Packages that talk to servers: synthesis is pure, so the library and the floor import none. */
 const SERVER_PACKAGES = ['kafkajs', 'axios', '@grpc/grpc-js', '@grpc/proto-loader', 'pg', 'playwright-core', 'child_process'];
 
@@ -72,6 +78,8 @@ export function violations(file: string, text: string): Violation[] {
       const to = wingOf(target);
       if (to && !ALLOWED[from].includes(to)) {
         found.push({ file, line, imports: target, rule: `the ${from} wing may import only ${ALLOWED[from].join(', ')}; this is ${to}` });
+      } else if (from === 'stacks' && to === 'library' && !LIBRARY_ENTRY_POINTS.includes(target)) {
+        found.push({ file, line, imports: target, rule: 'the stacks use the public API only: import constructs or constructs/platform' });
       }
     } else if ((from === 'library' || from === 'core') && SERVER_PACKAGES.includes(spec.replace(/^node:/, ''))) {
       found.push({ file, line, imports: spec, rule: `the ${from} wing never talks to servers or runs commands` });

@@ -29,11 +29,15 @@ test('a construct that imports provider code or a Kafka client is reported (fixt
   ]);
 });
 
-test('the provider never imports the tools, and nothing outside test/ imports test/', () => {
+test('the provider never imports the tools, nothing outside test/ imports test/, the stacks use the public API', () => {
   expect(violations('src/provider/resources/x.ts', "import { run } from '../../tools/toolchain/run';")).toHaveLength(1);
   expect(violations('src/tools/cli/x.ts', "import { a } from '../../../test/support/a';")).toHaveLength(1);
   expect(violations('bench/x.ts', "import { a } from '../test/support/a';")).toHaveLength(1);
   expect(violations('src/core/ksql/x.ts', "import { a } from '../../provider/a';")).toHaveLength(1);
   expect(violations('stacks/x.ts', "import { a } from '../src/tools/gitops/a';")).toHaveLength(1);
+  expect(violations('stacks/x.ts', "import { Topic } from '../constructs';")).toEqual([]);
+  expect(violations('stacks/x.ts', "import { LocalKafkaPlatform } from '../constructs/platform';")).toEqual([]);
+  expect(violations('stacks/x.ts', "import { literal } from '../constructs/private/literal';")).toHaveLength(1);
+  expect(violations('stacks/x.ts', "import { Topic } from '../constructs/topic';")).toHaveLength(1);
   expect(violations('src/tools/cli/x.ts', "import { a } from '../../provider/clients/kafka';")).toEqual([]);
 });

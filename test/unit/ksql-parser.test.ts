@@ -2,6 +2,7 @@ import {
   canonical,
   equivalent,
   formatExpression,
+  formatStatement,
   isUpgradeable,
   joins,
   KsqlSyntaxError,
@@ -1076,5 +1077,35 @@ describe('canonical text', () => {
     expect(equivalent(sent, stored)).toBe(false);
     expect(equivalent('SELECT COUNT() FROM T GROUP BY K;', 'SELECT T.K, COUNT(*) AS KSQL_COL_0 FROM T GROUP BY T.K;')).toBe(false);
     expect(equivalent('SELECT K, COUNT() FROM T GROUP BY K;', 'SELECT T.K, COUNT(*) AS KSQL_COL_0 FROM T T GROUP BY T.K;')).toBe(true);
+  });
+});
+
+describe('formatStatement', () => {
+  test('canonical layout, query as written: no aliases added, qualifiers kept', () => {
+    const s = parseStatement(`create stream big with (value_format='JSON', kafka_topic='big') as
+      -- only large orders
+      select o.id, amount /* in EUR */ from orders o where o.amount>10;`);
+    expect(formatStatement(s)).toBe(
+      "CREATE STREAM BIG WITH (KAFKA_TOPIC='big', VALUE_FORMAT='JSON') AS SELECT O.ID, AMOUNT FROM ORDERS O WHERE O.AMOUNT > 10 EMIT CHANGES;",
+    );
+    expect(canonical(parseStatement(formatStatement(s)))).toBe(canonical(s));
+  });
+
+  test('edited nodes render as such: OR REPLACE without IF NOT EXISTS, renamed sinks, DROP, TERMINATE, EXPLAIN', () => {
+    const s = parseStatement('CREATE TABLE IF NOT EXISTS `daily` AS SELECT K, COUNT(*) FROM T GROUP BY K;') as CreateAsSelect;
+    expect(formatStatement({ ...s, orReplace: true, ifNotExists: false })).toBe(
+      'CREATE OR REPLACE TABLE `daily` AS SELECT K, COUNT(*) FROM T GROUP BY K EMIT CHANGES;',
+    );
+    expect(formatStatement({ ...s, name: 'daily check' })).toBe(
+      'CREATE TABLE IF NOT EXISTS `daily check` AS SELECT K, COUNT(*) FROM T GROUP BY K EMIT CHANGES;',
+    );
+    const loc = s.loc;
+    expect(formatStatement({ kind: 'dropTable', loc, text: '', name: 'daily', ifExists: true, deleteTopic: true })).toBe(
+      'DROP TABLE IF EXISTS `daily` DELETE TOPIC;',
+    );
+    expect(formatStatement({ kind: 'terminate', loc, text: '', all: false, queryId: 'CTAS_DAILY_3' })).toBe('TERMINATE CTAS_DAILY_3;');
+    expect(formatStatement({ kind: 'explain', loc, text: '', statement: s })).toBe(
+      'EXPLAIN CREATE TABLE IF NOT EXISTS `daily` AS SELECT K, COUNT(*) FROM T GROUP BY K EMIT CHANGES;',
+    );
   });
 });

@@ -1,7 +1,8 @@
 import { TerraformStack, Testing } from 'cdktf';
-import { clusterId, DOCKER_HUB_IMAGES, LocalKafkaPlatform, LOCAL_IMAGES, ValidationError } from '../../constructs';
-import { goDuration } from '../../constructs/platform/docker-service';
-import { literal } from '../../constructs/terraform';
+import { Duration, ValidationError } from '../../constructs';
+import { DOCKER_HUB_IMAGES, LocalKafkaPlatform, LOCAL_IMAGES } from '../../constructs/platform';
+import { clusterId, goDuration } from '../../constructs/private/docker';
+import { literal } from '../../constructs/private/literal';
 import { devEnvironment } from '../../stacks/environments';
 import { PlatformStack } from '../../stacks/platform';
 
@@ -116,7 +117,12 @@ describe('helpers', () => {
   });
 
   test('goDuration renders what the docker provider stores', () => {
-    expect([goDuration(2), goDuration(60), goDuration(150), goDuration(3725)]).toEqual(['2s', '1m0s', '2m30s', '1h2m5s']);
+    expect([Duration.seconds(2), Duration.minutes(1), Duration.seconds(150), Duration.seconds(3725)].map(goDuration)).toEqual([
+      '2s',
+      '1m0s',
+      '2m30s',
+      '1h2m5s',
+    ]);
   });
 
   test('clusterId is a stable 22-character base64url id', () => {

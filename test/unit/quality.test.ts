@@ -14,7 +14,8 @@ import {
   Topic,
   ValidationError,
 } from '../../constructs';
-import { toJavaPattern } from '../../constructs/quality/regex';
+import { durationProblem } from '../../constructs/private/duration';
+import { toJavaPattern } from '../../constructs/private/regex';
 import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
 import { InMemoryTopicClient } from '../../src/tools/ksqldb/topics';
 
@@ -179,8 +180,10 @@ describe('Rule', () => {
     expect(Duration.hours(48).toKsql()).toBe('2 DAYS');
     expect(Duration.days(30).toMilliseconds()).toBe(2_592_000_000);
     expect(Duration.millis(1500).toKsql()).toBe('1500 MILLISECONDS');
-    expect(Duration.minutes(0)._problem()).toBe('must be a positive length of time');
-    expect(Duration.millis(0.5)._problem()).toBe('must be a whole number of milliseconds');
+    expect(durationProblem(Duration.minutes(0))).toBe('must be a positive length of time');
+    expect(durationProblem(Duration.millis(0.5))).toBe('must be a whole number of milliseconds');
+    expect(durationProblem(Duration.millis(1500), 's')).toBe('must be a whole number of seconds');
+    expect(durationProblem(Duration.minutes(2), 's')).toBeUndefined();
   });
 });
 

@@ -6,20 +6,24 @@ import { TerraformStack, Testing } from 'cdktf';
 import {
   Column,
   Connector,
+  Duration,
   KsqlFormat,
+  KsqlInsertInto,
   KsqlQuery,
   KsqlStream,
   KsqlTable,
   KsqlType,
   QuerySink,
+  Schema,
+  SchemaFormat,
   Secret,
   StreamformCluster,
   Topic,
+  TopicProps,
   ValidationError,
   ksql,
 } from '../../constructs';
-import { DockerService } from '../../constructs/platform/docker-service';
-import { LOCAL_IMAGES } from '../../constructs/platform/images';
+import { DockerService, LOCAL_IMAGES } from '../../constructs/platform';
 
 function stack(brokers = 1): TerraformStack {
   const s = new TerraformStack(Testing.app(), 'app');
@@ -129,6 +133,87 @@ describe('join inputs are co-partitioned with matching key types', () => {
   });
 });
 
+describe('INSERT INTO writes into an existing stream', () => {
+  test('the query depends on its sources and its target and is re-created with them', () => {
+    const s = stack();
+    const r = ratings(s);
+    const all = new KsqlStream(s, 'AllRatings', {
+      topic: new Topic(s, 'AllTopic', { topicName: 'all-ratings' }),
+      valueFormat: KsqlFormat.JSON,
+      columns: [Column.key('USER_ID', KsqlType.string()), Column.value('STARS', KsqlType.int())],
+    });
+    const insert = new KsqlInsertInto(s, 'Copy', { target: all, select: ksql`SELECT USER_ID, STARS FROM ${r} EMIT CHANGES` });
+    expect(insert.statement).toBe('INSERT INTO ALL_RATINGS SELECT USER_ID, STARS FROM RATINGS EMIT CHANGES;');
+    const query = Object.values<any>(JSON.parse(Testing.synth(s, true)).resource.streamform_ksql_query)[0];
+    expect(query.depends_on).toEqual([
+      expect.stringMatching(/^streamform_ksql_stream\.Ratings_/),
+      expect.stringMatching(/^streamform_ksql_stream\.AllRatings_/),
+    ]);
+    expect(query.lifecycle.replace_triggered_by).toHaveLength(2);
+    expect(query.deletion_protection).toBeUndefined();
+  });
+
+  test('a table as target, and an undeclared source, are reported with the fix', () => {
+    const s = stack();
+    const err = thrown(() => new KsqlInsertInto(s, 'Into', { target: customers(s), select: ksql`SELECT * FROM X EMIT CHANGES` }));
+    expect(err.message).toContain(
+      "app/Into: target is a table; INSERT INTO only writes into streams, got 'CUSTOMERS'; insert into a stream, or create a table with KsqlQuery and QuerySink.table(...)",
+    );
+    const external = KsqlStream.fromName(s, 'Legacy', 'LEGACY_EVENTS');
+    new KsqlInsertInto(s, 'IntoLegacy', { target: external, select: ksql`SELECT * FROM NOPE EMIT CHANGES` });
+    expect(synthErrors(s)).toContain('app/IntoLegacy: select reads NOPE, got a name no stream or table of the app has');
+  });
+});
+
+describe('things that exist outside the app are imported with fromXxx', () => {
+  test('Schema.fromSubject: referenced by name and version, never depended on; an Avro format gives stream columns', () => {
+    const s = stack();
+    const money = Schema.fromSubject(s, 'Money', 'shared-money-value', {
+      format: SchemaFormat.avro({ type: 'record', name: 'Money', fields: [{ name: 'amount', type: 'long' }] }),
+    });
+    expect([money.external, money.dependable]).toEqual([true, undefined]);
+    const topic = new Topic(s, 'Payments', { topicName: 'payments' });
+    new Schema(s, 'PaymentsValue', {
+      topic,
+      format: SchemaFormat.avro({ type: 'record', name: 'Payment', fields: [{ name: 'money', type: 'Money' }] }),
+      references: [{ name: 'Money', schema: money, version: 3 }],
+    });
+    const stream = new KsqlStream(s, 'Amounts', { topic, valueFormat: KsqlFormat.AVRO, valueSchema: money });
+    expect(stream.columns).toEqual([{ name: 'AMOUNT', type: 'BIGINT', key: false }]);
+    const json = JSON.parse(Testing.synth(s, true));
+    const schema = Object.values<any>(json.resource.streamform_schema)[0];
+    expect(schema.references).toEqual([{ name: 'Money', subject: 'shared-money-value', version: 3 }]);
+    expect(schema.depends_on).toEqual([expect.stringMatching(/^streamform_topic\.Payments_/)]);
+  });
+
+  test('a stream cannot derive columns from an external subject of unknown format', () => {
+    const s = stack();
+    const err = thrown(
+      () =>
+        new KsqlStream(s, 'Amounts', {
+          topic: Topic.fromTopicName(s, 'Payments', 'payments'),
+          valueFormat: KsqlFormat.AVRO,
+          valueSchema: Schema.fromSubject(s, 'Money', 'shared-money-value'),
+        }),
+    );
+    expect(err.message).toContain(
+      "app/Amounts: valueSchema has no known format, so columns cannot be derived from it, got 'shared-money-value'; list the columns",
+    );
+  });
+
+  test('Connector.fromName and KsqlTable.fromName return the interfaces, marked external', () => {
+    const s = stack();
+    const orders = Topic.fromTopicName(s, 'Orders', 'orders', { partitions: 6 });
+    const cdc = Connector.fromName(s, 'OrdersCdc', 'orders-cdc', {
+      connectorClass: 'io.debezium.connector.postgresql.PostgresConnector',
+      writes: [orders],
+    });
+    expect([cdc.connectorName, cdc.external, cdc.dependable, cdc.writes, cdc.reads]).toEqual(['orders-cdc', true, undefined, [orders], []]);
+    const customers = KsqlTable.fromName(s, 'Customers', 'CUSTOMERS', { partitions: 6 });
+    expect([customers.kind, customers.external, customers.partitions]).toEqual(['TABLE', true, 6]);
+  });
+});
+
 describe('names are unique and legal', () => {
   test('an illegal topic name', () => {
     const err = thrown(() => new Topic(stack(), 'Bad', { topicName: 'ratings/eu' }));
@@ -161,6 +246,55 @@ describe('replication factor fits the environment', () => {
     expect(err.message).toContain(
       'app/T: replicationFactor must be between 1 and the 1 broker(s) of this environment, got 3; use at most 1',
     );
+  });
+});
+
+describe('time values are Durations the destination can hold', () => {
+  function topicConfig(props: Omit<TopicProps, 'topicName'>): Record<string, string> | undefined {
+    const s = stack();
+    new Topic(s, 'T', { topicName: 'orders', ...props });
+    return Object.values<any>(JSON.parse(Testing.synth(s)).resource.streamform_topic)[0].config;
+  }
+
+  test('retention is written as retention.ms; retainForever as -1', () => {
+    expect(topicConfig({ retention: Duration.days(7) })).toEqual({ 'retention.ms': '604800000' });
+    expect(topicConfig({ retention: Duration.hours(36) })).toEqual({ 'retention.ms': '129600000' });
+    expect(topicConfig({ retainForever: true })).toEqual({ 'retention.ms': '-1' });
+    expect(topicConfig({})).toBeUndefined();
+  });
+
+  test('a zero retention, and retention with retainForever, are refused with the fix', () => {
+    const err = thrown(() => new Topic(stack(), 'T', { topicName: 'orders', retention: Duration.days(0) }));
+    expect(err.message).toContain("app/T: retention must be a positive length of time, got '0 days'; give e.g. Duration.days(7)");
+    const both = thrown(() => new Topic(stack(), 'T', { topicName: 'orders', retention: Duration.days(1), retainForever: true }));
+    expect(both.message).toContain("app/T: retention is given with retainForever, got '1 day'; give one of retention and retainForever");
+  });
+
+  test("a sink topic copies its source's retention; an explicit one is written into the statement", () => {
+    const s = stack();
+    const source = new KsqlStream(s, 'Orders', {
+      topic: new Topic(s, 'OrdersTopic', { topicName: 'orders', retainForever: true }),
+      valueFormat: KsqlFormat.JSON,
+      columns: [Column.value('AMOUNT', KsqlType.int())],
+    });
+    const copy = new KsqlQuery(s, 'Copy', { sink: QuerySink.stream(), select: ksql`SELECT * FROM ${source} EMIT CHANGES` });
+    const week = new KsqlQuery(s, 'Week', {
+      sink: QuerySink.stream({ topic: { retention: Duration.days(7) } }),
+      select: ksql`SELECT * FROM ${source} EMIT CHANGES`,
+    });
+    expect([copy.topic.retentionMs, week.topic.retentionMs]).toEqual(['-1', '604800000']);
+    expect(copy.statement).not.toContain('RETENTION_MS');
+    expect(week.statement).toContain('RETENTION_MS=604800000');
+  });
+
+  test("a connector's running timeout is whole seconds", () => {
+    const connector = (runningTimeout: Duration) => (s: TerraformStack) =>
+      new Connector(s, 'C', { connectorName: 'c', config: { 'connector.class': 'x.Y' }, runningTimeout });
+    const s = stack();
+    connector(Duration.minutes(3))(s);
+    expect(Object.values<any>(JSON.parse(Testing.synth(s)).resource.streamform_connector)[0].running_timeout_seconds).toBe(180);
+    const err = thrown(() => connector(Duration.millis(1500))(stack()));
+    expect(err.message).toContain("app/C: runningTimeout must be a whole number of seconds, got '1500 milliseconds'");
   });
 });
 

@@ -19,7 +19,17 @@ export interface CanonicalOptions {
 
 /** The canonical text of a statement, ending with `;`. */
 export function canonical(stmt: Statement, options: CanonicalOptions = {}): string {
-  return `${statementText(stmt, options.resolve)};`;
+  const normalized: QueryText = (q, persistent) => formatQuery(normalizeQuery(q, options.resolve), persistent);
+  return `${statementText(stmt, normalized)};`;
+}
+
+/**
+ * The text of a statement in the canonical layout with its query as written (not normalized, like
+ * formatQuery), ending with `;`: how a statement node built or edited by a program is sent to
+ * ksqlDB. For a statement without a query it is the canonical text.
+ */
+export function formatStatement(stmt: Statement): string {
+  return `${statementText(stmt, formatQuery)};`;
 }
 
 /** True when two statements (texts are parsed first) have the same canonical text. */
@@ -51,8 +61,10 @@ export function formatQuery(q: Query, persistent = false): string {
 const id = quoteIdentifier;
 const str = (s: string): string => `'${s.split("'").join("''")}'`;
 
-function statementText(s: Statement, resolve: SourceResolver | undefined): string {
-  const query = (q: Query, persistent: boolean): string => formatQuery(normalizeQuery(q, resolve), persistent);
+/** How the query of a CREATE ... AS SELECT or a SELECT statement is written. */
+type QueryText = (q: Query, persistent: boolean) => string;
+
+function statementText(s: Statement, query: QueryText): string {
   switch (s.kind) {
     case 'createStream':
     case 'createTable': {
@@ -142,7 +154,7 @@ function statementText(s: Statement, resolve: SourceResolver | undefined): strin
     case 'unsetProperty':
       return `UNSET ${str(s.property)}`;
     case 'explain':
-      return `EXPLAIN ${s.statement ? statementText(s.statement, resolve) : id(s.queryId ?? '')}`;
+      return `EXPLAIN ${s.statement ? statementText(s.statement, query) : id(s.queryId ?? '')}`;
   }
 }
 

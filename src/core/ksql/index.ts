@@ -4,6 +4,6 @@ export { KsqlSyntaxError, RESERVED_WORDS, isReservedWord, tokenize, type Token, 
 export { parseStatements, parseStatement, parseExpression, parseType, type ParseOptions } from './parser';
 export { walkExpr, childExpressions, queryExpressions, mapExpr } from './walk';
 export * from './analyze';
-export { canonical, equivalent, formatExpression, formatQuery, type CanonicalOptions } from './format';
+export { canonical, equivalent, formatExpression, formatQuery, formatStatement, type CanonicalOptions } from './format';
 export { normalizeQuery } from './normalize';
 export { formatType, quoteIdentifier } from './types';

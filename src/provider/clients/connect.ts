@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { Cancellable } from './abort';
 import { HttpClient, HttpEndpoint, ServerError } from './http';
 
 /** The Kafka Connect REST API (Apache Kafka 3.9+/4.x, cp-kafka-connect). */
 
 const State = z.enum(['UNASSIGNED', 'RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'RESTARTING']);
-export type ConnectorState = z.infer<typeof State>;
 
 const StatusShape = z
   .object({
@@ -33,7 +33,6 @@ export interface ConnectorView {
   readonly name: string;
   readonly config: Record<string, string>;
   readonly status?: ConnectorStatus;
-  readonly type?: string;
 }
 
 const ValidateShape = z
@@ -61,11 +60,19 @@ const PluginShape = z.array(z.object({ class: z.string(), type: z.string(), vers
 export class ConnectClient {
   readonly http: HttpClient;
 
-  constructor(readonly endpoint: HttpEndpoint) {
+  constructor(
+    readonly endpoint: HttpEndpoint,
+    options: Cancellable = {},
+  ) {
     // 409 is answered while the worker group rebalances: worth another attempt.
-    this.http = new HttpClient(`Kafka Connect at ${endpoint.url}`, 'connect', endpoint, 'application/json', {
-      retryable: (e) => e.status === undefined || e.status === 503 || e.status === 409,
-    });
+    this.http = new HttpClient(
+      `Kafka Connect at ${endpoint.url}`,
+      'connect',
+      endpoint,
+      'application/json',
+      { retryable: (e) => e.status === undefined || e.status === 503 || e.status === 409 },
+      options.signal,
+    );
   }
 
   /** Every connector with its config and status, in one request. */
@@ -78,7 +85,7 @@ export class ConnectClient {
     });
     const out = new Map<string, ConnectorView>();
     for (const [name, v] of Object.entries(res)) {
-      out.set(name, { name, config: v.info?.config ?? {}, status: v.status, type: v.info?.type ?? v.status?.type });
+      out.set(name, { name, config: v.info?.config ?? {}, status: v.status });
     }
     return out;
   }
@@ -118,10 +125,6 @@ export class ConnectClient {
    */
   async resetOffsets(name: string): Promise<void> {
     await this.http.raw('delete', `/connectors/${enc(name)}/offsets`);
-  }
-
-  async restart(name: string): Promise<void> {
-    await this.http.raw('post', `/connectors/${enc(name)}/restart`, undefined, { includeTasks: true, onlyFailed: true });
   }
 
   async plugins(): Promise<z.infer<typeof PluginShape>> {

@@ -1,5 +1,6 @@
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, Method } from 'axios';
 import { z } from 'zod';
+import { abortError, checkAborted, sleep } from './abort';
 
 /** Basic authentication for an HTTP endpoint. */
 export interface BasicAuth {
@@ -47,14 +48,14 @@ export class ServerError extends Error {
 }
 
 /** A server answered successfully, but with a body that does not match its documented shape. */
-export class UnexpectedResponseError extends Error {
+class UnexpectedResponseError extends Error {
   constructor(server: string, method: string, path: string, issues: string, body: unknown) {
     super(`${server} ${method} ${path} answered with an unexpected body (${issues}): ${truncate(JSON.stringify(body), 500)}`);
     this.name = 'UnexpectedResponseError';
   }
 }
 
-export function truncate(s: string | undefined, n: number): string {
+function truncate(s: string | undefined, n: number): string {
   if (s === undefined) return 'nothing';
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }
@@ -85,6 +86,8 @@ export class HttpClient {
     endpoint: HttpEndpoint,
     contentType = 'application/json',
     private readonly retry: RetryPolicy = {},
+    /** Aborts requests in flight and the waits between retries. */
+    private readonly signal?: AbortSignal,
   ) {
     this.http = axios.create({
       baseURL: endpoint.url.replace(/\/+$/, ''),
@@ -131,11 +134,12 @@ export class HttpClient {
     let delay = this.retry.initialDelayMs ?? 250;
     const retryable = this.retry.retryable ?? ((e: ServerError) => e.status === undefined || e.status === 503);
     for (let attempt = 1; ; attempt++) {
+      checkAborted(this.signal);
       try {
         return await this.once(method, path, body, params);
       } catch (err) {
         if (!(err instanceof ServerError) || attempt >= attempts || !retryable(err)) throw err;
-        await new Promise((r) => setTimeout(r, delay));
+        await sleep(delay, this.signal);
         delay = Math.min(delay * 2, 5000);
       }
     }
@@ -146,8 +150,15 @@ export class HttpClient {
     const m = method.toUpperCase();
     let res;
     try {
-      res = await this.http.request({ method, url: path, data: body === undefined ? undefined : JSON.stringify(body), params });
+      res = await this.http.request({
+        method,
+        url: path,
+        data: body === undefined ? undefined : JSON.stringify(body),
+        params,
+        signal: this.signal,
+      });
     } catch (err) {
+      if (this.signal?.aborted) throw abortError(this.signal);
       const e = err as AxiosError;
       throw new ServerError(this.server, m, path, undefined, undefined, `${e.code ?? ''} ${e.message}`.trim());
     }

@@ -1,4 +1,5 @@
 import { Admin, ConfigResourceTypes, Kafka, KafkaConfig, logLevel, SASLOptions } from 'kafkajs';
+import { abortable, Cancellable, sleep } from './abort';
 import { requestCounter } from './http';
 
 /** How to reach a Kafka cluster. */
@@ -42,7 +43,6 @@ export interface TopicConfigEntry {
   readonly value: string | null;
   /** Set on the topic itself (not inherited from the broker or a default). */
   readonly isOverride: boolean;
-  readonly isSensitive: boolean;
 }
 
 export interface TopicDescription {
@@ -58,26 +58,34 @@ const TOPIC_OVERRIDE_SOURCE = 1; // DescribeConfigs ConfigSource.TOPIC_CONFIG
  * Retries metadata reads that fail while a topic just created or deleted propagates through the
  * cluster (UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE and other retriable errors).
  */
-async function retryTransient<T>(fn: () => Promise<T>, attempts = 20, delayMs = 300): Promise<T> {
+async function retryTransient<T>(fn: () => Promise<T>, signal: AbortSignal | undefined, attempts = 20, delayMs = 300): Promise<T> {
   for (let i = 1; ; i++) {
     try {
-      return await fn();
+      return await abortable(fn(), signal);
     } catch (err) {
       const e = err as { retriable?: boolean; type?: string };
       const transient = e.retriable === true || e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.type === 'LEADER_NOT_AVAILABLE';
-      if (!transient || i >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, delayMs));
+      if (!transient || i >= attempts || signal?.aborted) throw err;
+      await sleep(delayMs, signal);
     }
   }
 }
 
-/** Kafka admin operations streamform needs, over kafkajs. */
+/**
+ * Kafka admin operations streamform needs, over kafkajs. kafkajs requests cannot be cancelled: on
+ * abort the operations reject at once and their eventual results are ignored.
+ */
 export class KafkaAdminClient {
   readonly kafka: Kafka;
   private admin?: Promise<Admin>;
+  private readonly signal?: AbortSignal;
 
-  constructor(readonly connection: KafkaConnection) {
+  constructor(
+    readonly connection: KafkaConnection,
+    options: Cancellable = {},
+  ) {
     this.kafka = new Kafka(kafkaConfig(connection));
+    this.signal = options.signal;
   }
 
   private client(): Promise<Admin> {
@@ -86,12 +94,17 @@ export class KafkaAdminClient {
       this.admin = admin.connect().then(() => admin);
       this.admin.catch(() => (this.admin = undefined));
     }
-    return this.admin;
+    return abortable(this.admin, this.signal);
+  }
+
+  /** One admin request, abandoned when the signal aborts. */
+  private request<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    requestCounter.add('kafka');
+    return this.client().then((admin) => abortable(fn(admin), this.signal));
   }
 
   async listTopics(): Promise<string[]> {
-    requestCounter.add('kafka');
-    return (await this.client()).listTopics();
+    return this.request((admin) => admin.listTopics());
   }
 
   /**
@@ -100,26 +113,27 @@ export class KafkaAdminClient {
    */
   async describeTopics(names?: readonly string[]): Promise<Map<string, TopicDescription>> {
     const admin = await this.client();
-    requestCounter.add('kafka');
-    const existing = new Set(await admin.listTopics());
+    const existing = new Set(await this.request((a) => a.listTopics()));
     const wanted = (names ?? [...existing]).filter((n) => existing.has(n));
     const out = new Map<string, TopicDescription>();
     if (wanted.length === 0) return out;
     requestCounter.add('kafka');
-    const meta = await retryTransient(() => admin.fetchTopicMetadata({ topics: wanted }));
+    const meta = await retryTransient(() => admin.fetchTopicMetadata({ topics: wanted }), this.signal);
     requestCounter.add('kafka');
-    const configs = await retryTransient(() =>
-      admin.describeConfigs({
-        resources: wanted.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-        includeSynonyms: false,
-      }),
+    const configs = await retryTransient(
+      () =>
+        admin.describeConfigs({
+          resources: wanted.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+          includeSynonyms: false,
+        }),
+      this.signal,
     );
     const byName = new Map(configs.resources.map((r) => [r.resourceName, r]));
     for (const t of meta.topics) {
       const entries: Record<string, TopicConfigEntry> = {};
       for (const e of byName.get(t.name)?.configEntries ?? []) {
         const source = (e as unknown as { configSource?: number }).configSource;
-        entries[e.configName] = { value: e.configValue, isOverride: source === TOPIC_OVERRIDE_SOURCE, isSensitive: e.isSensitive };
+        entries[e.configName] = { value: e.configValue, isOverride: source === TOPIC_OVERRIDE_SOURCE };
       }
       out.set(t.name, {
         name: t.name,
@@ -132,29 +146,29 @@ export class KafkaAdminClient {
   }
 
   async createTopic(t: { name: string; partitions: number; replicationFactor: number; configs: Record<string, string> }): Promise<void> {
-    const admin = await this.client();
     for (let attempt = 1; ; attempt++) {
-      requestCounter.add('kafka');
       try {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: [
-            {
-              topic: t.name,
-              numPartitions: t.partitions,
-              replicationFactor: t.replicationFactor,
-              configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-            },
-          ],
-        });
+        await this.request((admin) =>
+          admin.createTopics({
+            waitForLeaders: true,
+            topics: [
+              {
+                topic: t.name,
+                numPartitions: t.partitions,
+                replicationFactor: t.replicationFactor,
+                configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+              },
+            ],
+          }),
+        );
         return;
       } catch (err) {
         // A topic of the same name deleted moments ago is still being removed, or the new topic's
         // leaders are not elected yet: Kafka answers with retriable errors for a while.
         const e = err as { retriable?: boolean; type?: string; message?: string };
         const transient = e.retriable === true || e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || /marked for deletion/i.test(e.message ?? '');
-        if (!transient || attempt >= 60) throw err;
-        await new Promise((r) => setTimeout(r, 500));
+        if (!transient || attempt >= 60 || this.signal?.aborted) throw err;
+        await sleep(500, this.signal);
         const now = (await this.describeTopics([t.name]).catch(() => new Map<string, TopicDescription>())).get(t.name);
         if (now && now.partitions === t.partitions) return;
       }
@@ -162,13 +176,11 @@ export class KafkaAdminClient {
   }
 
   async deleteTopic(name: string): Promise<void> {
-    requestCounter.add('kafka');
-    await (await this.client()).deleteTopics({ topics: [name], timeout: 30_000 });
+    await this.request((admin) => admin.deleteTopics({ topics: [name], timeout: 30_000 }));
   }
 
   async createPartitions(name: string, count: number): Promise<void> {
-    requestCounter.add('kafka');
-    await (await this.client()).createPartitions({ topicPartitions: [{ topic: name, count }] });
+    await this.request((admin) => admin.createPartitions({ topicPartitions: [{ topic: name, count }] }));
   }
 
   /**
@@ -184,26 +196,26 @@ export class KafkaAdminClient {
       if (e.isOverride && e.value !== null && !release.includes(k)) next[k] = e.value;
     }
     Object.assign(next, desired);
-    requestCounter.add('kafka');
-    await (
-      await this.client()
-    ).alterConfigs({
-      validateOnly: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name, configEntries: Object.entries(next).map(([n, value]) => ({ name: n, value })) }],
-    });
+    await this.request((admin) =>
+      admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name, configEntries: Object.entries(next).map(([n, value]) => ({ name: n, value })) },
+        ],
+      }),
+    );
   }
 
   /** Low and high watermark per partition. */
   async offsets(topic: string): Promise<{ partition: number; low: bigint; high: bigint }[]> {
     requestCounter.add('kafka');
     const admin = await this.client();
-    const o = await retryTransient(() => admin.fetchTopicOffsets(topic));
+    const o = await retryTransient(() => admin.fetchTopicOffsets(topic), this.signal);
     return o.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
   }
 
   async brokerCount(): Promise<number> {
-    requestCounter.add('kafka');
-    return (await (await this.client()).describeCluster()).brokers.length;
+    return (await this.request((admin) => admin.describeCluster())).brokers.length;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Cancellable, sleep } from './abort';
 import { HttpClient, HttpEndpoint, ServerError } from './http';
 
 /**
@@ -103,7 +104,6 @@ const Entity = z.discriminatedUnion('@type', [
   z.object({ '@type': z.literal('terminate_query'), statementText: z.string() }).loose(),
 ]);
 export type KsqlEntity = z.infer<typeof Entity>;
-export type KsqlCurrentStatus = z.infer<typeof CurrentStatus>;
 
 const ErrorBody = z
   .object({
@@ -143,7 +143,7 @@ export interface KsqlCatalog {
   readonly queries: Map<string, KsqlRunningQuery>;
 }
 
-export interface KsqlClientOptions {
+export interface KsqlClientOptions extends Cancellable {
   /** How long to wait for a command to finish (polling /status). @default 120000 */
   readonly commandTimeoutMs?: number;
   /** Delay between /status polls. @default 250 */
@@ -161,12 +161,19 @@ export class KsqlClient {
     readonly endpoint: HttpEndpoint,
     private readonly options: KsqlClientOptions = {},
   ) {
-    this.http = new HttpClient(`ksqlDB at ${endpoint.url}`, 'ksqldb', endpoint, 'application/vnd.ksql.v1+json', {
-      attempts: options.attempts ?? 10,
-      initialDelayMs: 300,
-      // 50302 not yet ready, 50303 shutting down: both are answered with HTTP 503.
-      retryable: (e) => e.status === undefined || e.status === 503,
-    });
+    this.http = new HttpClient(
+      `ksqlDB at ${endpoint.url}`,
+      'ksqldb',
+      endpoint,
+      'application/vnd.ksql.v1+json',
+      {
+        attempts: options.attempts ?? 10,
+        initialDelayMs: 300,
+        // 50302 not yet ready, 50303 shutting down: both are answered with HTTP 503.
+        retryable: (e) => e.status === undefined || e.status === 503,
+      },
+      options.signal,
+    );
   }
 
   async info(): Promise<z.infer<typeof Info>['KsqlServerInfo']> {
@@ -223,7 +230,7 @@ export class KsqlClient {
           `command ${commandId} did not finish in time (last status ${status.status}: ${status.message ?? ''})`,
         );
       }
-      await new Promise((r) => setTimeout(r, this.options.pollIntervalMs ?? 250));
+      await sleep(this.options.pollIntervalMs ?? 250, this.options.signal);
       const path = `/status/${commandId.split('/').map(encodeURIComponent).join('/')}`;
       const polled = await this.http.maybe('get', path, CommandStatus);
       if (polled) status = polled;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Cancellable } from './abort';
 import { HttpClient, HttpEndpoint, ServerError } from './http';
 
 /**
@@ -22,7 +23,7 @@ export const COMPATIBILITY_LEVELS: readonly CompatibilityLevel[] = [
   'FULL_TRANSITIVE',
 ];
 
-export const SchemaReferenceShape = z.object({ name: z.string(), subject: z.string(), version: z.number().int() });
+const SchemaReferenceShape = z.object({ name: z.string(), subject: z.string(), version: z.number().int() });
 export type SchemaReference = z.infer<typeof SchemaReferenceShape>;
 
 const SubjectVersionShape = z
@@ -53,17 +54,14 @@ const SchemaByIdShape = z
   .object({
     schema: z.string(),
     schemaType: z.enum(['AVRO', 'JSON', 'PROTOBUF']).optional(),
-    references: z.array(SchemaReferenceShape).optional(),
   })
   .loose();
 
 /** A schema found by its global id. */
 export interface SchemaById {
-  readonly id: number;
   readonly schema: string;
   /** Absent for Avro (registries leave it out). */
   readonly schemaType?: SchemaType;
-  readonly references: SchemaReference[];
 }
 
 export interface SchemaInput {
@@ -81,8 +79,12 @@ export interface CompatibilityResult {
 export class SchemaRegistryClient {
   readonly http: HttpClient;
 
-  constructor(readonly endpoint: HttpEndpoint) {
-    this.http = new HttpClient(`Schema Registry at ${endpoint.url}`, 'schema-registry', endpoint, 'application/vnd.schemaregistry.v1+json');
+  constructor(
+    readonly endpoint: HttpEndpoint,
+    private readonly options: Cancellable = {},
+  ) {
+    const type = 'application/vnd.schemaregistry.v1+json';
+    this.http = new HttpClient(`Schema Registry at ${endpoint.url}`, 'schema-registry', endpoint, type, {}, options.signal);
   }
 
   listSubjects(): Promise<string[]> {
@@ -94,15 +96,10 @@ export class SchemaRegistryClient {
     return v && normalize(v);
   }
 
-  async version(subject: string, version: number): Promise<SubjectVersion | undefined> {
-    const v = await this.http.maybe('get', `/subjects/${enc(subject)}/versions/${version}`, SubjectVersionShape);
-    return v && normalize(v);
-  }
-
   /** The schema with a global id (`GET /schemas/ids/{id}`), as the wire format references it; undefined when unknown. */
   async schemaById(id: number): Promise<SchemaById | undefined> {
     const v = await this.http.maybe('get', `/schemas/ids/${id}`, SchemaByIdShape);
-    return v && { id, schema: v.schema, schemaType: v.schemaType, references: v.references ?? [] };
+    return v && { schema: v.schema, schemaType: v.schemaType };
   }
 
   async versions(subject: string): Promise<number[]> {
@@ -155,7 +152,8 @@ export class SchemaRegistryClient {
   async explainIncompatibility(subject: string, input: SchemaInput): Promise<string[]> {
     const m = /^(.*)\/apis\/ccompat\/v\d+\/?$/.exec(this.endpoint.url);
     if (!m) return [];
-    const core = new HttpClient(`Apicurio Registry at ${m[1]}`, 'schema-registry', { ...this.endpoint, url: `${m[1]}/apis/registry/v3` });
+    const endpoint = { ...this.endpoint, url: `${m[1]}/apis/registry/v3` };
+    const core = new HttpClient(`Apicurio Registry at ${m[1]}`, 'schema-registry', endpoint, undefined, {}, this.options.signal);
     try {
       await core.raw(
         'post',

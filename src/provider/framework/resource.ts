@@ -1,5 +1,5 @@
 import { Logger } from '../plugin/log';
-import { CtyValue, Unknown } from '../plugin/cty';
+import { Unknown } from '../plugin/cty';
 import { Attrs, ObjectSchema, StateOf } from './schema';
 
 /** A problem reported to OpenTofu, optionally pointing at one attribute of the resource. */
@@ -74,15 +74,29 @@ export interface PlanRequest<S, C> {
   readonly requiresReplace: Set<keyof S & string>;
   readonly diagnostics: Diagnostic[];
   /** Clients for the servers; undefined during a plan that runs before the provider is configured. */
-  readonly clients: C;
+  readonly clients: C | undefined;
   readonly log: Logger;
+  /** Aborted when OpenTofu stops the provider (StopProvider). */
+  readonly signal: AbortSignal;
 }
 
 export interface ResourceContext<C> {
   readonly clients: C;
   readonly log: Logger;
-  /** Non-fatal findings of CRUD operations (shown as warnings). */
-  readonly diagnostics: Diagnostic[];
+  /** Aborted when OpenTofu stops the provider (StopProvider): waits and requests give up. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * What a resource with a `deletion_protection` attribute protects. The framework, not the
+ * resource, refuses to destroy or replace an object whose state has `deletion_protection = true`:
+ * at plan time, and again at apply.
+ */
+export interface DeletionProtection<S> {
+  /** The object as messages name it, e.g. `Topic orders`. */
+  object(state: S): string;
+  /** What destroying the object loses, e.g. `all its messages`. */
+  loses(state: S): string;
 }
 
 /**
@@ -92,12 +106,12 @@ export interface ResourceContext<C> {
 export interface ResourceDefinition<A extends Attrs, C> {
   readonly typeName: string;
   readonly schema: ObjectSchema<A>;
+  /** Declared by resources whose schema has `deletion_protection` (and only by those). */
+  readonly deletionProtection?: 'deletion_protection' extends keyof A ? DeletionProtection<StateOf<A>> : never;
   /** Checks on configuration alone (no servers); values may be unknown. */
   validate?(config: Planned<StateOf<A>>, diagnostics: Diagnostic[]): void;
   /** Plan-time logic: diff suppression, replacement decisions, server-side checks. */
   plan?(req: PlanRequest<StateOf<A>, C>): Promise<void>;
-  /** Called when the object is planned for destruction (protection checks). */
-  planDestroy?(prior: StateOf<A>, diagnostics: Diagnostic[]): void;
   /** Current state of the object, or null when it no longer exists. */
   read(state: StateOf<A>, ctx: ResourceContext<C>): Promise<StateOf<A> | null>;
   create(planned: Planned<StateOf<A>>, ctx: ResourceContext<C>): Promise<StateOf<A>>;
@@ -111,12 +125,12 @@ export interface ResourceDefinition<A extends Attrs, C> {
 export type AnyResource<C> = ResourceDefinition<any, C>;
 
 export interface ProviderDefinition<PA extends Attrs, C> {
-  readonly name: string;
   readonly schema: ObjectSchema<PA>;
   readonly resources: readonly AnyResource<C>[];
-  /** Builds the clients from the provider configuration (environment fallbacks applied here). */
-  configure(config: StateOf<PA>, log: Logger): Promise<C>;
+  /**
+   * Builds the clients from the provider configuration (environment fallbacks applied here); their
+   * requests and waits honour `signal`, which StopProvider aborts.
+   */
+  configure(config: StateOf<PA>, signal: AbortSignal): Promise<C>;
   validate?(config: Planned<StateOf<PA>>, diagnostics: Diagnostic[]): void;
 }
-
-export type AnyValue = CtyValue;

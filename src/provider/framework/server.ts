@@ -1,18 +1,50 @@
-import { containsUnknown, ctyEqual, CtyError, CtyValue, decodeDynamic, DynamicValue, encodeDynamic, UNKNOWN } from '../plugin/cty';
+import { containsUnknown, CtyError, CtyValue, decodeDynamic, DynamicValue, encodeDynamic } from '../plugin/cty';
 import { Logger } from '../plugin/log';
-import { AnyResource, CreatedButFailedError, Diagnostic, DiagnosticError, Planned, ProviderDefinition, ResourceContext } from './resource';
-import { Attrs, ObjectSchema, toProtoSchema } from './schema';
+import { applyChange, ctyOf, ObjectValue, planChange } from './lifecycle';
+import { AnyResource, Diagnostic, DiagnosticError, Planned, ProviderDefinition, ResourceContext } from './resource';
+import { Attrs, ObjectSchema, StateOf, toProtoSchema } from './schema';
 
 /**
  * The tfplugin6 Provider service over a ProviderDefinition: decodes and encodes DynamicValues,
- * applies the plan rules OpenTofu enforces, and turns every failure into a diagnostic.
+ * applies the plan rules OpenTofu enforces (framework/lifecycle.ts), and turns every failure into
+ * a diagnostic. StopProvider aborts the signal every operation in flight runs under.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- gRPC requests as @grpc/proto-loader decodes them (no generated types)
-type Req = Record<string, any>;
+// The request messages as @grpc/proto-loader decodes them (keepCase: field names as in
+// tfplugin6.proto); each lists only the fields the handlers read.
+type Bytes = Buffer | Uint8Array;
+interface TypedRequest {
+  readonly type_name: string;
+}
+interface ConfigRequest {
+  readonly config?: DynamicValue;
+}
+interface ConfigureProviderRequest extends ConfigRequest {
+  readonly terraform_version?: string;
+}
+interface ResourceConfigRequest extends TypedRequest, ConfigRequest {}
+interface UpgradeResourceStateRequest extends TypedRequest {
+  readonly raw_state?: { readonly json?: Bytes };
+}
+interface ReadResourceRequest extends TypedRequest {
+  readonly current_state?: DynamicValue;
+  readonly private?: Bytes;
+}
+interface PlanResourceChangeRequest extends TypedRequest, ConfigRequest {
+  readonly prior_state?: DynamicValue;
+  readonly proposed_new_state?: DynamicValue;
+  readonly prior_private?: Bytes;
+}
+interface ApplyResourceChangeRequest extends TypedRequest {
+  readonly prior_state?: DynamicValue;
+  readonly planned_state?: DynamicValue;
+}
+interface ImportResourceStateRequest extends TypedRequest {
+  readonly id: string;
+}
+
+/** A response message (diagnostics are added by `guard`). */
 type Res = Record<string, unknown>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a resource's own schema decoded it; the framework is generic over resources
-type AnyState = any;
 
 interface ProtoDiagnostic {
   severity: 'ERROR' | 'WARNING';
@@ -34,16 +66,25 @@ function toProto(d: Diagnostic): ProtoDiagnostic {
 }
 
 /** Turns anything thrown into a diagnostic: DiagnosticError keeps its own, other errors become one. */
-export function diagnosticOf(err: unknown, summary: string): Diagnostic {
+function diagnosticOf(err: unknown, summary: string): Diagnostic {
   if (err instanceof DiagnosticError) return err.diagnostic;
   const message = err instanceof Error ? err.message : String(err);
   return { severity: 'ERROR', summary, detail: message };
 }
 
+/** The reason in-flight operations fail with after StopProvider. */
+class ProviderStopped extends Error {
+  constructor() {
+    super('OpenTofu stopped the provider (StopProvider, e.g. Ctrl-C); the operation was cancelled and may be incomplete');
+    this.name = 'ProviderStopped';
+  }
+}
+
 export class ProviderServer<PA extends Attrs, C> {
   private clients?: Promise<C>;
   private readonly resources: Map<string, AnyResource<C>>;
-  stopped = false;
+  /** Aborted by StopProvider: every request, poll and wait in flight gives up. */
+  private readonly stop = new AbortController();
 
   constructor(
     readonly provider: ProviderDefinition<PA, C>,
@@ -58,89 +99,91 @@ export class ProviderServer<PA extends Attrs, C> {
     return r;
   }
 
-  private ctx(diagnostics: Diagnostic[]): Promise<ResourceContext<C>> {
+  private async ctx(): Promise<ResourceContext<C>> {
     if (!this.clients) throw new Error('the provider is not configured');
-    return this.clients.then((clients) => ({ clients, log: this.log, diagnostics }));
+    return { clients: await this.clients, log: this.log, signal: this.stop.signal };
   }
 
   /** Every handler, keyed by RPC name, each returning a response object (never throwing). */
-  handlers(): Record<string, (req: Req) => Promise<Res>> {
+  handlers() {
     return {
-      GetMetadata: async () => ({
+      GetMetadata: async (): Promise<Res> => ({
         server_capabilities: this.capabilities(),
         diagnostics: [],
         resources: [...this.resources.keys()].map((type_name) => ({ type_name })),
         data_sources: [],
       }),
-      GetProviderSchema: async () => ({
+      GetProviderSchema: async (): Promise<Res> => ({
         provider: toProtoSchema(this.provider.schema),
         resource_schemas: Object.fromEntries([...this.resources].map(([n, r]) => [n, toProtoSchema(r.schema)])),
         data_source_schemas: {},
         diagnostics: [],
         server_capabilities: this.capabilities(),
       }),
-      ValidateProviderConfig: (req) =>
+      ValidateProviderConfig: (req: ConfigRequest) =>
         this.guard('Invalid provider configuration', async (diags) => {
-          const config = decode(req.config, this.provider.schema) as Planned<AnyState>;
+          const config = decodeObject(req.config, this.provider.schema);
           validateAttrs(this.provider.schema, config, diags);
-          this.provider.validate?.(config, diags);
+          if (config) this.provider.validate?.(config as Planned<StateOf<PA>>, diags);
           return {};
         }),
-      ConfigureProvider: (req) =>
+      ConfigureProvider: (req: ConfigureProviderRequest) =>
         this.guard('Cannot configure the streamform provider', async (diags) => {
-          const config = decode(req.config, this.provider.schema) as AnyState;
+          const config = decodeObject(req.config, this.provider.schema) ?? {};
           this.log.debug('configure', { terraform_version: req.terraform_version });
-          this.clients = this.provider.configure(config, this.log);
-          await this.clients.catch((err) => {
+          this.clients = this.provider.configure(config as StateOf<PA>, this.stop.signal);
+          await this.clients.catch((err: unknown) => {
             this.clients = undefined;
             diags.push(diagnosticOf(err, 'Cannot configure the streamform provider'));
           });
           return {};
         }),
-      ValidateResourceConfig: (req) =>
+      ValidateResourceConfig: (req: ResourceConfigRequest) =>
         this.guard('Invalid configuration', async (diags) => {
           const r = this.resource(req.type_name);
-          const config = decode(req.config, r.schema) as Planned<AnyState>;
+          const config = decodeObject(req.config, r.schema);
           validateAttrs(r.schema, config, diags);
-          r.validate?.(config, diags);
+          if (config) r.validate?.(config, diags);
           return {};
         }),
-      UpgradeResourceState: (req) =>
+      UpgradeResourceState: (req: UpgradeResourceStateRequest) =>
         this.guard(`Cannot read the saved state of a ${req.type_name}`, async () => {
           const r = this.resource(req.type_name);
           const raw = req.raw_state?.json && req.raw_state.json.length > 0 ? req.raw_state.json : Buffer.from('null');
           const value = decodeDynamic({ json: raw }, r.schema.type);
           return { upgraded_state: encodeDynamic(value, r.schema.type) };
         }),
-      ReadResource: (req) =>
-        this.guard(`Cannot read ${req.type_name}`, async (diags) => {
+      ReadResource: (req: ReadResourceRequest) =>
+        this.guard(`Cannot read ${req.type_name}`, async () => {
           const r = this.resource(req.type_name);
-          const current = decode(req.current_state, r.schema) as AnyState;
-          if (current === null) return { new_state: encodeDynamic(null, r.schema.type), private: req.private };
-          const next = await r.read(current, await this.ctx(diags));
-          return { new_state: encodeDynamic(next as CtyValue, r.schema.type), private: req.private };
+          const current = decodeObject(req.current_state, r.schema);
+          const next = current === null ? null : await r.read(current, await this.ctx());
+          return { new_state: encodeDynamic(ctyOf(next), r.schema.type), private: req.private };
         }),
-      PlanResourceChange: (req) => this.guard(`Cannot plan ${req.type_name}`, async (diags) => this.plan(req, diags)),
-      ApplyResourceChange: (req) => this.guard(`Cannot apply ${req.type_name}`, async (diags) => this.apply(req, diags)),
-      ImportResourceState: (req) =>
-        this.guard(`Cannot import ${req.type_name} ${req.id}`, async (diags) => {
+      PlanResourceChange: (req: PlanResourceChangeRequest) =>
+        this.guard(`Cannot plan ${req.type_name}`, async (diags) => this.plan(req, diags)),
+      ApplyResourceChange: (req: ApplyResourceChangeRequest) =>
+        this.guard(`Cannot apply ${req.type_name}`, async (diags) => this.apply(req, diags)),
+      ImportResourceState: (req: ImportResourceStateRequest) =>
+        this.guard(`Cannot import ${req.type_name} ${req.id}`, async () => {
           const r = this.resource(req.type_name);
-          const state = await r.importState(req.id, await this.ctx(diags));
+          const state = await r.importState(req.id, await this.ctx());
           return {
-            imported_resources: [
-              { type_name: req.type_name, state: encodeDynamic(state as CtyValue, r.schema.type), private: Buffer.alloc(0) },
-            ],
+            imported_resources: [{ type_name: req.type_name, state: encodeDynamic(ctyOf(state), r.schema.type), private: Buffer.alloc(0) }],
           };
         }),
-      ReadDataSource: async (req) => ({
+      ReadDataSource: async (req: TypedRequest): Promise<Res> => ({
         diagnostics: [toProto({ severity: 'ERROR', summary: `streamform has no data source ${req.type_name}` })],
       }),
-      ValidateDataResourceConfig: async (req) => ({
+      ValidateDataResourceConfig: async (req: TypedRequest): Promise<Res> => ({
         diagnostics: [toProto({ severity: 'ERROR', summary: `streamform has no data source ${req.type_name}` })],
       }),
-      GetFunctions: async () => ({ functions: {}, diagnostics: [] }),
-      StopProvider: async () => {
-        this.stopped = true;
+      GetFunctions: async (): Promise<Res> => ({ functions: {}, diagnostics: [] }),
+      // OpenTofu calls it once (Ctrl-C) and expects an immediate answer; the operations in flight
+      // then fail with ProviderStopped as their requests, polls and waits are aborted.
+      StopProvider: async (): Promise<Res> => {
+        this.log.info('stopping: cancelling the operations in flight');
+        this.stop.abort(new ProviderStopped());
         return { Error: '' };
       },
     };
@@ -163,73 +206,45 @@ export class ProviderServer<PA extends Attrs, C> {
     return { ...res, diagnostics: diags.map(toProto) };
   }
 
-  private async plan(req: Req, diags: Diagnostic[]): Promise<Res> {
+  private async plan(req: PlanResourceChangeRequest, diags: Diagnostic[]): Promise<Res> {
     const r = this.resource(req.type_name);
-    const type = r.schema.type;
-    const prior = decode(req.prior_state, r.schema) as Record<string, CtyValue> | null;
-    const proposed = decode(req.proposed_new_state, r.schema) as Record<string, CtyValue> | null;
-    const config = decode(req.config, r.schema) as Record<string, CtyValue> | null;
-    if (proposed === null) {
-      if (prior) r.planDestroy?.(prior, diags);
-      return { planned_state: encodeDynamic(null, type), requires_replace: [] };
-    }
-    const planned: Record<string, CtyValue> = { ...proposed };
-    for (const [name, a] of Object.entries(r.schema.attributes as Attrs)) {
-      const computed = a.flags.presence === 'computed' || a.flags.presence === 'optional_computed';
-      if (prior === null && computed && (config?.[name] ?? null) === null) planned[name] = UNKNOWN;
-    }
-    const requiresReplace = new Set<string>();
-    if (prior !== null) {
-      for (const [name, a] of Object.entries(r.schema.attributes as Attrs)) {
-        if (a.flags.forceNew && !ctyEqual(prior[name], planned[name])) requiresReplace.add(name);
-      }
-    }
-    if (r.plan) {
-      let clients: C | undefined;
-      if (this.clients) clients = await this.clients.catch(() => undefined);
-      await r.plan({ prior, config: config ?? {}, planned, requiresReplace, diagnostics: diags, clients: clients as C, log: this.log });
-    }
-    if (prior !== null && requiresReplace.size > 0) {
-      // Computed values of a replaced object are not known until it exists again.
-      for (const [name, a] of Object.entries(r.schema.attributes as Attrs)) {
-        if (a.flags.presence === 'computed' && !requiresReplace.has(name) && name !== 'id') planned[name] = UNKNOWN;
-      }
-    }
+    const change = {
+      prior: decodeObject(req.prior_state, r.schema),
+      proposed: decodeObject(req.proposed_new_state, r.schema),
+      config: decodeObject(req.config, r.schema),
+    };
+    // A plan may run before the provider is configured (or with a configuration that failed).
+    const clients = this.clients ? await this.clients.catch(() => undefined) : undefined;
+    const { planned, requiresReplace } = await planChange(r, change, { clients, log: this.log, signal: this.stop.signal }, diags);
     return {
-      planned_state: encodeDynamic(planned, type),
-      requires_replace: [...requiresReplace].map((name) => ({ steps: [{ attribute_name: name }] })),
+      planned_state: encodeDynamic(planned, r.schema.type),
+      requires_replace: requiresReplace.map((name) => ({ steps: [{ attribute_name: name }] })),
       planned_private: req.prior_private ?? Buffer.alloc(0),
     };
   }
 
-  private async apply(req: Req, diags: Diagnostic[]): Promise<Res> {
+  private async apply(req: ApplyResourceChangeRequest, diags: Diagnostic[]): Promise<Res> {
     const r = this.resource(req.type_name);
-    const type = r.schema.type;
-    const prior = decode(req.prior_state, r.schema) as AnyState;
-    const planned = decode(req.planned_state, r.schema) as AnyState;
-    const ctx = await this.ctx(diags);
-    if (planned === null) {
-      await r.delete(prior, ctx);
-      return { new_state: encodeDynamic(null, type) };
-    }
-    try {
-      const next = prior === null ? await r.create(planned, ctx) : await r.update(prior, planned, ctx);
-      return { new_state: encodeDynamic(next as CtyValue, type), private: Buffer.alloc(0) };
-    } catch (err) {
-      if (!(err instanceof CreatedButFailedError)) throw err;
-      diags.push(err.diagnostic);
-      return { new_state: encodeDynamic(err.state as CtyValue, type), private: Buffer.alloc(0) };
-    }
+    const prior = decodeObject(req.prior_state, r.schema);
+    const planned = decodeObject(req.planned_state, r.schema);
+    const next = await applyChange(r, prior, planned, await this.ctx(), diags);
+    return { new_state: encodeDynamic(next, r.schema.type), private: Buffer.alloc(0) };
   }
 }
 
-function decode(dv: DynamicValue | undefined, schema: ObjectSchema): CtyValue {
+/** A value of an object schema: the object, or null (absent, or null as in a destroy plan). */
+function decodeObject(dv: DynamicValue | undefined, schema: ObjectSchema): ObjectValue | null {
+  let value: CtyValue;
   try {
-    return decodeDynamic(dv, schema.type);
+    value = decodeDynamic(dv, schema.type);
   } catch (err) {
     if (err instanceof CtyError) throw new Error(`malformed value from OpenTofu: ${err.message}`);
     throw err;
   }
+  if (value !== null && (typeof value !== 'object' || Array.isArray(value))) {
+    throw new Error(`malformed value from OpenTofu: expected an object, got ${typeof value}`);
+  }
+  return value;
 }
 
 /** zod validation of every known, non-null attribute value, with the attribute's path. */

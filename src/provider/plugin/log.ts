@@ -2,7 +2,7 @@
  * hclog-style JSON lines on stderr, which go-plugin parses and OpenTofu shows under TF_LOG /
  * TF_LOG_PROVIDER. Stdout is reserved for the handshake line.
  */
-export type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };
 
 function configuredLevel(env: NodeJS.ProcessEnv): number {
@@ -20,7 +20,6 @@ function timestamp(d = new Date()): string {
 }
 
 export interface Logger {
-  log(level: Level, message: string, fields?: Record<string, unknown>): void;
   trace(message: string, fields?: Record<string, unknown>): void;
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
@@ -37,7 +36,6 @@ export function logger(module: string): Logger {
     );
   };
   return {
-    log,
     trace: (m, f) => log('trace', m, f),
     debug: (m, f) => log('debug', m, f),
     info: (m, f) => log('info', m, f),

@@ -12,16 +12,20 @@ import { Logger } from './log';
  * a unix socket, the handshake line on stdout, GRPCController.Shutdown.
  */
 
-export const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
+const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
 export const MAGIC_COOKIE_VALUE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2';
 const CORE_PROTOCOL_VERSION = 1;
 const APP_PROTOCOL_VERSION = 6;
 
 const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
 
-export type Handlers = Record<string, (req: Record<string, unknown>) => Promise<Record<string, unknown>>>;
+/**
+ * The RPC handlers by method name. Each declares, as its parameter type, the fields it reads of
+ * its request message (as @grpc/proto-loader decodes it from tfplugin6.proto).
+ */
+type Handlers = Readonly<Record<string, (req: never) => Promise<unknown>>>;
 
-export interface ServeOptions {
+interface ServeOptions {
   readonly handlers: Handlers;
   readonly log: Logger;
   readonly env?: NodeJS.ProcessEnv;
@@ -39,11 +43,11 @@ export function loadServices(dir = protoDir()): { provider: grpc.ServiceDefiniti
   for (const f of [tf, ctl]) {
     if (!fs.existsSync(f)) throw new HandshakeError(`${f} is missing: run \`bash scripts/setup.sh\` in the streamform checkout`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- proto-loader's package objects are untyped
-  const tfPkg = grpc.loadPackageDefinition(protoLoader.loadSync(tf, LOADER_OPTIONS)) as any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- proto-loader's package objects are untyped
-  const ctlPkg = grpc.loadPackageDefinition(protoLoader.loadSync(ctl, LOADER_OPTIONS)) as any;
-  return { provider: tfPkg.tfplugin6.Provider.service, controller: ctlPkg.plugin.GRPCController.service };
+  const service = (file: string, pkg: string, name: string): grpc.ServiceDefinition => {
+    const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(file, LOADER_OPTIONS));
+    return ((loaded[pkg] as grpc.GrpcObject)[name] as grpc.ServiceClientConstructor).service;
+  };
+  return { provider: service(tf, 'tfplugin6', 'Provider'), controller: service(ctl, 'plugin', 'GRPCController') };
 }
 
 export async function serve(opts: ServeOptions): Promise<{ address: string; server: grpc.Server }> {
@@ -65,9 +69,10 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
 
   const impl: grpc.UntypedServiceImplementation = {};
   for (const [name, handler] of Object.entries(opts.handlers)) {
-    impl[name] = (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    impl[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       const started = Date.now();
-      handler(call.request).then(
+      // The message proto-loader decoded for this method: the shape the handler's parameter declares.
+      handler(call.request as never).then(
         (res) => {
           opts.log.trace(`rpc ${name}`, { ms: Date.now() - started });
           callback(null, res);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sleep } from '../clients/abort';
 import { ConnectorStatus } from '../clients/connect';
 import { ServerError } from '../clients/http';
 import { ProviderClients } from '../provider-clients';
@@ -73,25 +74,26 @@ function firstLines(trace: string | undefined, n = 3): string {
  * (e.g. a database created by the same apply and still starting): that is retried until the
  * running timeout, any other refusal fails at once.
  */
-async function putConfig(clients: ProviderClients, c: Connector): Promise<void> {
+async function putConfig(clients: ProviderClients, c: Connector, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + (c.running_timeout_seconds ?? 120) * 1000;
   for (;;) {
     try {
       await clients.connect().put(c.name, merged(c));
       return;
     } catch (err) {
+      if (signal.aborted) throw err;
       const message = err instanceof Error ? err.message : String(err);
       if (!(err instanceof ServerError && err.status === 400 && UNREACHABLE.test(message)) || Date.now() > deadline) {
         throw new DiagnosticError(
           error(`Kafka Connect refused connector ${c.name}`, err instanceof ServerError ? err.serverMessage : message, ['config']),
         );
       }
-      await new Promise((r) => setTimeout(r, 2000));
+      await sleep(2000, signal);
     }
   }
 }
 
-async function waitRunning(clients: ProviderClients, name: string, timeoutSeconds: number): Promise<void> {
+async function waitRunning(clients: ProviderClients, name: string, timeoutSeconds: number, signal: AbortSignal): Promise<void> {
   if (timeoutSeconds === 0) return;
   const deadline = Date.now() + timeoutSeconds * 1000;
   let last: ConnectorStatus | undefined;
@@ -116,7 +118,7 @@ async function waitRunning(clients: ProviderClients, name: string, timeoutSecond
         ),
       );
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000, signal);
   }
 }
 
@@ -202,26 +204,26 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
     return c ? stateFrom(state, c.config) : null;
   },
 
-  async create(planned, { clients }) {
+  async create(planned, { clients, signal }) {
     const p = planned as Connector;
-    await putConfig(clients, p);
+    await putConfig(clients, p, signal);
     clients.invalidate('connectors');
     const created = { ...p, id: p.name };
     await afterCreate(created, `Connector ${p.name} was created but does not run`, () =>
-      waitRunning(clients, p.name, p.running_timeout_seconds ?? 120),
+      waitRunning(clients, p.name, p.running_timeout_seconds ?? 120, signal),
     );
     return created;
   },
 
-  async update(_prior, planned, { clients }) {
+  async update(_prior, planned, { clients, signal }) {
     const p = planned as Connector;
-    await putConfig(clients, p);
+    await putConfig(clients, p, signal);
     clients.invalidate('connectors');
-    await waitRunning(clients, p.name, p.running_timeout_seconds ?? 120);
+    await waitRunning(clients, p.name, p.running_timeout_seconds ?? 120, signal);
     return { ...p, id: p.name };
   },
 
-  async delete(prior, { clients, log }) {
+  async delete(prior, { clients, log, signal }) {
     const connect = clients.connect();
     if (await connect.status(prior.name)) {
       // Offsets outlive a deleted connector; reset them so that a connector created again under
@@ -230,17 +232,18 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
         await connect.stop(prior.name);
         const deadline = Date.now() + 30_000;
         while ((await connect.status(prior.name))?.connector.state !== 'STOPPED' && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 500));
+          await sleep(500, signal);
         }
         await connect.resetOffsets(prior.name);
       } catch (err) {
+        if (signal.aborted) throw err;
         log.warn('could not reset connector offsets', { connector: prior.name, error: err instanceof Error ? err.message : String(err) });
       }
       await connect.delete(prior.name);
     }
     clients.invalidate('connectors');
     const deadline = Date.now() + 60_000;
-    while ((await connect.status(prior.name)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    while ((await connect.status(prior.name)) && Date.now() < deadline) await sleep(500, signal);
   },
 
   async importState(id, { clients }) {

@@ -37,7 +37,7 @@ const schema = objectSchema(
 type SchemaState = StateOf<(typeof schema)['attributes']>;
 
 /** Text that is equal for schemas that differ only in whitespace, JSON key order or comments. */
-export function normalizeSchema(type: SchemaType, text: string): string {
+function normalizeSchema(type: SchemaType, text: string): string {
   if (type === 'PROTOBUF') {
     return text
       .replace(/\/\*[\s\S]*?\*\//g, ' ')
@@ -94,16 +94,6 @@ function fromVersion(prior: SchemaState, v: SubjectVersion): SchemaState {
   };
 }
 
-function protectedError(subject: string): DiagnosticError {
-  return new DiagnosticError(
-    error(
-      `Subject ${subject} is protected`,
-      'deletion_protection is true, so streamform will not delete it (producers and consumers would lose its schemas). Set deletion_protection = false and apply first if this is really wanted.',
-      ['deletion_protection'],
-    ),
-  );
-}
-
 async function register(clients: ProviderClients, planned: SchemaState): Promise<SchemaState> {
   const sr = clients.schemaRegistry();
   const input = inputOf(planned);
@@ -126,6 +116,10 @@ async function register(clients: ProviderClients, planned: SchemaState): Promise
 export const schemaResource: ResourceDefinition<(typeof schema)['attributes'], ProviderClients> = {
   typeName: 'streamform_schema',
   schema,
+  deletionProtection: {
+    object: (s) => `Subject ${s.subject}`,
+    loses: () => 'all its schema versions, which producers and consumers of its topic need',
+  },
 
   validate(config, diagnostics) {
     const text = config.schema;
@@ -188,10 +182,6 @@ export const schemaResource: ResourceDefinition<(typeof schema)['attributes'], P
     }
   },
 
-  planDestroy(prior, diagnostics) {
-    if (prior.deletion_protection) diagnostics.push(protectedError(prior.subject).diagnostic);
-  },
-
   async read(state, { clients }) {
     const sr = clients.schemaRegistry();
     const latest = await sr.latest(state.subject);
@@ -219,7 +209,6 @@ export const schemaResource: ResourceDefinition<(typeof schema)['attributes'], P
   },
 
   async delete(prior, { clients }) {
-    if (prior.deletion_protection) throw protectedError(prior.subject);
     await clients.schemaRegistry().deleteSubject(prior.subject, true);
   },
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sleep } from '../clients/abort';
 import { TopicDescription } from '../clients/kafka';
 import { ProviderClients } from '../provider-clients';
 import { afterCreate, DiagnosticError, error, ResourceDefinition } from '../framework/resource';
@@ -60,29 +61,20 @@ function stateOf(prior: Topic, t: TopicDescription): Topic {
 }
 
 /** A topic just created takes a moment to appear in the metadata of every broker. */
-async function describeWhenVisible(clients: ProviderClients, name: string): Promise<TopicDescription> {
+async function describeWhenVisible(clients: ProviderClients, name: string, signal: AbortSignal): Promise<TopicDescription> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const t = (await clients.kafka().describeTopics([name])).get(name);
     if (t) return t;
     if (Date.now() > deadline) throw new Error(`topic ${name} was created but does not appear in the cluster metadata after 30 s`);
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300, signal);
   }
-}
-
-function protectedError(t: Pick<Topic, 'name'>, action: string): DiagnosticError {
-  return new DiagnosticError(
-    error(
-      `Topic ${t.name} is protected`,
-      `deletion_protection is true, so streamform will not ${action} it (its messages would be lost). Set deletion_protection = false and apply first if this is really wanted.`,
-      ['deletion_protection'],
-    ),
-  );
 }
 
 export const topicResource: ResourceDefinition<(typeof schema)['attributes'], ProviderClients> = {
   typeName: 'streamform_topic',
   schema,
+  deletionProtection: { object: (t) => `Topic ${t.name}`, loses: () => 'all its messages' },
 
   async plan({ prior, planned, requiresReplace, diagnostics }) {
     if (!isUnknown(planned.name)) planned.id = planned.name;
@@ -112,13 +104,6 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
           ),
         );
     }
-    if (requiresReplace.size > 0 && prior.deletion_protection) {
-      diagnostics.push(protectedError(prior, 'replace').diagnostic);
-    }
-  },
-
-  planDestroy(prior, diagnostics) {
-    if (prior.deletion_protection) diagnostics.push(protectedError(prior, 'delete').diagnostic);
   },
 
   async read(state, { clients }) {
@@ -126,7 +111,7 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
     return t ? stateOf(state, t) : null;
   },
 
-  async create(planned, { clients }) {
+  async create(planned, { clients, signal }) {
     const name = planned.name as string;
     const existing = await clients.kafka().describeTopics([name]);
     if (existing.has(name)) {
@@ -152,7 +137,9 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
       id: name,
       replication_factor: typeof planned.replication_factor === 'number' ? planned.replication_factor : null,
     };
-    const t = await afterCreate(created, `Topic ${name} was created but cannot be read back`, () => describeWhenVisible(clients, name));
+    const t = await afterCreate(created, `Topic ${name} was created but cannot be read back`, () =>
+      describeWhenVisible(clients, name, signal),
+    );
     return stateOf(created, t);
   },
 
@@ -173,7 +160,6 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
   },
 
   async delete(prior, { clients }) {
-    if (prior.deletion_protection) throw protectedError(prior, 'delete');
     const admin = clients.kafka();
     if ((await admin.describeTopics([prior.name])).has(prior.name)) await admin.deleteTopic(prior.name);
     clients.invalidate('topics');

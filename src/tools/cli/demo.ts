@@ -1,4 +1,4 @@
-import { LocalKafkaPlatform } from '../../../constructs';
+import { LocalKafkaPlatform } from '../../../constructs/platform';
 import { devEnvironment } from '../../../stacks/environments';
 import { KafkaAdminClient } from '../../provider/clients/kafka';
 import { SchemaRegistryClient } from '../../provider/clients/schema-registry';

@@ -1,7 +1,7 @@
 /**
  * The `streamform` command. Run `bash scripts/setup.sh` once first (the README commands do).
  */
-import { LocalKafkaPlatform } from '../../../constructs';
+import { LocalKafkaPlatform } from '../../../constructs/platform';
 import { devEnvironment } from '../../../stacks/environments';
 import { ParsedArgs, parseArgs, UsageError } from './args';
 import { cdktf, deployStacks, destroyStacks } from './cdktf';

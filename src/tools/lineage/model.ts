@@ -14,9 +14,11 @@ import { Connector } from '../../../constructs/connector';
 import { DebeziumMySqlSource, DebeziumPostgresSource } from '../../../constructs/connectors/debezium';
 import { ElasticsearchSink, MongoDbSink, SnowflakeSink } from '../../../constructs/connectors/external-sinks';
 import { JdbcSink } from '../../../constructs/connectors/jdbc-sink';
+import { KsqlInsertInto } from '../../../constructs/ksql/insert-into';
 import { KsqlQuery } from '../../../constructs/ksql/query';
-import { IKsqlSource, isKsqlSource } from '../../../constructs/ksql/source';
+import { IKsqlSource } from '../../../constructs/ksql/source';
 import { LocalMariaDb, LocalPostgres } from '../../../constructs/platform/local-database';
+import { isKsqlSource } from '../../../constructs/private/ksql-source';
 import { Schema } from '../../../constructs/schema';
 import { ITopic } from '../../../constructs/topic';
 import { buildApp } from '../../../stacks/main';
@@ -256,7 +258,7 @@ export function lineageOf(stack: IConstruct, stackId: string = stack.node.id): L
       databaseNode(g, locals, engineOfLocal(c), c.host, String(c.port), c.database);
     } else if (c instanceof Connector) {
       addConnector(g, c, locals);
-    } else if (c instanceof KsqlQuery) {
+    } else if (c instanceof KsqlQuery || c instanceof KsqlInsertInto) {
       addQuery(g, c, rel(c), sourcesByName);
     } else if (isKsqlSource(c)) {
       const id = sourceNode(g, c, declaredDetail(c));
@@ -322,16 +324,15 @@ function addConnector(g: GraphBuilder, c: Connector, locals: ReadonlyMap<string,
   }
 }
 
-function addQuery(g: GraphBuilder, q: KsqlQuery, relPath: string, known: ReadonlyMap<string, IKsqlSource>): void {
+function addQuery(g: GraphBuilder, q: KsqlQuery | KsqlInsertInto, relPath: string, known: ReadonlyMap<string, IKsqlSource>): void {
   const parsed = tryParse(q.statement);
   const query = parsed ? queryOf(parsed) : undefined;
   const summary = querySummary(query);
   let sinkId: string;
   let queryId: string;
-  if (q.isInsert) {
-    // The construct records the target as its name; the statement says it outright.
-    const target = (parsed && sinkOf(parsed)) ?? q.sourceName;
-    const kind = q.kind === 'TABLE' ? 'table' : 'stream';
+  if (q instanceof KsqlInsertInto) {
+    const target = (parsed && sinkOf(parsed)) ?? q.target.sourceName;
+    const kind = q.target.kind === 'TABLE' ? 'table' : 'stream';
     sinkId = `${kind}:${target}`;
     const targetSource = known.get(target.toUpperCase());
     if (targetSource) sinkId = sourceNode(g, targetSource);

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LocalKafkaPlatform, LOCAL_IMAGES, PlatformEndpoints } from '../../../constructs';
+import { LocalKafkaPlatform, LOCAL_IMAGES, PlatformEndpoints } from '../../../constructs/platform';
 import { REPO_ROOT } from '../toolchain/paths';
 import { DevInstance, devInstance } from './instance';
 

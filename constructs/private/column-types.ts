@@ -1,8 +1,8 @@
-/** Column lookups and type classes shared by the quality rules and the masks (internal). */
+/** Column lookups and type classes shared by the quality rules and the masks. */
 import { formatType, KsqlSyntaxError, Loc, parseExpression, walkExpr } from '../../src/core/ksql';
 import { inferType, type Scope } from '../../src/core/ksql/infer';
 import { SourceColumnInfo } from '../ksql/source';
-import { show } from '../validation';
+import { show } from './validator';
 
 /** ksqlDB's pseudo columns, readable in every expression. */
 export const PSEUDO_COLUMNS: ReadonlySet<string> = new Set(['ROWTIME', 'ROWPARTITION', 'ROWOFFSET']);

@@ -1,0 +1,77 @@
+/** What KsqlQuery and KsqlInsertInto share: the statement's parse and the whole-app checks of its SELECT. */
+import { IConstruct } from 'constructs';
+import { joins, KsqlSyntaxError, parseStatement, sourcesRead, Statement } from '../../src/core/ksql';
+import type { KsqlText } from '../ksql/query';
+import type { IKsqlSource } from '../ksql/source';
+import { isKsqlSource } from './ksql-source';
+import { Validator } from './validator';
+
+/** The SELECT as written, without a trailing `;`. */
+export function selectText(select: KsqlText): string {
+  return select.text.replace(/;\s*$/, '');
+}
+
+/** Parses the statement built around `select`; a syntax error is recorded against `select`. */
+export function parseChecked(v: Validator, statement: string, select: KsqlText): Statement | undefined {
+  try {
+    return parseStatement(statement);
+  } catch (err) {
+    if (!(err instanceof KsqlSyntaxError)) throw err;
+    v.add('select', select.text, `does not parse: ${err.message}`, 'fix the ksqlDB syntax at that position');
+    return undefined;
+  }
+}
+
+/** Every ksqlDB source construct under `root`, by name. */
+export function sourcesByName(root: IConstruct): Map<string, IKsqlSource> {
+  const out = new Map<string, IKsqlSource>();
+  for (const c of root.node.findAll()) if (isKsqlSource(c)) out.set(c.sourceName, c);
+  return out;
+}
+
+/** The columns of the sources of the app of `root`, by source name (for the analyzers). */
+export function columnsResolver(root: IConstruct) {
+  return (name: string) => {
+    const s = sourcesByName(root).get(name);
+    return s?.columns?.map((c) => ({ name: c.name, type: c.type, key: c.key }));
+  };
+}
+
+/**
+ * Checks of a query's SELECT that need the whole app: every source it reads is declared, join
+ * inputs are co-partitioned and join keys have one type. Messages name the construct path, the
+ * value and the fix.
+ */
+export function appProblems(query: IConstruct, parsed: Statement | undefined): string[] {
+  if (!parsed) return [];
+  const errors: string[] = [];
+  const path = query.node.path;
+  const known = sourcesByName(query.node.root);
+  for (const name of sourcesRead(parsed)) {
+    if (!known.has(name)) {
+      errors.push(
+        `${path}: select reads ${name}, got a name no stream or table of the app has; declare it (KsqlStream/KsqlTable/KsqlQuery) or, if it exists outside this app, KsqlStream.fromName(this, '${name}', '${name}')`,
+      );
+    }
+  }
+  for (const j of joins(parsed, columnsResolver(query.node.root))) {
+    const left = known.get(j.left[0].name);
+    const right = known.get(j.right.name);
+    if (left?.partitions !== undefined && right?.partitions !== undefined && left.partitions !== right.partitions) {
+      errors.push(
+        `${path}: join inputs ${left.sourceName} (${left.partitions} partitions) and ${right.sourceName} (${right.partitions} partitions) are not co-partitioned, got ${left.partitions} vs ${right.partitions}; give both topics the same partition count, or repartition one side first (PARTITION BY into a topic with ${right.partitions} partitions)`,
+      );
+    }
+    const keys = j.keys;
+    if (keys?.left.column && keys.right.column && keys.left.source && keys.right.source) {
+      const lt = known.get(keys.left.source)?.columns?.find((c) => c.name === keys.left.column)?.type;
+      const rt = known.get(keys.right.source)?.columns?.find((c) => c.name === keys.right.column)?.type;
+      if (lt && rt && lt !== 'unknown' && rt !== 'unknown' && lt !== rt) {
+        errors.push(
+          `${path}: join keys ${keys.left.source}.${keys.left.column} and ${keys.right.source}.${keys.right.column} have different types, got ${lt} vs ${rt}; CAST one side so both keys have the same type`,
+        );
+      }
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { canonical, formatStatement, parseStatement, type Explain, type Loc, type Statement, type StatementKind } from '../../../core/ksql';
+import { KsqlCatalog, KsqlError } from '../../clients/ksqldb';
+import { Diagnostic, DiagnosticError, error, warning } from '../../framework/resource';
+import { attr } from '../../framework/schema';
+import { ProviderClients } from '../../provider-clients';
+
+/**
+ * What ksqlDB streams, tables and persistent queries share: their common attributes, the catalog
+ * snapshot, statements built from the AST and executed (waiting for the command to finish),
+ * ksqlDB's refusals as diagnostics, and the comparison of a planned statement with the prior one.
+ */
+
+export const commonAttributes = {
+  id: attr.computed(z.string(), 'Name of the stream or table; for INSERT INTO, the query id.'),
+  statement: attr.required(z.string().min(1), 'The ksqlDB statement. Formatting, comments and keyword case do not matter.'),
+  name: attr.computed(z.string(), 'The stream or table the statement creates or writes into.'),
+  topic: attr.computed(z.string(), 'The Kafka topic behind the stream or table.'),
+  delete_topic: attr.optional(
+    z.boolean(),
+    'On destroy, also delete the Kafka topic (DROP ... DELETE TOPIC). Default false: the topic and its data stay.',
+  ),
+  deletion_protection: attr.optional(z.boolean(), 'Refuse to drop or replace the object. Default false.'),
+  instance_id: attr.computed(
+    z.string(),
+    'Changes whenever the object is created anew (not on CREATE OR REPLACE); queries reading it name it in `replace_triggered_by`, so a replacement re-creates them too.',
+  ),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+/** Which statements a resource type takes, for the message when it gets another one. */
+export interface Accepted {
+  readonly kinds: readonly StatementKind[];
+  readonly what: string;
+  readonly example: string;
+}
+
+const RESOURCE_OF: Partial<Record<StatementKind, string>> = {
+  createStream: 'CREATE STREAM (use streamform_ksql_stream)',
+  createTable: 'CREATE TABLE (use streamform_ksql_table)',
+  createStreamAs: 'CREATE STREAM ... AS SELECT (use streamform_ksql_query)',
+  createTableAs: 'CREATE TABLE ... AS SELECT (use streamform_ksql_query)',
+  insertInto: 'INSERT INTO (use streamform_ksql_query)',
+};
+
+/** The statement, when it is one the resource type takes; throws otherwise. */
+export function parseAccepted(text: string, accepted: Accepted): Statement {
+  const stmt = parseStatement(text);
+  if (!accepted.kinds.includes(stmt.kind)) {
+    throw new Error(`expected ${accepted.what}, got ${RESOURCE_OF[stmt.kind] ?? stmt.kind}; e.g. ${accepted.example}`);
+  }
+  return stmt;
+}
+
+/** The statement, or undefined when it does not parse (state written by an older streamform, the server's text). */
+export function parseLenient(text: string): Statement | undefined {
+  try {
+    return parseStatement(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pushes the diagnostic of a statement that does not parse, or is not one the resource takes. */
+export function validateStatement(text: unknown, accepted: Accepted, diagnostics: Diagnostic[]): Statement | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return parseAccepted(text, accepted);
+  } catch (err) {
+    diagnostics.push(error('Invalid ksqlDB statement', err instanceof Error ? err.message : String(err), ['statement']));
+    return undefined;
+  }
+}
+
+/** Formatting, comments, keyword case and property order are no change. */
+export function sameStatement(a: Statement, b: Statement): boolean {
+  return canonical(a) === canonical(b);
+}
+
+/** The warning that accompanies a replacement ksqlDB forces. */
+export function replacementWarning(name: string, reason: string, consequence: string): Diagnostic {
+  return warning(`ksqlDB cannot change ${name} in place`, `${reason}. The plan replaces it instead. ${consequence}`, ['statement']);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statements built from the AST
+
+/** Position of statements a program builds (they have no source text of their own). */
+const BUILT: Loc = { line: 1, column: 1, offset: 0, end: 0 };
+
+/** The statement as the user wrote it (comments and layout kept, so ksqlDB's positions point into it). */
+export function asWritten(stmt: Statement): string {
+  return `${stmt.text};`;
+}
+
+/** CREATE OR REPLACE for a CREATE statement (IF NOT EXISTS dropped: it contradicts a replacement). */
+export function orReplace(stmt: Statement): Statement {
+  if (stmt.kind === 'createStream' || stmt.kind === 'createTable' || stmt.kind === 'createStreamAs' || stmt.kind === 'createTableAs') {
+    return { ...stmt, orReplace: true, ifNotExists: false };
+  }
+  return stmt;
+}
+
+/** DROP STREAM|TABLE IF EXISTS name [DELETE TOPIC]. */
+function dropStatement(keyword: SourceKeyword, name: string, deleteTopic: boolean): Statement {
+  return { kind: keyword === 'STREAM' ? 'dropStream' : 'dropTable', loc: BUILT, text: '', name, ifExists: true, deleteTopic };
+}
+
+function terminateStatement(queryId: string): Statement {
+  return { kind: 'terminate', loc: BUILT, text: '', all: false, queryId };
+}
+
+function explainStatement(statement: Statement): Explain {
+  return { kind: 'explain', loc: BUILT, text: '', statement };
+}
+
+export type SourceKeyword = 'STREAM' | 'TABLE';
+
+/** STREAM or TABLE: what a CREATE statement creates (INSERT INTO writes into a stream). */
+export function keywordOf(stmt: Statement): SourceKeyword {
+  return stmt.kind === 'createTable' || stmt.kind === 'createTableAs' ? 'TABLE' : 'STREAM';
+}
+
+/** `Stream` or `Table`, for messages. */
+export function nounOf(keyword: SourceKeyword): string {
+  return keyword === 'STREAM' ? 'Stream' : 'Table';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+
+/** Every stream, table and query: one request per provider process until a write invalidates it. */
+export function catalog(clients: ProviderClients): Promise<KsqlCatalog> {
+  return clients.snapshot('ksql', () => clients.ksqldb().catalog());
+}
+
+/** The catalog, or undefined when ksqlDB cannot be reached (e.g. created by the same apply): plan-time checks are skipped then. */
+export async function reachableCatalog(clients: ProviderClients | undefined): Promise<KsqlCatalog | undefined> {
+  if (!clients) return undefined;
+  try {
+    return await catalog(clients);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The topic behind a stream or table, or null when ksqlDB does not list it. */
+export async function topicOf(clients: ProviderClients, name: string): Promise<string | null> {
+  return (await catalog(clients)).sources.get(name)?.topic ?? null;
+}
+
+/** ksqlDB's refusal as a diagnostic on the statement; anything else (e.g. the provider was stopped) as it is. */
+function ksqlFailure(what: string, err: unknown): unknown {
+  if (!(err instanceof KsqlError)) return err;
+  return new DiagnosticError(error(`ksqlDB refused to ${what}`, err.ksqlMessage, ['statement']));
+}
+
+/**
+ * Runs a command (the statement's text, or a statement node rendered by the formatter) and waits
+ * until ksqlDB has executed it; resolves the id of the query it started, if any.
+ */
+export async function execute(
+  clients: ProviderClients,
+  statement: Statement | string,
+  what: string,
+  props: Record<string, string> = {},
+): Promise<string | undefined> {
+  try {
+    const { status } = await clients.ksqldb().command(typeof statement === 'string' ? statement : formatStatement(statement), props);
+    return status?.queryId ?? undefined;
+  } catch (err) {
+    throw ksqlFailure(what, err);
+  } finally {
+    clients.invalidate('ksql');
+  }
+}
+
+/** TERMINATE a persistent query; one that is already gone is fine. */
+export async function terminate(clients: ProviderClients, queryId: string): Promise<void> {
+  try {
+    await clients.ksqldb().command(formatStatement(terminateStatement(queryId)));
+  } catch (err) {
+    if (!(err instanceof KsqlError && /Unknown queryId/i.test(err.ksqlMessage))) throw ksqlFailure(`terminate query ${queryId}`, err);
+  } finally {
+    clients.invalidate('ksql');
+  }
+}
+
+/**
+ * DROP the stream or table ksqlDB lists under `name` (nothing when it lists none), after
+ * terminating the queries writing into it: DROP refuses otherwise.
+ */
+export async function dropSource(clients: ProviderClients, name: string, deleteTopic: boolean): Promise<void> {
+  const src = (await catalog(clients)).sources.get(name);
+  if (!src) return;
+  for (const q of src.writeQueries) await terminate(clients, q.id);
+  await execute(clients, dropStatement(src.type, name, deleteTopic), `drop ${name}`);
+}
+
+/**
+ * EXPLAIN: ksqlDB validates the statement without running it. Resolves its refusal; undefined when
+ * it accepts the statement or cannot be asked (apply will tell then).
+ */
+export async function explain(clients: ProviderClients, stmt: Statement): Promise<KsqlError | undefined> {
+  try {
+    await clients.ksqldb().execute(formatStatement(explainStatement(stmt)));
+    return undefined;
+  } catch (err) {
+    return err instanceof KsqlError ? err : undefined;
+  }
+}

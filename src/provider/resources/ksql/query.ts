@@ -1,0 +1,267 @@
+import { randomUUID } from 'crypto';
+import { z } from 'zod';
+import { isUpgradeable, outputColumns, sinkOf, sourcesRead, type Statement } from '../../../core/ksql';
+import { afterCreate, Diagnostic, DiagnosticError, error, ResourceDefinition, warning } from '../../framework/resource';
+import { attr, objectSchema, StateOf } from '../../framework/schema';
+import { isUnknown, UNKNOWN } from '../../plugin/cty';
+import { ProviderClients } from '../../provider-clients';
+import {
+  Accepted,
+  asWritten,
+  catalog,
+  commonAttributes,
+  dropSource,
+  execute,
+  explain,
+  keywordOf,
+  nounOf,
+  orReplace,
+  parseAccepted,
+  parseLenient,
+  reachableCatalog,
+  replacementWarning,
+  sameStatement,
+  terminate,
+  topicOf,
+  validateStatement,
+} from './core';
+
+/**
+ * Persistent ksqlDB queries: CREATE STREAM/TABLE ... AS SELECT and INSERT INTO ... SELECT. A
+ * changed query is applied in place with CREATE OR REPLACE (same query id) where ksqlDB allows it
+ * (ksqlDB itself is asked with EXPLAIN at plan time); a changed sink, key or aggregation, and any
+ * change of an INSERT INTO, replace it instead, and the plan says why. Refresh detects a dropped
+ * sink, a terminated query and a query changed outside streamform.
+ */
+
+const querySchema = objectSchema(0, 'A persistent ksqlDB query: CREATE STREAM/TABLE ... AS SELECT or INSERT INTO ... SELECT.', {
+  ...commonAttributes,
+  query_id: attr.computed(z.string(), 'The id of the persistent query (e.g. CSAS_RATINGS_LIVE_5).'),
+  streams_properties: attr.optional(
+    z.record(z.string(), z.string()),
+    'Properties for the query, e.g. `{"auto.offset.reset": "earliest"}`.',
+  ),
+});
+
+type QueryAttributes = (typeof querySchema)['attributes'];
+type QueryState = StateOf<QueryAttributes>;
+
+const ACCEPTED: Accepted = {
+  kinds: ['createStreamAs', 'createTableAs', 'insertInto'],
+  what: 'CREATE STREAM ... AS SELECT, CREATE TABLE ... AS SELECT or INSERT INTO ... SELECT',
+  example: "CREATE STREAM RATINGS_LIVE AS SELECT * FROM RATINGS WHERE CHANNEL <> 'test' EMIT CHANGES;",
+};
+
+const parse = (text: string): Statement => parseAccepted(text, ACCEPTED);
+
+/** A sink name no object has, to EXPLAIN a replacement while the real sink still exists. */
+const SCRATCH = '_STREAMFORM_PLAN_CHECK';
+
+const REPROCESSES =
+  'The query is terminated and started again; it reprocesses its input from the beginning of the retained data, and queries reading its output see the new results.';
+
+/**
+ * A query ksqlDB stores differently from what state holds is drift only when it reads other
+ * sources or produces another number of columns (ksqlDB rewrites the text it stores).
+ */
+function sameSources(ours: Statement, serverText: string): boolean {
+  const server = parseLenient(serverText);
+  if (!server) return true;
+  const a = [...sourcesRead(ours)].sort().join(',');
+  const b = [...sourcesRead(server)].sort().join(',');
+  return a === b && outputColumns(ours).length === outputColumns(server).length;
+}
+
+/** A new query: EXPLAIN it when everything it reads exists, so ksqlDB's refusal shows at plan time. */
+async function checkNew(clients: ProviderClients | undefined, stmt: Statement, diagnostics: Diagnostic[]): Promise<void> {
+  const cat = await reachableCatalog(clients);
+  if (!clients || !cat) return;
+  // A name that exists already cannot be checked this way (and is the normal case of the second
+  // plan OpenTofu makes for a replacement); ksqlDB itself refuses a real clash at apply.
+  if (stmt.kind !== 'insertInto' && cat.sources.has(sinkOf(stmt)!)) return;
+  if (!sourcesRead(stmt).every((s) => cat.sources.has(s))) return;
+  const refused = await explain(clients, stmt);
+  if (refused) diagnostics.push(error('ksqlDB rejects the statement', refused.ksqlMessage, ['statement']));
+}
+
+/**
+ * ksqlDB's own verdict on the CREATE OR REPLACE (EXPLAIN runs it in a sandbox), when reachable:
+ * refused as not upgradeable (a replacement is needed), refused as wrong, or fine (undefined).
+ */
+async function replaceVerdict(
+  clients: ProviderClients | undefined,
+  stmt: Statement,
+): Promise<{ kind: 'not-upgradeable' | 'refused'; message: string } | undefined> {
+  if (!clients || !(await reachableCatalog(clients))) return undefined;
+  const refused = await explain(clients, orReplace(stmt));
+  if (!refused) return undefined;
+  if (/upgrade|not upgradeable|Upgrades not yet supported/i.test(refused.ksqlMessage)) {
+    return { kind: 'not-upgradeable', message: `ksqlDB says: ${refused.ksqlMessage}` };
+  }
+  return { kind: 'refused', message: refused.ksqlMessage };
+}
+
+/**
+ * For a replacement: would ksqlDB accept the new statement on its own? EXPLAIN it under a
+ * scratch sink name (the real one still exists until the replacement), when every source exists.
+ */
+async function refusalAsNew(clients: ProviderClients | undefined, stmt: Statement): Promise<string | undefined> {
+  const cat = await reachableCatalog(clients);
+  if (!clients || !cat || !sourcesRead(stmt).every((s) => cat.sources.has(s))) return undefined;
+  const probe = stmt.kind === 'createStreamAs' || stmt.kind === 'createTableAs' ? { ...stmt, name: `${stmt.name}${SCRATCH}` } : stmt;
+  return (await explain(clients, probe))?.ksqlMessage.split(SCRATCH).join('');
+}
+
+export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClients> = {
+  typeName: 'streamform_ksql_query',
+  schema: querySchema,
+  deletionProtection: {
+    object: (s) => {
+      const stmt = parseLenient(s.statement);
+      if (stmt?.kind === 'insertInto') return `Query ${s.query_id ?? `INSERT INTO ${s.name}`}`;
+      return `${nounOf(stmt ? keywordOf(stmt) : 'STREAM')} ${s.name}`;
+    },
+    loses: (s) =>
+      'the results of its query (the queries reading them stop, and a new query reprocesses its input from the beginning of the retained data)' +
+      (s.delete_topic ? ' and, as delete_topic is true, its topic with all its messages' : ''),
+  },
+
+  validate(config, diagnostics) {
+    validateStatement(config.statement, ACCEPTED, diagnostics);
+  },
+
+  async plan({ prior, planned, requiresReplace, diagnostics, clients }) {
+    if (typeof planned.statement !== 'string') {
+      if (prior) {
+        planned.name = UNKNOWN;
+        planned.topic = UNKNOWN;
+      }
+      return;
+    }
+    const stmt = validateStatement(planned.statement, ACCEPTED, diagnostics);
+    if (!stmt) return;
+    const name = sinkOf(stmt)!;
+    planned.name = name;
+    // The id of an INSERT INTO is its query id, known once the query runs.
+    if (stmt.kind !== 'insertInto') planned.id = name;
+    if (!prior) {
+      await checkNew(clients, stmt, diagnostics);
+      return;
+    }
+    const priorStmt = parseLenient(prior.statement);
+    if (priorStmt && sameStatement(priorStmt, stmt)) {
+      planned.statement = prior.statement;
+      if (prior.query_id === null) {
+        planned.query_id = UNKNOWN;
+        if (stmt.kind === 'insertInto') planned.id = UNKNOWN;
+        diagnostics.push(
+          warning(
+            `The query of ${name} is not running`,
+            'it was terminated outside streamform; apply starts it again (CREATE OR REPLACE) and it resumes from its committed offsets',
+          ),
+        );
+      }
+      return;
+    }
+    let reason: string | undefined;
+    if (!priorStmt) reason = 'the current statement cannot be read';
+    else if (sinkOf(priorStmt) !== name) reason = `the name changes from ${sinkOf(priorStmt)} to ${name}`;
+    else if (stmt.kind === 'insertInto') reason = 'ksqlDB cannot replace an INSERT INTO query in place';
+    else {
+      const check = isUpgradeable(priorStmt, stmt);
+      if (!check.ok) reason = check.reason;
+      else {
+        const verdict = await replaceVerdict(clients, stmt);
+        if (verdict?.kind === 'refused') {
+          diagnostics.push(error('ksqlDB rejects the statement', verdict.message, ['statement']));
+          return;
+        }
+        reason = verdict?.message;
+      }
+    }
+    planned.query_id = reason ? UNKNOWN : (prior.query_id ?? UNKNOWN);
+    if (!reason) return;
+    const refusal = await refusalAsNew(clients, stmt);
+    if (refusal) {
+      diagnostics.push(error('ksqlDB rejects the statement', refusal, ['statement']));
+      return;
+    }
+    requiresReplace.add('statement');
+    diagnostics.push(replacementWarning(name, reason, REPROCESSES));
+  },
+
+  async read(state, { clients }) {
+    const stmt = parseLenient(state.statement);
+    if (!stmt) return state;
+    const cat = await catalog(clients);
+    if (stmt.kind === 'insertInto') return state.query_id && cat.queries.has(state.query_id) ? state : null;
+    const src = cat.sources.get(state.name ?? sinkOf(stmt)!);
+    if (!src) return null;
+    const own = src.writeQueries.find((q) => q.id === state.query_id) ?? src.writeQueries[0];
+    const next: QueryState = { ...state, topic: src.topic, query_id: own ? own.id : null };
+    if (own && !sameSources(stmt, own.queryString)) next.statement = own.queryString;
+    return next;
+  },
+
+  async create(planned, { clients }) {
+    const stmt = parse(planned.statement as string);
+    const name = sinkOf(stmt)!;
+    const props = (planned.streams_properties as Record<string, string> | null) ?? {};
+    const queryId = (await execute(clients, asWritten(stmt), `create ${name}`, props)) ?? null;
+    const created: QueryState = {
+      ...(planned as QueryState),
+      id: stmt.kind === 'insertInto' ? (queryId ?? name) : name,
+      name,
+      topic: null,
+      query_id: queryId,
+      instance_id: randomUUID(),
+    };
+    return { ...created, topic: await afterCreate(created, `${name} was created but cannot be read back`, () => topicOf(clients, name)) };
+  },
+
+  async update(prior, planned, { clients }) {
+    const stmt = parse(planned.statement as string);
+    const name = sinkOf(stmt)!;
+    const props = (planned.streams_properties as Record<string, string> | null) ?? {};
+    const priorStmt = parseLenient(prior.statement);
+    let queryId = prior.query_id;
+    if (!priorStmt || !sameStatement(priorStmt, stmt) || isUnknown(planned.query_id)) {
+      // CREATE OR REPLACE keeps the query id; a stopped INSERT INTO starts again under a new one.
+      queryId = (await execute(clients, orReplace(stmt), `replace ${name}`, props)) ?? queryId;
+    }
+    return {
+      ...(planned as QueryState),
+      id: stmt.kind === 'insertInto' ? (queryId ?? name) : name,
+      name,
+      topic: await topicOf(clients, name),
+      query_id: queryId,
+      instance_id: prior.instance_id ?? randomUUID(),
+    };
+  },
+
+  async delete(prior, { clients }) {
+    const stmt = parseLenient(prior.statement);
+    if (prior.query_id) await terminate(clients, prior.query_id);
+    if (stmt?.kind === 'insertInto') return;
+    await dropSource(clients, prior.name ?? sinkOf(parse(prior.statement))!, prior.delete_topic === true);
+  },
+
+  async importState(id, { clients }) {
+    const cat = await catalog(clients);
+    const name = id.toUpperCase() === id ? id : cat.sources.has(id) ? id : id.toUpperCase();
+    const src = cat.sources.get(name);
+    if (!src) throw new DiagnosticError(error(`Cannot import ${name}`, `ksqlDB has no stream or table named ${name}`));
+    const own = src.writeQueries[0];
+    return {
+      id: name,
+      name,
+      topic: src.topic,
+      statement: own ? own.queryString : src.statement,
+      delete_topic: null,
+      deletion_protection: null,
+      instance_id: randomUUID(),
+      query_id: own?.id ?? null,
+      streams_properties: null,
+    };
+  },
+};
