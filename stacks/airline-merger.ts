@@ -110,6 +110,14 @@ export class AirlineMergerStack extends PipelineStack {
       database: AIRLINE.database,
       slotName: 'airline_cdc',
       tables: ['streamjet.customers', 'streamjet.bookings', 'skyone.passengers', 'skyone.bookings'],
+      // Each table's id alone as its key, as a string: the joins below match CAST(<id> AS STRING)
+      // against it (Debezium's own key, the struct {"id": 1} in JSON, never matches).
+      keyFields: {
+        'streamjet.customers': 'id',
+        'streamjet.bookings': 'bk_id',
+        'skyone.passengers': 'passenger_id',
+        'skyone.bookings': 'booking_id',
+      },
     });
     const streamjet = cdc;
     const skyone = cdc;
