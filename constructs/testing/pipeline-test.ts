@@ -1,7 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { isTopicName } from '../../src/core/rules';
 import { IKsqlSource } from '../ksql/source';
-import { isKsqlSource } from '../private/ksql-source';
 import { AvroSchema } from '../schema';
 import { ITopic } from '../topic';
 import { Validator } from '../private/validator';
@@ -158,8 +157,8 @@ export class PipelineTest extends Construct {
 
 function topicName(t: TestTopic): string | undefined {
   if (typeof t === 'string') return t;
-  if (isKsqlSource(t)) return t.topic?.topicName;
-  return (t as ITopic).topicName;
+  const topic = (t as Partial<ITopic>).topicName;
+  return typeof topic === 'string' ? topic : (t as IKsqlSource).topic?.topicName;
 }
 
 /** The path (e.g. `.FIELD[0]`) of the first part of a value that is not JSON, '' for the value itself. */
