@@ -27,9 +27,10 @@ Usage:
       --out <file>               write the review there
       --allow-destructive        accept destroying or replacing protected data (after review)
   streamform promote <pipeline> --from <env> --to <env>
-                                 dev → staging → prod: refused unless the source environment runs this
-                                 checkout's definition (fingerprint); shows the environment differences,
-                                 plans, reviews and applies the target
+                                 dev → staging → prod: runs the pipeline's test cases first (refused,
+                                 naming them, when one fails); refused unless the source environment
+                                 runs this checkout's definition (fingerprint); shows the environment
+                                 differences, plans, reviews and applies the target
       --dry-run                  plan and review only
   streamform test <pipeline>     the pipeline's test cases (PipelineTest, declared in its stack) on the
                                  local ksqlDB engine, in memory, against its statements as synthesized:
