@@ -77,6 +77,9 @@ export {
 } from './quality';
 export { Mask, RedactedStream, RedactedStreamProps } from './masking';
 
+// Test cases declared next to a pipeline, run on the local ksqlDB engine (`streamform test`).
+export { PipelineTest, PipelineTestProps, PipelineTestRecord, ResolvedTestRecord, TestTopic, TestValue } from './testing';
+
 // The generated resource bindings (L1) of the streamform provider: the types of each construct's
 // `resource` and `StreamformCluster.provider`, for escape hatches.
 export { connector, ksqlQuery, ksqlStream, ksqlTable, provider, schema, topic } from '../src/gen/providers/streamform';

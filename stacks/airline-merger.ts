@@ -25,6 +25,8 @@ import {
   SnowflakeSink,
   Topic,
   CleanupPolicy,
+  PipelineTest,
+  PipelineTestRecord,
   ksql,
 } from '../constructs';
 import { LocalPostgres } from '../constructs/platform';
@@ -110,11 +112,20 @@ export class AirlineMergerStack extends PipelineStack {
       database: AIRLINE.database,
       slotName: 'airline_cdc',
       tables: ['streamjet.customers', 'streamjet.bookings', 'skyone.passengers', 'skyone.bookings'],
+      // Each table's id alone as its key, as a string: the joins below match CAST(<id> AS STRING)
+      // against it (Debezium's own key, the struct {"id": 1} in JSON, never matches).
+      keyFields: {
+        'streamjet.customers': 'id',
+        'streamjet.bookings': 'bk_id',
+        'skyone.passengers': 'passenger_id',
+        'skyone.bookings': 'booking_id',
+      },
     });
     const streamjet = cdc;
     const skyone = cdc;
 
-    // Each airline's bookings, enriched with its own customers.
+    // Each airline's bookings, enriched with its own customers. ksqlDB keys each join by the column
+    // side of its ON clause (the customers' key), which the projection selects once.
     const sjBookings = new KsqlStream(this, 'StreamJetBookings', {
       topic: streamjet.topicFor('streamjet.bookings'),
       valueFormat: KsqlFormat.JSON,
@@ -140,7 +151,7 @@ export class AirlineMergerStack extends PipelineStack {
     });
     const sjEnriched = new KsqlQuery(this, 'StreamJetBookingsEnriched', {
       sink: QuerySink.stream({ topic: { topicName: 'StreamJet-bookings-enriched' } }),
-      select: ksql`SELECT ROWKEY AS CUSTOMER_KEY, B.BK_ID, B.BK_CALL_SGN, B.BK_BOOK_TME,
+      select: ksql`SELECT C.CUSTOMER_KEY AS CUSTOMER_KEY, B.BK_ID, B.BK_CALL_SGN, B.BK_BOOK_TME,
   CONCAT(C.TITLE, ' ', C.FIRST_NAME, ' ', C.LAST_NAME) AS BK_CUST_NME,
   C.EMAIL AS BK_CUST_EML
 FROM ${sjBookings} B
@@ -170,7 +181,7 @@ EMIT CHANGES`,
     });
     const soEnriched = new KsqlQuery(this, 'SkyOneBookingsEnriched', {
       sink: QuerySink.stream({ topic: { topicName: 'SkyOne-bookings-enriched' } }),
-      select: ksql`SELECT ROWKEY AS PASSENGER_KEY, B.BOOKING_ID, B.CALLSIGN, B.BOOKED_ON, P.FULL_NAME, P.EMAIL_ADDRESS
+      select: ksql`SELECT P.PASSENGER_KEY AS PASSENGER_KEY, B.BOOKING_ID, B.CALLSIGN, B.BOOKED_ON, P.FULL_NAME, P.EMAIL_ADDRESS
 FROM ${soBookings} B
   INNER JOIN ${soPassengers} P ON CAST(B.PASSENGER_ID AS STRING) = P.PASSENGER_KEY
 EMIT CHANGES`,
@@ -281,6 +292,19 @@ EMIT CHANGES`,
       }),
     });
 
+    airlineTests(this, {
+      streamjetCustomers: sjCustomers,
+      streamjetBookings: sjBookings,
+      skyonePassengers: soPassengers,
+      skyoneBookings: soBookings,
+      bookings,
+      redacted,
+      routes,
+      flightUpdates,
+      impactedFlights,
+      impactedCustomers,
+    });
+
     // Analytics: redacted bookings into the analytics schema of the bookings database.
     new JdbcSink(this, 'AnalyticsBookings', {
       connectorName: 'airline-analytics-bookings-sink',
@@ -306,4 +330,160 @@ EMIT CHANGES`,
       });
     }
   }
+}
+
+interface AirlineParts {
+  readonly streamjetCustomers: KsqlTable;
+  readonly streamjetBookings: KsqlStream;
+  readonly skyonePassengers: KsqlTable;
+  readonly skyoneBookings: KsqlStream;
+  readonly bookings: KsqlStream;
+  readonly redacted: RedactedStream;
+  readonly routes: KsqlTable;
+  readonly flightUpdates: KsqlStream;
+  readonly impactedFlights: KsqlQuery;
+  readonly impactedCustomers: KsqlQuery;
+}
+
+/**
+ * The pipeline's test cases (`streamform test airline-merger`). The change topics are fed as the
+ * CDC connector writes them: Debezium's row after the change in JSON without schemas (lower-case
+ * column names), keyed by the row's id as a string (keyFields). Booking times are epoch ms,
+ * flight times epoch seconds, as the generator writes them; bookings on 2023-11-14 from 22:00 UTC.
+ */
+function airlineTests(scope: Construct, p: AirlineParts): void {
+  const T = 1_699_999_200_000;
+  const S = T / 1000;
+  const HOUR = 3_600_000;
+  const streamjetCustomer = (id: number, title: string, first: string, last: string): PipelineTestRecord => ({
+    topic: p.streamjetCustomers,
+    key: String(id),
+    value: { id, title, first_name: first, last_name: last, email: `${first}.${last}@example.com`.toLowerCase() },
+    timestamp: T,
+  });
+  const skyonePassenger = (id: number, name: string, email: string): PipelineTestRecord => ({
+    topic: p.skyonePassengers,
+    key: String(id),
+    value: { passenger_id: id, full_name: name, email_address: email },
+    timestamp: T,
+  });
+  const streamjetBooking = (id: number, callsign: string, customer: number, at: number): PipelineTestRecord => ({
+    topic: p.streamjetBookings,
+    key: String(id),
+    value: { bk_id: id, bk_call_sgn: callsign, bk_cust_id: customer, bk_book_tme: at },
+    timestamp: at,
+  });
+  const skyoneBooking = (id: number, callsign: string, passenger: number, at: number): PipelineTestRecord => ({
+    topic: p.skyoneBookings,
+    key: String(id),
+    value: { booking_id: id, callsign, passenger_id: passenger, booked_on: at },
+    timestamp: at,
+  });
+  const booking = (callsign: string, id: string, sourceId: number, name: string, email: string, at: number): PipelineTestRecord => ({
+    topic: p.bookings,
+    key: callsign,
+    value: { ID: id, SOURCE_ID: sourceId, CUSTOMER_NAME: name, CUSTOMER_EMAIL: email, BOOK_TIME: at },
+    timestamp: at,
+  });
+
+  const jane = streamjetCustomer(1, 'Ms', 'Jane', 'Doe');
+  const tom = skyonePassenger(7, 'Tom Hardy', 'tom.hardy@example.com');
+  const bookingInputs = [
+    jane,
+    tom,
+    streamjetBooking(100, 'SJT123', 1, T + 1000),
+    skyoneBooking(200, 'SKY456', 7, T + 2000),
+    streamjetBooking(101, 'SJT123', 2, T + 3000),
+    skyoneBooking(201, 'SKY456', 8, T + 4000),
+  ];
+  new PipelineTest(scope, 'BothAirlinesInBookings', {
+    description:
+      "both airlines' bookings, each enriched with its own airline's customer, land in the one bookings product under one schema, " +
+      'keyed by callsign; bookings of unknown customers do not',
+    inputs: bookingInputs,
+    expected: [
+      booking('SJT123', 'StreamJet-100', 100, 'Ms Jane Doe', 'jane.doe@example.com', T + 1000),
+      booking('SKY456', 'SkyOne-200', 200, 'Tom Hardy', 'tom.hardy@example.com', T + 2000),
+    ],
+  });
+  new PipelineTest(scope, 'NoPiiInRedactedBookings', {
+    description: 'the bookings product as analytics gets it (bookings-redacted): names replaced, email addresses masked but the domain',
+    inputs: bookingInputs,
+    expected: [
+      {
+        topic: p.redacted,
+        key: 'SJT123',
+        value: { ID: 'StreamJet-100', SOURCE_ID: 100, CUSTOMER_NAME: '*****', CUSTOMER_EMAIL: 'xxxx-xxx@example.com', BOOK_TIME: T + 1000 },
+        timestamp: T + 1000,
+      },
+      {
+        topic: p.redacted,
+        key: 'SKY456',
+        value: { ID: 'SkyOne-200', SOURCE_ID: 200, CUSTOMER_NAME: '*****', CUSTOMER_EMAIL: 'xxx-xxxxx@example.com', BOOK_TIME: T + 2000 },
+        timestamp: T + 2000,
+      },
+    ],
+  });
+
+  const route = (callsign: string, origin: string, destination: string, departs: number, arrives: number): PipelineTestRecord => ({
+    topic: p.routes,
+    key: callsign,
+    value: {
+      ORIGIN: origin,
+      DESTINATION: destination,
+      SCHEDULED_DEPARTURE_TIME: departs,
+      SCHEDULED_ARRIVAL_TIME: arrives,
+    },
+    timestamp: T,
+  });
+  const update = (callsign: string, at: number, lastContact: number, remaining: number | null): PipelineTestRecord => ({
+    topic: p.flightUpdates,
+    key: callsign,
+    value: { LATITUDE: 51.47, LONGITUDE: -0.4543, ALTITUDE: 10_500.5, LAST_CONTACT: lastContact, ESTIMATED_TIME_REMAINING: remaining },
+    timestamp: at,
+  });
+  // SJT123 is due at S + 8 h and now expected 40 minutes late; SKY456 is early.
+  const sjtArrival = S + 8 * 3600;
+  const sjtEstimate = sjtArrival + 40 * 60;
+  const john = streamjetCustomer(3, 'Mr', 'John', 'Smith');
+  new PipelineTest(scope, 'DelayedFlightsFindImpactedCustomers', {
+    description:
+      'a flight whose last contact plus estimated time remaining passes its scheduled arrival is impacted, and every customer booked on it ' +
+      'within a day is listed with a new estimated time half an hour later; flights on time, without contact or estimate are not',
+    inputs: [
+      route('SJT123', 'LHR', 'JFK', S + 3600, sjtArrival),
+      route('SKY456', 'CDG', 'FRA', S + 3600, S + 5 * 3600),
+      jane,
+      john,
+      tom,
+      streamjetBooking(100, 'SJT123', 1, T + 1000),
+      streamjetBooking(102, 'SJT123', 3, T + 2000),
+      skyoneBooking(200, 'SKY456', 7, T + 3000),
+      update('SJT123', T + HOUR, 0, 30_000),
+      update('SJT123', T + HOUR + 1000, S + 3600, null),
+      update('SKY456', T + 2 * HOUR, S + 2 * 3600, 3 * 3600 - 600),
+      update('SJT123', T + 2 * HOUR, S + 2 * 3600, sjtEstimate - (S + 2 * 3600)),
+    ],
+    expected: [
+      {
+        topic: p.impactedFlights,
+        key: 'SJT123',
+        value: { DELAYED_FLIGHT_ESTIMATED_ARRIVAL_TIME: sjtEstimate, SCHEDULED_ARRIVAL_TIME: sjtArrival },
+        timestamp: T + 2 * HOUR,
+      },
+      ...[jane, john].map((c) => {
+        const v = c.value as { title: string; first_name: string; last_name: string; email: string };
+        return {
+          topic: p.impactedCustomers,
+          key: 'SJT123',
+          value: {
+            CUSTOMER_NAME: `${v.title} ${v.first_name} ${v.last_name}`,
+            CUSTOMER_EMAIL: v.email,
+            NEW_ESTIMATED_DEPARTURE_TIME: sjtEstimate + 1800,
+          },
+          timestamp: T + 2 * HOUR,
+        };
+      }),
+    ],
+  });
 }

@@ -22,6 +22,9 @@ import {
   Schema,
   SchemaFormat,
   Topic,
+  PipelineTest,
+  PipelineTestRecord,
+  TestValue,
   ksql,
 } from '../constructs';
 import { LocalPostgres } from '../constructs/platform';
@@ -136,12 +139,14 @@ export class CustomerQualityStack extends PipelineStack {
     });
 
     // Failures go back to the customer.
-    new KsqlQuery(this, 'CustomerNotifications', {
+    const notifications = new KsqlQuery(this, 'CustomerNotifications', {
       sink: QuerySink.stream({ topic: { topicName: QUALITY.notificationsTopic }, valueFormat: KsqlFormat.JSON }),
       select: ksql`SELECT REGISTRATION_ID, EMAIL, NAME,
   CONCAT('We could not complete your registration: please check ', DQ_FAILED_RULES) AS MESSAGE
 FROM ${quality.invalid} WHERE EMAIL IS NOT NULL EMIT CHANGES`,
     });
+
+    qualityTests(this, topic, quality, notifications);
 
     // Valid records feed MDM (upsert by registration) and the analytics sandbox (every record).
     let database: LocalPostgres | undefined;
@@ -196,4 +201,154 @@ FROM ${quality.invalid} WHERE EMAIL IS NOT NULL EMIT CHANGES`,
       });
     }
   }
+}
+
+/**
+ * The pipeline's test cases (`streamform test customer-quality`): per dimension, a good record
+ * reaches the valid stream and a bad one the invalid stream, one failure record per failed rule
+ * and the failure count of its rule; then the counts per rule and window. Registrations arrive
+ * from 2023-11-14 22:00 UTC on, an hour after they were created.
+ */
+function qualityTests(scope: Construct, topic: Topic, quality: DataQuality, notifications: KsqlQuery): void {
+  const T = 1_699_999_200_000;
+  const MINUTE = 60_000;
+  const HOUR = 60 * MINUTE;
+  type Registration = Record<string, TestValue>;
+  const registration = (id: string, overrides: Registration = {}): Registration => ({
+    REGISTRATION_ID: id,
+    NAME: 'Ada Lovelace',
+    ADDRESS: '12 St James Square, London',
+    PHONE: '+442071234567',
+    JOB: 'analyst',
+    EMAIL: `${id}@example.com`,
+    DOB: '1990-12-10',
+    CREATED_AT: T - HOUR,
+    CHANNEL: 'web',
+    ...overrides,
+  });
+  const input = (r: Registration, at: number): PipelineTestRecord => ({ topic, key: r.REGISTRATION_ID, value: r, timestamp: at });
+  /** The source's value columns: the registration without its key. */
+  const columns = (r: Registration): Registration => Object.fromEntries(Object.entries(r).filter(([k]) => k !== QUALITY.keyField));
+  const valid = (r: Registration, at: number): PipelineTestRecord => ({
+    topic: quality.valid,
+    key: r.REGISTRATION_ID,
+    value: columns(r),
+    timestamp: at,
+  });
+  const invalid = (r: Registration, at: number, failed: string[]): PipelineTestRecord => ({
+    topic: quality.invalid,
+    key: r.REGISTRATION_ID,
+    value: { ...columns(r), DQ_FAILED_RULES: failed.join(',') },
+    timestamp: at,
+  });
+  const rule = (name: string) => {
+    const found = quality.rules.find((r) => r.name === name);
+    if (!found) throw new Error(`${scope.node.path}: no data quality rule ${name}`);
+    return found;
+  };
+  const failure = (r: Registration, at: number, ruleName: string): PipelineTestRecord => ({
+    topic: quality.failures,
+    key: r.REGISTRATION_ID,
+    value: {
+      DQ_RECORD_ID: r.REGISTRATION_ID,
+      DQ_RULE: ruleName,
+      DQ_DIMENSION: rule(ruleName).dimension,
+      DQ_DESCRIPTION: rule(ruleName).description,
+    },
+    timestamp: at,
+  });
+  const count = (ruleName: string, n: number, minute: number): PipelineTestRecord => {
+    const start = T + minute * MINUTE;
+    return {
+      topic: quality.metrics,
+      key: ruleName,
+      value: { DQ_DIMENSION: rule(ruleName).dimension, FAILED_RECORDS: n, WINDOW_START: start, WINDOW_END: start + MINUTE },
+      window: { start, end: start + MINUTE },
+    };
+  };
+  const notified = (r: Registration, at: number, failed: string): PipelineTestRecord => ({
+    topic: notifications,
+    key: r.REGISTRATION_ID,
+    value: { EMAIL: r.EMAIL, NAME: r.NAME, MESSAGE: `We could not complete your registration: please check ${failed}` },
+    timestamp: at,
+  });
+  /** A good and a bad registration of one dimension: where each lands, and the bad one's failure counted. */
+  const dimension = (id: string, ruleName: string, description: string, bad: Registration) => {
+    const good = registration(`${id}-good`);
+    new PipelineTest(scope, id, {
+      description,
+      inputs: [input(good, T + 1000), input(bad, T + 2000)],
+      expected: [valid(good, T + 1000), invalid(bad, T + 2000, [ruleName]), failure(bad, T + 2000, ruleName), count(ruleName, 1, 0)],
+    });
+  };
+
+  dimension(
+    'Completeness',
+    'completeness',
+    'a registration without a name fails completeness; a complete one is valid',
+    registration('no-name', { NAME: null }),
+  );
+  dimension(
+    'Consistency',
+    'plausible_age',
+    'a registration of an 8-year-old fails plausible_age (consistency); a 32-year-old is valid',
+    registration('too-young', { DOB: '2015-06-01' }),
+  );
+  dimension(
+    'Timeliness',
+    'timeliness_created_at',
+    'a registration arriving 25 hours after it was created fails timeliness; one arriving after an hour is valid',
+    registration('late', { CREATED_AT: T - 25 * HOUR }),
+  );
+
+  const good = registration('valid-1');
+  const badEmail = registration('bad-email', { EMAIL: 'ada.lovelace.example.com' });
+  const badPhone = registration('bad-phone', { PHONE: '020 7123 4567' });
+  const badChannel = registration('bad-channel', { CHANNEL: 'fax' });
+  new PipelineTest(scope, 'Validity', {
+    description:
+      'registrations with an email without @, a phone not in E.164 or an unknown channel each fail their validity rule, and are notified; a valid one is not',
+    inputs: [input(good, T + 1000), input(badEmail, T + 2000), input(badPhone, T + 3000), input(badChannel, T + 4000)],
+    expected: [
+      valid(good, T + 1000),
+      invalid(badEmail, T + 2000, ['validity_email']),
+      invalid(badPhone, T + 3000, ['validity_phone']),
+      invalid(badChannel, T + 4000, ['validity_channel']),
+      failure(badEmail, T + 2000, 'validity_email'),
+      failure(badPhone, T + 3000, 'validity_phone'),
+      failure(badChannel, T + 4000, 'validity_channel'),
+      count('validity_email', 1, 0),
+      count('validity_phone', 1, 0),
+      count('validity_channel', 1, 0),
+      notified(badEmail, T + 2000, 'validity_email'),
+      notified(badPhone, T + 3000, 'validity_phone'),
+      notified(badChannel, T + 4000, 'validity_channel'),
+    ],
+  });
+
+  const first = registration('first', { EMAIL: 'ada@example.com' });
+  const second = registration('second', { EMAIL: 'ada@example.com' });
+  const other = registration('other', { EMAIL: 'grace@example.com' });
+  new PipelineTest(scope, 'Uniqueness', {
+    description:
+      'a second registration with an email another registration used first fails uniqueness; the first, and one with its own email, are valid',
+    inputs: [input(first, T + 1000), input(other, T + 2000), input(second, T + 3000)],
+    expected: [
+      valid(first, T + 1000),
+      valid(other, T + 2000),
+      invalid(second, T + 3000, ['uniqueness_email']),
+      failure(second, T + 3000, 'uniqueness_email'),
+      count('uniqueness_email', 1, 0),
+    ],
+  });
+
+  const noEmail1 = registration('no-email-1', { EMAIL: null });
+  const badEmail1 = registration('bad-email-1', { EMAIL: 'bad-1' });
+  const badEmail2 = registration('bad-email-2', { EMAIL: 'bad-2' });
+  const badEmail3 = registration('bad-email-3', { EMAIL: 'bad-3' });
+  new PipelineTest(scope, 'FailuresCountedPerRule', {
+    description: 'failures are counted per rule per minute; a record failing a rule counts once for it',
+    inputs: [input(badEmail1, T + 1000), input(noEmail1, T + 2000), input(badEmail2, T + 59_000), input(badEmail3, T + MINUTE + 1000)],
+    expected: [count('validity_email', 1, 0), count('completeness', 1, 0), count('validity_email', 2, 0), count('validity_email', 1, 1)],
+  });
 }

@@ -21,6 +21,7 @@ import {
   Schema,
   SchemaFormat,
   Topic,
+  PipelineTest,
   ksql,
 } from '../constructs';
 import { LocalMariaDb } from '../constructs/platform';
@@ -120,7 +121,7 @@ export class RatingsStack extends PipelineStack {
       sink: QuerySink.stream(),
       select: ksql`SELECT * FROM ${ratings} WHERE LCASE(CHANNEL) NOT LIKE '%test%' EMIT CHANGES`,
     });
-    new KsqlQuery(this, 'RatingsTest', {
+    const testRatings = new KsqlQuery(this, 'RatingsTest', {
       sink: QuerySink.stream(),
       select: ksql`SELECT * FROM ${ratings} WHERE LCASE(CHANNEL) LIKE '%test%' EMIT CHANGES`,
     });
@@ -140,8 +141,9 @@ export class RatingsStack extends PipelineStack {
     });
     const enriched = new KsqlQuery(this, 'RatingsWithCustomerData', {
       sink: QuerySink.stream({ topic: { topicName: 'ratings-enriched' } }),
-      // The join key is an expression, so ksqlDB keys the result by a synthetic ROWKEY, which must be projected.
-      select: ksql`SELECT ROWKEY AS USER_KEY, R.RATING_ID, R.MESSAGE, R.STARS, R.CHANNEL,
+      // ksqlDB keys a join by the column side of its ON clause (here C.CUSTOMER_ID, as the other side
+      // is an expression); the projection must select that key exactly once, and it becomes the key.
+      select: ksql`SELECT R.RATING_ID, R.MESSAGE, R.STARS, R.CHANNEL,
        C.CUSTOMER_ID, C.FIRST_NAME + ' ' + C.LAST_NAME AS FULL_NAME,
        C.CLUB_STATUS, C.EMAIL
 FROM ${live} R
@@ -158,20 +160,22 @@ WHERE STARS < 3 AND CLUB_STATUS = 'platinum'
 PARTITION BY FULL_NAME`,
       properties: { 'auto.offset.reset': 'earliest' },
     });
-    new KsqlQuery(this, 'RatingsPerCustomerPer15Minute', {
+    const perCustomer = new KsqlQuery(this, 'RatingsPerCustomerPer15Minute', {
       sink: QuerySink.table({ name: 'RATINGS_PER_CUSTOMER_PER_15MINUTE' }),
       select: ksql`SELECT FULL_NAME, COUNT(*) AS RATINGS_COUNT, COLLECT_LIST(STARS) AS RATINGS
 FROM ${enriched} WINDOW TUMBLING (SIZE 15 MINUTES)
 GROUP BY FULL_NAME EMIT CHANGES`,
       properties: { 'auto.offset.reset': 'earliest' },
     });
-    new KsqlQuery(this, 'RatingsByClubStatus', {
+    const byClubStatus = new KsqlQuery(this, 'RatingsByClubStatus', {
       sink: QuerySink.table(),
       select: ksql`SELECT CLUB_STATUS, COUNT(*) AS RATING_COUNT
 FROM ${enriched} WINDOW TUMBLING (SIZE 1 MINUTES)
 GROUP BY CLUB_STATUS EMIT CHANGES`,
       properties: { 'auto.offset.reset': 'earliest' },
     });
+
+    ratingsTests(this, { ratingsTopic, customersTopic, live, testRatings, enriched, unhappy, perCustomer, byClubStatus });
 
     // Sinks to systems that exist in the shared environments only.
     const sinks = env.externalSinks;
@@ -192,4 +196,173 @@ GROUP BY CLUB_STATUS EMIT CHANGES`,
       });
     }
   }
+}
+
+/**
+ * A change record of `demo.customers` as the CDC connector writes it: Debezium's row after the
+ * change (ExtractNewRecordState), in Avro with the schema the Connect converter registers for it
+ * (`<prefix>.<database>.<table>.Value`; MariaDB TIMESTAMP columns as ZonedTimestamp strings).
+ */
+const CUSTOMER_CHANGE_AVRO = {
+  type: 'record',
+  name: 'Value',
+  namespace: `${RATINGS.cdcPrefix}.${RATINGS.database}.${RATINGS.customersTable}`,
+  fields: [
+    { name: 'id', type: 'int' },
+    ...['first_name', 'last_name', 'email', 'gender', 'club_status', 'comments'].map((name) => ({
+      name,
+      type: ['null', 'string'],
+      default: null,
+    })),
+    ...['create_ts', 'update_ts'].map((name) => ({
+      name,
+      type: ['null', { type: 'string', 'connect.version': 1, 'connect.name': 'io.debezium.time.ZonedTimestamp' }],
+      default: null,
+    })),
+  ],
+  'connect.name': `${RATINGS.cdcPrefix}.${RATINGS.database}.${RATINGS.customersTable}.Value`,
+} as const;
+
+interface RatingsParts {
+  readonly ratingsTopic: Topic;
+  readonly customersTopic: Topic;
+  readonly live: KsqlQuery;
+  readonly testRatings: KsqlQuery;
+  readonly enriched: KsqlQuery;
+  readonly unhappy: KsqlQuery;
+  readonly perCustomer: KsqlQuery;
+  readonly byClubStatus: KsqlQuery;
+}
+
+/** The pipeline's test cases (`streamform test ratings`), on the hour of 2023-11-14 22:00 UTC. */
+function ratingsTests(scope: Construct, p: RatingsParts): void {
+  const T = 1_699_999_200_000;
+  const MINUTE = 60_000;
+  const customer = (id: number, first: string, last: string, clubStatus: string, at: number) => ({
+    topic: p.customersTopic,
+    key: String(id),
+    value: {
+      id,
+      first_name: first,
+      last_name: last,
+      email: `${first}.${last}@example.com`.toLowerCase(),
+      gender: 'Female',
+      club_status: clubStatus,
+      comments: 'loyal customer',
+      create_ts: '2023-11-01T08:00:00Z',
+      update_ts: new Date(at).toISOString().replace('.000Z', 'Z'),
+    },
+    timestamp: at,
+    valueSchema: CUSTOMER_CHANGE_AVRO,
+  });
+  let ratingId = 1000;
+  const rating = (userId: number, stars: number, channel: string, message: string, at: number) => ({
+    topic: p.ratingsTopic,
+    key: String(userId),
+    value: { rating_id: ++ratingId, user_id: userId, stars, route_id: 7, rating_time: at, channel, message },
+    timestamp: at,
+  });
+  const live = (r: ReturnType<typeof rating>) => ({
+    topic: p.live,
+    value: Object.fromEntries(Object.entries(r.value).map(([k, v]) => [k.toUpperCase(), v])),
+    timestamp: r.timestamp,
+  });
+  const enriched = (
+    r: ReturnType<typeof rating>,
+    c: ReturnType<typeof customer>,
+  ): { topic: KsqlQuery; key: string; value: Record<string, string | number>; timestamp: number } => ({
+    topic: p.enriched,
+    key: c.key,
+    value: {
+      RATING_ID: r.value.rating_id,
+      MESSAGE: r.value.message,
+      STARS: r.value.stars,
+      CHANNEL: r.value.channel,
+      FULL_NAME: `${c.value.first_name} ${c.value.last_name}`,
+      CLUB_STATUS: c.value.club_status,
+      EMAIL: c.value.email,
+    },
+    timestamp: r.timestamp,
+  });
+
+  const ios = rating(1, 4, 'iOS', 'your team here rocks!', T + 1_000);
+  const webTest = rating(1, 1, 'web-test', 'test rating, please ignore', T + 2_000);
+  const androidTest = rating(2, 5, 'Android-TEST', 'smoke test', T + 3_000);
+  const web = rating(2, 3, 'web', 'meh', T + 4_000);
+  new PipelineTest(scope, 'TestChannelsFilteredOut', {
+    description: 'ratings from channels containing "test" (any case) go to RATINGS_TEST only; the others to RATINGS_LIVE',
+    inputs: [ios, webTest, androidTest, web],
+    expected: [live(ios), live(web), { ...live(webTest), topic: p.testRatings }, { ...live(androidTest), topic: p.testRatings }],
+  });
+
+  const rica = customer(1, 'Rica', 'Blaylock', 'gold', T);
+  const ricaPlatinum = customer(1, 'Rica', 'Blaylock', 'platinum', T + 3 * MINUTE);
+  const bobby = customer(2, 'Bobby', 'Ellis', 'silver', T);
+  const r1 = rating(1, 4, 'iOS', 'great flight, on time and comfortable', T + MINUTE);
+  const stranger = rating(99, 2, 'web', 'who am I?', T + MINUTE + 1);
+  const r2 = rating(2, 5, 'android', 'thank you for the friendly crew', T + 2 * MINUTE);
+  const r3 = rating(1, 3, 'web', 'average experience', T + 4 * MINUTE);
+  const r4 = rating(2, 4, 'iOS', 'deleted, then rated', T + 6 * MINUTE);
+  new PipelineTest(scope, 'EnrichedWithCustomers', {
+    description:
+      'ratings are joined with the customer as Debezium captured them last (changes apply, a deleted customer no longer matches); ' +
+      'ratings of unknown customers are dropped',
+    inputs: [
+      rica,
+      bobby,
+      r1,
+      stranger,
+      r2,
+      ricaPlatinum,
+      r3,
+      { topic: p.customersTopic, key: '2', value: null, timestamp: T + 5 * MINUTE },
+      r4,
+    ],
+    expected: [enriched(r1, rica), enriched(r2, bobby), enriched(r3, ricaPlatinum)],
+  });
+
+  const ada = customer(3, 'Ada', 'Lovelace', 'platinum', T);
+  const grace = customer(4, 'Grace', 'Hopper', 'gold', T);
+  const angry = rating(3, 1, 'iOS', 'worst. flight. ever. #neveragain', T + MINUTE);
+  const happy = rating(3, 5, 'web', 'Exceeded all my expectations. Thank you!', T + 2 * MINUTE);
+  const goldAngry = rating(4, 2, 'android', 'the food was cold', T + 3 * MINUTE);
+  const testAngry = rating(3, 1, 'iOS-test', 'testing the unhappy path', T + 4 * MINUTE);
+  const twoStars = rating(3, 2, 'android', 'thank you for the lovely 3 hour delay', T + 5 * MINUTE);
+  const unhappy = (r: ReturnType<typeof rating>) => ({
+    topic: p.unhappy,
+    key: 'Ada Lovelace',
+    value: { CLUB_STATUS: 'platinum', EMAIL: 'ada.lovelace@example.com', STARS: r.value.stars, MESSAGE: r.value.message },
+    timestamp: r.timestamp,
+  });
+  new PipelineTest(scope, 'UnhappyPlatinum', {
+    description:
+      'a platinum customer rating below 3 stars lands in UNHAPPY_PLATINUM_CUSTOMERS, keyed by name; good ratings, other club statuses and test channels do not',
+    inputs: [ada, grace, angry, happy, goldAngry, testAngry, twoStars],
+    expected: [unhappy(angry), unhappy(twoStars)],
+  });
+
+  const lin = customer(5, 'Lin', 'Chen', 'gold', T);
+  const sam = customer(6, 'Sam', 'Okafor', 'gold', T);
+  const at = (minutes: number, seconds = 0) => T + minutes * MINUTE + seconds * 1000;
+  const q1 = rating(5, 4, 'iOS', 'a', at(0, 10));
+  const q2 = rating(6, 2, 'web', 'b', at(0, 50));
+  const q3 = rating(5, 2, 'android', 'c', at(14, 59));
+  const q4 = rating(5, 5, 'web', 'd', at(15, 0));
+  const window15 = (start: number) => ({ start, end: start + 15 * MINUTE });
+  const window1 = (start: number) => ({ start, end: start + MINUTE });
+  new PipelineTest(scope, 'WindowedCounts', {
+    description:
+      'ratings are counted (with their stars) per customer per 15-minute window and per club status per minute, each rating updating its window',
+    inputs: [lin, sam, q1, q2, q3, q4],
+    expected: [
+      { topic: p.perCustomer, key: 'Lin Chen', value: { RATINGS_COUNT: 1, RATINGS: [4] }, window: window15(T) },
+      { topic: p.perCustomer, key: 'Sam Okafor', value: { RATINGS_COUNT: 1, RATINGS: [2] }, window: window15(T) },
+      { topic: p.perCustomer, key: 'Lin Chen', value: { RATINGS_COUNT: 2, RATINGS: [4, 2] }, window: window15(T) },
+      { topic: p.perCustomer, key: 'Lin Chen', value: { RATINGS_COUNT: 1, RATINGS: [5] }, window: window15(at(15)) },
+      { topic: p.byClubStatus, key: 'gold', value: { RATING_COUNT: 1 }, window: window1(T) },
+      { topic: p.byClubStatus, key: 'gold', value: { RATING_COUNT: 2 }, window: window1(T) },
+      { topic: p.byClubStatus, key: 'gold', value: { RATING_COUNT: 1 }, window: window1(at(14)) },
+      { topic: p.byClubStatus, key: 'gold', value: { RATING_COUNT: 1 }, window: window1(at(15)) },
+    ],
+  });
 }

@@ -40,7 +40,15 @@ export interface DebeziumSourceProps {
   readonly unwrap?: boolean;
   /** Use this primary-key field alone as the message key (ExtractField$Key). @default - the whole key struct */
   readonly keyField?: string;
-  /** How message keys are serialized. @default - JSON without schemas, or String when keyField is set */
+  /**
+   * Per captured table, the primary-key field to use alone as the message key, for tables whose
+   * keys are named differently, e.g. `{ 'streamjet.customers': 'id', 'streamjet.bookings': 'bk_id' }`:
+   * one ExtractField$Key per table, applied to that table's topic only (a TopicNameMatches
+   * predicate). Names every captured table; not together with `keyField`.
+   * @default - `keyField` for every table, else the whole key struct
+   */
+  readonly keyFields?: Readonly<Record<string, string>>;
+  /** How message keys are serialized. @default - JSON without schemas, or String when keyField or keyFields is set */
   readonly keyConverter?: ConverterSpec;
   /** How message values are serialized. @default - JSON without schemas */
   readonly valueConverter?: ConverterSpec;
@@ -81,6 +89,22 @@ export abstract class DebeziumSource extends Construct {
     v.check(props.tables.length > 0, 'tables', props.tables, 'must name at least one table', 'list tables as "schema.table"');
     for (const t of props.tables)
       v.check(/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(t), 'tables', t, 'must be "schema.table"', 'e.g. "demo.customers"');
+    const keyFields = props.keyFields;
+    if (keyFields !== undefined) {
+      v.check(
+        props.keyField === undefined,
+        'keyFields',
+        keyFields,
+        'cannot be given together with keyField',
+        'give keyField when every table has the same key field, keyFields otherwise',
+      );
+      for (const t of props.tables.filter((x) => !(x in keyFields)))
+        v.add(`keyFields.${t}`, undefined, 'is missing: every captured table needs its key field', `add '${t}': '<primary-key column>'`);
+      for (const [t, field] of Object.entries(keyFields)) {
+        v.check(props.tables.includes(t), `keyFields.${t}`, t, 'is not a captured table', `capture it in tables, or remove it`);
+        v.check(/^[A-Za-z_][A-Za-z0-9_]*$/.test(field), `keyFields.${t}`, field, 'must be a column name', "e.g. 'id'");
+      }
+    }
     v.throwIfAny();
     for (const table of props.tables) {
       const topicName = `${props.topicPrefix}.${table}`;
@@ -95,7 +119,17 @@ export abstract class DebeziumSource extends Construct {
       ...(props.keyField
         ? [{ name: 'extractkey', type: 'org.apache.kafka.connect.transforms.ExtractField$Key', settings: { field: props.keyField } }]
         : []),
+      ...Object.entries(keyFields ?? {}).map(([table, field]) => ({
+        name: `extractkey_${table.replace('.', '_')}`,
+        type: 'org.apache.kafka.connect.transforms.ExtractField$Key',
+        settings: { field, predicate: `is_${table.replace('.', '_')}` },
+      })),
     ];
+    // The predicates selecting each table's topic for its key transform.
+    const predicates = Object.keys(keyFields ?? {}).map((table) => ({
+      name: `is_${table.replace('.', '_')}`,
+      pattern: `${props.topicPrefix}.${table}`.replace(/[.]/g, '\\.'),
+    }));
     this.connector = new Connector(this, 'Connector', {
       connectorName: props.connectorName,
       config: {
@@ -110,7 +144,14 @@ export abstract class DebeziumSource extends Construct {
         ...extra.config,
         ...(props.extraConfig ?? {}),
         ...transformsConfig(transforms),
-        ...converterConfig('key', props.keyConverter ?? (props.keyField ? Converters.string() : Converters.json())),
+        ...(predicates.length > 0 ? { predicates: predicates.map((p) => p.name).join(',') } : {}),
+        ...Object.fromEntries(
+          predicates.flatMap((p) => [
+            [`predicates.${p.name}.type`, 'org.apache.kafka.connect.transforms.predicates.TopicNameMatches'],
+            [`predicates.${p.name}.pattern`, p.pattern],
+          ]),
+        ),
+        ...converterConfig('key', props.keyConverter ?? (props.keyField || keyFields ? Converters.string() : Converters.json())),
         ...converterConfig('value', props.valueConverter ?? Converters.json()),
       },
       secrets: { 'database.password': props.connection.password },

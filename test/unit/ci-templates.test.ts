@@ -247,3 +247,13 @@ test('every bin/streamform subcommand the workflows call is in `streamform help`
   );
   expect({ used, missing }).toEqual({ used, missing: [] });
 });
+
+test('every command of the table of src/tools/cli/main.ts is in `streamform help`, and every one there is in the table', () => {
+  const main = fs.readFileSync(path.join(REPO_ROOT, 'src', 'tools', 'cli', 'main.ts'), 'utf8');
+  const help = /const HELP = `([\s\S]*?)`;/.exec(main)![1];
+  const table = /const commands: Record<string, Command> = \{([\s\S]*?)\n\};/.exec(main)![1];
+  const commands = [...table.matchAll(/^ {2}async ([a-z][a-z-]*)\(/gm)].map((m) => m[1]).sort();
+  const listed = [...new Set([...help.matchAll(/^ {2}streamform ([a-z][a-z-]*)\b/gm)].map((m) => m[1]))].sort();
+  expect(commands).toContain('test');
+  expect(listed).toEqual(commands);
+});

@@ -27,10 +27,17 @@ Usage:
       --out <file>               write the review there
       --allow-destructive        accept destroying or replacing protected data (after review)
   streamform promote <pipeline> --from <env> --to <env>
-                                 dev → staging → prod: refused unless the source environment runs this
-                                 checkout's definition (fingerprint); shows the environment differences,
-                                 plans, reviews and applies the target
+                                 dev → staging → prod: runs the pipeline's test cases first (refused,
+                                 naming them, when one fails); refused unless the source environment
+                                 runs this checkout's definition (fingerprint); shows the environment
+                                 differences, plans, reviews and applies the target
       --dry-run                  plan and review only
+  streamform test <pipeline>     the pipeline's test cases (PipelineTest, declared in its stack) on the
+                                 local ksqlDB engine, in memory, against its statements as synthesized:
+                                 pass or fail per case with a diff; exit 1 when a case fails
+      --env dev|staging|prod     the environment whose synthesis is tested (default dev)
+  streamform test --sql-file <statements.sql> --input-file <input.json> --output-file <output.json>
+                                 ksqlDB's ksql-test-runner files on the same engine
   streamform demo                the README's main job: deploy to local Docker and show it working
   streamform produce <pipeline>  test data for a pipeline (ratings, airline-merger, customer-quality):
                                  loads its local databases (dev), then produces to its topics
@@ -95,6 +102,11 @@ const commands: Record<string, Command> = {
   },
   async promote(args) {
     await promoteCommand(args);
+  },
+  async test(args) {
+    // Loaded on use: the engine is only needed here.
+    const { testCommand } = await import('./test');
+    testCommand(args);
   },
   async produce(args) {
     await produceCommand(args);

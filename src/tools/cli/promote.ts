@@ -3,6 +3,7 @@ import { environment, EnvName, ENV_NAMES } from '../../../stacks/environments';
 import { PIPELINES } from '../../../stacks/main';
 import { fingerprintOf } from '../../../stacks/fingerprint';
 import { renderMarkdown } from '../gitops/plan-review';
+import { runPipelineTests } from '../ksqldb/test-runner/pipeline';
 import { Project, promote, PromotionRefused } from '../gitops/promote';
 import { ParsedArgs, stringOption, UsageError } from './args';
 import { deployStacks, synth } from './cdktf';
@@ -60,6 +61,7 @@ export async function promoteCommand(args: ParsedArgs): Promise<void> {
       policy: { protect: environment(to!).cluster.protect ?? false, allowDestructive: args.options['allow-destructive'] === true },
       dryRun: args.options['dry-run'] === true,
       log,
+      tests: () => runPipelineTests(pipeline, PIPELINES[pipeline], to!),
     });
     process.stdout.write(renderMarkdown(result.review));
     if (!result.applied) log('dry run: nothing applied');

@@ -1,6 +1,7 @@
 /**
- * Promotion of a pipeline from one environment to the next (dev → staging → prod): refused unless
- * the source environment has this checkout's definition (its fingerprint) applied successfully;
+ * Promotion of a pipeline from one environment to the next (dev → staging → prod): refused when
+ * one of the pipeline's test cases fails on the local ksqlDB engine, or unless the source
+ * environment has this checkout's definition (its fingerprint) applied successfully;
  * then the environment-specific differences are shown, the target is planned and reviewed, and
  * applied.
  */
@@ -9,6 +10,8 @@ import * as path from 'path';
 import { run } from '../toolchain/run';
 import { FINGERPRINT_OUTPUT } from '../../../stacks/fingerprint';
 import { exitCode, Policy, review, Review, runPlan } from './plan-review';
+import { PipelineTestRun, reportRun } from '../ksqldb/test-runner/pipeline';
+import { reportOf } from '../ksqldb/test-runner/runner';
 
 /** A promotion that must not happen, with the reason and what to do. */
 export class PromotionRefused extends Error {
@@ -40,6 +43,11 @@ export interface PromotionRequest {
   /** Plan and review only. */
   readonly dryRun?: boolean;
   readonly log?: (line: string) => void;
+  /**
+   * Runs the pipeline's test cases (PipelineTest) as the target environment synthesizes it, first:
+   * promotion is refused when one fails. Without it, no test runs.
+   */
+  readonly tests?: () => PipelineTestRun;
 }
 
 export interface EnvDifference {
@@ -154,8 +162,27 @@ function renderDifferences(diffs: readonly EnvDifference[]): string {
   return diffs.map((d) => `  ${d.where} ${d.attribute}: ${d.from} → ${d.to}${d.count > 1 ? ` (${d.count}×)` : ''}`).join('\n');
 }
 
+/** Runs the pipeline's test cases; refuses the promotion, naming the failed cases, when one fails. */
+function checkTests(req: PromotionRequest, log: (line: string) => void): void {
+  if (!req.tests) return;
+  const run = req.tests();
+  if (run.results.length === 0) {
+    log(`${req.pipeline} declares no test cases (PipelineTest): nothing to run on the local ksqlDB engine.`);
+    return;
+  }
+  if (run.failed.length > 0) {
+    log(reportRun(run, reportOf).trimEnd());
+    throw new PromotionRefused(
+      `${run.failed.length} of ${run.results.length} test case(s) of ${req.pipeline} fail on the local ksqlDB engine: ${run.failed.join(', ')}. ` +
+        `Fix the pipeline or the cases; \`streamform test ${req.pipeline} --env ${req.to.env}\` shows each failure.`,
+    );
+  }
+  log(`${req.pipeline}: ${run.results.length} of ${run.results.length} test case(s) pass on the local ksqlDB engine (${run.stack}).`);
+}
+
 export async function promote(project: Project, req: PromotionRequest): Promise<PromotionResult> {
   const log = req.log ?? (() => undefined);
+  checkTests(req, log);
   const outdir = await project.synth();
   const fromDir = path.join(outdir, 'stacks', req.from.stack);
   const applied = await appliedFingerprint(fromDir, await project.env(req.from.stack));

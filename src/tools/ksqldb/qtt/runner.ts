@@ -10,10 +10,22 @@ import { KsqlEngine, unwindowKey, type OutputRecord } from '../engine/engine';
 import { KsqlError } from '../engine/errors';
 import { FatalProcessingError } from '../engine/aggregates';
 import { parseJson, RawNumber } from '../engine/json';
-import { keyColumns, valueColumns, type DataSource } from '../engine/model';
-import { Decimal } from '../engine/values';
+import type { DataSource } from '../engine/model';
 import { MemorySchemaRegistry } from '../engine/registry';
-import { specToAvro, avroToSpec } from '../engine/avro';
+import { matches } from '../records/compare';
+import {
+  bytesToActual,
+  num,
+  showActual,
+  showSpec as show,
+  sourceFor as findSource,
+  specToBytes,
+  windowKeyBytes,
+  type Spec,
+} from '../records/serde';
+
+/** The comparator, now shared with the test runner (src/tools/ksqldb/records/). */
+export { matches };
 
 export interface CaseResult {
   readonly file: string;
@@ -21,8 +33,6 @@ export interface CaseResult {
   readonly pass: boolean;
   readonly reason: string;
 }
-
-type Spec = unknown;
 
 interface QttRecord {
   topic: string;
@@ -53,8 +63,6 @@ interface QttCase {
   }[];
   enabled?: boolean;
 }
-
-const num = (v: unknown): number => (v instanceof RawNumber ? v.toNumber() : Number(v));
 
 /** Runs every case of one QTT file. */
 export function runFile(file: string): CaseResult[] {
@@ -223,239 +231,8 @@ function describe(src: DataSource, a: OutputRecord, registry: MemorySchemaRegist
   return `<${k}, ${v}> ts=${a.timestamp}${a.window ? ` window=${a.window.start}-${a.window.end}` : ''}`;
 }
 
-function show(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (x instanceof RawNumber ? Number(x.text) : x)) ?? 'undefined';
-}
-
-function showActual(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => {
-    if (x instanceof JInt || x instanceof JDouble) return x.v;
-    if (x instanceof JLong) return x.v.toString();
-    if (x instanceof Decimal) return `${x.toString()}d`;
-    if (x instanceof JBytes) return x.v.toString('base64');
-    return x;
-  });
-}
-
 function sourceFor(engine: KsqlEngine, topic: string): DataSource | undefined {
-  return engine.allSources().find((s) => s.topic === topic);
-}
-
-function windowKeyBytes(key: Buffer, start: number, end: number, type: string): Buffer {
-  if (type === 'SESSION') {
-    const b = Buffer.alloc(16);
-    b.writeBigInt64BE(BigInt(end), 0);
-    b.writeBigInt64BE(BigInt(start), 8);
-    return Buffer.concat([key, b]);
-  }
-  const b = Buffer.alloc(8);
-  b.writeBigInt64BE(BigInt(start));
-  return Buffer.concat([key, b]);
-}
-
-// ------------------------------------------------------------------------------------------
-// Test-side serialization of specs (ksqlDB's ValueSpec serde suppliers)
-
-function specJson(v: unknown): string {
-  if (v instanceof RawNumber) return v.text;
-  if (Array.isArray(v)) return '[' + v.map(specJson).join(',') + ']';
-  if (v !== null && typeof v === 'object')
-    return (
-      '{' +
-      Object.entries(v as Record<string, unknown>)
-        .map(([k, x]) => JSON.stringify(k) + ':' + specJson(x))
-        .join(',') +
-      '}'
-    );
-  return JSON.stringify(v);
-}
-
-function specToBytes(src: DataSource, isKey: boolean, spec: Spec, registry: MemorySchemaRegistry): Buffer | null {
-  if (spec === null) return null;
-  const format = isKey ? src.keyFormat.format : src.valueFormat.format;
-  const cols = isKey ? keyColumns(src) : valueColumns(src);
-  switch (format) {
-    case 'JSON':
-      return Buffer.from(specJson(spec), 'utf8');
-    case 'DELIMITED':
-      return Buffer.from(spec instanceof RawNumber ? spec.text : typeof spec === 'string' ? spec : specJson(spec), 'utf8');
-    case 'NONE':
-      return null;
-    case 'KAFKA': {
-      if (cols.length === 0) return typeof spec === 'string' ? Buffer.from(spec, 'utf8') : null;
-      const t = cols[0].type;
-      switch (t.base) {
-        case 'INTEGER': {
-          const b = Buffer.alloc(4);
-          b.writeInt32BE(Number(BigInt.asIntN(32, BigInt(Math.trunc(num(spec))))));
-          return b;
-        }
-        case 'BIGINT': {
-          const b = Buffer.alloc(8);
-          b.writeBigInt64BE(spec instanceof RawNumber && spec.isIntegral ? BigInt(spec.text) : BigInt(Math.trunc(num(spec))));
-          return b;
-        }
-        case 'DOUBLE': {
-          const b = Buffer.alloc(8);
-          b.writeDoubleBE(num(spec));
-          return b;
-        }
-        case 'BYTES':
-          return Buffer.from(String(spec), 'base64');
-        default:
-          return Buffer.from(spec instanceof RawNumber ? spec.text : String(spec), 'utf8');
-      }
-    }
-    case 'AVRO':
-      return specToAvro(src, isKey, spec, registry);
-    default:
-      throw new Error(`test serde for ${format} not supported`);
-  }
-}
-
-// Actual values, typed like the Java objects the test framework's deserializers produce.
-class JInt {
-  constructor(readonly v: number) {}
-}
-class JLong {
-  constructor(readonly v: bigint) {}
-}
-class JDouble {
-  constructor(readonly v: number) {}
-}
-class JBytes {
-  constructor(readonly v: Buffer) {}
-}
-
-function jsonActual(v: unknown): unknown {
-  if (v instanceof RawNumber) {
-    if (v.isIntegral) {
-      const b = BigInt(v.text);
-      if (b >= -2147483648n && b <= 2147483647n) return new JInt(Number(b));
-      return new JLong(b);
-    }
-    try {
-      return Decimal.parse(v.text);
-    } catch {
-      return new JDouble(v.toNumber());
-    }
-  }
-  if (Array.isArray(v)) return v.map(jsonActual);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonActual(x)]));
-  return v;
-}
-
-function bytesToActual(src: DataSource, isKey: boolean, bytes: Buffer | null, registry: MemorySchemaRegistry): unknown {
-  const format = isKey ? src.keyFormat.format : src.valueFormat.format;
-  const cols = isKey ? keyColumns(src) : valueColumns(src);
-  if (bytes === null) return null;
-  switch (format) {
-    case 'JSON':
-      return jsonActual(parseJson(bytes.toString('utf8'), true));
-    case 'DELIMITED':
-      return bytes.toString('utf8');
-    case 'NONE':
-      return null;
-    case 'KAFKA': {
-      if (cols.length === 0) return bytes.toString('utf8');
-      const t = cols[0].type;
-      switch (t.base) {
-        case 'INTEGER':
-          return new JInt(bytes.readInt32BE(0));
-        case 'BIGINT':
-          return new JLong(bytes.readBigInt64BE(0));
-        case 'DOUBLE':
-          return new JDouble(bytes.readDoubleBE(0));
-        case 'BYTES':
-          return new JBytes(bytes);
-        default:
-          return bytes.toString('utf8');
-      }
-    }
-    case 'AVRO':
-      return avroToSpec(src, isKey, bytes, registry, {
-        int: (n) => new JInt(n),
-        long: (n) => new JLong(n),
-        double: (n) => new JDouble(n),
-        bytes: (b) => new JBytes(b),
-      });
-    default:
-      throw new Error(`test serde for ${format} not supported`);
-  }
-}
-
-// ------------------------------------------------------------------------------------------
-// ExpectedRecordComparator
-
-function intValue(e: RawNumber): number {
-  if (e.isIntegral) return Number(BigInt.asIntN(32, BigInt(e.text)));
-  return Math.trunc(e.toNumber()) | 0;
-}
-function longValue(e: RawNumber): bigint {
-  if (e.isIntegral) return BigInt.asIntN(64, BigInt(e.text));
-  return BigInt(Math.trunc(e.toNumber()));
-}
-
-export function matches(actual: unknown, expected: unknown): boolean {
-  if (expected === null || expected === undefined) return actual === null || actual === undefined;
-  if (expected instanceof RawNumber) {
-    if (actual instanceof JInt) return intValue(expected) === actual.v;
-    if (actual instanceof JLong) return longValue(expected) === actual.v;
-    if (actual instanceof JDouble) return Math.abs(expected.toNumber() - actual.v) < 0.000001;
-    if (actual instanceof Decimal) {
-      if (expected.isIntegral) {
-        if (actual.scale > 0) return false;
-        return BigInt(expected.text) === actual.setScale(0).unscaled;
-      }
-      try {
-        return Decimal.parse(expected.text).equals(actual);
-      } catch {
-        return false;
-      }
-    }
-    return false;
-  }
-  if (typeof expected === 'string') {
-    if (typeof actual === 'string') return actual === expected;
-    if (actual instanceof Decimal) {
-      try {
-        return Decimal.parse(expected).equals(actual);
-      } catch {
-        return false;
-      }
-    }
-    if (actual instanceof JBytes) return actual.v.toString('base64') === expected;
-    return false;
-  }
-  if (typeof expected === 'boolean') return actual === expected;
-  if (Array.isArray(expected)) {
-    if (!Array.isArray(actual) || actual.length !== expected.length) return false;
-    return expected.every((x, i) => matches(actual[i], x));
-  }
-  if (typeof expected === 'object') {
-    if (
-      actual === null ||
-      typeof actual !== 'object' ||
-      Array.isArray(actual) ||
-      actual instanceof JInt ||
-      actual instanceof JLong ||
-      actual instanceof JDouble ||
-      actual instanceof Decimal ||
-      actual instanceof JBytes
-    ) {
-      return false;
-    }
-    const a = actual as Record<string, unknown>;
-    const entries = Object.entries(expected as Record<string, unknown>);
-    if (Object.keys(a).length !== entries.length) return false;
-    for (const [k, x] of entries) {
-      let v = a[k];
-      if (v === undefined || v === null) v = a[k.toUpperCase()];
-      if (!matches(v ?? null, x)) return false;
-    }
-    return true;
-  }
-  return false;
+  return findSource(engine.allSources(), topic);
 }
 
 /** Runs files or directories; returns all results. */
