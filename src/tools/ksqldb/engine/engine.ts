@@ -14,6 +14,8 @@ import { StateStores } from './state';
 import { HEADERS_TYPE, fromDataType, sameType, typeText, type SqlType } from './types';
 import { parseInstant } from './time';
 import { avroColumns } from './avro-schema';
+import { protoColumns, selectMessage } from './proto-schema';
+import { registeredSchema } from './protobuf';
 
 export interface InputRecord {
   readonly topic: string;
@@ -347,10 +349,20 @@ export class KsqlEngine {
       true,
     );
     if (!columns.some((c) => c.ns === 'VALUE') && SR_FORMATS.has(probe.valueFormat.format)) {
-      columns = [...columns, ...this.inferColumns(topic, false, probe.valueFormat)];
+      const inferred = this.inferColumns(topic, false, probe.valueFormat);
+      columns = [...columns, ...inferred.columns];
     }
-    if (!columns.some((c) => c.ns === 'KEY') && SR_FORMATS.has(probe.keyFormat.format)) {
-      columns = [...this.inferColumns(topic, true, probe.keyFormat), ...columns];
+    // the key format as the statement gives it (the probe's is NONE while there are no key columns)
+    const keyFormatName =
+      this.formatOf(props.get('KEY_FORMAT') ?? props.get('FORMAT')) ??
+      this.formatOf(this.config['ksql.persistence.default.format.key'] as string | undefined) ??
+      'KAFKA';
+    if (!columns.some((c) => c.ns === 'KEY') && SR_FORMATS.has(keyFormatName)) {
+      const keyProps: Record<string, string> = {};
+      if (props.has('KEY_SCHEMA_ID')) keyProps.schemaId = props.get('KEY_SCHEMA_ID')!;
+      if (props.has('KEY_SCHEMA_FULL_NAME')) keyProps.fullSchemaName = props.get('KEY_SCHEMA_FULL_NAME')!;
+      const inferred = this.inferColumns(topic, true, { format: keyFormatName, props: keyProps });
+      columns = [...inferred.columns, ...columns];
     }
     const keyCols = columns.filter((c) => c.ns === 'KEY');
     const valueCols = columns.filter((c) => c.ns === 'VALUE');
@@ -411,18 +423,26 @@ export class KsqlEngine {
     return { name: c.name, type, ns: c.key ? 'KEY' : 'VALUE' };
   }
 
-  private inferColumns(topic: string, isKey: boolean, format: FormatInfo): Column[] {
+  private inferColumns(topic: string, isKey: boolean, format: FormatInfo): { columns: Column[]; id: number } {
     if (!this.registry) throw new NotSupportedError('schema inference without a Schema Registry');
     const subject = `${topic}-${isKey ? 'key' : 'value'}`;
-    const id = format.props.schemaId;
-    const found = id !== undefined ? this.registry.byId(Number(id)) : this.registry.latest(subject);
-    if (!found) {
+    const schemaId = format.props.schemaId;
+    const latest = schemaId === undefined ? this.registry.latest(subject) : undefined;
+    const id = schemaId !== undefined ? Number(schemaId) : latest?.id;
+    const found = id !== undefined ? this.registry.byId(id) : undefined;
+    if (!found || id === undefined) {
       throw new KsqlError(
         `Schema for message ${isKey ? 'keys' : 'values'} on topic '${topic}' does not exist in the Schema Registry.Subject: ${subject}\n\nPossible causes include:\n- The topic itself does not exist\n\t-> Use SHOW TOPICS; to check\n- Messages on the topic are not serialized using a format Schema Registry supports\n\t-> Use PRINT '${topic}' FROM BEGINNING; to verify\n- Messages on the topic have not been serialized using a Confluent Schema Registry supported serializer\n\t-> See https://docs.confluent.io/current/schema-registry/docs/serializer-formatter.html\n- The schema is registered on a different instance of the Schema Registry\n\t-> Use the REST API to list available subjects\thttps://docs.confluent.io/current/schema-registry/docs/api.html#get--subjects`,
       );
     }
+    const ns = isKey ? 'KEY' : 'VALUE';
+    if (format.format === 'PROTOBUF') {
+      const fullName = format.props.fullSchemaName;
+      const { message } = selectMessage(registeredSchema(this.registry, id), fullName);
+      return { columns: protoColumns(message, ns), id };
+    }
     if (format.format !== 'AVRO') throw new NotSupportedError(`schema inference for ${format.format}`);
-    return avroColumns(found.schema, isKey ? 'KEY' : 'VALUE');
+    return { columns: avroColumns(found.schema, ns), id };
   }
 
   private registerSchemas(_s: DataSource): void {

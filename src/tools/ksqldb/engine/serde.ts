@@ -8,6 +8,7 @@ import { parseJson, RawNumber } from './json';
 import { T, containsMap, typeText, type SqlType } from './types';
 import { Decimal, INT_MAX, INT_MIN, javaDoubleToString, LONG_MAX, LONG_MIN, type Struct } from './values';
 import { avroSerde } from './avro';
+import { protobufNoSrSerde, protobufSerde } from './protobuf';
 
 export interface SerdeColumn {
   readonly name: string;
@@ -25,11 +26,26 @@ export interface Serde {
   deserialize(bytes: Buffer | null, topic: string): unknown[] | null;
 }
 
+/** A schema's reference to another registered schema (protobuf imports). */
+export interface SchemaReference {
+  /** The import name (`event.proto`). */
+  readonly name: string;
+  readonly subject: string;
+  readonly version?: number;
+}
+
+/** A registered schema. */
+export interface RegisteredSchema {
+  readonly schema: string;
+  readonly schemaType?: string;
+  readonly references?: readonly SchemaReference[];
+}
+
 /** The Schema Registry as the core sees it: synchronous lookups in a cache the caller fills. */
 export interface SchemaRegistry {
   /** Latest schema registered under a subject. */
-  latest(subject: string): { id: number; schema: string; schemaType?: string } | undefined;
-  byId(id: number): { schema: string; schemaType?: string } | undefined;
+  latest(subject: string): (RegisteredSchema & { id: number }) | undefined;
+  byId(id: number): RegisteredSchema | undefined;
   /** Registers (or finds) a schema; returns its id. */
   register(subject: string, schema: string, schemaType?: string): number;
 }
@@ -106,6 +122,12 @@ export function createSerde(
     case 'AVRO':
       if (!registry) throw new NotSupportedError('AVRO without a Schema Registry');
       return avroSerde(columns, unwrapped, isKey, registry, info.props, topic);
+    case 'PROTOBUF':
+      if (!registry) throw new NotSupportedError('PROTOBUF without a Schema Registry');
+      // PROTOBUF has no UNWRAP_SINGLES: keys and values are always messages
+      return protobufSerde(columns, false, isKey, registry, info.props, topic);
+    case 'PROTOBUF_NOSR':
+      return protobufNoSrSerde(columns, unwrapped);
     default:
       throw new NotSupportedError(`the ${info.format} format`);
   }

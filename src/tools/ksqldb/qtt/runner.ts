@@ -14,6 +14,7 @@ import { keyColumns, valueColumns, type DataSource } from '../engine/model';
 import { Decimal } from '../engine/values';
 import { MemorySchemaRegistry } from '../engine/registry';
 import { specToAvro, avroToSpec } from '../engine/avro';
+import { protobufToSpec, specToProtobuf } from '../engine/protobuf';
 
 export interface CaseResult {
   readonly file: string;
@@ -48,10 +49,20 @@ interface QttCase {
     schema?: unknown;
     keyFormat?: string;
     keySchema?: unknown;
+    keySchemaId?: RawNumber;
+    keySchemaReferences?: SchemaRefNode[];
     valueFormat?: string;
     valueSchema?: unknown;
+    valueSchemaId?: RawNumber;
+    valueSchemaReferences?: SchemaRefNode[];
   }[];
   enabled?: boolean;
+}
+
+interface SchemaRefNode {
+  name: string;
+  format?: string;
+  schema: unknown;
 }
 
 const num = (v: unknown): number => (v instanceof RawNumber ? v.toNumber() : Number(v));
@@ -92,20 +103,31 @@ export function runCase(c: QttCase, format: string | undefined): { pass: boolean
   const registry = new MemorySchemaRegistry();
   const topics = new Map<string, number>();
   for (const r of [...(c.inputs ?? []), ...(c.outputs ?? [])]) topics.set(r.topic, topics.get(r.topic) ?? 1);
+  const schemaText = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(toPlain(x)));
+  const registerTopicSchema = (
+    subject: string,
+    schema: unknown,
+    fmt: string,
+    id: RawNumber | undefined,
+    refs: SchemaRefNode[] = [],
+  ): void => {
+    // the schemas a schema references are registered under their import names (ksqlDB's TestExecutor)
+    for (const r of refs) registry.register(r.name, schemaText(r.schema), (r.format ?? fmt).toUpperCase());
+    registry.register(subject, schemaText(schema), fmt, {
+      ...(id !== undefined ? { id: num(id) } : {}),
+      references: refs.map((r) => ({ name: r.name, subject: r.name, version: 1 })),
+    });
+  };
   for (const t of c.topics ?? []) {
     topics.set(t.name, t.partitions !== undefined ? num(t.partitions) : 1);
     const fmt = substitute(t.valueFormat ?? t.format ?? '', format).toUpperCase();
-    const vs = t.valueSchema ?? t.schema;
-    if (vs !== undefined && vs !== null)
-      registry.register(`${t.name}-value`, typeof vs === 'string' ? vs : JSON.stringify(toPlain(vs)), fmt || 'AVRO');
     if (t.keySchema !== undefined && t.keySchema !== null) {
       const kf = substitute(t.keyFormat ?? '', format).toUpperCase();
-      registry.register(
-        `${t.name}-key`,
-        typeof t.keySchema === 'string' ? t.keySchema : JSON.stringify(toPlain(t.keySchema)),
-        kf || 'AVRO',
-      );
+      registerTopicSchema(`${t.name}-key`, t.keySchema, kf || 'AVRO', t.keySchemaId, t.keySchemaReferences);
     }
+    const vs = t.valueSchema ?? t.schema;
+    if (vs !== undefined && vs !== null)
+      registerTopicSchema(`${t.name}-value`, vs, fmt || 'AVRO', t.valueSchemaId, t.valueSchemaReferences);
   }
   const config: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c.properties ?? {})) config[k] = v instanceof RawNumber ? v.text : v;
@@ -308,6 +330,9 @@ function specToBytes(src: DataSource, isKey: boolean, spec: Spec, registry: Memo
     }
     case 'AVRO':
       return specToAvro(src, isKey, spec, registry);
+    case 'PROTOBUF':
+    case 'PROTOBUF_NOSR':
+      return specToProtobuf(src, isKey, spec, registry);
     default:
       throw new Error(`test serde for ${format} not supported`);
   }
@@ -326,6 +351,13 @@ class JDouble {
 class JBytes {
   constructor(readonly v: Buffer) {}
 }
+
+const actualFactory = {
+  int: (n: number): unknown => new JInt(n),
+  long: (n: bigint): unknown => new JLong(n),
+  double: (n: number): unknown => new JDouble(n),
+  bytes: (b: Buffer): unknown => new JBytes(b),
+};
 
 function jsonActual(v: unknown): unknown {
   if (v instanceof RawNumber) {
@@ -372,6 +404,9 @@ function bytesToActual(src: DataSource, isKey: boolean, bytes: Buffer | null, re
           return bytes.toString('utf8');
       }
     }
+    case 'PROTOBUF':
+    case 'PROTOBUF_NOSR':
+      return protobufToSpec(src, isKey, bytes, registry, actualFactory);
     case 'AVRO':
       return avroToSpec(src, isKey, bytes, registry, {
         int: (n) => new JInt(n),
