@@ -253,6 +253,7 @@ export class KsqlEngine {
     keyCols: readonly { name: string; type: SqlType }[],
     valueCols: readonly { name: string; type: SqlType }[],
     isCreate: boolean,
+    partitionByNull = false,
   ): { keyFormat: FormatInfo; valueFormat: FormatInfo; unwrap: boolean } {
     const fmt = this.formatOf(props.get('FORMAT'));
     let kf = this.formatOf(props.get('KEY_FORMAT')) ?? fmt;
@@ -264,19 +265,21 @@ export class KsqlEngine {
         "Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide one or set a default via the 'ksql.persistence.default.format.value' config.",
       );
     }
-    if (kf === undefined)
-      kf = defaults.key?.format ?? this.formatOf(this.config['ksql.persistence.default.format.key'] as string | undefined) ?? 'KAFKA';
-    if (keyCols.length === 0 && kf !== 'NONE') {
-      if (props.has('KEY_FORMAT') && !isCreate) throw new KsqlError('Key format specified for stream without key columns.');
+    const defaultKey = (): string => this.formatOf(this.config['ksql.persistence.default.format.key'] as string | undefined) ?? 'KAFKA';
+    if (!isCreate && partitionByNull) {
+      // ksqlDB's Analyzer: PARTITION BY NULL gives a keyless stream with the NONE key format
+      if (kf !== undefined && kf !== 'NONE') throw new KsqlError('Key format specified for stream without key columns.');
       kf = 'NONE';
     }
-    if (keyCols.length > 0 && kf === 'NONE') {
-      if (props.has('KEY_FORMAT') || props.has('FORMAT'))
-        throw new KsqlError(
-          `The 'NONE' format can only be used when no columns are defined. Got: [${keyCols.map((c) => `\`${c.name}\` ${typeText(c.type)} KEY`).join(', ')}]`,
-        );
-      kf = this.formatOf(this.config['ksql.persistence.default.format.key'] as string | undefined) ?? 'KAFKA';
+    if (kf === undefined) {
+      kf = defaults.key?.format ?? defaultKey();
+      // an inherited NONE key format gives way to the default when the result has key columns
+      if (kf === 'NONE' && keyCols.length > 0) kf = defaultKey();
     }
+    if (keyCols.length > 0 && kf === 'NONE')
+      throw new KsqlError(
+        `The 'NONE' format can only be used when no columns are defined. Got: [${keyCols.map((c) => `\`${c.name}\` ${typeText(c.type)} KEY`).join(', ')}]`,
+      );
     const vd = this.delimiter(props.get('VALUE_DELIMITER'), 'VALUE_DELIMITER');
     const kd = this.delimiter(props.get('KEY_DELIMITER'), 'KEY_DELIMITER');
     const valueProps: Record<string, string> = {};
@@ -543,8 +546,7 @@ export class KsqlEngine {
           `Incompatible schema between results and sink.\nResult schema is ${schemaText(plan.columns)}\nSink schema is ${schemaText(targetCols)}`,
         );
     } else {
-      const keyDefault = plan.rekeyed ? (first.keyFormat.format === 'NONE' ? undefined : first.keyFormat) : first.keyFormat;
-      const f = this.formats(props, { key: keyDefault, value: first.valueFormat }, keyCols, valueCols, false);
+      const f = this.formats(props, { key: first.keyFormat, value: first.valueFormat }, keyCols, valueCols, false, plan.partitionByNull);
       validateFormat(f.keyFormat, keyCols, true, undefined);
       validateFormat(f.valueFormat, valueCols, false, !f.unwrap);
       const topic = props.get('KAFKA_TOPIC') ?? `${(this.config['ksql.output.topic.name.prefix'] as string | undefined) ?? ''}${s.name}`;

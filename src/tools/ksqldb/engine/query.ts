@@ -46,6 +46,8 @@ export interface PlannedQuery {
   readonly warnings: readonly string[];
   /** Whether the query re-keys (GROUP BY / PARTITION BY / join). */
   readonly rekeyed: boolean;
+  /** PARTITION BY NULL: a keyless result. */
+  readonly partitionByNull?: boolean;
   /** Builds the runtime. */
   start(stores: StateStores, storePrefix: string, emit: (o: QueryOutput) => void): QueryRuntime;
 }
@@ -595,6 +597,7 @@ function planRepartition(
     sources,
     warnings,
     rekeyed: true,
+    partitionByNull: keyExprs.length === 0,
     start(stores, prefix, emit) {
       const sink: Stage = (c) => {
         if (c.row === null) {
