@@ -611,7 +611,8 @@ export class KsqlEngine {
       let key: Buffer | null;
       let value: Buffer | null;
       try {
-        key = o.key.length === 0 || o.key.every((k) => k === null) ? null : sinkSerdes.key.serialize(o.key, sink.topic);
+        // a single null key is a null record key; several key columns serialize even when all are null
+        key = o.key.length === 0 || (o.key.length === 1 && o.key[0] === null) ? null : sinkSerdes.key.serialize(o.key, sink.topic);
         if (windowed && o.window) key = windowKey(key, o.window, windowed.type);
         value = sinkSerdes.value.serialize(o.value, sink.topic);
       } catch (e) {

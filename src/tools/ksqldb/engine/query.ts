@@ -66,6 +66,8 @@ interface Change {
   old?: Row | null;
   ts: number;
   window?: { start: number; end: number };
+  /** The record had no key at all (a pass-through projection keeps it null). */
+  nullKey?: boolean;
 }
 
 type Stage = (c: Change) => void;
@@ -447,7 +449,7 @@ function planProjection(
           emit({ key: c.key, value: null, ts: c.ts, ...(c.window ? { window: c.window } : {}) });
           return;
         }
-        emit({ key: proj.key(c.row), value: proj.value(c.row), ts: c.ts, ...(c.window ? { window: c.window } : {}) });
+        emit({ key: c.nullKey ? [] : proj.key(c.row), value: proj.value(c.row), ts: c.ts, ...(c.window ? { window: c.window } : {}) });
       };
       const projectNull: Stage = (c) => {
         if (c.row === null) {
@@ -511,7 +513,13 @@ function buildInput(
   return {
     process(_i, rec) {
       const row = sourceRow(l, rec);
-      next({ key: (rec.key ?? []).slice(0, l.keyCount), row, ts: rec.ts, ...(rec.window ? { window: rec.window } : {}) });
+      next({
+        key: (rec.key ?? []).slice(0, l.keyCount),
+        row,
+        ts: rec.ts,
+        ...(rec.window ? { window: rec.window } : {}),
+        ...(rec.key === null ? { nullKey: true } : {}),
+      });
     },
   };
 }
@@ -591,6 +599,19 @@ function planRepartition(
   if (missing.length > 0) keysNotIncluded(opts.sinkName, 'partitioning expression', missing);
   const proj = buildProjection(compiled, keyPositions, keyExprs.length);
   const keyFns = compiledKeys.map((c) => safe(c.fn));
+  // a record with a null value keeps the partitioning expressions that depend on key columns
+  // only (evaluated on the key); the others are null (ksqlDB's PartitionByParamsFactory)
+  const src = layouts[0];
+  const keyOnly = keyExprs.map((e) => {
+    if (join) return false;
+    let only = true;
+    walkExpr(e, (x) => {
+      if (x.kind !== 'column' || (x.source === undefined && scope.lambdaParam(x.name))) return;
+      const c = scope.find(x.name, x.source);
+      if (!c || c.source !== src.alias || c.index >= src.keyCount) only = false;
+    });
+    return only;
+  });
   return {
     kind: 'STREAM',
     columns: proj.columns,
@@ -601,7 +622,9 @@ function planRepartition(
     start(stores, prefix, emit) {
       const sink: Stage = (c) => {
         if (c.row === null) {
-          emit({ key: keyFns.map(() => null), value: null, ts: c.ts });
+          const keyRow: Row = new Array(src.width).fill(null);
+          for (let i = 0; i < src.keyCount; i++) keyRow[i] = c.key[i] ?? null;
+          emit({ key: keyFns.map((f, i) => (keyOnly[i] ? f(keyRow) : null)), value: null, ts: c.ts });
           return;
         }
         emit({ key: keyFns.map((f) => f(c.row as Row)), value: proj.value(c.row), ts: c.ts });
