@@ -6,6 +6,7 @@
 import type { Expr, Join, Query, SelectItem } from '../../../core/ksql';
 import { formatExpression, mapExpr, walkExpr } from '../../../core/ksql';
 import { ColumnAliasGenerator } from '../../../core/ksql/aliases';
+import { KeyRuleError, placeKeys, type KeyPlacement, type ProjectedKeyItem, type ResultKey } from '../../../core/ksql/keys';
 import { AGGREGATES, type AggregateImpl } from './aggregates';
 import { KsqlError, NotSupportedError, RecordError } from './errors';
 import { compile, Scope, type Compiled, type Fn, type Row, type ScopeColumn } from './expr';
@@ -114,15 +115,16 @@ function sourceRow(l: SourceLayout, rec: SourceRecord): Row | null {
   return row;
 }
 
-const joiner = (items: readonly string[], word: string): string =>
-  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
+const LOC = { line: 1, column: 1, offset: 0, end: 0 };
 
-function keysNotIncluded(sink: string, type: string, required: string[], requireAll = true): never {
-  const postfix = requireAll && required.length > 1 ? 's' : '';
-  const types = type + (required.length === 1 ? '' : 's');
-  throw new KsqlError(
-    `Key${postfix} missing from projection (ie, SELECT).\nThe query used to build \`${sink}\` must include the ${types} ${joiner(required, requireAll ? 'and' : 'or')} in its projection (eg, SELECT ${requireAll ? required.join(', ') : required[0]}...).`,
-  );
+/** ksqlDB's key rules (src/core/ksql/keys.ts), refusals as KsqlError. */
+function keyPlacement(key: ResultKey, items: readonly ProjectedKeyItem[], sink: string): KeyPlacement {
+  try {
+    return placeKeys(key, items, sink);
+  } catch (e) {
+    if (e instanceof KeyRuleError) throw new KsqlError(e.message);
+    throw e;
+  }
 }
 
 /** Options for planning. */
@@ -355,7 +357,7 @@ function safe(f: Fn): Fn {
  * Splits the compiled select into key and value columns: `isKey(i)` gives the key position of
  * select item i (or -1). Checks ksqlDB's key rules.
  */
-function buildProjection(compiled: { spec: SelectSpec; c: Compiled }[], keyPositions: number[], keyCount: number): ProjectionPlan {
+function buildProjection(compiled: { spec: SelectSpec; c: Compiled }[], keyPositions: readonly number[], keyCount: number): ProjectionPlan {
   const keyCols: Column[] = new Array(keyCount);
   const keyFns: Fn[] = new Array(keyCount);
   const valueCols: Column[] = [];
@@ -408,32 +410,21 @@ function planProjection(
   warnings: string[],
 ): PlannedQuery {
   const compiled = compileSelect(specs, scope);
-  let keyPositions: number[];
-  let keyCount: number;
-  if (join) {
-    ({ keyPositions, keyCount } = join.keyInProjection(specs, scope, opts.sinkName));
-  } else {
+  const items = specs.map((sp) => ({ canon: canon(sp.expr, scope), name: sp.name }));
+  let resultKey: ResultKey;
+  if (join) resultKey = join.resultKey(scope);
+  else {
     const l = layouts[0];
-    const keys = keyColumns(l.source);
-    keyCount = keys.length;
-    const seen = new Map<string, string[]>();
-    keyPositions = specs.map((s) => {
-      if (s.expr.kind !== 'column') return -1;
-      const c = scope.find(s.expr.name, s.expr.source);
-      const ki = c ? keys.findIndex((k) => k.name === c.name && c.index === l.columns.find((x) => x.name === k.name)?.index) : -1;
-      if (ki >= 0) seen.set(keys[ki].name, [...(seen.get(keys[ki].name) ?? []), s.name]);
-      return ki;
-    });
-    for (const [k, names] of seen) {
-      if (names.length > 1) {
-        throw new KsqlError(
-          `The projection contains a key column (\`${k}\`) more than once, aliased as: ${joiner([...names].sort(), 'and')}.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.`,
-        );
-      }
-    }
-    const missing = keys.filter((k) => !seen.has(k.name)).map((k) => k.name);
-    if (missing.length > 0) keysNotIncluded(opts.sinkName, 'key column', missing);
+    resultKey = {
+      kind: 'source',
+      keys: keyColumns(l.source).map((k) => ({
+        name: k.name,
+        text: k.name,
+        canon: canon({ kind: 'column', loc: LOC, name: k.name, source: l.alias }, scope),
+      })),
+    };
   }
+  const { positions: keyPositions, keyCount } = keyPlacement(resultKey, items, opts.sinkName);
   const proj = buildProjection(compiled, keyPositions, keyCount);
   const kind: 'STREAM' | 'TABLE' = join ? join.resultKind : sources[0].kind;
   return {
@@ -581,22 +572,11 @@ function planRepartition(
     finalSpecs = [...keySpecs, ...values, ...oldKeySpecs];
   }
   const compiled = compileSelect(finalSpecs, scope);
-  const found: string[][] = keyExprs.map(() => []);
-  const keyPositions = finalSpecs.map((s) => {
-    const i = keyCanon.indexOf(canon(s.expr, scope));
-    if (i >= 0) found[i].push(s.name);
-    return i;
-  });
-  found.forEach((names, i) => {
-    if (names.length > 1) {
-      throw new KsqlError(
-        `The projection contains a key column (\`${names[0]}\`) more than once, aliased as: ${joiner([...names].sort(), 'and')}.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.`,
-      );
-    }
-    void i;
-  });
-  const missing = keyExprs.filter((_, i) => found[i].length === 0).map((e) => qualifiedText(e, scope));
-  if (missing.length > 0) keysNotIncluded(opts.sinkName, 'partitioning expression', missing);
+  const { positions: keyPositions } = keyPlacement(
+    { kind: 'partitionBy', exprs: keyExprs.map((e, i) => ({ canon: keyCanon[i], text: qualifiedText(e, scope) })) },
+    finalSpecs.map((sp) => ({ canon: canon(sp.expr, scope), name: sp.name })),
+    opts.sinkName,
+  );
   const proj = buildProjection(compiled, keyPositions, keyExprs.length);
   const keyFns = compiledKeys.map((c) => safe(c.fn));
   // a record with a null value keeps the partitioning expressions that depend on key columns
@@ -780,29 +760,13 @@ function planAggregate(
     return { spec: s, c };
   });
   // key columns: select items that are exactly a group key reference
-  const found: string[][] = groupBy.map(() => []);
-  const keyPositions = rewrittenSelect.map((s) => {
-    if (s.expr.kind === 'column' && s.expr.name.startsWith('§K')) {
-      const i = Number(s.expr.name.slice(2));
-      found[i].push(s.name);
-      return i;
-    }
-    return -1;
-  });
-  found.forEach((names) => {
-    if (names.length > 1) {
-      throw new KsqlError(
-        `The projection contains a key column more than once: ${joiner(
-          names.map((n) => `\`${n}\``),
-          'and',
-        )}.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.`,
-      );
-    }
-  });
-  const valueCount = keyPositions.filter((p) => p < 0).length;
+  const valueCount = rewrittenSelect.filter((sp) => !(sp.expr.kind === 'column' && sp.expr.name.startsWith('§K'))).length;
   if (valueCount === 0) throw new KsqlError('The projection contains no value columns.');
-  const missing = groupBy.filter((_, i) => found[i].length === 0).map((g) => formatExpression(g));
-  if (missing.length > 0) keysNotIncluded(opts.sinkName, 'grouping expression', missing);
+  const { positions: keyPositions } = keyPlacement(
+    { kind: 'groupBy', exprs: groupBy.map((g, i) => ({ canon: `§K${i}`, text: formatExpression(g) })) },
+    rewrittenSelect.map((sp) => ({ canon: sp.expr.kind === 'column' ? sp.expr.name : '', name: sp.name })),
+    opts.sinkName,
+  );
   const proj = buildProjection(compiled, keyPositions, nKeys);
   let having: Fn | undefined;
   if (rewrittenHaving) {
@@ -1094,7 +1058,8 @@ function rebuild(x: Expr, f: (e: Expr) => Expr): Expr {
 
 interface JoinPlan {
   readonly resultKind: 'STREAM' | 'TABLE';
-  keyInProjection(specs: readonly SelectSpec[], scope: Scope, sink: string): { keyPositions: number[]; keyCount: number };
+  /** The key of the join's result (ksqlDB: the column sides of the criteria, left first). */
+  resultKey(scope: Scope): ResultKey;
   start(stores: StateStores, prefix: string, next: Stage): QueryRuntime;
 }
 
@@ -1179,7 +1144,6 @@ function planJoin(j: Join, layouts: SourceLayout[], scope: Scope, requalify: (e:
   const resultKind: 'STREAM' | 'TABLE' = lk === 'TABLE' && rk === 'TABLE' ? 'TABLE' : 'STREAM';
   // viable key columns: the column sides of the criteria (left first)
   const viable = [le, re].filter((e) => e.kind === 'column');
-  const viableCanon = viable.map((e) => canon(e, scope));
   const lf = safe(lc.fn);
   const rf = safe(rc.fn);
   const rightWidth = right.width;
@@ -1187,31 +1151,15 @@ function planJoin(j: Join, layouts: SourceLayout[], scope: Scope, requalify: (e:
 
   return {
     resultKind,
-    keyInProjection(specs, sc, sink) {
+    resultKey(sc) {
       if (viable.length === 0) throw new NotSupportedError('joins on expressions on both sides (synthetic ROWKEY)');
-      let chosen = -1;
-      for (let v = 0; v < viable.length && chosen < 0; v++) {
-        if (specs.some((s) => canon(s.expr, sc) === viableCanon[v])) chosen = v;
-      }
-      if (chosen < 0)
-        keysNotIncluded(
-          sink,
-          'join expression',
-          viable.map((e) => qualifiedText(e, sc)),
-          false,
-        );
-      const names: string[] = [];
-      const keyPositions = specs.map((s) => {
-        const hit = canon(s.expr, sc) === viableCanon[chosen];
-        if (hit) names.push(s.name);
-        return hit ? 0 : -1;
-      });
-      if (names.length > 1) {
-        throw new KsqlError(
-          `The projection contains a key column (\`${names[0]}\`) more than once, aliased as: ${joiner([...names].sort(), 'and')}.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.`,
-        );
-      }
-      return { keyPositions, keyCount: 1 };
+      return {
+        kind: 'join',
+        viable: viable.map((e) => {
+          const c = e.kind === 'column' ? sc.find(e.name, e.source) : undefined;
+          return { canon: canon(e, sc), text: qualifiedText(e, sc), name: `${c?.source ?? ''}_${c?.name ?? ''}` };
+        }),
+      };
     },
     start(stores, prefix, next) {
       const nullRight: Row = new Array(rightWidth).fill(null);
