@@ -6,6 +6,7 @@
 import type { Expr } from '../../../core/ksql';
 import { formatExpression } from '../../../core/ksql';
 import { KsqlError, RecordError } from './errors';
+import { ksqlText, type Qualifier } from './text';
 import { resolveFunction, type FunctionContext } from './functions';
 import { castFn, checkCast } from './cast';
 import {
@@ -61,15 +62,28 @@ export class Scope {
     this.lambdas = lambdas ?? new Map();
   }
 
+  /** How column references print in messages (joins: `ALIAS_NAME`, as ksqlDB's joined schema names them). */
+  display: Qualifier | undefined;
+
   withClause(clause: string): Scope {
-    return new Scope(this.columns, clause, this.functions, this.lambdas, this.aliases, this.size);
+    const s = new Scope(this.columns, clause, this.functions, this.lambdas, this.aliases, this.size);
+    s.display = this.display;
+    return s;
   }
 
   withLambda(params: { name: string; type: SqlType }[]): Scope {
     const m = new Map(this.lambdas);
     let next = this.size;
     for (const p of params) m.set(p.name, { index: next++, type: p.type });
-    return new Scope(this.columns, this.clause, this.functions, m, this.aliases, next);
+    const s = new Scope(this.columns, this.clause, this.functions, m, this.aliases, next);
+    s.display = this.display;
+    return s;
+  }
+
+  withDisplay(display: Qualifier | undefined): Scope {
+    const s = new Scope(this.columns, this.clause, this.functions, this.lambdas, this.aliases, this.size);
+    s.display = display;
+    return s;
   }
 
   lambdaParam(name: string): { index: number; type: SqlType } | undefined {
@@ -93,7 +107,9 @@ export class Scope {
   }
 }
 
-const exprText = (e: Expr): string => formatExpression(e);
+/** The display of the scope being compiled (set on every compile call; compilation is synchronous). */
+let currentDisplay: Qualifier | undefined;
+const exprText = (e: Expr): string => ksqlText(e, currentDisplay);
 
 const ARITH_NAMES: Readonly<Record<string, string>> = { '+': 'ADD', '-': 'SUBTRACT', '*': 'MULTIPLY', '/': 'DIVIDE', '%': 'MODULUS' };
 const CMP_NAMES: Readonly<Record<string, string>> = {
@@ -108,6 +124,7 @@ const CMP_NAMES: Readonly<Record<string, string>> = {
 
 /** Compiles an expression in a scope. */
 export function compile(e: Expr, scope: Scope): Compiled {
+  currentDisplay = scope.display;
   switch (e.kind) {
     case 'literal':
       return literal(e);
@@ -508,7 +525,9 @@ function arithmetic(e: Extract<Expr, { kind: 'arithmetic' }>, scope: Scope): Com
   const ta = a.type;
   const tb = b.type;
   const bad = (): never => {
-    throw new KsqlError(`Error processing expression: ${exprText(e)}. Unsupported arithmetic types. ${typeText(ta)} ${typeText(tb)}`);
+    throw new KsqlError(
+      `Error processing expression: ${exprText(e)}. Unsupported arithmetic types. ${ta === null ? 'null' : ta.base} ${tb === null ? 'null' : tb.base}`,
+    );
   };
   if ((ta !== null && !isNumeric(ta)) || (tb !== null && !isNumeric(tb))) {
     // TIMESTAMP/DATE/TIME arithmetic is not in ksqlDB's binary operators
@@ -717,7 +736,7 @@ function comparison(e: Extract<Expr, { kind: 'comparison' }>, scope: Scope): Com
   const a = compile(e.left, scope);
   const b = compile(e.right, scope);
   if (a.type === null && b.type === null && e.op !== 'IS DISTINCT FROM') {
-    throw new KsqlError(`Comparison with NULL not supported: ${exprText(e.left)} ${e.op} ${exprText(e.right)}`);
+    throw new KsqlError(`Comparison with NULL not supported: ${formatExpression(e.left)} ${e.op} ${formatExpression(e.right)}`);
   }
   const cmp = comparator(a, b, e.op, e);
   const fa = a.fn;

@@ -245,13 +245,24 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
   });
   const isJoin = q.joins.length > 0;
   const allCols = layouts.flatMap((l) => l.columns);
-  const inputScope = new Scope(
+  const plainScope = new Scope(
     allCols,
     'SELECT',
     fctx,
     undefined,
     relations.map((r) => r.alias),
   );
+  // after a join, ksqlDB's expressions read the joined schema: columns print as ALIAS_NAME
+  const inputScope = isJoin
+    ? plainScope.withDisplay((x) => {
+        try {
+          const c = plainScope.find(x.name, x.source);
+          return c?.source !== undefined ? `${c.source}_${c.name}` : undefined;
+        } catch {
+          return undefined;
+        }
+      })
+    : plainScope;
   // qualifiers may use the source name too
   const qualifierMap = new Map<string, string>();
   relations.forEach((r) => {
@@ -265,7 +276,7 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
 
   // -------------------------------------------------------------- join
   let join: JoinPlan | undefined;
-  if (isJoin) join = planJoin(q.joins[0], layouts, inputScope, requalify, warnings);
+  if (isJoin) join = planJoin(q.joins[0], layouts, plainScope, requalify, warnings);
 
   // -------------------------------------------------------------- where
   let where: Fn | undefined;
@@ -282,7 +293,7 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
     }
     if (c.type !== null && c.type.base !== 'BOOLEAN') {
       throw new KsqlError(
-        `Type error in WHERE expression: Should evaluate to boolean but is ${formatExpression(w)} (${typeText(c.type)}) instead.`,
+        `Type error in WHERE expression: Should evaluate to boolean but is ${ksqlText(w, inputScope.display)} (${typeText(c.type)}) instead.`,
       );
     }
     const f = c.fn;
@@ -718,7 +729,7 @@ function planAggregate(
         `The aggregation functions LATEST_BY_OFFSET, MIN and MAX cannot be applied to a table source, only to a stream source.`,
       );
     }
-    aggCalls.push({ canon: k, name: call.name, args: colArgs.map((c) => safe(c.fn)), impl, text: formatExpression(call) });
+    aggCalls.push({ canon: k, name: call.name, args: colArgs.map((c) => safe(c.fn)), impl, text: ksqlText(call, scope.display) });
     return aggCalls.length - 1;
   };
 
@@ -776,7 +787,7 @@ function planAggregate(
     } catch (e) {
       if (e instanceof KsqlError)
         throw new KsqlError(
-          `Error in HAVING expression: ${e.message.replace(/§K(\d+)/g, (_m, i) => formatExpression(groupBy[Number(i)])).replace(/§A(\d+)/g, (_m, i) => aggCalls[Number(i)].text)}`,
+          `Error in HAVING expression: ${e.message.replace(/§K(\d+)/g, (_m, i) => formatExpression(groupBy[Number(i)])).replace(/`?§A(\d+)`?/g, (_m, i) => aggCalls[Number(i)].text)}`,
         );
       throw e;
     }
@@ -1090,6 +1101,11 @@ function planJoin(j: Join, layouts: SourceLayout[], scope: Scope, requalify: (e:
     );
   const on = requalify(j.on);
   const onText = qualifiedText(on, scope);
+  const onExpressionText = ksqlText(on, (x) => {
+    if (x.source !== undefined) return undefined;
+    const c = scope.find(x.name);
+    return c?.source !== undefined ? `${c.source}.${x.name}` : undefined;
+  });
   if (on.kind !== 'comparison' || on.op !== '=') {
     throw new KsqlError(`Unsupported join expression: ${onText}. Only equality joins between sources are supported.`);
   }
@@ -1108,7 +1124,7 @@ function planJoin(j: Join, layouts: SourceLayout[], scope: Scope, requalify: (e:
   for (const e of [le, re]) {
     if (sideOf(e) === 'BAD') {
       throw new KsqlError(
-        `Invalid comparison expression '${formatExpression(e)}' in join '${onText}'. Each side of the join comparision must contain references from exactly one source.`,
+        `Invalid comparison expression '${ksqlText(e)}' in join '${onExpressionText}'. Each side of the join comparision must contain references from exactly one source.`,
       );
     }
   }
