@@ -7,6 +7,7 @@ import type { Expr } from '../../../core/ksql';
 import { formatExpression } from '../../../core/ksql';
 import { KsqlError, RecordError } from './errors';
 import { ksqlText, type Qualifier } from './text';
+import { coerceUserList, type CoercedList } from './coerce';
 import { resolveFunction, type FunctionContext } from './functions';
 import { castFn, checkCast } from './cast';
 import {
@@ -24,7 +25,7 @@ import {
   type ExprType,
   type SqlType,
 } from './types';
-import { Decimal, INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, compareValues, divRound, valuesEqual, wrapLong, type Struct } from './values';
+import { Decimal, compareValues, divRound, valuesEqual, wrapLong, type Struct } from './values';
 
 export type Row = unknown[];
 export type Fn = (row: Row) => unknown;
@@ -850,144 +851,31 @@ function like(e: Extract<Expr, { kind: 'like' }>, scope: Scope): Compiled {
 }
 
 function inList(e: Extract<Expr, { kind: 'in' }>, scope: Scope): Compiled {
-  const v = compile(e.value, scope);
-  const items = e.list.map((x) => compile(x, scope));
-  const vt = v.type;
-  const fv = v.fn;
-  const checks = items.map((item, i) => {
-    const it = item.type;
-    if (vt === null || it === null) return (x: unknown, y: unknown) => valuesEqual(x, y);
-    const invalid = (): never => {
-      throw new KsqlError(
-        `Invalid Predicate: operator does not exist: ${typeText(vt)} = ${typeText(it)} (${exprText(e.list[i])})\nHint: You might need to add explicit type casts.`,
-      );
-    };
-    if (sameType(vt, it)) return (x: unknown, y: unknown) => valuesEqual(x, y);
-    if (isNumeric(vt) && isNumeric(it)) {
-      const w = widerNumeric(vt, it);
-      const ca = coerceValue(vt, w);
-      const cb = coerceValue(it, w);
-      return (x: unknown, y: unknown) => compareValues(ca(x), cb(y)) === 0;
-    }
-    if (it.base === 'STRING' && item.constant && vt.base !== 'STRING') {
-      // a string literal is parsed as the value's type
-      const text = item.fn([]) as string | null;
-      if (text === null) return () => false;
-      const parsed = parseLiteralAs(text, vt);
-      return (x: unknown) => valuesEqual(x, parsed);
-    }
-    if (vt.base === it.base && (vt.base === 'ARRAY' || vt.base === 'MAP' || vt.base === 'STRUCT')) {
-      coerceComplexLiteral(vt, it, e.list[i], invalid);
-      return (x: unknown, y: unknown) => valuesEqual(x, coerceValueDeep(y, it, vt));
-    }
-    return invalid();
-  });
-  const fns = items.map((x) => x.fn);
+  // ksqlDB's InListEvaluator.preprocess: NULL literals never match and are dropped; the value
+  // and the list are coerced to a common type (CoercionUtil.coerceUserList)
+  const exprs = [e.value, ...e.list.filter((x) => !(x.kind === 'literal' && x.type === 'NULL'))];
+  const compiled = new Map<Expr, Compiled>(exprs.map((x) => [x, compile(x, scope)]));
+  let coerced: CoercedList;
+  try {
+    coerced = coerceUserList(exprs, (x) => compiled.get(x) ?? compile(x, scope));
+  } catch (err) {
+    if (err instanceof KsqlError) throw new KsqlError(`Invalid Predicate: ${err.message}`);
+    throw err;
+  }
+  const [vf, ...fns] = coerced.fns;
+  const n = fns.length;
   return {
     type: T.BOOLEAN,
     fn: (r) => {
-      const x = fv(r);
+      const x = vf(r);
       if (x == null) return false;
-      for (let i = 0; i < fns.length; i++) {
+      for (let i = 0; i < n; i++) {
         const y = fns[i](r);
-        if (y != null && checks[i](x, y)) return true;
+        if (y != null && valuesEqual(x, y)) return true;
       }
       return false;
     },
   };
-}
-
-/** `'10' IN (int column)`: the literal text parsed as the value's type, with ksqlDB's message. */
-function parseLiteralAs(text: string, t: SqlType): unknown {
-  const fail = (): never => {
-    throw new KsqlError(`Invalid Predicate: invalid input syntax for type ${t.base}: "${text}".`);
-  };
-  const s = text.trim();
-  switch (t.base) {
-    case 'BOOLEAN': {
-      const l = s.toLowerCase();
-      if (['true', 't', 'yes', 'y'].includes(l)) return true;
-      if (['false', 'f', 'no', 'n'].includes(l)) return false;
-      return fail();
-    }
-    case 'INTEGER': {
-      if (!/^[+-]?\d+$/.test(s)) fail();
-      const n = Number(s);
-      if (n < INT_MIN || n > INT_MAX) fail();
-      return n;
-    }
-    case 'BIGINT': {
-      if (!/^[+-]?\d+$/.test(s)) fail();
-      const n = BigInt(s);
-      if (n < LONG_MIN || n > LONG_MAX) fail();
-      return n;
-    }
-    case 'DOUBLE': {
-      const n = Number(s);
-      if (s === '' || Number.isNaN(n)) fail();
-      return n;
-    }
-    case 'DECIMAL': {
-      try {
-        return Decimal.parse(s);
-      } catch {
-        return fail();
-      }
-    }
-    default:
-      try {
-        return castFn(T.STRING, t)(text);
-      } catch {
-        return fail();
-      }
-  }
-}
-
-function coerceComplexLiteral(vt: SqlType, it: SqlType, e: Expr, invalid: () => never): void {
-  const ok = (a: SqlType, b: SqlType): boolean => {
-    if (sameType(a, b)) return true;
-    if (isNumeric(a) && isNumeric(b)) return true;
-    if (a.base === 'ARRAY' && b.base === 'ARRAY') return ok(a.item, b.item);
-    if (a.base === 'MAP' && b.base === 'MAP') return ok(a.key, b.key) && ok(a.value, b.value);
-    if (a.base === 'STRUCT' && b.base === 'STRUCT') {
-      return b.fields.every((f) => {
-        const x = a.fields.find((y) => y.name === f.name);
-        return x !== undefined && ok(x.type, f.type);
-      });
-    }
-    if (b.base === 'STRING') return true;
-    return false;
-  };
-  if (!ok(vt, it)) invalid();
-  void e;
-}
-
-function coerceValueDeep(v: unknown, from: SqlType, to: SqlType): unknown {
-  if (v == null) return null;
-  if (sameType(from, to)) return v;
-  if (from.base === 'STRING' && to.base !== 'STRING') {
-    const text = v as string;
-    try {
-      return castFn(T.STRING, to)(text);
-    } catch {
-      throw new RecordError(`invalid input syntax for type ${to.base}: "${text}"`);
-    }
-  }
-  if (from.base === 'ARRAY' && to.base === 'ARRAY') return (v as unknown[]).map((x) => coerceValueDeep(x, from.item, to.item));
-  if (from.base === 'MAP' && to.base === 'MAP') {
-    const m = new Map();
-    for (const [k, x] of v as Map<unknown, unknown>) m.set(coerceValueDeep(k, from.key, to.key), coerceValueDeep(x, from.value, to.value));
-    return m;
-  }
-  if (from.base === 'STRUCT' && to.base === 'STRUCT') {
-    const s: Struct = {};
-    for (const f of to.fields) {
-      const ff = from.fields.find((x) => x.name === f.name);
-      s[f.name] = ff ? coerceValueDeep((v as Struct)[f.name], ff.type, f.type) : null;
-    }
-    return s;
-  }
-  return castFn(from, to)(v);
 }
 
 // ------------------------------------------------------------------------------------------
