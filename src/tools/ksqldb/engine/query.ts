@@ -197,7 +197,11 @@ function expandSelect(items: readonly SelectItem[], layouts: readonly SourceLayo
       for (const l of rels) {
         const cols = [...l.source.columns.filter((c) => c.ns === 'KEY'), ...l.source.columns.filter((c) => c.ns !== 'KEY')];
         for (const c of cols) {
-          out.push({ expr: { kind: 'column', loc, name: c.name, source: l.alias }, name: isJoin ? `${l.alias}_${c.name}` : c.name });
+          // a single source's star expands to unqualified references (ksqlDB's messages show `ID`)
+          out.push({
+            expr: isJoin ? { kind: 'column', loc, name: c.name, source: l.alias } : { kind: 'column', loc, name: c.name },
+            name: isJoin ? `${l.alias}_${c.name}` : c.name,
+          });
         }
       }
     } else if (item.kind === 'structAll') {
@@ -581,6 +585,26 @@ function planRepartition(
     const values = starred.filter((s) => !(s.expr.kind === 'column' && oldKeys.includes(s.expr.name)));
     const oldKeySpecs = starred.filter((s) => s.expr.kind === 'column' && oldKeys.includes(s.expr.name));
     finalSpecs = [...keySpecs, ...values, ...oldKeySpecs];
+  } else if (join && q.select.length === 1 && q.select[0].kind === 'all' && q.select[0].source === undefined) {
+    // SELECT * over a repartitioned join reads the join's intermediate schema: per source its
+    // value columns, ROWTIME, ROWPARTITION, ROWOFFSET, then its key columns, named ALIAS_NAME
+    const col = (name: string, source: string): Expr => ({ kind: 'column', loc: LOC, name, source });
+    const names = new ColumnAliasGenerator(layouts.flatMap((l) => l.columns.map((c) => `${l.alias}_${c.name}`)));
+    const moved = new Set(keyExprs.filter((e) => e.kind === 'column').map((e) => canon(e, scope)));
+    const keySpecs: SelectSpec[] = keyExprs.map((e) => {
+      if (e.kind !== 'column') return { expr: e, name: names.uniqueAliasFor(e) };
+      const c = scope.find(e.name, e.source);
+      return { expr: e, name: `${c?.source ?? ''}_${e.name}` };
+    });
+    const values: SelectSpec[] = [];
+    for (const l of layouts) {
+      const ordered = [...l.source.columns.filter((c) => c.ns !== 'KEY').map((c) => c.name), ...PSEUDO, ...keyColumns(l.source).map((c) => c.name)];
+      for (const name of ordered) {
+        const expr = col(name, l.alias);
+        if (!moved.has(canon(expr, scope))) values.push({ expr, name: `${l.alias}_${name}` });
+      }
+    }
+    finalSpecs = [...keySpecs, ...values];
   }
   const compiled = compileSelect(finalSpecs, scope);
   const { positions: keyPositions } = keyPlacement(
