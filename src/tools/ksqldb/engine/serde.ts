@@ -426,7 +426,7 @@ function parseJsonBytes(b: Buffer): unknown {
 function delimitedSerde(columns: readonly SerdeColumn[], delimiter: string): Serde {
   const types = columns.map((c) => c.type);
   const d = delimiter;
-  const toText = (v: unknown, t: SqlType): string => {
+  const toText = (v: unknown, t: SqlType, first: boolean): string => {
     if (v === null || v === undefined) return '';
     let s: string;
     switch (t.base) {
@@ -442,14 +442,13 @@ function delimitedSerde(columns: readonly SerdeColumn[], delimiter: string): Ser
       default:
         s = String(v);
     }
-    if (s.includes(d) || s.includes('"') || s.includes('\n') || s.includes('\r')) s = '"' + s.split('"').join('""') + '"';
-    return s;
+    return needsQuotes(s, d, first) ? '"' + s.split('"').join('""') + '"' : s;
   };
   return {
     serialize: (v) => {
       if (v === null) return null;
       if (columns.length === 0) return null;
-      return Buffer.from(types.map((t, i) => toText(v[i], t)).join(d), 'utf8');
+      return Buffer.from(types.map((t, i) => toText(v[i], t, i === 0)).join(d), 'utf8');
     },
     deserialize: (b) => {
       if (b === null) return null;
@@ -461,6 +460,22 @@ function delimitedSerde(columns: readonly SerdeColumn[], delimiter: string): Ser
       return fields.map((f, i) => (f === null || f === '' ? null : fromDelimited(f, types[i])));
     },
   };
+}
+
+/**
+ * Apache Commons CSV's QuoteMode.MINIMAL as ksqlDB's delimited serializer prints: the first
+ * field of a record is quoted unless it starts with a letter or digit; any field starting with a
+ * character up to '#', containing the delimiter, a quote or a line break, or ending in
+ * whitespace is quoted; an empty first field is quoted.
+ */
+function needsQuotes(s: string, d: string, first: boolean): boolean {
+  if (s.length === 0) return first;
+  const c = s.charCodeAt(0);
+  const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  if (first && !alnum) return true;
+  if (c <= 35) return true;
+  if (s.includes(d) || s.includes('"') || s.includes('\n') || s.includes('\r')) return true;
+  return s.charCodeAt(s.length - 1) <= 32;
 }
 
 function splitCsv(line: string, d: string): (string | null)[] {
