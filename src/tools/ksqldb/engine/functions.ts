@@ -475,11 +475,12 @@ custom('SUBSTRING', (e, scope, compile) => {
 def('LPAD', [o([S, I, S], S, (s, n, p) => pad(str(s), int(n), str(p), true))]);
 def('RPAD', [o([S, I, S], S, (s, n, p) => pad(str(s), int(n), str(p), false))]);
 def('SPLIT', [
-  o([S, S], array(S), (s, d) => (str(d) === '' ? Array.from(str(s)) : str(s).split(str(d)))),
+  // an empty delimiter splits into characters (Java's Pattern("").split: "" gives [""])
+  o([S, S], array(S), (s, d) => (str(d) === '' ? (str(s) === '' ? [''] : Array.from(str(s))) : str(s).split(str(d)))),
   o([T.BYTES, T.BYTES], array(T.BYTES), (s, d) => splitBytes(Buffer.from(s as Uint8Array), Buffer.from(d as Uint8Array))),
 ]);
 function splitBytes(b: Buffer, d: Buffer): Buffer[] {
-  if (d.length === 0) return [...b].map((x) => Buffer.from([x]));
+  if (d.length === 0) return b.length === 0 ? [Buffer.alloc(0)] : [...b].map((x) => Buffer.from([x]));
   const out: Buffer[] = [];
   let from = 0;
   for (let i = b.indexOf(d, from); i >= 0; i = b.indexOf(d, from)) {
@@ -499,20 +500,35 @@ def('SPLIT_TO_MAP', [
     return m;
   }),
 ]);
+// REGEXP_EXTRACT(pattern, input[, group]): the pattern comes first
 def('REGEXP_EXTRACT', [
-  o([S, S], S, (s, p) => regex(str(p)).exec(str(s))?.[0] ?? null),
-  o([S, S, I], S, (s, p, g) => regex(str(p)).exec(str(s))?.[int(g)] ?? null),
+  o([S, S], S, (p, s) => regex(str(p)).exec(str(s))?.[0] ?? null),
+  o([S, S, I], S, (p, s, g) => regex(str(p)).exec(str(s))?.[int(g)] ?? null),
 ]);
 def('REGEXP_EXTRACT_ALL', [
-  o([S, S], array(S), (s, p) => [...str(s).matchAll(regex(str(p), true))].map((m) => m[0])),
-  o([S, S, I], array(S), (s, p, g) => [...str(s).matchAll(regex(str(p), true))].map((m) => m[int(g)] ?? null)),
+  o([S, S], array(S), (p, s) => [...str(s).matchAll(regex(str(p), true))].map((m) => m[0])),
+  o([S, S, I], array(S), (p, s, g) => [...str(s).matchAll(regex(str(p), true))].map((m) => m[int(g)] ?? null)),
 ]);
 def('REGEXP_REPLACE', [o([S, S, S], S, (s, p, rep) => str(s).replace(regex(str(p), true), javaReplacement(str(rep))))]);
 def('REGEXP_SPLIT_TO_ARRAY', [
   o([S, S], array(S), (s, p) => {
-    const parts = str(s).split(regex(str(p), true));
-    while (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
-    return parts;
+    const text = str(s);
+    const re = regex(str(p), true);
+    if (str(p) === '' || new RegExp(`^(?:${re.source})$`, re.flags.replace('g', '')).test('')) {
+      // a pattern matching the empty string: Java's Pattern.split (trailing empty strings dropped)
+      const parts = text.split(new RegExp(re.source.replace(/\((?!\?)/g, '(?:'), re.flags));
+      while (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+      return parts;
+    }
+    // Guava's Splitter.on(pattern): every piece between matches, groups are not part of the result
+    const out: string[] = [];
+    let from = 0;
+    for (const m of text.matchAll(re)) {
+      out.push(text.slice(from, m.index));
+      from = m.index + m[0].length;
+    }
+    out.push(text.slice(from));
+    return out;
   }),
 ]);
 def('MASK', [o([S], S, (s) => mask(str(s))), o([S, S, S, S, S], S, (s, ...r) => mask(str(s), ...maskArgs(r)), { nullable: true })]);
