@@ -6,7 +6,7 @@ import type { ColumnDef, CreateAsSelect, CreateSource, InsertInto, Properties, S
 import { KsqlSyntaxError, parseStatements } from '../../../core/ksql';
 import { FatalProcessingError } from './aggregates';
 import { KsqlError, KsqlParseError, NotSupportedError, RecordError } from './errors';
-import { testFunctions, type FunctionContext, type UdfDef } from './functions';
+import { deterministicEnvironment, testFunctions, type FunctionContext, type UdfDef } from './functions';
 import { columnText, keyColumns, schemaText, valueColumns, headerColumns, type Column, type DataSource, type WindowInfo } from './model';
 import { planQuery, type PlannedQuery, type QueryRuntime } from './query';
 import { createSerde, KNOWN_FORMATS, SR_FORMATS, validateFormat, type FormatInfo, type SchemaRegistry, type Serde } from './serde';
@@ -63,7 +63,22 @@ export interface EngineOptions {
   readonly topics?: ReadonlyMap<string, number>;
   /** Create missing topics instead of refusing (the QTT framework does). */
   readonly autoCreateTopics?: boolean;
+  /**
+   * Wall clock (ms since the epoch) for UNIX_TIMESTAMP() and UNIX_DATE().
+   * @default - a clock standing at 0 (deterministic); a server passes `systemClock`
+   */
+  readonly clock?: () => number;
+  /**
+   * Uniform doubles in [0, 1) for RANDOM() and UUID().
+   * @default - a generator seeded with 42 (deterministic); a server passes `systemRandom`
+   */
+  readonly random?: () => number;
 }
+
+/** The real wall clock, for a server to pass as `EngineOptions.clock`. */
+export const systemClock = (): number => Date.now();
+/** Real randomness, for a server to pass as `EngineOptions.random`. */
+export const systemRandom = (): number => Math.random();
 
 interface RunningQuery {
   readonly id: string;
@@ -129,7 +144,12 @@ export class KsqlEngine {
     this.registry = opts.schemaRegistry;
     this.topics = new Map(opts.topics ?? []);
     this.autoCreateTopics = opts.autoCreateTopics ?? false;
-    this.functions = { config: this.config, extra: opts.extraFunctions };
+    const fallback = deterministicEnvironment();
+    this.functions = {
+      config: this.config,
+      extra: opts.extraFunctions,
+      env: { now: opts.clock ?? fallback.now, random: opts.random ?? fallback.random },
+    };
   }
 
   /** The QTT test functions (BAD_UDF, WHENCONDITION, WHENRESULT). */

@@ -27,11 +27,39 @@ import { Decimal, compareValues, divRound, javaDoubleToString, keyOf, valueToStr
 import { AGGREGATES } from './aggregates';
 
 /** Settings functions read (ksqlDB config). */
+/** The inputs of the non-deterministic functions: wall clock and randomness. */
+export interface Environment {
+  /** Current time, milliseconds since the epoch (UNIX_TIMESTAMP(), UNIX_DATE()). */
+  readonly now: () => number;
+  /** A uniformly distributed double in [0, 1) (RANDOM(), and the bytes of UUID()). */
+  readonly random: () => number;
+}
+
+/** A deterministic environment: the clock stands at `nowMs`, randomness is a seeded generator. */
+export function deterministicEnvironment(nowMs = 0, seed = 42): Environment {
+  let state = seed >>> 0;
+  return {
+    now: () => nowMs,
+    // mulberry32: a small, well-distributed 32-bit generator
+    random: () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+  };
+}
+
 export interface FunctionContext {
   readonly config: Readonly<Record<string, unknown>>;
   /** Extra functions (tests, user code). */
   readonly extra?: ReadonlyMap<string, UdfDef>;
+  /** Clock and randomness; deterministic when not given. */
+  readonly env?: Environment;
 }
+
+const DEFAULT_ENV = deterministicEnvironment();
 
 export type CompileFn = (e: Expr, scope: Scope) => Compiled;
 
@@ -46,6 +74,8 @@ export interface Overload {
   readonly impl: (...args: unknown[]) => unknown;
   /** Called even when an argument is NULL. */
   readonly nullable?: boolean;
+  /** An implementation that reads the engine's environment (clock, randomness); replaces `impl`. */
+  readonly withEnv?: (env: Environment) => (...args: unknown[]) => unknown;
 }
 
 export interface UdfDef {
@@ -166,7 +196,7 @@ export function resolveFunction(e: Extract<Expr, { kind: 'call' }>, scope: Scope
     return (r: Row) => conv(f(r));
   });
   const returns = typeof ov.returns === 'function' ? ov.returns(types) : ov.returns;
-  const rawImpl = ov.impl;
+  const rawImpl = ov.withEnv ? ov.withEnv(scope.functions.env ?? DEFAULT_ENV) : ov.impl;
   // a UDF that fails gives NULL (ksqlDB logs the error), so IFNULL/COALESCE around it still apply
   const impl = (...a: unknown[]): unknown => {
     try {
@@ -586,13 +616,17 @@ def('FROM_BYTES', [
     return Buffer.from(b as Uint8Array).toString(e);
   }),
 ]);
-let uuidCounter = 0;
 def('UUID', [
-  o([], S, () => {
-    // deterministic-free randomness is not allowed in the pure core: a counter-based v4 shape
-    uuidCounter++;
-    const h = uuidCounter.toString(16).padStart(12, '0');
-    return `00000000-0000-4000-8000-${h}`;
+  o([], S, () => null, {
+    // a version 4 UUID from the environment's randomness
+    withEnv: (env) => () => {
+      const b: number[] = [];
+      for (let i = 0; i < 16; i++) b.push(Math.floor(env.random() * 256) & 0xff);
+      b[6] = (b[6] & 0x0f) | 0x40;
+      b[8] = (b[8] & 0x3f) | 0x80;
+      const h = b.map((x) => x.toString(16).padStart(2, '0')).join('');
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    },
   }),
 ]);
 def('EXTRACTJSONFIELD', [o([S, S], S, (s, p) => extractJsonField(str(s), str(p)))]);
@@ -787,13 +821,7 @@ def('SIGN', [
   o([D], I, (x) => Math.sign(x as number)),
   o(['DECIMAL'], I, (x) => ((x as Decimal).unscaled > 0n ? 1 : (x as Decimal).unscaled < 0n ? -1 : 0)),
 ]);
-let seed = 42;
-def('RANDOM', [
-  o([], D, () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  }),
-]);
+def('RANDOM', [o([], D, () => null, { withEnv: (env) => () => env.random() })]);
 def('PI', [o([], D, () => Math.PI)]);
 for (const [name, f] of [
   ['SIN', Math.sin],
@@ -854,8 +882,11 @@ for (const [name, pick] of [
 // Dates and times
 
 const TS = T.TIMESTAMP;
-def('UNIX_TIMESTAMP', [o([], L, () => 0n), o([TS], L, (t) => BigInt(t as number))]);
-def('UNIX_DATE', [o([], I, () => 0), o([T.DATE], I, (d) => d)]);
+def('UNIX_TIMESTAMP', [
+  o([], L, () => null, { withEnv: (env) => () => BigInt(Math.trunc(env.now())) }),
+  o([TS], L, (t) => BigInt(t as number)),
+]);
+def('UNIX_DATE', [o([], I, () => null, { withEnv: (env) => () => Math.floor(env.now() / 86_400_000) }), o([T.DATE], I, (d) => d)]);
 def('TIMESTAMPTOSTRING', [
   o([L, S], S, (t, p) => formatInstant(Number(t), str(p))),
   o([L, S, S], S, (t, p, z) => formatInstant(Number(t), str(p), str(z))),

@@ -598,7 +598,11 @@ function planRepartition(
     });
     const values: SelectSpec[] = [];
     for (const l of layouts) {
-      const ordered = [...l.source.columns.filter((c) => c.ns !== 'KEY').map((c) => c.name), ...PSEUDO, ...keyColumns(l.source).map((c) => c.name)];
+      const ordered = [
+        ...l.source.columns.filter((c) => c.ns !== 'KEY').map((c) => c.name),
+        ...PSEUDO,
+        ...keyColumns(l.source).map((c) => c.name),
+      ];
       for (const name of ordered) {
         const expr = col(name, l.alias);
         if (!moved.has(canon(expr, scope))) values.push({ expr, name: `${l.alias}_${name}` });
