@@ -250,3 +250,19 @@ function convert(e: Expr, c: TypedItem, common: SqlType): (r: unknown[]) => unkn
   const inner = c.fn;
   return (r) => f(inner(r));
 }
+
+/**
+ * A computed value converted to a column's type as ksqlDB's DefaultSqlValueCoercer.STRICT does
+ * (INSERT VALUES): numeric widening, decimals that fit, strings parsed as TIMESTAMP/TIME/DATE/
+ * BYTES. Undefined when the value cannot be coerced.
+ */
+export function coerceValueStrict(value: unknown, from: SqlType | null, to: SqlType): { value: unknown } | undefined {
+  if (value === null || value === undefined || from === null) return { value: null };
+  if (sameType(from, to)) return { value };
+  if (!canCoerce(from, to, false)) return undefined;
+  try {
+    return { value: castFn(from, to)(value) };
+  } catch {
+    return undefined;
+  }
+}

@@ -2,7 +2,16 @@
  * The engine: a metastore of streams and tables, persistent queries, and record processing.
  * Pure and deterministic: statements and input records in, output records out.
  */
-import type { ColumnDef, CreateAsSelect, CreateSource, InsertInto, Properties, Statement } from '../../../core/ksql';
+import type {
+  ColumnDef,
+  CreateAsSelect,
+  CreateSource,
+  InsertInto,
+  InsertValues as InsertValuesStatement,
+  Properties,
+  Statement,
+} from '../../../core/ksql';
+import { walkExpr } from '../../../core/ksql';
 import { KsqlSyntaxError, parseStatements } from '../../../core/ksql';
 import { FatalProcessingError } from './aggregates';
 import { KsqlError, KsqlParseError, NotSupportedError, RecordError } from './errors';
@@ -11,8 +20,12 @@ import { columnText, keyColumns, schemaText, valueColumns, headerColumns, type C
 import { planQuery, type PlannedQuery, type QueryRuntime } from './query';
 import { createSerde, KNOWN_FORMATS, SR_FORMATS, validateFormat, type FormatInfo, type SchemaRegistry, type Serde } from './serde';
 import { StateStores } from './state';
-import { HEADERS_TYPE, fromDataType, sameType, typeText, type SqlType } from './types';
+import { HEADERS_TYPE, T, fromDataType, sameType, typeText, type SqlType } from './types';
 import { parseInstant } from './time';
+import { coerceValueStrict } from './coerce';
+import { compile, Scope, type Compiled } from './expr';
+import { ksqlText } from './text';
+import { valueToString } from './values';
 import { avroColumns } from './avro-schema';
 import { protoColumns, selectMessage } from './proto-schema';
 import { registeredSchema } from './protobuf';
@@ -46,6 +59,11 @@ export interface StatementResult {
   readonly message: string;
   readonly queryId?: string;
   readonly warnings: readonly string[];
+  /**
+   * INSERT INTO ... VALUES: the record to write to the source's topic. The engine does not
+   * process it: the caller writes it (a server produces it to Kafka; in memory, `process(record)`).
+   */
+  readonly record?: InputRecord;
 }
 
 export interface ProcessingLogEntry {
@@ -218,6 +236,10 @@ export class KsqlEngine {
           this.queries.delete(id);
         }
         return { ...base, message: 'Query terminated.' };
+      }
+      case 'insertValues': {
+        const record = this.insertValues(s);
+        return { ...base, message: '', record };
       }
       case 'setProperty':
         this.config[s.property] = s.value;
@@ -603,6 +625,101 @@ export class KsqlEngine {
     if (!isInsert) this.sources.set(s.name, sink);
     this.startQuery(id, sink, plan, s.text, isInsert);
     return { id, warnings: plan.warnings };
+  }
+
+  /**
+   * INSERT INTO ... VALUES as ksqlDB's InsertValuesExecutor: the record (serialized key and value,
+   * timestamp from ROWTIME or the clock) it would produce to the source's topic, or ksqlDB's
+   * refusal. Values are constant expressions coerced to the column types (STRICT coercion);
+   * missing columns are null; tables need every primary key column.
+   */
+  insertValues(s: InsertValuesStatement): InputRecord {
+    const source = this.sources.get(s.name);
+    if (!source) {
+      throw new KsqlError(`Cannot insert values into an unknown stream/table: \`${s.name}\`${this.alternativesHint(s.name)}`);
+    }
+    if (source.window) throw new KsqlError('Cannot insert values into windowed stream/table!');
+    if (source.isSource) throw new KsqlError(`Cannot insert values into read-only ${source.kind.toLowerCase()}: ${source.name}`);
+    const headers =
+      s.columns.length === 0
+        ? headerColumns(source).map((c) => c.name)
+        : s.columns.filter((c) => headerColumns(source).some((h) => h.name === c));
+    if (headers.length > 0) throw new KsqlError(`Cannot insert into HEADER columns: ${headers.join(', ')}`);
+    const failed = (msg: string): never => {
+      throw new KsqlError(`Failed to insert values into '${s.name}'. ${msg}`);
+    };
+    const keys = keyColumns(source);
+    const values = valueColumns(source);
+    const columns = s.columns.length > 0 ? s.columns : [...keys, ...values].map((c) => c.name);
+    if (columns.length !== s.values.length) {
+      failed(
+        `Expected a value for each column. Expected Columns: [${s.columns.map((c) => `\`${c}\``).join(', ')}]. Got [${s.values.map((v) => ksqlText(v)).join(', ')}]`,
+      );
+    }
+    const pseudo: Column[] = [
+      { name: 'ROWTIME', type: T.BIGINT, ns: 'VALUE' },
+      { name: 'ROWPARTITION', type: T.INTEGER, ns: 'VALUE' },
+      { name: 'ROWOFFSET', type: T.BIGINT, ns: 'VALUE' },
+    ];
+    const all = [...source.columns, ...pseudo];
+    const given = new Map<string, unknown>();
+    const noColumns = new Scope([], 'insert value', this.functions);
+    columns.forEach((name, i) => {
+      const col = all.find((c) => c.name === name);
+      if (!col) failed(`Column name \`${name}\` does not exist.`);
+      if (name === 'ROWPARTITION' || name === 'ROWOFFSET') failed(`Inserting into column \`${name}\` is not allowed.`);
+      const e = s.values[i];
+      walkExpr(e, (x) => {
+        if (x.kind === 'column') failed(`Unsupported column reference in insert value: ${ksqlText(e)}`);
+      });
+      let compiled: Compiled;
+      let v: unknown;
+      try {
+        compiled = compile(e, noColumns);
+        v = compiled.fn([]);
+      } catch (err) {
+        if (err instanceof KsqlError || err instanceof RecordError) return failed(err.message);
+        throw err;
+      }
+      const coerced = coerceValueStrict(v, compiled.type, col!.type);
+      if (!coerced) {
+        const from = compiled.type?.base ?? 'NULL';
+        const hint =
+          from === 'STRING'
+            ? col!.type.base === 'TIMESTAMP'
+              ? '. Timestamp format must be yyyy-mm-ddThh:mm:ss[.S]'
+              : col!.type.base === 'TIME'
+                ? '. Time format must be hh:mm:ss[.S]'
+                : col!.type.base === 'DATE'
+                  ? '. Date format must be yyyy-mm-dd'
+                  : ''
+            : '';
+        failed(`Expected type ${typeText(col!.type)} for field \`${name}\` but got ${from}(${valueToString(v, compiled.type)})${hint}`);
+      }
+      given.set(name, coerced!.value);
+    });
+    if (source.kind === 'TABLE') {
+      const missing = keys.filter((k) => !given.has(k.name)).map((k) => k.name);
+      if (missing.length > 0) failed(`Value for primary key column(s) ${missing.join(', ')} is required for tables`);
+    }
+    const rowtime = given.get('ROWTIME');
+    const timestamp = rowtime !== undefined && rowtime !== null ? Number(rowtime) : this.functions.env!.now();
+    const serdes = this.serdesOf(source);
+    const keyValues = keys.map((k) => given.get(k.name) ?? null);
+    let key: Buffer | null;
+    let value: Buffer | null;
+    try {
+      key =
+        keyValues.length === 0 || (keyValues.length === 1 && keyValues[0] === null) ? null : serdes.key.serialize(keyValues, source.topic);
+      value = serdes.value.serialize(
+        values.map((c) => given.get(c.name) ?? null),
+        source.topic,
+      );
+    } catch (err) {
+      if (err instanceof RecordError || err instanceof KsqlError) return failed(err.message);
+      throw err;
+    }
+    return { topic: source.topic, partition: 0, key, value, timestamp, headers: [] };
   }
 
   private alternativesHint(name: string): string {

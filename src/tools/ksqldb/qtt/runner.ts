@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { KsqlEngine, unwindowKey, type OutputRecord } from '../engine/engine';
+import { KsqlEngine, unwindowKey, type InputRecord, type OutputRecord } from '../engine/engine';
 import { KsqlError } from '../engine/errors';
 import { FatalProcessingError } from '../engine/aggregates';
 import { parseJson, RawNumber } from '../engine/json';
@@ -140,10 +140,11 @@ export function runCase(c: QttCase, format: string | undefined): { pass: boolean
   });
   const expected = c.expectedException;
   const matchesExpected = (msg: string): boolean => expected?.message === undefined || msg.includes(expected.message);
+  const inserted: InputRecord[] = [];
   {
     const sql = c.statements.map((raw) => substitute(raw, format)).join('\n');
     try {
-      engine.execute(sql);
+      for (const r of engine.execute(sql)) if (r.record) inserted.push(r.record);
     } catch (e) {
       if (!(e instanceof KsqlError)) {
         if (expected)
@@ -163,6 +164,11 @@ export function runCase(c: QttCase, format: string | undefined): { pass: boolean
   // inputs
   const produced: OutputRecord[] = [];
   try {
+    // INSERT VALUES records land on their topic, and queries reading it process them
+    for (const r of inserted) {
+      produced.push({ ...r, partition: 0, headers: [], queryId: '' });
+      produced.push(...engine.process(r));
+    }
     for (const r of c.inputs ?? []) {
       const src = sourceFor(engine, r.topic);
       if (!src) return { pass: false, reason: `no source reads topic ${r.topic}` };
