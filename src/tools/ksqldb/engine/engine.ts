@@ -25,7 +25,8 @@ import { parseInstant } from './time';
 import { coerceValueStrict } from './coerce';
 import { compile, Scope, type Compiled } from './expr';
 import { ksqlText } from './text';
-import { valueToString } from './values';
+import { keyOf, valueToString } from './values';
+import { runPullQuery, type MaterializedRow, type PullQueryResult } from './pull';
 import { avroColumns } from './avro-schema';
 import { protoColumns, selectMessage } from './proto-schema';
 import { registeredSchema } from './protobuf';
@@ -744,7 +745,20 @@ export class KsqlEngine {
     const prefix = `_confluent-ksql-default_query_${id}`;
     const sinkSerdes = this.serdesOf(sink);
     const windowed = sink.window;
+    // the latest row per key of a table, for pull queries
+    const view = !isInsert && sink.kind === 'TABLE' ? this.stores.store(viewStoreName(sink.name)) : undefined;
     const runtime = plan.start(this.stores, prefix, (o) => {
+      if (view) {
+        const k = keyOf(o.key) + (o.window ? `@${o.window.start}` : '');
+        if (o.value === null) view.delete(k);
+        else
+          view.put(k, {
+            key: [...o.key],
+            value: [...o.value],
+            ts: o.ts,
+            ...(o.window ? { window: o.window } : {}),
+          } satisfies MaterializedRow);
+      }
       let key: Buffer | null;
       let value: Buffer | null;
       try {
@@ -833,6 +847,7 @@ export class KsqlEngine {
       const offsetKey = `${r.topic}/${r.partition ?? 0}`;
       const offset = r.offset ?? this.offsets.get(offsetKey) ?? 0;
       this.offsets.set(offsetKey, offset + 1);
+      this.materializeSourceTables(r);
       for (const q of this.queries.values()) {
         for (const input of q.inputs) {
           if (input.topic !== r.topic) continue;
@@ -848,6 +863,69 @@ export class KsqlEngine {
       }
     }
     return all;
+  }
+
+  /** CREATE SOURCE TABLE keeps its rows for pull queries (ksqlDB materializes source tables). */
+  private materializeSourceTables(r: InputRecord): void {
+    for (const src of this.sources.values()) {
+      if (!src.isSource || src.kind !== 'TABLE' || src.topic !== r.topic) continue;
+      let serdes = this.sourceSerdes.get(src.name);
+      if (!serdes) {
+        serdes = this.serdesOf(src);
+        this.sourceSerdes.set(src.name, serdes);
+      }
+      let key: unknown[] | null;
+      let value: unknown[] | null;
+      let keyBytes = r.key;
+      let window: { start: number; end: number } | undefined;
+      try {
+        if (src.window && keyBytes) {
+          const w = unwindowKey(keyBytes, src.window);
+          keyBytes = w.key;
+          window = w.window;
+        }
+        key = serdes.key.deserialize(keyBytes, r.topic);
+        value = serdes.value.deserialize(r.value, r.topic);
+      } catch (e) {
+        if (e instanceof RecordError) continue;
+        throw e;
+      }
+      const view = this.stores.store(viewStoreName(src.name));
+      const k = keyOf(key ?? []) + (window ? `@${window.start}` : '');
+      if (value === null) view.delete(k);
+      else view.put(k, { key: key ?? [], value, ts: r.timestamp, ...(window ? { window } : {}) } satisfies MaterializedRow);
+    }
+  }
+
+  private readonly sourceSerdes = new Map<string, { key: Serde; value: Serde }>();
+
+  /**
+   * Runs a pull query (`SELECT ... FROM table [WHERE ...]`, no EMIT CHANGES) over the latest
+   * state of a table written by a persistent query or declared with CREATE SOURCE TABLE.
+   */
+  pullQuery(sql: string): PullQueryResult {
+    let statements: Statement[];
+    try {
+      statements = parseStatements(sql);
+    } catch (e) {
+      if (e instanceof KsqlSyntaxError) throw new KsqlParseError(`Failed to prepare statement: ${e.message}`);
+      throw e;
+    }
+    const s = statements[0];
+    if (statements.length !== 1 || s.kind !== 'query') throw new KsqlError('A pull query is one SELECT statement.');
+    const q = s.query;
+    if (q.emit === 'CHANGES') throw new NotSupportedError('push queries in pullQuery (EMIT CHANGES)');
+    const table = this.sources.get(q.from.name);
+    if (!table) throw new KsqlError(`${q.from.name} does not exist.${this.alternativesHint(q.from.name)}`);
+    if (table.kind !== 'TABLE') throw new NotSupportedError('pull queries on streams');
+    const materialized = table.isSource || [...this.queries.values()].some((x) => x.sink === table.name && !x.isInsert);
+    if (!materialized) {
+      throw new KsqlError(
+        `The \`${table.name}\` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_${table.name} AS SELECT * FROM ${table.name}'. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.`,
+      );
+    }
+    const rows = [...this.stores.store(viewStoreName(table.name)).entries()].map(([, v]) => v as MaterializedRow);
+    return runPullQuery(q, table, rows, this.functions);
   }
 
   private feed(q: RunningQuery, input: RunningQuery['inputs'][number], r: InputRecord & { offset: number }): void {
@@ -933,6 +1011,9 @@ function timestampExtractor(s: DataSource): (rec: InputRecord, row: unknown[] | 
     return v as number;
   };
 }
+
+/** The store holding a table's latest rows (pull queries). */
+const viewStoreName = (table: string): string => `_pull_${table}`;
 
 /** Kafka Streams windowed key bytes: key + start (8 bytes) [+ end for sessions]. */
 function windowKey(key: Buffer | null, w: { start: number; end: number }, type: string): Buffer {
