@@ -12,7 +12,7 @@
  * Expressions are compared through a canonical text the caller computes (columns resolved to
  * their source), so `L.ID` and `ID` are the same key when `ID` resolves to `L`.
  */
-import type { Expr } from './ast';
+import type { Expr, Query, Relation } from './ast';
 import { ColumnAliasGenerator } from './aliases';
 
 /** A statement ksqlDB refuses because of its key; the message is ksqlDB's. */
@@ -44,6 +44,159 @@ export type ResultKey =
   | { readonly kind: 'join'; readonly viable: readonly (KeyExpression & { readonly name: string })[] }
   /** A join whose key no source column holds: the projection must name the synthetic column. */
   | { readonly kind: 'syntheticJoin'; readonly name: string };
+
+/** What deriving a query's key needs to know of its sources; the engine and the analyzer each give one. */
+export interface KeyScope {
+  /** The relation a column reference reads (the qualified one, or the one having the column). */
+  relationOf(ref: { readonly name: string; readonly source?: string }): Relation | undefined;
+  /** Key columns of a relation in key order; undefined when its columns are unknown. */
+  keyColumns(r: Relation): readonly string[] | undefined;
+  /** Whether a relation is a table (its key is a PRIMARY KEY). */
+  isTable(r: Relation): boolean;
+  /** Every column name of every source (for the synthetic key's name). */
+  columnNames(): readonly string[];
+  /** Canonical text of an expression, columns resolved to their relation. */
+  canon(e: Expr): string;
+  /** Text of an expression in messages; `qualified`: columns qualified with their relation. */
+  text(e: Expr, qualified: boolean): string;
+}
+
+/** The side of a join criterion that reads `left` sources vs the joined source. */
+function criteriaSides(on: Expr, left: readonly Relation[], right: Relation, ks: KeyScope): { left: Expr; right: Expr } | undefined {
+  if (on.kind !== 'comparison' || on.op !== '=') return undefined;
+  const sideOf = (e: Expr): 'L' | 'R' | undefined => {
+    const rels = new Set<Relation>();
+    let unknown = false;
+    const visit = (x: Expr): void => {
+      if (x.kind === 'column') {
+        const r = ks.relationOf(x);
+        if (r) rels.add(r);
+        else unknown = true;
+      }
+      for (const c of children(x)) visit(c);
+    };
+    visit(e);
+    if (unknown || rels.size !== 1) return undefined;
+    const r = [...rels][0];
+    return r === right ? 'R' : left.includes(r) ? 'L' : undefined;
+  };
+  const a = sideOf(on.left);
+  const b = sideOf(on.right);
+  if (a === 'R' && b !== 'R') return { left: on.right, right: on.left };
+  if (b === 'L' && a !== 'L') return { left: on.right, right: on.left };
+  return { left: on.left, right: on.right };
+}
+
+function children(e: Expr): Expr[] {
+  switch (e.kind) {
+    case 'literal':
+    case 'column':
+    case 'intervalUnit':
+      return [];
+    case 'dereference':
+      return [e.base];
+    case 'subscript':
+      return [e.base, e.index];
+    case 'call':
+      return [...e.args];
+    case 'lambda':
+      return [e.body];
+    case 'cast':
+      return [e.expr];
+    case 'case':
+      return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
+    case 'arithmetic':
+    case 'comparison':
+    case 'logical':
+      return [e.left, e.right];
+    case 'unary':
+    case 'not':
+    case 'isNull':
+      return [e.operand];
+    case 'like':
+      return [e.value, e.pattern];
+    case 'in':
+      return [e.value, ...e.list];
+    case 'between':
+      return [e.value, e.low, e.high];
+    case 'array':
+      return [...e.items];
+    case 'map':
+      return e.entries.flatMap((x) => [x.key, x.value]);
+    case 'struct':
+      return e.fields.map((f) => f.value);
+  }
+}
+
+const isNullLiteral = (e: Expr): boolean => e.kind === 'literal' && e.type === 'NULL';
+
+/**
+ * The key of a query's result, as ksqlDB derives it:
+ * - GROUP BY: the grouping expressions; PARTITION BY: its expressions (none for NULL);
+ * - joins (the last one decides): FULL OUTER joins and criteria with expressions on both sides
+ *   get a synthetic key; a foreign-key table-table join keeps the left table's primary key;
+ *   otherwise the column sides of the criteria, left first, extended by earlier joins' keys when
+ *   the join is on them;
+ * - otherwise the FROM source's key columns.
+ */
+export function resultKey(q: Query, ks: KeyScope): ResultKey {
+  // ksqlDB names grouping expressions as written and partitioning expressions qualified
+  if (q.groupBy) return { kind: 'groupBy', exprs: q.groupBy.map((e) => ({ canon: ks.canon(e), text: ks.text(e, false) })) };
+  if (q.partitionBy) {
+    return {
+      kind: 'partitionBy',
+      exprs: q.partitionBy.filter((e) => !isNullLiteral(e)).map((e) => ({ canon: ks.canon(e), text: ks.text(e, true) })),
+    };
+  }
+  if (q.joins.length === 0) return sourceKey(q.from, ks);
+  let key: ResultKey | undefined;
+  q.joins.forEach((j, i) => {
+    const left = [q.from, ...q.joins.slice(0, i).map((x) => x.source)];
+    const sides = criteriaSides(j.on, left, j.source, ks);
+    if (!sides || j.type === 'FULL') {
+      key = { kind: 'syntheticJoin', name: syntheticKeyName(ks.columnNames()) };
+      return;
+    }
+    const previous = key?.kind === 'join' ? key.viable : [];
+    const onPreviousKey = previous.some((v) => v.canon === ks.canon(sides.left));
+    const viable = [sides.left, sides.right].filter((e) => e.kind === 'column');
+    if (!onPreviousKey && viable.length === 0) {
+      key = { kind: 'syntheticJoin', name: syntheticKeyName(ks.columnNames()) };
+      return;
+    }
+    if (i === 0 && isForeignKeyJoin(q.from, j.source, sides.left, ks)) {
+      key = sourceKey(q.from, ks);
+      return;
+    }
+    const entry = (e: Expr): KeyExpression & { name: string } => {
+      const r = e.kind === 'column' ? ks.relationOf(e) : undefined;
+      return { canon: ks.canon(e), text: ks.text(e, true), name: `${r?.alias ?? ''}_${e.kind === 'column' ? e.name : ''}` };
+    };
+    key = {
+      kind: 'join',
+      viable: onPreviousKey ? [...previous, ...(sides.right.kind === 'column' ? [entry(sides.right)] : [])] : viable.map(entry),
+    };
+  });
+  return key!;
+}
+
+function sourceKey(r: Relation, ks: KeyScope): ResultKey {
+  return {
+    kind: 'source',
+    keys: (ks.keyColumns(r) ?? []).map((name) => {
+      const ref: Expr = { kind: 'column', loc: { line: 1, column: 1, offset: 0, end: 0 }, name, source: r.alias };
+      return { name, text: name, canon: ks.canon(ref) };
+    }),
+  };
+}
+
+/** A table-table join whose left side is not the whole primary key of the left table. */
+function isForeignKeyJoin(left: Relation, right: Relation, leftExpr: Expr, ks: KeyScope): boolean {
+  if (!ks.isTable(left) || !ks.isTable(right)) return false;
+  const pk = ks.keyColumns(left) ?? [];
+  const onLeftKey = pk.length === 1 && leftExpr.kind === 'column' && ks.relationOf(leftExpr) === left && leftExpr.name === pk[0];
+  return !onLeftKey;
+}
 
 /** One projected item: its canonical expression and its output name. */
 export interface ProjectedKeyItem {
@@ -103,7 +256,20 @@ export function groupKeyMoreThanOnceMessage(aliases: readonly string[]): string 
  * Places the key columns of a persistent query's result in its projection, or throws
  * KeyRuleError with ksqlDB's message.
  */
-export function placeKeys(key: ResultKey, items: readonly ProjectedKeyItem[], sink: string): KeyPlacement {
+export function placeKeys(
+  key: ResultKey,
+  items: readonly ProjectedKeyItem[],
+  sink: string,
+  options: { lenient?: boolean } = {},
+): KeyPlacement {
+  if (options.lenient) {
+    try {
+      return placeKeys(key, items, sink);
+    } catch (e) {
+      if (!(e instanceof KeyRuleError)) throw e;
+      return lenientPlacement(key, items);
+    }
+  }
   switch (key.kind) {
     case 'source': {
       const seen = new Map<string, string[]>();
@@ -189,6 +355,26 @@ export function placeKeys(key: ResultKey, items: readonly ProjectedKeyItem[], si
   }
 }
 
+/** Best-effort placement for a projection ksqlDB would refuse (first match of each key). */
+function lenientPlacement(key: ResultKey, items: readonly ProjectedKeyItem[]): KeyPlacement {
+  const canons: string[] =
+    key.kind === 'source'
+      ? key.keys.map((k) => k.canon)
+      : key.kind === 'groupBy' || key.kind === 'partitionBy'
+        ? key.exprs.map((k) => k.canon)
+        : key.kind === 'syntheticJoin'
+          ? [syntheticCanon(key.name)]
+          : [key.viable.find((v) => items.some((it) => it.canon === v.canon))?.canon ?? ''];
+  const taken = new Set<number>();
+  const positions = items.map((it) => {
+    const k = canons.indexOf(it.canon);
+    if (k < 0 || taken.has(k)) return -1;
+    taken.add(k);
+    return k;
+  });
+  return { positions, keyCount: canons.length };
+}
+
 /** The canonical text callers give an unqualified reference to the synthetic join key. */
 export function syntheticCanon(name: string): string {
   return `synthetic:${name}`;
@@ -197,12 +383,4 @@ export function syntheticCanon(name: string): string {
 /** The synthetic join key's name: ROWKEY, or ROWKEY_n when a source has such a column. */
 export function syntheticKeyName(sourceColumnNames: readonly string[]): string {
   return new ColumnAliasGenerator(sourceColumnNames).uniqueName('ROWKEY');
-}
-
-/**
- * The column sides of a join's criteria that can be the result key, left side first (ksqlDB's
- * JoinNode.viableKeyColumns); empty when both sides are expressions (a synthetic key).
- */
-export function viableJoinKeys(left: Expr, right: Expr): Expr[] {
-  return [left, right].filter((e) => e.kind === 'column');
 }

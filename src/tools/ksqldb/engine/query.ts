@@ -3,10 +3,19 @@
  * (source → join → filter → aggregate | repartition → final projection → sink) compiled into
  * closures once. State lives in StateStores.
  */
-import type { Expr, Join, Query, SelectItem } from '../../../core/ksql';
+import type { Expr, Join, Query, Relation, SelectItem } from '../../../core/ksql';
 import { formatExpression, mapExpr, walkExpr } from '../../../core/ksql';
-import { ColumnAliasGenerator } from '../../../core/ksql/aliases';
-import { KeyRuleError, placeKeys, type KeyPlacement, type ProjectedKeyItem, type ResultKey } from '../../../core/ksql/keys';
+import { ColumnAliasGenerator, outputNameFor } from '../../../core/ksql/aliases';
+import {
+  KeyRuleError,
+  placeKeys,
+  resultKey,
+  syntheticCanon,
+  type KeyPlacement,
+  type KeyScope,
+  type ProjectedKeyItem,
+  type ResultKey,
+} from '../../../core/ksql/keys';
 import { AGGREGATES, type AggregateImpl } from './aggregates';
 import { KsqlError, NotSupportedError, RecordError } from './errors';
 import { compile, Scope, type Compiled, type Fn, type Row, type ScopeColumn } from './expr';
@@ -178,13 +187,48 @@ function qualifiedText(e: Expr, scope: Scope): string {
   );
 }
 
+/** The engine's view of a query's sources for the key rules of src/core/ksql/keys.ts. */
+function engineKeyScope(relations: readonly Relation[], layouts: readonly SourceLayout[], scope: Scope): KeyScope {
+  const byQualifier = (q: string): Relation | undefined => relations.find((r) => r.alias === q) ?? relations.find((r) => r.name === q);
+  const normalize = (e: Expr): Expr =>
+    mapExpr(e, (x) => (x.kind === 'column' && x.source !== undefined ? { ...x, source: byQualifier(x.source)?.alias ?? x.source } : x));
+  const layoutOf = (r: Relation): SourceLayout | undefined => layouts.find((l) => l.alias === r.alias);
+  return {
+    relationOf: (ref) => {
+      try {
+        const c = scope.find(ref.name, ref.source === undefined ? undefined : (byQualifier(ref.source)?.alias ?? ref.source));
+        return c?.source !== undefined ? relations.find((r) => r.alias === c.source) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    keyColumns: (r) => {
+      const l = layoutOf(r);
+      return l ? keyColumns(l.source).map((c) => c.name) : undefined;
+    },
+    isTable: (r) => layoutOf(r)?.source.kind === 'TABLE',
+    columnNames: () => layouts.flatMap((l) => l.source.columns.map((c) => c.name)),
+    canon: (e) => canon(normalize(e), scope),
+    text: (e, qualified) => (qualified ? qualifiedText(normalize(e), scope) : formatExpression(e)),
+  };
+}
+
+/** The synthetic join key's name, if the key is one. */
+const synthetic = (key: ResultKey): string | undefined => (key.kind === 'syntheticJoin' ? key.name : undefined);
+
 interface SelectSpec {
   readonly expr: Expr;
   readonly name: string;
 }
 
 /** Expands `*`, `alias.*`, `struct->*` and names every item (ksqlDB's AstSanitizer). */
-function expandSelect(items: readonly SelectItem[], layouts: readonly SourceLayout[], isJoin: boolean, scope: Scope): SelectSpec[] {
+function expandSelect(
+  items: readonly SelectItem[],
+  layouts: readonly SourceLayout[],
+  isJoin: boolean,
+  scope: Scope,
+  synthetic?: string,
+): SelectSpec[] {
   const allNames = layouts.flatMap((l) => l.source.columns.map((c) => c.name));
   const generator = new ColumnAliasGenerator(allNames);
   const clashes = (name: string): boolean =>
@@ -193,6 +237,9 @@ function expandSelect(items: readonly SelectItem[], layouts: readonly SourceLayo
   const loc = items[0]?.loc ?? { line: 1, column: 1, offset: 0, end: 0 };
   for (const item of items) {
     if (item.kind === 'all') {
+      // a join's synthetic key comes first in `*`
+      if (synthetic !== undefined && item.source === undefined)
+        out.push({ expr: { kind: 'column', loc, name: synthetic }, name: synthetic });
       const rels = item.source === undefined ? layouts : layouts.filter((l) => l.alias === item.source || l.source.name === item.source);
       for (const l of rels) {
         const cols = [...l.source.columns.filter((c) => c.ns === 'KEY'), ...l.source.columns.filter((c) => c.ns !== 'KEY')];
@@ -210,18 +257,14 @@ function expandSelect(items: readonly SelectItem[], layouts: readonly SourceLayo
         throw new KsqlError(`Expected STRUCT type for ->*, got ${typeText(base.type)}`);
       for (const f of base.type.fields) out.push({ expr: { kind: 'dereference', loc, base: item.base, field: f.name }, name: f.name });
     } else {
-      let name: string;
       const e = item.expression;
-      if (item.alias !== undefined) name = item.alias;
-      else if (e.kind === 'column') {
-        let qualifier = e.source;
-        if (isJoin && qualifier === undefined) {
-          const c = scope.find(e.name);
-          qualifier = c?.source;
-        }
-        name = isJoin && qualifier !== undefined && clashes(e.name) ? `${qualifier}_${e.name}` : e.name;
-      } else name = generator.uniqueAliasFor(e);
-      out.push({ expr: e, name });
+      // ksqlDB qualifies the columns of a join before naming: `ID` → `L_ID` when L and R have ID
+      let named = e;
+      if (isJoin && e.kind === 'column' && e.source === undefined) {
+        const c = scope.find(e.name);
+        if (c?.source !== undefined) named = { ...e, source: c.source };
+      }
+      out.push({ expr: e, name: outputNameFor(named, item.alias, generator, (n) => isJoin && clashes(n)) });
     }
   }
   return out;
@@ -249,13 +292,39 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
   });
   const isJoin = q.joins.length > 0;
   const allCols = layouts.flatMap((l) => l.columns);
-  const plainScope = new Scope(
+  // ksqlDB's key of the result (src/core/ksql/keys.ts), seen through the engine's scope
+  const baseScope = new Scope(
     allCols,
     'SELECT',
     fctx,
     undefined,
     relations.map((r) => r.alias),
   );
+  const key = resultKey(q, engineKeyScope(relations, layouts, baseScope));
+  // a synthetic join key is a column of the joined rows, after the sources' columns
+  let synthetic: string | undefined;
+  if (key.kind === 'syntheticJoin') {
+    synthetic = key.name;
+    const on = q.joins[q.joins.length - 1].on;
+    const side = on.kind === 'comparison' ? on.left : on;
+    let type: SqlType = T.STRING;
+    try {
+      type = compile(side, baseScope.withClause('JOIN ON')).type ?? T.STRING;
+    } catch {
+      /* refused with ksqlDB's message when the join is planned */
+    }
+    allCols.push({ name: synthetic, type, index: offset });
+  }
+  const plainScope =
+    key.kind === 'syntheticJoin'
+      ? new Scope(
+          allCols,
+          'SELECT',
+          fctx,
+          undefined,
+          relations.map((r) => r.alias),
+        )
+      : baseScope;
   // after a join, ksqlDB's expressions read the joined schema: columns print as ALIAS_NAME
   const inputScope = isJoin
     ? plainScope.withDisplay((x) => {
@@ -280,7 +349,7 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
 
   // -------------------------------------------------------------- join
   let join: JoinPlan | undefined;
-  if (isJoin) join = planJoin(q.joins[0], layouts, plainScope, requalify, warnings);
+  if (isJoin) join = planJoin(q.joins[0], layouts, plainScope, requalify, warnings, synthetic !== undefined);
 
   // -------------------------------------------------------------- where
   let where: Fn | undefined;
@@ -318,23 +387,23 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
         ? { ...s, base: requalify(s.base) }
         : s,
   );
-  const specs = expandSelect(selectItems, layouts, isJoin, inputScope);
+  const specs = expandSelect(selectItems, layouts, isJoin, inputScope, synthetic);
   const hasAggregates = specs.some((s) => containsAggregate(s.expr)) || (q.having !== undefined && containsAggregate(q.having));
   if (q.window && !q.groupBy) {
     if (!hasAggregates) throw new KsqlError('WINDOW clause requires a GROUP BY clause.');
   }
 
   if (q.groupBy || hasAggregates) {
-    return planAggregate(q, opts, sources, layouts, inputScope, specs, requalify, join, where, warnings);
+    return planAggregate(q, opts, sources, layouts, inputScope, specs, requalify, join, where, warnings, key);
   }
   if (q.having) throw new KsqlError('HAVING clause requires a GROUP BY clause.');
   if (q.window) throw new KsqlError('WINDOW clause requires a GROUP BY clause.');
   if (q.partitionBy) {
     if (sources[0].kind === 'TABLE' && !isJoin)
       throw new KsqlError(`Invalid use of PARTITION BY clause: tables cannot be partitioned. Use GROUP BY instead.`);
-    return planRepartition(q, opts, sources, layouts, inputScope, specs, requalify, join, where, warnings);
+    return planRepartition(q, opts, sources, layouts, inputScope, specs, requalify, join, where, warnings, key);
   }
-  return planProjection(opts, sources, layouts, inputScope, specs, join, where, warnings);
+  return planProjection(opts, sources, layouts, inputScope, specs, join, where, warnings, key);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -423,23 +492,18 @@ function planProjection(
   join: JoinPlan | undefined,
   where: Fn | undefined,
   warnings: string[],
+  key: ResultKey,
 ): PlannedQuery {
   const compiled = compileSelect(specs, scope);
-  const items = specs.map((sp) => ({ canon: canon(sp.expr, scope), name: sp.name }));
-  let resultKey: ResultKey;
-  if (join) resultKey = join.resultKey(scope);
-  else {
-    const l = layouts[0];
-    resultKey = {
-      kind: 'source',
-      keys: keyColumns(l.source).map((k) => ({
-        name: k.name,
-        text: k.name,
-        canon: canon({ kind: 'column', loc: LOC, name: k.name, source: l.alias }, scope),
-      })),
-    };
-  }
-  const { positions: keyPositions, keyCount } = keyPlacement(resultKey, items, opts.sinkName);
+  const items = specs.map((sp) => ({
+    canon:
+      sp.expr.kind === 'column' && sp.expr.name === synthetic(key) && sp.expr.source === undefined
+        ? syntheticCanon(sp.expr.name)
+        : canon(sp.expr, scope),
+    name: sp.name,
+    plainColumn: sp.expr.kind === 'column' && sp.expr.source === undefined,
+  }));
+  const { positions: keyPositions, keyCount } = keyPlacement(key, items, opts.sinkName);
   const proj = buildProjection(compiled, keyPositions, keyCount);
   const kind: 'STREAM' | 'TABLE' = join ? join.resultKind : sources[0].kind;
   return {
@@ -544,6 +608,7 @@ function planRepartition(
   join: JoinPlan | undefined,
   where: Fn | undefined,
   warnings: string[],
+  key: ResultKey,
 ): PlannedQuery {
   const partitionBy = (q.partitionBy ?? []).map(requalify);
   if (partitionBy.length === 0) throw new KsqlError('PARTITION BY requires at least one expression');
@@ -565,7 +630,6 @@ function planRepartition(
       throw err;
     }
   });
-  const keyCanon = keyExprs.map((e) => canon(e, scope));
   // SELECT * with PARTITION BY: the new key replaces the star's key columns
   const hasStar = q.select.some((s) => s.kind === 'all');
   let finalSpecs = specs;
@@ -612,7 +676,7 @@ function planRepartition(
   }
   const compiled = compileSelect(finalSpecs, scope);
   const { positions: keyPositions } = keyPlacement(
-    { kind: 'partitionBy', exprs: keyExprs.map((e, i) => ({ canon: keyCanon[i], text: qualifiedText(e, scope) })) },
+    key,
     finalSpecs.map((sp) => ({ canon: canon(sp.expr, scope), name: sp.name })),
     opts.sinkName,
   );
@@ -667,6 +731,7 @@ function planAggregate(
   join: JoinPlan | undefined,
   where: Fn | undefined,
   warnings: string[],
+  key: ResultKey,
 ): PlannedQuery {
   const inputKind = join ? join.resultKind : sources[0].kind;
   if (q.partitionBy) throw new KsqlError('PARTITION BY and GROUP BY in the same query is not supported');
@@ -801,9 +866,15 @@ function planAggregate(
   // key columns: select items that are exactly a group key reference
   const valueCount = rewrittenSelect.filter((sp) => !(sp.expr.kind === 'column' && sp.expr.name.startsWith('§K'))).length;
   if (valueCount === 0) throw new KsqlError('The projection contains no value columns.');
+  // items that are exactly a grouping expression (rewritten to its slot §Ki) are key columns
+  const groupKeys = key.kind === 'groupBy' ? key.exprs : [];
   const { positions: keyPositions } = keyPlacement(
-    { kind: 'groupBy', exprs: groupBy.map((g, i) => ({ canon: `§K${i}`, text: formatExpression(g) })) },
-    rewrittenSelect.map((sp) => ({ canon: sp.expr.kind === 'column' ? sp.expr.name : '', name: sp.name })),
+    key,
+    rewrittenSelect.map((sp, i) => ({
+      canon:
+        sp.expr.kind === 'column' && sp.expr.name.startsWith('§K') ? (groupKeys[Number(sp.expr.name.slice(2))]?.canon ?? '') : `\u0000${i}`,
+      name: sp.name,
+    })),
     opts.sinkName,
   );
   const proj = buildProjection(compiled, keyPositions, nKeys);
@@ -1097,12 +1168,17 @@ function rebuild(x: Expr, f: (e: Expr) => Expr): Expr {
 
 interface JoinPlan {
   readonly resultKind: 'STREAM' | 'TABLE';
-  /** The key of the join's result (ksqlDB: the column sides of the criteria, left first). */
-  resultKey(scope: Scope): ResultKey;
   start(stores: StateStores, prefix: string, next: Stage): QueryRuntime;
 }
 
-function planJoin(j: Join, layouts: SourceLayout[], scope: Scope, requalify: (e: Expr) => Expr, warnings: string[]): JoinPlan {
+function planJoin(
+  j: Join,
+  layouts: SourceLayout[],
+  scope: Scope,
+  requalify: (e: Expr) => Expr,
+  warnings: string[],
+  synthetic: boolean,
+): JoinPlan {
   const [left, right] = layouts;
   const lk = left.source.kind;
   const rk = right.source.kind;
@@ -1186,8 +1262,6 @@ function planJoin(j: Join, layouts: SourceLayout[], scope: Scope, requalify: (e:
     );
   }
   const resultKind: 'STREAM' | 'TABLE' = lk === 'TABLE' && rk === 'TABLE' ? 'TABLE' : 'STREAM';
-  // viable key columns: the column sides of the criteria (left first)
-  const viable = [le, re].filter((e) => e.kind === 'column');
   const lf = safe(lc.fn);
   const rf = safe(rc.fn);
   const rightWidth = right.width;
@@ -1195,17 +1269,16 @@ function planJoin(j: Join, layouts: SourceLayout[], scope: Scope, requalify: (e:
 
   return {
     resultKind,
-    resultKey(sc) {
-      if (viable.length === 0) throw new NotSupportedError('joins on expressions on both sides (synthetic ROWKEY)');
-      return {
-        kind: 'join',
-        viable: viable.map((e) => {
-          const c = e.kind === 'column' ? sc.find(e.name, e.source) : undefined;
-          return { canon: canon(e, sc), text: qualifiedText(e, sc), name: `${c?.source ?? ''}_${c?.name ?? ''}` };
-        }),
-      };
-    },
-    start(stores, prefix, next) {
+    start(stores, prefix, downstream) {
+      // a synthetic key (ROWKEY) is the join key, appended to the joined rows
+      const next: Stage = synthetic
+        ? (c) =>
+            downstream({
+              ...c,
+              row: c.row === null ? null : [...c.row, c.key[0] ?? null],
+              ...(c.old ? { old: [...c.old, c.key[0] ?? null] } : {}),
+            })
+        : downstream;
       const nullRight: Row = new Array(rightWidth).fill(null);
       const nullLeft: Row = new Array(leftWidth).fill(null);
       if (lk === 'STREAM' && rk === 'TABLE') {
