@@ -1,7 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ksqlQuery } from '../../src/gen/providers/streamform';
-import { joins, KsqlSyntaxError, outputColumns, parseStatement, sourcesRead, Statement } from '../../src/core/ksql';
+import { joins, KsqlSyntaxError, outputColumns, parseStatement, queryProblems, sourcesRead, Statement } from '../../src/core/ksql';
 import { StreamformCluster } from '../cluster';
 import { CleanupPolicy, Retention, Topic } from '../topic';
 import { Validator } from '../validation';
@@ -229,6 +229,10 @@ export class KsqlQuery extends Construct implements IKsqlSource {
           `${this.node.path}: select reads ${name}, got a name no stream or table of the app has; declare it (KsqlStream/KsqlTable/KsqlQuery) or, if it exists outside this app, KsqlStream.fromName(this, '${name}', '${name}')`,
         );
       }
+    }
+    // ksqlDB's column and key rules (the local engine applies the same, src/core/ksql/keys.ts)
+    for (const problem of queryProblems(this.parsed, resolverFor(this.node.root))) {
+      errors.push(`${this.node.path}: ksqlDB refuses the query, got: ${problem.replace(/\n/g, ' ')}`);
     }
     for (const j of joins(this.parsed, resolverFor(this.node.root))) {
       const left = known.get(j.left[0].name);

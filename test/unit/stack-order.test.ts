@@ -12,7 +12,10 @@ import { buildApp } from '../../stacks/main';
 describe('with the dependencies of the synthesized app', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-order-'));
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
-  buildApp(new App({ outdir }), { STREAMFORM_STATE_DIR: '/state', STREAMFORM_IMAGES: 'local' }).synth();
+  // PENDING STACK REWRITE: the ratings and airline-merger joins select ROWKEY and fail synth-time
+  // validation (see PENDING_STACK_REWRITE in stacks.test.ts); the run order does not depend on
+  // validation. Drop `skipValidation` when the rewritten stacks land.
+  buildApp(new App({ outdir, skipValidation: true }), { STREAMFORM_STATE_DIR: '/state', STREAMFORM_IMAGES: 'local' }).synth();
   const deps = manifestDependencies(outdir);
 
   test('dev pipelines depend on platform-dev; staging and prod stacks on nothing', () => {

@@ -14,6 +14,7 @@
  */
 import type { Expr, Query, Relation } from './ast';
 import { ColumnAliasGenerator } from './aliases';
+import { childExpressions } from './walk';
 
 /** A statement ksqlDB refuses because of its key; the message is ksqlDB's. */
 export class KeyRuleError extends Error {
@@ -73,7 +74,7 @@ function criteriaSides(on: Expr, left: readonly Relation[], right: Relation, ks:
         if (r) rels.add(r);
         else unknown = true;
       }
-      for (const c of children(x)) visit(c);
+      for (const c of childExpressions(x)) visit(c);
     };
     visit(e);
     if (unknown || rels.size !== 1) return undefined;
@@ -85,47 +86,6 @@ function criteriaSides(on: Expr, left: readonly Relation[], right: Relation, ks:
   if (a === 'R' && b !== 'R') return { left: on.right, right: on.left };
   if (b === 'L' && a !== 'L') return { left: on.right, right: on.left };
   return { left: on.left, right: on.right };
-}
-
-function children(e: Expr): Expr[] {
-  switch (e.kind) {
-    case 'literal':
-    case 'column':
-    case 'intervalUnit':
-      return [];
-    case 'dereference':
-      return [e.base];
-    case 'subscript':
-      return [e.base, e.index];
-    case 'call':
-      return [...e.args];
-    case 'lambda':
-      return [e.body];
-    case 'cast':
-      return [e.expr];
-    case 'case':
-      return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.else ? [e.else] : [])];
-    case 'arithmetic':
-    case 'comparison':
-    case 'logical':
-      return [e.left, e.right];
-    case 'unary':
-    case 'not':
-    case 'isNull':
-      return [e.operand];
-    case 'like':
-      return [e.value, e.pattern];
-    case 'in':
-      return [e.value, ...e.list];
-    case 'between':
-      return [e.value, e.low, e.high];
-    case 'array':
-      return [...e.items];
-    case 'map':
-      return e.entries.flatMap((x) => [x.key, x.value]);
-    case 'struct':
-      return e.fields.map((f) => f.value);
-  }
 }
 
 const isNullLiteral = (e: Expr): boolean => e.kind === 'literal' && e.type === 'NULL';

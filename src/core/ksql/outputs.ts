@@ -6,9 +6,9 @@ import type { Expr, Query, Relation, Statement } from './ast';
 import { ColumnAliasGenerator, outputNameFor, PSEUDO_COLUMNS } from './aliases';
 import { formatExpression } from './format';
 import { inferType, joinKeys, relationFor, relationsOf, scopeOf, type Scope, type SourceResolver } from './infer';
-import { placeKeys, resultKey, syntheticCanon, type KeyScope, type ProjectedKeyItem } from './keys';
+import { KeyRuleError, placeKeys, resultKey, syntheticCanon, type KeyScope, type ProjectedKeyItem } from './keys';
 import { formatType } from './types';
-import { mapExpr, queryOf } from './walk';
+import { mapExpr, queryOf, walkExpr } from './walk';
 
 /** A column a statement produces; `type` is `unknown` when it cannot be derived statically. */
 export interface OutputColumn {
@@ -98,6 +98,72 @@ export function projectedItems(q: Query, scope: Scope): ProjectedItem[] {
     }
   }
   return out;
+}
+
+/**
+ * What ksqlDB refuses in a persistent query (CSAS, CTAS, INSERT INTO) because of its columns
+ * and key, with ksqlDB's messages: a column that no source has (`SELECT column 'ROWKEY' cannot be
+ * resolved.`), a key column projected twice, a key missing from the projection (source keys,
+ * GROUP BY and PARTITION BY expressions, a join's key). Empty when the statement is not a
+ * persistent query or the columns of a source it reads are unknown. The local engine applies
+ * the same rules (src/core/ksql/keys.ts).
+ */
+export function queryProblems(stmt: Statement, resolve: SourceResolver = () => undefined): string[] {
+  if (stmt.kind !== 'createStreamAs' && stmt.kind !== 'createTableAs' && stmt.kind !== 'insertInto') return [];
+  const q = stmt.query;
+  const scope = scopeOf(q, resolve);
+  if (scope.relations.some((r) => scope.columns.get(r.alias) === undefined)) return [];
+  const ks = keyScopeOf(scope);
+  const key = resultKey(q, ks);
+  const unresolved = unresolvedColumn(q, scope, key.kind === 'syntheticJoin' ? key.name : undefined);
+  if (unresolved) return [unresolved];
+  try {
+    placeKeys(key, projectedItems(q, scope), stmt.name);
+  } catch (e) {
+    if (e instanceof KeyRuleError) return [e.message];
+    throw e;
+  }
+  return [];
+}
+
+const WINDOW_BOUNDS = new Set(['WINDOWSTART', 'WINDOWEND']);
+
+/** The first column reference no source has, in the order ksqlDB's engine meets them. */
+function unresolvedColumn(q: Query, scope: Scope, syntheticKey: string | undefined): string | undefined {
+  const clauses: [string, readonly Expr[]][] = [
+    ['JOIN ON', q.joins.map((j) => j.on)],
+    ['WHERE', q.where ? [q.where] : []],
+    ['SELECT', q.select.flatMap((s) => (s.kind === 'expression' ? [s.expression] : s.kind === 'structAll' ? [s.base] : []))],
+    ['GROUP BY', q.groupBy ?? []],
+    ['PARTITION BY', q.partitionBy ?? []],
+    ['HAVING', q.having ? [q.having] : []],
+  ];
+  for (const [clause, exprs] of clauses) {
+    for (const e of exprs) {
+      const lambdas = new Set<string>();
+      walkExpr(e, (x) => {
+        if (x.kind === 'lambda') x.params.forEach((p) => lambdas.add(p));
+      });
+      let bad: string | undefined;
+      walkExpr(e, (x) => {
+        if (bad !== undefined || x.kind !== 'column') return;
+        if (x.source === undefined && lambdas.has(x.name)) return;
+        if (PSEUDO_COLUMNS.has(x.name) || WINDOW_BOUNDS.has(x.name)) return;
+        if (x.source === undefined && x.name === syntheticKey && clause !== 'JOIN ON') return;
+        if (x.source !== undefined) {
+          const r = relationFor(scope, x.source);
+          if (r && scope.columns.get(r.alias)?.some((c) => c.name === x.name)) return;
+          // `A.B` may also be the struct field B of a column A
+          if (scope.relations.some((rel) => scope.columns.get(rel.alias)?.some((c) => c.name === x.source))) return;
+          bad = `${x.source}.${x.name}`;
+          return;
+        }
+        if (relationsOf(scope, x).length === 0) bad = x.name;
+      });
+      if (bad !== undefined) return `${clause} column '${bad}' cannot be resolved.`;
+    }
+  }
+  return undefined;
 }
 
 /** The analyzer's view of a query's sources for the key rules (src/core/ksql/keys.ts). */
