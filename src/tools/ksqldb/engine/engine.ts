@@ -111,7 +111,8 @@ interface RunningQuery {
     source: DataSource;
     key: Serde;
     value: Serde;
-    ts: (rec: InputRecord, row: unknown[] | null) => number;
+    ts: (rec: InputRecord, key: readonly unknown[] | null, value: readonly unknown[] | null) => number;
+    headerColumns: readonly Column[];
   }[];
   readonly keySerde: Serde;
   readonly valueSerde: Serde;
@@ -786,7 +787,15 @@ export class KsqlEngine {
     });
     const inputs = plan.sources.map((src, index) => {
       const serdes = this.serdesOf(src);
-      return { topic: src.topic, index, source: src, key: serdes.key, value: serdes.value, ts: timestampExtractor(src) };
+      return {
+        topic: src.topic,
+        index,
+        source: src,
+        key: serdes.key,
+        value: serdes.value,
+        ts: timestampExtractor(src),
+        headerColumns: headerColumns(src),
+      };
     });
     this.queries.set(id, {
       id,
@@ -852,7 +861,7 @@ export class KsqlEngine {
         for (const input of q.inputs) {
           if (input.topic !== r.topic) continue;
           this.pendingOutputs = [];
-          this.feed(q, input, { ...r, offset });
+          this.feed(q, input, r, offset);
           const produced = this.pendingOutputs;
           this.pendingOutputs = [];
           for (const o of produced) {
@@ -928,7 +937,7 @@ export class KsqlEngine {
     return runPullQuery(q, table, rows, this.functions);
   }
 
-  private feed(q: RunningQuery, input: RunningQuery['inputs'][number], r: InputRecord & { offset: number }): void {
+  private feed(q: RunningQuery, input: RunningQuery['inputs'][number], r: InputRecord, offset: number): void {
     let key: unknown[] | null;
     let value: unknown[] | null;
     let keyBytes = r.key;
@@ -948,7 +957,7 @@ export class KsqlEngine {
       }
       throw e;
     }
-    const headerCols = headerColumns(input.source);
+    const headerCols = input.headerColumns;
     if (value !== null && headerCols.length > 0) {
       const headers = r.headers ?? [];
       value = [
@@ -964,7 +973,7 @@ export class KsqlEngine {
     }
     let ts: number;
     try {
-      ts = input.ts(r, value === null ? null : [...(key ?? []), ...value]);
+      ts = input.ts(r, key, value);
     } catch (e) {
       if (e instanceof RecordError) {
         this.processingLog.push({ queryId: q.id, topic: r.topic, message: e.message });
@@ -983,7 +992,7 @@ export class KsqlEngine {
         headers: r.headers ?? [],
         ts,
         partition: r.partition ?? 0,
-        offset: r.offset,
+        offset,
         ...(window ? { window } : {}),
       });
     } catch (e) {
@@ -997,14 +1006,15 @@ export class KsqlEngine {
   }
 }
 
-function timestampExtractor(s: DataSource): (rec: InputRecord, row: unknown[] | null) => number {
+function timestampExtractor(s: DataSource): (rec: InputRecord, key: readonly unknown[] | null, value: readonly unknown[] | null) => number {
   if (!s.timestamp) return (rec) => rec.timestamp;
   const idx = s.columns.findIndex((c) => c.name === s.timestamp!.column);
   const col = s.columns[idx];
+  const keyCount = keyColumns(s).length;
   const format = s.timestamp.format;
-  return (rec, row) => {
-    if (row === null) return rec.timestamp;
-    const v = row[idx];
+  return (rec, key, value) => {
+    if (value === null) return rec.timestamp;
+    const v = idx < keyCount ? (key?.[idx] ?? null) : value[idx - keyCount];
     if (v === null || v === undefined) return -1;
     if (format !== undefined) return parseInstant(String(v), format);
     if (col.type.base === 'BIGINT') return Number(v);
