@@ -149,6 +149,41 @@ function formatOffset(min: number, letter: string, count: number): string {
   return `${sign}${hh}:${mm}`;
 }
 
+const zoneNames = new Map<string, string>();
+/** The locales whose zone abbreviations java.time uses (PDT, BST, CEST, JST, AEST, ...). */
+const ZONE_NAME_LOCALES = ['en-US', 'en-GB', 'en-IE', 'en-AU', 'en-NZ', 'en-IN', 'en-CA', 'en-ZA', 'ja-JP'];
+
+/** java.time's zone text (`z`: short, `zzzz`: long) of a zone at an instant. */
+function zoneName(zone: string, epochMs: number, long: boolean): string {
+  const z = zone.trim();
+  if (/^[+-]\d|^(UTC|GMT|Z)$/i.test(z)) return z.toUpperCase() === 'Z' ? 'Z' : z;
+  // zone names change at most on quarter hours (DST transitions)
+  const key = `${z}|${long}|${Math.floor(epochMs / 900_000)}`;
+  const cached = zoneNames.get(key);
+  if (cached !== undefined) return cached;
+  let found: string | undefined;
+  let first: string | undefined;
+  for (const locale of long ? ['en-US'] : ZONE_NAME_LOCALES) {
+    try {
+      const part = new Intl.DateTimeFormat(locale, { timeZone: z, timeZoneName: long ? 'long' : 'short' })
+        .formatToParts(epochMs)
+        .find((p) => p.type === 'timeZoneName')?.value;
+      if (part === undefined) continue;
+      first ??= part;
+      if (!/^GMT[+\-\u2212]/.test(part)) {
+        found = part;
+        break;
+      }
+    } catch {
+      break;
+    }
+  }
+  const name = found ?? first ?? z;
+  if (zoneNames.size > 10_000) zoneNames.clear();
+  zoneNames.set(key, name);
+  return name;
+}
+
 /** Formats an instant with a java.time pattern in a zone. */
 export function formatInstant(epochMs: number, pattern: string, zone = 'UTC'): string {
   const off = zoneOffset(zone, epochMs);
@@ -223,9 +258,13 @@ export function formatInstant(epochMs: number, pattern: string, zone = 'UTC'): s
         out += formatOffset(off, t.letter, n);
         break;
       case 'z':
+        out += zoneName(zone, epochMs, n >= 4);
+        break;
       case 'V':
-      case 'O':
         out += zone;
+        break;
+      case 'O':
+        out += off === 0 ? 'GMT' : `GMT${formatOffset(off, 'X', n >= 4 ? 5 : 2).replace(/^([+-])0?/, '$1')}`;
         break;
       case 'G':
         out += 'AD';
