@@ -903,7 +903,8 @@ def('FORMAT_TIMESTAMP', [
   o([TS, S], S, (t, p) => formatInstant(t as number, str(p))),
   o([TS, S, S], S, (t, p, z) => formatInstant(t as number, str(p), str(z))),
 ]);
-def('PARSE_DATE', [o([S, S], T.DATE, (s, p) => Math.floor(parseInstant(str(s), str(p)) / DAY))]);
+// PARSE_DATE uses java.text.SimpleDateFormat, which ignores text after the pattern
+def('PARSE_DATE', [o([S, S], T.DATE, (s, p) => Math.floor(parseInstant(str(s), str(p), 'UTC', { ignoreTrailing: true }) / DAY))]);
 def('FORMAT_DATE', [o([T.DATE, S], S, (d, p) => formatInstant(int(d) * DAY, str(p)))]);
 def('PARSE_TIME', [o([S, S], T.TIME, (s, p) => ((parseInstant(str(s), str(p)) % DAY) + DAY) % DAY)]);
 def('FORMAT_TIME', [o([T.TIME, S], S, (t, p) => formatInstant(int(t), str(p)))]);

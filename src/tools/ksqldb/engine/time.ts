@@ -277,7 +277,7 @@ export function formatInstant(epochMs: number, pattern: string, zone = 'UTC'): s
 }
 
 /** Parses text with a java.time pattern; missing fields default (1970-01-01T00:00:00) in `zone`. */
-export function parseInstant(text: string, pattern: string, zone = 'UTC'): number {
+export function parseInstant(text: string, pattern: string, zone = 'UTC', options: { ignoreTrailing?: boolean } = {}): number {
   const f = {
     y: 1970,
     M: 1,
@@ -309,7 +309,8 @@ export function parseInstant(text: string, pattern: string, zone = 'UTC'): numbe
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k];
     if (t.kind === 'lit') {
-      if (text.startsWith(t.text, i)) i += t.text.length;
+      // java.time formatters of ksqlDB parse case-insensitively
+      if (text.slice(i, i + t.text.length).toLowerCase() === t.text.toLowerCase()) i += t.text.length;
       else fail();
       continue;
     }
@@ -388,7 +389,7 @@ export function parseInstant(text: string, pattern: string, zone = 'UTC'): numbe
       case 'X':
       case 'x':
       case 'Z': {
-        if (text[i] === 'Z' && t.letter !== 'x') {
+        if ((text[i] === 'Z' || text[i] === 'z') && t.letter !== 'x') {
           f.off = 0;
           i++;
           break;
@@ -414,7 +415,7 @@ export function parseInstant(text: string, pattern: string, zone = 'UTC'): numbe
         fail();
     }
   }
-  if (i !== text.length) {
+  if (i !== text.length && !options.ignoreTrailing) {
     throw new RecordError(`Text '${text}' could not be parsed, unparsed text found at index ${i}`);
   }
   if (f.h12 !== undefined) f.H = (f.h12 % 12) + (f.pm ? 12 : 0);
