@@ -208,7 +208,9 @@ export class KsqlEngine {
             `Syntax error at or near '${e.token ?? ''}' at line ${e.line}:${e.column}\nline ${e.line}:${e.column}: Syntax Error\n${e.detail}`,
           );
         }
-        throw new KsqlParseError(`Failed to prepare statement: ${e.message}`);
+        // errors of ksqlDB's AstBuilder report NodeLocation columns (1-based) through
+        // ParsingException, which adds one more
+        throw new KsqlParseError(`Failed to prepare statement: line ${e.line}:${e.column + 1}: ${e.detail}`);
       }
       throw e;
     }
@@ -277,7 +279,8 @@ export class KsqlEngine {
 
   private delimiter(raw: string | undefined, prop: string): string | undefined {
     if (raw === undefined) return undefined;
-    if (raw === '')
+    // a blank delimiter (a space or a tab typed as is) is refused: TAB and SPACE are the words for them
+    if (raw.trim() === '')
       throw new KsqlError(
         `Failed to prepare statement: Configuration ${prop} is invalid: Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'\nExample valid value: ';'`,
       );

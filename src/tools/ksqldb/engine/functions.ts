@@ -440,6 +440,21 @@ def('CONCAT_WS', [
     variadic: true,
     nullable: true,
   }),
+  o(
+    [T.BYTES, T.BYTES],
+    T.BYTES,
+    (sep, xs) => {
+      if (sep == null) return null;
+      const parts = (xs as (Uint8Array | null)[]).filter((x): x is Uint8Array => x != null);
+      const out: Buffer[] = [];
+      parts.forEach((p, i) => {
+        if (i > 0) out.push(Buffer.from(sep as Uint8Array));
+        out.push(Buffer.from(p));
+      });
+      return Buffer.concat(out);
+    },
+    { variadic: true, nullable: true },
+  ),
 ]);
 def('REPLACE', [o([S, S, S], S, (s, a, b) => str(s).split(str(a)).join(str(b)))]);
 def('INSTR', [
