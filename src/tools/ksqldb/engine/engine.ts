@@ -25,6 +25,7 @@ import { parseInstant } from './time';
 import { coerceValueStrict } from './coerce';
 import { compile, Scope, type Compiled } from './expr';
 import { ksqlText } from './text';
+import { statementText } from './statement-text';
 import { keyOf, valueToString } from './values';
 import { runPullQuery, type MaterializedRow, type PullQueryResult } from './pull';
 import { avroColumns } from './avro-schema';
@@ -594,8 +595,17 @@ export class KsqlEngine {
         );
     } else {
       const f = this.formats(props, { key: first.keyFormat, value: first.valueFormat }, keyCols, valueCols, false, plan.partitionByNull);
-      validateFormat(f.keyFormat, keyCols, true, undefined);
-      validateFormat(f.valueFormat, valueCols, false, !f.unwrap);
+      try {
+        validateFormat(f.keyFormat, keyCols, true, undefined);
+        validateFormat(f.valueFormat, valueCols, false, !f.unwrap);
+      } catch (e) {
+        // ksqlDB's KsqlStatementException: the message, then the statement as it rewrote it
+        if (!(e instanceof KsqlError)) throw e;
+        const relations = [s.query.from, ...s.query.joins.map((j) => j.source)];
+        const qualify = (x: { name: string }): string | undefined =>
+          (relations.find((r) => this.sources.get(r.name)?.columns.some((c) => c.name === x.name)) ?? relations[0]).alias;
+        throw new KsqlError(`${e.message}\nStatement: ${statementText(s, plan.projection, qualify)}`);
+      }
       const topic = props.get('KAFKA_TOPIC') ?? `${(this.config['ksql.output.topic.name.prefix'] as string | undefined) ?? ''}${s.name}`;
       if (!this.topics.has(topic)) this.topics.set(topic, Number(props.get('PARTITIONS') ?? this.topics.get(first.topic) ?? 1));
       const timestamp = this.timestampOf(props, plan.columns);

@@ -54,6 +54,8 @@ export interface PlannedQuery {
   readonly sources: readonly DataSource[];
   /** Warnings (deprecations) */
   readonly warnings: readonly string[];
+  /** The projection as ksqlDB rewrites it (expressions qualified, every item named), for messages. */
+  readonly projection: readonly { readonly expr: Expr; readonly name: string }[];
   /** Whether the query re-keys (GROUP BY / PARTITION BY / join). */
   readonly rekeyed: boolean;
   /** PARTITION BY NULL: a keyless result. */
@@ -512,6 +514,7 @@ function planProjection(
     window: join ? undefined : sources[0].window,
     sources,
     warnings,
+    projection: specs,
     rekeyed: join !== undefined,
     start(stores, prefix, emit) {
       const sink: Stage = (c) => {
@@ -700,6 +703,7 @@ function planRepartition(
     columns: proj.columns,
     sources,
     warnings,
+    projection: finalSpecs,
     rekeyed: true,
     partitionByNull: keyExprs.length === 0,
     start(stores, prefix, emit) {
@@ -914,6 +918,7 @@ function planAggregate(
     window: windowInfo,
     sources,
     warnings,
+    projection: specs,
     rekeyed: true,
     start(stores, prefix, emit) {
       const store = stores.store(`${prefix}-Aggregate-Materialize`);

@@ -86,7 +86,9 @@ export function validateFormat(info: FormatInfo, columns: readonly SerdeColumn[]
   if (allowed) {
     for (const c of columns) {
       if (!allowed.includes(c.type.base)) {
-        throw new KsqlError(keyWrap(`The '${f}' format does not support type '${c.type.base}', column: \`${c.name}\``));
+        // KafkaSerdeFactory names no column; the delimited format does
+        const column = f === 'KAFKA' ? '' : `, column: \`${c.name}\``;
+        throw new KsqlError(keyWrap(`The '${f}' format does not support type '${c.type.base}'${column}`));
       }
     }
   }
