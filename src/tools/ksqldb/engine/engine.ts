@@ -20,7 +20,8 @@ import { columnText, keyColumns, schemaText, valueColumns, headerColumns, type C
 import { planQuery, type PlannedQuery, type QueryRuntime } from './query';
 import { createSerde, KNOWN_FORMATS, SR_FORMATS, validateFormat, type FormatInfo, type SchemaRegistry, type Serde } from './serde';
 import { StateStores } from './state';
-import { HEADERS_TYPE, T, fromDataType, sameType, typeText, type SqlType } from './types';
+import { HEADERS_TYPE, T, canImplicitlyCast, fromDataType, sameType, typeText, type SqlType } from './types';
+import { castFn } from './cast';
 import { parseInstant } from './time';
 import { coerceValueStrict } from './coerce';
 import { compile, Scope, type Compiled } from './expr';
@@ -360,11 +361,6 @@ export class KsqlEngine {
       const dflt = this.config['ksql.persistence.wrap.single.values'];
       if (dflt !== undefined && String(dflt) === 'false') unwrap = true;
     }
-    if (vf === 'KAFKA' && valueCols.length > 1) {
-      throw new KsqlError(
-        `The 'KAFKA' format only supports a single field. Got: [${valueCols.map((c) => `\`${c.name}\` ${typeText(c.type)}`).join(', ')}]`,
-      );
-    }
     return { keyFormat: { format: kf, props: keyProps }, valueFormat: { format: vf, props: valueProps }, unwrap };
   }
 
@@ -587,7 +583,7 @@ export class KsqlEngine {
       const compatible =
         targetCols.length === plan.columns.length &&
         targetCols.every(
-          (c, i) => c.name === plan.columns[i].name && c.ns === plan.columns[i].ns && sameType(c.type, plan.columns[i].type),
+          (c, i) => c.name === plan.columns[i].name && c.ns === plan.columns[i].ns && canImplicitlyCast(plan.columns[i].type, c.type),
         );
       if (!compatible)
         throw new KsqlError(
@@ -638,7 +634,14 @@ export class KsqlEngine {
       id = isInsert ? `INSERTQUERY_${this.queryCounter++}` : `${sinkKind === 'TABLE' ? 'CTAS' : 'CSAS'}_${s.name}_${this.queryCounter++}`;
     }
     if (!isInsert) this.sources.set(s.name, sink);
-    this.startQuery(id, sink, plan, s.text, isInsert);
+    // INSERT INTO casts result columns implicitly to the sink's types (ksqlDB's SelectionUtil)
+    let casts: ((v: unknown) => unknown)[] | undefined;
+    if (isInsert) {
+      const targetCols = sink.columns.filter((c) => c.ns !== 'HEADERS');
+      if (plan.columns.some((c, i) => !sameType(c.type, targetCols[i].type)))
+        casts = plan.columns.map((c, i) => castFn(c.type, targetCols[i].type));
+    }
+    this.startQuery(id, sink, plan, s.text, isInsert, casts);
     return { id, warnings: plan.warnings };
   }
 
@@ -755,7 +758,15 @@ export class KsqlEngine {
     };
   }
 
-  private startQuery(id: string, sink: DataSource, plan: PlannedQuery, statement: string, isInsert: boolean): void {
+  private startQuery(
+    id: string,
+    sink: DataSource,
+    plan: PlannedQuery,
+    statement: string,
+    isInsert: boolean,
+    casts?: readonly ((v: unknown) => unknown)[],
+  ): void {
+    const keyCount = plan.columns.filter((c) => c.ns === 'KEY').length;
     const prefix = `_confluent-ksql-default_query_${id}`;
     const sinkSerdes = this.serdesOf(sink);
     const windowed = sink.window;
@@ -777,6 +788,13 @@ export class KsqlEngine {
       let value: Buffer | null;
       try {
         // a single null key is a null record key; several key columns serialize even when all are null
+        if (casts) {
+          o = {
+            ...o,
+            key: o.key.map((v, i) => casts[i](v)),
+            value: o.value === null ? null : o.value.map((v, i) => casts[keyCount + i](v)),
+          };
+        }
         key = o.key.length === 0 || (o.key.length === 1 && o.key[0] === null) ? null : sinkSerdes.key.serialize(o.key, sink.topic);
         if (windowed && o.window) key = windowKey(key, o.window, windowed.type);
         value = sinkSerdes.value.serialize(o.value, sink.topic);

@@ -798,6 +798,14 @@ function planAggregate(
   }
   const aggCalls: AggCall[] = [];
   const windowed = q.window !== undefined;
+  if (windowed && join) {
+    // a join's schema has no window bounds: ksqlDB cannot resolve them over a windowed join
+    for (const sp of specs)
+      walkExpr(sp.expr, (x) => {
+        if (x.kind === 'column' && (x.name === 'WINDOWSTART' || x.name === 'WINDOWEND'))
+          throw new KsqlError(`SELECT column '${x.name}' cannot be resolved.`);
+      });
+  }
   const aggSlot = (call: Extract<Expr, { kind: 'call' }>): number => {
     for (const a of call.args) {
       walkExpr(a, (x) => {
