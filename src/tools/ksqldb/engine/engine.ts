@@ -32,6 +32,7 @@ import { runPullQuery, type MaterializedRow, type PullQueryResult } from './pull
 import { avroColumns } from './avro-schema';
 import { protoColumns, selectMessage } from './proto-schema';
 import { registeredSchema } from './protobuf';
+import { jsonSchemaColumns } from './json-sr';
 
 export interface InputRecord {
   readonly topic: string;
@@ -483,13 +484,18 @@ export class KsqlEngine {
       );
     }
     const ns = isKey ? 'KEY' : 'VALUE';
+    let columns: Column[];
     if (format.format === 'PROTOBUF') {
       const fullName = format.props.fullSchemaName;
       const { message } = selectMessage(registeredSchema(this.registry, id), fullName);
-      return { columns: protoColumns(message, ns), id };
-    }
-    if (format.format !== 'AVRO') throw new NotSupportedError(`schema inference for ${format.format}`);
-    return { columns: avroColumns(found.schema, ns), id };
+      columns = protoColumns(message, ns);
+    } else if (format.format === 'JSON_SR') columns = jsonSchemaColumns(found.schema, ns);
+    else if (format.format === 'AVRO') columns = avroColumns(found.schema, ns);
+    else throw new NotSupportedError(`schema inference for ${format.format}`);
+    // ksqlDB's ConnectKsqlSchemaTranslator upper-cases field names, unless the statement names
+    // the schema id (SchemaRegistryTopicSchemaSupplier: ORIGINAL_FIELD_NAME)
+    if (schemaId === undefined) columns = columns.map((c) => ({ ...c, name: c.name.toUpperCase(), type: upperFieldNames(c.type) }));
+    return { columns, id };
   }
 
   private registerSchemas(_s: DataSource): void {
@@ -1051,6 +1057,20 @@ function timestampExtractor(s: DataSource): (rec: InputRecord, key: readonly unk
     if (col.type.base === 'BIGINT') return Number(v);
     return v as number;
   };
+}
+
+/** A type with its struct field names upper-cased (schema inference). */
+function upperFieldNames(t: SqlType): SqlType {
+  switch (t.base) {
+    case 'STRUCT':
+      return { base: 'STRUCT', fields: t.fields.map((f) => ({ name: f.name.toUpperCase(), type: upperFieldNames(f.type) })) };
+    case 'ARRAY':
+      return { base: 'ARRAY', item: upperFieldNames(t.item) };
+    case 'MAP':
+      return { base: 'MAP', key: t.key, value: upperFieldNames(t.value) };
+    default:
+      return t;
+  }
 }
 
 /** The store holding a table's latest rows (pull queries). */

@@ -9,6 +9,7 @@ import { T, containsMap, typeText, type SqlType } from './types';
 import { Decimal, INT_MAX, INT_MIN, javaDoubleToString, LONG_MAX, LONG_MIN, type Struct } from './values';
 import { avroSerde } from './avro';
 import { protobufNoSrSerde, protobufSerde } from './protobuf';
+import { jsonSrSerde } from './json-sr';
 
 export interface SerdeColumn {
   readonly name: string;
@@ -130,6 +131,9 @@ export function createSerde(
       return protobufSerde(columns, false, isKey, registry, info.props, topic);
     case 'PROTOBUF_NOSR':
       return protobufNoSrSerde(columns, unwrapped);
+    case 'JSON_SR':
+      if (!registry) throw new NotSupportedError('JSON_SR without a Schema Registry');
+      return jsonSrSerde(jsonSerde(columns, unwrapped), columns, unwrapped, isKey, registry, info.props, topic);
     default:
       throw new NotSupportedError(`the ${info.format} format`);
   }

@@ -15,6 +15,7 @@ import { Decimal } from '../engine/values';
 import { MemorySchemaRegistry } from '../engine/registry';
 import { specToAvro, avroToSpec } from '../engine/avro';
 import { protobufToSpec, specToProtobuf } from '../engine/protobuf';
+import { jsonSchemaOf } from '../engine/json-sr';
 
 export interface CaseResult {
   readonly file: string;
@@ -70,7 +71,7 @@ const num = (v: unknown): number => (v instanceof RawNumber ? v.toNumber() : Num
 /** Runs every case of one QTT file. */
 export function runFile(file: string): CaseResult[] {
   const text = fs.readFileSync(file, 'utf8');
-  const doc = parseJson(text, true) as { tests: QttCase[] };
+  const doc = parseJson(text, true, true) as { tests: QttCase[] };
   const base = path.basename(file);
   const out: CaseResult[] = [];
   for (const c of doc.tests) {
@@ -111,12 +112,18 @@ export function runCase(c: QttCase, format: string | undefined): { pass: boolean
     id: RawNumber | undefined,
     refs: SchemaRefNode[] = [],
   ): void => {
-    // the schemas a schema references are registered under their import names (ksqlDB's TestExecutor)
-    for (const r of refs) registry.register(r.name, schemaText(r.schema), (r.format ?? fmt).toUpperCase());
+    // the schemas a schema references are registered under their import names, before the
+    // schema when its id is given (ksqlDB's TestExecutor), else after it (only the topic's
+    // schema is registered, with its references resolved)
+    const registerRefs = (): void => {
+      for (const r of refs) registry.register(r.name, schemaText(r.schema), (r.format ?? fmt).toUpperCase());
+    };
+    if (id !== undefined) registerRefs();
     registry.register(subject, schemaText(schema), fmt, {
       ...(id !== undefined ? { id: num(id) } : {}),
       references: refs.map((r) => ({ name: r.name, subject: r.name, version: 1 })),
     });
+    if (id === undefined) registerRefs();
   };
   for (const t of c.topics ?? []) {
     topics.set(t.name, t.partitions !== undefined ? num(t.partitions) : 1);
@@ -339,6 +346,15 @@ function specToBytes(src: DataSource, isKey: boolean, spec: Spec, registry: Memo
     case 'PROTOBUF':
     case 'PROTOBUF_NOSR':
       return specToProtobuf(src, isKey, spec, registry);
+    case 'JSON_SR': {
+      const subject = `${src.topic}-${isKey ? 'key' : 'value'}`;
+      const cols = isKey ? keyColumns(src) : valueColumns(src);
+      const id =
+        registry.latest(subject)?.id ?? registry.register(subject, jsonSchemaOf(cols, isKey ? cols.length === 1 : src.unwrapValue), 'JSON');
+      const head = Buffer.alloc(5);
+      head.writeInt32BE(id, 1);
+      return Buffer.concat([head, Buffer.from(specJson(spec), 'utf8')]);
+    }
     default:
       throw new Error(`test serde for ${format} not supported`);
   }
@@ -413,6 +429,8 @@ function bytesToActual(src: DataSource, isKey: boolean, bytes: Buffer | null, re
     case 'PROTOBUF':
     case 'PROTOBUF_NOSR':
       return protobufToSpec(src, isKey, bytes, registry, actualFactory);
+    case 'JSON_SR':
+      return jsonActual(parseJson(bytes.subarray(5).toString('utf8'), true));
     case 'AVRO':
       return avroToSpec(src, isKey, bytes, registry, {
         int: (n) => new JInt(n),
