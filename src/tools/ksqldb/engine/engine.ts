@@ -17,7 +17,7 @@ import { FatalProcessingError } from './aggregates';
 import { KsqlError, KsqlParseError, NotSupportedError, RecordError } from './errors';
 import { deterministicEnvironment, testFunctions, type FunctionContext, type UdfDef } from './functions';
 import { columnText, keyColumns, schemaText, valueColumns, headerColumns, type Column, type DataSource, type WindowInfo } from './model';
-import { planQuery, type PlannedQuery, type QueryRuntime } from './query';
+import { planQuery, type PlannedQuery, type QueryOutput, type QueryRuntime } from './query';
 import { createSerde, KNOWN_FORMATS, SR_FORMATS, validateFormat, type FormatInfo, type SchemaRegistry, type Serde } from './serde';
 import { StateStores } from './state';
 import { HEADERS_TYPE, T, canImplicitlyCast, fromDataType, sameType, typeText, type SqlType } from './types';
@@ -773,6 +773,19 @@ export class KsqlEngine {
     casts?: readonly ((v: unknown) => unknown)[],
   ): void {
     const keyCount = plan.columns.filter((c) => c.ns === 'KEY').length;
+    // CSAS/CTAS WITH (TIMESTAMP=...): the output record's time is that column of the result
+    let sinkTimestamp: ((o: QueryOutput) => number) | undefined;
+    if (!isInsert && sink.timestamp) {
+      const extract = timestampExtractor(sink);
+      sinkTimestamp = (o) => {
+        try {
+          const t = extract({ topic: sink.topic, key: null, value: null, timestamp: o.ts }, o.key, o.value);
+          return t >= 0 ? t : o.ts;
+        } catch {
+          return o.ts;
+        }
+      };
+    }
     const prefix = `_confluent-ksql-default_query_${id}`;
     const sinkSerdes = this.serdesOf(sink);
     const windowed = sink.window;
@@ -816,7 +829,7 @@ export class KsqlEngine {
         partition: 0,
         key,
         value,
-        timestamp: o.ts,
+        timestamp: sinkTimestamp ? sinkTimestamp(o) : o.ts,
         headers: [],
         queryId: id,
         ...(windowed && o.window ? { window: { ...o.window, type: windowed.type } } : {}),
