@@ -283,7 +283,6 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
     if (!s) throw new KsqlError(`${r.name} does not exist.`);
     return s;
   });
-  if (q.joins.length > 1) throw new NotSupportedError('joins of more than two sources');
   if (q.emit === 'FINAL') throw new NotSupportedError('EMIT FINAL');
   const layouts: SourceLayout[] = [];
   let offset = 0;
@@ -351,7 +350,7 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
 
   // -------------------------------------------------------------- join
   let join: JoinPlan | undefined;
-  if (isJoin) join = planJoin(q.joins[0], layouts, plainScope, requalify, warnings, synthetic !== undefined);
+  if (isJoin) join = planJoins(q.joins, layouts, plainScope, requalify, warnings, synthetic !== undefined);
 
   // -------------------------------------------------------------- where
   let where: Fn | undefined;
@@ -1184,16 +1183,95 @@ interface JoinPlan {
   start(stores: StateStores, prefix: string, next: Stage): QueryRuntime;
 }
 
-function planJoin(
-  j: Join,
+/** One join of a (left-deep) chain: the joined rows so far on the left, one source on the right. */
+interface JoinNode {
+  /** A change of the left side (a source's record, or the previous join's result). */
+  left(c: Change): void;
+  /** A record of the right source. */
+  right(rec: SourceRecord): void;
+}
+
+/**
+ * Plans the joins of a query as ksqlDB's left-deep chain: ((A ⋈ B) ⋈ C) ...; each join is
+ * checked like ksqlDB (join order and types, WITHIN, equality criteria with one source per side,
+ * table keys) and keyed by its left criteria expression (a repartition, in Kafka Streams).
+ */
+function planJoins(
+  joins: readonly Join[],
   layouts: SourceLayout[],
   scope: Scope,
   requalify: (e: Expr) => Expr,
   warnings: string[],
   synthetic: boolean,
 ): JoinPlan {
-  const [left, right] = layouts;
-  const lk = left.source.kind;
+  const nodes: ((stores: StateStores, prefix: string, next: Stage) => JoinNode)[] = [];
+  let leftKind: 'STREAM' | 'TABLE' = layouts[0].source.kind;
+  joins.forEach((j, i) => {
+    const plan = planJoin(j, layouts.slice(0, i + 1), layouts[i + 1], leftKind, scope, requalify, warnings, i);
+    nodes.push(plan.start);
+    leftKind = plan.resultKind;
+  });
+  const first = layouts[0];
+  const totalWidth = layouts.reduce((n, l) => n + l.width, 0);
+  return {
+    resultKind: leftKind,
+    start(stores, prefix, downstream) {
+      // a synthetic key (ROWKEY) is the join key, appended to the joined rows
+      const last: Stage = synthetic
+        ? (c) =>
+            downstream({
+              ...c,
+              row: c.row === null ? null : pad([...c.row], totalWidth).concat([c.key[0] ?? null]),
+              ...(c.old ? { old: pad([...c.old], totalWidth).concat([c.key[0] ?? null]) } : {}),
+            })
+        : downstream;
+      const built: JoinNode[] = new Array(nodes.length);
+      for (let i = nodes.length - 1; i >= 0; i--) {
+        const next: Stage = i === nodes.length - 1 ? last : (c) => built[i + 1].left(c);
+        built[i] = nodes[i](stores, i === 0 ? prefix : `${prefix}-join${i}`, next);
+      }
+      // the leftmost source feeds the first join as changes (tables keep their previous rows)
+      const sourceStore = first.source.kind === 'TABLE' ? stores.store(`${prefix}-left-source`) : undefined;
+      return {
+        process(i, rec) {
+          if (i > 0) {
+            built[i - 1].right(rec);
+            return;
+          }
+          const row = sourceRow(first, rec);
+          const key = (rec.key ?? []).slice(0, first.keyCount);
+          if (!sourceStore) {
+            built[0].left({ key, row, ts: rec.ts });
+            return;
+          }
+          const k = keyOf(key);
+          const old = (sourceStore.get<Row>(k) ?? null) as Row | null;
+          if (row === null) sourceStore.delete(k);
+          else sourceStore.put(k, row);
+          built[0].left({ key, row, old, ts: rec.ts });
+        },
+      };
+    },
+  };
+}
+
+const pad = (row: Row, width: number): Row => {
+  while (row.length < width) row.push(null);
+  return row;
+};
+
+function planJoin(
+  j: Join,
+  lefts: SourceLayout[],
+  right: SourceLayout,
+  lk: 'STREAM' | 'TABLE',
+  scope: Scope,
+  requalify: (e: Expr) => Expr,
+  warnings: string[],
+  index: number,
+): { resultKind: 'STREAM' | 'TABLE'; start: (stores: StateStores, prefix: string, next: Stage) => JoinNode } {
+  const left = lefts[0];
+  const leftAliases = new Set(lefts.map((l) => l.alias));
   const rk = right.source.kind;
   const typeWord =
     j.type === 'INNER' ? '[INNER]' : j.type === 'LEFT' ? 'LEFT [OUTER]' : j.type === 'RIGHT' ? 'RIGHT [OUTER]' : '[FULL] OUTER';
@@ -1232,7 +1310,7 @@ function planJoin(
       if (x.kind !== 'column') return;
       const c = scope.find(x.name, x.source);
       if (!c) throw new KsqlError(`JOIN ON column '${x.source ? x.source + '.' : ''}${x.name}' cannot be resolved.`);
-      sides.add(c.source === left.alias ? 'L' : 'R');
+      sides.add(c.source !== undefined && leftAliases.has(c.source) ? 'L' : c.source === right.alias ? 'R' : 'X');
     });
     return sides.size === 1 ? ([...sides][0] as 'L' | 'R') : 'BAD';
   };
@@ -1263,12 +1341,14 @@ function planJoin(
     const keys = keyColumns(l.source);
     return keys.length === 1 && c !== undefined && c.name === keys[0].name && c.source === l.alias;
   };
+  // the left side of a table-table join is keyed on a source table's key (a chain on one key)
+  const isLeftKey = (e: Expr): boolean => lefts.some((l) => l.source.kind === 'TABLE' && isRightKey(e, l));
   if (rk === 'TABLE' && !isRightKey(re, right)) {
     if (lk === 'STREAM')
       throw new KsqlError(`Invalid join condition: stream-table joins require to join on the table's primary key. Got ${onText}.`);
     throw new NotSupportedError('foreign-key table-table joins');
   }
-  if (lk === 'TABLE' && !isRightKey(le, left)) throw new NotSupportedError('foreign-key table-table joins');
+  if (lk === 'TABLE' && !isLeftKey(le)) throw new NotSupportedError('foreign-key table-table joins');
   if (lk === 'STREAM' && rk === 'STREAM' && j.within && j.within.grace === undefined) {
     warnings.push(
       'DEPRECATION NOTICE: Stream-stream joins statements without a GRACE PERIOD will not be accepted in a future ksqlDB version.\nPlease use the GRACE PERIOD clause as specified in https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-reference/select-push-query/',
@@ -1278,40 +1358,32 @@ function planJoin(
   const lf = safe(lc.fn);
   const rf = safe(rc.fn);
   const rightWidth = right.width;
-  const leftWidth = left.width;
+  const leftWidth = lefts.reduce((n, l) => n + l.width, 0);
+  void index;
 
   return {
     resultKind,
-    start(stores, prefix, downstream) {
-      // a synthetic key (ROWKEY) is the join key, appended to the joined rows
-      const next: Stage = synthetic
-        ? (c) =>
-            downstream({
-              ...c,
-              row: c.row === null ? null : [...c.row, c.key[0] ?? null],
-              ...(c.old ? { old: [...c.old, c.key[0] ?? null] } : {}),
-            })
-        : downstream;
+    start(stores, prefix, next): JoinNode {
       const nullRight: Row = new Array(rightWidth).fill(null);
       const nullLeft: Row = new Array(leftWidth).fill(null);
+      const leftRow = (r: Row): Row => (r.length >= leftWidth ? r : pad([...r], leftWidth));
       if (lk === 'STREAM' && rk === 'TABLE') {
         const table = stores.store(`${prefix}-right-table`);
         return {
-          process(i, rec) {
-            if (i === 1) {
-              const row = sourceRow(right, rec);
-              const k = keyOf((rec.key ?? [])[0] ?? null);
-              if (row === null) table.delete(k);
-              else table.put(k, row);
-              return;
-            }
-            const row = sourceRow(left, rec);
-            if (row === null) return;
-            const key = lf([...row, ...nullRight]);
+          right(rec) {
+            const row = sourceRow(right, rec);
+            const k = keyOf((rec.key ?? [])[0] ?? null);
+            if (row === null) table.delete(k);
+            else table.put(k, row);
+          },
+          left(c) {
+            if (c.row === null) return;
+            const row = leftRow(c.row);
+            const key = lf(row);
             if (key === null) return;
             const r = table.get<Row>(keyOf(key));
             if (!r && j.type !== 'LEFT') return;
-            next({ key: [key], row: [...row, ...(r ?? nullRight)], ts: rec.ts });
+            next({ key: [key], row: [...row, ...(r ?? nullRight)], ts: c.ts });
           },
         };
       }
@@ -1325,22 +1397,35 @@ function planJoin(
           if (!l && r && (j.type === 'RIGHT' || j.type === 'FULL')) return [...nullLeft, ...r];
           return null;
         };
+        const update = (keyVal: unknown, ts: number): void => {
+          const k = keyOf(keyVal);
+          const result = combine(ls.get<Row>(k), rs.get<Row>(k));
+          const old = (results.get<Row>(k) ?? null) as Row | null;
+          if (result === null && old === null) return;
+          if (result === null) results.delete(k);
+          else results.put(k, result);
+          next({ key: [keyVal], row: result, old, ts });
+        };
         return {
-          process(i, rec) {
-            const isLeft = i === 0;
-            const lay = isLeft ? left : right;
-            const row = sourceRow(lay, rec);
+          right(rec) {
+            const row = sourceRow(right, rec);
             const keyVal = (rec.key ?? [])[0] ?? null;
             const k = keyOf(keyVal);
-            const st = isLeft ? ls : rs;
-            if (row === null) st.delete(k);
-            else st.put(k, row);
-            const result = combine(ls.get<Row>(k), rs.get<Row>(k));
-            const old = (results.get<Row>(k) ?? null) as Row | null;
-            if (result === null && old === null) return;
-            if (result === null) results.delete(k);
-            else results.put(k, result);
-            next({ key: [keyVal], row: result, old, ts: rec.ts });
+            if (row === null) rs.delete(k);
+            else rs.put(k, row);
+            update(keyVal, rec.ts);
+          },
+          left(c) {
+            const newKey = c.row === null ? null : lf(leftRow(c.row));
+            const oldKey = c.old ? lf(leftRow(c.old)) : c.row === null ? (c.key[0] ?? null) : null;
+            if (oldKey !== null && (newKey === null || keyOf(oldKey) !== keyOf(newKey))) {
+              ls.delete(keyOf(oldKey));
+              update(oldKey, c.ts);
+            }
+            if (newKey !== null) {
+              ls.put(keyOf(newKey), leftRow(c.row!));
+              update(newKey, c.ts);
+            }
           },
         };
       }
@@ -1375,39 +1460,40 @@ function planJoin(
           next({ key: [b.key], row: b.side === 0 ? [...b.row, ...nullRight] : [...nullLeft, ...b.row], ts: b.ts });
         }
       };
+      const arrive = (isLeft: boolean, row: Row, ts: number): void => {
+        const key = isLeft ? lf(row) : rf([...nullLeft, ...row]);
+        if (key === null) return;
+        streamTime = Math.max(streamTime, ts);
+        const kk = keyOf(key);
+        const own = isLeft ? lbuf : rbuf;
+        const other = isLeft ? rbuf : lbuf;
+        const id = `${kk}#${String(++seq).padStart(12, '0')}`;
+        let matched = false;
+        for (const [ok, v] of other.entries()) {
+          if (!ok.startsWith(kk + '#')) continue;
+          const b = v as Buffered;
+          const inWindow = isLeft ? b.ts >= ts - before && b.ts <= ts + after : ts >= b.ts - before && ts <= b.ts + after;
+          if (!inWindow) continue;
+          matched = true;
+          if (pending.get(ok)) pending.delete(ok);
+          const out = isLeft ? [...row, ...b.row] : [...b.row, ...row];
+          next({ key: [key], row: out, ts: Math.max(ts, b.ts) });
+        }
+        own.put(id, { row, ts, key, side: isLeft ? 0 : 1, matched });
+        const outer = (isLeft && (j.type === 'LEFT' || j.type === 'FULL')) || (!isLeft && (j.type === 'RIGHT' || j.type === 'FULL'));
+        if (!matched && outer) {
+          if (grace === undefined) next({ key: [key], row: isLeft ? [...row, ...nullRight] : [...nullLeft, ...row], ts });
+          else pending.put(id, { row, ts, key, side: isLeft ? 0 : 1, matched: false });
+        }
+        flushPending();
+      };
       return {
-        process(i, rec) {
-          const isLeft = i === 0;
-          const lay = isLeft ? left : right;
-          const row = sourceRow(lay, rec);
-          if (row === null) return;
-          const key = isLeft ? lf([...row, ...nullRight]) : rf([...nullLeft, ...row]);
-          if (key === null) return;
-          const ts = rec.ts;
-          streamTime = Math.max(streamTime, ts);
-          const kk = keyOf(key);
-          const own = isLeft ? lbuf : rbuf;
-          const other = isLeft ? rbuf : lbuf;
-          // drop records older than the window + grace allows
-          const id = `${kk}#${String(++seq).padStart(12, '0')}`;
-          let matched = false;
-          for (const [ok, v] of other.entries()) {
-            if (!ok.startsWith(kk + '#')) continue;
-            const b = v as Buffered;
-            const inWindow = isLeft ? b.ts >= ts - before && b.ts <= ts + after : ts >= b.ts - before && ts <= b.ts + after;
-            if (!inWindow) continue;
-            matched = true;
-            if (pending.get(ok)) pending.delete(ok);
-            const out = isLeft ? [...row, ...b.row] : [...b.row, ...row];
-            next({ key: [key], row: out, ts: Math.max(ts, b.ts) });
-          }
-          own.put(id, { row, ts, key, side: isLeft ? 0 : 1, matched });
-          const outer = (isLeft && (j.type === 'LEFT' || j.type === 'FULL')) || (!isLeft && (j.type === 'RIGHT' || j.type === 'FULL'));
-          if (!matched && outer) {
-            if (grace === undefined) next({ key: [key], row: isLeft ? [...row, ...nullRight] : [...nullLeft, ...row], ts });
-            else pending.put(id, { row, ts, key, side: isLeft ? 0 : 1, matched: false });
-          }
-          flushPending();
+        left(c) {
+          if (c.row !== null) arrive(true, leftRow(c.row), c.ts);
+        },
+        right(rec) {
+          const row = sourceRow(right, rec);
+          if (row !== null) arrive(false, row, rec.ts);
         },
       };
     },
