@@ -521,7 +521,10 @@ function planProjection(
           emit({ key: c.key, value: null, ts: c.ts, ...(c.window ? { window: c.window } : {}) });
           return;
         }
-        emit({ key: c.nullKey ? [] : proj.key(c.row), value: proj.value(c.row), ts: c.ts, ...(c.window ? { window: c.window } : {}) });
+        // a join's result is keyed by its join key, also where the projected side is missing
+        // (outer joins): the record key, not the projected column's value
+        const key = c.nullKey ? [] : join ? c.key.slice(0, 1) : proj.key(c.row);
+        emit({ key, value: proj.value(c.row), ts: c.ts, ...(c.window ? { window: c.window } : {}) });
       };
       const projectNull: Stage = (c) => {
         if (c.row === null) {
