@@ -33,7 +33,10 @@ function bigintLongs(s: unknown): unknown {
     const o = s as Record<string, unknown>;
     if (o.type === 'long') return 'long';
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(o)) out[k] = k === 'type' || k === 'items' || k === 'values' || k === 'fields' ? bigintLongs(v) : v;
+    for (const [k, v] of Object.entries(o)) {
+      if (k === 'fields' && Array.isArray(v)) out[k] = v.map((f: Record<string, unknown>) => ({ ...f, type: bigintLongs(f.type) }));
+      else out[k] = k === 'type' || k === 'items' || k === 'values' ? bigintLongs(v) : v;
+    }
     return out;
   }
   return s;

@@ -1207,6 +1207,12 @@ function planJoins(
   warnings: string[],
   synthetic: boolean,
 ): JoinPlan {
+  const names = layouts.map((l) => l.source.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) {
+    if (layouts.length === 2) throw new KsqlError(`Can not join '${dup}' to '${dup}': self joins are not yet supported.`);
+    throw new KsqlError(`N-way joins do not support multiple occurrences of the same source. Source: '${dup}'`);
+  }
   const nodes: ((stores: StateStores, prefix: string, next: Stage) => JoinNode)[] = [];
   let leftKind: 'STREAM' | 'TABLE' = layouts[0].source.kind;
   joins.forEach((j, i) => {
@@ -1276,27 +1282,6 @@ function planJoin(
   const left = lefts[0];
   const leftAliases = new Set(lefts.map((l) => l.alias));
   const rk = right.source.kind;
-  const typeWord =
-    j.type === 'INNER' ? '[INNER]' : j.type === 'LEFT' ? 'LEFT [OUTER]' : j.type === 'RIGHT' ? 'RIGHT [OUTER]' : '[FULL] OUTER';
-  const got = `Got ${left.alias} ${typeWord} JOIN ${right.alias}.`;
-  if (lk === 'TABLE' && rk === 'STREAM')
-    throw new KsqlError(`Invalid join order: table-stream joins are not supported; only stream-table joins. ${got}`);
-  if (lk === 'STREAM' && rk === 'TABLE' && j.type === 'FULL')
-    throw new KsqlError(`Invalid join type: full-outer join not supported for stream-table join. ${got}`);
-  if (lk === 'STREAM' && rk === 'TABLE' && j.type === 'RIGHT')
-    throw new KsqlError(`Invalid join type: right-outer join not supported for stream-table join. ${got}`);
-  if (lk === 'STREAM' && rk === 'STREAM' && !j.within)
-    throw new KsqlError(
-      'Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select',
-    );
-  if (lk === 'TABLE' && rk === 'TABLE' && j.within)
-    throw new KsqlError(
-      'A window definition was provided for a Table-Table join. These joins are not windowed. Please drop the window definition (i.e. the WITHIN clause) and try to execute your Table-Table join again.',
-    );
-  if (lk === 'STREAM' && rk === 'TABLE' && j.within)
-    throw new KsqlError(
-      'A window definition was provided for a Stream-Table join. These joins are not windowed. Please drop the window definition (i.e. the WITHIN clause) and try to execute your Stream-Table join again.',
-    );
   const on = requalify(j.on);
   const onText = qualifiedText(on, scope);
   const onExpressionText = ksqlText(on, (x) => {
@@ -1304,6 +1289,8 @@ function planJoin(
     const c = scope.find(x.name);
     return c?.source !== undefined ? `${c.source}.${x.name}` : undefined;
   });
+  if (on.kind === 'logical' && on.op === 'AND')
+    throw new KsqlError(`Invalid join condition: joins on multiple conditions are not yet supported. Got ${onExpressionText}.`);
   if (on.kind !== 'comparison' || on.op !== '=') {
     throw new KsqlError(`Unsupported join expression: ${onText}. Only equality joins between sources are supported.`);
   }
@@ -1326,10 +1313,21 @@ function planJoin(
       );
     }
   }
+  const aliasOf = (e: Expr): string => {
+    let alias = '';
+    walkExpr(e, (x) => {
+      if (x.kind === 'column' && alias === '') alias = scope.find(x.name, x.source)?.source ?? '';
+    });
+    return alias;
+  };
+  if (aliasOf(le) === aliasOf(re))
+    throw new KsqlError(
+      `Each side of the join must reference exactly one source and not the same source. Left side references \`${aliasOf(le)}\` and right references \`${aliasOf(re)}\``,
+    );
   if (sideOf(le) === 'R') [le, re] = [re, le];
   if (sideOf(le) !== 'L' || sideOf(re) !== 'R')
     throw new KsqlError(
-      `Each side of the join must reference exactly one source and not the same source. Left side references ${left.alias} and right references ${left.alias}`,
+      `A join criteria is expected to reference the source (\`${right.alias}\`) in the FROM clause, instead the right source references \`${aliasOf(re)}\` and the left source references \`${aliasOf(le)}\``,
     );
   const lc = compile(le, scope.withClause('JOIN ON'));
   const rc = compile(re, scope.withClause('JOIN ON'));
@@ -1338,6 +1336,27 @@ function planJoin(
       `Invalid join condition: types don't match. Got ${qualifiedText(le, scope)}{${typeText(lc.type)}} = ${qualifiedText(re, scope)}{${typeText(rc.type)}}.`,
     );
   }
+  const typeWord =
+    j.type === 'INNER' ? '[INNER]' : j.type === 'LEFT' ? 'LEFT [OUTER]' : j.type === 'RIGHT' ? 'RIGHT [OUTER]' : '[FULL] OUTER';
+  const got = `Got ${left.alias} ${typeWord} JOIN ${right.alias}.`;
+  if (lk === 'TABLE' && rk === 'STREAM')
+    throw new KsqlError(`Invalid join order: table-stream joins are not supported; only stream-table joins. ${got}`);
+  if (lk === 'STREAM' && rk === 'TABLE' && j.type === 'FULL')
+    throw new KsqlError(`Invalid join type: full-outer join not supported for stream-table join. ${got}`);
+  if (lk === 'STREAM' && rk === 'TABLE' && j.type === 'RIGHT')
+    throw new KsqlError(`Invalid join type: right-outer join not supported for stream-table join. ${got}`);
+  if (lk === 'STREAM' && rk === 'STREAM' && !j.within)
+    throw new KsqlError(
+      'Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select',
+    );
+  if (lk === 'TABLE' && rk === 'TABLE' && j.within)
+    throw new KsqlError(
+      'A window definition was provided for a Table-Table join. These joins are not windowed. Please drop the window definition (i.e. the WITHIN clause) and try to execute your Table-Table join again.',
+    );
+  if (lk === 'STREAM' && rk === 'TABLE' && j.within)
+    throw new KsqlError(
+      'A window definition was provided for a Stream-Table join. These joins are not windowed. Please drop the window definition (i.e. the WITHIN clause) and try to execute your Stream-Table join again.',
+    );
   const isRightKey = (e: Expr, l: SourceLayout): boolean => {
     if (e.kind !== 'column') return false;
     const c = scope.find(e.name, e.source);
@@ -1349,7 +1368,9 @@ function planJoin(
   if (rk === 'TABLE' && !isRightKey(re, right)) {
     if (lk === 'STREAM')
       throw new KsqlError(`Invalid join condition: stream-table joins require to join on the table's primary key. Got ${onText}.`);
-    throw new NotSupportedError('foreign-key table-table joins');
+    throw new KsqlError(
+      `Invalid join condition: table-table joins require to join on the primary key of the right input table. Got ${onText}.`,
+    );
   }
   if (lk === 'TABLE' && !isLeftKey(le)) throw new NotSupportedError('foreign-key table-table joins');
   if (lk === 'STREAM' && rk === 'STREAM' && j.within && j.within.grace === undefined) {
