@@ -510,7 +510,7 @@ function planProjection(
   return {
     kind,
     columns: proj.columns,
-    window: join ? undefined : sources[0].window,
+    window: join ? (sources.every((x) => x.window) ? sources[0].window : undefined) : sources[0].window,
     sources,
     warnings,
     projection: specs,
@@ -1220,6 +1220,9 @@ function planJoins(
     nodes.push(plan.start);
     leftKind = plan.resultKind;
   });
+  const kafka = layouts.filter((l) => l.source.valueFormat.format === 'KAFKA').map((l) => l.alias);
+  if (kafka.length > 0)
+    throw new KsqlError(`Source(s) ${kafka.join(', ')} are using the 'KAFKA' value format. This format does not yet support JOIN.`);
   const first = layouts[0];
   const totalWidth = layouts.reduce((n, l) => n + l.width, 0);
   return {
@@ -1249,20 +1252,25 @@ function planJoins(
           }
           const row = sourceRow(first, rec);
           const key = (rec.key ?? []).slice(0, first.keyCount);
+          const w = rec.window ? { window: rec.window } : {};
           if (!sourceStore) {
-            built[0].left({ key, row, ts: rec.ts });
+            built[0].left({ key, row, ts: rec.ts, ...w });
             return;
           }
-          const k = keyOf(key);
+          const k = keyOf(key) + (rec.window ? `@${rec.window.start}` : '');
           const old = (sourceStore.get<Row>(k) ?? null) as Row | null;
           if (row === null) sourceStore.delete(k);
           else sourceStore.put(k, row);
-          built[0].left({ key, row, old, ts: rec.ts });
+          built[0].left({ key, row, old, ts: rec.ts, ...w });
         },
       };
     },
   };
 }
+
+/** The window part of a join's store key: windowed sources join only rows of the same window. */
+const windowSuffix = (w: { start: number; end: number } | undefined, session: boolean): string =>
+  w === undefined ? '' : session ? `@${w.start}-${w.end}` : `@${w.start}`;
 
 const pad = (row: Row, width: number): Row => {
   while (row.length < width) row.push(null);
@@ -1357,6 +1365,17 @@ function planJoin(
     throw new KsqlError(
       'A window definition was provided for a Stream-Table join. These joins are not windowed. Please drop the window definition (i.e. the WITHIN clause) and try to execute your Stream-Table join again.',
     );
+  // ksqlDB's Analyzer: windowed sources join only windowed sources of a compatible kind
+  const lw = left.source.window?.type;
+  const rw = right.source.window?.type;
+  if ((lw === undefined) !== (rw === undefined))
+    throw new KsqlError(
+      `Can not join windowed source to non-windowed source.\n\`${left.alias}\` is ${lw ?? 'not'} windowed\n\`${right.alias}\` is ${rw ?? 'not'} windowed`,
+    );
+  if (lw !== undefined && rw !== undefined && (lw === 'SESSION') !== (rw === 'SESSION'))
+    throw new KsqlError(
+      `Incompatible windowed sources.\nLeft source: ${lw}\nRight source: ${rw}\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match for the join to work\nHopping and tumbling windowed sources can only be joined to other hopping and tumbling windowed sources`,
+    );
   const isRightKey = (e: Expr, l: SourceLayout): boolean => {
     if (e.kind !== 'column') return false;
     const c = scope.find(e.name, e.source);
@@ -1373,6 +1392,10 @@ function planJoin(
     );
   }
   if (lk === 'TABLE' && !isLeftKey(le)) throw new NotSupportedError('foreign-key table-table joins');
+  if (lw !== undefined && (!isRightKey(le, left) || !isRightKey(re, right)))
+    throw new KsqlError(
+      'Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.',
+    );
   if (lk === 'STREAM' && rk === 'STREAM' && j.within && j.within.grace === undefined) {
     warnings.push(
       'DEPRECATION NOTICE: Stream-stream joins statements without a GRACE PERIOD will not be accepted in a future ksqlDB version.\nPlease use the GRACE PERIOD clause as specified in https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-reference/select-push-query/',
@@ -1391,12 +1414,13 @@ function planJoin(
       const nullRight: Row = new Array(rightWidth).fill(null);
       const nullLeft: Row = new Array(leftWidth).fill(null);
       const leftRow = (r: Row): Row => (r.length >= leftWidth ? r : pad([...r], leftWidth));
+      const session = lw === 'SESSION';
       if (lk === 'STREAM' && rk === 'TABLE') {
         const table = stores.store(`${prefix}-right-table`);
         return {
           right(rec) {
             const row = sourceRow(right, rec);
-            const k = keyOf((rec.key ?? [])[0] ?? null);
+            const k = keyOf((rec.key ?? [])[0] ?? null) + windowSuffix(rec.window, session);
             if (row === null) table.delete(k);
             else table.put(k, row);
           },
@@ -1405,9 +1429,9 @@ function planJoin(
             const row = leftRow(c.row);
             const key = lf(row);
             if (key === null) return;
-            const r = table.get<Row>(keyOf(key));
+            const r = table.get<Row>(keyOf(key) + windowSuffix(c.window, session));
             if (!r && j.type !== 'LEFT') return;
-            next({ key: [key], row: [...row, ...(r ?? nullRight)], ts: c.ts });
+            next({ key: [key], row: [...row, ...(r ?? nullRight)], ts: c.ts, ...(c.window ? { window: c.window } : {}) });
           },
         };
       }
@@ -1421,34 +1445,35 @@ function planJoin(
           if (!l && r && (j.type === 'RIGHT' || j.type === 'FULL')) return [...nullLeft, ...r];
           return null;
         };
-        const update = (keyVal: unknown, ts: number): void => {
-          const k = keyOf(keyVal);
+        const update = (keyVal: unknown, ts: number, w?: { start: number; end: number }): void => {
+          const k = keyOf(keyVal) + windowSuffix(w, session);
           const result = combine(ls.get<Row>(k), rs.get<Row>(k));
           const old = (results.get<Row>(k) ?? null) as Row | null;
           if (result === null && old === null) return;
           if (result === null) results.delete(k);
           else results.put(k, result);
-          next({ key: [keyVal], row: result, old, ts });
+          next({ key: [keyVal], row: result, old, ts, ...(w ? { window: w } : {}) });
         };
         return {
           right(rec) {
             const row = sourceRow(right, rec);
             const keyVal = (rec.key ?? [])[0] ?? null;
-            const k = keyOf(keyVal);
+            const k = keyOf(keyVal) + windowSuffix(rec.window, session);
             if (row === null) rs.delete(k);
             else rs.put(k, row);
-            update(keyVal, rec.ts);
+            update(keyVal, rec.ts, rec.window);
           },
           left(c) {
+            const ws = windowSuffix(c.window, session);
             const newKey = c.row === null ? null : lf(leftRow(c.row));
             const oldKey = c.old ? lf(leftRow(c.old)) : c.row === null ? (c.key[0] ?? null) : null;
             if (oldKey !== null && (newKey === null || keyOf(oldKey) !== keyOf(newKey))) {
-              ls.delete(keyOf(oldKey));
-              update(oldKey, c.ts);
+              ls.delete(keyOf(oldKey) + ws);
+              update(oldKey, c.ts, c.window);
             }
             if (newKey !== null) {
-              ls.put(keyOf(newKey), leftRow(c.row!));
-              update(newKey, c.ts);
+              ls.put(keyOf(newKey) + ws, leftRow(c.row!));
+              update(newKey, c.ts, c.window);
             }
           },
         };
@@ -1484,11 +1509,11 @@ function planJoin(
           next({ key: [b.key], row: b.side === 0 ? [...b.row, ...nullRight] : [...nullLeft, ...b.row], ts: b.ts });
         }
       };
-      const arrive = (isLeft: boolean, row: Row, ts: number): void => {
+      const arrive = (isLeft: boolean, row: Row, ts: number, w: { start: number; end: number } | undefined): void => {
         const key = isLeft ? lf(row) : rf([...nullLeft, ...row]);
         if (key === null) return;
         streamTime = Math.max(streamTime, ts);
-        const kk = keyOf(key);
+        const kk = keyOf(key) + windowSuffix(w, session);
         const own = isLeft ? lbuf : rbuf;
         const other = isLeft ? rbuf : lbuf;
         const id = `${kk}#${String(++seq).padStart(12, '0')}`;
@@ -1513,11 +1538,11 @@ function planJoin(
       };
       return {
         left(c) {
-          if (c.row !== null) arrive(true, leftRow(c.row), c.ts);
+          if (c.row !== null) arrive(true, leftRow(c.row), c.ts, c.window);
         },
         right(rec) {
           const row = sourceRow(right, rec);
-          if (row !== null) arrive(false, row, rec.ts);
+          if (row !== null) arrive(false, row, rec.ts, rec.window);
         },
       };
     },
