@@ -644,6 +644,72 @@ def('UUID', [
     },
   }),
 ]);
+// URL functions (java.net.URI, URLEncoder/URLDecoder in UTF-8)
+interface UriParts {
+  scheme: string | null;
+  authority: string | null;
+  path: string;
+  query: string | null;
+  fragment: string | null;
+}
+function parseUri(text: string): UriParts {
+  const m = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/.exec(text);
+  if (!m || /\s/.test(text)) throw new RecordError(`Illegal character in URI: ${text}`);
+  return { scheme: m[1] ?? null, authority: m[2] ?? null, path: m[3], query: m[4] ?? null, fragment: m[5] ?? null };
+}
+const uriDecode = (s: string): string => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+function hostPort(authority: string | null): { host: string | null; port: number | null } {
+  if (authority === null) return { host: null, port: null };
+  const hp = authority.slice(authority.lastIndexOf('@') + 1);
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hp);
+  if (!m) return { host: null, port: null };
+  return { host: m[1] === '' ? null : m[1], port: m[2] ? Number(m[2]) : null };
+}
+def('URL_EXTRACT_PROTOCOL', [o([S], S, (u) => parseUri(str(u)).scheme)]);
+def('URL_EXTRACT_HOST', [o([S], S, (u) => hostPort(parseUri(str(u)).authority).host)]);
+def('URL_EXTRACT_PORT', [o([S], I, (u) => hostPort(parseUri(str(u)).authority).port)]);
+def('URL_EXTRACT_PATH', [o([S], S, (u) => uriDecode(parseUri(str(u)).path))]);
+def('URL_EXTRACT_QUERY', [o([S], S, (u) => ((q) => (q === null ? null : uriDecode(q)))(parseUri(str(u)).query))]);
+def('URL_EXTRACT_FRAGMENT', [o([S], S, (u) => ((f) => (f === null ? null : uriDecode(f)))(parseUri(str(u)).fragment))]);
+def('URL_EXTRACT_PARAMETER', [
+  o([S, S], S, (u, name) => {
+    const q = parseUri(str(u)).query;
+    if (q === null) return null;
+    for (const part of q.split('&')) {
+      const i = part.indexOf('=');
+      const k = i < 0 ? part : part.slice(0, i);
+      if (k === str(name)) return i < 0 ? null : part.slice(i + 1);
+    }
+    return null;
+  }),
+]);
+def('URL_ENCODE_PARAM', [
+  o([S], S, (s) =>
+    Array.from(Buffer.from(str(s), 'utf8'))
+      .map((b) => {
+        const c = String.fromCharCode(b);
+        if (/[A-Za-z0-9.*_-]/.test(c)) return c;
+        if (c === ' ') return '+';
+        return '%' + b.toString(16).toUpperCase().padStart(2, '0');
+      })
+      .join(''),
+  ),
+]);
+def('URL_DECODE_PARAM', [
+  o([S], S, (s) => {
+    try {
+      return decodeURIComponent(str(s).replace(/\+/g, ' '));
+    } catch {
+      throw new RecordError(`URLDecoder: Illegal hex characters in escape (%) pattern: ${str(s)}`);
+    }
+  }),
+]);
 def('EXTRACTJSONFIELD', [o([S, S], S, (s, p) => extractJsonField(str(s), str(p)))]);
 def('IS_JSON_STRING', [
   o(
