@@ -211,6 +211,9 @@ export class KsqlEngine {
             `Syntax error at or near '${e.token ?? ''}' at line ${e.line}:${e.column}\nline ${e.line}:${e.column}: Syntax Error\n${e.detail}`,
           );
         }
+        // KEY / PRIMARY KEY misuse: ksqlDB's TableElements check names the column's position
+        const keyMisuse = /^Column (\S+) (is a '(?:PRIMARY KEY|KEY)' column: [\s\S]*)$/.exec(e.detail);
+        if (keyMisuse) throw new KsqlParseError(`Line: ${e.line}, Col: ${e.column}: Column \`${keyMisuse[1]}\` ${keyMisuse[2]}`);
         // errors of ksqlDB's AstBuilder report NodeLocation columns (1-based) through
         // ParsingException, which adds one more
         throw new KsqlParseError(`Failed to prepare statement: line ${e.line}:${e.column + 1}: ${e.detail}`);
@@ -396,6 +399,33 @@ export class KsqlEngine {
       columns.filter((c) => c.ns === 'VALUE').length ? columns.filter((c) => c.ns === 'VALUE') : [{ name: 'x', type: { base: 'STRING' } }],
       true,
     );
+    // ksqlDB's DefaultSchemaInjector: schema ids need formats with inference and no elements
+    {
+      const inferable = (f: string | undefined): boolean => f !== undefined && SR_FORMATS.has(f.toUpperCase());
+      const keyFmt = (
+        props.get('KEY_FORMAT') ??
+        props.get('FORMAT') ??
+        String(this.config['ksql.persistence.default.format.key'] ?? 'KAFKA')
+      ).toUpperCase();
+      const valueFmt = (
+        props.get('VALUE_FORMAT') ??
+        props.get('FORMAT') ??
+        String(this.config['ksql.persistence.default.format.value'] ?? '')
+      ).toUpperCase();
+      for (const [prop, fmt, isKey] of [
+        ['KEY', keyFmt, true],
+        ['VALUE', valueFmt, false],
+      ] as const) {
+        if (!props.has(`${prop}_SCHEMA_ID`)) continue;
+        if (!inferable(fmt))
+          throw new KsqlError(
+            `${prop}_FORMAT should support schema inference when ${prop}_SCHEMA_ID is provided. Current format is ${fmt}.`,
+          );
+        if (columns.some((c) => (isKey ? c.ns === 'KEY' : c.ns === 'VALUE')))
+          throw new KsqlError(`Table elements and ${prop}_SCHEMA_ID cannot both exist for create statement.`);
+      }
+      if (columns.length === 0 && !inferable(valueFmt) && !inferable(keyFmt)) throw new KsqlError('No columns supplied.');
+    }
     if (!columns.some((c) => c.ns === 'VALUE') && SR_FORMATS.has(probe.valueFormat.format)) {
       const inferred = this.inferColumns(topic, false, probe.valueFormat);
       columns = [...columns, ...inferred.columns];
@@ -438,6 +468,9 @@ export class KsqlEngine {
         );
       window = { type: wt as WindowInfo['type'], ...(ws !== undefined && wt !== 'SESSION' ? { sizeMs: parseDurationText(ws) } : {}) };
     }
+    if (window && !columns.some((c) => c.ns === 'KEY')) throw new KsqlError('Windowed sources require a key column.');
+    if (!isStream && !columns.some((c) => c.ns === 'KEY'))
+      throw new KsqlError('Tables require a PRIMARY KEY. Please define the PRIMARY KEY.');
     const timestamp = this.timestampOf(props, columns);
     const source: DataSource = {
       name: s.name,

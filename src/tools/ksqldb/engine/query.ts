@@ -389,6 +389,11 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
         : s,
   );
   const specs = expandSelect(selectItems, layouts, isJoin, inputScope, synthetic);
+  // ksqlDB's Analyzer: a persistent query's columns may not take system column names
+  for (const sp of specs) {
+    if (['ROWTIME', 'ROWPARTITION', 'ROWOFFSET', 'WINDOWSTART', 'WINDOWEND'].includes(sp.name))
+      throw new KsqlError(`Reserved column name in select: \`${sp.name}\`. Please remove or alias the column.`);
+  }
   const hasAggregates = specs.some((s) => containsAggregate(s.expr)) || (q.having !== undefined && containsAggregate(q.having));
   if (q.window && !q.groupBy) {
     if (!hasAggregates) throw new KsqlError('WINDOW clause requires a GROUP BY clause.');
