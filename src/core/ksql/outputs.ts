@@ -103,7 +103,8 @@ export function projectedItems(q: Query, scope: Scope): ProjectedItem[] {
 /**
  * What ksqlDB refuses in a persistent query (CSAS, CTAS, INSERT INTO) because of its columns
  * and key, with ksqlDB's messages: a column that no source has (`SELECT column 'ROWKEY' cannot be
- * resolved.`), a key column projected twice, a key missing from the projection (source keys,
+ * resolved.`), a system column name in the projection, a key column projected twice, a key
+ * missing from the projection (source keys,
  * GROUP BY and PARTITION BY expressions, a join's key). Empty when the statement is not a
  * persistent query or the columns of a source it reads are unknown. The local engine applies
  * the same rules (src/core/ksql/keys.ts).
@@ -117,8 +118,11 @@ export function queryProblems(stmt: Statement, resolve: SourceResolver = () => u
   const key = resultKey(q, ks);
   const unresolved = unresolvedColumn(q, scope, key.kind === 'syntheticJoin' ? key.name : undefined);
   if (unresolved) return [unresolved];
+  const items = projectedItems(q, scope);
+  const reserved = items.find((it) => SYSTEM_COLUMNS.has(it.name));
+  if (reserved) return [`Reserved column name in select: \`${reserved.name}\`. Please remove or alias the column.`];
   try {
-    placeKeys(key, projectedItems(q, scope), stmt.name);
+    placeKeys(key, items, stmt.name);
   } catch (e) {
     if (e instanceof KeyRuleError) return [e.message];
     throw e;
@@ -127,6 +131,8 @@ export function queryProblems(stmt: Statement, resolve: SourceResolver = () => u
 }
 
 const WINDOW_BOUNDS = new Set(['WINDOWSTART', 'WINDOWEND']);
+/** Names a persistent query's columns may not take (ksqlDB's SystemColumns). */
+const SYSTEM_COLUMNS = new Set([...PSEUDO_COLUMNS, ...WINDOW_BOUNDS]);
 
 /** The first column reference no source has, in the order ksqlDB's engine meets them. */
 function unresolvedColumn(q: Query, scope: Scope, syntheticKey: string | undefined): string | undefined {
