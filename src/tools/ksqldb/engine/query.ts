@@ -22,7 +22,7 @@ import { compile, Scope, type Compiled, type Fn, type Row, type ScopeColumn } fr
 import { functionExists, type FunctionContext } from './functions';
 import { keyColumns, type Column, type DataSource, type WindowInfo } from './model';
 import type { StateStores } from './state';
-import { T, sameType, typeText, type SqlType } from './types';
+import { T, array, sameType, typeText, type SqlType } from './types';
 import { keyOf } from './values';
 import { ksqlText } from './text';
 
@@ -500,6 +500,13 @@ function planProjection(
   warnings: string[],
   key: ResultKey,
 ): PlannedQuery {
+  // table functions (EXPLODE, CUBE_EXPLODE): each becomes a column of the row, one row per value
+  const udtfs = planTableFunctions(specs, scope);
+  if (udtfs && !join && sources[0].kind === 'TABLE') throw new KsqlError('Table source is not supported with table functions');
+  if (udtfs) {
+    specs = udtfs.specs;
+    scope = udtfs.scope;
+  }
   const compiled = compileSelect(specs, scope);
   const items = specs.map((sp) => ({
     canon:
@@ -526,10 +533,18 @@ function planProjection(
           emit({ key: c.key, value: null, ts: c.ts, ...(c.window ? { window: c.window } : {}) });
           return;
         }
+        const w = c.window ? { window: c.window } : {};
+        if (udtfs) {
+          for (const row of udtfs.expand(c.row)) {
+            const key = c.nullKey ? [] : join ? c.key.slice(0, 1) : proj.key(row);
+            emit({ key, value: proj.value(row), ts: c.ts, ...w });
+          }
+          return;
+        }
         // a join's result is keyed by its join key, also where the projected side is missing
         // (outer joins): the record key, not the projected column's value
         const key = c.nullKey ? [] : join ? c.key.slice(0, 1) : proj.key(c.row);
-        emit({ key, value: proj.value(c.row), ts: c.ts, ...(c.window ? { window: c.window } : {}) });
+        emit({ key, value: proj.value(c.row), ts: c.ts, ...w });
       };
       const projectNull: Stage = (c) => {
         if (c.row === null) {
@@ -541,6 +556,77 @@ function planProjection(
       };
       const filtered = filterStage(where, kind, projectNull);
       return buildInput(join, layouts, stores, prefix, filtered, kind);
+    },
+  };
+}
+
+const TABLE_FUNCTIONS = new Set(['EXPLODE', 'CUBE_EXPLODE']);
+
+/**
+ * The table functions of a projection: each distinct call becomes a slot of the row (after the
+ * scope's columns); `expand` gives one row per value, the longest function deciding the count
+ * and shorter ones giving null (ksqlDB's KudtfFlatMapper).
+ */
+function planTableFunctions(
+  specs: readonly SelectSpec[],
+  scope: Scope,
+): { specs: SelectSpec[]; scope: Scope; expand: (row: Row) => Row[] } | undefined {
+  const calls: { canon: string; name: string; arg: Fn; slot: number }[] = [];
+  const slotCols: ScopeColumn[] = [];
+  const base = scope.size;
+  const rewrite = (e: Expr): Expr =>
+    mapExpr(e, (x) => {
+      if (x.kind !== 'call' || !TABLE_FUNCTIONS.has(x.name)) return x;
+      const k = canon(x, scope);
+      let call = calls.find((c) => c.canon === k);
+      if (!call) {
+        if (x.args.length !== 1)
+          throw new KsqlError(`Function '${x.name.toLowerCase()}' does not accept parameters (${x.args.length} arguments).`);
+        const arg = compile(x.args[0], scope);
+        if (arg.type === null || arg.type.base !== 'ARRAY')
+          throw new KsqlError(`Function '${x.name.toLowerCase()}' does not accept parameters (${typeText(arg.type)}).`);
+        const slot = base + calls.length;
+        const type = x.name === 'EXPLODE' ? arg.type.item : array(arg.type.item);
+        slotCols.push({ name: `§U${calls.length}`, type, index: slot });
+        call = { canon: k, name: x.name, arg: safe(arg.fn), slot };
+        calls.push(call);
+      }
+      return { kind: 'column', loc: x.loc, name: `§U${calls.indexOf(call)}` };
+    });
+  const rewritten = specs.map((sp) => ({ ...sp, expr: rewrite(sp.expr) }));
+  if (calls.length === 0) return undefined;
+  const extended = new Scope([...scope.columns, ...slotCols], scope.clause, scope.functions, undefined, scope.aliases);
+  extended.display = scope.display;
+  const cube = (items: unknown[]): unknown[][] => {
+    let out: unknown[][] = [[]];
+    for (const v of items)
+      out = out.flatMap((prefix) =>
+        v === null
+          ? [[...prefix, null]]
+          : [
+              [...prefix, null],
+              [...prefix, v],
+            ],
+      );
+    return out;
+  };
+  return {
+    specs: rewritten,
+    scope: extended,
+    expand(row) {
+      const values = calls.map((c) => {
+        const v = c.arg(row) as unknown[] | null;
+        if (v == null) return [];
+        return c.name === 'EXPLODE' ? v : cube(v);
+      });
+      const n = Math.max(0, ...values.map((v) => v.length));
+      const rows: Row[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = pad([...row], base);
+        calls.forEach((c, k) => (r[c.slot] = i < values[k].length ? values[k][i] : null));
+        rows.push(r);
+      }
+      return rows;
     },
   };
 }
@@ -745,6 +831,10 @@ function planAggregate(
   key: ResultKey,
 ): PlannedQuery {
   const inputKind = join ? join.resultKind : sources[0].kind;
+  for (const sp of specs)
+    walkExpr(sp.expr, (x) => {
+      if (x.kind === 'call' && TABLE_FUNCTIONS.has(x.name)) throw new KsqlError('Table functions cannot be used with aggregations.');
+    });
   if (q.partitionBy) throw new KsqlError('PARTITION BY and GROUP BY in the same query is not supported');
   if (!q.groupBy) {
     const nonAgg = specs.filter((s) => !containsAggregate(s.expr) && !(s.expr.kind === 'literal'));
