@@ -44,7 +44,16 @@ export type ResultKey =
    */
   | { readonly kind: 'join'; readonly viable: readonly (KeyExpression & { readonly name: string })[] }
   /** A join whose key no source column holds: the projection must name the synthetic column. */
-  | { readonly kind: 'syntheticJoin'; readonly name: string };
+  | { readonly kind: 'syntheticJoin'; readonly name: string }
+  /**
+   * A foreign-key table-table join: the left table's primary key columns, each of which the
+   * projection must include (`name` the column, `joinedName` as the joined schema names it).
+   */
+  | {
+      readonly kind: 'foreignKey';
+      readonly table: string;
+      readonly keys: readonly (KeyExpression & { readonly name: string; readonly joinedName: string })[];
+    };
 
 /** What deriving a query's key needs to know of its sources; the engine and the analyzer each give one. */
 export interface KeyScope {
@@ -125,7 +134,15 @@ export function resultKey(q: Query, ks: KeyScope): ResultKey {
       return;
     }
     if (i === 0 && isForeignKeyJoin(q.from, j.source, sides.left, ks)) {
-      key = sourceKey(q.from, ks);
+      const r = q.from;
+      key = {
+        kind: 'foreignKey',
+        table: r.alias,
+        keys: (ks.keyColumns(r) ?? []).map((name) => {
+          const ref: Expr = { kind: 'column', loc: { line: 1, column: 1, offset: 0, end: 0 }, name, source: r.alias };
+          return { name, joinedName: `${r.alias}_${name}`, text: name, canon: ks.canon(ref) };
+        }),
+      };
       return;
     }
     const entry = (e: Expr): KeyExpression & { name: string } => {
@@ -301,6 +318,23 @@ export function placeKeys(
       if (aliases.length > 1) throw new KeyRuleError(keyMoreThanOnceMessage(chosen.name, aliases));
       return { positions, keyCount: 1 };
     }
+    case 'foreignKey': {
+      const seen = new Map<string, string[]>();
+      const positions = items.map((it) => {
+        const k = key.keys.findIndex((x) => x.canon === it.canon);
+        if (k >= 0) seen.set(key.keys[k].joinedName, [...(seen.get(key.keys[k].joinedName) ?? []), it.name]);
+        return k;
+      });
+      for (const [name, aliases] of seen) if (aliases.length > 1) throw new KeyRuleError(keyMoreThanOnceMessage(name, aliases));
+      const missing = key.keys.filter((k) => !seen.has(k.joinedName)).map((k) => `\`${k.name}\``);
+      if (missing.length > 0) {
+        const word = missing.length === 1 ? 'column' : 'columns';
+        throw new KeyRuleError(
+          `Primary key ${word} missing in projection. For foreign-key table-table joins, the projection must include all primary key columns from the left input table (\`${key.table}\`). Missing ${word}: ${missing.join(', ')}.`,
+        );
+      }
+      return { positions, keyCount: key.keys.length };
+    }
     case 'syntheticJoin': {
       const aliases: string[] = [];
       const positions = items.map((it) => {
@@ -318,7 +352,7 @@ export function placeKeys(
 /** Best-effort placement for a projection ksqlDB would refuse (first match of each key). */
 function lenientPlacement(key: ResultKey, items: readonly ProjectedKeyItem[]): KeyPlacement {
   const canons: string[] =
-    key.kind === 'source'
+    key.kind === 'source' || key.kind === 'foreignKey'
       ? key.keys.map((k) => k.canon)
       : key.kind === 'groupBy' || key.kind === 'partitionBy'
         ? key.exprs.map((k) => k.canon)

@@ -536,14 +536,14 @@ function planProjection(
         const w = c.window ? { window: c.window } : {};
         if (udtfs) {
           for (const row of udtfs.expand(c.row)) {
-            const key = c.nullKey ? [] : join ? c.key.slice(0, 1) : proj.key(row);
+            const key = c.nullKey ? [] : join ? c.key : proj.key(row);
             emit({ key, value: proj.value(row), ts: c.ts, ...w });
           }
           return;
         }
         // a join's result is keyed by its join key, also where the projected side is missing
         // (outer joins): the record key, not the projected column's value
-        const key = c.nullKey ? [] : join ? c.key.slice(0, 1) : proj.key(c.row);
+        const key = c.nullKey ? [] : join ? c.key : proj.key(c.row);
         emit({ key, value: proj.value(c.row), ts: c.ts, ...w });
       };
       const projectNull: Stage = (c) => {
@@ -1486,7 +1486,12 @@ function planJoin(
       `Invalid join condition: table-table joins require to join on the primary key of the right input table. Got ${onText}.`,
     );
   }
-  if (lk === 'TABLE' && !isLeftKey(le)) throw new NotSupportedError('foreign-key table-table joins');
+  // a table-table join on a left expression other than its key: a foreign-key join
+  const foreignKey = lk === 'TABLE' && rk === 'TABLE' && !isLeftKey(le);
+  if (foreignKey && lefts.length > 1)
+    throw new KsqlError(`Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got ${onText}.`);
+  if (foreignKey && j.type === 'RIGHT') throw new KsqlError('RIGHT OUTER JOIN on a foreign key is not supported');
+  if (foreignKey && j.type === 'FULL') throw new KsqlError('FULL OUTER JOIN on a foreign key is not supported');
   if (lw !== undefined && (!isRightKey(le, left) || !isRightKey(re, right)))
     throw new KsqlError(
       'Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.',
@@ -1527,6 +1532,64 @@ function planJoin(
             const r = table.get<Row>(keyOf(key) + windowSuffix(c.window, session));
             if (!r && j.type !== 'LEFT') return;
             next({ key: [key], row: [...row, ...(r ?? nullRight)], ts: c.ts, ...(c.window ? { window: c.window } : {}) });
+          },
+        };
+      }
+      if (foreignKey) {
+        // left rows by their primary key, right rows by theirs, an index foreign key → left keys
+        const ls = stores.store(`${prefix}-fk-left`);
+        const rs = stores.store(`${prefix}-right-table`);
+        const index = stores.store(`${prefix}-fk-index`);
+        const results = stores.store(`${prefix}-join-results`);
+        interface LeftEntry {
+          key: unknown[];
+          row: Row;
+          fk: string | null;
+        }
+        const unindex = (fk: string | null, lk: string): void => {
+          if (fk === null) return;
+          const list = (index.get<string[]>(fk) ?? []).filter((x) => x !== lk);
+          if (list.length === 0) index.delete(fk);
+          else index.put(fk, list);
+        };
+        const update = (lk: string, key: unknown[], ts: number, deleted = false): void => {
+          const e = ls.get<LeftEntry>(lk);
+          const r = e && e.fk !== null ? rs.get<Row>(e.fk) : undefined;
+          const result = e ? (r ? [...e.row, ...r] : j.type === 'LEFT' ? [...e.row, ...nullRight] : null) : null;
+          const old = (results.get<Row>(lk) ?? null) as Row | null;
+          // Kafka Streams' foreign-key join forwards a left deletion even when nothing had joined
+          if (result === null && old === null && !deleted) return;
+          if (result === null) results.delete(lk);
+          else results.put(lk, result);
+          next({ key, row: result, old, ts });
+        };
+        return {
+          right(rec) {
+            const row = sourceRow(right, rec);
+            const fk = keyOf((rec.key ?? [])[0] ?? null);
+            if (row === null) rs.delete(fk);
+            else rs.put(fk, row);
+            for (const lk of index.get<string[]>(fk) ?? []) update(lk, ls.get<LeftEntry>(lk)!.key, rec.ts);
+          },
+          left(c) {
+            const key = [...c.key];
+            const lk = keyOf(key);
+            const previous = ls.get<LeftEntry>(lk);
+            if (c.row === null) {
+              if (previous) {
+                unindex(previous.fk, lk);
+                ls.delete(lk);
+              }
+              update(lk, key, c.ts, previous !== undefined);
+              return;
+            }
+            const row = leftRow(c.row);
+            const fkValue = lf(row);
+            const fk = fkValue === null ? null : keyOf(fkValue);
+            if (previous && previous.fk !== fk) unindex(previous.fk, lk);
+            ls.put(lk, { key, row, fk } satisfies LeftEntry);
+            if (fk !== null && (!previous || previous.fk !== fk)) index.put(fk, [...(index.get<string[]>(fk) ?? []), lk]);
+            update(lk, key, c.ts);
           },
         };
       }
