@@ -6,7 +6,7 @@
  */
 import { KsqlError } from './errors';
 import { T, array, isNumeric, typeText, type ExprType, type SqlType } from './types';
-import { Decimal, compareValues, keyOf, valuesEqual, wrapLong } from './values';
+import { Decimal, compareValues, keyOf, valuesEqual, wrapLong, type Struct } from './values';
 
 export class FatalProcessingError extends Error {
   constructor(message: string) {
@@ -309,6 +309,29 @@ for (const [name, distinct] of [
       const t = types[0];
       if (t === null || t === undefined) return badArgs(name, types);
       const k = Number(literals[0] ?? 1);
+      if (types.length > 1) {
+        // TOPK(sort, other...): structs of the sort column and the others, by the sort column
+        const fields = [{ name: 'sort_col', type: t }, ...types.slice(1).map((x, i) => ({ name: `col${i}`, type: x ?? T.STRING }))];
+        const topStructs = (list: Struct[]): Struct[] =>
+          list
+            .filter((x) => x.sort_col != null)
+            .sort((a, b) => compareValues(b.sort_col, a.sort_col))
+            .slice(0, k);
+        return simple({
+          type: array({ base: 'STRUCT', fields }),
+          undoable: false,
+          init: () => [],
+          add: (acc, args) => {
+            if (args[0] == null) return acc;
+            const s: Struct = {};
+            fields.forEach((f, i) => (s[f.name] = args[i] ?? null));
+            return topStructs([...(acc as Struct[]), s]);
+          },
+          undo: (acc) => acc,
+          merge: (a, b) => topStructs([...(a as Struct[]), ...(b as Struct[])]),
+          result: (acc) => acc,
+        });
+      }
       const top = (list: unknown[]): unknown[] => {
         const sorted = list.filter((x) => x != null).sort((a, b) => compareValues(b, a));
         const out: unknown[] = [];

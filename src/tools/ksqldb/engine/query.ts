@@ -914,12 +914,12 @@ function planAggregate(
     if (existing >= 0) return existing;
     const def = AGGREGATES.get(call.name)!;
     const compiledArgs = call.args.map((a) => compile(a, scope));
-    // the first argument is the column; further arguments are literals (n, ignoreNulls, k)
-    const colArgs = compiledArgs.length > 0 ? [compiledArgs[0]] : [];
-    const literals = compiledArgs.slice(1).map((c) => {
-      if (!c.constant) throw new KsqlError(`Parameter ${formatExpression(call)} must be a literal`);
-      return c.fn([]);
-    });
+    // the leading arguments are columns (TOPK(col, other..., k) takes several); the trailing
+    // constants are the UDAF's parameters (n, ignoreNulls, k)
+    let split = compiledArgs.length;
+    while (split > 1 && compiledArgs[split - 1].constant) split--;
+    const colArgs = compiledArgs.slice(0, split);
+    const literals = compiledArgs.slice(split).map((c) => c.fn([]));
     if (call.name === 'COUNT' && call.star) colArgs.length = 0;
     const impl = def.resolve(
       colArgs.map((c) => c.type),
