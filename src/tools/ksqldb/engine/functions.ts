@@ -893,7 +893,8 @@ void round;
 def('SQRT', [o([D], D, (x) => Math.sqrt(x as number))]);
 def('EXP', [o([D], D, (x) => Math.exp(x as number))]);
 def('LN', [o([D], D, (x) => Math.log(x as number))]);
-def('LOG', [o([D], D, (x) => Math.log10(x as number)), o([D, D], D, (b, x) => Math.log(x as number) / Math.log(b as number))]);
+// LOG(x) is the natural logarithm; LOG(base, x) divides
+def('LOG', [o([D], D, (x) => Math.log(x as number)), o([D, D], D, (b, x) => Math.log(x as number) / Math.log(b as number))]);
 def('POWER', [o([D, D], D, (b, x) => Math.pow(b as number, x as number))]);
 def('CBRT', [o([D], D, (x) => Math.cbrt(x as number))]);
 def('SIGN', [
@@ -916,9 +917,41 @@ for (const [name, f] of [
   ['TANH', Math.tanh],
   ['DEGREES', (x: number) => (x * 180) / Math.PI],
   ['RADIANS', (x: number) => (x * Math.PI) / 180],
+  ['COT', (x: number) => 1 / Math.tan(x)],
 ] as const) {
   def(name, [o([D], D, (x) => f(x as number))]);
 }
+// GEO_DISTANCE(lat1, lon1, lat2, lon2[, unit]): the haversine distance in km (or miles)
+const geoDistance = (lat1: number, lon1: number, lat2: number, lon2: number, unit: string | null): number => {
+  if ([lat1, lat2].some((x) => x < -90 || x > 90))
+    throw new RecordError('valid latitude values for GeoDistance function are in the range of -90 to 90 decimal degrees');
+  if ([lon1, lon2].some((x) => x < -180 || x > 180))
+    throw new RecordError('valid longitude values for GeoDistance function are in the range of -180 to +180 decimal degrees');
+  const u = (unit ?? '').trim().toLowerCase();
+  let radius = 6371;
+  if (['mi', 'mile', 'miles'].includes(u)) radius = 3959;
+  else if (u !== '' && !['km', 'kilometer', 'kilometers', 'kilometre', 'kilometres'].includes(u))
+    throw new RecordError(
+      `GeoDistance function units parameter must be one of mi, mile, miles, km, kilometer, kilometers, kilometre or kilometres. Values are case-insensitive.`,
+    );
+  // java.lang.Math.toRadians multiplies by the constant PI / 180
+  const rad = (d: number): number => d * (Math.PI / 180);
+  const hav = (x: number): number => Math.pow(Math.sin(x / 2), 2);
+  const a = hav(rad(lat2 - lat1)) + hav(rad(lon2 - lon1)) * Math.cos(rad(lat1)) * Math.cos(rad(lat2));
+  return 2 * Math.asin(Math.sqrt(a)) * radius;
+};
+def('GEO_DISTANCE', [
+  o([D, D, D, D], D, (a, b, c, d) => geoDistance(a as number, b as number, c as number, d as number, null)),
+  o(
+    [D, D, D, D, S],
+    D,
+    (a, b, c, d, u) =>
+      [a, b, c, d].some((x) => x == null)
+        ? null
+        : geoDistance(a as number, b as number, c as number, d as number, (u as string | null) ?? null),
+    { nullable: true },
+  ),
+]);
 def('ATAN2', [o([D, D], D, (y, x) => Math.atan2(y as number, x as number))]);
 for (const [name, pick] of [
   ['GREATEST', 1],
@@ -1106,6 +1139,43 @@ def('ARRAY_REMOVE', [
     ['ARRAY', 'ANY'],
     (ts) => first(ts),
     (a, v) => (a == null ? null : (a as unknown[]).filter((x) => !(x == null ? v == null : valuesEqual(x, v)))),
+    { nullable: true },
+  ),
+]);
+def('ARRAY_CONCAT', [
+  o(
+    ['ARRAY', 'ARRAY'],
+    (ts) => first(ts),
+    (a, b) => (a == null && b == null ? null : [...((a as unknown[] | null) ?? []), ...((b as unknown[] | null) ?? [])]),
+    { nullable: true },
+  ),
+]);
+// SLICE(array, from, to): 1-based, both ends included; out of range gives null
+def('SLICE', [
+  o(
+    ['ARRAY', I, I],
+    (ts) => first(ts),
+    (a, from, to) => {
+      if (a == null) return null;
+      const list = a as unknown[];
+      const start = from == null ? 0 : (from as number) - 1;
+      const end = to == null ? list.length : (to as number);
+      if (start < 0 || end > list.length || start > end) return null;
+      return list.slice(start, end);
+    },
+    { nullable: true },
+  ),
+]);
+def('MAP_UNION', [
+  o(
+    ['MAP', 'MAP'],
+    (ts) => first(ts),
+    (a, b) => {
+      if (a == null && b == null) return null;
+      const m = new Map<unknown, unknown>();
+      for (const x of [a, b]) if (x != null) for (const [k, v] of x as Map<unknown, unknown>) m.set(k, v);
+      return m;
+    },
     { nullable: true },
   ),
 ]);
