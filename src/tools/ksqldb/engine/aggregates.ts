@@ -355,6 +355,38 @@ for (const [name, distinct] of [
   });
 }
 
+// ATTR(x): the value when every row has the same one (NULL counts as a value), else NULL
+AGGREGATES.set('ATTR', {
+  resolve: (types) => {
+    const t = types[0];
+    if (t === null || t === undefined) return badArgs('ATTR', types);
+    type Counts = [string, unknown, number][];
+    const change = (acc: Counts, v: unknown, by: number): Counts => {
+      const k = keyOf(v ?? null);
+      const out: Counts = [];
+      let found = false;
+      for (const [key, value, n] of acc) {
+        if (key !== k) out.push([key, value, n]);
+        else {
+          found = true;
+          if (n + by > 0) out.push([key, value, n + by]);
+        }
+      }
+      if (!found && by > 0) out.push([k, v ?? null, by]);
+      return out;
+    };
+    return simple({
+      type: t,
+      undoable: true,
+      init: () => [],
+      add: (acc, args) => change(acc as Counts, args[0], 1),
+      undo: (acc, args) => change(acc as Counts, args[0], -1),
+      merge: (a, b) => (b as Counts).reduce((acc, [, v, n]) => change(acc, v, n), a as Counts),
+      result: (acc) => ((acc as Counts).length === 1 ? (acc as Counts)[0][1] : null),
+    });
+  },
+});
+
 AGGREGATES.set('HISTOGRAM', {
   resolve: (types) => {
     const t = types[0];
