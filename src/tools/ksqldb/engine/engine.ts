@@ -378,6 +378,8 @@ export class KsqlEngine {
     if (existing && s.ifNotExists) return `${isStream ? 'Stream' : 'Table'} already exists`;
     if (existing && !s.orReplace)
       throw new KsqlError(`Cannot add ${kind} '${s.name}': A ${existing.kind.toLowerCase()} with the same name already exists`);
+    if (s.orReplace && (s.isSource || existing?.isSource))
+      throw new KsqlError(`Cannot add ${kind} '${s.name}': CREATE OR REPLACE is not supported on source ${kind}s.`);
     const names = s.columns.map((c) => c.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new KsqlError(`Duplicate column names: \`${dup}\``);
@@ -580,6 +582,7 @@ export class KsqlEngine {
     if (isInsert && !target) throw new KsqlError(`Line: ${s.loc.line}, Col: ${s.loc.column + 12}: Source \`${s.name}\` does not exist.`);
     if (isInsert && target!.kind !== 'STREAM')
       throw new KsqlError(`INSERT INTO can only be used to insert into a stream. ${s.name} is a table.`);
+    if (isInsert && target!.isSource) throw new KsqlError(`Cannot insert into read-only ${target!.kind.toLowerCase()}: ${s.name}`);
     if (isInsert && headerColumns(target!).length > 0) throw new KsqlError(`Cannot insert into ${s.name} because it has header columns`);
     const props = isInsert ? new Map<string, string>() : this.props(s.properties, CAS_PROPS);
     if (isInsert) {
@@ -904,6 +907,7 @@ export class KsqlEngine {
       throw new KsqlError(`${type === 'STREAM' ? 'Stream' : 'Table'} ${s.name} does not exist.${this.alternativesHint(s.name)}`);
     }
     if (source.kind !== type) throw new KsqlError(`Incompatible data source type is ${source.kind}, but statement was DROP ${type}`);
+    if (s.deleteTopic && source.isSource) throw new KsqlError(`Cannot delete topic for read-only source: ${s.name}`);
     const readers = [...this.queries.values()].filter((q) => q.sources.includes(s.name) && !(q.sink === s.name && !q.isInsert));
     const writers = [...this.queries.values()].filter((q) => q.sink === s.name && q.isInsert);
     if (readers.length || writers.length) {

@@ -178,6 +178,45 @@ function canon(e: Expr, scope: Scope): string {
   );
 }
 
+const TIME_PSEUDO = new Set(['ROWTIME', 'WINDOWSTART', 'WINDOWEND']);
+
+/** `2018`, `2018-01-01T00:00:00.001`, `2019-01-01T00:00:00+0445`: ksqlDB's partial timestamp text. */
+function partialTimestamp(text: string): number | undefined {
+  const m =
+    /^\s*(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/.exec(
+      text,
+    );
+  if (!m) return undefined;
+  const n = (i: number, d: number): number => (m[i] === undefined ? d : Number(m[i]));
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  let t = Date.UTC(n(1, 1970), n(2, 1) - 1, n(3, 1), n(4, 0), n(5, 0), n(6, 0), ms);
+  if (m[8] && m[8] !== 'Z') {
+    const z = /([+-])(\d{2}):?(\d{2})/.exec(m[8])!;
+    t -= (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000;
+  }
+  return t;
+}
+
+/**
+ * ksqlDB's StatementRewriteForMagicPseudoTimestamp: in WHERE, a string compared with ROWTIME,
+ * WINDOWSTART or WINDOWEND is a timestamp (partial ones allowed), replaced by its epoch millis.
+ */
+function magicTimestamps(e: Expr): Expr {
+  const isTime = (x: Expr): boolean => x.kind === 'column' && TIME_PSEUDO.has(x.name);
+  const asMillis = (x: Expr): Expr => {
+    if (x.kind !== 'literal' || x.type !== 'STRING') return x;
+    const t = partialTimestamp(String(x.value));
+    if (t === undefined) throw new KsqlError(`Failed to parse timestamp '${String(x.value)}'`);
+    return { kind: 'literal', loc: x.loc, type: 'BIGINT', value: t, text: String(t) };
+  };
+  return mapExpr(e, (x) => {
+    if (x.kind === 'comparison' && (isTime(x.left) || isTime(x.right)))
+      return { ...x, left: isTime(x.right) ? asMillis(x.left) : x.left, right: isTime(x.left) ? asMillis(x.right) : x.right };
+    if (x.kind === 'between' && isTime(x.value)) return { ...x, low: asMillis(x.low), high: asMillis(x.high) };
+    return x;
+  });
+}
+
 /** Formats an expression with columns qualified by their source alias (ksqlDB's messages). */
 function qualifiedText(e: Expr, scope: Scope): string {
   return formatExpression(
@@ -355,7 +394,7 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
   // -------------------------------------------------------------- where
   let where: Fn | undefined;
   if (q.where) {
-    const w = requalify(q.where);
+    const w = magicTimestamps(requalify(q.where));
     if (containsAggregate(w)) throw new KsqlError('WHERE clause does not support aggregate functions; use HAVING instead');
     let c: Compiled;
     try {
