@@ -240,26 +240,45 @@ export function compile(e: Expr, scope: Scope): Compiled {
     case 'between':
       return between(e, scope);
     case 'array': {
-      const items = e.items.map((x) => compile(x, scope));
-      const itemType = commonType(items, 'array');
-      if (itemType === null)
+      // elements coerced to a common type like ksqlDB (CoercionUtil.coerceUserList)
+      if (e.items.length === 0)
+        throw new KsqlError(
+          'Array constructor cannot be empty. Please supply at least one element (see https://github.com/confluentinc/ksql/issues/4239).',
+        );
+      const coerced = coerceUserList(e.items, (x) => compile(x, scope));
+      const itemType = coerced.type;
+      if (itemType === undefined)
         throw new KsqlError(
           'Cannot construct an array with all NULL elements (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.',
         );
-      const fns = items.map((x) => coerce(x, itemType));
-      return { type: array(itemType), fn: (r) => fns.map((f) => f(r)) };
+      const fns = coerced.fns;
+      return { type: array(itemType), fn: (r) => fns.map((f) => f(r) ?? null) };
     }
     case 'map': {
-      const keys = e.entries.map((x) => compile(x.key, scope));
-      const values = e.entries.map((x) => compile(x.value, scope));
-      const kt = commonType(keys, 'map');
-      const vt = commonType(values, 'map');
-      if (kt === null || vt === null)
+      if (e.entries.length === 0)
+        throw new KsqlError(
+          'Map constructor cannot be empty. Please supply at least one key value pair (see https://github.com/confluentinc/ksql/issues/4239).',
+        );
+      const ck = coerceUserList(
+        e.entries.map((x) => x.key),
+        (x) => compile(x, scope),
+      );
+      const cv = coerceUserList(
+        e.entries.map((x) => x.value),
+        (x) => compile(x, scope),
+      );
+      const kt = ck.type;
+      const vt = cv.type;
+      if (kt === undefined)
+        throw new KsqlError(
+          'Cannot construct a map with all NULL keys (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL key to the desired type.',
+        );
+      if (vt === undefined)
         throw new KsqlError(
           'Cannot construct a map with all NULL values (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.',
         );
-      const kf = keys.map((x) => coerce(x, kt));
-      const vf = values.map((x) => coerce(x, vt));
+      const kf = ck.fns;
+      const vf = cv.fns;
       return {
         type: map(kt, vt),
         fn: (r) => {
