@@ -599,10 +599,16 @@ for (const [name, left, keep] of [
   ]);
 }
 def('CHR', [
-  o([I], S, (n) => String.fromCodePoint(int(n))),
+  o([I], S, (n) => (int(n) < 0 || int(n) > 0x10ffff ? null : String.fromCodePoint(int(n)))),
+  // `\uXXXX` escapes (a surrogate pair for characters beyond the BMP)
   o([S], S, (s) => {
-    const m = /^\\?u([0-9a-fA-F]{4})$/.exec(str(s));
-    return m ? String.fromCharCode(parseInt(m[1], 16)) : null;
+    const m = /^(?:\\u[0-9a-fA-F]{4})+$/.exec(str(s));
+    if (!m) return null;
+    const units = str(s)
+      .split('\\u')
+      .slice(1)
+      .map((h) => parseInt(h, 16));
+    return units.length > 2 ? null : String.fromCharCode(...units);
   }),
 ]);
 def('ENCODE', [
