@@ -414,33 +414,61 @@ AGGREGATES.set('HISTOGRAM', {
   },
 });
 
-AGGREGATES.set('STDDEV_SAMP', {
-  resolve: (types) => {
-    const t = types[0];
-    if (t === null || t === undefined || !isNumeric(t)) return badArgs('STDDEV_SAMP', types);
-    const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : v instanceof Decimal ? v.toNumber() : (v as number));
-    return simple({
-      type: T.DOUBLE,
-      undoable: true,
-      init: () => [0, 0, 0],
-      add: (acc, args) => {
-        if (args[0] == null) return acc;
-        const [n, s, q] = acc as number[];
-        const x = num(args[0]);
-        return [n + 1, s + x, q + x * x];
-      },
-      undo: (acc, args) => {
-        if (args[0] == null) return acc;
-        const [n, s, q] = acc as number[];
-        const x = num(args[0]);
-        return [n - 1, s - x, q - x * x];
-      },
-      result: (acc) => {
-        const [n, s, q] = acc as number[];
-        if (n < 2) return 0;
-        return Math.sqrt((q - (s * s) / n) / (n - 1));
-      },
-    });
-  },
-});
-AGGREGATES.set('STDDEV_SAMPLE', AGGREGATES.get('STDDEV_SAMP')!);
+/**
+ * STDDEV_SAMP and STDDEV_SAMPLE as ksqlDB computes them (Youngs-Cramer: count, typed sum, M2;
+ * INTEGER sums wrap like Java ints, BIGINT like longs). ksqlDB's STDDEV_SAMP gives M2 / (n - 1)
+ * (the sample variance); STDDEV_SAMPLE its square root.
+ */
+for (const [name, root] of [
+  ['STDDEV_SAMP', false],
+  ['STDDEV_SAMPLE', true],
+] as const) {
+  AGGREGATES.set(name, {
+    resolve: (types) => {
+      const t = types[0];
+      if (t === null || t === undefined || !['INTEGER', 'BIGINT', 'DOUBLE'].includes(t.base)) return badArgs(name, types);
+      type Acc = [bigint, number | bigint, number];
+      const long = t.base === 'BIGINT';
+      const int = t.base === 'INTEGER';
+      const addSum = (sum: number | bigint, x: unknown): number | bigint =>
+        long ? wrapLong((sum as bigint) + (x as bigint)) : int ? ((sum as number) + (x as number)) | 0 : (sum as number) + (x as number);
+      const subSum = (sum: number | bigint, x: unknown): number | bigint =>
+        long ? wrapLong((sum as bigint) - (x as bigint)) : int ? ((sum as number) - (x as number)) | 0 : (sum as number) - (x as number);
+      // newValue * (count + 1) - (sum + newValue)
+      const delta = (count: bigint, sum: number | bigint, x: unknown): number => {
+        if (long) return Number(wrapLong((x as bigint) * (count + 1n) - (addSum(sum, x) as bigint)));
+        if (int) return Number(wrapLong(BigInt(x as number) * (count + 1n) - BigInt(addSum(sum, x) as number)));
+        return (x as number) * Number(count + 1n) - ((sum as number) + (x as number));
+      };
+      return simple({
+        type: T.DOUBLE,
+        undoable: true,
+        init: (): Acc => [0n, long ? 0n : 0, 0],
+        add: (acc, args) => {
+          const x = args[0];
+          if (x == null) return acc;
+          const [count, sum, m2] = acc as Acc;
+          const n = count + 1n;
+          const d = count > 0n ? delta(count, sum, x) : 0;
+          const newM2 = count > 0n ? (d * d) / (Number(n) * Number(n - 1n)) : 0;
+          return [n, addSum(sum, x), newM2 + m2];
+        },
+        undo: (acc, args) => {
+          const x = args[0];
+          if (x == null) return acc;
+          const [count, sum, m2] = acc as Acc;
+          const n = count - 1n;
+          const d = n > 0n ? delta(count, sum, x) : 0;
+          const removed = n > 0n ? (d * d) / (Number(n) * Number(n + 1n)) : 0;
+          return [n, subSum(sum, x), m2 - removed];
+        },
+        result: (acc) => {
+          const [count, , m2] = acc as Acc;
+          if (count < 2n) return 0;
+          const variance = m2 / Number(count - 1n);
+          return root ? Math.sqrt(variance) : variance;
+        },
+      });
+    },
+  });
+}
