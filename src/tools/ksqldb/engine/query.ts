@@ -601,6 +601,21 @@ function planProjection(
 
 const TABLE_FUNCTIONS = new Set(['EXPLODE', 'CUBE_EXPLODE']);
 
+/** UDAFs whose intermediate state is a STRUCT, ARRAY or MAP (not storable as DELIMITED). */
+const COMPLEX_INTERMEDIATE = new Set([
+  'AVG',
+  'STDDEV_SAMP',
+  'STDDEV_SAMPLE',
+  'CORRELATION',
+  'TOPK',
+  'TOPKDISTINCT',
+  'COLLECT_LIST',
+  'COLLECT_SET',
+  'HISTOGRAM',
+  'LATEST_BY_OFFSET',
+  'EARLIEST_BY_OFFSET',
+]);
+
 /**
  * The table functions of a projection: each distinct call becomes a slot of the row (after the
  * scope's columns); `expand` gives one row per value, the longest function deciding the count
@@ -970,6 +985,11 @@ function planAggregate(
         `The aggregation functions LATEST_BY_OFFSET, MIN and MAX cannot be applied to a table source, only to a stream source.`,
       );
     }
+    // the aggregation's state is stored in the source's value format (ksqlDB's MaterializationUtil)
+    if (sources[0].valueFormat.format === 'DELIMITED' && COMPLEX_INTERMEDIATE.has(call.name))
+      throw new KsqlError(
+        'One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format.\nConsider up-voting https://github.com/confluentinc/ksql/issues/3950, which will resolve this limitation',
+      );
     aggCalls.push({ canon: k, name: call.name, args: colArgs.map((c) => safe(c.fn)), impl, text: ksqlText(call, scope.display) });
     return aggCalls.length - 1;
   };
