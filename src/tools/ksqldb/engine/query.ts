@@ -1745,10 +1745,15 @@ function planJoin(
           const out = isLeft ? [...row, ...b.row] : [...b.row, ...row];
           next({ key: [key], row: out, ts: Math.max(ts, b.ts) });
         }
-        own.put(id, { row, ts, key, side: isLeft ? 0 : 1, matched });
+        // Kafka Streams' window stores keep records for before + after + grace: an older record
+        // is not stored (it joins with nothing that arrives later)
+        if (ts >= streamTime - (before + after + (grace ?? DEFAULT_GRACE_MS))) own.put(id, { row, ts, key, side: isLeft ? 0 : 1, matched });
         const outer = (isLeft && (j.type === 'LEFT' || j.type === 'FULL')) || (!isLeft && (j.type === 'RIGHT' || j.type === 'FULL'));
         if (!matched && outer) {
-          if (grace === undefined) next({ key: [key], row: isLeft ? [...row, ...nullRight] : [...nullLeft, ...row], ts });
+          // an unmatched record whose window already closed is emitted at once
+          const timeTo = ts + (isLeft ? after : before);
+          if (grace === undefined || timeTo < streamTime)
+            next({ key: [key], row: isLeft ? [...row, ...nullRight] : [...nullLeft, ...row], ts });
           else pending.put(id, { row, ts, key, side: isLeft ? 0 : 1, matched: false });
         }
         flushPending();
