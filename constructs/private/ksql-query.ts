@@ -1,6 +1,6 @@
 /** What KsqlQuery and KsqlInsertInto share: the statement's parse and the whole-app checks of its SELECT. */
 import { IConstruct } from 'constructs';
-import { joins, KsqlSyntaxError, parseStatement, sourcesRead, Statement } from '../../src/core/ksql';
+import { joins, KsqlSyntaxError, parseStatement, queryProblems, sourcesRead, Statement } from '../../src/core/ksql';
 import type { KsqlText } from '../ksql/query';
 import type { IKsqlSource } from '../ksql/source';
 import { isKsqlSource } from './ksql-source';
@@ -53,6 +53,10 @@ export function appProblems(query: IConstruct, parsed: Statement | undefined): s
         `${path}: select reads ${name}, got a name no stream or table of the app has; declare it (KsqlStream/KsqlTable/KsqlQuery) or, if it exists outside this app, KsqlStream.fromName(this, '${name}', '${name}')`,
       );
     }
+  }
+  // ksqlDB's column and key rules (the local engine applies the same, src/core/ksql/keys.ts)
+  for (const problem of queryProblems(parsed, columnsResolver(query.node.root))) {
+    errors.push(`${path}: ksqlDB refuses the query, got: ${problem.replace(/\n/g, ' ')}`);
   }
   for (const j of joins(parsed, columnsResolver(query.node.root))) {
     const left = known.get(j.left[0].name);

@@ -1,7 +1,6 @@
 /**
  * Engine semantics the pipelines' test cases found wrong, each as the smallest case, written as
- * ksqlDB behaves. They are `test.failing` while the engine is wrong: when a fix lands, jest
- * reports the test as passing unexpectedly; make it a plain `test` then.
+ * ksqlDB behaves (both fixed; kept as regression tests).
  */
 import { KsqlEngine, type OutputRecord } from '../../src/tools/ksqldb/engine/engine';
 
@@ -15,10 +14,9 @@ const values = (out: OutputRecord[]): unknown[] => out.map((o) => (o.value === n
 const input = (value: unknown) => ({ topic: 's', key: null, value: Buffer.from(JSON.stringify(value), 'utf8'), timestamp: 0 });
 
 // ksqlDB's RegexpExtract and RegexpExtractAll UDFs take (pattern, input): the docs write
-// REGEXP_EXTRACT('.*', col1). The engine takes (input, pattern). DataQuality's validity checks
-// (Check.matches) render REGEXP_EXTRACT('<pattern>', <column>), so every customer-quality
-// registration is judged against its own value as a pattern.
-test.failing('REGEXP_EXTRACT and REGEXP_EXTRACT_ALL take the pattern first', () => {
+// REGEXP_EXTRACT('.*', col1). DataQuality's validity checks (Check.matches) render
+// REGEXP_EXTRACT('<pattern>', <column>).
+test('REGEXP_EXTRACT and REGEXP_EXTRACT_ALL take the pattern first', () => {
   const e = engineWith(`
     CREATE STREAM S (PHONE STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON');
     CREATE STREAM O AS SELECT REGEXP_EXTRACT('[0-9]+', PHONE) AS FIRST, REGEXP_EXTRACT_ALL('[0-9]+', PHONE) AS ALL_OF FROM S;`);
@@ -26,9 +24,8 @@ test.failing('REGEXP_EXTRACT and REGEXP_EXTRACT_ALL take the pattern first', () 
 });
 
 // A UDF that throws gives NULL in ksqlDB (the error goes to the processing log); an invalid
-// regular expression is such an error (PatternSyntaxException). The engine lets the JavaScript
-// SyntaxError escape from process(), which stops the whole test case instead of one value.
-test.failing('an invalid regular expression in a UDF gives NULL, the record is still processed', () => {
+// regular expression is such an error (PatternSyntaxException): one NULL, not a failed record.
+test('an invalid regular expression in a UDF gives NULL, the record is still processed', () => {
   const e = engineWith(`
     CREATE STREAM S (P STRING, V STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON');
     CREATE STREAM O AS SELECT V, REGEXP_EXTRACT(P, V) AS X, REGEXP_REPLACE(V, P, '-') AS Y FROM S;`);

@@ -12,15 +12,8 @@ import { reportOf } from '../../src/tools/ksqldb/test-runner/runner';
 
 const FIXED_ENV = { STREAMFORM_STATE_DIR: '/state', STREAMFORM_IMAGES: 'local' };
 
-/** `<pipeline>/<case>` → why it fails on this engine. */
-const REGEXP_EXTRACT_ORDER =
-  "the engine's REGEXP_EXTRACT takes (input, pattern), ksqlDB's (pattern, input), and an invalid pattern escapes as an error: DataQuality's validity checks judge every registration wrong (test/unit/ksqldb-engine-issues.test.ts)";
-const KNOWN_ENGINE_ISSUES: Readonly<Record<string, string>> = Object.fromEntries(
-  ['Completeness', 'Consistency', 'Timeliness', 'Validity', 'Uniqueness', 'FailuresCountedPerRule'].map((c) => [
-    `customer-quality/${c}`,
-    REGEXP_EXTRACT_ORDER,
-  ]),
-);
+/** `<pipeline>/<case>` → why it fails on this engine (none known). */
+const KNOWN_ENGINE_ISSUES: Readonly<Record<string, string>> = {};
 
 const CASES = Object.keys(PIPELINES).flatMap((p) => ENV_NAMES.map((e) => [p, e] as const));
 

@@ -9,10 +9,23 @@ import { PIPELINES } from '../../stacks/main';
 
 const FIXED_ENV = { STREAMFORM_STATE_DIR: '/state', STREAMFORM_IMAGES: 'local' };
 
-function synth(pipeline: string, envName: EnvName): any {
+/**
+ * PENDING STACK REWRITE: these joins select ROWKEY, which ksqlDB (0.15+) refuses, and the
+ * construct library now refuses them at synth with ksqlDB's message (src/core/ksql/keys.ts,
+ * the rules the local engine applies). The stacks are being rewritten to project the join key
+ * instead; until that lands, these stacks synthesize without validation for the snapshot and
+ * environment tests below, and the refusal itself is pinned by the test after them. When the
+ * rewrite lands, empty this map: the pinned test then checks that every stack validates.
+ */
+const PENDING_STACK_REWRITE: Readonly<Record<string, readonly string[]>> = {};
+
+function stackOf(pipeline: string, envName: EnvName) {
   const Stack = PIPELINES[pipeline];
-  const stack = new Stack(Testing.app(), `${pipeline}-${envName}`, { env: environment(envName, FIXED_ENV) });
-  return JSON.parse(Testing.synth(stack, true));
+  return new Stack(Testing.app(), `${pipeline}-${envName}`, { env: environment(envName, FIXED_ENV) });
+}
+
+function synth(pipeline: string, envName: EnvName): any {
+  return JSON.parse(Testing.synth(stackOf(pipeline, envName), !(pipeline in PENDING_STACK_REWRITE)));
 }
 
 function resources(json: any, type: string): any[] {
@@ -23,6 +36,23 @@ const CASES = Object.keys(PIPELINES).flatMap((p) => ENV_NAMES.map((e) => [p, e] 
 
 test('there are three pipelines in three environments', () => {
   expect(CASES).toHaveLength(9);
+});
+
+test.each(CASES)('%s in %s: synth-time validation (pending stack rewrite pinned)', (pipeline, envName) => {
+  const pending = PENDING_STACK_REWRITE[pipeline] ?? [];
+  const run = (): string => Testing.synth(stackOf(pipeline, envName), true);
+  if (pending.length === 0) {
+    expect(run).not.toThrow();
+    return;
+  }
+  let message = '';
+  try {
+    run();
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  for (const p of pending) expect(message).toContain(`[${pipeline}-${envName}/${p.split(':')[0]}] ${pipeline}-${envName}/${p}`);
+  expect(message.match(/ksqlDB refuses the query/g)).toHaveLength(pending.length);
 });
 
 describe.each(CASES)('%s in %s', (pipeline, envName) => {

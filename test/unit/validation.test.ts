@@ -22,8 +22,10 @@ import {
   TopicProps,
   ValidationError,
   ksql,
+  KsqlText,
 } from '../../constructs';
 import { DockerService, LOCAL_IMAGES } from '../../constructs/platform';
+import { KsqlEngine } from '../../src/tools/ksqldb/engine/engine';
 
 function stack(brokers = 1): TerraformStack {
   const s = new TerraformStack(Testing.app(), 'app');
@@ -211,6 +213,73 @@ describe('things that exist outside the app are imported with fromXxx', () => {
     expect([cdc.connectorName, cdc.external, cdc.dependable, cdc.writes, cdc.reads]).toEqual(['orders-cdc', true, undefined, [orders], []]);
     const customers = KsqlTable.fromName(s, 'Customers', 'CUSTOMERS', { partitions: 6 });
     expect([customers.kind, customers.external, customers.partitions]).toEqual(['TABLE', true, 6]);
+  });
+});
+
+describe("persistent queries follow ksqlDB's column and key rules, like the local engine", () => {
+  /** Runs the constructs' statements on the local engine; returns its refusal, if any. */
+  function engineRefusal(statements: readonly string[]): string | undefined {
+    const engine = new KsqlEngine({ autoCreateTopics: true });
+    try {
+      for (const sql of statements) engine.execute(sql);
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  const cases: [string, string, string | undefined][] = [
+    ['a stream-table join selecting ROWKEY', 'SELECT ROWKEY AS K, R.STARS, C.NAME', "SELECT column 'ROWKEY' cannot be resolved."],
+    [
+      'a stream-table join without its join key',
+      'SELECT R.STARS, C.NAME',
+      'The query used to build `ENRICHED` must include the join expressions R.USER_ID or C.ID in its projection (eg, SELECT R.USER_ID...).',
+    ],
+    [
+      'a join key projected twice',
+      'SELECT R.USER_ID AS A, R.USER_ID AS B, C.NAME',
+      'The projection contains a key column (`R_USER_ID`) more than once, aliased as: A and B.',
+    ],
+    ['a stream-table join projecting its key', 'SELECT R.USER_ID, R.STARS, C.NAME', undefined],
+    ['a stream-table join projecting the table side of the key', 'SELECT C.ID, R.STARS, C.NAME', undefined],
+  ];
+
+  test.each(cases)('%s: the construct and the engine agree', (_name, projection, refusal) => {
+    const s = stack();
+    const r = ratings(s);
+    const c = customers(s);
+    const q = new KsqlQuery(s, 'Enriched', {
+      sink: QuerySink.stream(),
+      select: new KsqlText(`${projection} FROM ${r.sourceName} R JOIN ${c.sourceName} C ON R.USER_ID = C.ID EMIT CHANGES`, [r, c]),
+    });
+    const engine = engineRefusal([r.statement, c.statement, q.statement]);
+    if (refusal === undefined) {
+      expect(() => Testing.synth(s, true)).not.toThrow();
+      expect(engine).toBeUndefined();
+    } else {
+      const message = synthErrors(s);
+      expect(message).toContain('app/Enriched: ksqlDB refuses the query, got: ');
+      expect(message).toContain(refusal);
+      expect(engine).toContain(refusal);
+    }
+  });
+
+  test('key columns of a single source and GROUP BY expressions', () => {
+    const s = stack();
+    const r = ratings(s);
+    const missingKey = new KsqlQuery(s, 'Stars', { sink: QuerySink.stream(), select: ksql`SELECT STARS FROM ${r} EMIT CHANGES` });
+    const grouped = new KsqlQuery(s, 'PerChannel', {
+      sink: QuerySink.table(),
+      select: ksql`SELECT COUNT(*) AS N FROM ${r} GROUP BY CHANNEL EMIT CHANGES`,
+    });
+    const message = synthErrors(s);
+    const keyColumn = 'The query used to build `STARS` must include the key column USER_ID in its projection (eg, SELECT USER_ID...).';
+    const grouping =
+      'The query used to build `PER_CHANNEL` must include the grouping expression CHANNEL in its projection (eg, SELECT CHANNEL...).';
+    expect(message).toContain(keyColumn);
+    expect(message).toContain(grouping);
+    expect(engineRefusal([r.statement, missingKey.statement])).toContain(keyColumn);
+    expect(engineRefusal([r.statement, grouped.statement])).toContain(grouping);
   });
 });
 

@@ -13,7 +13,8 @@ import { sameType } from './types';
 import { queryOf, walkExpr } from './walk';
 
 export type { JoinKey, SourceColumn, SourceResolver } from './infer';
-export { outputColumns, UNKNOWN_TYPE, type OutputColumn } from './outputs';
+export { outputColumns, queryProblems, UNKNOWN_TYPE, type OutputColumn } from './outputs';
+export { KeyRuleError, placeKeys, resultKey, type KeyScope, type ResultKey } from './keys';
 export { queryOf } from './walk';
 
 // ---------------------------------------------------------------------------------------------

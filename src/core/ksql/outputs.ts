@@ -6,8 +6,9 @@ import type { Expr, Query, Relation, Statement } from './ast';
 import { ColumnAliasGenerator, outputNameFor, PSEUDO_COLUMNS } from './aliases';
 import { formatExpression } from './format';
 import { inferType, joinKeys, relationFor, relationsOf, scopeOf, type Scope, type SourceResolver } from './infer';
+import { KeyRuleError, placeKeys, resultKey, syntheticCanon, type KeyScope, type ProjectedKeyItem } from './keys';
 import { formatType } from './types';
-import { queryOf } from './walk';
+import { mapExpr, queryOf, walkExpr } from './walk';
 
 /** A column a statement produces; `type` is `unknown` when it cannot be derived statically. */
 export interface OutputColumn {
@@ -47,19 +48,46 @@ export function outputColumns(stmt: Statement, resolve: SourceResolver = () => u
   const q = queryOf(stmt);
   if (!q) return [];
   const scope = scopeOf(q, resolve);
+  const items = projectedItems(q, scope);
+  const key = resultKey(q, keyScopeOf(scope));
+  const { positions } = placeKeys(key, items, '', { lenient: true });
+  const out = items.map((it, i) => ({ ...it, position: positions[i] }));
+  const keys = out.filter((c) => c.position >= 0).sort((a, b) => a.position - b.position);
+  // Like ksqlDB's schemas: key columns first (in key order), then value columns.
+  const column = (c: (typeof out)[number], key: boolean): OutputColumn => ({ name: c.name, type: c.type, key });
+  return [...keys.map((c) => column(c, true)), ...out.filter((c) => c.position < 0).map((c) => column(c, false))];
+}
+
+/** One item of a query's projection after `*` expansion: name, type and canonical expression. */
+export interface ProjectedItem extends ProjectedKeyItem {
+  readonly type: string;
+  /** The expression, when the item has one (not for `struct->*` fields). */
+  readonly expr?: Expr;
+}
+
+/** The projection of a query with `*` expanded and ksqlDB's output names. */
+export function projectedItems(q: Query, scope: Scope): ProjectedItem[] {
+  const ks = keyScopeOf(scope);
   const isJoin = q.joins.length > 0;
   const sourceColumnNames = [...scope.columns.values()].flatMap((cols) => (cols ?? []).map((c) => c.name));
   const clashes = (column: string): boolean =>
     isJoin && (PSEUDO_COLUMNS.has(column) || scope.relations.filter((r) => hasColumn(scope, r, column)).length > 1);
   const generator = new ColumnAliasGenerator(sourceColumnNames);
-  const rule = keyRule(q, scope);
-  const out: { name: string; type: string; rank: number | undefined }[] = [];
+  const synthetic = isJoin && resultKey(q, ks).kind === 'syntheticJoin';
+  const out: ProjectedItem[] = [];
+  let anonymous = 0;
   const add = (name: string, type: string, expr: Expr | undefined): void => {
-    out.push({ name, type, rank: expr ? rule.rank(expr) : undefined });
+    out.push({
+      name,
+      type,
+      canon: expr ? ks.canon(expr) : `\u0000${anonymous++}`,
+      ...(expr ? { expr } : {}),
+      ...(expr?.kind === 'column' && expr.source === undefined ? { plainColumn: true } : {}),
+    });
   };
   for (const item of q.select) {
     if (item.kind === 'all') {
-      for (const c of expandStar(q, scope, item.source, item.loc, rule.synthetic ?? false)) add(c.name, c.type, c.ref);
+      for (const c of expandStar(q, scope, item.source, item.loc, synthetic)) add(c.name, c.type, c.ref);
     } else if (item.kind === 'structAll') {
       const t = inferType(item.base, scope);
       if (t?.kind === 'struct') for (const f of t.fields) add(f.name, formatType(f.type), undefined);
@@ -69,11 +97,114 @@ export function outputColumns(stmt: Statement, resolve: SourceResolver = () => u
       add(outputNameFor(item.expression, item.alias, generator, clashes), t ? formatType(t) : UNKNOWN_TYPE, item.expression);
     }
   }
-  let keys = out.filter((c) => c.rank !== undefined).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
-  if (rule.pick === 'one') keys = keys.slice(0, 1);
-  // Like ksqlDB's schemas: key columns first (in key order), then value columns.
-  const column = (c: (typeof out)[number]): OutputColumn => ({ name: c.name, type: c.type, key: keys.includes(c) });
-  return [...keys.map(column), ...out.filter((c) => !keys.includes(c)).map(column)];
+  return out;
+}
+
+/**
+ * What ksqlDB refuses in a persistent query (CSAS, CTAS, INSERT INTO) because of its columns
+ * and key, with ksqlDB's messages: a column that no source has (`SELECT column 'ROWKEY' cannot be
+ * resolved.`), a system column name in the projection, a key column projected twice, a key
+ * missing from the projection (source keys,
+ * GROUP BY and PARTITION BY expressions, a join's key). Empty when the statement is not a
+ * persistent query or the columns of a source it reads are unknown. The local engine applies
+ * the same rules (src/core/ksql/keys.ts).
+ */
+export function queryProblems(stmt: Statement, resolve: SourceResolver = () => undefined): string[] {
+  if (stmt.kind !== 'createStreamAs' && stmt.kind !== 'createTableAs' && stmt.kind !== 'insertInto') return [];
+  const q = stmt.query;
+  const scope = scopeOf(q, resolve);
+  if (scope.relations.some((r) => scope.columns.get(r.alias) === undefined)) return [];
+  const ks = keyScopeOf(scope);
+  const key = resultKey(q, ks);
+  const unresolved = unresolvedColumn(q, scope, key.kind === 'syntheticJoin' ? key.name : undefined);
+  if (unresolved) return [unresolved];
+  const items = projectedItems(q, scope);
+  const reserved = items.find((it) => SYSTEM_COLUMNS.has(it.name));
+  if (reserved) return [`Reserved column name in select: \`${reserved.name}\`. Please remove or alias the column.`];
+  try {
+    placeKeys(key, items, stmt.name);
+  } catch (e) {
+    if (e instanceof KeyRuleError) return [e.message];
+    throw e;
+  }
+  return [];
+}
+
+const WINDOW_BOUNDS = new Set(['WINDOWSTART', 'WINDOWEND']);
+/** Names a persistent query's columns may not take (ksqlDB's SystemColumns). */
+const SYSTEM_COLUMNS = new Set([...PSEUDO_COLUMNS, ...WINDOW_BOUNDS]);
+
+/** The first column reference no source has, in the order ksqlDB's engine meets them. */
+function unresolvedColumn(q: Query, scope: Scope, syntheticKey: string | undefined): string | undefined {
+  const clauses: [string, readonly Expr[]][] = [
+    ['JOIN ON', q.joins.map((j) => j.on)],
+    ['WHERE', q.where ? [q.where] : []],
+    ['SELECT', q.select.flatMap((s) => (s.kind === 'expression' ? [s.expression] : s.kind === 'structAll' ? [s.base] : []))],
+    ['GROUP BY', q.groupBy ?? []],
+    ['PARTITION BY', q.partitionBy ?? []],
+    ['HAVING', q.having ? [q.having] : []],
+  ];
+  for (const [clause, exprs] of clauses) {
+    for (const e of exprs) {
+      const lambdas = new Set<string>();
+      walkExpr(e, (x) => {
+        if (x.kind === 'lambda') x.params.forEach((p) => lambdas.add(p));
+      });
+      let bad: string | undefined;
+      walkExpr(e, (x) => {
+        if (bad !== undefined || x.kind !== 'column') return;
+        if (x.source === undefined && lambdas.has(x.name)) return;
+        if (PSEUDO_COLUMNS.has(x.name) || WINDOW_BOUNDS.has(x.name)) return;
+        if (x.source === undefined && x.name === syntheticKey && clause !== 'JOIN ON') return;
+        if (x.source !== undefined) {
+          const r = relationFor(scope, x.source);
+          if (r && scope.columns.get(r.alias)?.some((c) => c.name === x.name)) return;
+          // `A.B` may also be the struct field B of a column A
+          if (scope.relations.some((rel) => scope.columns.get(rel.alias)?.some((c) => c.name === x.source))) return;
+          bad = `${x.source}.${x.name}`;
+          return;
+        }
+        if (relationsOf(scope, x).length === 0) bad = x.name;
+      });
+      if (bad !== undefined) return `${clause} column '${bad}' cannot be resolved.`;
+    }
+  }
+  return undefined;
+}
+
+/** The analyzer's view of a query's sources for the key rules (src/core/ksql/keys.ts). */
+export function keyScopeOf(scope: Scope): KeyScope {
+  const relationOf = (ref: { name: string; source?: string }): Relation | undefined => relationsOf(scope, ref)[0];
+  const qualify = (e: Expr): Expr =>
+    mapExpr(e, (x) => {
+      if (x.kind !== 'column') return x;
+      const r = relationOf(x);
+      return r ? { ...x, source: r.alias } : x;
+    });
+  return {
+    relationOf,
+    keyColumns: (r) =>
+      scope.columns
+        .get(r.alias)
+        ?.filter((c) => c.key)
+        .map((c) => c.name),
+    isTable: (r) => !!scope.columns.get(r.alias)?.some((c) => c.primaryKey),
+    columnNames: () => [...scope.columns.values()].flatMap((cols) => (cols ?? []).map((c) => c.name)),
+    canon: (e) => {
+      if (e.kind === 'column' && e.source === undefined && !relationOf(e)) return syntheticCanon(e.name);
+      // structural comparison without positions, with column qualifiers resolved to their relation
+      return JSON.stringify(e, (key: string, value: unknown) => {
+        if (key === 'loc') return undefined;
+        const v = value as Expr | undefined;
+        if (v && typeof v === 'object' && v.kind === 'column') {
+          const rel = relationOf(v);
+          return { kind: 'column', name: v.name, source: rel?.alias ?? v.source };
+        }
+        return value;
+      });
+    },
+    text: (e, qualified) => formatExpression(qualified ? qualify(e) : e),
+  };
 }
 
 function hasColumn(scope: Scope, r: Relation, column: string): boolean {
@@ -141,102 +272,4 @@ function repartitionedStar(partitionBy: readonly Expr[], scope: Scope, r: Relati
 
 function columnRef(name: string, source: string | undefined, loc: Expr['loc']): Expr {
   return { kind: 'column', loc, name, ...(source !== undefined ? { source } : {}) };
-}
-
-/**
- * Which projected expressions become key columns: with `pick: 'all'` every expression with a
- * rank is a key (ordered by rank); with `pick: 'one'` only the best-ranked, earliest one is.
- */
-interface KeyRule {
-  readonly pick: 'all' | 'one';
-  /** True when a join has a synthetic key, which `SELECT *` includes. */
-  readonly synthetic?: boolean;
-  rank(e: Expr): number | undefined;
-}
-
-function keyRule(q: Query, scope: Scope): KeyRule {
-  // Structural comparison without positions, with column qualifiers resolved to their relation.
-  const norm = (e: Expr): string =>
-    JSON.stringify(e, (key: string, value: unknown) => {
-      if (key === 'loc') return undefined;
-      const v = value as Expr | undefined;
-      if (v && typeof v === 'object' && v.kind === 'column') {
-        const rel = relationsOf(scope, v)[0];
-        return { kind: 'column', name: v.name, source: rel?.alias ?? v.source };
-      }
-      return value;
-    });
-  const positionIn = (list: readonly string[]) => (e: Expr) => {
-    const i = list.indexOf(norm(e));
-    return i < 0 ? undefined : i;
-  };
-  const grouping = q.groupBy ?? q.partitionBy;
-  if (grouping) {
-    return {
-      pick: 'all',
-      rank: positionIn(grouping.filter((e) => !(e.kind === 'literal' && e.type === 'NULL')).map(norm)),
-    };
-  }
-  if (q.joins.length > 0) return joinKeyRule(q, scope, norm);
-  return {
-    pick: 'all',
-    rank: (e) => {
-      if (e.kind !== 'column') return undefined;
-      const rel = relationsOf(scope, e)[0];
-      const keyCols = (rel && scope.columns.get(rel.alias)?.filter((c) => c.key)) || [];
-      const i = keyCols.findIndex((c) => c.name === e.name);
-      return i < 0 ? undefined : i;
-    },
-  };
-}
-
-type JoinKeySet = { readonly synthetic: true } | { readonly synthetic: false; readonly refs: string[]; readonly all: boolean };
-
-/**
- * The key of a join query, decided by the last join as in ksqlDB: a synthetic key for FULL OUTER
- * joins and for joins of two expressions that re-key; the left primary key for a foreign-key
- * join (table-table, not on the whole left key); else the equivalence set of the join
- * expressions, extended by earlier joins when the join is on their key (left side first).
- */
-function joinKeySet(q: Query, scope: Scope, norm: (e: Expr) => string): JoinKeySet {
-  let set: JoinKeySet = { synthetic: true };
-  q.joins.forEach((j, i) => {
-    const keys = joinKeys(j.on, [q.from, ...q.joins.slice(0, i).map((x) => x.source)], j.source, scope);
-    if (!keys || j.type === 'FULL') {
-      set = { synthetic: true };
-      return;
-    }
-    const left = norm(keys.left.expression);
-    const right = norm(keys.right.expression);
-    const previous = i > 0 && !set.synthetic ? set.refs : [];
-    const onPreviousKey = previous.includes(left);
-    if (!onPreviousKey && keys.left.expression.kind !== 'column' && keys.right.expression.kind !== 'column') {
-      set = { synthetic: true };
-    } else if (i === 0 && isForeignKeyJoin(q, scope, keys)) {
-      const pk = (scope.columns.get(q.from.alias) ?? []).filter((c) => c.primaryKey);
-      set = { synthetic: false, refs: pk.map((c) => norm(columnRef(c.name, q.from.alias, j.loc))), all: pk.length > 1 };
-    } else {
-      set = { synthetic: false, refs: onPreviousKey ? [...previous, right] : [left, right], all: false };
-    }
-  });
-  return set;
-}
-
-/** A table-table join whose left expression is not the whole primary key of the left table. */
-function isForeignKeyJoin(q: Query, scope: Scope, keys: NonNullable<ReturnType<typeof joinKeys>>): boolean {
-  const isTable = (r: Relation): boolean => !!scope.columns.get(r.alias)?.some((c) => c.primaryKey);
-  const leftPk = (scope.columns.get(q.from.alias) ?? []).filter((c) => c.primaryKey);
-  const onLeftKey = leftPk.length === 1 && keys.left.alias === q.from.alias && keys.left.column === leftPk[0].name;
-  return isTable(q.from) && isTable(q.joins[0].source) && !onLeftKey;
-}
-
-/** Key rule of a join query (see joinKeySet). */
-function joinKeyRule(q: Query, scope: Scope, norm: (e: Expr) => string): KeyRule {
-  const set = joinKeySet(q, scope, norm);
-  if (set.synthetic) {
-    const name = syntheticKeyName(scope);
-    const rank = (e: Expr): number | undefined => (e.kind === 'column' && e.name === name && e.source === undefined ? 0 : undefined);
-    return { pick: 'one', synthetic: true, rank };
-  }
-  return { pick: set.all ? 'all' : 'one', rank: (e) => ((i) => (i < 0 ? undefined : i))(set.refs.indexOf(norm(e))) };
 }

@@ -6,7 +6,7 @@
  */
 import { KsqlError } from './errors';
 import { T, array, isNumeric, typeText, type ExprType, type SqlType } from './types';
-import { Decimal, compareValues, keyOf, valuesEqual, wrapLong } from './values';
+import { Decimal, compareValues, keyOf, valuesEqual, wrapLong, type Struct } from './values';
 
 export class FatalProcessingError extends Error {
   constructor(message: string) {
@@ -309,6 +309,29 @@ for (const [name, distinct] of [
       const t = types[0];
       if (t === null || t === undefined) return badArgs(name, types);
       const k = Number(literals[0] ?? 1);
+      if (types.length > 1) {
+        // TOPK(sort, other...): structs of the sort column and the others, by the sort column
+        const fields = [{ name: 'sort_col', type: t }, ...types.slice(1).map((x, i) => ({ name: `col${i}`, type: x ?? T.STRING }))];
+        const topStructs = (list: Struct[]): Struct[] =>
+          list
+            .filter((x) => x.sort_col != null)
+            .sort((a, b) => compareValues(b.sort_col, a.sort_col))
+            .slice(0, k);
+        return simple({
+          type: array({ base: 'STRUCT', fields }),
+          undoable: false,
+          init: () => [],
+          add: (acc, args) => {
+            if (args[0] == null) return acc;
+            const s: Struct = {};
+            fields.forEach((f, i) => (s[f.name] = args[i] ?? null));
+            return topStructs([...(acc as Struct[]), s]);
+          },
+          undo: (acc) => acc,
+          merge: (a, b) => topStructs([...(a as Struct[]), ...(b as Struct[])]),
+          result: (acc) => acc,
+        });
+      }
       const top = (list: unknown[]): unknown[] => {
         const sorted = list.filter((x) => x != null).sort((a, b) => compareValues(b, a));
         const out: unknown[] = [];
@@ -331,6 +354,38 @@ for (const [name, distinct] of [
     },
   });
 }
+
+// ATTR(x): the value when every row has the same one (NULL counts as a value), else NULL
+AGGREGATES.set('ATTR', {
+  resolve: (types) => {
+    const t = types[0];
+    if (t === null || t === undefined) return badArgs('ATTR', types);
+    type Counts = [string, unknown, number][];
+    const change = (acc: Counts, v: unknown, by: number): Counts => {
+      const k = keyOf(v ?? null);
+      const out: Counts = [];
+      let found = false;
+      for (const [key, value, n] of acc) {
+        if (key !== k) out.push([key, value, n]);
+        else {
+          found = true;
+          if (n + by > 0) out.push([key, value, n + by]);
+        }
+      }
+      if (!found && by > 0) out.push([k, v ?? null, by]);
+      return out;
+    };
+    return simple({
+      type: t,
+      undoable: true,
+      init: () => [],
+      add: (acc, args) => change(acc as Counts, args[0], 1),
+      undo: (acc, args) => change(acc as Counts, args[0], -1),
+      merge: (a, b) => (b as Counts).reduce((acc, [, v, n]) => change(acc, v, n), a as Counts),
+      result: (acc) => ((acc as Counts).length === 1 ? (acc as Counts)[0][1] : null),
+    });
+  },
+});
 
 AGGREGATES.set('HISTOGRAM', {
   resolve: (types) => {
@@ -359,33 +414,61 @@ AGGREGATES.set('HISTOGRAM', {
   },
 });
 
-AGGREGATES.set('STDDEV_SAMP', {
-  resolve: (types) => {
-    const t = types[0];
-    if (t === null || t === undefined || !isNumeric(t)) return badArgs('STDDEV_SAMP', types);
-    const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : v instanceof Decimal ? v.toNumber() : (v as number));
-    return simple({
-      type: T.DOUBLE,
-      undoable: true,
-      init: () => [0, 0, 0],
-      add: (acc, args) => {
-        if (args[0] == null) return acc;
-        const [n, s, q] = acc as number[];
-        const x = num(args[0]);
-        return [n + 1, s + x, q + x * x];
-      },
-      undo: (acc, args) => {
-        if (args[0] == null) return acc;
-        const [n, s, q] = acc as number[];
-        const x = num(args[0]);
-        return [n - 1, s - x, q - x * x];
-      },
-      result: (acc) => {
-        const [n, s, q] = acc as number[];
-        if (n < 2) return 0;
-        return Math.sqrt((q - (s * s) / n) / (n - 1));
-      },
-    });
-  },
-});
-AGGREGATES.set('STDDEV_SAMPLE', AGGREGATES.get('STDDEV_SAMP')!);
+/**
+ * STDDEV_SAMP and STDDEV_SAMPLE as ksqlDB computes them (Youngs-Cramer: count, typed sum, M2;
+ * INTEGER sums wrap like Java ints, BIGINT like longs). ksqlDB's STDDEV_SAMP gives M2 / (n - 1)
+ * (the sample variance); STDDEV_SAMPLE its square root.
+ */
+for (const [name, root] of [
+  ['STDDEV_SAMP', false],
+  ['STDDEV_SAMPLE', true],
+] as const) {
+  AGGREGATES.set(name, {
+    resolve: (types) => {
+      const t = types[0];
+      if (t === null || t === undefined || !['INTEGER', 'BIGINT', 'DOUBLE'].includes(t.base)) return badArgs(name, types);
+      type Acc = [bigint, number | bigint, number];
+      const long = t.base === 'BIGINT';
+      const int = t.base === 'INTEGER';
+      const addSum = (sum: number | bigint, x: unknown): number | bigint =>
+        long ? wrapLong((sum as bigint) + (x as bigint)) : int ? ((sum as number) + (x as number)) | 0 : (sum as number) + (x as number);
+      const subSum = (sum: number | bigint, x: unknown): number | bigint =>
+        long ? wrapLong((sum as bigint) - (x as bigint)) : int ? ((sum as number) - (x as number)) | 0 : (sum as number) - (x as number);
+      // newValue * (count + 1) - (sum + newValue)
+      const delta = (count: bigint, sum: number | bigint, x: unknown): number => {
+        if (long) return Number(wrapLong((x as bigint) * (count + 1n) - (addSum(sum, x) as bigint)));
+        if (int) return Number(wrapLong(BigInt(x as number) * (count + 1n) - BigInt(addSum(sum, x) as number)));
+        return (x as number) * Number(count + 1n) - ((sum as number) + (x as number));
+      };
+      return simple({
+        type: T.DOUBLE,
+        undoable: true,
+        init: (): Acc => [0n, long ? 0n : 0, 0],
+        add: (acc, args) => {
+          const x = args[0];
+          if (x == null) return acc;
+          const [count, sum, m2] = acc as Acc;
+          const n = count + 1n;
+          const d = count > 0n ? delta(count, sum, x) : 0;
+          const newM2 = count > 0n ? (d * d) / (Number(n) * Number(n - 1n)) : 0;
+          return [n, addSum(sum, x), newM2 + m2];
+        },
+        undo: (acc, args) => {
+          const x = args[0];
+          if (x == null) return acc;
+          const [count, sum, m2] = acc as Acc;
+          const n = count - 1n;
+          const d = n > 0n ? delta(count, sum, x) : 0;
+          const removed = n > 0n ? (d * d) / (Number(n) * Number(n + 1n)) : 0;
+          return [n, subSum(sum, x), m2 - removed];
+        },
+        result: (acc) => {
+          const [count, , m2] = acc as Acc;
+          if (count < 2n) return 0;
+          const variance = m2 / Number(count - 1n);
+          return root ? Math.sqrt(variance) : variance;
+        },
+      });
+    },
+  });
+}

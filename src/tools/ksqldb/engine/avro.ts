@@ -26,12 +26,28 @@ const LONG = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
 });
 
+/** `{type: 'long', logicalType: ...}` as plain `long`, so that every long reads and writes as a bigint. */
+function bigintLongs(s: unknown): unknown {
+  if (Array.isArray(s)) return s.map(bigintLongs);
+  if (s !== null && typeof s === 'object') {
+    const o = s as Record<string, unknown>;
+    if (o.type === 'long') return 'long';
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o)) {
+      if (k === 'fields' && Array.isArray(v)) out[k] = v.map((f: Record<string, unknown>) => ({ ...f, type: bigintLongs(f.type) }));
+      else out[k] = k === 'type' || k === 'items' || k === 'values' ? bigintLongs(v) : v;
+    }
+    return out;
+  }
+  return s;
+}
+
 const typeCache = new Map<string, avro.Type>();
 function avroType(schema: string): avro.Type {
   let t = typeCache.get(schema);
   if (!t) {
     t = avro.Type.forSchema(
-      JSON.parse(schema) as avro.Schema,
+      bigintLongs(JSON.parse(schema)) as avro.Schema,
       { registry: { long: LONG }, wrapUnions: false } as unknown as avro.ForSchemaOptions,
     );
     typeCache.set(schema, t);

@@ -2,18 +2,37 @@
  * The engine: a metastore of streams and tables, persistent queries, and record processing.
  * Pure and deterministic: statements and input records in, output records out.
  */
-import type { ColumnDef, CreateAsSelect, CreateSource, InsertInto, Properties, Statement } from '../../../core/ksql';
+import type {
+  ColumnDef,
+  CreateAsSelect,
+  CreateSource,
+  InsertInto,
+  InsertValues as InsertValuesStatement,
+  Properties,
+  Statement,
+} from '../../../core/ksql';
+import { walkExpr } from '../../../core/ksql';
 import { KsqlSyntaxError, parseStatements } from '../../../core/ksql';
 import { FatalProcessingError } from './aggregates';
 import { KsqlError, KsqlParseError, NotSupportedError, RecordError } from './errors';
-import { testFunctions, type FunctionContext, type UdfDef } from './functions';
+import { deterministicEnvironment, testFunctions, type FunctionContext, type UdfDef } from './functions';
 import { columnText, keyColumns, schemaText, valueColumns, headerColumns, type Column, type DataSource, type WindowInfo } from './model';
-import { planQuery, type PlannedQuery, type QueryRuntime } from './query';
+import { planQuery, type PlannedQuery, type QueryOutput, type QueryRuntime } from './query';
 import { createSerde, KNOWN_FORMATS, SR_FORMATS, validateFormat, type FormatInfo, type SchemaRegistry, type Serde } from './serde';
 import { StateStores } from './state';
-import { HEADERS_TYPE, fromDataType, sameType, typeText, type SqlType } from './types';
+import { HEADERS_TYPE, T, canImplicitlyCast, fromDataType, sameType, typeText, type SqlType } from './types';
+import { castFn } from './cast';
 import { parseInstant } from './time';
+import { coerceValueStrict } from './coerce';
+import { compile, Scope, type Compiled } from './expr';
+import { ksqlText } from './text';
+import { statementText } from './statement-text';
+import { keyOf, valueToString } from './values';
+import { runPullQuery, type MaterializedRow, type PullQueryResult } from './pull';
 import { avroColumns } from './avro-schema';
+import { protoColumns, selectMessage } from './proto-schema';
+import { registeredSchema } from './protobuf';
+import { jsonSchemaColumns } from './json-sr';
 
 export interface InputRecord {
   readonly topic: string;
@@ -44,6 +63,11 @@ export interface StatementResult {
   readonly message: string;
   readonly queryId?: string;
   readonly warnings: readonly string[];
+  /**
+   * INSERT INTO ... VALUES: the record to write to the source's topic. The engine does not
+   * process it: the caller writes it (a server produces it to Kafka; in memory, `process(record)`).
+   */
+  readonly record?: InputRecord;
 }
 
 export interface ProcessingLogEntry {
@@ -61,7 +85,22 @@ export interface EngineOptions {
   readonly topics?: ReadonlyMap<string, number>;
   /** Create missing topics instead of refusing (the QTT framework does). */
   readonly autoCreateTopics?: boolean;
+  /**
+   * Wall clock (ms since the epoch) for UNIX_TIMESTAMP() and UNIX_DATE().
+   * @default - a clock standing at 0 (deterministic); a server passes `systemClock`
+   */
+  readonly clock?: () => number;
+  /**
+   * Uniform doubles in [0, 1) for RANDOM() and UUID().
+   * @default - a generator seeded with 42 (deterministic); a server passes `systemRandom`
+   */
+  readonly random?: () => number;
 }
+
+/** The real wall clock, for a server to pass as `EngineOptions.clock`. */
+export const systemClock = (): number => Date.now();
+/** Real randomness, for a server to pass as `EngineOptions.random`. */
+export const systemRandom = (): number => Math.random();
 
 interface RunningQuery {
   readonly id: string;
@@ -75,7 +114,8 @@ interface RunningQuery {
     source: DataSource;
     key: Serde;
     value: Serde;
-    ts: (rec: InputRecord, row: unknown[] | null) => number;
+    ts: (rec: InputRecord, key: readonly unknown[] | null, value: readonly unknown[] | null) => number;
+    headerColumns: readonly Column[];
   }[];
   readonly keySerde: Serde;
   readonly valueSerde: Serde;
@@ -127,7 +167,12 @@ export class KsqlEngine {
     this.registry = opts.schemaRegistry;
     this.topics = new Map(opts.topics ?? []);
     this.autoCreateTopics = opts.autoCreateTopics ?? false;
-    this.functions = { config: this.config, extra: opts.extraFunctions };
+    const fallback = deterministicEnvironment();
+    this.functions = {
+      config: this.config,
+      extra: opts.extraFunctions,
+      env: { now: opts.clock ?? fallback.now, random: opts.random ?? fallback.random },
+    };
   }
 
   /** The QTT test functions (BAD_UDF, WHENCONDITION, WHENRESULT). */
@@ -166,7 +211,12 @@ export class KsqlEngine {
             `Syntax error at or near '${e.token ?? ''}' at line ${e.line}:${e.column}\nline ${e.line}:${e.column}: Syntax Error\n${e.detail}`,
           );
         }
-        throw new KsqlParseError(`Failed to prepare statement: ${e.message}`);
+        // KEY / PRIMARY KEY misuse: ksqlDB's TableElements check names the column's position
+        const keyMisuse = /^Column (\S+) (is a '(?:PRIMARY KEY|KEY)' column: [\s\S]*)$/.exec(e.detail);
+        if (keyMisuse) throw new KsqlParseError(`Line: ${e.line}, Col: ${e.column}: Column \`${keyMisuse[1]}\` ${keyMisuse[2]}`);
+        // errors of ksqlDB's AstBuilder report NodeLocation columns (1-based) through
+        // ParsingException, which adds one more
+        throw new KsqlParseError(`Failed to prepare statement: line ${e.line}:${e.column + 1}: ${e.detail}`);
       }
       throw e;
     }
@@ -196,6 +246,10 @@ export class KsqlEngine {
           this.queries.delete(id);
         }
         return { ...base, message: 'Query terminated.' };
+      }
+      case 'insertValues': {
+        const record = this.insertValues(s);
+        return { ...base, message: '', record };
       }
       case 'setProperty':
         this.config[s.property] = s.value;
@@ -231,7 +285,8 @@ export class KsqlEngine {
 
   private delimiter(raw: string | undefined, prop: string): string | undefined {
     if (raw === undefined) return undefined;
-    if (raw === '')
+    // a blank delimiter (a space or a tab typed as is) is refused: TAB and SPACE are the words for them
+    if (raw.trim() === '')
       throw new KsqlError(
         `Failed to prepare statement: Configuration ${prop} is invalid: Delimiter cannot be empty, if you meant to have a tab or space for delimiter, please use the special values 'TAB' or 'SPACE'\nExample valid value: ';'`,
       );
@@ -251,6 +306,7 @@ export class KsqlEngine {
     keyCols: readonly { name: string; type: SqlType }[],
     valueCols: readonly { name: string; type: SqlType }[],
     isCreate: boolean,
+    partitionByNull = false,
   ): { keyFormat: FormatInfo; valueFormat: FormatInfo; unwrap: boolean } {
     const fmt = this.formatOf(props.get('FORMAT'));
     let kf = this.formatOf(props.get('KEY_FORMAT')) ?? fmt;
@@ -262,19 +318,21 @@ export class KsqlEngine {
         "Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide one or set a default via the 'ksql.persistence.default.format.value' config.",
       );
     }
-    if (kf === undefined)
-      kf = defaults.key?.format ?? this.formatOf(this.config['ksql.persistence.default.format.key'] as string | undefined) ?? 'KAFKA';
-    if (keyCols.length === 0 && kf !== 'NONE') {
-      if (props.has('KEY_FORMAT') && !isCreate) throw new KsqlError('Key format specified for stream without key columns.');
+    const defaultKey = (): string => this.formatOf(this.config['ksql.persistence.default.format.key'] as string | undefined) ?? 'KAFKA';
+    if (!isCreate && partitionByNull) {
+      // ksqlDB's Analyzer: PARTITION BY NULL gives a keyless stream with the NONE key format
+      if (kf !== undefined && kf !== 'NONE') throw new KsqlError('Key format specified for stream without key columns.');
       kf = 'NONE';
     }
-    if (keyCols.length > 0 && kf === 'NONE') {
-      if (props.has('KEY_FORMAT') || props.has('FORMAT'))
-        throw new KsqlError(
-          `The 'NONE' format can only be used when no columns are defined. Got: [${keyCols.map((c) => `\`${c.name}\` ${typeText(c.type)} KEY`).join(', ')}]`,
-        );
-      kf = this.formatOf(this.config['ksql.persistence.default.format.key'] as string | undefined) ?? 'KAFKA';
+    if (kf === undefined) {
+      kf = defaults.key?.format ?? defaultKey();
+      // an inherited NONE key format gives way to the default when the result has key columns
+      if (kf === 'NONE' && keyCols.length > 0) kf = defaultKey();
     }
+    if (keyCols.length > 0 && kf === 'NONE')
+      throw new KsqlError(
+        `The 'NONE' format can only be used when no columns are defined. Got: [${keyCols.map((c) => `\`${c.name}\` ${typeText(c.type)} KEY`).join(', ')}]`,
+      );
     const vd = this.delimiter(props.get('VALUE_DELIMITER'), 'VALUE_DELIMITER');
     const kd = this.delimiter(props.get('KEY_DELIMITER'), 'KEY_DELIMITER');
     const valueProps: Record<string, string> = {};
@@ -307,11 +365,6 @@ export class KsqlEngine {
       const dflt = this.config['ksql.persistence.wrap.single.values'];
       if (dflt !== undefined && String(dflt) === 'false') unwrap = true;
     }
-    if (vf === 'KAFKA' && valueCols.length > 1) {
-      throw new KsqlError(
-        `The 'KAFKA' format only supports a single field. Got: [${valueCols.map((c) => `\`${c.name}\` ${typeText(c.type)}`).join(', ')}]`,
-      );
-    }
     return { keyFormat: { format: kf, props: keyProps }, valueFormat: { format: vf, props: valueProps }, unwrap };
   }
 
@@ -325,6 +378,8 @@ export class KsqlEngine {
     if (existing && s.ifNotExists) return `${isStream ? 'Stream' : 'Table'} already exists`;
     if (existing && !s.orReplace)
       throw new KsqlError(`Cannot add ${kind} '${s.name}': A ${existing.kind.toLowerCase()} with the same name already exists`);
+    if (s.orReplace && (s.isSource || existing?.isSource))
+      throw new KsqlError(`Cannot add ${kind} '${s.name}': CREATE OR REPLACE is not supported on source ${kind}s.`);
     const names = s.columns.map((c) => c.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new KsqlError(`Duplicate column names: \`${dup}\``);
@@ -346,11 +401,48 @@ export class KsqlEngine {
       columns.filter((c) => c.ns === 'VALUE').length ? columns.filter((c) => c.ns === 'VALUE') : [{ name: 'x', type: { base: 'STRING' } }],
       true,
     );
-    if (!columns.some((c) => c.ns === 'VALUE') && SR_FORMATS.has(probe.valueFormat.format)) {
-      columns = [...columns, ...this.inferColumns(topic, false, probe.valueFormat)];
+    // ksqlDB's DefaultSchemaInjector: schema ids need formats with inference and no elements
+    {
+      const inferable = (f: string | undefined): boolean => f !== undefined && SR_FORMATS.has(f.toUpperCase());
+      const keyFmt = (
+        props.get('KEY_FORMAT') ??
+        props.get('FORMAT') ??
+        String(this.config['ksql.persistence.default.format.key'] ?? 'KAFKA')
+      ).toUpperCase();
+      const valueFmt = (
+        props.get('VALUE_FORMAT') ??
+        props.get('FORMAT') ??
+        String(this.config['ksql.persistence.default.format.value'] ?? '')
+      ).toUpperCase();
+      for (const [prop, fmt, isKey] of [
+        ['KEY', keyFmt, true],
+        ['VALUE', valueFmt, false],
+      ] as const) {
+        if (!props.has(`${prop}_SCHEMA_ID`)) continue;
+        if (!inferable(fmt))
+          throw new KsqlError(
+            `${prop}_FORMAT should support schema inference when ${prop}_SCHEMA_ID is provided. Current format is ${fmt}.`,
+          );
+        if (columns.some((c) => (isKey ? c.ns === 'KEY' : c.ns === 'VALUE')))
+          throw new KsqlError(`Table elements and ${prop}_SCHEMA_ID cannot both exist for create statement.`);
+      }
+      if (columns.length === 0 && !inferable(valueFmt) && !inferable(keyFmt)) throw new KsqlError('No columns supplied.');
     }
-    if (!columns.some((c) => c.ns === 'KEY') && SR_FORMATS.has(probe.keyFormat.format)) {
-      columns = [...this.inferColumns(topic, true, probe.keyFormat), ...columns];
+    if (!columns.some((c) => c.ns === 'VALUE') && SR_FORMATS.has(probe.valueFormat.format)) {
+      const inferred = this.inferColumns(topic, false, probe.valueFormat);
+      columns = [...columns, ...inferred.columns];
+    }
+    // the key format as the statement gives it (the probe's is NONE while there are no key columns)
+    const keyFormatName =
+      this.formatOf(props.get('KEY_FORMAT') ?? props.get('FORMAT')) ??
+      this.formatOf(this.config['ksql.persistence.default.format.key'] as string | undefined) ??
+      'KAFKA';
+    if (!columns.some((c) => c.ns === 'KEY') && SR_FORMATS.has(keyFormatName)) {
+      const keyProps: Record<string, string> = {};
+      if (props.has('KEY_SCHEMA_ID')) keyProps.schemaId = props.get('KEY_SCHEMA_ID')!;
+      if (props.has('KEY_SCHEMA_FULL_NAME')) keyProps.fullSchemaName = props.get('KEY_SCHEMA_FULL_NAME')!;
+      const inferred = this.inferColumns(topic, true, { format: keyFormatName, props: keyProps });
+      columns = [...inferred.columns, ...columns];
     }
     const keyCols = columns.filter((c) => c.ns === 'KEY');
     const valueCols = columns.filter((c) => c.ns === 'VALUE');
@@ -378,6 +470,9 @@ export class KsqlEngine {
         );
       window = { type: wt as WindowInfo['type'], ...(ws !== undefined && wt !== 'SESSION' ? { sizeMs: parseDurationText(ws) } : {}) };
     }
+    if (window && !columns.some((c) => c.ns === 'KEY')) throw new KsqlError('Windowed sources require a key column.');
+    if (!isStream && !columns.some((c) => c.ns === 'KEY'))
+      throw new KsqlError('Tables require a PRIMARY KEY. Please define the PRIMARY KEY.');
     const timestamp = this.timestampOf(props, columns);
     const source: DataSource = {
       name: s.name,
@@ -411,18 +506,31 @@ export class KsqlEngine {
     return { name: c.name, type, ns: c.key ? 'KEY' : 'VALUE' };
   }
 
-  private inferColumns(topic: string, isKey: boolean, format: FormatInfo): Column[] {
+  private inferColumns(topic: string, isKey: boolean, format: FormatInfo): { columns: Column[]; id: number } {
     if (!this.registry) throw new NotSupportedError('schema inference without a Schema Registry');
     const subject = `${topic}-${isKey ? 'key' : 'value'}`;
-    const id = format.props.schemaId;
-    const found = id !== undefined ? this.registry.byId(Number(id)) : this.registry.latest(subject);
-    if (!found) {
+    const schemaId = format.props.schemaId;
+    const latest = schemaId === undefined ? this.registry.latest(subject) : undefined;
+    const id = schemaId !== undefined ? Number(schemaId) : latest?.id;
+    const found = id !== undefined ? this.registry.byId(id) : undefined;
+    if (!found || id === undefined) {
       throw new KsqlError(
         `Schema for message ${isKey ? 'keys' : 'values'} on topic '${topic}' does not exist in the Schema Registry.Subject: ${subject}\n\nPossible causes include:\n- The topic itself does not exist\n\t-> Use SHOW TOPICS; to check\n- Messages on the topic are not serialized using a format Schema Registry supports\n\t-> Use PRINT '${topic}' FROM BEGINNING; to verify\n- Messages on the topic have not been serialized using a Confluent Schema Registry supported serializer\n\t-> See https://docs.confluent.io/current/schema-registry/docs/serializer-formatter.html\n- The schema is registered on a different instance of the Schema Registry\n\t-> Use the REST API to list available subjects\thttps://docs.confluent.io/current/schema-registry/docs/api.html#get--subjects`,
       );
     }
-    if (format.format !== 'AVRO') throw new NotSupportedError(`schema inference for ${format.format}`);
-    return avroColumns(found.schema, isKey ? 'KEY' : 'VALUE');
+    const ns = isKey ? 'KEY' : 'VALUE';
+    let columns: Column[];
+    if (format.format === 'PROTOBUF') {
+      const fullName = format.props.fullSchemaName;
+      const { message } = selectMessage(registeredSchema(this.registry, id), fullName);
+      columns = protoColumns(message, ns);
+    } else if (format.format === 'JSON_SR') columns = jsonSchemaColumns(found.schema, ns);
+    else if (format.format === 'AVRO') columns = avroColumns(found.schema, ns);
+    else throw new NotSupportedError(`schema inference for ${format.format}`);
+    // ksqlDB's ConnectKsqlSchemaTranslator upper-cases field names, unless the statement names
+    // the schema id (SchemaRegistryTopicSchemaSupplier: ORIGINAL_FIELD_NAME)
+    if (schemaId === undefined) columns = columns.map((c) => ({ ...c, name: c.name.toUpperCase(), type: upperFieldNames(c.type) }));
+    return { columns, id };
   }
 
   private registerSchemas(_s: DataSource): void {
@@ -474,6 +582,7 @@ export class KsqlEngine {
     if (isInsert && !target) throw new KsqlError(`Line: ${s.loc.line}, Col: ${s.loc.column + 12}: Source \`${s.name}\` does not exist.`);
     if (isInsert && target!.kind !== 'STREAM')
       throw new KsqlError(`INSERT INTO can only be used to insert into a stream. ${s.name} is a table.`);
+    if (isInsert && target!.isSource) throw new KsqlError(`Cannot insert into read-only ${target!.kind.toLowerCase()}: ${s.name}`);
     if (isInsert && headerColumns(target!).length > 0) throw new KsqlError(`Cannot insert into ${s.name} because it has header columns`);
     const props = isInsert ? new Map<string, string>() : this.props(s.properties, CAS_PROPS);
     if (isInsert) {
@@ -516,17 +625,25 @@ export class KsqlEngine {
       const compatible =
         targetCols.length === plan.columns.length &&
         targetCols.every(
-          (c, i) => c.name === plan.columns[i].name && c.ns === plan.columns[i].ns && sameType(c.type, plan.columns[i].type),
+          (c, i) => c.name === plan.columns[i].name && c.ns === plan.columns[i].ns && canImplicitlyCast(plan.columns[i].type, c.type),
         );
       if (!compatible)
         throw new KsqlError(
           `Incompatible schema between results and sink.\nResult schema is ${schemaText(plan.columns)}\nSink schema is ${schemaText(targetCols)}`,
         );
     } else {
-      const keyDefault = plan.rekeyed ? (first.keyFormat.format === 'NONE' ? undefined : first.keyFormat) : first.keyFormat;
-      const f = this.formats(props, { key: keyDefault, value: first.valueFormat }, keyCols, valueCols, false);
-      validateFormat(f.keyFormat, keyCols, true, undefined);
-      validateFormat(f.valueFormat, valueCols, false, !f.unwrap);
+      const f = this.formats(props, { key: first.keyFormat, value: first.valueFormat }, keyCols, valueCols, false, plan.partitionByNull);
+      try {
+        validateFormat(f.keyFormat, keyCols, true, undefined);
+        validateFormat(f.valueFormat, valueCols, false, !f.unwrap);
+      } catch (e) {
+        // ksqlDB's KsqlStatementException: the message, then the statement as it rewrote it
+        if (!(e instanceof KsqlError)) throw e;
+        const relations = [s.query.from, ...s.query.joins.map((j) => j.source)];
+        const qualify = (x: { name: string }): string | undefined =>
+          (relations.find((r) => this.sources.get(r.name)?.columns.some((c) => c.name === x.name)) ?? relations[0]).alias;
+        throw new KsqlError(`${e.message}\nStatement: ${statementText(s, plan.projection, qualify)}`);
+      }
       const topic = props.get('KAFKA_TOPIC') ?? `${(this.config['ksql.output.topic.name.prefix'] as string | undefined) ?? ''}${s.name}`;
       if (!this.topics.has(topic)) this.topics.set(topic, Number(props.get('PARTITIONS') ?? this.topics.get(first.topic) ?? 1));
       const timestamp = this.timestampOf(props, plan.columns);
@@ -559,8 +676,110 @@ export class KsqlEngine {
       id = isInsert ? `INSERTQUERY_${this.queryCounter++}` : `${sinkKind === 'TABLE' ? 'CTAS' : 'CSAS'}_${s.name}_${this.queryCounter++}`;
     }
     if (!isInsert) this.sources.set(s.name, sink);
-    this.startQuery(id, sink, plan, s.text, isInsert);
+    // INSERT INTO casts result columns implicitly to the sink's types (ksqlDB's SelectionUtil)
+    let casts: ((v: unknown) => unknown)[] | undefined;
+    if (isInsert) {
+      const targetCols = sink.columns.filter((c) => c.ns !== 'HEADERS');
+      if (plan.columns.some((c, i) => !sameType(c.type, targetCols[i].type)))
+        casts = plan.columns.map((c, i) => castFn(c.type, targetCols[i].type));
+    }
+    this.startQuery(id, sink, plan, s.text, isInsert, casts);
     return { id, warnings: plan.warnings };
+  }
+
+  /**
+   * INSERT INTO ... VALUES as ksqlDB's InsertValuesExecutor: the record (serialized key and value,
+   * timestamp from ROWTIME or the clock) it would produce to the source's topic, or ksqlDB's
+   * refusal. Values are constant expressions coerced to the column types (STRICT coercion);
+   * missing columns are null; tables need every primary key column.
+   */
+  insertValues(s: InsertValuesStatement): InputRecord {
+    const source = this.sources.get(s.name);
+    if (!source) {
+      throw new KsqlError(`Cannot insert values into an unknown stream/table: \`${s.name}\`${this.alternativesHint(s.name)}`);
+    }
+    if (source.window) throw new KsqlError('Cannot insert values into windowed stream/table!');
+    if (source.isSource) throw new KsqlError(`Cannot insert values into read-only ${source.kind.toLowerCase()}: ${source.name}`);
+    const headers =
+      s.columns.length === 0
+        ? headerColumns(source).map((c) => c.name)
+        : s.columns.filter((c) => headerColumns(source).some((h) => h.name === c));
+    if (headers.length > 0) throw new KsqlError(`Cannot insert into HEADER columns: ${headers.join(', ')}`);
+    const failed = (msg: string): never => {
+      throw new KsqlError(`Failed to insert values into '${s.name}'. ${msg}`);
+    };
+    const keys = keyColumns(source);
+    const values = valueColumns(source);
+    const columns = s.columns.length > 0 ? s.columns : [...keys, ...values].map((c) => c.name);
+    if (columns.length !== s.values.length) {
+      failed(
+        `Expected a value for each column. Expected Columns: [${s.columns.map((c) => `\`${c}\``).join(', ')}]. Got [${s.values.map((v) => ksqlText(v)).join(', ')}]`,
+      );
+    }
+    const pseudo: Column[] = [
+      { name: 'ROWTIME', type: T.BIGINT, ns: 'VALUE' },
+      { name: 'ROWPARTITION', type: T.INTEGER, ns: 'VALUE' },
+      { name: 'ROWOFFSET', type: T.BIGINT, ns: 'VALUE' },
+    ];
+    const all = [...source.columns, ...pseudo];
+    const given = new Map<string, unknown>();
+    const noColumns = new Scope([], 'insert value', this.functions);
+    columns.forEach((name, i) => {
+      const col = all.find((c) => c.name === name);
+      if (!col) failed(`Column name \`${name}\` does not exist.`);
+      if (name === 'ROWPARTITION' || name === 'ROWOFFSET') failed(`Inserting into column \`${name}\` is not allowed.`);
+      const e = s.values[i];
+      walkExpr(e, (x) => {
+        if (x.kind === 'column') failed(`Unsupported column reference in insert value: ${ksqlText(e)}`);
+      });
+      let compiled: Compiled;
+      let v: unknown;
+      try {
+        compiled = compile(e, noColumns);
+        v = compiled.fn([]);
+      } catch (err) {
+        if (err instanceof KsqlError || err instanceof RecordError) return failed(err.message);
+        throw err;
+      }
+      const coerced = coerceValueStrict(v, compiled.type, col!.type);
+      if (!coerced) {
+        const from = compiled.type?.base ?? 'NULL';
+        const hint =
+          from === 'STRING'
+            ? col!.type.base === 'TIMESTAMP'
+              ? '. Timestamp format must be yyyy-mm-ddThh:mm:ss[.S]'
+              : col!.type.base === 'TIME'
+                ? '. Time format must be hh:mm:ss[.S]'
+                : col!.type.base === 'DATE'
+                  ? '. Date format must be yyyy-mm-dd'
+                  : ''
+            : '';
+        failed(`Expected type ${typeText(col!.type)} for field \`${name}\` but got ${from}(${valueToString(v, compiled.type)})${hint}`);
+      }
+      given.set(name, coerced!.value);
+    });
+    if (source.kind === 'TABLE') {
+      const missing = keys.filter((k) => !given.has(k.name)).map((k) => k.name);
+      if (missing.length > 0) failed(`Value for primary key column(s) ${missing.join(', ')} is required for tables`);
+    }
+    const rowtime = given.get('ROWTIME');
+    const timestamp = rowtime !== undefined && rowtime !== null ? Number(rowtime) : this.functions.env!.now();
+    const serdes = this.serdesOf(source);
+    const keyValues = keys.map((k) => given.get(k.name) ?? null);
+    let key: Buffer | null;
+    let value: Buffer | null;
+    try {
+      key =
+        keyValues.length === 0 || (keyValues.length === 1 && keyValues[0] === null) ? null : serdes.key.serialize(keyValues, source.topic);
+      value = serdes.value.serialize(
+        values.map((c) => given.get(c.name) ?? null),
+        source.topic,
+      );
+    } catch (err) {
+      if (err instanceof RecordError || err instanceof KsqlError) return failed(err.message);
+      throw err;
+    }
+    return { topic: source.topic, partition: 0, key, value, timestamp, headers: [] };
   }
 
   private alternativesHint(name: string): string {
@@ -581,15 +800,57 @@ export class KsqlEngine {
     };
   }
 
-  private startQuery(id: string, sink: DataSource, plan: PlannedQuery, statement: string, isInsert: boolean): void {
+  private startQuery(
+    id: string,
+    sink: DataSource,
+    plan: PlannedQuery,
+    statement: string,
+    isInsert: boolean,
+    casts?: readonly ((v: unknown) => unknown)[],
+  ): void {
+    const keyCount = plan.columns.filter((c) => c.ns === 'KEY').length;
+    // CSAS/CTAS WITH (TIMESTAMP=...): the output record's time is that column of the result
+    let sinkTimestamp: ((o: QueryOutput) => number) | undefined;
+    if (!isInsert && sink.timestamp) {
+      const extract = timestampExtractor(sink);
+      sinkTimestamp = (o) => {
+        try {
+          const t = extract({ topic: sink.topic, key: null, value: null, timestamp: o.ts }, o.key, o.value);
+          return t >= 0 ? t : o.ts;
+        } catch {
+          return o.ts;
+        }
+      };
+    }
     const prefix = `_confluent-ksql-default_query_${id}`;
     const sinkSerdes = this.serdesOf(sink);
     const windowed = sink.window;
+    // the latest row per key of a table, for pull queries
+    const view = !isInsert && sink.kind === 'TABLE' ? this.stores.store(viewStoreName(sink.name)) : undefined;
     const runtime = plan.start(this.stores, prefix, (o) => {
+      if (view) {
+        const k = keyOf(o.key) + (o.window ? `@${o.window.start}` : '');
+        if (o.value === null) view.delete(k);
+        else
+          view.put(k, {
+            key: [...o.key],
+            value: [...o.value],
+            ts: o.ts,
+            ...(o.window ? { window: o.window } : {}),
+          } satisfies MaterializedRow);
+      }
       let key: Buffer | null;
       let value: Buffer | null;
       try {
-        key = o.key.length === 0 || o.key.every((k) => k === null) ? null : sinkSerdes.key.serialize(o.key, sink.topic);
+        // a single null key is a null record key; several key columns serialize even when all are null
+        if (casts) {
+          o = {
+            ...o,
+            key: o.key.map((v, i) => casts[i](v)),
+            value: o.value === null ? null : o.value.map((v, i) => casts[keyCount + i](v)),
+          };
+        }
+        key = o.key.length === 0 || (o.key.length === 1 && o.key[0] === null) ? null : sinkSerdes.key.serialize(o.key, sink.topic);
         if (windowed && o.window) key = windowKey(key, o.window, windowed.type);
         value = sinkSerdes.value.serialize(o.value, sink.topic);
       } catch (e) {
@@ -604,7 +865,7 @@ export class KsqlEngine {
         partition: 0,
         key,
         value,
-        timestamp: o.ts,
+        timestamp: sinkTimestamp ? sinkTimestamp(o) : o.ts,
         headers: [],
         queryId: id,
         ...(windowed && o.window ? { window: { ...o.window, type: windowed.type } } : {}),
@@ -612,7 +873,15 @@ export class KsqlEngine {
     });
     const inputs = plan.sources.map((src, index) => {
       const serdes = this.serdesOf(src);
-      return { topic: src.topic, index, source: src, key: serdes.key, value: serdes.value, ts: timestampExtractor(src) };
+      return {
+        topic: src.topic,
+        index,
+        source: src,
+        key: serdes.key,
+        value: serdes.value,
+        ts: timestampExtractor(src),
+        headerColumns: headerColumns(src),
+      };
     });
     this.queries.set(id, {
       id,
@@ -638,6 +907,7 @@ export class KsqlEngine {
       throw new KsqlError(`${type === 'STREAM' ? 'Stream' : 'Table'} ${s.name} does not exist.${this.alternativesHint(s.name)}`);
     }
     if (source.kind !== type) throw new KsqlError(`Incompatible data source type is ${source.kind}, but statement was DROP ${type}`);
+    if (s.deleteTopic && source.isSource) throw new KsqlError(`Cannot delete topic for read-only source: ${s.name}`);
     const readers = [...this.queries.values()].filter((q) => q.sources.includes(s.name) && !(q.sink === s.name && !q.isInsert));
     const writers = [...this.queries.values()].filter((q) => q.sink === s.name && q.isInsert);
     if (readers.length || writers.length) {
@@ -673,11 +943,12 @@ export class KsqlEngine {
       const offsetKey = `${r.topic}/${r.partition ?? 0}`;
       const offset = r.offset ?? this.offsets.get(offsetKey) ?? 0;
       this.offsets.set(offsetKey, offset + 1);
+      this.materializeSourceTables(r);
       for (const q of this.queries.values()) {
         for (const input of q.inputs) {
           if (input.topic !== r.topic) continue;
           this.pendingOutputs = [];
-          this.feed(q, input, { ...r, offset });
+          this.feed(q, input, r, offset);
           const produced = this.pendingOutputs;
           this.pendingOutputs = [];
           for (const o of produced) {
@@ -690,7 +961,70 @@ export class KsqlEngine {
     return all;
   }
 
-  private feed(q: RunningQuery, input: RunningQuery['inputs'][number], r: InputRecord & { offset: number }): void {
+  /** CREATE SOURCE TABLE keeps its rows for pull queries (ksqlDB materializes source tables). */
+  private materializeSourceTables(r: InputRecord): void {
+    for (const src of this.sources.values()) {
+      if (!src.isSource || src.kind !== 'TABLE' || src.topic !== r.topic) continue;
+      let serdes = this.sourceSerdes.get(src.name);
+      if (!serdes) {
+        serdes = this.serdesOf(src);
+        this.sourceSerdes.set(src.name, serdes);
+      }
+      let key: unknown[] | null;
+      let value: unknown[] | null;
+      let keyBytes = r.key;
+      let window: { start: number; end: number } | undefined;
+      try {
+        if (src.window && keyBytes) {
+          const w = unwindowKey(keyBytes, src.window);
+          keyBytes = w.key;
+          window = w.window;
+        }
+        key = serdes.key.deserialize(keyBytes, r.topic);
+        value = serdes.value.deserialize(r.value, r.topic);
+      } catch (e) {
+        if (e instanceof RecordError) continue;
+        throw e;
+      }
+      const view = this.stores.store(viewStoreName(src.name));
+      const k = keyOf(key ?? []) + (window ? `@${window.start}` : '');
+      if (value === null) view.delete(k);
+      else view.put(k, { key: key ?? [], value, ts: r.timestamp, ...(window ? { window } : {}) } satisfies MaterializedRow);
+    }
+  }
+
+  private readonly sourceSerdes = new Map<string, { key: Serde; value: Serde }>();
+
+  /**
+   * Runs a pull query (`SELECT ... FROM table [WHERE ...]`, no EMIT CHANGES) over the latest
+   * state of a table written by a persistent query or declared with CREATE SOURCE TABLE.
+   */
+  pullQuery(sql: string): PullQueryResult {
+    let statements: Statement[];
+    try {
+      statements = parseStatements(sql);
+    } catch (e) {
+      if (e instanceof KsqlSyntaxError) throw new KsqlParseError(`Failed to prepare statement: ${e.message}`);
+      throw e;
+    }
+    const s = statements[0];
+    if (statements.length !== 1 || s.kind !== 'query') throw new KsqlError('A pull query is one SELECT statement.');
+    const q = s.query;
+    if (q.emit === 'CHANGES') throw new NotSupportedError('push queries in pullQuery (EMIT CHANGES)');
+    const table = this.sources.get(q.from.name);
+    if (!table) throw new KsqlError(`${q.from.name} does not exist.${this.alternativesHint(q.from.name)}`);
+    if (table.kind !== 'TABLE') throw new NotSupportedError('pull queries on streams');
+    const materialized = table.isSource || [...this.queries.values()].some((x) => x.sink === table.name && !x.isInsert);
+    if (!materialized) {
+      throw new KsqlError(
+        `The \`${table.name}\` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_${table.name} AS SELECT * FROM ${table.name}'. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.`,
+      );
+    }
+    const rows = [...this.stores.store(viewStoreName(table.name)).entries()].map(([, v]) => v as MaterializedRow);
+    return runPullQuery(q, table, rows, this.functions);
+  }
+
+  private feed(q: RunningQuery, input: RunningQuery['inputs'][number], r: InputRecord, offset: number): void {
     let key: unknown[] | null;
     let value: unknown[] | null;
     let keyBytes = r.key;
@@ -710,7 +1044,7 @@ export class KsqlEngine {
       }
       throw e;
     }
-    const headerCols = headerColumns(input.source);
+    const headerCols = input.headerColumns;
     if (value !== null && headerCols.length > 0) {
       const headers = r.headers ?? [];
       value = [
@@ -726,7 +1060,7 @@ export class KsqlEngine {
     }
     let ts: number;
     try {
-      ts = input.ts(r, value === null ? null : [...(key ?? []), ...value]);
+      ts = input.ts(r, key, value);
     } catch (e) {
       if (e instanceof RecordError) {
         this.processingLog.push({ queryId: q.id, topic: r.topic, message: e.message });
@@ -745,7 +1079,7 @@ export class KsqlEngine {
         headers: r.headers ?? [],
         ts,
         partition: r.partition ?? 0,
-        offset: r.offset,
+        offset,
         ...(window ? { window } : {}),
       });
     } catch (e) {
@@ -759,20 +1093,38 @@ export class KsqlEngine {
   }
 }
 
-function timestampExtractor(s: DataSource): (rec: InputRecord, row: unknown[] | null) => number {
+function timestampExtractor(s: DataSource): (rec: InputRecord, key: readonly unknown[] | null, value: readonly unknown[] | null) => number {
   if (!s.timestamp) return (rec) => rec.timestamp;
   const idx = s.columns.findIndex((c) => c.name === s.timestamp!.column);
   const col = s.columns[idx];
+  const keyCount = keyColumns(s).length;
   const format = s.timestamp.format;
-  return (rec, row) => {
-    if (row === null) return rec.timestamp;
-    const v = row[idx];
+  return (rec, key, value) => {
+    if (value === null) return rec.timestamp;
+    const v = idx < keyCount ? (key?.[idx] ?? null) : value[idx - keyCount];
     if (v === null || v === undefined) return -1;
     if (format !== undefined) return parseInstant(String(v), format);
     if (col.type.base === 'BIGINT') return Number(v);
     return v as number;
   };
 }
+
+/** A type with its struct field names upper-cased (schema inference). */
+function upperFieldNames(t: SqlType): SqlType {
+  switch (t.base) {
+    case 'STRUCT':
+      return { base: 'STRUCT', fields: t.fields.map((f) => ({ name: f.name.toUpperCase(), type: upperFieldNames(f.type) })) };
+    case 'ARRAY':
+      return { base: 'ARRAY', item: upperFieldNames(t.item) };
+    case 'MAP':
+      return { base: 'MAP', key: t.key, value: upperFieldNames(t.value) };
+    default:
+      return t;
+  }
+}
+
+/** The store holding a table's latest rows (pull queries). */
+const viewStoreName = (table: string): string => `_pull_${table}`;
 
 /** Kafka Streams windowed key bytes: key + start (8 bytes) [+ end for sessions]. */
 function windowKey(key: Buffer | null, w: { start: number; end: number }, type: string): Buffer {

@@ -6,6 +6,8 @@
 import type { Expr } from '../../../core/ksql';
 import { formatExpression } from '../../../core/ksql';
 import { KsqlError, RecordError } from './errors';
+import { ksqlText, type Qualifier } from './text';
+import { coerceUserList, type CoercedList } from './coerce';
 import { resolveFunction, type FunctionContext } from './functions';
 import { castFn, checkCast } from './cast';
 import {
@@ -23,7 +25,7 @@ import {
   type ExprType,
   type SqlType,
 } from './types';
-import { Decimal, INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, compareValues, divRound, valuesEqual, wrapLong, type Struct } from './values';
+import { Decimal, compareValues, divRound, valuesEqual, wrapLong, type Struct } from './values';
 
 export type Row = unknown[];
 export type Fn = (row: Row) => unknown;
@@ -61,15 +63,28 @@ export class Scope {
     this.lambdas = lambdas ?? new Map();
   }
 
+  /** How column references print in messages (joins: `ALIAS_NAME`, as ksqlDB's joined schema names them). */
+  display: Qualifier | undefined;
+
   withClause(clause: string): Scope {
-    return new Scope(this.columns, clause, this.functions, this.lambdas, this.aliases, this.size);
+    const s = new Scope(this.columns, clause, this.functions, this.lambdas, this.aliases, this.size);
+    s.display = this.display;
+    return s;
   }
 
   withLambda(params: { name: string; type: SqlType }[]): Scope {
     const m = new Map(this.lambdas);
     let next = this.size;
     for (const p of params) m.set(p.name, { index: next++, type: p.type });
-    return new Scope(this.columns, this.clause, this.functions, m, this.aliases, next);
+    const s = new Scope(this.columns, this.clause, this.functions, m, this.aliases, next);
+    s.display = this.display;
+    return s;
+  }
+
+  withDisplay(display: Qualifier | undefined): Scope {
+    const s = new Scope(this.columns, this.clause, this.functions, this.lambdas, this.aliases, this.size);
+    s.display = display;
+    return s;
   }
 
   lambdaParam(name: string): { index: number; type: SqlType } | undefined {
@@ -93,7 +108,9 @@ export class Scope {
   }
 }
 
-const exprText = (e: Expr): string => formatExpression(e);
+/** The display of the scope being compiled (set on every compile call; compilation is synchronous). */
+let currentDisplay: Qualifier | undefined;
+const exprText = (e: Expr): string => ksqlText(e, currentDisplay);
 
 const ARITH_NAMES: Readonly<Record<string, string>> = { '+': 'ADD', '-': 'SUBTRACT', '*': 'MULTIPLY', '/': 'DIVIDE', '%': 'MODULUS' };
 const CMP_NAMES: Readonly<Record<string, string>> = {
@@ -108,6 +125,7 @@ const CMP_NAMES: Readonly<Record<string, string>> = {
 
 /** Compiles an expression in a scope. */
 export function compile(e: Expr, scope: Scope): Compiled {
+  currentDisplay = scope.display;
   switch (e.kind) {
     case 'literal':
       return literal(e);
@@ -222,26 +240,45 @@ export function compile(e: Expr, scope: Scope): Compiled {
     case 'between':
       return between(e, scope);
     case 'array': {
-      const items = e.items.map((x) => compile(x, scope));
-      const itemType = commonType(items, 'array');
-      if (itemType === null)
+      // elements coerced to a common type like ksqlDB (CoercionUtil.coerceUserList)
+      if (e.items.length === 0)
+        throw new KsqlError(
+          'Array constructor cannot be empty. Please supply at least one element (see https://github.com/confluentinc/ksql/issues/4239).',
+        );
+      const coerced = coerceUserList(e.items, (x) => compile(x, scope));
+      const itemType = coerced.type;
+      if (itemType === undefined)
         throw new KsqlError(
           'Cannot construct an array with all NULL elements (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.',
         );
-      const fns = items.map((x) => coerce(x, itemType));
-      return { type: array(itemType), fn: (r) => fns.map((f) => f(r)) };
+      const fns = coerced.fns;
+      return { type: array(itemType), fn: (r) => fns.map((f) => f(r) ?? null) };
     }
     case 'map': {
-      const keys = e.entries.map((x) => compile(x.key, scope));
-      const values = e.entries.map((x) => compile(x.value, scope));
-      const kt = commonType(keys, 'map');
-      const vt = commonType(values, 'map');
-      if (kt === null || vt === null)
+      if (e.entries.length === 0)
+        throw new KsqlError(
+          'Map constructor cannot be empty. Please supply at least one key value pair (see https://github.com/confluentinc/ksql/issues/4239).',
+        );
+      const ck = coerceUserList(
+        e.entries.map((x) => x.key),
+        (x) => compile(x, scope),
+      );
+      const cv = coerceUserList(
+        e.entries.map((x) => x.value),
+        (x) => compile(x, scope),
+      );
+      const kt = ck.type;
+      const vt = cv.type;
+      if (kt === undefined)
+        throw new KsqlError(
+          'Cannot construct a map with all NULL keys (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL key to the desired type.',
+        );
+      if (vt === undefined)
         throw new KsqlError(
           'Cannot construct a map with all NULL values (see https://github.com/confluentinc/ksql/issues/4239). As a workaround, you may cast a NULL value to the desired type.',
         );
-      const kf = keys.map((x) => coerce(x, kt));
-      const vf = values.map((x) => coerce(x, vt));
+      const kf = ck.fns;
+      const vf = cv.fns;
       return {
         type: map(kt, vt),
         fn: (r) => {
@@ -508,7 +545,9 @@ function arithmetic(e: Extract<Expr, { kind: 'arithmetic' }>, scope: Scope): Com
   const ta = a.type;
   const tb = b.type;
   const bad = (): never => {
-    throw new KsqlError(`Error processing expression: ${exprText(e)}. Unsupported arithmetic types. ${typeText(ta)} ${typeText(tb)}`);
+    throw new KsqlError(
+      `Error processing expression: ${exprText(e)}. Unsupported arithmetic types. ${ta === null ? 'null' : ta.base} ${tb === null ? 'null' : tb.base}`,
+    );
   };
   if ((ta !== null && !isNumeric(ta)) || (tb !== null && !isNumeric(tb))) {
     // TIMESTAMP/DATE/TIME arithmetic is not in ksqlDB's binary operators
@@ -717,7 +756,7 @@ function comparison(e: Extract<Expr, { kind: 'comparison' }>, scope: Scope): Com
   const a = compile(e.left, scope);
   const b = compile(e.right, scope);
   if (a.type === null && b.type === null && e.op !== 'IS DISTINCT FROM') {
-    throw new KsqlError(`Comparison with NULL not supported: ${exprText(e.left)} ${e.op} ${exprText(e.right)}`);
+    throw new KsqlError(`Comparison with NULL not supported: ${formatExpression(e.left)} ${e.op} ${formatExpression(e.right)}`);
   }
   const cmp = comparator(a, b, e.op, e);
   const fa = a.fn;
@@ -831,144 +870,31 @@ function like(e: Extract<Expr, { kind: 'like' }>, scope: Scope): Compiled {
 }
 
 function inList(e: Extract<Expr, { kind: 'in' }>, scope: Scope): Compiled {
-  const v = compile(e.value, scope);
-  const items = e.list.map((x) => compile(x, scope));
-  const vt = v.type;
-  const fv = v.fn;
-  const checks = items.map((item, i) => {
-    const it = item.type;
-    if (vt === null || it === null) return (x: unknown, y: unknown) => valuesEqual(x, y);
-    const invalid = (): never => {
-      throw new KsqlError(
-        `Invalid Predicate: operator does not exist: ${typeText(vt)} = ${typeText(it)} (${exprText(e.list[i])})\nHint: You might need to add explicit type casts.`,
-      );
-    };
-    if (sameType(vt, it)) return (x: unknown, y: unknown) => valuesEqual(x, y);
-    if (isNumeric(vt) && isNumeric(it)) {
-      const w = widerNumeric(vt, it);
-      const ca = coerceValue(vt, w);
-      const cb = coerceValue(it, w);
-      return (x: unknown, y: unknown) => compareValues(ca(x), cb(y)) === 0;
-    }
-    if (it.base === 'STRING' && item.constant && vt.base !== 'STRING') {
-      // a string literal is parsed as the value's type
-      const text = item.fn([]) as string | null;
-      if (text === null) return () => false;
-      const parsed = parseLiteralAs(text, vt);
-      return (x: unknown) => valuesEqual(x, parsed);
-    }
-    if (vt.base === it.base && (vt.base === 'ARRAY' || vt.base === 'MAP' || vt.base === 'STRUCT')) {
-      coerceComplexLiteral(vt, it, e.list[i], invalid);
-      return (x: unknown, y: unknown) => valuesEqual(x, coerceValueDeep(y, it, vt));
-    }
-    return invalid();
-  });
-  const fns = items.map((x) => x.fn);
+  // ksqlDB's InListEvaluator.preprocess: NULL literals never match and are dropped; the value
+  // and the list are coerced to a common type (CoercionUtil.coerceUserList)
+  const exprs = [e.value, ...e.list.filter((x) => !(x.kind === 'literal' && x.type === 'NULL'))];
+  const compiled = new Map<Expr, Compiled>(exprs.map((x) => [x, compile(x, scope)]));
+  let coerced: CoercedList;
+  try {
+    coerced = coerceUserList(exprs, (x) => compiled.get(x) ?? compile(x, scope));
+  } catch (err) {
+    if (err instanceof KsqlError) throw new KsqlError(`Invalid Predicate: ${err.message}`);
+    throw err;
+  }
+  const [vf, ...fns] = coerced.fns;
+  const n = fns.length;
   return {
     type: T.BOOLEAN,
     fn: (r) => {
-      const x = fv(r);
+      const x = vf(r);
       if (x == null) return false;
-      for (let i = 0; i < fns.length; i++) {
+      for (let i = 0; i < n; i++) {
         const y = fns[i](r);
-        if (y != null && checks[i](x, y)) return true;
+        if (y != null && valuesEqual(x, y)) return true;
       }
       return false;
     },
   };
-}
-
-/** `'10' IN (int column)`: the literal text parsed as the value's type, with ksqlDB's message. */
-function parseLiteralAs(text: string, t: SqlType): unknown {
-  const fail = (): never => {
-    throw new KsqlError(`Invalid Predicate: invalid input syntax for type ${t.base}: "${text}".`);
-  };
-  const s = text.trim();
-  switch (t.base) {
-    case 'BOOLEAN': {
-      const l = s.toLowerCase();
-      if (['true', 't', 'yes', 'y'].includes(l)) return true;
-      if (['false', 'f', 'no', 'n'].includes(l)) return false;
-      return fail();
-    }
-    case 'INTEGER': {
-      if (!/^[+-]?\d+$/.test(s)) fail();
-      const n = Number(s);
-      if (n < INT_MIN || n > INT_MAX) fail();
-      return n;
-    }
-    case 'BIGINT': {
-      if (!/^[+-]?\d+$/.test(s)) fail();
-      const n = BigInt(s);
-      if (n < LONG_MIN || n > LONG_MAX) fail();
-      return n;
-    }
-    case 'DOUBLE': {
-      const n = Number(s);
-      if (s === '' || Number.isNaN(n)) fail();
-      return n;
-    }
-    case 'DECIMAL': {
-      try {
-        return Decimal.parse(s);
-      } catch {
-        return fail();
-      }
-    }
-    default:
-      try {
-        return castFn(T.STRING, t)(text);
-      } catch {
-        return fail();
-      }
-  }
-}
-
-function coerceComplexLiteral(vt: SqlType, it: SqlType, e: Expr, invalid: () => never): void {
-  const ok = (a: SqlType, b: SqlType): boolean => {
-    if (sameType(a, b)) return true;
-    if (isNumeric(a) && isNumeric(b)) return true;
-    if (a.base === 'ARRAY' && b.base === 'ARRAY') return ok(a.item, b.item);
-    if (a.base === 'MAP' && b.base === 'MAP') return ok(a.key, b.key) && ok(a.value, b.value);
-    if (a.base === 'STRUCT' && b.base === 'STRUCT') {
-      return b.fields.every((f) => {
-        const x = a.fields.find((y) => y.name === f.name);
-        return x !== undefined && ok(x.type, f.type);
-      });
-    }
-    if (b.base === 'STRING') return true;
-    return false;
-  };
-  if (!ok(vt, it)) invalid();
-  void e;
-}
-
-function coerceValueDeep(v: unknown, from: SqlType, to: SqlType): unknown {
-  if (v == null) return null;
-  if (sameType(from, to)) return v;
-  if (from.base === 'STRING' && to.base !== 'STRING') {
-    const text = v as string;
-    try {
-      return castFn(T.STRING, to)(text);
-    } catch {
-      throw new RecordError(`invalid input syntax for type ${to.base}: "${text}"`);
-    }
-  }
-  if (from.base === 'ARRAY' && to.base === 'ARRAY') return (v as unknown[]).map((x) => coerceValueDeep(x, from.item, to.item));
-  if (from.base === 'MAP' && to.base === 'MAP') {
-    const m = new Map();
-    for (const [k, x] of v as Map<unknown, unknown>) m.set(coerceValueDeep(k, from.key, to.key), coerceValueDeep(x, from.value, to.value));
-    return m;
-  }
-  if (from.base === 'STRUCT' && to.base === 'STRUCT') {
-    const s: Struct = {};
-    for (const f of to.fields) {
-      const ff = from.fields.find((x) => x.name === f.name);
-      s[f.name] = ff ? coerceValueDeep((v as Struct)[f.name], ff.type, f.type) : null;
-    }
-    return s;
-  }
-  return castFn(from, to)(v);
 }
 
 // ------------------------------------------------------------------------------------------

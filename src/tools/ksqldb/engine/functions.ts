@@ -27,11 +27,39 @@ import { Decimal, compareValues, divRound, javaDoubleToString, keyOf, valueToStr
 import { AGGREGATES } from './aggregates';
 
 /** Settings functions read (ksqlDB config). */
+/** The inputs of the non-deterministic functions: wall clock and randomness. */
+export interface Environment {
+  /** Current time, milliseconds since the epoch (UNIX_TIMESTAMP(), UNIX_DATE()). */
+  readonly now: () => number;
+  /** A uniformly distributed double in [0, 1) (RANDOM(), and the bytes of UUID()). */
+  readonly random: () => number;
+}
+
+/** A deterministic environment: the clock stands at `nowMs`, randomness is a seeded generator. */
+export function deterministicEnvironment(nowMs = 0, seed = 42): Environment {
+  let state = seed >>> 0;
+  return {
+    now: () => nowMs,
+    // mulberry32: a small, well-distributed 32-bit generator
+    random: () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+  };
+}
+
 export interface FunctionContext {
   readonly config: Readonly<Record<string, unknown>>;
   /** Extra functions (tests, user code). */
   readonly extra?: ReadonlyMap<string, UdfDef>;
+  /** Clock and randomness; deterministic when not given. */
+  readonly env?: Environment;
 }
+
+const DEFAULT_ENV = deterministicEnvironment();
 
 export type CompileFn = (e: Expr, scope: Scope) => Compiled;
 
@@ -46,6 +74,8 @@ export interface Overload {
   readonly impl: (...args: unknown[]) => unknown;
   /** Called even when an argument is NULL. */
   readonly nullable?: boolean;
+  /** An implementation that reads the engine's environment (clock, randomness); replaces `impl`. */
+  readonly withEnv?: (env: Environment) => (...args: unknown[]) => unknown;
 }
 
 export interface UdfDef {
@@ -166,7 +196,7 @@ export function resolveFunction(e: Extract<Expr, { kind: 'call' }>, scope: Scope
     return (r: Row) => conv(f(r));
   });
   const returns = typeof ov.returns === 'function' ? ov.returns(types) : ov.returns;
-  const rawImpl = ov.impl;
+  const rawImpl = ov.withEnv ? ov.withEnv(scope.functions.env ?? DEFAULT_ENV) : ov.impl;
   // a UDF that fails gives NULL (ksqlDB logs the error), so IFNULL/COALESCE around it still apply
   const impl = (...a: unknown[]): unknown => {
     try {
@@ -259,7 +289,12 @@ function javaRegex(pattern: string): RegExp {
   try {
     return new RegExp(p, flags);
   } catch {
-    return new RegExp(p, flags.replace('u', ''));
+    try {
+      return new RegExp(p, flags.replace('u', ''));
+    } catch (err) {
+      // Java's PatternSyntaxException inside a UDF: the UDF gives NULL, the record goes on
+      throw new RecordError(`Invalid regular expression '${pattern}': ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 }
 
@@ -410,6 +445,21 @@ def('CONCAT_WS', [
     variadic: true,
     nullable: true,
   }),
+  o(
+    [T.BYTES, T.BYTES],
+    T.BYTES,
+    (sep, xs) => {
+      if (sep == null) return null;
+      const parts = (xs as (Uint8Array | null)[]).filter((x): x is Uint8Array => x != null);
+      const out: Buffer[] = [];
+      parts.forEach((p, i) => {
+        if (i > 0) out.push(Buffer.from(sep as Uint8Array));
+        out.push(Buffer.from(p));
+      });
+      return Buffer.concat(out);
+    },
+    { variadic: true, nullable: true },
+  ),
 ]);
 def('REPLACE', [o([S, S, S], S, (s, a, b) => str(s).split(str(a)).join(str(b)))]);
 def('INSTR', [
@@ -475,11 +525,12 @@ custom('SUBSTRING', (e, scope, compile) => {
 def('LPAD', [o([S, I, S], S, (s, n, p) => pad(str(s), int(n), str(p), true))]);
 def('RPAD', [o([S, I, S], S, (s, n, p) => pad(str(s), int(n), str(p), false))]);
 def('SPLIT', [
-  o([S, S], array(S), (s, d) => (str(d) === '' ? Array.from(str(s)) : str(s).split(str(d)))),
+  // an empty delimiter splits into characters (Java's Pattern("").split: "" gives [""])
+  o([S, S], array(S), (s, d) => (str(d) === '' ? (str(s) === '' ? [''] : Array.from(str(s))) : str(s).split(str(d)))),
   o([T.BYTES, T.BYTES], array(T.BYTES), (s, d) => splitBytes(Buffer.from(s as Uint8Array), Buffer.from(d as Uint8Array))),
 ]);
 function splitBytes(b: Buffer, d: Buffer): Buffer[] {
-  if (d.length === 0) return [...b].map((x) => Buffer.from([x]));
+  if (d.length === 0) return b.length === 0 ? [Buffer.alloc(0)] : [...b].map((x) => Buffer.from([x]));
   const out: Buffer[] = [];
   let from = 0;
   for (let i = b.indexOf(d, from); i >= 0; i = b.indexOf(d, from)) {
@@ -499,20 +550,35 @@ def('SPLIT_TO_MAP', [
     return m;
   }),
 ]);
+// REGEXP_EXTRACT(pattern, input[, group]): the pattern comes first
 def('REGEXP_EXTRACT', [
-  o([S, S], S, (s, p) => regex(str(p)).exec(str(s))?.[0] ?? null),
-  o([S, S, I], S, (s, p, g) => regex(str(p)).exec(str(s))?.[int(g)] ?? null),
+  o([S, S], S, (p, s) => regex(str(p)).exec(str(s))?.[0] ?? null),
+  o([S, S, I], S, (p, s, g) => regex(str(p)).exec(str(s))?.[int(g)] ?? null),
 ]);
 def('REGEXP_EXTRACT_ALL', [
-  o([S, S], array(S), (s, p) => [...str(s).matchAll(regex(str(p), true))].map((m) => m[0])),
-  o([S, S, I], array(S), (s, p, g) => [...str(s).matchAll(regex(str(p), true))].map((m) => m[int(g)] ?? null)),
+  o([S, S], array(S), (p, s) => [...str(s).matchAll(regex(str(p), true))].map((m) => m[0])),
+  o([S, S, I], array(S), (p, s, g) => [...str(s).matchAll(regex(str(p), true))].map((m) => m[int(g)] ?? null)),
 ]);
 def('REGEXP_REPLACE', [o([S, S, S], S, (s, p, rep) => str(s).replace(regex(str(p), true), javaReplacement(str(rep))))]);
 def('REGEXP_SPLIT_TO_ARRAY', [
   o([S, S], array(S), (s, p) => {
-    const parts = str(s).split(regex(str(p), true));
-    while (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
-    return parts;
+    const text = str(s);
+    const re = regex(str(p), true);
+    if (str(p) === '' || new RegExp(`^(?:${re.source})$`, re.flags.replace('g', '')).test('')) {
+      // a pattern matching the empty string: Java's Pattern.split (trailing empty strings dropped)
+      const parts = text.split(new RegExp(re.source.replace(/\((?!\?)/g, '(?:'), re.flags));
+      while (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+      return parts;
+    }
+    // Guava's Splitter.on(pattern): every piece between matches, groups are not part of the result
+    const out: string[] = [];
+    let from = 0;
+    for (const m of text.matchAll(re)) {
+      out.push(text.slice(from, m.index));
+      from = m.index + m[0].length;
+    }
+    out.push(text.slice(from));
+    return out;
   }),
 ]);
 def('MASK', [o([S], S, (s) => mask(str(s))), o([S, S, S, S, S], S, (s, ...r) => mask(str(s), ...maskArgs(r)), { nullable: true })]);
@@ -538,10 +604,16 @@ for (const [name, left, keep] of [
   ]);
 }
 def('CHR', [
-  o([I], S, (n) => String.fromCodePoint(int(n))),
+  o([I], S, (n) => (int(n) < 0 || int(n) > 0x10ffff ? null : String.fromCodePoint(int(n)))),
+  // `\uXXXX` escapes (a surrogate pair for characters beyond the BMP)
   o([S], S, (s) => {
-    const m = /^\\?u([0-9a-fA-F]{4})$/.exec(str(s));
-    return m ? String.fromCharCode(parseInt(m[1], 16)) : null;
+    const m = /^(?:\\u[0-9a-fA-F]{4})+$/.exec(str(s));
+    if (!m) return null;
+    const units = str(s)
+      .split('\\u')
+      .slice(1)
+      .map((h) => parseInt(h, 16));
+    return units.length > 2 ? null : String.fromCharCode(...units);
   }),
 ]);
 def('ENCODE', [
@@ -570,13 +642,83 @@ def('FROM_BYTES', [
     return Buffer.from(b as Uint8Array).toString(e);
   }),
 ]);
-let uuidCounter = 0;
 def('UUID', [
-  o([], S, () => {
-    // deterministic-free randomness is not allowed in the pure core: a counter-based v4 shape
-    uuidCounter++;
-    const h = uuidCounter.toString(16).padStart(12, '0');
-    return `00000000-0000-4000-8000-${h}`;
+  o([], S, () => null, {
+    // a version 4 UUID from the environment's randomness
+    withEnv: (env) => () => {
+      const b: number[] = [];
+      for (let i = 0; i < 16; i++) b.push(Math.floor(env.random() * 256) & 0xff);
+      b[6] = (b[6] & 0x0f) | 0x40;
+      b[8] = (b[8] & 0x3f) | 0x80;
+      const h = b.map((x) => x.toString(16).padStart(2, '0')).join('');
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    },
+  }),
+]);
+// URL functions (java.net.URI, URLEncoder/URLDecoder in UTF-8)
+interface UriParts {
+  scheme: string | null;
+  authority: string | null;
+  path: string;
+  query: string | null;
+  fragment: string | null;
+}
+function parseUri(text: string): UriParts {
+  const m = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/.exec(text);
+  if (!m || /\s/.test(text)) throw new RecordError(`Illegal character in URI: ${text}`);
+  return { scheme: m[1] ?? null, authority: m[2] ?? null, path: m[3], query: m[4] ?? null, fragment: m[5] ?? null };
+}
+const uriDecode = (s: string): string => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+function hostPort(authority: string | null): { host: string | null; port: number | null } {
+  if (authority === null) return { host: null, port: null };
+  const hp = authority.slice(authority.lastIndexOf('@') + 1);
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hp);
+  if (!m) return { host: null, port: null };
+  return { host: m[1] === '' ? null : m[1], port: m[2] ? Number(m[2]) : null };
+}
+def('URL_EXTRACT_PROTOCOL', [o([S], S, (u) => parseUri(str(u)).scheme)]);
+def('URL_EXTRACT_HOST', [o([S], S, (u) => hostPort(parseUri(str(u)).authority).host)]);
+def('URL_EXTRACT_PORT', [o([S], I, (u) => hostPort(parseUri(str(u)).authority).port)]);
+def('URL_EXTRACT_PATH', [o([S], S, (u) => uriDecode(parseUri(str(u)).path))]);
+def('URL_EXTRACT_QUERY', [o([S], S, (u) => ((q) => (q === null ? null : uriDecode(q)))(parseUri(str(u)).query))]);
+def('URL_EXTRACT_FRAGMENT', [o([S], S, (u) => ((f) => (f === null ? null : uriDecode(f)))(parseUri(str(u)).fragment))]);
+def('URL_EXTRACT_PARAMETER', [
+  o([S, S], S, (u, name) => {
+    const q = parseUri(str(u)).query;
+    if (q === null) return null;
+    for (const part of q.split('&')) {
+      const i = part.indexOf('=');
+      const k = i < 0 ? part : part.slice(0, i);
+      if (k === str(name)) return i < 0 ? null : part.slice(i + 1);
+    }
+    return null;
+  }),
+]);
+def('URL_ENCODE_PARAM', [
+  o([S], S, (s) =>
+    Array.from(Buffer.from(str(s), 'utf8'))
+      .map((b) => {
+        const c = String.fromCharCode(b);
+        if (/[A-Za-z0-9.*_-]/.test(c)) return c;
+        if (c === ' ') return '+';
+        return '%' + b.toString(16).toUpperCase().padStart(2, '0');
+      })
+      .join(''),
+  ),
+]);
+def('URL_DECODE_PARAM', [
+  o([S], S, (s) => {
+    try {
+      return decodeURIComponent(str(s).replace(/\+/g, ' '));
+    } catch {
+      throw new RecordError(`URLDecoder: Illegal hex characters in escape (%) pattern: ${str(s)}`);
+    }
   }),
 ]);
 def('EXTRACTJSONFIELD', [o([S, S], S, (s, p) => extractJsonField(str(s), str(p)))]);
@@ -762,7 +904,8 @@ void round;
 def('SQRT', [o([D], D, (x) => Math.sqrt(x as number))]);
 def('EXP', [o([D], D, (x) => Math.exp(x as number))]);
 def('LN', [o([D], D, (x) => Math.log(x as number))]);
-def('LOG', [o([D], D, (x) => Math.log10(x as number)), o([D, D], D, (b, x) => Math.log(x as number) / Math.log(b as number))]);
+// LOG(x) is the natural logarithm; LOG(base, x) divides
+def('LOG', [o([D], D, (x) => Math.log(x as number)), o([D, D], D, (b, x) => Math.log(x as number) / Math.log(b as number))]);
 def('POWER', [o([D, D], D, (b, x) => Math.pow(b as number, x as number))]);
 def('CBRT', [o([D], D, (x) => Math.cbrt(x as number))]);
 def('SIGN', [
@@ -771,13 +914,7 @@ def('SIGN', [
   o([D], I, (x) => Math.sign(x as number)),
   o(['DECIMAL'], I, (x) => ((x as Decimal).unscaled > 0n ? 1 : (x as Decimal).unscaled < 0n ? -1 : 0)),
 ]);
-let seed = 42;
-def('RANDOM', [
-  o([], D, () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  }),
-]);
+def('RANDOM', [o([], D, () => null, { withEnv: (env) => () => env.random() })]);
 def('PI', [o([], D, () => Math.PI)]);
 for (const [name, f] of [
   ['SIN', Math.sin],
@@ -791,9 +928,41 @@ for (const [name, f] of [
   ['TANH', Math.tanh],
   ['DEGREES', (x: number) => (x * 180) / Math.PI],
   ['RADIANS', (x: number) => (x * Math.PI) / 180],
+  ['COT', (x: number) => 1 / Math.tan(x)],
 ] as const) {
   def(name, [o([D], D, (x) => f(x as number))]);
 }
+// GEO_DISTANCE(lat1, lon1, lat2, lon2[, unit]): the haversine distance in km (or miles)
+const geoDistance = (lat1: number, lon1: number, lat2: number, lon2: number, unit: string | null): number => {
+  if ([lat1, lat2].some((x) => x < -90 || x > 90))
+    throw new RecordError('valid latitude values for GeoDistance function are in the range of -90 to 90 decimal degrees');
+  if ([lon1, lon2].some((x) => x < -180 || x > 180))
+    throw new RecordError('valid longitude values for GeoDistance function are in the range of -180 to +180 decimal degrees');
+  const u = (unit ?? '').trim().toLowerCase();
+  let radius = 6371;
+  if (['mi', 'mile', 'miles'].includes(u)) radius = 3959;
+  else if (u !== '' && !['km', 'kilometer', 'kilometers', 'kilometre', 'kilometres'].includes(u))
+    throw new RecordError(
+      `GeoDistance function units parameter must be one of mi, mile, miles, km, kilometer, kilometers, kilometre or kilometres. Values are case-insensitive.`,
+    );
+  // java.lang.Math.toRadians multiplies by the constant PI / 180
+  const rad = (d: number): number => d * (Math.PI / 180);
+  const hav = (x: number): number => Math.pow(Math.sin(x / 2), 2);
+  const a = hav(rad(lat2 - lat1)) + hav(rad(lon2 - lon1)) * Math.cos(rad(lat1)) * Math.cos(rad(lat2));
+  return 2 * Math.asin(Math.sqrt(a)) * radius;
+};
+def('GEO_DISTANCE', [
+  o([D, D, D, D], D, (a, b, c, d) => geoDistance(a as number, b as number, c as number, d as number, null)),
+  o(
+    [D, D, D, D, S],
+    D,
+    (a, b, c, d, u) =>
+      [a, b, c, d].some((x) => x == null)
+        ? null
+        : geoDistance(a as number, b as number, c as number, d as number, (u as string | null) ?? null),
+    { nullable: true },
+  ),
+]);
 def('ATAN2', [o([D, D], D, (y, x) => Math.atan2(y as number, x as number))]);
 for (const [name, pick] of [
   ['GREATEST', 1],
@@ -838,8 +1007,11 @@ for (const [name, pick] of [
 // Dates and times
 
 const TS = T.TIMESTAMP;
-def('UNIX_TIMESTAMP', [o([], L, () => 0n), o([TS], L, (t) => BigInt(t as number))]);
-def('UNIX_DATE', [o([], I, () => 0), o([T.DATE], I, (d) => d)]);
+def('UNIX_TIMESTAMP', [
+  o([], L, () => null, { withEnv: (env) => () => BigInt(Math.trunc(env.now())) }),
+  o([TS], L, (t) => BigInt(t as number)),
+]);
+def('UNIX_DATE', [o([], I, () => null, { withEnv: (env) => () => Math.floor(env.now() / 86_400_000) }), o([T.DATE], I, (d) => d)]);
 def('TIMESTAMPTOSTRING', [
   o([L, S], S, (t, p) => formatInstant(Number(t), str(p))),
   o([L, S, S], S, (t, p, z) => formatInstant(Number(t), str(p), str(z))),
@@ -856,7 +1028,8 @@ def('FORMAT_TIMESTAMP', [
   o([TS, S], S, (t, p) => formatInstant(t as number, str(p))),
   o([TS, S, S], S, (t, p, z) => formatInstant(t as number, str(p), str(z))),
 ]);
-def('PARSE_DATE', [o([S, S], T.DATE, (s, p) => Math.floor(parseInstant(str(s), str(p)) / DAY))]);
+// PARSE_DATE uses java.text.SimpleDateFormat, which ignores text after the pattern
+def('PARSE_DATE', [o([S, S], T.DATE, (s, p) => Math.floor(parseInstant(str(s), str(p), 'UTC', { ignoreTrailing: true }) / DAY))]);
 def('FORMAT_DATE', [o([T.DATE, S], S, (d, p) => formatInstant(int(d) * DAY, str(p)))]);
 def('PARSE_TIME', [o([S, S], T.TIME, (s, p) => ((parseInstant(str(s), str(p)) % DAY) + DAY) % DAY)]);
 def('FORMAT_TIME', [o([T.TIME, S], S, (t, p) => formatInstant(int(t), str(p)))]);
@@ -977,6 +1150,43 @@ def('ARRAY_REMOVE', [
     ['ARRAY', 'ANY'],
     (ts) => first(ts),
     (a, v) => (a == null ? null : (a as unknown[]).filter((x) => !(x == null ? v == null : valuesEqual(x, v)))),
+    { nullable: true },
+  ),
+]);
+def('ARRAY_CONCAT', [
+  o(
+    ['ARRAY', 'ARRAY'],
+    (ts) => first(ts),
+    (a, b) => (a == null && b == null ? null : [...((a as unknown[] | null) ?? []), ...((b as unknown[] | null) ?? [])]),
+    { nullable: true },
+  ),
+]);
+// SLICE(array, from, to): 1-based, both ends included; out of range gives null
+def('SLICE', [
+  o(
+    ['ARRAY', I, I],
+    (ts) => first(ts),
+    (a, from, to) => {
+      if (a == null) return null;
+      const list = a as unknown[];
+      const start = from == null ? 0 : (from as number) - 1;
+      const end = to == null ? list.length : (to as number);
+      if (start < 0 || end > list.length || start > end) return null;
+      return list.slice(start, end);
+    },
+    { nullable: true },
+  ),
+]);
+def('MAP_UNION', [
+  o(
+    ['MAP', 'MAP'],
+    (ts) => first(ts),
+    (a, b) => {
+      if (a == null && b == null) return null;
+      const m = new Map<unknown, unknown>();
+      for (const x of [a, b]) if (x != null) for (const [k, v] of x as Map<unknown, unknown>) m.set(k, v);
+      return m;
+    },
     { nullable: true },
   ),
 ]);

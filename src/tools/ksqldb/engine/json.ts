@@ -19,14 +19,21 @@ export class RawNumber {
 export class JsonSyntaxError extends Error {}
 
 /** Parses JSON text; `allRaw` makes every number a RawNumber. */
-export function parseJson(text: string, allRaw = false): unknown {
+export function parseJson(text: string, allRaw = false, allowComments = false): unknown {
   let i = 0;
   const n = text.length;
   const ws = (): void => {
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c === 32 || c === 9 || c === 10 || c === 13) i++;
-      else break;
+      else if (allowComments && c === 47 && text[i + 1] === '/') {
+        // `// ...` comments (Jackson's ALLOW_COMMENTS, as ksqlDB reads its test files)
+        const end = text.indexOf('\n', i);
+        i = end < 0 ? n : end + 1;
+      } else if (allowComments && c === 47 && text[i + 1] === '*') {
+        const end = text.indexOf('*/', i + 2);
+        i = end < 0 ? n : end + 2;
+      } else break;
     }
   };
   const fail = (what: string): never => {

@@ -3,16 +3,26 @@
  * (source → join → filter → aggregate | repartition → final projection → sink) compiled into
  * closures once. State lives in StateStores.
  */
-import type { Expr, Join, Query, SelectItem } from '../../../core/ksql';
+import type { Expr, Join, Query, Relation, SelectItem } from '../../../core/ksql';
 import { formatExpression, mapExpr, walkExpr } from '../../../core/ksql';
-import { ColumnAliasGenerator } from '../../../core/ksql/aliases';
+import { ColumnAliasGenerator, outputNameFor } from '../../../core/ksql/aliases';
+import {
+  KeyRuleError,
+  placeKeys,
+  resultKey,
+  syntheticCanon,
+  type KeyPlacement,
+  type KeyScope,
+  type ProjectedKeyItem,
+  type ResultKey,
+} from '../../../core/ksql/keys';
 import { AGGREGATES, type AggregateImpl } from './aggregates';
 import { KsqlError, NotSupportedError, RecordError } from './errors';
 import { compile, Scope, type Compiled, type Fn, type Row, type ScopeColumn } from './expr';
 import { functionExists, type FunctionContext } from './functions';
 import { keyColumns, type Column, type DataSource, type WindowInfo } from './model';
 import type { StateStores } from './state';
-import { T, sameType, typeText, type SqlType } from './types';
+import { T, array, sameType, typeText, type SqlType } from './types';
 import { keyOf } from './values';
 import { ksqlText } from './text';
 
@@ -44,8 +54,12 @@ export interface PlannedQuery {
   readonly sources: readonly DataSource[];
   /** Warnings (deprecations) */
   readonly warnings: readonly string[];
+  /** The projection as ksqlDB rewrites it (expressions qualified, every item named), for messages. */
+  readonly projection: readonly { readonly expr: Expr; readonly name: string }[];
   /** Whether the query re-keys (GROUP BY / PARTITION BY / join). */
   readonly rekeyed: boolean;
+  /** PARTITION BY NULL: a keyless result. */
+  readonly partitionByNull?: boolean;
   /** Builds the runtime. */
   start(stores: StateStores, storePrefix: string, emit: (o: QueryOutput) => void): QueryRuntime;
 }
@@ -64,6 +78,8 @@ interface Change {
   old?: Row | null;
   ts: number;
   window?: { start: number; end: number };
+  /** The record had no key at all (a pass-through projection keeps it null). */
+  nullKey?: boolean;
 }
 
 type Stage = (c: Change) => void;
@@ -110,15 +126,16 @@ function sourceRow(l: SourceLayout, rec: SourceRecord): Row | null {
   return row;
 }
 
-const joiner = (items: readonly string[], word: string): string =>
-  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
+const LOC = { line: 1, column: 1, offset: 0, end: 0 };
 
-function keysNotIncluded(sink: string, type: string, required: string[], requireAll = true): never {
-  const postfix = requireAll && required.length > 1 ? 's' : '';
-  const types = type + (required.length === 1 ? '' : 's');
-  throw new KsqlError(
-    `Key${postfix} missing from projection (ie, SELECT).\nThe query used to build \`${sink}\` must include the ${types} ${joiner(required, requireAll ? 'and' : 'or')} in its projection (eg, SELECT ${requireAll ? required.join(', ') : required[0]}...).`,
-  );
+/** ksqlDB's key rules (src/core/ksql/keys.ts), refusals as KsqlError. */
+function keyPlacement(key: ResultKey, items: readonly ProjectedKeyItem[], sink: string): KeyPlacement {
+  try {
+    return placeKeys(key, items, sink);
+  } catch (e) {
+    if (e instanceof KeyRuleError) throw new KsqlError(e.message);
+    throw e;
+  }
 }
 
 /** Options for planning. */
@@ -161,6 +178,45 @@ function canon(e: Expr, scope: Scope): string {
   );
 }
 
+const TIME_PSEUDO = new Set(['ROWTIME', 'WINDOWSTART', 'WINDOWEND']);
+
+/** `2018`, `2018-01-01T00:00:00.001`, `2019-01-01T00:00:00+0445`: ksqlDB's partial timestamp text. */
+function partialTimestamp(text: string): number | undefined {
+  const m =
+    /^\s*(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/.exec(
+      text,
+    );
+  if (!m) return undefined;
+  const n = (i: number, d: number): number => (m[i] === undefined ? d : Number(m[i]));
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  let t = Date.UTC(n(1, 1970), n(2, 1) - 1, n(3, 1), n(4, 0), n(5, 0), n(6, 0), ms);
+  if (m[8] && m[8] !== 'Z') {
+    const z = /([+-])(\d{2}):?(\d{2})/.exec(m[8])!;
+    t -= (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3])) * 60_000;
+  }
+  return t;
+}
+
+/**
+ * ksqlDB's StatementRewriteForMagicPseudoTimestamp: in WHERE, a string compared with ROWTIME,
+ * WINDOWSTART or WINDOWEND is a timestamp (partial ones allowed), replaced by its epoch millis.
+ */
+function magicTimestamps(e: Expr): Expr {
+  const isTime = (x: Expr): boolean => x.kind === 'column' && TIME_PSEUDO.has(x.name);
+  const asMillis = (x: Expr): Expr => {
+    if (x.kind !== 'literal' || x.type !== 'STRING') return x;
+    const t = partialTimestamp(String(x.value));
+    if (t === undefined) throw new KsqlError(`Failed to parse timestamp '${String(x.value)}'`);
+    return { kind: 'literal', loc: x.loc, type: 'BIGINT', value: t, text: String(t) };
+  };
+  return mapExpr(e, (x) => {
+    if (x.kind === 'comparison' && (isTime(x.left) || isTime(x.right)))
+      return { ...x, left: isTime(x.right) ? asMillis(x.left) : x.left, right: isTime(x.left) ? asMillis(x.right) : x.right };
+    if (x.kind === 'between' && isTime(x.value)) return { ...x, low: asMillis(x.low), high: asMillis(x.high) };
+    return x;
+  });
+}
+
 /** Formats an expression with columns qualified by their source alias (ksqlDB's messages). */
 function qualifiedText(e: Expr, scope: Scope): string {
   return formatExpression(
@@ -172,13 +228,48 @@ function qualifiedText(e: Expr, scope: Scope): string {
   );
 }
 
+/** The engine's view of a query's sources for the key rules of src/core/ksql/keys.ts. */
+function engineKeyScope(relations: readonly Relation[], layouts: readonly SourceLayout[], scope: Scope): KeyScope {
+  const byQualifier = (q: string): Relation | undefined => relations.find((r) => r.alias === q) ?? relations.find((r) => r.name === q);
+  const normalize = (e: Expr): Expr =>
+    mapExpr(e, (x) => (x.kind === 'column' && x.source !== undefined ? { ...x, source: byQualifier(x.source)?.alias ?? x.source } : x));
+  const layoutOf = (r: Relation): SourceLayout | undefined => layouts.find((l) => l.alias === r.alias);
+  return {
+    relationOf: (ref) => {
+      try {
+        const c = scope.find(ref.name, ref.source === undefined ? undefined : (byQualifier(ref.source)?.alias ?? ref.source));
+        return c?.source !== undefined ? relations.find((r) => r.alias === c.source) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    keyColumns: (r) => {
+      const l = layoutOf(r);
+      return l ? keyColumns(l.source).map((c) => c.name) : undefined;
+    },
+    isTable: (r) => layoutOf(r)?.source.kind === 'TABLE',
+    columnNames: () => layouts.flatMap((l) => l.source.columns.map((c) => c.name)),
+    canon: (e) => canon(normalize(e), scope),
+    text: (e, qualified) => (qualified ? qualifiedText(normalize(e), scope) : formatExpression(e)),
+  };
+}
+
+/** The synthetic join key's name, if the key is one. */
+const synthetic = (key: ResultKey): string | undefined => (key.kind === 'syntheticJoin' ? key.name : undefined);
+
 interface SelectSpec {
   readonly expr: Expr;
   readonly name: string;
 }
 
 /** Expands `*`, `alias.*`, `struct->*` and names every item (ksqlDB's AstSanitizer). */
-function expandSelect(items: readonly SelectItem[], layouts: readonly SourceLayout[], isJoin: boolean, scope: Scope): SelectSpec[] {
+function expandSelect(
+  items: readonly SelectItem[],
+  layouts: readonly SourceLayout[],
+  isJoin: boolean,
+  scope: Scope,
+  synthetic?: string,
+): SelectSpec[] {
   const allNames = layouts.flatMap((l) => l.source.columns.map((c) => c.name));
   const generator = new ColumnAliasGenerator(allNames);
   const clashes = (name: string): boolean =>
@@ -187,11 +278,18 @@ function expandSelect(items: readonly SelectItem[], layouts: readonly SourceLayo
   const loc = items[0]?.loc ?? { line: 1, column: 1, offset: 0, end: 0 };
   for (const item of items) {
     if (item.kind === 'all') {
+      // a join's synthetic key comes first in `*`
+      if (synthetic !== undefined && item.source === undefined)
+        out.push({ expr: { kind: 'column', loc, name: synthetic }, name: synthetic });
       const rels = item.source === undefined ? layouts : layouts.filter((l) => l.alias === item.source || l.source.name === item.source);
       for (const l of rels) {
         const cols = [...l.source.columns.filter((c) => c.ns === 'KEY'), ...l.source.columns.filter((c) => c.ns !== 'KEY')];
         for (const c of cols) {
-          out.push({ expr: { kind: 'column', loc, name: c.name, source: l.alias }, name: isJoin ? `${l.alias}_${c.name}` : c.name });
+          // a single source's star expands to unqualified references (ksqlDB's messages show `ID`)
+          out.push({
+            expr: isJoin ? { kind: 'column', loc, name: c.name, source: l.alias } : { kind: 'column', loc, name: c.name },
+            name: isJoin ? `${l.alias}_${c.name}` : c.name,
+          });
         }
       }
     } else if (item.kind === 'structAll') {
@@ -200,18 +298,14 @@ function expandSelect(items: readonly SelectItem[], layouts: readonly SourceLayo
         throw new KsqlError(`Expected STRUCT type for ->*, got ${typeText(base.type)}`);
       for (const f of base.type.fields) out.push({ expr: { kind: 'dereference', loc, base: item.base, field: f.name }, name: f.name });
     } else {
-      let name: string;
       const e = item.expression;
-      if (item.alias !== undefined) name = item.alias;
-      else if (e.kind === 'column') {
-        let qualifier = e.source;
-        if (isJoin && qualifier === undefined) {
-          const c = scope.find(e.name);
-          qualifier = c?.source;
-        }
-        name = isJoin && qualifier !== undefined && clashes(e.name) ? `${qualifier}_${e.name}` : e.name;
-      } else name = generator.uniqueAliasFor(e);
-      out.push({ expr: e, name });
+      // ksqlDB qualifies the columns of a join before naming: `ID` → `L_ID` when L and R have ID
+      let named = e;
+      if (isJoin && e.kind === 'column' && e.source === undefined) {
+        const c = scope.find(e.name);
+        if (c?.source !== undefined) named = { ...e, source: c.source };
+      }
+      out.push({ expr: e, name: outputNameFor(named, item.alias, generator, (n) => isJoin && clashes(n)) });
     }
   }
   return out;
@@ -228,7 +322,6 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
     if (!s) throw new KsqlError(`${r.name} does not exist.`);
     return s;
   });
-  if (q.joins.length > 1) throw new NotSupportedError('joins of more than two sources');
   if (q.emit === 'FINAL') throw new NotSupportedError('EMIT FINAL');
   const layouts: SourceLayout[] = [];
   let offset = 0;
@@ -239,13 +332,50 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
   });
   const isJoin = q.joins.length > 0;
   const allCols = layouts.flatMap((l) => l.columns);
-  const inputScope = new Scope(
+  // ksqlDB's key of the result (src/core/ksql/keys.ts), seen through the engine's scope
+  const baseScope = new Scope(
     allCols,
     'SELECT',
     fctx,
     undefined,
     relations.map((r) => r.alias),
   );
+  const key = resultKey(q, engineKeyScope(relations, layouts, baseScope));
+  // a synthetic join key is a column of the joined rows, after the sources' columns
+  let synthetic: string | undefined;
+  if (key.kind === 'syntheticJoin') {
+    synthetic = key.name;
+    const on = q.joins[q.joins.length - 1].on;
+    const side = on.kind === 'comparison' ? on.left : on;
+    let type: SqlType = T.STRING;
+    try {
+      type = compile(side, baseScope.withClause('JOIN ON')).type ?? T.STRING;
+    } catch {
+      /* refused with ksqlDB's message when the join is planned */
+    }
+    allCols.push({ name: synthetic, type, index: offset });
+  }
+  const plainScope =
+    key.kind === 'syntheticJoin'
+      ? new Scope(
+          allCols,
+          'SELECT',
+          fctx,
+          undefined,
+          relations.map((r) => r.alias),
+        )
+      : baseScope;
+  // after a join, ksqlDB's expressions read the joined schema: columns print as ALIAS_NAME
+  const inputScope = isJoin
+    ? plainScope.withDisplay((x) => {
+        try {
+          const c = plainScope.find(x.name, x.source);
+          return c?.source !== undefined ? `${c.source}_${c.name}` : undefined;
+        } catch {
+          return undefined;
+        }
+      })
+    : plainScope;
   // qualifiers may use the source name too
   const qualifierMap = new Map<string, string>();
   relations.forEach((r) => {
@@ -259,12 +389,12 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
 
   // -------------------------------------------------------------- join
   let join: JoinPlan | undefined;
-  if (isJoin) join = planJoin(q.joins[0], layouts, inputScope, requalify, warnings);
+  if (isJoin) join = planJoins(q.joins, layouts, plainScope, requalify, warnings, synthetic !== undefined);
 
   // -------------------------------------------------------------- where
   let where: Fn | undefined;
   if (q.where) {
-    const w = requalify(q.where);
+    const w = magicTimestamps(requalify(q.where));
     if (containsAggregate(w)) throw new KsqlError('WHERE clause does not support aggregate functions; use HAVING instead');
     let c: Compiled;
     try {
@@ -276,7 +406,7 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
     }
     if (c.type !== null && c.type.base !== 'BOOLEAN') {
       throw new KsqlError(
-        `Type error in WHERE expression: Should evaluate to boolean but is ${formatExpression(w)} (${typeText(c.type)}) instead.`,
+        `Type error in WHERE expression: Should evaluate to boolean but is ${ksqlText(w, inputScope.display)} (${typeText(c.type)}) instead.`,
       );
     }
     const f = c.fn;
@@ -297,23 +427,28 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
         ? { ...s, base: requalify(s.base) }
         : s,
   );
-  const specs = expandSelect(selectItems, layouts, isJoin, inputScope);
+  const specs = expandSelect(selectItems, layouts, isJoin, inputScope, synthetic);
+  // ksqlDB's Analyzer: a persistent query's columns may not take system column names
+  for (const sp of specs) {
+    if (['ROWTIME', 'ROWPARTITION', 'ROWOFFSET', 'WINDOWSTART', 'WINDOWEND'].includes(sp.name))
+      throw new KsqlError(`Reserved column name in select: \`${sp.name}\`. Please remove or alias the column.`);
+  }
   const hasAggregates = specs.some((s) => containsAggregate(s.expr)) || (q.having !== undefined && containsAggregate(q.having));
   if (q.window && !q.groupBy) {
     if (!hasAggregates) throw new KsqlError('WINDOW clause requires a GROUP BY clause.');
   }
 
   if (q.groupBy || hasAggregates) {
-    return planAggregate(q, opts, sources, layouts, inputScope, specs, requalify, join, where, warnings);
+    return planAggregate(q, opts, sources, layouts, inputScope, specs, requalify, join, where, warnings, key);
   }
   if (q.having) throw new KsqlError('HAVING clause requires a GROUP BY clause.');
   if (q.window) throw new KsqlError('WINDOW clause requires a GROUP BY clause.');
   if (q.partitionBy) {
     if (sources[0].kind === 'TABLE' && !isJoin)
       throw new KsqlError(`Invalid use of PARTITION BY clause: tables cannot be partitioned. Use GROUP BY instead.`);
-    return planRepartition(q, opts, sources, layouts, inputScope, specs, requalify, join, where, warnings);
+    return planRepartition(q, opts, sources, layouts, inputScope, specs, requalify, join, where, warnings, key);
   }
-  return planProjection(opts, sources, layouts, inputScope, specs, join, where, warnings);
+  return planProjection(opts, sources, layouts, inputScope, specs, join, where, warnings, key);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -351,7 +486,7 @@ function safe(f: Fn): Fn {
  * Splits the compiled select into key and value columns: `isKey(i)` gives the key position of
  * select item i (or -1). Checks ksqlDB's key rules.
  */
-function buildProjection(compiled: { spec: SelectSpec; c: Compiled }[], keyPositions: number[], keyCount: number): ProjectionPlan {
+function buildProjection(compiled: { spec: SelectSpec; c: Compiled }[], keyPositions: readonly number[], keyCount: number): ProjectionPlan {
   const keyCols: Column[] = new Array(keyCount);
   const keyFns: Fn[] = new Array(keyCount);
   const valueCols: Column[] = [];
@@ -402,42 +537,34 @@ function planProjection(
   join: JoinPlan | undefined,
   where: Fn | undefined,
   warnings: string[],
+  key: ResultKey,
 ): PlannedQuery {
-  const compiled = compileSelect(specs, scope);
-  let keyPositions: number[];
-  let keyCount: number;
-  if (join) {
-    ({ keyPositions, keyCount } = join.keyInProjection(specs, scope, opts.sinkName));
-  } else {
-    const l = layouts[0];
-    const keys = keyColumns(l.source);
-    keyCount = keys.length;
-    const seen = new Map<string, string[]>();
-    keyPositions = specs.map((s) => {
-      if (s.expr.kind !== 'column') return -1;
-      const c = scope.find(s.expr.name, s.expr.source);
-      const ki = c ? keys.findIndex((k) => k.name === c.name && c.index === l.columns.find((x) => x.name === k.name)?.index) : -1;
-      if (ki >= 0) seen.set(keys[ki].name, [...(seen.get(keys[ki].name) ?? []), s.name]);
-      return ki;
-    });
-    for (const [k, names] of seen) {
-      if (names.length > 1) {
-        throw new KsqlError(
-          `The projection contains a key column (\`${k}\`) more than once, aliased as: ${joiner([...names].sort(), 'and')}.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.`,
-        );
-      }
-    }
-    const missing = keys.filter((k) => !seen.has(k.name)).map((k) => k.name);
-    if (missing.length > 0) keysNotIncluded(opts.sinkName, 'key column', missing);
+  // table functions (EXPLODE, CUBE_EXPLODE): each becomes a column of the row, one row per value
+  const udtfs = planTableFunctions(specs, scope);
+  if (udtfs && !join && sources[0].kind === 'TABLE') throw new KsqlError('Table source is not supported with table functions');
+  if (udtfs) {
+    specs = udtfs.specs;
+    scope = udtfs.scope;
   }
+  const compiled = compileSelect(specs, scope);
+  const items = specs.map((sp) => ({
+    canon:
+      sp.expr.kind === 'column' && sp.expr.name === synthetic(key) && sp.expr.source === undefined
+        ? syntheticCanon(sp.expr.name)
+        : canon(sp.expr, scope),
+    name: sp.name,
+    plainColumn: sp.expr.kind === 'column' && sp.expr.source === undefined,
+  }));
+  const { positions: keyPositions, keyCount } = keyPlacement(key, items, opts.sinkName);
   const proj = buildProjection(compiled, keyPositions, keyCount);
   const kind: 'STREAM' | 'TABLE' = join ? join.resultKind : sources[0].kind;
   return {
     kind,
     columns: proj.columns,
-    window: join ? undefined : sources[0].window,
+    window: join ? (sources.every((x) => x.window) ? sources[0].window : undefined) : sources[0].window,
     sources,
     warnings,
+    projection: specs,
     rekeyed: join !== undefined,
     start(stores, prefix, emit) {
       const sink: Stage = (c) => {
@@ -445,7 +572,18 @@ function planProjection(
           emit({ key: c.key, value: null, ts: c.ts, ...(c.window ? { window: c.window } : {}) });
           return;
         }
-        emit({ key: proj.key(c.row), value: proj.value(c.row), ts: c.ts, ...(c.window ? { window: c.window } : {}) });
+        const w = c.window ? { window: c.window } : {};
+        if (udtfs) {
+          for (const row of udtfs.expand(c.row)) {
+            const key = c.nullKey ? [] : join ? c.key : proj.key(row);
+            emit({ key, value: proj.value(row), ts: c.ts, ...w });
+          }
+          return;
+        }
+        // a join's result is keyed by its join key, also where the projected side is missing
+        // (outer joins): the record key, not the projected column's value
+        const key = c.nullKey ? [] : join ? c.key : proj.key(c.row);
+        emit({ key, value: proj.value(c.row), ts: c.ts, ...w });
       };
       const projectNull: Stage = (c) => {
         if (c.row === null) {
@@ -457,6 +595,92 @@ function planProjection(
       };
       const filtered = filterStage(where, kind, projectNull);
       return buildInput(join, layouts, stores, prefix, filtered, kind);
+    },
+  };
+}
+
+const TABLE_FUNCTIONS = new Set(['EXPLODE', 'CUBE_EXPLODE']);
+
+/** UDAFs whose intermediate state is a STRUCT, ARRAY or MAP (not storable as DELIMITED). */
+const COMPLEX_INTERMEDIATE = new Set([
+  'AVG',
+  'STDDEV_SAMP',
+  'STDDEV_SAMPLE',
+  'CORRELATION',
+  'TOPK',
+  'TOPKDISTINCT',
+  'COLLECT_LIST',
+  'COLLECT_SET',
+  'HISTOGRAM',
+  'LATEST_BY_OFFSET',
+  'EARLIEST_BY_OFFSET',
+]);
+
+/**
+ * The table functions of a projection: each distinct call becomes a slot of the row (after the
+ * scope's columns); `expand` gives one row per value, the longest function deciding the count
+ * and shorter ones giving null (ksqlDB's KudtfFlatMapper).
+ */
+function planTableFunctions(
+  specs: readonly SelectSpec[],
+  scope: Scope,
+): { specs: SelectSpec[]; scope: Scope; expand: (row: Row) => Row[] } | undefined {
+  const calls: { canon: string; name: string; arg: Fn; slot: number }[] = [];
+  const slotCols: ScopeColumn[] = [];
+  const base = scope.size;
+  const rewrite = (e: Expr): Expr =>
+    mapExpr(e, (x) => {
+      if (x.kind !== 'call' || !TABLE_FUNCTIONS.has(x.name)) return x;
+      const k = canon(x, scope);
+      let call = calls.find((c) => c.canon === k);
+      if (!call) {
+        if (x.args.length !== 1)
+          throw new KsqlError(`Function '${x.name.toLowerCase()}' does not accept parameters (${x.args.length} arguments).`);
+        const arg = compile(x.args[0], scope);
+        if (arg.type === null || arg.type.base !== 'ARRAY')
+          throw new KsqlError(`Function '${x.name.toLowerCase()}' does not accept parameters (${typeText(arg.type)}).`);
+        const slot = base + calls.length;
+        const type = x.name === 'EXPLODE' ? arg.type.item : array(arg.type.item);
+        slotCols.push({ name: `§U${calls.length}`, type, index: slot });
+        call = { canon: k, name: x.name, arg: safe(arg.fn), slot };
+        calls.push(call);
+      }
+      return { kind: 'column', loc: x.loc, name: `§U${calls.indexOf(call)}` };
+    });
+  const rewritten = specs.map((sp) => ({ ...sp, expr: rewrite(sp.expr) }));
+  if (calls.length === 0) return undefined;
+  const extended = new Scope([...scope.columns, ...slotCols], scope.clause, scope.functions, undefined, scope.aliases);
+  extended.display = scope.display;
+  const cube = (items: unknown[]): unknown[][] => {
+    let out: unknown[][] = [[]];
+    for (const v of items)
+      out = out.flatMap((prefix) =>
+        v === null
+          ? [[...prefix, null]]
+          : [
+              [...prefix, null],
+              [...prefix, v],
+            ],
+      );
+    return out;
+  };
+  return {
+    specs: rewritten,
+    scope: extended,
+    expand(row) {
+      const values = calls.map((c) => {
+        const v = c.arg(row) as unknown[] | null;
+        if (v == null) return [];
+        return c.name === 'EXPLODE' ? v : cube(v);
+      });
+      const n = Math.max(0, ...values.map((v) => v.length));
+      const rows: Row[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = pad([...row], base);
+        calls.forEach((c, k) => (r[c.slot] = i < values[k].length ? values[k][i] : null));
+        rows.push(r);
+      }
+      return rows;
     },
   };
 }
@@ -509,7 +733,13 @@ function buildInput(
   return {
     process(_i, rec) {
       const row = sourceRow(l, rec);
-      next({ key: (rec.key ?? []).slice(0, l.keyCount), row, ts: rec.ts, ...(rec.window ? { window: rec.window } : {}) });
+      next({
+        key: (rec.key ?? []).slice(0, l.keyCount),
+        row,
+        ts: rec.ts,
+        ...(rec.window ? { window: rec.window } : {}),
+        ...(rec.key === null ? { nullKey: true } : {}),
+      });
     },
   };
 }
@@ -528,6 +758,7 @@ function planRepartition(
   join: JoinPlan | undefined,
   where: Fn | undefined,
   warnings: string[],
+  key: ResultKey,
 ): PlannedQuery {
   const partitionBy = (q.partitionBy ?? []).map(requalify);
   if (partitionBy.length === 0) throw new KsqlError('PARTITION BY requires at least one expression');
@@ -549,7 +780,6 @@ function planRepartition(
       throw err;
     }
   });
-  const keyCanon = keyExprs.map((e) => canon(e, scope));
   // SELECT * with PARTITION BY: the new key replaces the star's key columns
   const hasStar = q.select.some((s) => s.kind === 'all');
   let finalSpecs = specs;
@@ -569,36 +799,66 @@ function planRepartition(
     const values = starred.filter((s) => !(s.expr.kind === 'column' && oldKeys.includes(s.expr.name)));
     const oldKeySpecs = starred.filter((s) => s.expr.kind === 'column' && oldKeys.includes(s.expr.name));
     finalSpecs = [...keySpecs, ...values, ...oldKeySpecs];
+  } else if (join && q.select.length === 1 && q.select[0].kind === 'all' && q.select[0].source === undefined) {
+    // SELECT * over a repartitioned join reads the join's intermediate schema: per source its
+    // value columns, ROWTIME, ROWPARTITION, ROWOFFSET, then its key columns, named ALIAS_NAME
+    const col = (name: string, source: string): Expr => ({ kind: 'column', loc: LOC, name, source });
+    const names = new ColumnAliasGenerator(layouts.flatMap((l) => l.columns.map((c) => `${l.alias}_${c.name}`)));
+    const moved = new Set(keyExprs.filter((e) => e.kind === 'column').map((e) => canon(e, scope)));
+    const keySpecs: SelectSpec[] = keyExprs.map((e) => {
+      if (e.kind !== 'column') return { expr: e, name: names.uniqueAliasFor(e) };
+      const c = scope.find(e.name, e.source);
+      return { expr: e, name: `${c?.source ?? ''}_${e.name}` };
+    });
+    const values: SelectSpec[] = [];
+    for (const l of layouts) {
+      const ordered = [
+        ...l.source.columns.filter((c) => c.ns !== 'KEY').map((c) => c.name),
+        ...PSEUDO,
+        ...keyColumns(l.source).map((c) => c.name),
+      ];
+      for (const name of ordered) {
+        const expr = col(name, l.alias);
+        if (!moved.has(canon(expr, scope))) values.push({ expr, name: `${l.alias}_${name}` });
+      }
+    }
+    finalSpecs = [...keySpecs, ...values];
   }
   const compiled = compileSelect(finalSpecs, scope);
-  const found: string[][] = keyExprs.map(() => []);
-  const keyPositions = finalSpecs.map((s) => {
-    const i = keyCanon.indexOf(canon(s.expr, scope));
-    if (i >= 0) found[i].push(s.name);
-    return i;
-  });
-  found.forEach((names, i) => {
-    if (names.length > 1) {
-      throw new KsqlError(
-        `The projection contains a key column (\`${names[0]}\`) more than once, aliased as: ${joiner([...names].sort(), 'and')}.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.`,
-      );
-    }
-    void i;
-  });
-  const missing = keyExprs.filter((_, i) => found[i].length === 0).map((e) => qualifiedText(e, scope));
-  if (missing.length > 0) keysNotIncluded(opts.sinkName, 'partitioning expression', missing);
+  const { positions: keyPositions } = keyPlacement(
+    key,
+    finalSpecs.map((sp) => ({ canon: canon(sp.expr, scope), name: sp.name })),
+    opts.sinkName,
+  );
   const proj = buildProjection(compiled, keyPositions, keyExprs.length);
   const keyFns = compiledKeys.map((c) => safe(c.fn));
+  // a record with a null value keeps the partitioning expressions that depend on key columns
+  // only (evaluated on the key); the others are null (ksqlDB's PartitionByParamsFactory)
+  const src = layouts[0];
+  const keyOnly = keyExprs.map((e) => {
+    if (join) return false;
+    let only = true;
+    walkExpr(e, (x) => {
+      if (x.kind !== 'column' || (x.source === undefined && scope.lambdaParam(x.name))) return;
+      const c = scope.find(x.name, x.source);
+      if (!c || c.source !== src.alias || c.index >= src.keyCount) only = false;
+    });
+    return only;
+  });
   return {
     kind: 'STREAM',
     columns: proj.columns,
     sources,
     warnings,
+    projection: finalSpecs,
     rekeyed: true,
+    partitionByNull: keyExprs.length === 0,
     start(stores, prefix, emit) {
       const sink: Stage = (c) => {
         if (c.row === null) {
-          emit({ key: keyFns.map(() => null), value: null, ts: c.ts });
+          const keyRow: Row = new Array(src.width).fill(null);
+          for (let i = 0; i < src.keyCount; i++) keyRow[i] = c.key[i] ?? null;
+          emit({ key: keyFns.map((f, i) => (keyOnly[i] ? f(keyRow) : null)), value: null, ts: c.ts });
           return;
         }
         emit({ key: keyFns.map((f) => f(c.row as Row)), value: proj.value(c.row), ts: c.ts });
@@ -622,8 +882,13 @@ function planAggregate(
   join: JoinPlan | undefined,
   where: Fn | undefined,
   warnings: string[],
+  key: ResultKey,
 ): PlannedQuery {
   const inputKind = join ? join.resultKind : sources[0].kind;
+  for (const sp of specs)
+    walkExpr(sp.expr, (x) => {
+      if (x.kind === 'call' && TABLE_FUNCTIONS.has(x.name)) throw new KsqlError('Table functions cannot be used with aggregations.');
+    });
   if (q.partitionBy) throw new KsqlError('PARTITION BY and GROUP BY in the same query is not supported');
   if (!q.groupBy) {
     const nonAgg = specs.filter((s) => !containsAggregate(s.expr) && !(s.expr.kind === 'literal'));
@@ -684,6 +949,14 @@ function planAggregate(
   }
   const aggCalls: AggCall[] = [];
   const windowed = q.window !== undefined;
+  if (windowed && join) {
+    // a join's schema has no window bounds: ksqlDB cannot resolve them over a windowed join
+    for (const sp of specs)
+      walkExpr(sp.expr, (x) => {
+        if (x.kind === 'column' && (x.name === 'WINDOWSTART' || x.name === 'WINDOWEND'))
+          throw new KsqlError(`SELECT column '${x.name}' cannot be resolved.`);
+      });
+  }
   const aggSlot = (call: Extract<Expr, { kind: 'call' }>): number => {
     for (const a of call.args) {
       walkExpr(a, (x) => {
@@ -695,12 +968,12 @@ function planAggregate(
     if (existing >= 0) return existing;
     const def = AGGREGATES.get(call.name)!;
     const compiledArgs = call.args.map((a) => compile(a, scope));
-    // the first argument is the column; further arguments are literals (n, ignoreNulls, k)
-    const colArgs = compiledArgs.length > 0 ? [compiledArgs[0]] : [];
-    const literals = compiledArgs.slice(1).map((c) => {
-      if (!c.constant) throw new KsqlError(`Parameter ${formatExpression(call)} must be a literal`);
-      return c.fn([]);
-    });
+    // the leading arguments are columns (TOPK(col, other..., k) takes several); the trailing
+    // constants are the UDAF's parameters (n, ignoreNulls, k)
+    let split = compiledArgs.length;
+    while (split > 1 && compiledArgs[split - 1].constant) split--;
+    const colArgs = compiledArgs.slice(0, split);
+    const literals = compiledArgs.slice(split).map((c) => c.fn([]));
     if (call.name === 'COUNT' && call.star) colArgs.length = 0;
     const impl = def.resolve(
       colArgs.map((c) => c.type),
@@ -712,7 +985,12 @@ function planAggregate(
         `The aggregation functions LATEST_BY_OFFSET, MIN and MAX cannot be applied to a table source, only to a stream source.`,
       );
     }
-    aggCalls.push({ canon: k, name: call.name, args: colArgs.map((c) => safe(c.fn)), impl, text: formatExpression(call) });
+    // the aggregation's state is stored in the source's value format (ksqlDB's MaterializationUtil)
+    if (sources[0].valueFormat.format === 'DELIMITED' && COMPLEX_INTERMEDIATE.has(call.name))
+      throw new KsqlError(
+        'One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format.\nConsider up-voting https://github.com/confluentinc/ksql/issues/3950, which will resolve this limitation',
+      );
+    aggCalls.push({ canon: k, name: call.name, args: colArgs.map((c) => safe(c.fn)), impl, text: ksqlText(call, scope.display) });
     return aggCalls.length - 1;
   };
 
@@ -754,29 +1032,19 @@ function planAggregate(
     return { spec: s, c };
   });
   // key columns: select items that are exactly a group key reference
-  const found: string[][] = groupBy.map(() => []);
-  const keyPositions = rewrittenSelect.map((s) => {
-    if (s.expr.kind === 'column' && s.expr.name.startsWith('§K')) {
-      const i = Number(s.expr.name.slice(2));
-      found[i].push(s.name);
-      return i;
-    }
-    return -1;
-  });
-  found.forEach((names) => {
-    if (names.length > 1) {
-      throw new KsqlError(
-        `The projection contains a key column more than once: ${joiner(
-          names.map((n) => `\`${n}\``),
-          'and',
-        )}.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.`,
-      );
-    }
-  });
-  const valueCount = keyPositions.filter((p) => p < 0).length;
+  const valueCount = rewrittenSelect.filter((sp) => !(sp.expr.kind === 'column' && sp.expr.name.startsWith('§K'))).length;
   if (valueCount === 0) throw new KsqlError('The projection contains no value columns.');
-  const missing = groupBy.filter((_, i) => found[i].length === 0).map((g) => formatExpression(g));
-  if (missing.length > 0) keysNotIncluded(opts.sinkName, 'grouping expression', missing);
+  // items that are exactly a grouping expression (rewritten to its slot §Ki) are key columns
+  const groupKeys = key.kind === 'groupBy' ? key.exprs : [];
+  const { positions: keyPositions } = keyPlacement(
+    key,
+    rewrittenSelect.map((sp, i) => ({
+      canon:
+        sp.expr.kind === 'column' && sp.expr.name.startsWith('§K') ? (groupKeys[Number(sp.expr.name.slice(2))]?.canon ?? '') : `\u0000${i}`,
+      name: sp.name,
+    })),
+    opts.sinkName,
+  );
   const proj = buildProjection(compiled, keyPositions, nKeys);
   let having: Fn | undefined;
   if (rewrittenHaving) {
@@ -786,7 +1054,7 @@ function planAggregate(
     } catch (e) {
       if (e instanceof KsqlError)
         throw new KsqlError(
-          `Error in HAVING expression: ${e.message.replace(/§K(\d+)/g, (_m, i) => formatExpression(groupBy[Number(i)])).replace(/§A(\d+)/g, (_m, i) => aggCalls[Number(i)].text)}`,
+          `Error in HAVING expression: ${e.message.replace(/§K(\d+)/g, (_m, i) => formatExpression(groupBy[Number(i)])).replace(/`?§A(\d+)`?/g, (_m, i) => aggCalls[Number(i)].text)}`,
         );
       throw e;
     }
@@ -814,6 +1082,7 @@ function planAggregate(
     window: windowInfo,
     sources,
     warnings,
+    projection: specs,
     rekeyed: true,
     start(stores, prefix, emit) {
       const store = stores.store(`${prefix}-Aggregate-Materialize`);
@@ -1068,14 +1337,167 @@ function rebuild(x: Expr, f: (e: Expr) => Expr): Expr {
 
 interface JoinPlan {
   readonly resultKind: 'STREAM' | 'TABLE';
-  keyInProjection(specs: readonly SelectSpec[], scope: Scope, sink: string): { keyPositions: number[]; keyCount: number };
   start(stores: StateStores, prefix: string, next: Stage): QueryRuntime;
 }
 
-function planJoin(j: Join, layouts: SourceLayout[], scope: Scope, requalify: (e: Expr) => Expr, warnings: string[]): JoinPlan {
-  const [left, right] = layouts;
-  const lk = left.source.kind;
+/** One join of a (left-deep) chain: the joined rows so far on the left, one source on the right. */
+interface JoinNode {
+  /** A change of the left side (a source's record, or the previous join's result). */
+  left(c: Change): void;
+  /** A record of the right source. */
+  right(rec: SourceRecord): void;
+}
+
+/**
+ * Plans the joins of a query as ksqlDB's left-deep chain: ((A ⋈ B) ⋈ C) ...; each join is
+ * checked like ksqlDB (join order and types, WITHIN, equality criteria with one source per side,
+ * table keys) and keyed by its left criteria expression (a repartition, in Kafka Streams).
+ */
+function planJoins(
+  joins: readonly Join[],
+  layouts: SourceLayout[],
+  scope: Scope,
+  requalify: (e: Expr) => Expr,
+  warnings: string[],
+  synthetic: boolean,
+): JoinPlan {
+  const names = layouts.map((l) => l.source.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) {
+    if (layouts.length === 2) throw new KsqlError(`Can not join '${dup}' to '${dup}': self joins are not yet supported.`);
+    throw new KsqlError(`N-way joins do not support multiple occurrences of the same source. Source: '${dup}'`);
+  }
+  const nodes: ((stores: StateStores, prefix: string, next: Stage) => JoinNode)[] = [];
+  let leftKind: 'STREAM' | 'TABLE' = layouts[0].source.kind;
+  joins.forEach((j, i) => {
+    const plan = planJoin(j, layouts.slice(0, i + 1), layouts[i + 1], leftKind, scope, requalify, warnings, i);
+    nodes.push(plan.start);
+    leftKind = plan.resultKind;
+  });
+  const kafka = layouts.filter((l) => l.source.valueFormat.format === 'KAFKA').map((l) => l.alias);
+  if (kafka.length > 0)
+    throw new KsqlError(`Source(s) ${kafka.join(', ')} are using the 'KAFKA' value format. This format does not yet support JOIN.`);
+  const first = layouts[0];
+  const totalWidth = layouts.reduce((n, l) => n + l.width, 0);
+  return {
+    resultKind: leftKind,
+    start(stores, prefix, downstream) {
+      // a synthetic key (ROWKEY) is the join key, appended to the joined rows
+      const last: Stage = synthetic
+        ? (c) =>
+            downstream({
+              ...c,
+              row: c.row === null ? null : pad([...c.row], totalWidth).concat([c.key[0] ?? null]),
+              ...(c.old ? { old: pad([...c.old], totalWidth).concat([c.key[0] ?? null]) } : {}),
+            })
+        : downstream;
+      const built: JoinNode[] = new Array(nodes.length);
+      for (let i = nodes.length - 1; i >= 0; i--) {
+        const next: Stage = i === nodes.length - 1 ? last : (c) => built[i + 1].left(c);
+        built[i] = nodes[i](stores, i === 0 ? prefix : `${prefix}-join${i}`, next);
+      }
+      // the leftmost source feeds the first join as changes (tables keep their previous rows)
+      const sourceStore = first.source.kind === 'TABLE' ? stores.store(`${prefix}-left-source`) : undefined;
+      return {
+        process(i, rec) {
+          if (i > 0) {
+            built[i - 1].right(rec);
+            return;
+          }
+          const row = sourceRow(first, rec);
+          const key = (rec.key ?? []).slice(0, first.keyCount);
+          const w = rec.window ? { window: rec.window } : {};
+          if (!sourceStore) {
+            built[0].left({ key, row, ts: rec.ts, ...w });
+            return;
+          }
+          const k = keyOf(key) + (rec.window ? `@${rec.window.start}` : '');
+          const old = (sourceStore.get<Row>(k) ?? null) as Row | null;
+          if (row === null) sourceStore.delete(k);
+          else sourceStore.put(k, row);
+          built[0].left({ key, row, old, ts: rec.ts, ...w });
+        },
+      };
+    },
+  };
+}
+
+/** The window part of a join's store key: windowed sources join only rows of the same window. */
+const windowSuffix = (w: { start: number; end: number } | undefined, session: boolean): string =>
+  w === undefined ? '' : session ? `@${w.start}-${w.end}` : `@${w.start}`;
+
+const pad = (row: Row, width: number): Row => {
+  while (row.length < width) row.push(null);
+  return row;
+};
+
+function planJoin(
+  j: Join,
+  lefts: SourceLayout[],
+  right: SourceLayout,
+  lk: 'STREAM' | 'TABLE',
+  scope: Scope,
+  requalify: (e: Expr) => Expr,
+  warnings: string[],
+  index: number,
+): { resultKind: 'STREAM' | 'TABLE'; start: (stores: StateStores, prefix: string, next: Stage) => JoinNode } {
+  const left = lefts[0];
+  const leftAliases = new Set(lefts.map((l) => l.alias));
   const rk = right.source.kind;
+  const on = requalify(j.on);
+  const onText = qualifiedText(on, scope);
+  const onExpressionText = ksqlText(on, (x) => {
+    if (x.source !== undefined) return undefined;
+    const c = scope.find(x.name);
+    return c?.source !== undefined ? `${c.source}.${x.name}` : undefined;
+  });
+  if (on.kind === 'logical' && on.op === 'AND')
+    throw new KsqlError(`Invalid join condition: joins on multiple conditions are not yet supported. Got ${onExpressionText}.`);
+  if (on.kind !== 'comparison' || on.op !== '=') {
+    throw new KsqlError(`Unsupported join expression: ${onText}. Only equality joins between sources are supported.`);
+  }
+  const sideOf = (e: Expr): 'L' | 'R' | 'BAD' => {
+    const sides = new Set<string>();
+    walkExpr(e, (x) => {
+      if (x.kind !== 'column') return;
+      const c = scope.find(x.name, x.source);
+      if (!c) throw new KsqlError(`JOIN ON column '${x.source ? x.source + '.' : ''}${x.name}' cannot be resolved.`);
+      sides.add(c.source !== undefined && leftAliases.has(c.source) ? 'L' : c.source === right.alias ? 'R' : 'X');
+    });
+    return sides.size === 1 ? ([...sides][0] as 'L' | 'R') : 'BAD';
+  };
+  let le = on.left;
+  let re = on.right;
+  for (const e of [le, re]) {
+    if (sideOf(e) === 'BAD') {
+      throw new KsqlError(
+        `Invalid comparison expression '${ksqlText(e)}' in join '${onExpressionText}'. Each side of the join comparision must contain references from exactly one source.`,
+      );
+    }
+  }
+  const aliasOf = (e: Expr): string => {
+    let alias = '';
+    walkExpr(e, (x) => {
+      if (x.kind === 'column' && alias === '') alias = scope.find(x.name, x.source)?.source ?? '';
+    });
+    return alias;
+  };
+  if (aliasOf(le) === aliasOf(re))
+    throw new KsqlError(
+      `Each side of the join must reference exactly one source and not the same source. Left side references \`${aliasOf(le)}\` and right references \`${aliasOf(re)}\``,
+    );
+  if (sideOf(le) === 'R') [le, re] = [re, le];
+  if (sideOf(le) !== 'L' || sideOf(re) !== 'R')
+    throw new KsqlError(
+      `A join criteria is expected to reference the source (\`${right.alias}\`) in the FROM clause, instead the right source references \`${aliasOf(re)}\` and the left source references \`${aliasOf(le)}\``,
+    );
+  const lc = compile(le, scope.withClause('JOIN ON'));
+  const rc = compile(re, scope.withClause('JOIN ON'));
+  if (!sameType(lc.type, rc.type)) {
+    throw new KsqlError(
+      `Invalid join condition: types don't match. Got ${qualifiedText(le, scope)}{${typeText(lc.type)}} = ${qualifiedText(re, scope)}{${typeText(rc.type)}}.`,
+    );
+  }
   const typeWord =
     j.type === 'INNER' ? '[INNER]' : j.type === 'LEFT' ? 'LEFT [OUTER]' : j.type === 'RIGHT' ? 'RIGHT [OUTER]' : '[FULL] OUTER';
   const got = `Got ${left.alias} ${typeWord} JOIN ${right.alias}.`;
@@ -1097,117 +1519,136 @@ function planJoin(j: Join, layouts: SourceLayout[], scope: Scope, requalify: (e:
     throw new KsqlError(
       'A window definition was provided for a Stream-Table join. These joins are not windowed. Please drop the window definition (i.e. the WITHIN clause) and try to execute your Stream-Table join again.',
     );
-  const on = requalify(j.on);
-  const onText = qualifiedText(on, scope);
-  if (on.kind !== 'comparison' || on.op !== '=') {
-    throw new KsqlError(`Unsupported join expression: ${onText}. Only equality joins between sources are supported.`);
-  }
-  const sideOf = (e: Expr): 'L' | 'R' | 'BAD' => {
-    const sides = new Set<string>();
-    walkExpr(e, (x) => {
-      if (x.kind !== 'column') return;
-      const c = scope.find(x.name, x.source);
-      if (!c) throw new KsqlError(`JOIN ON column '${x.source ? x.source + '.' : ''}${x.name}' cannot be resolved.`);
-      sides.add(c.source === left.alias ? 'L' : 'R');
-    });
-    return sides.size === 1 ? ([...sides][0] as 'L' | 'R') : 'BAD';
-  };
-  let le = on.left;
-  let re = on.right;
-  for (const e of [le, re]) {
-    if (sideOf(e) === 'BAD') {
-      throw new KsqlError(
-        `Invalid comparison expression '${formatExpression(e)}' in join '${onText}'. Each side of the join comparision must contain references from exactly one source.`,
-      );
-    }
-  }
-  if (sideOf(le) === 'R') [le, re] = [re, le];
-  if (sideOf(le) !== 'L' || sideOf(re) !== 'R')
+  // ksqlDB's Analyzer: windowed sources join only windowed sources of a compatible kind
+  const lw = left.source.window?.type;
+  const rw = right.source.window?.type;
+  if ((lw === undefined) !== (rw === undefined))
     throw new KsqlError(
-      `Each side of the join must reference exactly one source and not the same source. Left side references ${left.alias} and right references ${left.alias}`,
+      `Can not join windowed source to non-windowed source.\n\`${left.alias}\` is ${lw ?? 'not'} windowed\n\`${right.alias}\` is ${rw ?? 'not'} windowed`,
     );
-  const lc = compile(le, scope.withClause('JOIN ON'));
-  const rc = compile(re, scope.withClause('JOIN ON'));
-  if (!sameType(lc.type, rc.type)) {
+  if (lw !== undefined && rw !== undefined && (lw === 'SESSION') !== (rw === 'SESSION'))
     throw new KsqlError(
-      `Invalid join condition: types don't match. Got ${qualifiedText(le, scope)}{${typeText(lc.type)}} = ${qualifiedText(re, scope)}{${typeText(rc.type)}}.`,
+      `Incompatible windowed sources.\nLeft source: ${lw}\nRight source: ${rw}\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match for the join to work\nHopping and tumbling windowed sources can only be joined to other hopping and tumbling windowed sources`,
     );
-  }
   const isRightKey = (e: Expr, l: SourceLayout): boolean => {
     if (e.kind !== 'column') return false;
     const c = scope.find(e.name, e.source);
     const keys = keyColumns(l.source);
     return keys.length === 1 && c !== undefined && c.name === keys[0].name && c.source === l.alias;
   };
+  // the left side of a table-table join is keyed on a source table's key (a chain on one key)
+  const isLeftKey = (e: Expr): boolean => lefts.some((l) => l.source.kind === 'TABLE' && isRightKey(e, l));
   if (rk === 'TABLE' && !isRightKey(re, right)) {
     if (lk === 'STREAM')
       throw new KsqlError(`Invalid join condition: stream-table joins require to join on the table's primary key. Got ${onText}.`);
-    throw new NotSupportedError('foreign-key table-table joins');
+    throw new KsqlError(
+      `Invalid join condition: table-table joins require to join on the primary key of the right input table. Got ${onText}.`,
+    );
   }
-  if (lk === 'TABLE' && !isRightKey(le, left)) throw new NotSupportedError('foreign-key table-table joins');
+  // a table-table join on a left expression other than its key: a foreign-key join
+  const foreignKey = lk === 'TABLE' && rk === 'TABLE' && !isLeftKey(le);
+  if (foreignKey && lefts.length > 1)
+    throw new KsqlError(`Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got ${onText}.`);
+  if (foreignKey && j.type === 'RIGHT') throw new KsqlError('RIGHT OUTER JOIN on a foreign key is not supported');
+  if (foreignKey && j.type === 'FULL') throw new KsqlError('FULL OUTER JOIN on a foreign key is not supported');
+  if (lw !== undefined && (!isRightKey(le, left) || !isRightKey(re, right)))
+    throw new KsqlError(
+      'Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.',
+    );
   if (lk === 'STREAM' && rk === 'STREAM' && j.within && j.within.grace === undefined) {
     warnings.push(
       'DEPRECATION NOTICE: Stream-stream joins statements without a GRACE PERIOD will not be accepted in a future ksqlDB version.\nPlease use the GRACE PERIOD clause as specified in https://docs.ksqldb.io/en/latest/developer-guide/ksqldb-reference/select-push-query/',
     );
   }
   const resultKind: 'STREAM' | 'TABLE' = lk === 'TABLE' && rk === 'TABLE' ? 'TABLE' : 'STREAM';
-  // viable key columns: the column sides of the criteria (left first)
-  const viable = [le, re].filter((e) => e.kind === 'column');
-  const viableCanon = viable.map((e) => canon(e, scope));
   const lf = safe(lc.fn);
   const rf = safe(rc.fn);
   const rightWidth = right.width;
-  const leftWidth = left.width;
+  const leftWidth = lefts.reduce((n, l) => n + l.width, 0);
+  void index;
 
   return {
     resultKind,
-    keyInProjection(specs, sc, sink) {
-      if (viable.length === 0) throw new NotSupportedError('joins on expressions on both sides (synthetic ROWKEY)');
-      let chosen = -1;
-      for (let v = 0; v < viable.length && chosen < 0; v++) {
-        if (specs.some((s) => canon(s.expr, sc) === viableCanon[v])) chosen = v;
-      }
-      if (chosen < 0)
-        keysNotIncluded(
-          sink,
-          'join expression',
-          viable.map((e) => qualifiedText(e, sc)),
-          false,
-        );
-      const names: string[] = [];
-      const keyPositions = specs.map((s) => {
-        const hit = canon(s.expr, sc) === viableCanon[chosen];
-        if (hit) names.push(s.name);
-        return hit ? 0 : -1;
-      });
-      if (names.length > 1) {
-        throw new KsqlError(
-          `The projection contains a key column (\`${names[0]}\`) more than once, aliased as: ${joiner([...names].sort(), 'and')}.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.`,
-        );
-      }
-      return { keyPositions, keyCount: 1 };
-    },
-    start(stores, prefix, next) {
+    start(stores, prefix, next): JoinNode {
       const nullRight: Row = new Array(rightWidth).fill(null);
       const nullLeft: Row = new Array(leftWidth).fill(null);
+      const leftRow = (r: Row): Row => (r.length >= leftWidth ? r : pad([...r], leftWidth));
+      const session = lw === 'SESSION';
       if (lk === 'STREAM' && rk === 'TABLE') {
         const table = stores.store(`${prefix}-right-table`);
         return {
-          process(i, rec) {
-            if (i === 1) {
-              const row = sourceRow(right, rec);
-              const k = keyOf((rec.key ?? [])[0] ?? null);
-              if (row === null) table.delete(k);
-              else table.put(k, row);
+          right(rec) {
+            const row = sourceRow(right, rec);
+            const k = keyOf((rec.key ?? [])[0] ?? null) + windowSuffix(rec.window, session);
+            if (row === null) table.delete(k);
+            else table.put(k, row);
+          },
+          left(c) {
+            if (c.row === null) return;
+            const row = leftRow(c.row);
+            const key = lf(row);
+            if (key === null) return;
+            const r = table.get<Row>(keyOf(key) + windowSuffix(c.window, session));
+            if (!r && j.type !== 'LEFT') return;
+            next({ key: [key], row: [...row, ...(r ?? nullRight)], ts: c.ts, ...(c.window ? { window: c.window } : {}) });
+          },
+        };
+      }
+      if (foreignKey) {
+        // left rows by their primary key, right rows by theirs, an index foreign key → left keys
+        const ls = stores.store(`${prefix}-fk-left`);
+        const rs = stores.store(`${prefix}-right-table`);
+        const index = stores.store(`${prefix}-fk-index`);
+        const results = stores.store(`${prefix}-join-results`);
+        interface LeftEntry {
+          key: unknown[];
+          row: Row;
+          fk: string | null;
+        }
+        const unindex = (fk: string | null, lk: string): void => {
+          if (fk === null) return;
+          const list = (index.get<string[]>(fk) ?? []).filter((x) => x !== lk);
+          if (list.length === 0) index.delete(fk);
+          else index.put(fk, list);
+        };
+        const update = (lk: string, key: unknown[], ts: number, deleted = false): void => {
+          const e = ls.get<LeftEntry>(lk);
+          const r = e && e.fk !== null ? rs.get<Row>(e.fk) : undefined;
+          const result = e ? (r ? [...e.row, ...r] : j.type === 'LEFT' ? [...e.row, ...nullRight] : null) : null;
+          const old = (results.get<Row>(lk) ?? null) as Row | null;
+          // Kafka Streams' foreign-key join forwards a left deletion even when nothing had joined
+          if (result === null && old === null && !deleted) return;
+          if (result === null) results.delete(lk);
+          else results.put(lk, result);
+          next({ key, row: result, old, ts });
+        };
+        return {
+          right(rec) {
+            const row = sourceRow(right, rec);
+            const fk = keyOf((rec.key ?? [])[0] ?? null);
+            if (row === null) rs.delete(fk);
+            else rs.put(fk, row);
+            for (const lk of index.get<string[]>(fk) ?? []) update(lk, ls.get<LeftEntry>(lk)!.key, rec.ts);
+          },
+          left(c) {
+            const key = [...c.key];
+            const lk = keyOf(key);
+            const previous = ls.get<LeftEntry>(lk);
+            if (c.row === null) {
+              if (previous) {
+                unindex(previous.fk, lk);
+                ls.delete(lk);
+              }
+              update(lk, key, c.ts, previous !== undefined);
               return;
             }
-            const row = sourceRow(left, rec);
-            if (row === null) return;
-            const key = lf([...row, ...nullRight]);
-            if (key === null) return;
-            const r = table.get<Row>(keyOf(key));
-            if (!r && j.type !== 'LEFT') return;
-            next({ key: [key], row: [...row, ...(r ?? nullRight)], ts: rec.ts });
+            const row = leftRow(c.row);
+            const fkValue = lf(row);
+            const fk = fkValue === null ? null : keyOf(fkValue);
+            if (previous && previous.fk !== fk) unindex(previous.fk, lk);
+            ls.put(lk, { key, row, fk } satisfies LeftEntry);
+            if (fk !== null && (!previous || previous.fk !== fk)) index.put(fk, [...(index.get<string[]>(fk) ?? []), lk]);
+            update(lk, key, c.ts);
           },
         };
       }
@@ -1221,22 +1662,36 @@ function planJoin(j: Join, layouts: SourceLayout[], scope: Scope, requalify: (e:
           if (!l && r && (j.type === 'RIGHT' || j.type === 'FULL')) return [...nullLeft, ...r];
           return null;
         };
+        const update = (keyVal: unknown, ts: number, w?: { start: number; end: number }): void => {
+          const k = keyOf(keyVal) + windowSuffix(w, session);
+          const result = combine(ls.get<Row>(k), rs.get<Row>(k));
+          const old = (results.get<Row>(k) ?? null) as Row | null;
+          if (result === null && old === null) return;
+          if (result === null) results.delete(k);
+          else results.put(k, result);
+          next({ key: [keyVal], row: result, old, ts, ...(w ? { window: w } : {}) });
+        };
         return {
-          process(i, rec) {
-            const isLeft = i === 0;
-            const lay = isLeft ? left : right;
-            const row = sourceRow(lay, rec);
+          right(rec) {
+            const row = sourceRow(right, rec);
             const keyVal = (rec.key ?? [])[0] ?? null;
-            const k = keyOf(keyVal);
-            const st = isLeft ? ls : rs;
-            if (row === null) st.delete(k);
-            else st.put(k, row);
-            const result = combine(ls.get<Row>(k), rs.get<Row>(k));
-            const old = (results.get<Row>(k) ?? null) as Row | null;
-            if (result === null && old === null) return;
-            if (result === null) results.delete(k);
-            else results.put(k, result);
-            next({ key: [keyVal], row: result, old, ts: rec.ts });
+            const k = keyOf(keyVal) + windowSuffix(rec.window, session);
+            if (row === null) rs.delete(k);
+            else rs.put(k, row);
+            update(keyVal, rec.ts, rec.window);
+          },
+          left(c) {
+            const ws = windowSuffix(c.window, session);
+            const newKey = c.row === null ? null : lf(leftRow(c.row));
+            const oldKey = c.old ? lf(leftRow(c.old)) : c.row === null ? (c.key[0] ?? null) : null;
+            if (oldKey !== null && (newKey === null || keyOf(oldKey) !== keyOf(newKey))) {
+              ls.delete(keyOf(oldKey) + ws);
+              update(oldKey, c.ts, c.window);
+            }
+            if (newKey !== null) {
+              ls.put(keyOf(newKey) + ws, leftRow(c.row!));
+              update(newKey, c.ts, c.window);
+            }
           },
         };
       }
@@ -1271,39 +1726,45 @@ function planJoin(j: Join, layouts: SourceLayout[], scope: Scope, requalify: (e:
           next({ key: [b.key], row: b.side === 0 ? [...b.row, ...nullRight] : [...nullLeft, ...b.row], ts: b.ts });
         }
       };
+      const arrive = (isLeft: boolean, row: Row, ts: number, w: { start: number; end: number } | undefined): void => {
+        const key = isLeft ? lf(row) : rf([...nullLeft, ...row]);
+        if (key === null) return;
+        streamTime = Math.max(streamTime, ts);
+        const kk = keyOf(key) + windowSuffix(w, session);
+        const own = isLeft ? lbuf : rbuf;
+        const other = isLeft ? rbuf : lbuf;
+        const id = `${kk}#${String(++seq).padStart(12, '0')}`;
+        let matched = false;
+        for (const [ok, v] of other.entries()) {
+          if (!ok.startsWith(kk + '#')) continue;
+          const b = v as Buffered;
+          const inWindow = isLeft ? b.ts >= ts - before && b.ts <= ts + after : ts >= b.ts - before && ts <= b.ts + after;
+          if (!inWindow) continue;
+          matched = true;
+          if (pending.get(ok)) pending.delete(ok);
+          const out = isLeft ? [...row, ...b.row] : [...b.row, ...row];
+          next({ key: [key], row: out, ts: Math.max(ts, b.ts) });
+        }
+        // Kafka Streams' window stores keep records for before + after + grace: an older record
+        // is not stored (it joins with nothing that arrives later)
+        if (ts >= streamTime - (before + after + (grace ?? DEFAULT_GRACE_MS))) own.put(id, { row, ts, key, side: isLeft ? 0 : 1, matched });
+        const outer = (isLeft && (j.type === 'LEFT' || j.type === 'FULL')) || (!isLeft && (j.type === 'RIGHT' || j.type === 'FULL'));
+        if (!matched && outer) {
+          // an unmatched record whose window already closed is emitted at once
+          const timeTo = ts + (isLeft ? after : before);
+          if (grace === undefined || timeTo < streamTime)
+            next({ key: [key], row: isLeft ? [...row, ...nullRight] : [...nullLeft, ...row], ts });
+          else pending.put(id, { row, ts, key, side: isLeft ? 0 : 1, matched: false });
+        }
+        flushPending();
+      };
       return {
-        process(i, rec) {
-          const isLeft = i === 0;
-          const lay = isLeft ? left : right;
-          const row = sourceRow(lay, rec);
-          if (row === null) return;
-          const key = isLeft ? lf([...row, ...nullRight]) : rf([...nullLeft, ...row]);
-          if (key === null) return;
-          const ts = rec.ts;
-          streamTime = Math.max(streamTime, ts);
-          const kk = keyOf(key);
-          const own = isLeft ? lbuf : rbuf;
-          const other = isLeft ? rbuf : lbuf;
-          // drop records older than the window + grace allows
-          const id = `${kk}#${String(++seq).padStart(12, '0')}`;
-          let matched = false;
-          for (const [ok, v] of other.entries()) {
-            if (!ok.startsWith(kk + '#')) continue;
-            const b = v as Buffered;
-            const inWindow = isLeft ? b.ts >= ts - before && b.ts <= ts + after : ts >= b.ts - before && ts <= b.ts + after;
-            if (!inWindow) continue;
-            matched = true;
-            if (pending.get(ok)) pending.delete(ok);
-            const out = isLeft ? [...row, ...b.row] : [...b.row, ...row];
-            next({ key: [key], row: out, ts: Math.max(ts, b.ts) });
-          }
-          own.put(id, { row, ts, key, side: isLeft ? 0 : 1, matched });
-          const outer = (isLeft && (j.type === 'LEFT' || j.type === 'FULL')) || (!isLeft && (j.type === 'RIGHT' || j.type === 'FULL'));
-          if (!matched && outer) {
-            if (grace === undefined) next({ key: [key], row: isLeft ? [...row, ...nullRight] : [...nullLeft, ...row], ts });
-            else pending.put(id, { row, ts, key, side: isLeft ? 0 : 1, matched: false });
-          }
-          flushPending();
+        left(c) {
+          if (c.row !== null) arrive(true, leftRow(c.row), c.ts, c.window);
+        },
+        right(rec) {
+          const row = sourceRow(right, rec);
+          if (row !== null) arrive(false, row, rec.ts, rec.window);
         },
       };
     },

@@ -8,6 +8,8 @@ import { parseJson, RawNumber } from './json';
 import { T, containsMap, typeText, type SqlType } from './types';
 import { Decimal, INT_MAX, INT_MIN, javaDoubleToString, LONG_MAX, LONG_MIN, type Struct } from './values';
 import { avroSerde } from './avro';
+import { protobufNoSrSerde, protobufSerde } from './protobuf';
+import { jsonSrSerde } from './json-sr';
 
 export interface SerdeColumn {
   readonly name: string;
@@ -25,11 +27,26 @@ export interface Serde {
   deserialize(bytes: Buffer | null, topic: string): unknown[] | null;
 }
 
+/** A schema's reference to another registered schema (protobuf imports). */
+export interface SchemaReference {
+  /** The import name (`event.proto`). */
+  readonly name: string;
+  readonly subject: string;
+  readonly version?: number;
+}
+
+/** A registered schema. */
+export interface RegisteredSchema {
+  readonly schema: string;
+  readonly schemaType?: string;
+  readonly references?: readonly SchemaReference[];
+}
+
 /** The Schema Registry as the core sees it: synchronous lookups in a cache the caller fills. */
 export interface SchemaRegistry {
   /** Latest schema registered under a subject. */
-  latest(subject: string): { id: number; schema: string; schemaType?: string } | undefined;
-  byId(id: number): { schema: string; schemaType?: string } | undefined;
+  latest(subject: string): (RegisteredSchema & { id: number }) | undefined;
+  byId(id: number): RegisteredSchema | undefined;
   /** Registers (or finds) a schema; returns its id. */
   register(subject: string, schema: string, schemaType?: string): number;
 }
@@ -70,7 +87,9 @@ export function validateFormat(info: FormatInfo, columns: readonly SerdeColumn[]
   if (allowed) {
     for (const c of columns) {
       if (!allowed.includes(c.type.base)) {
-        throw new KsqlError(keyWrap(`The '${f}' format does not support type '${c.type.base}', column: \`${c.name}\``));
+        // KafkaSerdeFactory names no column; the delimited format does
+        const column = f === 'KAFKA' ? '' : `, column: \`${c.name}\``;
+        throw new KsqlError(keyWrap(`The '${f}' format does not support type '${c.type.base}'${column}`));
       }
     }
   }
@@ -106,6 +125,15 @@ export function createSerde(
     case 'AVRO':
       if (!registry) throw new NotSupportedError('AVRO without a Schema Registry');
       return avroSerde(columns, unwrapped, isKey, registry, info.props, topic);
+    case 'PROTOBUF':
+      if (!registry) throw new NotSupportedError('PROTOBUF without a Schema Registry');
+      // PROTOBUF has no UNWRAP_SINGLES: keys and values are always messages
+      return protobufSerde(columns, false, isKey, registry, info.props, topic);
+    case 'PROTOBUF_NOSR':
+      return protobufNoSrSerde(columns, unwrapped);
+    case 'JSON_SR':
+      if (!registry) throw new NotSupportedError('JSON_SR without a Schema Registry');
+      return jsonSrSerde(jsonSerde(columns, unwrapped), columns, unwrapped, isKey, registry, info.props, topic);
     default:
       throw new NotSupportedError(`the ${info.format} format`);
   }
@@ -404,7 +432,7 @@ function parseJsonBytes(b: Buffer): unknown {
 function delimitedSerde(columns: readonly SerdeColumn[], delimiter: string): Serde {
   const types = columns.map((c) => c.type);
   const d = delimiter;
-  const toText = (v: unknown, t: SqlType): string => {
+  const toText = (v: unknown, t: SqlType, first: boolean): string => {
     if (v === null || v === undefined) return '';
     let s: string;
     switch (t.base) {
@@ -420,14 +448,13 @@ function delimitedSerde(columns: readonly SerdeColumn[], delimiter: string): Ser
       default:
         s = String(v);
     }
-    if (s.includes(d) || s.includes('"') || s.includes('\n') || s.includes('\r')) s = '"' + s.split('"').join('""') + '"';
-    return s;
+    return needsQuotes(s, d, first) ? '"' + s.split('"').join('""') + '"' : s;
   };
   return {
     serialize: (v) => {
       if (v === null) return null;
       if (columns.length === 0) return null;
-      return Buffer.from(types.map((t, i) => toText(v[i], t)).join(d), 'utf8');
+      return Buffer.from(types.map((t, i) => toText(v[i], t, i === 0)).join(d), 'utf8');
     },
     deserialize: (b) => {
       if (b === null) return null;
@@ -439,6 +466,22 @@ function delimitedSerde(columns: readonly SerdeColumn[], delimiter: string): Ser
       return fields.map((f, i) => (f === null || f === '' ? null : fromDelimited(f, types[i])));
     },
   };
+}
+
+/**
+ * Apache Commons CSV's QuoteMode.MINIMAL as ksqlDB's delimited serializer prints: the first
+ * field of a record is quoted unless it starts with a letter or digit; any field starting with a
+ * character up to '#', containing the delimiter, a quote or a line break, or ending in
+ * whitespace is quoted; an empty first field is quoted.
+ */
+function needsQuotes(s: string, d: string, first: boolean): boolean {
+  if (s.length === 0) return first;
+  const c = s.charCodeAt(0);
+  const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  if (first && !alnum) return true;
+  if (c <= 35) return true;
+  if (s.includes(d) || s.includes('"') || s.includes('\n') || s.includes('\r')) return true;
+  return s.charCodeAt(s.length - 1) <= 32;
 }
 
 function splitCsv(line: string, d: string): (string | null)[] {

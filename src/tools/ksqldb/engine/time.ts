@@ -149,6 +149,41 @@ function formatOffset(min: number, letter: string, count: number): string {
   return `${sign}${hh}:${mm}`;
 }
 
+const zoneNames = new Map<string, string>();
+/** The locales whose zone abbreviations java.time uses (PDT, BST, CEST, JST, AEST, ...). */
+const ZONE_NAME_LOCALES = ['en-US', 'en-GB', 'en-IE', 'en-AU', 'en-NZ', 'en-IN', 'en-CA', 'en-ZA', 'ja-JP'];
+
+/** java.time's zone text (`z`: short, `zzzz`: long) of a zone at an instant. */
+function zoneName(zone: string, epochMs: number, long: boolean): string {
+  const z = zone.trim();
+  if (/^[+-]\d|^(UTC|GMT|Z)$/i.test(z)) return z.toUpperCase() === 'Z' ? 'Z' : z;
+  // zone names change at most on quarter hours (DST transitions)
+  const key = `${z}|${long}|${Math.floor(epochMs / 900_000)}`;
+  const cached = zoneNames.get(key);
+  if (cached !== undefined) return cached;
+  let found: string | undefined;
+  let first: string | undefined;
+  for (const locale of long ? ['en-US'] : ZONE_NAME_LOCALES) {
+    try {
+      const part = new Intl.DateTimeFormat(locale, { timeZone: z, timeZoneName: long ? 'long' : 'short' })
+        .formatToParts(epochMs)
+        .find((p) => p.type === 'timeZoneName')?.value;
+      if (part === undefined) continue;
+      first ??= part;
+      if (!/^GMT[+\-\u2212]/.test(part)) {
+        found = part;
+        break;
+      }
+    } catch {
+      break;
+    }
+  }
+  const name = found ?? first ?? z;
+  if (zoneNames.size > 10_000) zoneNames.clear();
+  zoneNames.set(key, name);
+  return name;
+}
+
 /** Formats an instant with a java.time pattern in a zone. */
 export function formatInstant(epochMs: number, pattern: string, zone = 'UTC'): string {
   const off = zoneOffset(zone, epochMs);
@@ -223,9 +258,13 @@ export function formatInstant(epochMs: number, pattern: string, zone = 'UTC'): s
         out += formatOffset(off, t.letter, n);
         break;
       case 'z':
+        out += zoneName(zone, epochMs, n >= 4);
+        break;
       case 'V':
-      case 'O':
         out += zone;
+        break;
+      case 'O':
+        out += off === 0 ? 'GMT' : `GMT${formatOffset(off, 'X', n >= 4 ? 5 : 2).replace(/^([+-])0?/, '$1')}`;
         break;
       case 'G':
         out += 'AD';
@@ -238,7 +277,7 @@ export function formatInstant(epochMs: number, pattern: string, zone = 'UTC'): s
 }
 
 /** Parses text with a java.time pattern; missing fields default (1970-01-01T00:00:00) in `zone`. */
-export function parseInstant(text: string, pattern: string, zone = 'UTC'): number {
+export function parseInstant(text: string, pattern: string, zone = 'UTC', options: { ignoreTrailing?: boolean } = {}): number {
   const f = {
     y: 1970,
     M: 1,
@@ -270,7 +309,8 @@ export function parseInstant(text: string, pattern: string, zone = 'UTC'): numbe
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k];
     if (t.kind === 'lit') {
-      if (text.startsWith(t.text, i)) i += t.text.length;
+      // java.time formatters of ksqlDB parse case-insensitively
+      if (text.slice(i, i + t.text.length).toLowerCase() === t.text.toLowerCase()) i += t.text.length;
       else fail();
       continue;
     }
@@ -349,7 +389,7 @@ export function parseInstant(text: string, pattern: string, zone = 'UTC'): numbe
       case 'X':
       case 'x':
       case 'Z': {
-        if (text[i] === 'Z' && t.letter !== 'x') {
+        if ((text[i] === 'Z' || text[i] === 'z') && t.letter !== 'x') {
           f.off = 0;
           i++;
           break;
@@ -375,7 +415,7 @@ export function parseInstant(text: string, pattern: string, zone = 'UTC'): numbe
         fail();
     }
   }
-  if (i !== text.length) {
+  if (i !== text.length && !options.ignoreTrailing) {
     throw new RecordError(`Text '${text}' could not be parsed, unparsed text found at index ${i}`);
   }
   if (f.h12 !== undefined) f.H = (f.h12 % 12) + (f.pm ? 12 : 0);

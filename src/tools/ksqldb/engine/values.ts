@@ -158,8 +158,10 @@ export function javaDoubleToString(d: number): string {
     const s = String(d);
     return s.includes('.') ? s : s + '.0';
   }
-  const [mant, exp] = d.toExponential().split('e');
-  return `${mant.includes('.') ? mant : mant + '.0'}E${Number(exp)}`;
+  // Java prints at least two significant digits: the closest two-digit mantissa (4.9E-324, 1.0E10)
+  const shortest = d.toExponential();
+  const [mant, exp] = (/^-?\d(e|$)/.test(shortest) ? d.toExponential(1) : shortest).split('e');
+  return `${mant}E${Number(exp)}`;
 }
 
 /** Float.toString-like text for the 32-bit float (not needed beyond AVRO floats). */

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { KsqlEngine, unwindowKey, type OutputRecord } from '../engine/engine';
+import { KsqlEngine, unwindowKey, type InputRecord, type OutputRecord } from '../engine/engine';
 import { KsqlError } from '../engine/errors';
 import { FatalProcessingError } from '../engine/aggregates';
 import { parseJson, RawNumber } from '../engine/json';
@@ -58,16 +58,26 @@ interface QttCase {
     schema?: unknown;
     keyFormat?: string;
     keySchema?: unknown;
+    keySchemaId?: RawNumber;
+    keySchemaReferences?: SchemaRefNode[];
     valueFormat?: string;
     valueSchema?: unknown;
+    valueSchemaId?: RawNumber;
+    valueSchemaReferences?: SchemaRefNode[];
   }[];
   enabled?: boolean;
+}
+
+interface SchemaRefNode {
+  name: string;
+  format?: string;
+  schema: unknown;
 }
 
 /** Runs every case of one QTT file. */
 export function runFile(file: string): CaseResult[] {
   const text = fs.readFileSync(file, 'utf8');
-  const doc = parseJson(text, true) as { tests: QttCase[] };
+  const doc = parseJson(text, true, true) as { tests: QttCase[] };
   const base = path.basename(file);
   const out: CaseResult[] = [];
   for (const c of doc.tests) {
@@ -100,20 +110,37 @@ export function runCase(c: QttCase, format: string | undefined): { pass: boolean
   const registry = new MemorySchemaRegistry();
   const topics = new Map<string, number>();
   for (const r of [...(c.inputs ?? []), ...(c.outputs ?? [])]) topics.set(r.topic, topics.get(r.topic) ?? 1);
+  const schemaText = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(toPlain(x)));
+  const registerTopicSchema = (
+    subject: string,
+    schema: unknown,
+    fmt: string,
+    id: RawNumber | undefined,
+    refs: SchemaRefNode[] = [],
+  ): void => {
+    // the schemas a schema references are registered under their import names, before the
+    // schema when its id is given (ksqlDB's TestExecutor), else after it (only the topic's
+    // schema is registered, with its references resolved)
+    const registerRefs = (): void => {
+      for (const r of refs) registry.register(r.name, schemaText(r.schema), (r.format ?? fmt).toUpperCase());
+    };
+    if (id !== undefined) registerRefs();
+    registry.register(subject, schemaText(schema), fmt, {
+      ...(id !== undefined ? { id: num(id) } : {}),
+      references: refs.map((r) => ({ name: r.name, subject: r.name, version: 1 })),
+    });
+    if (id === undefined) registerRefs();
+  };
   for (const t of c.topics ?? []) {
     topics.set(t.name, t.partitions !== undefined ? num(t.partitions) : 1);
     const fmt = substitute(t.valueFormat ?? t.format ?? '', format).toUpperCase();
-    const vs = t.valueSchema ?? t.schema;
-    if (vs !== undefined && vs !== null)
-      registry.register(`${t.name}-value`, typeof vs === 'string' ? vs : JSON.stringify(toPlain(vs)), fmt || 'AVRO');
     if (t.keySchema !== undefined && t.keySchema !== null) {
       const kf = substitute(t.keyFormat ?? '', format).toUpperCase();
-      registry.register(
-        `${t.name}-key`,
-        typeof t.keySchema === 'string' ? t.keySchema : JSON.stringify(toPlain(t.keySchema)),
-        kf || 'AVRO',
-      );
+      registerTopicSchema(`${t.name}-key`, t.keySchema, kf || 'AVRO', t.keySchemaId, t.keySchemaReferences);
     }
+    const vs = t.valueSchema ?? t.schema;
+    if (vs !== undefined && vs !== null)
+      registerTopicSchema(`${t.name}-value`, vs, fmt || 'AVRO', t.valueSchemaId, t.valueSchemaReferences);
   }
   const config: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c.properties ?? {})) config[k] = v instanceof RawNumber ? v.text : v;
@@ -126,10 +153,11 @@ export function runCase(c: QttCase, format: string | undefined): { pass: boolean
   });
   const expected = c.expectedException;
   const matchesExpected = (msg: string): boolean => expected?.message === undefined || msg.includes(expected.message);
+  const inserted: InputRecord[] = [];
   {
     const sql = c.statements.map((raw) => substitute(raw, format)).join('\n');
     try {
-      engine.execute(sql);
+      for (const r of engine.execute(sql)) if (r.record) inserted.push(r.record);
     } catch (e) {
       if (!(e instanceof KsqlError)) {
         if (expected)
@@ -149,6 +177,11 @@ export function runCase(c: QttCase, format: string | undefined): { pass: boolean
   // inputs
   const produced: OutputRecord[] = [];
   try {
+    // INSERT VALUES records land on their topic, and queries reading it process them
+    for (const r of inserted) {
+      produced.push({ ...r, partition: 0, headers: [], queryId: '' });
+      produced.push(...engine.process(r));
+    }
     for (const r of c.inputs ?? []) {
       const src = sourceFor(engine, r.topic);
       if (!src) return { pass: false, reason: `no source reads topic ${r.topic}` };

@@ -6,6 +6,8 @@
  */
 import { avroToSpec, specToAvro } from '../engine/avro';
 import { parseJson, RawNumber } from '../engine/json';
+import { jsonSchemaOf } from '../engine/json-sr';
+import { protobufToSpec, specToProtobuf } from '../engine/protobuf';
 import { keyColumns, valueColumns, type DataSource } from '../engine/model';
 import type { SchemaRegistry } from '../engine/serde';
 import { Decimal } from '../engine/values';
@@ -89,6 +91,17 @@ export function specToBytes(src: DataSource, isKey: boolean, spec: Spec, registr
     }
     case 'AVRO':
       return specToAvro(src, isKey, spec, registry);
+    case 'PROTOBUF':
+    case 'PROTOBUF_NOSR':
+      return specToProtobuf(src, isKey, spec, registry);
+    case 'JSON_SR': {
+      const subject = `${src.topic}-${isKey ? 'key' : 'value'}`;
+      const id =
+        registry.latest(subject)?.id ?? registry.register(subject, jsonSchemaOf(cols, isKey ? cols.length === 1 : src.unwrapValue), 'JSON');
+      const head = Buffer.alloc(5);
+      head.writeInt32BE(id, 1);
+      return Buffer.concat([head, Buffer.from(specJson(spec), 'utf8')]);
+    }
     default:
       throw new Error(`test serde for ${format} not supported`);
   }
@@ -109,6 +122,13 @@ export class JDouble {
 export class JBytes {
   constructor(readonly v: Buffer) {}
 }
+
+const actualFactory = {
+  int: (n: number): unknown => new JInt(n),
+  long: (n: bigint): unknown => new JLong(n),
+  double: (n: number): unknown => new JDouble(n),
+  bytes: (b: Buffer): unknown => new JBytes(b),
+};
 
 function jsonActual(v: unknown): unknown {
   if (v instanceof RawNumber) {
@@ -156,13 +176,13 @@ export function bytesToActual(src: DataSource, isKey: boolean, bytes: Buffer | n
           return bytes.toString('utf8');
       }
     }
+    case 'PROTOBUF':
+    case 'PROTOBUF_NOSR':
+      return protobufToSpec(src, isKey, bytes, registry, actualFactory);
+    case 'JSON_SR':
+      return jsonActual(parseJson(bytes.subarray(5).toString('utf8'), true));
     case 'AVRO':
-      return avroToSpec(src, isKey, bytes, registry, {
-        int: (n) => new JInt(n),
-        long: (n) => new JLong(n),
-        double: (n) => new JDouble(n),
-        bytes: (b) => new JBytes(b),
-      });
+      return avroToSpec(src, isKey, bytes, registry, actualFactory);
     default:
       throw new Error(`test serde for ${format} not supported`);
   }
