@@ -46,6 +46,49 @@ export interface StatementResult {
   readonly warnings: readonly string[];
 }
 
+/** A persistent query as the server and runtimes see it. */
+export interface QueryInfo {
+  readonly id: string;
+  /** The sink's name (the stream or table written). */
+  readonly sink: string;
+  readonly sinkTopic: string;
+  /** Names of the sources read, FROM first. */
+  readonly sources: readonly string[];
+  /** Topics read (distinct, FROM first). */
+  readonly sourceTopics: readonly string[];
+  readonly statement: string;
+  readonly isInsert: boolean;
+  /** The query's result schema: key columns, then value columns. */
+  readonly columns: readonly Column[];
+  readonly window?: WindowInfo;
+  /** Every state store of the query is named `<storePrefix>-<suffix>`. */
+  readonly storePrefix: string;
+  /** The configuration the query was planned with (server config and request overrides). */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** A transient (push or pull) query: rows in SELECT order for records of its sources. */
+export interface TransientQuery {
+  readonly id: string;
+  readonly kind: 'STREAM' | 'TABLE';
+  /** Output columns, in SELECT order (all value columns). */
+  readonly columns: readonly Column[];
+  readonly sources: readonly DataSource[];
+  readonly sourceTopics: readonly string[];
+  readonly warnings: readonly string[];
+  /** Feeds one record of a source topic; returns the rows it produced (null: a table row removed). */
+  process(rec: InputRecord): TransientRow[];
+  /** Processing-log entries recorded for this query since the last call. */
+  drainErrors(): ProcessingLogEntry[];
+}
+
+export interface TransientRow {
+  readonly values: readonly unknown[] | null;
+  readonly key: readonly unknown[];
+  readonly timestamp: number;
+  readonly window?: { start: number; end: number };
+}
+
 export interface ProcessingLogEntry {
   readonly queryId: string;
   readonly topic: string;
@@ -83,6 +126,8 @@ interface RunningQuery {
   readonly statement: string;
   readonly isInsert: boolean;
   readonly sources: readonly string[];
+  readonly storePrefix: string;
+  readonly config: Readonly<Record<string, unknown>>;
 }
 
 const CREATE_PROPS = new Set([
@@ -111,6 +156,8 @@ const CAS_PROPS = new Set([...CREATE_PROPS].filter((p) => !p.startsWith('WINDOW_
 
 export class KsqlEngine {
   private readonly sources = new Map<string, DataSource>();
+  /** Sources created AS SELECT → the sources their query read (the DROP constraints). */
+  private readonly references = new Map<string, Set<string>>();
   private readonly queries = new Map<string, RunningQuery>();
   private readonly topics: Map<string, number>;
   readonly stores = new StateStores();
@@ -121,6 +168,7 @@ export class KsqlEngine {
   private readonly registry: SchemaRegistry | undefined;
   private offsets = new Map<string, number>();
   private readonly autoCreateTopics: boolean;
+  private readonly extraFunctions: ReadonlyMap<string, UdfDef> | undefined;
 
   constructor(opts: EngineOptions = {}) {
     this.config = { ...(opts.config ?? {}) };
@@ -128,6 +176,7 @@ export class KsqlEngine {
     this.topics = new Map(opts.topics ?? []);
     this.autoCreateTopics = opts.autoCreateTopics ?? false;
     this.functions = { config: this.config, extra: opts.extraFunctions };
+    this.extraFunctions = opts.extraFunctions;
   }
 
   /** The QTT test functions (BAD_UDF, WHENCONDITION, WHENRESULT). */
@@ -152,10 +201,195 @@ export class KsqlEngine {
   }
 
   // ----------------------------------------------------------------------------------------
+  // Driving the engine from a server (one runtime per query, a sandbox per request)
+
+  /** The persistent query with this id. */
+  queryInfo(id: string): QueryInfo | undefined {
+    const q = this.queries.get(id);
+    if (!q) return undefined;
+    return {
+      id: q.id,
+      sink: q.sink,
+      sinkTopic: q.sinkTopic,
+      sources: q.sources,
+      sourceTopics: [...new Set(q.inputs.map((i) => i.topic))],
+      statement: q.statement,
+      isInsert: q.isInsert,
+      columns: q.plan.columns,
+      ...(q.windowed ? { window: q.windowed } : {}),
+      storePrefix: q.storePrefix,
+      config: q.config,
+    };
+  }
+
+  /** Names of the state stores of a query (those it has opened so far). */
+  queryStoreNames(id: string): string[] {
+    const q = this.queries.get(id);
+    if (!q) return [];
+    return this.stores.names().filter((n) => n.startsWith(`${q.storePrefix}-`));
+  }
+
+  /**
+   * A copy of the metastore (sources, queries, known topics, configuration, query-id counter)
+   * with empty state stores, to validate statements without touching this engine. A sandbox
+   * never processes records.
+   */
+  sandbox(): KsqlEngine {
+    const copy = new KsqlEngine({
+      config: this.config,
+      ...(this.registry ? { schemaRegistry: this.registry } : {}),
+      ...(this.extraFunctions ? { extraFunctions: this.extraFunctions } : {}),
+      topics: this.topics,
+      autoCreateTopics: this.autoCreateTopics,
+    });
+    for (const [k, v] of this.sources) copy.sources.set(k, v);
+    for (const [k, v] of this.queries) copy.queries.set(k, v);
+    for (const [k, v] of this.references) copy.references.set(k, new Set(v));
+    copy.queryCounter = this.queryCounter;
+    return copy;
+  }
+
+  /** The number the next generated query id gets (`CSAS_X_<n>`). */
+  get nextQueryId(): number {
+    return this.queryCounter;
+  }
+
+  /** Sets the number of the next generated query id (ksqlDB derives it from the command topic). */
+  setNextQueryId(n: number): void {
+    this.queryCounter = n;
+  }
+
+  /** Replaces the topics the engine knows (name → partitions), e.g. with the cluster's. */
+  setTopics(topics: ReadonlyMap<string, number>): void {
+    this.topics.clear();
+    for (const [k, v] of topics) this.topics.set(k, v);
+  }
+
+  /**
+   * Processes one record of a source topic through one persistent query only: its outputs are
+   * returned, not fed on (a runtime writes them to the sink topic, where downstream queries read
+   * them). State changes go to `stores`' change log as with `process`.
+   */
+  processQuery(id: string, rec: InputRecord): OutputRecord[] {
+    const q = this.queries.get(id);
+    if (!q) throw new KsqlError(`Unknown queryId: ${id}`);
+    const offsetKey = `${rec.topic}/${rec.partition ?? 0}`;
+    const offset = rec.offset ?? this.offsets.get(offsetKey) ?? 0;
+    this.offsets.set(offsetKey, offset + 1);
+    const out: OutputRecord[] = [];
+    for (const input of q.inputs) {
+      if (input.topic !== rec.topic) continue;
+      this.pendingOutputs = [];
+      this.feed(q, input, { ...rec, offset });
+      for (const o of this.pendingOutputs) out.push(o);
+      this.pendingOutputs = [];
+    }
+    return out;
+  }
+
+  /**
+   * Plans a transient query (`SELECT ... [EMIT CHANGES]`, pull or push) over the metastore: its
+   * rows are computed by feeding it records of its source topics. It has its own state stores.
+   */
+  transientQuery(sql: string, id: string): TransientQuery {
+    let statements: Statement[];
+    try {
+      statements = parseStatements(sql);
+    } catch (e) {
+      if (e instanceof KsqlSyntaxError) throw new KsqlParseError(e.message);
+      throw e;
+    }
+    if (statements.length !== 1 || statements[0].kind !== 'query') throw new KsqlError('Not a query');
+    const query = statements[0].query;
+    for (const r of [query.from, ...query.joins.map((j) => j.source)]) {
+      if (!this.sources.has(r.name)) {
+        throw new KsqlError(`${r.name} does not exist.${this.alternativesHint(r.name)}`);
+      }
+    }
+    const plan = planQuery(query, {
+      sinkName: id,
+      functions: this.functions,
+      resolve: (n) => this.sources.get(n),
+      transient: true,
+    });
+    const stores = new StateStores();
+    stores.logging = false;
+    let rows: TransientRow[] = [];
+    const runtime = plan.start(stores, `transient_${id}`, (o) => {
+      rows.push({ key: o.key, values: o.value, timestamp: o.ts, ...(o.window ? { window: o.window } : {}) });
+    });
+    const inputs = plan.sources.map((src, index) => {
+      const serdes = this.serdesOf(src);
+      return { topic: src.topic, index, source: src, key: serdes.key, value: serdes.value, ts: timestampExtractor(src) };
+    });
+    const q: RunningQuery = {
+      id,
+      sink: id,
+      sinkTopic: '',
+      plan,
+      runtime,
+      inputs,
+      keySerde: inputs[0].key,
+      valueSerde: inputs[0].value,
+      statement: sql,
+      isInsert: false,
+      sources: plan.sources.map((x) => x.name),
+      storePrefix: `transient_${id}`,
+      config: { ...this.config },
+    };
+    const log = this.processingLog;
+    return {
+      id,
+      kind: plan.kind,
+      columns: plan.columns,
+      sources: plan.sources,
+      sourceTopics: [...new Set(inputs.map((i) => i.topic))],
+      warnings: plan.warnings,
+      process: (rec) => {
+        rows = [];
+        for (const input of inputs) {
+          if (input.topic !== rec.topic) continue;
+          this.feed(q, input, { ...rec, offset: rec.offset ?? 0 });
+        }
+        return rows;
+      },
+      drainErrors: () => {
+        const mine = log.filter((e) => e.queryId === id);
+        if (mine.length > 0) {
+          const rest = log.filter((e) => e.queryId !== id);
+          log.length = 0;
+          log.push(...rest);
+        }
+        return mine;
+      },
+    };
+  }
+
+  // ----------------------------------------------------------------------------------------
   // Statements
 
-  /** Parses and executes statements in order; throws KsqlError on the first refused one. */
-  execute(sql: string): StatementResult[] {
+  /**
+   * Parses and executes statements in order; throws KsqlError on the first refused one.
+   * `overrides` (a request's properties) apply to these statements only.
+   */
+  execute(sql: string, overrides?: Readonly<Record<string, unknown>>): StatementResult[] {
+    if (overrides === undefined || Object.keys(overrides).length === 0) return this.executeText(sql);
+    const saved = new Map<string, { had: boolean; value: unknown }>();
+    for (const [k, v] of Object.entries(overrides)) {
+      saved.set(k, { had: k in this.config, value: this.config[k] });
+      this.config[k] = v;
+    }
+    try {
+      return this.executeText(sql);
+    } finally {
+      for (const [k, { had, value }] of saved) {
+        if (had) this.config[k] = value;
+        else delete this.config[k];
+      }
+    }
+  }
+
+  private executeText(sql: string): StatementResult[] {
     let statements: Statement[];
     try {
       statements = parseStatements(sql);
@@ -558,7 +792,12 @@ export class KsqlEngine {
     } else {
       id = isInsert ? `INSERTQUERY_${this.queryCounter++}` : `${sinkKind === 'TABLE' ? 'CTAS' : 'CSAS'}_${s.name}_${this.queryCounter++}`;
     }
-    if (!isInsert) this.sources.set(s.name, sink);
+    if (!isInsert) {
+      this.sources.set(s.name, sink);
+      const read = this.references.get(s.name) ?? new Set<string>();
+      for (const x of plan.sources) read.add(x.name);
+      this.references.set(s.name, read);
+    }
     this.startQuery(id, sink, plan, s.text, isInsert);
     return { id, warnings: plan.warnings };
   }
@@ -627,6 +866,8 @@ export class KsqlEngine {
       statement,
       isInsert,
       sources: plan.sources.map((x) => x.name),
+      storePrefix: prefix,
+      config: { ...this.config },
     });
   }
 
@@ -638,7 +879,8 @@ export class KsqlEngine {
       throw new KsqlError(`${type === 'STREAM' ? 'Stream' : 'Table'} ${s.name} does not exist.${this.alternativesHint(s.name)}`);
     }
     if (source.kind !== type) throw new KsqlError(`Incompatible data source type is ${source.kind}, but statement was DROP ${type}`);
-    const readers = [...this.queries.values()].filter((q) => q.sources.includes(s.name) && !(q.sink === s.name && !q.isInsert));
+    // ksqlDB's EngineContext#throwIfInsertQueriesExist: INSERT INTO queries reading or writing it
+    const readers = [...this.queries.values()].filter((q) => q.isInsert && q.sources.includes(s.name));
     const writers = [...this.queries.values()].filter((q) => q.sink === s.name && q.isInsert);
     if (readers.length || writers.length) {
       throw new KsqlError(
@@ -651,8 +893,16 @@ export class KsqlEngine {
           .join(', ')}].\nYou need to terminate them before dropping ${s.name}.`,
       );
     }
+    // MetaStoreImpl's drop constraints: streams and tables created AS SELECT from this source
+    const referencing = [...this.references].filter(([sink, read]) => sink !== s.name && read.has(s.name)).map(([sink]) => sink);
+    if (referencing.length > 0) {
+      throw new KsqlError(
+        `Cannot drop ${s.name}.\nThe following streams and/or tables read from this source: [${referencing.sort().join(', ')}].\nYou need to drop them before dropping ${s.name}.`,
+      );
+    }
     for (const q of [...this.queries.values()]) if (q.sink === s.name) this.queries.delete(q.id);
     this.sources.delete(s.name);
+    this.references.delete(s.name);
     return `Source \`${s.name}\` (topic: ${source.topic}) was dropped.`;
   }
 

@@ -127,6 +127,12 @@ export interface PlanOptions {
   readonly functions: FunctionContext;
   /** Whether the sink is a table (CTAS) or stream (CSAS/INSERT). */
   readonly resolve: (name: string) => DataSource | undefined;
+  /**
+   * A transient (push or pull) query: no sink, so no key columns are required; every selected
+   * item is a value column in SELECT order (ksqlDB's FinalProjectNode without `into`), and
+   * `SELECT *` on a windowed source includes WINDOWSTART and WINDOWEND after the key.
+   */
+  readonly transient?: boolean;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -178,7 +184,13 @@ interface SelectSpec {
 }
 
 /** Expands `*`, `alias.*`, `struct->*` and names every item (ksqlDB's AstSanitizer). */
-function expandSelect(items: readonly SelectItem[], layouts: readonly SourceLayout[], isJoin: boolean, scope: Scope): SelectSpec[] {
+function expandSelect(
+  items: readonly SelectItem[],
+  layouts: readonly SourceLayout[],
+  isJoin: boolean,
+  scope: Scope,
+  transient = false,
+): SelectSpec[] {
   const allNames = layouts.flatMap((l) => l.source.columns.map((c) => c.name));
   const generator = new ColumnAliasGenerator(allNames);
   const clashes = (name: string): boolean =>
@@ -190,9 +202,13 @@ function expandSelect(items: readonly SelectItem[], layouts: readonly SourceLayo
       const rels = item.source === undefined ? layouts : layouts.filter((l) => l.alias === item.source || l.source.name === item.source);
       for (const l of rels) {
         const cols = [...l.source.columns.filter((c) => c.ns === 'KEY'), ...l.source.columns.filter((c) => c.ns !== 'KEY')];
-        for (const c of cols) {
+        const keyCount = cols.filter((c) => c.ns === 'KEY').length;
+        cols.forEach((c, i) => {
+          if (transient && !isJoin && l.source.window && i === keyCount) {
+            for (const b of ['WINDOWSTART', 'WINDOWEND']) out.push({ expr: { kind: 'column', loc, name: b, source: l.alias }, name: b });
+          }
           out.push({ expr: { kind: 'column', loc, name: c.name, source: l.alias }, name: isJoin ? `${l.alias}_${c.name}` : c.name });
-        }
+        });
       }
     } else if (item.kind === 'structAll') {
       const base = compile(item.base, scope);
@@ -297,7 +313,7 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
         ? { ...s, base: requalify(s.base) }
         : s,
   );
-  const specs = expandSelect(selectItems, layouts, isJoin, inputScope);
+  const specs = expandSelect(selectItems, layouts, isJoin, inputScope, opts.transient === true);
   const hasAggregates = specs.some((s) => containsAggregate(s.expr)) || (q.having !== undefined && containsAggregate(q.having));
   if (q.window && !q.groupBy) {
     if (!hasAggregates) throw new KsqlError('WINDOW clause requires a GROUP BY clause.');
@@ -406,7 +422,10 @@ function planProjection(
   const compiled = compileSelect(specs, scope);
   let keyPositions: number[];
   let keyCount: number;
-  if (join) {
+  if (opts.transient) {
+    keyPositions = specs.map(() => -1);
+    keyCount = 0;
+  } else if (join) {
     ({ keyPositions, keyCount } = join.keyInProjection(specs, scope, opts.sinkName));
   } else {
     const l = layouts[0];
@@ -578,7 +597,7 @@ function planRepartition(
     return i;
   });
   found.forEach((names, i) => {
-    if (names.length > 1) {
+    if (names.length > 1 && !opts.transient) {
       throw new KsqlError(
         `The projection contains a key column (\`${names[0]}\`) more than once, aliased as: ${joiner([...names].sort(), 'and')}.\nEach key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.`,
       );
@@ -586,8 +605,14 @@ function planRepartition(
     void i;
   });
   const missing = keyExprs.filter((_, i) => found[i].length === 0).map((e) => qualifiedText(e, scope));
-  if (missing.length > 0) keysNotIncluded(opts.sinkName, 'partitioning expression', missing);
-  const proj = buildProjection(compiled, keyPositions, keyExprs.length);
+  if (missing.length > 0 && !opts.transient) keysNotIncluded(opts.sinkName, 'partitioning expression', missing);
+  const proj = opts.transient
+    ? buildProjection(
+        compiled,
+        finalSpecs.map(() => -1),
+        0,
+      )
+    : buildProjection(compiled, keyPositions, keyExprs.length);
   const keyFns = compiledKeys.map((c) => safe(c.fn));
   return {
     kind: 'STREAM',
@@ -764,7 +789,7 @@ function planAggregate(
     return -1;
   });
   found.forEach((names) => {
-    if (names.length > 1) {
+    if (names.length > 1 && !opts.transient) {
       throw new KsqlError(
         `The projection contains a key column more than once: ${joiner(
           names.map((n) => `\`${n}\``),
@@ -773,11 +798,17 @@ function planAggregate(
       );
     }
   });
-  const valueCount = keyPositions.filter((p) => p < 0).length;
+  const valueCount = opts.transient ? keyPositions.length : keyPositions.filter((p) => p < 0).length;
   if (valueCount === 0) throw new KsqlError('The projection contains no value columns.');
   const missing = groupBy.filter((_, i) => found[i].length === 0).map((g) => formatExpression(g));
-  if (missing.length > 0) keysNotIncluded(opts.sinkName, 'grouping expression', missing);
-  const proj = buildProjection(compiled, keyPositions, nKeys);
+  if (missing.length > 0 && !opts.transient) keysNotIncluded(opts.sinkName, 'grouping expression', missing);
+  const proj = opts.transient
+    ? buildProjection(
+        compiled,
+        keyPositions.map(() => -1),
+        0,
+      )
+    : buildProjection(compiled, keyPositions, nKeys);
   let having: Fn | undefined;
   if (rewrittenHaving) {
     let c: Compiled;
