@@ -101,4 +101,28 @@ describe('engine API for a server', () => {
     e.execute('DROP STREAM COPY;');
     expect(e.execute('DROP STREAM PV;')[0].message).toBe('Source `PV` (topic: pv) was dropped.');
   });
+
+  test('refusals ksqlDB makes: upgrades that drop columns, joins of unequal partitions, CREATE OR REPLACE SOURCE', () => {
+    const e = engine();
+    e.execute('CREATE STREAM COPY AS SELECT ID, PAGE, N FROM PV;');
+    expect(() => e.execute('CREATE OR REPLACE STREAM COPY AS SELECT ID, PAGE FROM PV;')).toThrow(
+      "Cannot upgrade data source: DataSource '`COPY`' has schema = `ID` INTEGER KEY, `PAGE` STRING, `N` INTEGER which is not upgradeable to `ID` INTEGER KEY, `PAGE` STRING. (The following columns are changed, missing or reordered: [`N` INTEGER])",
+    );
+    e.setTopics(
+      new Map([
+        ['pv', 2],
+        ['t3', 3],
+        ['COPY', 2],
+      ]),
+    );
+    e.execute("CREATE TABLE T3 (ID INT PRIMARY KEY, W STRING) WITH (kafka_topic='t3', value_format='JSON');");
+    expect(() => e.execute('CREATE STREAM J AS SELECT PV.ID, PAGE, W FROM PV JOIN T3 ON PV.ID = T3.ID;')).toThrow(
+      "Can't join `PV` with `T3` since the number of partitions don't match. `PV` partitions = 2; `T3` partitions = 3. Please repartition either one so that the number of partitions match.",
+    );
+    e.execute("CREATE SOURCE STREAM SRC (V STRING) WITH (kafka_topic='pv', value_format='JSON');");
+    expect(() => e.execute("CREATE OR REPLACE STREAM SRC (V STRING, W STRING) WITH (kafka_topic='pv', value_format='JSON');")).toThrow(
+      "Cannot add stream 'SRC': CREATE OR REPLACE is not supported on source streams.",
+    );
+    expect(e.dropConstraints('PV')).toEqual(['COPY']);
+  });
 });

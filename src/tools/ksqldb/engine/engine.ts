@@ -2,7 +2,7 @@
  * The engine: a metastore of streams and tables, persistent queries, and record processing.
  * Pure and deterministic: statements and input records in, output records out.
  */
-import type { ColumnDef, CreateAsSelect, CreateSource, InsertInto, Properties, Statement } from '../../../core/ksql';
+import type { ColumnDef, CreateAsSelect, CreateSource, InsertInto, Properties, Query, Statement } from '../../../core/ksql';
 import { KsqlSyntaxError, parseStatements } from '../../../core/ksql';
 import { FatalProcessingError } from './aggregates';
 import { KsqlError, KsqlParseError, NotSupportedError, RecordError } from './errors';
@@ -222,6 +222,14 @@ export class KsqlEngine {
     };
   }
 
+  /** Streams and tables created AS SELECT from a source (what blocks DROP), sorted. */
+  dropConstraints(name: string): string[] {
+    return [...this.references]
+      .filter(([sink, read]) => sink !== name && read.has(name))
+      .map(([sink]) => sink)
+      .sort();
+  }
+
   /** Names of the state stores of a query (those it has opened so far). */
   queryStoreNames(id: string): string[] {
     const q = this.queries.get(id);
@@ -306,6 +314,7 @@ export class KsqlEngine {
         throw new KsqlError(`${r.name} does not exist.${this.alternativesHint(r.name)}`);
       }
     }
+    this.checkCoPartitioned(query);
     const plan = planQuery(query, {
       sinkName: id,
       functions: this.functions,
@@ -557,6 +566,9 @@ export class KsqlEngine {
     if (topic === undefined) throw new KsqlError('Missing required property "KAFKA_TOPIC" which has no default value.');
     const existing = this.sources.get(s.name);
     if (existing && s.ifNotExists) return `${isStream ? 'Stream' : 'Table'} already exists`;
+    // CreateSourceFactory#throwIfCreateOrReplaceOnSourceStreamOrTable
+    if (s.orReplace && (s.isSource || existing?.isSource))
+      throw new KsqlError(`Cannot add ${kind} '${s.name}': CREATE OR REPLACE is not supported on source ${kind}s.`);
     if (existing && !s.orReplace)
       throw new KsqlError(`Cannot add ${kind} '${s.name}': A ${existing.kind.toLowerCase()} with the same name already exists`);
     const names = s.columns.map((c) => c.name);
@@ -689,15 +701,20 @@ export class KsqlEngine {
       );
     if (old.topic !== next.topic)
       issues.push(`DataSource '\`${old.name}\`' has topic = ${old.topic} which is not upgradeable to ${next.topic}`);
-    const ok =
-      keyColumns(old).length === keyColumns(next).length &&
-      keyColumns(old).every((c, i) => columnText(c) === columnText(keyColumns(next)[i]));
-    const vals = valueColumns(old).every(
-      (c, i) => valueColumns(next)[i] !== undefined && columnText(c) === columnText(valueColumns(next)[i]),
-    );
-    if (!ok || !vals)
+    // StructuredDataSource#checkSchemas: columns (by namespace and position) the new schema lacks
+    const changed = (a: readonly Column[], b: readonly Column[]): Column[] =>
+      a.filter((c, i) => b[i] === undefined || columnText(c) !== columnText(b[i]));
+    const keyDiff = changed(keyColumns(old), keyColumns(next));
+    const valueDiff = changed(valueColumns(old), valueColumns(next));
+    const schemaIssue =
+      keyDiff.length > 0
+        ? `Key columns must be identical. The following key columns are changed, missing or reordered: [${keyDiff.map(columnText).join(', ')}]`
+        : valueDiff.length > 0
+          ? `The following columns are changed, missing or reordered: [${valueDiff.map(columnText).join(', ')}]`
+          : undefined;
+    if (schemaIssue !== undefined)
       issues.push(
-        `DataSource '\`${old.name}\`' has schema = ${schemaText(old.columns)} which is not upgradeable to ${schemaText(next.columns)}`,
+        `DataSource '\`${old.name}\`' has schema = ${schemaText(old.columns)} which is not upgradeable to ${schemaText(next.columns)}. (${schemaIssue})`,
       );
     if (issues.length) throw new KsqlError(`Cannot upgrade data source: ${issues.join('\n\tAND ')}`);
   }
@@ -730,6 +747,7 @@ export class KsqlEngine {
       }
     }
     const plan = planQuery(s.query, { sinkName: s.name, functions: this.functions, resolve: (n) => this.sources.get(n) });
+    this.checkCoPartitioned(s.query);
     const sinkKind = isInsert ? 'STREAM' : s.kind === 'createStreamAs' ? 'STREAM' : 'TABLE';
     if (!isInsert && sinkKind !== plan.kind) {
       throw new KsqlError(
@@ -800,6 +818,18 @@ export class KsqlEngine {
     }
     this.startQuery(id, sink, plan, s.text, isInsert);
     return { id, warnings: plan.warnings };
+  }
+
+  /** JoinNode#ensureMatchingPartitionCounts: both sides of a join read topics with as many partitions. */
+  private checkCoPartitioned(q: Query): void {
+    if (q.joins.length === 0) return;
+    const [l, r] = [q.from, q.joins[0].source];
+    const lp = this.topics.get(this.sources.get(l.name)?.topic ?? '');
+    const rp = this.topics.get(this.sources.get(r.name)?.topic ?? '');
+    if (lp === undefined || rp === undefined || lp === rp) return;
+    throw new KsqlError(
+      `Can't join \`${l.alias}\` with \`${r.alias}\` since the number of partitions don't match. \`${l.alias}\` partitions = ${lp}; \`${r.alias}\` partitions = ${rp}. Please repartition either one so that the number of partitions match.`,
+    );
   }
 
   private alternativesHint(name: string): string {
