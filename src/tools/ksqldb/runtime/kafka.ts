@@ -37,6 +37,13 @@ import {
   type WrittenRecord,
 } from './types';
 
+/**
+ * Records per produce request: kafkajs groups a request's messages per partition in time
+ * quadratic in their number (groupMessagesPerPartition spreads an array per message), so large
+ * batches go out in several requests (in order, in the same transaction).
+ */
+const SEND_CHUNK = 1000;
+
 export interface KafkaRuntimeOptions {
   readonly bootstrapServers: string;
   readonly clientId?: string;
@@ -254,9 +261,12 @@ export class KafkaRuntime implements Runtime {
       return p;
     })();
     const p = await this.plainProducer;
-    const { topicMessages, assigned } = await this.topicMessages(records);
-    const meta = await p.sendBatch({ topicMessages, acks: -1 });
-    return KafkaRuntime.written(meta, assigned);
+    const written: WrittenRecord[] = [];
+    for (let i = 0; i < records.length; i += SEND_CHUNK) {
+      const chunk = await this.topicMessages(records.slice(i, i + SEND_CHUNK));
+      written.push(...KafkaRuntime.written(await p.sendBatch({ topicMessages: chunk.topicMessages, acks: -1 }), chunk.assigned));
+    }
+    return written;
   }
 
   async transactionalWriter(transactionalId: string): Promise<TransactionalWriter> {
@@ -279,9 +289,11 @@ export class KafkaRuntime implements Runtime {
       commit: async (records, offsets) => {
         const tx = await producer.transaction();
         try {
-          let meta: { topicName: string; partition: number; baseOffset?: string }[] = [];
-          const { topicMessages, assigned } = await this.topicMessages(records);
-          if (records.length > 0) meta = await tx.sendBatch({ topicMessages, acks: -1 });
+          const written: WrittenRecord[] = [];
+          for (let i = 0; i < records.length; i += SEND_CHUNK) {
+            const chunk = await this.topicMessages(records.slice(i, i + SEND_CHUNK));
+            written.push(...KafkaRuntime.written(await tx.sendBatch({ topicMessages: chunk.topicMessages, acks: -1 }), chunk.assigned));
+          }
           if (offsets && offsets.offsets.length > 0) {
             const topics = new Map<string, { partition: number; offset: string }[]>();
             for (const o of offsets.offsets) {
@@ -295,7 +307,7 @@ export class KafkaRuntime implements Runtime {
             });
           }
           await tx.commit();
-          return KafkaRuntime.written(meta, assigned);
+          return written;
         } catch (e) {
           if (tx.isActive()) await tx.abort().catch(() => undefined);
           const name = (e as { type?: string; name?: string }).type ?? (e as Error).name;

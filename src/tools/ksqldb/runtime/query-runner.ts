@@ -69,6 +69,8 @@ export function mergeByTimestamp(batches: readonly (readonly LogRecord[])[]): Lo
 }
 
 const RETRY_INITIAL_MS = 1000;
+/** Records processed per transaction (a larger fetch is split). */
+const RECORDS_PER_TRANSACTION = 5000;
 const RETRY_MAX_MS = 30_000;
 
 export class PersistentQueryRunner {
@@ -83,11 +85,17 @@ export class PersistentQueryRunner {
   private writer: TransactionalWriter | undefined;
   /** The stores may hold uncommitted changes: restore them before running again. */
   private dirty = true;
+  /** Transactions of this run, chained: each commits after the one before. */
+  private commits: Promise<void> = Promise.resolve();
+  private uncommitted = 0;
+  /** Incremented on every start: commits of an earlier run no longer count. */
+  private generation = 0;
   private stopping = false;
   private paused = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = RETRY_INITIAL_MS;
   private starting: Promise<void> | undefined;
+  private failing = false;
   private readonly readsSchemaRegistry: boolean;
   private readonly materializes: boolean;
   private sinkPartitions: number | undefined;
@@ -158,6 +166,9 @@ export class PersistentQueryRunner {
       this.dirty = false;
       if (this.materializes) await this.rebuildMaterialization(info);
       if (this.stopping) return;
+      this.generation++;
+      this.commits = Promise.resolve();
+      this.uncommitted = 0;
       this.subscription = await runtime.subscribe({
         groupId: this.appId,
         topics: info.sourceTopics,
@@ -211,7 +222,7 @@ export class PersistentQueryRunner {
 
   private async onBatch(batches: readonly (readonly LogRecord[])[]): Promise<void> {
     if (this.stopping) throw new Error(`query ${this.id} is stopping`);
-    const { engine, registry } = this.host;
+    const registry = this.host.registry;
     const records = mergeByTimestamp(batches);
     if (registry && this.readsSchemaRegistry) {
       const ids: number[] = [];
@@ -223,6 +234,31 @@ export class PersistentQueryRunner {
       }
       if (ids.length > 0) await registry.prefetchIds(ids);
     }
+    // A large fetch becomes several transactions, so that processing one overlaps committing the
+    // one before (each commits the offsets of the records it holds: a prefix of every partition).
+    for (let i = 0; i < records.length; i += RECORDS_PER_TRANSACTION) {
+      if (this.stopping) throw new Error(`query ${this.id} is stopping`);
+      const chunk = records.length <= RECORDS_PER_TRANSACTION ? records : records.slice(i, i + RECORDS_PER_TRANSACTION);
+      const consumed =
+        i === 0
+          ? batches
+              .filter((b) => b.length > 0)
+              .map((b) => ({
+                topic: b[0].topic,
+                n: b.length,
+                bytes: b.reduce((n, r) => n + (r.value?.length ?? 0) + (r.key?.length ?? 0), 0),
+              }))
+          : [];
+      await this.processAndCommit(chunk, consumed);
+    }
+  }
+
+  /** Processes records and queues their transaction; resolves once the transaction before it committed. */
+  private async processAndCommit(
+    records: readonly LogRecord[],
+    consumed: readonly { topic: string; n: number; bytes: number }[],
+  ): Promise<void> {
+    const { engine } = this.host;
     // --- synchronous from here to the drain: no other query can run in between
     const leftover = engine.stores.drainChangelog();
     if (leftover.length > 0) this.host.log(`${this.id}: discarded ${leftover.length} state change(s) of unknown origin`);
@@ -236,15 +272,7 @@ export class PersistentQueryRunner {
     // --- end of the synchronous part
     const info = this.info();
     const now = Date.now();
-    for (const b of batches) {
-      if (b.length === 0) continue;
-      this.metrics.consumed(
-        b[0].topic,
-        b.length,
-        b.reduce((n, r) => n + (r.value?.length ?? 0) + (r.key?.length ?? 0), 0),
-        now,
-      );
-    }
+    for (const c of consumed) this.metrics.consumed(c.topic, c.n, c.bytes, now);
     if (logged.length > 0) {
       this.metrics.failed(info.sinkTopic, logged.length, now);
       for (const l of logged) this.host.log(`${this.id}: ${l.topic}: ${l.message}`);
@@ -275,17 +303,32 @@ export class PersistentQueryRunner {
       }
     }
     const offsets = new Map<string, PartitionOffset>();
-    for (const b of batches)
-      for (const r of b) offsets.set(`${r.topic}/${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
-    const written = await this.writer!.commit(out, { groupId: this.appId, offsets: [...offsets.values()] });
-    this.dirty = false;
-    this.metrics.produced(info.sinkTopic, outputs.length);
-    if (this.materializes) {
-      for (let i = 0; i < outputs.length; i++) {
-        const o = outputs[i];
-        this.materialize(o.key, o.value, o.timestamp, written[i]?.partition ?? 0, written[i]?.offset ?? -1);
+    for (const r of records) offsets.set(`${r.topic}/${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+    // Commit after the transaction before it: the next records are processed while this one
+    // commits. A failed commit fails the query (its state is restored, consumption resumes from
+    // the committed offsets), so nothing processed ahead of a commit is ever lost.
+    const writer = this.writer!;
+    const generation = this.generation;
+    const previous = this.commits;
+    this.uncommitted++;
+    const commit = previous.then(async () => {
+      const written = await writer.commit(out, { groupId: this.appId, offsets: [...offsets.values()] });
+      if (generation !== this.generation) return;
+      if (--this.uncommitted === 0) this.dirty = false;
+      this.metrics.produced(info.sinkTopic, outputs.length);
+      if (this.materializes) {
+        for (let i = 0; i < outputs.length; i++) {
+          const o = outputs[i];
+          this.materialize(o.key, o.value, o.timestamp, written[i]?.partition ?? 0, written[i]?.offset ?? -1);
+        }
       }
-    }
+    });
+    this.commits = commit;
+    commit.catch((e: unknown) => {
+      if (generation === this.generation && !this.stopping) void this.fail(e);
+    });
+    // at most one transaction waits behind the one in flight
+    await previous;
   }
 
   /** The sink partition Kafka Streams would choose: the key's hash (a windowed key's inner key). */
@@ -309,10 +352,22 @@ export class PersistentQueryRunner {
   }
 
   private async fail(e: unknown): Promise<void> {
+    if (this.failing) return;
+    this.failing = true;
+    try {
+      await this.failOnce(e);
+    } finally {
+      this.failing = false;
+    }
+  }
+
+  private async failOnce(e: unknown): Promise<void> {
     const sub = this.subscription;
     this.subscription = undefined;
+    this.generation++;
     this.dirty = true;
     if (sub) await sub.stop().catch(() => undefined);
+    await this.commits.catch(() => undefined);
     if (this.stopping) return;
     const registry = this.host.registry;
     if (e instanceof SchemaNotCachedError && registry?.hasPending()) {
@@ -357,6 +412,9 @@ export class PersistentQueryRunner {
     const sub = this.subscription;
     this.subscription = undefined;
     if (sub) await sub.stop().catch(() => undefined);
+    await this.commits.catch(() => {
+      this.dirty = true;
+    });
     if (this.writer) await this.writer.close().catch(() => undefined);
     this.writer = undefined;
     this.state = this.paused ? 'PAUSED' : 'NOT_RUNNING';
