@@ -51,7 +51,7 @@ async function ok(s: KsqlServer, sql: string): Promise<any[]> {
 
 describe('local ksqlDB server: startup, /info, /healthcheck', () => {
   test('answers 503 50302 on every route until ready, except /chc/*', async () => {
-    const s = await server({ readyAfterMs: 250 });
+    const s = await server({ readyAfterMs: 1500 });
     for (const path of ['/info', '/healthcheck', '/no-such-route']) {
       const a = await call(s, 'GET', path);
       expect(a.status).toBe(503);
@@ -65,7 +65,7 @@ describe('local ksqlDB server: startup, /info, /healthcheck', () => {
     const live = await call(s, 'GET', '/chc/live');
     expect(live.status).toBe(200);
     expect(live.body).toEqual({});
-    await sleep(300);
+    await sleep(1600);
     expect((await call(s, 'GET', '/info')).status).toBe(200);
     s.setReady(false);
     expect((await call(s, 'GET', '/healthcheck')).status).toBe(503);

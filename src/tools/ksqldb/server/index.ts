@@ -69,6 +69,8 @@ export interface KsqlServerOptions {
   readonly commandQueueDelayMs?: number;
   /** resolve only once the server serves (default true); false resolves once it listens */
   readonly waitUntilReady?: boolean;
+  /** How long to wait for the log (Kafka) to answer at start (default 120 s) */
+  readonly startTimeoutMs?: number;
   /** tests: on close, delete this service id's internal topics and consumer groups */
   readonly cleanUpOnClose?: boolean;
   readonly log?: (line: string) => void;
@@ -202,7 +204,22 @@ export async function startKsqlServer(opts: KsqlServerOptions = {}): Promise<Ksq
 
   let state: State = 'INITIALIZING';
   let readyTimer: NodeJS.Timeout | undefined;
-  const hostStarted = host.start();
+  let closing = false;
+  /** Waits for the log (Kafka may still be starting), then replays the command topic. */
+  const hostStarted = (async () => {
+    const deadline = Date.now() + (opts.startTimeoutMs ?? 120_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await runtime.clusterId();
+        break;
+      } catch (e) {
+        if (closing || Date.now() > deadline) throw e;
+        log(`waiting for ${runtime.description} (${e instanceof Error ? e.message : String(e)})`);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+      }
+    }
+    await host.start();
+  })();
   const ready = (async () => {
     try {
       await hostStarted;
@@ -573,6 +590,7 @@ export async function startKsqlServer(opts: KsqlServerOptions = {}): Promise<Ksq
   const urlHost = bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost;
 
   const closeAll = async (): Promise<void> => {
+    closing = true;
     if (readyTimer) clearTimeout(readyTimer);
     state = 'TERMINATING';
     push.closeAll();
