@@ -410,6 +410,7 @@ export class KsqlHost implements QueryRunnerHost {
       this.queryStatements.delete(id);
       this.queryOverrides.delete(id);
       this.paused.delete(id);
+      this.wipeStores(before.get(id)!.storePrefix);
     }
     if (!replay) {
       for (const id of removed) {
@@ -428,6 +429,21 @@ export class KsqlHost implements QueryRunnerHost {
       }
     }
     return { message: result.message, queryId: result.queryId ?? null };
+  }
+
+  /** Empties the stores of a query that is gone (an INSERT's QUERY_ID may be used again). */
+  private wipeStores(prefix: string): void {
+    const stores = this.engine.stores;
+    const was = stores.logging;
+    stores.logging = false;
+    try {
+      for (const name of stores.names().filter((n) => n.startsWith(`${prefix}-`))) {
+        const store = stores.store(name);
+        for (const k of [...store.entries()].map(([key]) => key)) store.delete(k);
+      }
+    } finally {
+      stores.logging = was;
+    }
   }
 
   /** Replay: sources whose topic is gone still come back (their queries go to ERROR instead). */
