@@ -215,7 +215,7 @@ describe('local ksqlDB over the in-memory log', () => {
   test('AVRO: CREATE and CSAS register <topic>-value; records round-trip; DROP ... DELETE TOPIC removes topic and subjects', async () => {
     const rt = new MemoryRuntime();
     const registry = new MemorySchemaRegistryClient();
-    const s = await server({ runtime: rt, schemaRegistry: registry });
+    let s = await server({ runtime: rt, schemaRegistry: registry });
     await ok(
       s,
       "CREATE STREAM ORDERS (ID INT KEY, AMOUNT DOUBLE, ITEM STRING) WITH (kafka_topic='orders', value_format='AVRO', partitions=1); CREATE STREAM BIG WITH (value_format='AVRO') AS SELECT ID, ITEM, AMOUNT * 2 AS DOUBLED FROM ORDERS WHERE AMOUNT > 10;",
@@ -240,6 +240,13 @@ describe('local ksqlDB over the in-memory log', () => {
     const bigSchema = await registry.latest('BIG-value');
     expect(out.readInt32BE(1)).toBe(bigSchema!.id);
     expect(avro.Type.forSchema(JSON.parse(bigSchema!.schema)).fromBuffer(out.subarray(5))).toEqual({ ITEM: 'desk', DOUBLED: 100 });
+    // after a restart the sink's schema id is known again before the first record
+    await s.close();
+    servers = [];
+    s = await server({ runtime: rt, schemaRegistry: registry });
+    await rt.produce([{ topic: 'orders', key: intKey(3), value: wire({ AMOUNT: 70, ITEM: 'lamp' }) }]);
+    await until(() => rt.records('BIG').length === 2);
+    expect(rt.records('BIG')[1].value!.readInt32BE(1)).toBe(bigSchema!.id);
     const [dropped] = await ok(s, 'DROP STREAM BIG DELETE TOPIC;');
     expect(dropped.statementText).toBe('DROP STREAM BIG;');
     expect(dropped.commandStatus.message).toBe('Source `BIG` (topic: BIG) was dropped.');

@@ -16,7 +16,7 @@ import type { KsqlEngine, OutputRecord, QueryInfo } from '../engine/engine';
 import { SR_FORMATS } from '../engine/serde';
 import { TopicMetrics } from './metrics';
 import { partitionForKey } from './partitioner';
-import { SchemaNotCachedError, schemaIdOf, type SchemaRegistryCache } from './schema-registry';
+import { avroSchemasOf, SchemaNotCachedError, schemaIdOf, type SchemaRegistryCache } from './schema-registry';
 import { decodeStateKey, decodeStateValue, encodeStateKey, encodeStateValue } from './state-codec';
 import type { LogRecord, PartitionOffset, ProduceRecord, Runtime, Subscription, TransactionalWriter } from './types';
 
@@ -155,6 +155,10 @@ export class PersistentQueryRunner {
         );
       }
       this.sinkPartitions = topics.get(info.sinkTopic)!.partitions;
+      // the sink's schemas, so that the engine's serdes find their ids (also after a restart)
+      const sink = engine.getSource(info.sink);
+      if (this.host.registry && sink)
+        for (const { subject, schema } of avroSchemasOf(sink)) await this.host.registry.registerNow(subject, schema);
       // fence an older instance (and abort its open transaction) before reading anything it wrote
       this.writer ??= await runtime.transactionalWriter(this.appId);
       if (engine.queryStoreNames(this.id).length > 0) {

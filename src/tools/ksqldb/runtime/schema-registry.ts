@@ -6,8 +6,10 @@
  * `SchemaNotCachedError` after remembering it; the caller registers it (`registerPending`) and
  * retries.
  */
-import type { SchemaRegistry } from '../engine/serde';
+import { columnsSchema } from '../engine/avro';
+import { keyColumns, valueColumns, type DataSource } from '../engine/model';
 import { MemorySchemaRegistry } from '../engine/registry';
+import type { SchemaRegistry } from '../engine/serde';
 
 export interface RegisteredSchema {
   readonly id: number;
@@ -219,4 +221,21 @@ export class SchemaRegistryCache implements SchemaRegistry {
 export function schemaIdOf(bytes: Buffer | null): number | undefined {
   if (bytes === null || bytes.length < 5 || bytes[0] !== 0) return undefined;
   return bytes.readInt32BE(1);
+}
+
+/**
+ * The schemas ksqlDB registers for a source in AVRO (SchemaRegisterInjector): `<topic>-key` and
+ * `<topic>-value`, as the engine's serdes write them (unless a schema id was given).
+ */
+export function avroSchemasOf(src: DataSource): { subject: string; schema: string }[] {
+  const out: { subject: string; schema: string }[] = [];
+  const keys = keyColumns(src);
+  const values = valueColumns(src);
+  if (src.keyFormat.format === 'AVRO' && keys.length > 0 && src.keyFormat.props.schemaId === undefined) {
+    out.push({ subject: `${src.topic}-key`, schema: columnsSchema(keys, keys.length === 1, src.keyFormat.props.fullSchemaName) });
+  }
+  if (src.valueFormat.format === 'AVRO' && values.length > 0 && src.valueFormat.props.schemaId === undefined) {
+    out.push({ subject: `${src.topic}-value`, schema: columnsSchema(values, src.unwrapValue, src.valueFormat.props.fullSchemaName) });
+  }
+  return out;
 }

@@ -11,13 +11,12 @@
  * with its state restored from its changelog.
  */
 import { parseStatements, canonical, type Statement, type Properties, type QueryControl } from '../../../core/ksql';
-import { columnsSchema } from '../engine/avro';
 import { KsqlEngine, type QueryInfo } from '../engine/engine';
 import { KsqlError } from '../engine/errors';
-import { keyColumns, valueColumns, type DataSource } from '../engine/model';
+import type { DataSource } from '../engine/model';
 import { SR_FORMATS } from '../engine/serde';
 import { PersistentQueryRunner, type QueryRunnerHost } from '../runtime/query-runner';
-import type { SchemaRegistryCache } from '../runtime/schema-registry';
+import { avroSchemasOf, type SchemaRegistryCache } from '../runtime/schema-registry';
 import type { Runtime, TopicDescription, TransactionalWriter } from '../runtime/types';
 import { CommandRunner, type CommandOutcome, type QueuedCommand } from './commands';
 import { KsqlException, OtherStatementError } from './errors';
@@ -365,14 +364,7 @@ export class KsqlHost implements QueryRunnerHost {
     if (!registry) return;
     const explicit = s.kind === 'createStream' || s.kind === 'createTable' ? s.columns.length > 0 : true;
     if (!explicit) return;
-    const keys = keyColumns(src);
-    const values = valueColumns(src);
-    if (src.keyFormat.format === 'AVRO' && keys.length > 0 && src.keyFormat.props.schemaId === undefined) {
-      await registry.registerNow(`${src.topic}-key`, columnsSchema(keys, keys.length === 1, src.keyFormat.props.fullSchemaName));
-    }
-    if (src.valueFormat.format === 'AVRO' && values.length > 0 && src.valueFormat.props.schemaId === undefined) {
-      await registry.registerNow(`${src.topic}-value`, columnsSchema(values, src.unwrapValue, src.valueFormat.props.fullSchemaName));
-    }
+    for (const { subject, schema } of avroSchemasOf(src)) await registry.registerNow(subject, schema);
   }
 
   // ------------------------------------------------------------------ executing commands
