@@ -284,6 +284,35 @@ describe('local ksqlDB over the in-memory log', () => {
     });
   });
 
+  test('records that cannot be deserialized are skipped and counted, or put the query in ERROR when asked', async () => {
+    const rt = new MemoryRuntime();
+    const s = await server({ runtime: rt });
+    await ok(s, `${PV} CREATE STREAM LAX AS SELECT * FROM PV;`, EARLIEST);
+    await ok(s, 'CREATE STREAM STRICT AS SELECT * FROM PV;', { ...EARLIEST, 'ksql.fail.on.deserialization.error': 'true' });
+    await rt.produce([
+      { topic: 'pv', key: intKey(1), value: Buffer.from('not json') },
+      { topic: 'pv', key: intKey(2), value: Buffer.from('{"PAGE":"home","MS":1}') },
+    ]);
+    await until(() => rt.records('LAX').length === 1);
+    let queries: any;
+    for (let i = 0; i < 100 && queries?.queries.find((x: any) => x.id === 'CSAS_STRICT_3').state !== 'ERROR'; i++) {
+      if (i > 0) await sleep(20);
+      [queries] = await ok(s, 'LIST QUERIES;');
+    }
+    expect(queries.queries.map((q: any) => [q.id, q.state])).toEqual([
+      ['CSAS_LAX_1', 'RUNNING'],
+      ['CSAS_STRICT_3', 'ERROR'],
+    ]);
+    const [explain] = await ok(s, 'EXPLAIN CSAS_STRICT_3;');
+    expect(explain.queryDescription.queryErrors[0]).toMatchObject({
+      type: 'USER',
+      errorMessage: expect.stringMatching(/^Failed to deserialize data for topic pv: /),
+    });
+    const [lax] = await ok(s, 'DESCRIBE LAX EXTENDED;');
+    expect(lax.sourceDescription.errorStats).toMatch(/consumer-failed-messages:\s+1 /);
+    expect(rt.records('STRICT')).toHaveLength(0);
+  });
+
   test('a restart replays the command topic and resumes every query from what it committed', async () => {
     const rt = new MemoryRuntime();
     const registry = new MemorySchemaRegistryClient();
