@@ -284,6 +284,15 @@ describe('local ksqlDB over the in-memory log', () => {
     });
   });
 
+  test('warnings of a statement (a stream-stream join without GRACE PERIOD) are in its entity', async () => {
+    const s = await server();
+    await ok(s, `${PV} CREATE STREAM CLICKS (ID INT KEY, SEEN STRING) WITH (kafka_topic='clicks', value_format='JSON', partitions=2);`);
+    const [joined] = await ok(s, 'CREATE STREAM J AS SELECT PV.ID, PAGE, SEEN FROM PV JOIN CLICKS WITHIN 1 MINUTE ON PV.ID = CLICKS.ID;');
+    expect(joined.warnings).toEqual([
+      { message: expect.stringMatching(/^DEPRECATION NOTICE: Stream-stream joins statements without a GRACE PERIOD/) },
+    ]);
+  });
+
   test('records that cannot be deserialized are skipped and counted, or put the query in ERROR when asked', async () => {
     const rt = new MemoryRuntime();
     const s = await server({ runtime: rt });

@@ -31,14 +31,20 @@ export function schemaInfo(t: SqlType): SchemaInfoJson {
   }
 }
 
-export function commandStatusEntity(statementText: string, commandId: string, status: CommandStatusJson, seq: number): Entity {
+export function commandStatusEntity(
+  statementText: string,
+  commandId: string,
+  status: CommandStatusJson,
+  seq: number,
+  warnings: readonly string[] = [],
+): Entity {
   return {
     '@type': 'currentStatus',
     statementText,
     commandId,
     commandStatus: { status: status.status, message: status.message, queryId: status.queryId },
     commandSequenceNumber: seq,
-    warnings: [],
+    warnings: warnings.map((message) => ({ message })),
   };
 }
 

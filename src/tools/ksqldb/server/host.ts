@@ -245,7 +245,7 @@ export class KsqlHost implements QueryRunnerHost {
     s: Statement,
     overrides: Readonly<Record<string, unknown>>,
     responseTimeoutMs: number,
-  ): Promise<{ queued: QueuedCommand; display: string }> {
+  ): Promise<{ queued: QueuedCommand; display: string; warnings: string[] }> {
     return this.withCommandLock(async () => {
       if (!(await this.commands.waitExecuted(this.commands.lastEnqueuedSeq(), responseTimeoutMs))) {
         throw new KsqlException('Timeout while waiting for command topic consumer to process command topic');
@@ -257,9 +257,10 @@ export class KsqlHost implements QueryRunnerHost {
       let after: AfterEffects = {};
       if (s.kind === 'dropStream' || s.kind === 'dropTable') after = this.dropEffects(s, sandbox);
       this.checkInjectable(s, sandbox);
+      const warnings: string[] = [];
       if (s.kind === 'pause' || s.kind === 'resume') {
         if (!s.all && !sandbox.queryInfo(s.queryId!)) throw new KsqlError(`Unknown queryId: ${s.queryId}`);
-      } else sandbox.execute(executed, overrides);
+      } else for (const r of sandbox.execute(executed, overrides)) warnings.push(...r.warnings);
       const display = await this.inject(s, sandbox, before, topics, executed);
       const queryNumber = this.nextQueryNumber;
       const cmd: StoredCommand = { statement: executed, display, streamsProperties: { ...overrides }, queryNumber };
@@ -268,7 +269,7 @@ export class KsqlHost implements QueryRunnerHost {
         { topic: this.commandTopic, partition: 0, key: Buffer.from(commandId), value: Buffer.from(JSON.stringify(cmd)) },
       ]);
       const queued = this.commands.enqueue(commandId, written.offset, () => this.apply(cmd, written.offset, false, after));
-      return { queued, display };
+      return { queued, display, warnings };
     });
   }
 

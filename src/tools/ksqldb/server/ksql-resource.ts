@@ -352,7 +352,7 @@ export class KsqlResource {
       throw r;
     }
     const status: CommandStatusJson = await this.host.commands.waitForFinal(queued.queued, this.deps.responseTimeoutMs);
-    return commandStatusEntity(queued.display, commandIdOf(s), status, queued.queued.seq);
+    return commandStatusEntity(queued.display, commandIdOf(s), status, queued.queued.seq, queued.warnings);
   }
 
   private runningQueries(): RunningQueryJson[] {
