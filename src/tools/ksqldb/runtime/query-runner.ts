@@ -163,7 +163,13 @@ export class PersistentQueryRunner {
       this.writer ??= await runtime.transactionalWriter(this.appId);
       if (engine.queryStoreNames(this.id).length > 0) {
         if (!topics.has(this.changelogTopic)) {
-          await runtime.createTopic({ name: this.changelogTopic, partitions: 1, config: { 'cleanup.policy': 'compact' } });
+          const replicas = this.host.config['ksql.streams.replication.factor'] ?? this.host.config['ksql.internal.topic.replicas'];
+          await runtime.createTopic({
+            name: this.changelogTopic,
+            partitions: 1,
+            ...(replicas !== undefined ? { replicas: Number(replicas) } : {}),
+            config: { 'cleanup.policy': 'compact' },
+          });
         }
         if (this.dirty) await this.restore(info);
       }

@@ -145,7 +145,8 @@ export class KsqlHost implements QueryRunnerHost {
 
   /** Creates the command topic, replays it, and starts the queries. */
   async start(): Promise<void> {
-    const replicas = num({ r: (this.config['ksql.internal.topic.replicas'] as string | number | undefined) ?? null }, 'r');
+    const internalReplicas = this.config['ksql.internal.topic.replicas'];
+    const replicas = internalReplicas === undefined ? undefined : Number(internalReplicas);
     await this.runtime.createTopic({
       name: this.commandTopic,
       partitions: 1,
