@@ -1,7 +1,7 @@
 /**
  * Provider benchmark (prints figures; not a test): 300 topics plus 100 ksqlDB objects (50 streams
  * over topics, 50 persistent queries) applied and planned with real OpenTofu against the shared
- * test platform's Kafka and the ksqlDB stand-in; time and requests per server kind for each
+ * test platform's Kafka and the local ksqlDB; time and requests per server kind for each
  * command, and the provider's handshake time.
  * Target: the plan of these 400 resources under 15 s on the CI machine.
  * Run: node dist/bench/provider.js [--topics 300] [--streams 50] [--queries 50] [--keep]
@@ -17,8 +17,7 @@ import { createPluginCertificate } from '../src/provider/plugin/cert';
 import { MAGIC_COOKIE_VALUE } from '../src/provider/plugin/serve';
 import { REPO_ROOT } from '../src/tools/toolchain/paths';
 import { deploy } from '../src/tools/testkit/instance';
-import { startKsqlStandIn } from '../src/tools/ksqldb/server';
-import { sharedEndpoints, sharedInstance } from '../src/tools/testkit/shared-platform';
+import { sharedEndpoints, sharedInstance, startSharedKsqldb } from '../src/tools/testkit/shared-platform';
 import { Workspace } from '../src/tools/testkit/workspace';
 
 function arg(name: string, fallback: number): number {
@@ -83,9 +82,9 @@ async function main(): Promise<void> {
 
   const e = sharedEndpoints();
   await deploy(sharedInstance(), 'platform-dev');
-  const standIn = await startKsqlStandIn({ port: 0, kafka: { bootstrapServers: e.bootstrapServers } });
+  const ksqldb = await startSharedKsqldb();
   const statsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sf-bench-')), 'stats.jsonl');
-  const ws = new Workspace('bench', { bootstrapServers: e.bootstrapServers, ksqldbUrl: standIn.url });
+  const ws = new Workspace('bench', { bootstrapServers: e.bootstrapServers, ksqldbUrl: ksqldb.url });
   ws.env.STREAMFORM_PROVIDER_STATS = statsFile;
   const run = Date.now().toString(36);
   ws.synth((stack) => {
@@ -122,7 +121,7 @@ async function main(): Promise<void> {
       for (const t of left) await k.deleteTopic(t);
       await k.close();
     }
-    await standIn.close();
+    await ksqldb.close();
   }
 }
 

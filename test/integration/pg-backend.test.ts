@@ -6,7 +6,7 @@
  * - a PostgreSQL container from `streamform/postgres:15` (LOCAL_IMAGES.postgres) published on a free
  *   127.0.0.1 port picked by Docker, with a password generated for this run; removed (with its
  *   volume) at the end, also when a test fails;
- * - the ksqlDB stand-in in-process (in-memory topics), whose commands take 8 s: an apply that creates
+ * - the local ksqlDB in-process (over its in-memory log), whose commands take 8 s: an apply that creates
  *   a `streamform_ksql_stream` holds the state lock at least that long.
  *
  * Two Workspaces (two working folders, like two CI jobs) synthesize the same stack, whose backend
@@ -23,7 +23,7 @@ import { LOCAL_IMAGES } from '../../constructs/platform';
 import { deployStacks } from '../../src/tools/cli/cdktf';
 import { ksqlStream } from '../../src/gen/providers/streamform';
 import { run as runCommand } from '../../src/tools/toolchain/run';
-import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
+import { type KsqlServer, startKsqlServer } from '../../src/tools/ksqldb/server';
 import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
 import { address, TofuResult, Workspace } from '../../src/tools/testkit/workspace';
 
@@ -41,7 +41,7 @@ let password: string;
 let port: number;
 let connStr: string;
 let db: Client;
-let standIn: KsqlStandIn;
+let ksqldb: KsqlServer;
 let wsA: Workspace;
 let wsB: Workspace;
 /** Addresses of the streams in the configuration, by letter. */
@@ -99,7 +99,7 @@ function synthBoth(letters: readonly string[]): void {
     ws.synth((stack) => {
       for (const l of letters) {
         const s = new ksqlStream.KsqlStream(stack, `stream_${l.toLowerCase()}`, {
-          // ksqlDB creates the topic (PARTITIONS given); the stand-in keeps it in memory.
+          // ksqlDB creates the topic (PARTITIONS given); the local ksqlDB keeps it in its in-memory log.
           statement: `CREATE STREAM ${KSQL_PREFIX}_${l} (ID STRING KEY, V INT) WITH (KAFKA_TOPIC='pgs-${RUN}-${l.toLowerCase()}', PARTITIONS=1, VALUE_FORMAT='JSON');`,
         });
         next[l] = address(s);
@@ -150,7 +150,7 @@ interface Race {
   readonly second: Timed;
   /** The advisory lock the first apply held when the second one started. */
   readonly lockKey: bigint;
-  /** Commands the ksqlDB stand-in executed during the race (each CREATE STREAM is one). */
+  /** Commands the local ksqlDB executed during the race (each CREATE STREAM is one). */
   readonly commands: number;
 }
 
@@ -159,7 +159,7 @@ interface Race {
  * the first is seen holding the state lock in PostgreSQL (while its 8-s stream creation runs).
  */
 async function race(lockTimeout: string): Promise<Race> {
-  const before = standIn.stats.commands;
+  const before = ksqldb.stats.commands;
   const flags = [`-lock-timeout=${lockTimeout}`];
   const firstP = timed(() => wsA.apply(true, flags));
   const lockKey = await lockHeldBy(firstP);
@@ -170,7 +170,7 @@ async function race(lockTimeout: string): Promise<Race> {
   process.stderr.write(
     `race -lock-timeout=${lockTimeout}: first ${t(first)}; second ${t(second)}${reason ? ` (${reason})` : ''}; lock key ${lockKey}\n`,
   );
-  return { first, second, lockKey, commands: standIn.stats.commands - before };
+  return { first, second, lockKey, commands: ksqldb.stats.commands - before };
 }
 
 interface StoredState {
@@ -227,8 +227,8 @@ function expectLockError(r: Timed, reason: string): void {
 
 beforeAll(async () => {
   await startPostgres();
-  standIn = await startKsqlStandIn({ port: 0, commandExecutionMs: 8000, commandResponseTimeoutMs: 20000 });
-  const endpoints = { bootstrapServers: sharedEndpoints().bootstrapServers, ksqldbUrl: standIn.url };
+  ksqldb = await startKsqlServer({ port: 0, commandExecutionMs: 8000, commandResponseTimeoutMs: 20000 });
+  const endpoints = { bootstrapServers: sharedEndpoints().bootstrapServers, ksqldbUrl: ksqldb.url };
   const backend = { kind: 'pg', schemaPrefix: SCHEMA_PREFIX, connStr } as const;
   wsA = new Workspace(STACK, endpoints, { backend });
   wsB = new Workspace(STACK, endpoints, { backend });
@@ -237,7 +237,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.end().catch(() => undefined);
-  await standIn?.close();
+  await ksqldb?.close();
   await runCommand('docker', ['rm', '-f', '-v', CONTAINER]).catch(() => undefined);
   wsA?.cleanup();
   wsB?.cleanup();
@@ -311,7 +311,7 @@ describe('OpenTofu pg backend, shared by two working folders', () => {
     expect(r.second.output).toContain('Apply complete! Resources: 0 added, 0 changed, 0 destroyed.');
     expect(r.second.output).not.toContain('Error acquiring the state lock');
     // Ordering: the second started while the first held the lock, and finished after it, having
-    // waited at least as long as the first's stream creation (8 s in the stand-in).
+    // waited at least as long as the first's stream creation (8 s in the local ksqlDB here).
     expect(r.second.start).toBeLessThan(r.first.end);
     expect(r.second.end).toBeGreaterThanOrEqual(r.first.end);
     expect(r.second.end - r.second.start).toBeGreaterThanOrEqual(7000);

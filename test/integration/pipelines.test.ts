@@ -2,16 +2,17 @@
  * Each pipeline's dev stack deployed with the real `cdktf deploy` (OpenTofu, the streamform
  * provider, the docker provider) onto the shared test platform: its databases run as containers,
  * Debezium captures their changes into Kafka, the next plan is empty, and destroy leaves nothing.
- * Starts: the pipeline's database containers (prefix `sf-it-shared-`), and the ksqlDB stand-in
- * in-process on port 29088 (no ksqlDB can be obtained here; the stand-in keeps the catalog only).
+ * Starts: the pipeline's database containers (prefix `sf-it-shared-`), and the local ksqlDB
+ * in-process on port 29088 over the platform's Kafka and Schema Registry (no ksqlDB server can be
+ * obtained here).
  */
 import { ConnectClient } from '../../src/provider/clients/connect';
 import { KafkaAdminClient } from '../../src/provider/clients/kafka';
 import { KsqlClient } from '../../src/provider/clients/ksqldb';
 import { run } from '../../src/tools/toolchain/run';
 import { deploy, destroy, dockerObjects, plan } from '../../src/tools/testkit/instance';
-import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
-import { sharedEndpoints, sharedInstance, SHARED_NAME } from '../../src/tools/testkit/shared-platform';
+import { type KsqlServer } from '../../src/tools/ksqldb/server';
+import { sharedEndpoints, sharedInstance, SHARED_NAME, startSharedKsqldb } from '../../src/tools/testkit/shared-platform';
 
 jest.setTimeout(15 * 60_000);
 
@@ -19,14 +20,14 @@ const e = sharedEndpoints();
 const inst = sharedInstance();
 const kafka = new KafkaAdminClient({ bootstrapServers: [e.bootstrapServers] });
 const connect = new ConnectClient({ url: e.connectUrl });
-let standIn: KsqlStandIn;
+let ksqldb: KsqlServer;
 
 beforeAll(async () => {
-  standIn = await startKsqlStandIn({ port: 8088 + 21000, kafka: { bootstrapServers: e.bootstrapServers } });
+  ksqldb = await startSharedKsqldb({ port: 8088 + 21000 });
 });
 
 afterAll(async () => {
-  await standIn?.close();
+  await ksqldb?.close();
   await kafka.close();
 });
 
@@ -55,7 +56,7 @@ async function sql(container: string, shell: string, statements: string): Promis
 }
 
 async function ksqlNames(): Promise<string[]> {
-  const cat = await new KsqlClient({ url: standIn.url }).catalog();
+  const cat = await new KsqlClient({ url: ksqldb.url }).catalog();
   return [...cat.sources.keys(), ...cat.queries.keys()];
 }
 

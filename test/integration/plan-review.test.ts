@@ -1,7 +1,7 @@
 /**
  * Plan review over real OpenTofu plans of a small pipeline built with the public constructs,
  * against the shared test platform's Kafka, Schema Registry (Apicurio) and Connect. Starts: the
- * ksqlDB stand-in in-process (no ksqlDB server can be obtained here).
+ * local ksqlDB in-process (no ksqlDB server can be obtained here).
  */
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import * as path from 'path';
@@ -22,8 +22,8 @@ import {
   ksql,
 } from '../../constructs';
 import { exitCode, renderMarkdown, review, Review, runPlan } from '../../src/tools/gitops/plan-review';
-import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
-import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
+import { type KsqlServer } from '../../src/tools/ksqldb/server';
+import { sharedEndpoints, startSharedKsqldb } from '../../src/tools/testkit/shared-platform';
 import { Workspace } from '../../src/tools/testkit/workspace';
 
 jest.setTimeout(10 * 60_000);
@@ -32,7 +32,7 @@ const e = sharedEndpoints();
 const run = Date.now().toString(36);
 const T = `pr-${run}`;
 const K = `PR_${run.toUpperCase()}`;
-let standIn: KsqlStandIn;
+let ksqldb: KsqlServer;
 let ws: Workspace;
 
 interface Shape {
@@ -61,7 +61,7 @@ function synth(shape: Shape = {}): void {
       bootstrapServers: e.bootstrapServers,
       schemaRegistryUrl: e.schemaRegistryUrl,
       connectUrl: e.connectUrl,
-      ksqldbUrl: standIn.url,
+      ksqldbUrl: ksqldb.url,
     },
   });
   const orders = new Topic(stack, 'Orders', {
@@ -125,7 +125,7 @@ function verdicts(r: Review, address: string): string {
 }
 
 beforeAll(async () => {
-  standIn = await startKsqlStandIn({ port: 0, kafka: { bootstrapServers: e.bootstrapServers } });
+  ksqldb = await startSharedKsqldb();
   ws = new Workspace('plan-review', { bootstrapServers: e.bootstrapServers });
   synth();
   await ws.init();
@@ -134,7 +134,7 @@ beforeAll(async () => {
 afterAll(async () => {
   synth({ protect: false });
   await ws.destroy(true);
-  await standIn?.close();
+  await ksqldb?.close();
 });
 
 test('create: every object with what it is', async () => {

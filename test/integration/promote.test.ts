@@ -1,6 +1,6 @@
 /**
  * Promotion between two environments of a small pipeline, with real OpenTofu applies against
- * the shared test platform's Kafka. Starts: the ksqlDB stand-in in-process (no ksqlDB server can
+ * the shared test platform's Kafka. Starts: the local ksqlDB in-process (no ksqlDB server can
  * be obtained here). The two environments share the cluster; the pipeline names its topics after
  * its environment, an environment-specific difference the promotion shows.
  */
@@ -17,15 +17,15 @@ import { addFingerprintOutput, fingerprintOf } from '../../stacks/fingerprint';
 import { appliedFingerprint, Project, promote, PromotionRefused } from '../../src/tools/gitops/promote';
 import { run } from '../../src/tools/toolchain/run';
 import { toolchainEnv } from '../../src/tools/toolchain/setup';
-import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
-import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
+import { type KsqlServer } from '../../src/tools/ksqldb/server';
+import { sharedEndpoints, startSharedKsqldb } from '../../src/tools/testkit/shared-platform';
 
 jest.setTimeout(10 * 60_000);
 
 const e = sharedEndpoints();
 const run36 = Date.now().toString(36);
 let version = 1;
-let standIn: KsqlStandIn;
+let ksqldb: KsqlServer;
 
 /** The pipeline under promotion; version 2 adds an audit topic. */
 class PromoPipeline extends PipelineStack {
@@ -51,7 +51,7 @@ function env(name: 'dev' | 'staging', partitions: number): EnvConfig {
     backend: { kind: 'local', dir: path.join(dir, 'state') },
     cluster: {
       brokers: 1,
-      endpoints: { bootstrapServers: e.bootstrapServers, ksqldbUrl: standIn.url },
+      endpoints: { bootstrapServers: e.bootstrapServers, ksqldbUrl: ksqldb.url },
       topicDefaults: { partitions, replicationFactor: 1 },
       protect: false,
     },
@@ -101,7 +101,7 @@ const request = () => ({
 });
 
 beforeAll(async () => {
-  standIn = await startKsqlStandIn({ port: 0, kafka: { bootstrapServers: e.bootstrapServers } });
+  ksqldb = await startSharedKsqldb();
 });
 
 afterAll(async () => {
@@ -112,7 +112,7 @@ afterAll(async () => {
       );
     }
   }
-  await standIn?.close();
+  await ksqldb?.close();
 });
 
 test('the fingerprint depends on the pipeline definition, not on the environment', () => {

@@ -1,15 +1,14 @@
 /**
  * ksqlDB streams, tables and queries through the streamform provider, driven by real OpenTofu.
- * Starts: the ksqlDB stand-in in-process (no ksqlDB server can be obtained here: it answers
- * ksqlDB's REST protocol and keeps the catalog, processing no data), backed by the shared test
- * platform's real Kafka for topics.
+ * Starts: the local ksqlDB in-process (src/tools/ksqldb; no ksqlDB server can be obtained here)
+ * over the shared test platform's Kafka and Schema Registry, on its own service id.
  */
 import { TerraformStack } from 'cdktf';
 import { KafkaAdminClient } from '../../src/provider/clients/kafka';
 import { KsqlClient } from '../../src/provider/clients/ksqldb';
 import { ksqlQuery, ksqlStream, ksqlTable, topic } from '../../src/gen/providers/streamform';
-import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
-import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
+import { type KsqlServer } from '../../src/tools/ksqldb/server';
+import { sharedEndpoints, startSharedKsqldb } from '../../src/tools/testkit/shared-platform';
 import { address, Workspace } from '../../src/tools/testkit/workspace';
 
 jest.setTimeout(10 * 60_000);
@@ -18,17 +17,17 @@ const e = sharedEndpoints();
 const run = Date.now().toString(36).toUpperCase();
 const P = `KQ${run}`;
 const T = `kq-${run.toLowerCase()}`;
-let standIn: KsqlStandIn;
+let ksqldb: KsqlServer;
 let ksql: KsqlClient;
 const kafka = new KafkaAdminClient({ bootstrapServers: [e.bootstrapServers] });
 
 beforeAll(async () => {
-  standIn = await startKsqlStandIn({ port: 0, kafka: { bootstrapServers: e.bootstrapServers } });
-  ksql = new KsqlClient({ url: standIn.url });
+  ksqldb = await startSharedKsqldb();
+  ksql = new KsqlClient({ url: ksqldb.url });
 });
 
 afterAll(async () => {
-  await standIn?.close();
+  await ksqldb?.close();
   await kafka.close();
 });
 
@@ -77,7 +76,7 @@ describe('ksqlDB objects', () => {
   let a: Record<string, string>;
 
   beforeAll(async () => {
-    ws = new Workspace('ksql', { bootstrapServers: e.bootstrapServers, ksqldbUrl: standIn.url });
+    ws = new Workspace('ksql', { bootstrapServers: e.bootstrapServers, ksqldbUrl: ksqldb.url });
     a = pipeline(ws);
     await ws.init();
   });
@@ -179,7 +178,7 @@ describe('ksqlDB objects', () => {
 
 describe('import and protocol behaviour', () => {
   test('import adopts an existing stream', async () => {
-    const ws = new Workspace('ksql-import', { bootstrapServers: e.bootstrapServers, ksqldbUrl: standIn.url });
+    const ws = new Workspace('ksql-import', { bootstrapServers: e.bootstrapServers, ksqldbUrl: ksqldb.url });
     const name = `${P}_LEGACY`;
     await kafka.createTopic({ name: `${T}.legacy`, partitions: 1, replicationFactor: 1, configs: {} });
     await ksql.command(`CREATE STREAM ${name} (ID STRING KEY, V INT) WITH (KAFKA_TOPIC='${T}.legacy', VALUE_FORMAT='JSON');`);
@@ -199,12 +198,10 @@ describe('import and protocol behaviour', () => {
   });
 
   test('a server that answers 503 while starting and commands that outlast its wait are retried and polled', async () => {
-    const slow = await startKsqlStandIn({
-      port: 0,
+    const slow = await startSharedKsqldb({
       readyAfterMs: 3000,
       commandExecutionMs: 1500,
       commandResponseTimeoutMs: 200,
-      kafka: { bootstrapServers: e.bootstrapServers },
     });
     try {
       const ws = new Workspace('ksql-slow', { bootstrapServers: e.bootstrapServers, ksqldbUrl: slow.url });

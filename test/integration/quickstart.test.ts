@@ -1,6 +1,6 @@
 /**
  * The README's quick-start pipeline (examples/quickstart/main.ts, public API only) synthesized and
- * deployed with the real cdktf CLI onto the shared test platform. Starts: the ksqlDB stand-in
+ * deployed with the real cdktf CLI onto the shared test platform. Starts: the local ksqlDB
  * in-process (no ksqlDB server can be obtained here).
  */
 import * as fs from 'fs';
@@ -11,15 +11,15 @@ import { KsqlClient } from '../../src/provider/clients/ksqldb';
 import { REPO_ROOT } from '../../src/tools/toolchain/paths';
 import { run } from '../../src/tools/toolchain/run';
 import { toolchainEnv } from '../../src/tools/toolchain/setup';
-import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
-import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
+import { type KsqlServer } from '../../src/tools/ksqldb/server';
+import { sharedEndpoints, startSharedKsqldb } from '../../src/tools/testkit/shared-platform';
 
 jest.setTimeout(10 * 60_000);
 
 const e = sharedEndpoints();
 const dir = path.join(REPO_ROOT, 'examples', 'quickstart');
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-quickstart-'));
-let standIn: KsqlStandIn;
+let ksqldb: KsqlServer;
 let env: NodeJS.ProcessEnv;
 
 function cdktf(args: string[]): Promise<string> {
@@ -31,12 +31,12 @@ function cdktf(args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  standIn = await startKsqlStandIn({ port: 0, kafka: { bootstrapServers: e.bootstrapServers } });
-  env = { ...toolchainEnv(), CI: '1', NO_COLOR: '1', STREAMFORM_BOOTSTRAP_SERVERS: e.bootstrapServers, STREAMFORM_KSQLDB_URL: standIn.url };
+  ksqldb = await startSharedKsqldb();
+  env = { ...toolchainEnv(), CI: '1', NO_COLOR: '1', STREAMFORM_BOOTSTRAP_SERVERS: e.bootstrapServers, STREAMFORM_KSQLDB_URL: ksqldb.url };
 });
 
 afterAll(async () => {
-  await standIn?.close();
+  await ksqldb?.close();
 });
 
 test('the README shows the quick-start exactly as tested', () => {
@@ -55,7 +55,7 @@ test('the quick-start synthesizes, deploys, plans empty and destroys with cdktf'
   try {
     const topics = await kafka.listTopics();
     expect(topics).toEqual(expect.arrayContaining(['clicks', 'mobile-clicks']));
-    const cat = await new KsqlClient({ url: standIn.url }).catalog();
+    const cat = await new KsqlClient({ url: ksqldb.url }).catalog();
     expect([...cat.sources.keys()].sort()).toEqual(['CLICK_STREAM', 'MOBILE_CLICKS']);
 
     const plan = await run(env.TERRAFORM_BINARY_NAME!, ['plan', '-detailed-exitcode', '-no-color'], {

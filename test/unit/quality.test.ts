@@ -16,8 +16,7 @@ import {
 } from '../../constructs';
 import { durationProblem } from '../../constructs/private/duration';
 import { toJavaPattern } from '../../constructs/private/regex';
-import { KsqlStandIn, startKsqlStandIn } from '../../src/tools/ksqldb/server';
-import { InMemoryTopicClient } from '../../src/tools/ksqldb/topics';
+import { KsqlServer, startKsqlServer } from '../../src/tools/ksqldb/server';
 
 // ------------------------------------------------------------------------------------ fixtures
 
@@ -640,18 +639,18 @@ describe('DataQuality: validation', () => {
 // ------------------------------------------------------------------------------------ acceptance
 
 /**
- * Starts the ksqlDB stand-in (src/tools/ksqldb, in-memory topics, no Kafka) and applies the
+ * Starts the local ksqlDB (src/tools/ksqldb, over an in-memory log, no Kafka) and applies the
  * synthesized statements in dependency order, as Terraform would: topics first, then every
  * ksqlDB resource after the resources it depends on.
  */
-describe('DataQuality: ksqlDB accepts what it generates (stand-in server)', () => {
-  let server: KsqlStandIn | undefined;
+describe('DataQuality: ksqlDB accepts what it generates (local ksqlDB, in-memory log)', () => {
+  let server: KsqlServer | undefined;
   afterEach(async () => {
     await server?.close();
     server = undefined;
   });
 
-  async function post(s: KsqlStandIn, statement: string): Promise<{ status: number; body: any }> {
+  async function post(s: KsqlServer, statement: string): Promise<{ status: number; body: any }> {
     const res = await fetch(`${s.url}/ksql`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/vnd.ksql.v1+json', Accept: 'application/vnd.ksql.v1+json' },
@@ -662,9 +661,8 @@ describe('DataQuality: ksqlDB accepts what it generates (stand-in server)', () =
 
   /** Applies the stack; returns the statements in the order they were applied. */
   async function apply(stack: TerraformStack): Promise<string[]> {
-    server = await startKsqlStandIn({ port: 0 });
+    server = await startKsqlServer({ port: 0 });
     const json = JSON.parse(Testing.synth(stack, true));
-    const topics = server.topics as InMemoryTopicClient;
     for (const t of Object.values(
       json.resource.streamform_topic as Record<
         string,
@@ -672,7 +670,12 @@ describe('DataQuality: ksqlDB accepts what it generates (stand-in server)', () =
       >,
     )) {
       const retention = t.config?.['retention.ms'];
-      topics.seed(t.name, t.partitions, t.replication_factor, retention === undefined ? undefined : Number(retention));
+      await server.runtime.createTopic({
+        name: t.name,
+        partitions: t.partitions,
+        replicas: t.replication_factor,
+        config: retention === undefined ? {} : { 'retention.ms': retention },
+      });
     }
     const applied: string[] = [];
     for (const r of applyOrder(ksqlResources(stack))) {

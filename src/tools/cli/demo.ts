@@ -33,10 +33,10 @@ export async function demo(): Promise<void> {
   await timed('deployed', () => deployStacks(['platform-dev']));
 
   say(`2/5 ksqlDB at ${ksqlUrl} …`);
-  const ksqldb = await ensureDevKsqldb(platform.name, ksqlUrl, e.bootstrapServers);
-  if (ksqldb.standIn) {
-    say("    no ksqlDB server can be obtained here: using streamform's ksqlDB stand-in (same REST protocol,");
-    say('    keeps streams, tables and queries, processes no data). With Docker Hub: STREAMFORM_IMAGES=dockerhub.');
+  const ksqldb = await ensureDevKsqldb(platform.name, ksqlUrl, e.bootstrapServers, e.schemaRegistryUrl);
+  if (ksqldb.local) {
+    say("    no ksqlDB server can be obtained here: using streamform's local ksqlDB (ksqlDB's REST protocol and");
+    say("    language over the platform's Kafka, queries run exactly once). With Docker Hub: STREAMFORM_IMAGES=dockerhub.");
   }
 
   say('3/5 cdktf deploy ratings-dev: MariaDB, topics, schemas, Debezium CDC, ksqlDB streams, tables and queries …');
@@ -54,7 +54,7 @@ export async function demo(): Promise<void> {
     await platformStatus({
       ...e,
       ksqldbUrl: ksqldb.url,
-      ksqldbNote: ksqldb.standIn ? 'stand-in: catalog only, no data processing' : undefined,
+      ksqldbNote: ksqldb.local ? "streamform's local ksqlDB" : undefined,
     }),
   );
   for (const [topic, title] of [

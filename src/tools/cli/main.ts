@@ -7,6 +7,7 @@ import { ParsedArgs, parseArgs, UsageError } from './args';
 import { cdktf, deployStacks, destroyStacks } from './cdktf';
 import { ensureDevKsqldb, stopDevKsqldb } from './dev-ksqldb';
 import { demo } from './demo';
+import { ksqldbCommand } from './ksqldb';
 import { planCommand } from './plan';
 import { produceCommand } from './produce';
 import { promoteCommand } from './promote';
@@ -16,8 +17,8 @@ import { tailCommand } from './tail';
 const HELP = `streamform — Kafka data pipelines as typed infrastructure code
 
 Usage:
-  streamform deploy <stack...>   cdktf deploy stacks, e.g. platform-dev ratings-dev (dev: starts the
-                                 ksqlDB stand-in when the platform has no ksqlDB)
+  streamform deploy <stack...>   cdktf deploy stacks, e.g. platform-dev ratings-dev (dev: starts
+                                 streamform's local ksqlDB when the platform has no ksqlDB)
   streamform destroy <stack...>  cdktf destroy stacks (dependents first: ratings-dev platform-dev)
   streamform status              topics, schemas, connectors and ksqlDB objects of the dev platform
   streamform plan <pipeline> --env <env>
@@ -55,6 +56,14 @@ Usage:
                                  ratings-dev: a self-contained HTML page, its path printed
       --out <file.html>          default lineage-<stack>.html in the current directory
       --format html|mermaid      default html; mermaid prints the Mermaid flowchart text
+  streamform ksqldb              streamform's local ksqlDB in the foreground (ksqlDB's REST protocol and
+                                 language; persistent queries run exactly once over Kafka)
+      --port <n>                 default 8088
+      --host <address>           default 127.0.0.1
+      --bootstrap-servers <h:p>  Kafka; without it the server runs over an in-memory log
+      --schema-registry <url>    e.g. http://localhost:8081/apis/ccompat/v7
+      --service-id <id>          ksql.service.id (default default_)
+      --from-env                 read cp-ksqldb-server's KSQL_* environment variables
   streamform bindings            regenerate the cdktf bindings (src/gen) from the provider's schema
   streamform help                this text
 `;
@@ -72,8 +81,8 @@ const commands: Record<string, Command> = {
     }
     if (pipelinesInDev.length > 0) {
       const e = devEndpoints();
-      const k = await ensureDevKsqldb(dev.platform!.name, e.ksqldbUrl!, e.bootstrapServers);
-      if (k.standIn) process.stderr.write(`ksqlDB: streamform's stand-in at ${k.url} (no ksqlDB server can be obtained here)\n`);
+      const k = await ensureDevKsqldb(dev.platform!.name, e.ksqldbUrl!, e.bootstrapServers, e.schemaRegistryUrl);
+      if (k.local) process.stderr.write(`ksqlDB: streamform's local ksqlDB at ${k.url} (no ksqlDB server can be obtained here)\n`);
     }
     const rest = stacks.filter((s) => s !== 'platform-dev');
     if (rest.length > 0) {
@@ -87,7 +96,7 @@ const commands: Record<string, Command> = {
     process.stderr.write(`destroying ${stacks.join(' ')} with cdktf …\n`);
     await destroyStacks(stacks);
     if (stacks.includes('platform-dev') && stopDevKsqldb(devEnvironment().platform!.name)) {
-      process.stderr.write('stopped the ksqlDB stand-in\n');
+      process.stderr.write("stopped streamform's local ksqlDB\n");
     }
     process.stderr.write(`destroyed ${stacks.join(' ')}\n`);
   },
@@ -114,6 +123,9 @@ const commands: Record<string, Command> = {
   async tail(args) {
     await tailCommand(args);
   },
+  async ksqldb(args) {
+    await ksqldbCommand(args);
+  },
   async lineage(args) {
     // Loaded on use: it builds the whole app (every stack), which the other commands do not need.
     const { lineageCommand } = await import('../lineage/command');
@@ -135,7 +147,7 @@ function requireStacks(args: ParsedArgs): string[] {
   return stacks;
 }
 
-/** The dev platform's host endpoints, ksqlDB included (a real one or the stand-in's port). */
+/** The dev platform's host endpoints, ksqlDB included (a real one or the local ksqlDB's port). */
 function devEndpoints() {
   const env = devEnvironment();
   const host = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images, true);

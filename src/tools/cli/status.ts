@@ -9,7 +9,7 @@ export interface StatusEndpoints {
   readonly schemaRegistryUrl: string;
   readonly connectUrl: string;
   readonly ksqldbUrl?: string;
-  /** Printed next to ksqlDB, e.g. that it is the stand-in. */
+  /** Printed next to ksqlDB, e.g. that it is streamform's local ksqlDB. */
   readonly ksqldbNote?: string;
 }
 

@@ -1,63 +1,43 @@
 /**
- * Runs the ksqlDB stand-in as a process:
+ * The local ksqlDB as a process:
  *
- *   node dist/src/tools/ksqldb/main.js --port 8088 --bootstrap localhost:9092
+ *   node dist/src/tools/ksqldb/main.js --port 8088 --bootstrap-servers localhost:9092 \
+ *     --schema-registry http://localhost:8081/apis/ccompat/v7 --service-id dev_
+ *   node ksqldb.js --from-env        (the container image: cp-ksqldb-server's KSQL_* contract)
  *
- * Options: --port N (default 8088), --bootstrap host:port (Kafka; in-memory topics when absent),
- * --service-id ID, --version V, --ready-after-ms N, --command-execution-ms N,
- * --command-queue-delay-ms N, --command-response-timeout-ms N.
+ * Without --bootstrap-servers it runs over an in-memory log. See `server/options.ts` for every
+ * option. It answers 503 until it has replayed its command topic and started its queries.
  */
-import { KsqlStandInOptions, startKsqlStandIn } from './server';
-
-function parseArgs(argv: string[]): KsqlStandInOptions {
-  const value = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    if (i < 0) return undefined;
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
-    return v;
-  };
-  const number = (name: string): number | undefined => {
-    const v = value(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
-    return n;
-  };
-  const known = [
-    '--port',
-    '--bootstrap',
-    '--service-id',
-    '--version',
-    '--ready-after-ms',
-    '--command-execution-ms',
-    '--command-queue-delay-ms',
-    '--command-response-timeout-ms',
-  ];
-  for (const a of argv) {
-    if (a.startsWith('--') && !known.includes(a)) throw new Error(`unknown option ${a}`);
-  }
-  const bootstrap = value('--bootstrap');
-  return {
-    port: number('--port') ?? 8088,
-    kafka: bootstrap ? { bootstrapServers: bootstrap } : undefined,
-    serviceId: value('--service-id'),
-    version: value('--version'),
-    readyAfterMs: number('--ready-after-ms'),
-    commandExecutionMs: number('--command-execution-ms'),
-    commandQueueDelayMs: number('--command-queue-delay-ms'),
-    commandResponseTimeoutMs: number('--command-response-timeout-ms'),
-  };
-}
+import { startKsqlServer } from './server';
+import { OptionsError, parseServerArgs, USAGE } from './server/options';
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
-  const standIn = await startKsqlStandIn(opts);
-  process.stdout.write(
-    `ksqlDB stand-in listening on ${standIn.url} (${opts.kafka ? `Kafka ${opts.kafka.bootstrapServers}` : 'in-memory topics'})\n`,
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const opts = parseServerArgs(argv);
+  const log = (line: string): void => {
+    process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  const server = await startKsqlServer({ ...opts, waitUntilReady: false, log });
+  log(
+    `ksqlDB (local) listening on ${server.url} (${server.runtime.description}${opts.schemaRegistryUrl ? `, Schema Registry ${opts.schemaRegistryUrl}` : ''}, service id ${server.host.serviceId})`,
   );
+  server.ready.then(
+    () => log('ksqlDB (local) is ready'),
+    (e: unknown) => {
+      log(`ksqlDB (local) failed to start: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    },
+  );
+  let stopping = false;
   const stop = (): void => {
-    standIn.close().then(
+    if (stopping) return;
+    stopping = true;
+    log('stopping');
+    server.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
@@ -67,6 +47,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`ksqlDB stand-in failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  process.stderr.write(`ksqlDB (local) failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+  if (e instanceof OptionsError) process.stderr.write(`${USAGE}\n`);
+  process.exit(e instanceof OptionsError ? 2 : 1);
 });

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { LocalKafkaPlatform, LOCAL_IMAGES, PlatformEndpoints } from '../../../constructs/platform';
 import { REPO_ROOT } from '../toolchain/paths';
+import { startKsqlServer, type KsqlServer, type KsqlServerOptions } from '../ksqldb/server';
 import { DevInstance, devInstance } from './instance';
 
 export const SHARED_NAME = 'sf-it-shared';
@@ -31,3 +32,20 @@ export function sharedEndpoints(): PlatformEndpoints {
 }
 
 export const SHARED_MARKER = path.join(os.tmpdir(), `${SHARED_NAME}.json`);
+
+/**
+ * A local ksqlDB server (src/tools/ksqldb) over the shared platform's Kafka and Schema
+ * Registry, on its own service id (so servers of different suites never share a command topic);
+ * closing it deletes its internal topics and consumer groups.
+ */
+export async function startSharedKsqldb(options: KsqlServerOptions = {}): Promise<KsqlServer> {
+  const e = sharedEndpoints();
+  return startKsqlServer({
+    port: 0,
+    bootstrapServers: e.bootstrapServers,
+    schemaRegistryUrl: e.schemaRegistryUrl,
+    serviceId: `it_${process.pid}_${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}_`,
+    cleanUpOnClose: true,
+    ...options,
+  });
+}

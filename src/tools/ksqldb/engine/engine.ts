@@ -9,6 +9,7 @@ import type {
   InsertInto,
   InsertValues as InsertValuesStatement,
   Properties,
+  Query,
   Statement,
 } from '../../../core/ksql';
 import { walkExpr } from '../../../core/ksql';
@@ -70,6 +71,49 @@ export interface StatementResult {
   readonly record?: InputRecord;
 }
 
+/** A persistent query as the server and runtimes see it. */
+export interface QueryInfo {
+  readonly id: string;
+  /** The sink's name (the stream or table written). */
+  readonly sink: string;
+  readonly sinkTopic: string;
+  /** Names of the sources read, FROM first. */
+  readonly sources: readonly string[];
+  /** Topics read (distinct, FROM first). */
+  readonly sourceTopics: readonly string[];
+  readonly statement: string;
+  readonly isInsert: boolean;
+  /** The query's result schema: key columns, then value columns. */
+  readonly columns: readonly Column[];
+  readonly window?: WindowInfo;
+  /** Every state store of the query is named `<storePrefix>-<suffix>`. */
+  readonly storePrefix: string;
+  /** The configuration the query was planned with (server config and request overrides). */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** A transient (push or pull) query: rows in SELECT order for records of its sources. */
+export interface TransientQuery {
+  readonly id: string;
+  readonly kind: 'STREAM' | 'TABLE';
+  /** Output columns, in SELECT order (all value columns). */
+  readonly columns: readonly Column[];
+  readonly sources: readonly DataSource[];
+  readonly sourceTopics: readonly string[];
+  readonly warnings: readonly string[];
+  /** Feeds one record of a source topic; returns the rows it produced (null: a table row removed). */
+  process(rec: InputRecord): TransientRow[];
+  /** Processing-log entries recorded for this query since the last call. */
+  drainErrors(): ProcessingLogEntry[];
+}
+
+export interface TransientRow {
+  readonly values: readonly unknown[] | null;
+  readonly key: readonly unknown[];
+  readonly timestamp: number;
+  readonly window?: { start: number; end: number };
+}
+
 export interface ProcessingLogEntry {
   readonly queryId: string;
   readonly topic: string;
@@ -123,6 +167,8 @@ interface RunningQuery {
   readonly statement: string;
   readonly isInsert: boolean;
   readonly sources: readonly string[];
+  readonly storePrefix: string;
+  readonly config: Readonly<Record<string, unknown>>;
 }
 
 const CREATE_PROPS = new Set([
@@ -151,7 +197,11 @@ const CAS_PROPS = new Set([...CREATE_PROPS].filter((p) => !p.startsWith('WINDOW_
 
 export class KsqlEngine {
   private readonly sources = new Map<string, DataSource>();
+  /** Sources created AS SELECT → the sources their query read (the DROP constraints). */
+  private readonly references = new Map<string, Set<string>>();
   private readonly queries = new Map<string, RunningQuery>();
+  /** CTAS sink → the store of its latest rows (one of the writing query's stores). */
+  private readonly pullViews = new Map<string, string>();
   private readonly topics: Map<string, number>;
   readonly stores = new StateStores();
   readonly processingLog: ProcessingLogEntry[] = [];
@@ -161,6 +211,7 @@ export class KsqlEngine {
   private readonly registry: SchemaRegistry | undefined;
   private offsets = new Map<string, number>();
   private readonly autoCreateTopics: boolean;
+  private readonly extraFunctions: ReadonlyMap<string, UdfDef> | undefined;
 
   constructor(opts: EngineOptions = {}) {
     this.config = { ...(opts.config ?? {}) };
@@ -173,6 +224,7 @@ export class KsqlEngine {
       extra: opts.extraFunctions,
       env: { now: opts.clock ?? fallback.now, random: opts.random ?? fallback.random },
     };
+    this.extraFunctions = opts.extraFunctions;
   }
 
   /** The QTT test functions (BAD_UDF, WHENCONDITION, WHENRESULT). */
@@ -197,10 +249,213 @@ export class KsqlEngine {
   }
 
   // ----------------------------------------------------------------------------------------
+  // Driving the engine from a server (one runtime per query, a sandbox per request)
+
+  /** The persistent query with this id. */
+  queryInfo(id: string): QueryInfo | undefined {
+    const q = this.queries.get(id);
+    if (!q) return undefined;
+    return {
+      id: q.id,
+      sink: q.sink,
+      sinkTopic: q.sinkTopic,
+      sources: q.sources,
+      sourceTopics: [...new Set(q.inputs.map((i) => i.topic))],
+      statement: q.statement,
+      isInsert: q.isInsert,
+      columns: q.plan.columns,
+      ...(q.windowed ? { window: q.windowed } : {}),
+      storePrefix: q.storePrefix,
+      config: q.config,
+    };
+  }
+
+  /** Streams and tables created AS SELECT from a source (what blocks DROP), sorted. */
+  dropConstraints(name: string): string[] {
+    return [...this.references]
+      .filter(([sink, read]) => sink !== name && read.has(name))
+      .map(([sink]) => sink)
+      .sort();
+  }
+
+  /** Names of the state stores of a query (those it has opened so far). */
+  queryStoreNames(id: string): string[] {
+    const q = this.queries.get(id);
+    if (!q) return [];
+    return this.stores.names().filter((n) => n.startsWith(`${q.storePrefix}-`));
+  }
+
+  /**
+   * A copy of the metastore (sources, queries, known topics, configuration, query-id counter)
+   * with empty state stores, to validate statements without touching this engine. A sandbox
+   * never processes records.
+   */
+  sandbox(): KsqlEngine {
+    const copy = new KsqlEngine({
+      config: this.config,
+      ...(this.registry ? { schemaRegistry: this.registry } : {}),
+      ...(this.extraFunctions ? { extraFunctions: this.extraFunctions } : {}),
+      topics: this.topics,
+      autoCreateTopics: this.autoCreateTopics,
+    });
+    for (const [k, v] of this.sources) copy.sources.set(k, v);
+    for (const [k, v] of this.queries) copy.queries.set(k, v);
+    for (const [k, v] of this.references) copy.references.set(k, new Set(v));
+    for (const [k, v] of this.pullViews) copy.pullViews.set(k, v);
+    copy.queryCounter = this.queryCounter;
+    return copy;
+  }
+
+  /** The number the next generated query id gets (`CSAS_X_<n>`). */
+  get nextQueryId(): number {
+    return this.queryCounter;
+  }
+
+  /** Sets the number of the next generated query id (ksqlDB derives it from the command topic). */
+  setNextQueryId(n: number): void {
+    this.queryCounter = n;
+  }
+
+  /** Replaces the topics the engine knows (name → partitions), e.g. with the cluster's. */
+  setTopics(topics: ReadonlyMap<string, number>): void {
+    this.topics.clear();
+    for (const [k, v] of topics) this.topics.set(k, v);
+  }
+
+  /**
+   * Processes one record of a source topic through one persistent query only: its outputs are
+   * returned, not fed on (a runtime writes them to the sink topic, where downstream queries read
+   * them). State changes go to `stores`' change log as with `process`.
+   */
+  processQuery(id: string, rec: InputRecord): OutputRecord[] {
+    const q = this.queries.get(id);
+    if (!q) throw new KsqlError(`Unknown queryId: ${id}`);
+    const offsetKey = `${rec.topic}/${rec.partition ?? 0}`;
+    const offset = rec.offset ?? this.offsets.get(offsetKey) ?? 0;
+    this.offsets.set(offsetKey, offset + 1);
+    const out: OutputRecord[] = [];
+    for (const input of q.inputs) {
+      if (input.topic !== rec.topic) continue;
+      this.pendingOutputs = [];
+      this.feed(q, input, rec, offset);
+      for (const o of this.pendingOutputs) out.push(o);
+      this.pendingOutputs = [];
+    }
+    return out;
+  }
+
+  /**
+   * Plans a transient query (`SELECT ... [EMIT CHANGES]`, pull or push) over the metastore: its
+   * rows are computed by feeding it records of its source topics. It has its own state stores.
+   */
+  transientQuery(sql: string, id: string): TransientQuery {
+    let statements: Statement[];
+    try {
+      statements = parseStatements(sql);
+    } catch (e) {
+      if (e instanceof KsqlSyntaxError) throw new KsqlParseError(e.message);
+      throw e;
+    }
+    if (statements.length !== 1 || statements[0].kind !== 'query') throw new KsqlError('Not a query');
+    const query = statements[0].query;
+    for (const r of [query.from, ...query.joins.map((j) => j.source)]) {
+      if (!this.sources.has(r.name)) {
+        throw new KsqlError(`${r.name} does not exist.${this.alternativesHint(r.name)}`);
+      }
+    }
+    this.checkCoPartitioned(query);
+    const plan = planQuery(query, {
+      sinkName: id,
+      functions: this.functions,
+      resolve: (n) => this.sources.get(n),
+      transient: true,
+    });
+    const stores = new StateStores();
+    stores.logging = false;
+    let rows: TransientRow[] = [];
+    const runtime = plan.start(stores, `transient_${id}`, (o) => {
+      rows.push({ key: o.key, values: o.value, timestamp: o.ts, ...(o.window ? { window: o.window } : {}) });
+    });
+    const inputs = plan.sources.map((src, index) => {
+      const serdes = this.serdesOf(src);
+      return {
+        topic: src.topic,
+        index,
+        source: src,
+        key: serdes.key,
+        value: serdes.value,
+        ts: timestampExtractor(src),
+        headerColumns: headerColumns(src),
+      };
+    });
+    const q: RunningQuery = {
+      id,
+      sink: id,
+      sinkTopic: '',
+      plan,
+      runtime,
+      inputs,
+      keySerde: inputs[0].key,
+      valueSerde: inputs[0].value,
+      statement: sql,
+      isInsert: false,
+      sources: plan.sources.map((x) => x.name),
+      storePrefix: `transient_${id}`,
+      config: { ...this.config },
+    };
+    const log = this.processingLog;
+    return {
+      id,
+      kind: plan.kind,
+      columns: plan.columns,
+      sources: plan.sources,
+      sourceTopics: [...new Set(inputs.map((i) => i.topic))],
+      warnings: plan.warnings,
+      process: (rec) => {
+        rows = [];
+        for (const input of inputs) {
+          if (input.topic !== rec.topic) continue;
+          this.feed(q, input, rec, rec.offset ?? 0);
+        }
+        return rows;
+      },
+      drainErrors: () => {
+        const mine = log.filter((e) => e.queryId === id);
+        if (mine.length > 0) {
+          const rest = log.filter((e) => e.queryId !== id);
+          log.length = 0;
+          log.push(...rest);
+        }
+        return mine;
+      },
+    };
+  }
+
+  // ----------------------------------------------------------------------------------------
   // Statements
 
-  /** Parses and executes statements in order; throws KsqlError on the first refused one. */
-  execute(sql: string): StatementResult[] {
+  /**
+   * Parses and executes statements in order; throws KsqlError on the first refused one.
+   * `overrides` (a request's properties) apply to these statements only.
+   */
+  execute(sql: string, overrides?: Readonly<Record<string, unknown>>): StatementResult[] {
+    if (overrides === undefined || Object.keys(overrides).length === 0) return this.executeText(sql);
+    const saved = new Map<string, { had: boolean; value: unknown }>();
+    for (const [k, v] of Object.entries(overrides)) {
+      saved.set(k, { had: k in this.config, value: this.config[k] });
+      this.config[k] = v;
+    }
+    try {
+      return this.executeText(sql);
+    } finally {
+      for (const [k, { had, value }] of saved) {
+        if (had) this.config[k] = value;
+        else delete this.config[k];
+      }
+    }
+  }
+
+  private executeText(sql: string): StatementResult[] {
     let statements: Statement[];
     try {
       statements = parseStatements(sql);
@@ -376,6 +631,9 @@ export class KsqlEngine {
     if (topic === undefined) throw new KsqlError('Missing required property "KAFKA_TOPIC" which has no default value.');
     const existing = this.sources.get(s.name);
     if (existing && s.ifNotExists) return `${isStream ? 'Stream' : 'Table'} already exists`;
+    // CreateSourceFactory#throwIfCreateOrReplaceOnSourceStreamOrTable
+    if (s.orReplace && (s.isSource || existing?.isSource))
+      throw new KsqlError(`Cannot add ${kind} '${s.name}': CREATE OR REPLACE is not supported on source ${kind}s.`);
     if (existing && !s.orReplace)
       throw new KsqlError(`Cannot add ${kind} '${s.name}': A ${existing.kind.toLowerCase()} with the same name already exists`);
     if (s.orReplace && (s.isSource || existing?.isSource))
@@ -563,15 +821,20 @@ export class KsqlEngine {
       );
     if (old.topic !== next.topic)
       issues.push(`DataSource '\`${old.name}\`' has topic = ${old.topic} which is not upgradeable to ${next.topic}`);
-    const ok =
-      keyColumns(old).length === keyColumns(next).length &&
-      keyColumns(old).every((c, i) => columnText(c) === columnText(keyColumns(next)[i]));
-    const vals = valueColumns(old).every(
-      (c, i) => valueColumns(next)[i] !== undefined && columnText(c) === columnText(valueColumns(next)[i]),
-    );
-    if (!ok || !vals)
+    // StructuredDataSource#checkSchemas: columns (by namespace and position) the new schema lacks
+    const changed = (a: readonly Column[], b: readonly Column[]): Column[] =>
+      a.filter((c, i) => b[i] === undefined || columnText(c) !== columnText(b[i]));
+    const keyDiff = changed(keyColumns(old), keyColumns(next));
+    const valueDiff = changed(valueColumns(old), valueColumns(next));
+    const schemaIssue =
+      keyDiff.length > 0
+        ? `Key columns must be identical. The following key columns are changed, missing or reordered: [${keyDiff.map(columnText).join(', ')}]`
+        : valueDiff.length > 0
+          ? `The following columns are changed, missing or reordered: [${valueDiff.map(columnText).join(', ')}]`
+          : undefined;
+    if (schemaIssue !== undefined)
       issues.push(
-        `DataSource '\`${old.name}\`' has schema = ${schemaText(old.columns)} which is not upgradeable to ${schemaText(next.columns)}`,
+        `DataSource '\`${old.name}\`' has schema = ${schemaText(old.columns)} which is not upgradeable to ${schemaText(next.columns)}. (${schemaIssue})`,
       );
     if (issues.length) throw new KsqlError(`Cannot upgrade data source: ${issues.join('\n\tAND ')}`);
   }
@@ -605,6 +868,7 @@ export class KsqlEngine {
       }
     }
     const plan = planQuery(s.query, { sinkName: s.name, functions: this.functions, resolve: (n) => this.sources.get(n) });
+    this.checkCoPartitioned(s.query);
     const sinkKind = isInsert ? 'STREAM' : s.kind === 'createStreamAs' ? 'STREAM' : 'TABLE';
     if (!isInsert && sinkKind !== plan.kind) {
       throw new KsqlError(
@@ -675,7 +939,12 @@ export class KsqlEngine {
     } else {
       id = isInsert ? `INSERTQUERY_${this.queryCounter++}` : `${sinkKind === 'TABLE' ? 'CTAS' : 'CSAS'}_${s.name}_${this.queryCounter++}`;
     }
-    if (!isInsert) this.sources.set(s.name, sink);
+    if (!isInsert) {
+      this.sources.set(s.name, sink);
+      const read = this.references.get(s.name) ?? new Set<string>();
+      for (const x of plan.sources) read.add(x.name);
+      this.references.set(s.name, read);
+    }
     // INSERT INTO casts result columns implicitly to the sink's types (ksqlDB's SelectionUtil)
     let casts: ((v: unknown) => unknown)[] | undefined;
     if (isInsert) {
@@ -782,6 +1051,18 @@ export class KsqlEngine {
     return { topic: source.topic, partition: 0, key, value, timestamp, headers: [] };
   }
 
+  /** JoinNode#ensureMatchingPartitionCounts: both sides of a join read topics with as many partitions. */
+  private checkCoPartitioned(q: Query): void {
+    if (q.joins.length === 0) return;
+    const [l, r] = [q.from, q.joins[0].source];
+    const lp = this.topics.get(this.sources.get(l.name)?.topic ?? '');
+    const rp = this.topics.get(this.sources.get(r.name)?.topic ?? '');
+    if (lp === undefined || rp === undefined || lp === rp) return;
+    throw new KsqlError(
+      `Can't join \`${l.alias}\` with \`${r.alias}\` since the number of partitions don't match. \`${l.alias}\` partitions = ${lp}; \`${r.alias}\` partitions = ${rp}. Please repartition either one so that the number of partitions match.`,
+    );
+  }
+
   private alternativesHint(name: string): string {
     const matches = [...this.sources.keys()].filter((n) => n.toUpperCase() === name.toUpperCase() && n !== name);
     if (matches.length !== 1) return '';
@@ -826,7 +1107,10 @@ export class KsqlEngine {
     const sinkSerdes = this.serdesOf(sink);
     const windowed = sink.window;
     // the latest row per key of a table, for pull queries
-    const view = !isInsert && sink.kind === 'TABLE' ? this.stores.store(viewStoreName(sink.name)) : undefined;
+    // the latest row per key of a table written by this query, for pull queries: one of the
+    // query's own stores (named with its prefix), so a runtime persists and restores it with them
+    const view = !isInsert && sink.kind === 'TABLE' ? this.stores.store(`${prefix}-pull`) : undefined;
+    if (view) this.pullViews.set(sink.name, view.name);
     const runtime = plan.start(this.stores, prefix, (o) => {
       if (view) {
         const k = keyOf(o.key) + (o.window ? `@${o.window.start}` : '');
@@ -896,6 +1180,8 @@ export class KsqlEngine {
       statement,
       isInsert,
       sources: plan.sources.map((x) => x.name),
+      storePrefix: prefix,
+      config: { ...this.config },
     });
   }
 
@@ -908,7 +1194,8 @@ export class KsqlEngine {
     }
     if (source.kind !== type) throw new KsqlError(`Incompatible data source type is ${source.kind}, but statement was DROP ${type}`);
     if (s.deleteTopic && source.isSource) throw new KsqlError(`Cannot delete topic for read-only source: ${s.name}`);
-    const readers = [...this.queries.values()].filter((q) => q.sources.includes(s.name) && !(q.sink === s.name && !q.isInsert));
+    // ksqlDB's EngineContext#throwIfInsertQueriesExist: INSERT INTO queries reading or writing it
+    const readers = [...this.queries.values()].filter((q) => q.isInsert && q.sources.includes(s.name));
     const writers = [...this.queries.values()].filter((q) => q.sink === s.name && q.isInsert);
     if (readers.length || writers.length) {
       throw new KsqlError(
@@ -921,8 +1208,17 @@ export class KsqlEngine {
           .join(', ')}].\nYou need to terminate them before dropping ${s.name}.`,
       );
     }
+    // MetaStoreImpl's drop constraints: streams and tables created AS SELECT from this source
+    const referencing = [...this.references].filter(([sink, read]) => sink !== s.name && read.has(s.name)).map(([sink]) => sink);
+    if (referencing.length > 0) {
+      throw new KsqlError(
+        `Cannot drop ${s.name}.\nThe following streams and/or tables read from this source: [${referencing.sort().join(', ')}].\nYou need to drop them before dropping ${s.name}.`,
+      );
+    }
     for (const q of [...this.queries.values()]) if (q.sink === s.name) this.queries.delete(q.id);
+    this.pullViews.delete(s.name);
     this.sources.delete(s.name);
+    this.references.delete(s.name);
     return `Source \`${s.name}\` (topic: ${source.topic}) was dropped.`;
   }
 
@@ -1020,7 +1316,9 @@ export class KsqlEngine {
         `The \`${table.name}\` table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_${table.name} AS SELECT * FROM ${table.name}'. See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query.`,
       );
     }
-    const rows = [...this.stores.store(viewStoreName(table.name)).entries()].map(([, v]) => v as MaterializedRow);
+    const rows = [...this.stores.store(this.pullViews.get(table.name) ?? viewStoreName(table.name)).entries()].map(
+      ([, v]) => v as MaterializedRow,
+    );
     return runPullQuery(q, table, rows, this.functions);
   }
 
@@ -1124,6 +1422,7 @@ function upperFieldNames(t: SqlType): SqlType {
 }
 
 /** The store holding a table's latest rows (pull queries). */
+/** The store of a source table's latest rows (CREATE SOURCE TABLE), for pull queries. */
 const viewStoreName = (table: string): string => `_pull_${table}`;
 
 /** Kafka Streams windowed key bytes: key + start (8 bytes) [+ end for sessions]. */

@@ -144,6 +144,12 @@ export interface PlanOptions {
   readonly functions: FunctionContext;
   /** Whether the sink is a table (CTAS) or stream (CSAS/INSERT). */
   readonly resolve: (name: string) => DataSource | undefined;
+  /**
+   * A transient (push or pull) query: no sink, so no key columns are required; every selected
+   * item is a value column in SELECT order (ksqlDB's FinalProjectNode without `into`), and
+   * `SELECT *` on a windowed source includes WINDOWSTART and WINDOWEND after the key.
+   */
+  readonly transient?: boolean;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -269,6 +275,7 @@ function expandSelect(
   isJoin: boolean,
   scope: Scope,
   synthetic?: string,
+  transient = false,
 ): SelectSpec[] {
   const allNames = layouts.flatMap((l) => l.source.columns.map((c) => c.name));
   const generator = new ColumnAliasGenerator(allNames);
@@ -284,13 +291,18 @@ function expandSelect(
       const rels = item.source === undefined ? layouts : layouts.filter((l) => l.alias === item.source || l.source.name === item.source);
       for (const l of rels) {
         const cols = [...l.source.columns.filter((c) => c.ns === 'KEY'), ...l.source.columns.filter((c) => c.ns !== 'KEY')];
-        for (const c of cols) {
+        const keyCount = cols.filter((c) => c.ns === 'KEY').length;
+        cols.forEach((c, i) => {
+          // a transient SELECT * over a windowed source shows the window bounds after the key
+          if (transient && !isJoin && l.source.window && i === keyCount) {
+            for (const b of ['WINDOWSTART', 'WINDOWEND']) out.push({ expr: { kind: 'column', loc, name: b, source: l.alias }, name: b });
+          }
           // a single source's star expands to unqualified references (ksqlDB's messages show `ID`)
           out.push({
             expr: isJoin ? { kind: 'column', loc, name: c.name, source: l.alias } : { kind: 'column', loc, name: c.name },
             name: isJoin ? `${l.alias}_${c.name}` : c.name,
           });
-        }
+        });
       }
     } else if (item.kind === 'structAll') {
       const base = compile(item.base, scope);
@@ -427,9 +439,9 @@ export function planQuery(q: Query, opts: PlanOptions): PlannedQuery {
         ? { ...s, base: requalify(s.base) }
         : s,
   );
-  const specs = expandSelect(selectItems, layouts, isJoin, inputScope, synthetic);
+  const specs = expandSelect(selectItems, layouts, isJoin, inputScope, synthetic, opts.transient === true);
   // ksqlDB's Analyzer: a persistent query's columns may not take system column names
-  for (const sp of specs) {
+  for (const sp of opts.transient ? [] : specs) {
     if (['ROWTIME', 'ROWPARTITION', 'ROWOFFSET', 'WINDOWSTART', 'WINDOWEND'].includes(sp.name))
       throw new KsqlError(`Reserved column name in select: \`${sp.name}\`. Please remove or alias the column.`);
   }
@@ -555,7 +567,10 @@ function planProjection(
     name: sp.name,
     plainColumn: sp.expr.kind === 'column' && sp.expr.source === undefined,
   }));
-  const { positions: keyPositions, keyCount } = keyPlacement(key, items, opts.sinkName);
+  // a transient query (pull/push SELECT) has no key: every item is a value column
+  const { positions: keyPositions, keyCount } = opts.transient
+    ? { positions: specs.map(() => -1), keyCount: 0 }
+    : keyPlacement(key, items, opts.sinkName);
   const proj = buildProjection(compiled, keyPositions, keyCount);
   const kind: 'STREAM' | 'TABLE' = join ? join.resultKind : sources[0].kind;
   return {
@@ -825,12 +840,21 @@ function planRepartition(
     finalSpecs = [...keySpecs, ...values];
   }
   const compiled = compileSelect(finalSpecs, scope);
-  const { positions: keyPositions } = keyPlacement(
-    key,
-    finalSpecs.map((sp) => ({ canon: canon(sp.expr, scope), name: sp.name })),
-    opts.sinkName,
-  );
-  const proj = buildProjection(compiled, keyPositions, keyExprs.length);
+  const proj = opts.transient
+    ? buildProjection(
+        compiled,
+        finalSpecs.map(() => -1),
+        0,
+      )
+    : buildProjection(
+        compiled,
+        keyPlacement(
+          key,
+          finalSpecs.map((sp) => ({ canon: canon(sp.expr, scope), name: sp.name })),
+          opts.sinkName,
+        ).positions,
+        keyExprs.length,
+      );
   const keyFns = compiledKeys.map((c) => safe(c.fn));
   // a record with a null value keeps the partitioning expressions that depend on key columns
   // only (evaluated on the key); the others are null (ksqlDB's PartitionByParamsFactory)
@@ -1032,20 +1056,34 @@ function planAggregate(
     return { spec: s, c };
   });
   // key columns: select items that are exactly a group key reference
-  const valueCount = rewrittenSelect.filter((sp) => !(sp.expr.kind === 'column' && sp.expr.name.startsWith('§K'))).length;
+  const valueCount = opts.transient
+    ? rewrittenSelect.length
+    : rewrittenSelect.filter((sp) => !(sp.expr.kind === 'column' && sp.expr.name.startsWith('§K'))).length;
   if (valueCount === 0) throw new KsqlError('The projection contains no value columns.');
-  // items that are exactly a grouping expression (rewritten to its slot §Ki) are key columns
+  // items that are exactly a grouping expression (rewritten to its slot §Ki) are key columns;
+  // a transient query (pull/push SELECT) has no key: every item is a value column
   const groupKeys = key.kind === 'groupBy' ? key.exprs : [];
-  const { positions: keyPositions } = keyPlacement(
-    key,
-    rewrittenSelect.map((sp, i) => ({
-      canon:
-        sp.expr.kind === 'column' && sp.expr.name.startsWith('§K') ? (groupKeys[Number(sp.expr.name.slice(2))]?.canon ?? '') : `\u0000${i}`,
-      name: sp.name,
-    })),
-    opts.sinkName,
-  );
-  const proj = buildProjection(compiled, keyPositions, nKeys);
+  const proj = opts.transient
+    ? buildProjection(
+        compiled,
+        rewrittenSelect.map(() => -1),
+        0,
+      )
+    : buildProjection(
+        compiled,
+        keyPlacement(
+          key,
+          rewrittenSelect.map((sp, i) => ({
+            canon:
+              sp.expr.kind === 'column' && sp.expr.name.startsWith('§K')
+                ? (groupKeys[Number(sp.expr.name.slice(2))]?.canon ?? '')
+                : `\u0000${i}`,
+            name: sp.name,
+          })),
+          opts.sinkName,
+        ).positions,
+        nKeys,
+      );
   let having: Fn | undefined;
   if (rewrittenHaving) {
     let c: Compiled;

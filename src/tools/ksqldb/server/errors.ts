@@ -1,10 +1,8 @@
 /**
- * Error kinds of the stand-in and the JSON envelopes ksqlDB sends for them
+ * Error kinds of the server and the JSON envelopes ksqlDB sends for them
  * (`KsqlErrorMessage` = generic_error, `KsqlStatementErrorMessage` = statement_error; see
  * ksqlDB's `Errors` and `KsqlResource#handleKsqlStatements`).
  */
-
-export const STAND_IN = '[ksqlDB stand-in]';
 
 /**
  * `KsqlStatementException` with problem STATEMENT: HTTP 400, statement_error 40001.
@@ -48,16 +46,6 @@ export class RestError extends Error {
     readonly body: Record<string, unknown>,
   ) {
     super(String(body.message ?? ''));
-  }
-}
-
-/**
- * Something real ksqlDB would do that the stand-in cannot: answered with HTTP 500 and a message
- * starting with `[ksqlDB stand-in]`, never with a faked success.
- */
-export class StandInUnsupported extends Error {
-  constructor(what: string) {
-    super(`${STAND_IN} ${what}`);
   }
 }
 

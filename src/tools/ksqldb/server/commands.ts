@@ -1,13 +1,17 @@
 /**
- * The command topic and command runner, as far as a client can observe them: every distributed
- * statement becomes a command with a sequence number (offsets step by 2, as transactional
- * commits leave a marker record), the runner executes commands one at a time, and the status
- * store (`GET /status/...`) only knows a command once the runner has started it
- * (PARSING, EXECUTING, then SUCCESS or ERROR). The request waits up to the response timeout for
- * the final status and otherwise returns the current one (QUEUED while not yet picked up).
+ * The command runner as a client observes it: every distributed statement is a command whose
+ * sequence number is its offset in the command topic (a transactional write, so offsets step by
+ * 2: the record and its commit marker). Commands run one at a time, in order; the status store
+ * (`GET /status/...`) knows a command once the runner has picked it up (PARSING, EXECUTING, then
+ * SUCCESS or ERROR). A request waits up to the response timeout for the final status and
+ * otherwise returns the current one (QUEUED while not picked up yet).
  */
-import { CommandStatusJson } from './entities';
-import { StatementError } from './errors';
+
+export interface CommandStatusJson {
+  status: string;
+  message: string;
+  queryId: string | null;
+}
 
 export interface CommandOutcome {
   readonly message: string;
@@ -19,32 +23,30 @@ export interface QueuedCommand {
   readonly seq: number;
   /** current status as seen by the enqueueing request (CommandStatusFuture) */
   current(): CommandStatusJson;
-  /** resolves with the final status (SUCCESS); an execution ERROR is not final */
+  /** resolves with the final status (SUCCESS); an execution ERROR is not final (ksqlDB waits) */
   readonly final: Promise<CommandStatusJson>;
 }
 
 interface Pending {
   readonly commandId: string;
   readonly seq: number;
-  readonly isPlan: boolean;
-  readonly run: () => CommandOutcome;
+  readonly run: () => Promise<CommandOutcome>;
   status: CommandStatusJson;
   resolveFinal: (s: CommandStatusJson) => void;
 }
 
 export interface RunnerOptions {
-  /** time a command waits in the topic before the runner picks it up (status QUEUED) */
-  readonly queueDelayMs: number;
-  /** time the runner spends executing a command (status EXECUTING) */
-  readonly executionMs: number;
-  /** called after a plan command (CREATE/CSAS/CTAS/INSERT/DROP) ran: the query-id generator moves on */
-  readonly onPlanExecuted: (seq: number) => void;
+  /** time a command waits in the topic before the runner picks it up (status QUEUED); tests */
+  readonly queueDelayMs?: number;
+  /** time the runner spends executing a command (status EXECUTING); tests */
+  readonly executionMs?: number;
+  readonly log?: (line: string) => void;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class CommandRunner {
-  private lastSeq = -2;
+  private lastSeq = -1;
   private executedSeq = -1;
   private readonly queue: Pending[] = [];
   private readonly statuses = new Map<string, CommandStatusJson>();
@@ -53,31 +55,40 @@ export class CommandRunner {
   private stopped = false;
   executedCommands = 0;
 
-  constructor(private readonly opts: RunnerOptions) {}
+  constructor(private readonly opts: RunnerOptions = {}) {}
 
-  enqueue(commandId: string, isPlan: boolean, run: () => CommandOutcome): QueuedCommand {
-    this.lastSeq += 2;
+  /** Records a command replayed at start (already executed). */
+  replayed(commandId: string, seq: number, status: CommandStatusJson): void {
+    this.statuses.set(commandId, status);
+    this.lastSeq = Math.max(this.lastSeq, seq);
+    this.markExecuted(seq);
+  }
+
+  enqueue(commandId: string, seq: number, run: () => Promise<CommandOutcome>): QueuedCommand {
+    this.lastSeq = Math.max(this.lastSeq, seq);
     let resolveFinal!: (s: CommandStatusJson) => void;
     const final = new Promise<CommandStatusJson>((r) => (resolveFinal = r));
     const pending: Pending = {
       commandId,
-      seq: this.lastSeq,
-      isPlan,
+      seq,
       run,
       status: { status: 'QUEUED', message: 'Statement written to command topic', queryId: null },
       resolveFinal,
     };
     this.queue.push(pending);
     void this.drain();
-    return { commandId, seq: pending.seq, current: () => pending.status, final };
+    return { commandId, seq, current: () => pending.status, final };
   }
 
-  /** Seq of the last command written (-2 when none). */
+  /** Seq of the last command written (-1 when none). */
   lastEnqueuedSeq(): number {
     return this.lastSeq;
   }
 
-  /** True once the command with this seq (and all before it) has been executed. */
+  lastExecutedSeq(): number {
+    return this.executedSeq;
+  }
+
   isExecuted(seq: number): boolean {
     return this.executedSeq >= seq;
   }
@@ -128,35 +139,39 @@ export class CommandRunner {
     this.statuses.set(p.commandId, status);
   }
 
+  private markExecuted(seq: number): void {
+    this.executedSeq = Math.max(this.executedSeq, seq);
+    for (const w of [...this.waiters]) {
+      if (w.seq <= this.executedSeq) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  }
+
   private async drain(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
       while (this.queue.length && !this.stopped) {
-        if (this.opts.queueDelayMs > 0) await sleep(this.opts.queueDelayMs);
+        if (this.opts.queueDelayMs) await sleep(this.opts.queueDelayMs);
         const p = this.queue.shift()!;
         this.put(p, { status: 'PARSING', message: 'Parsing statement', queryId: null });
         this.put(p, { status: 'EXECUTING', message: 'Executing statement', queryId: null });
-        if (this.opts.executionMs > 0) await sleep(this.opts.executionMs);
+        if (this.opts.executionMs) await sleep(this.opts.executionMs);
         if (this.stopped) break;
         try {
-          const outcome = p.run();
+          const outcome = await p.run();
           const done: CommandStatusJson = { status: 'SUCCESS', message: outcome.message, queryId: outcome.queryId };
           this.put(p, done);
           p.resolveFinal(done);
         } catch (e) {
-          const message = e instanceof StatementError ? e.message : e instanceof Error ? e.message : String(e);
+          const message = e instanceof Error ? e.message : String(e);
+          this.opts.log?.(`command ${p.commandId} failed: ${message}`);
           this.put(p, { status: 'ERROR', message, queryId: null });
         }
         this.executedCommands++;
-        this.executedSeq = p.seq;
-        if (p.isPlan) this.opts.onPlanExecuted(p.seq);
-        for (const w of [...this.waiters]) {
-          if (w.seq <= this.executedSeq) {
-            this.waiters.splice(this.waiters.indexOf(w), 1);
-            w.resolve();
-          }
-        }
+        this.markExecuted(p.seq);
       }
     } finally {
       this.running = false;
