@@ -64,8 +64,8 @@ export interface ImageCatalog {
   /** Kafka Connect with its plugins (cp-kafka-connect's `CONNECT_*` variables). */
   readonly connect: ConnectImage;
   /**
-   * ksqlDB server image, or the reason there is none. No ksqlDB image can be built from
-   * package registries, so the local catalog leaves the slot empty.
+   * ksqlDB server image, or the reason there is none. Confluent's server cannot be built from
+   * package registries; the local catalog runs streamform's local ksqlDB instead.
    */
   readonly ksqldb: ServiceImage | { readonly unavailable: string };
   /** MariaDB for LocalMariaDb (the official image's variables). */
@@ -86,6 +86,8 @@ export const VERSIONS = {
   debian: 'bookworm',
   /** Debian suite of the Java images: Apicurio Registry 3 needs Java 21 (trixie's openjdk-21). */
   debianJava: 'trixie',
+  /** The ksqlDB version whose language and REST protocol the local ksqlDB serves (Confluent Platform 7.9). */
+  ksqldb: '0.29.0',
   /**
    * The kreuzwerker/docker provider the platform stacks require. @cdktf/provider-docker 12.0.3
    * was generated from 3.6.2, which cannot be built here; its bindings are used with 4.6 (the
@@ -142,9 +144,15 @@ export const LOCAL_IMAGES: ImageCatalog = {
     },
   },
   ksqldb: {
-    unavailable:
-      'no ksqlDB server image can be built from package registries (ksqlDB is not published to Maven Central); ' +
-      'set STREAMFORM_IMAGES=dockerhub to run confluentinc/cp-ksqldb-server, or point the stack at an existing ksqlDB',
+    // streamform's local ksqlDB (src/tools/ksqldb): ksqlDB's language and REST protocol, checked
+    // against ksqlDB's own query-validation tests; Confluent's server cannot be built here
+    ref: `streamform/ksqldb:${VERSIONS.ksqldb}-local`,
+    origin: 'local',
+    health: {
+      command: 'curl -fsS http://127.0.0.1:8088/healthcheck | grep -q \'"isHealthy":true\'',
+      interval: Duration.seconds(2),
+      startPeriod: Duration.minutes(2),
+    },
   },
   mariadb: {
     ref: `streamform/mariadb:${VERSIONS.mariadb}`,

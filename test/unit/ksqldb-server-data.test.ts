@@ -255,6 +255,23 @@ describe('local ksqlDB over the in-memory log', () => {
     expect(rt.groupIds()).not.toContain('_confluent-ksql-default_query_CSAS_BIG_1');
   });
 
+  test("AVRO: CREATE STREAM with columns leaves a producer's schema as it is (ksqlDB registers only where the subject is new)", async () => {
+    const rt = new MemoryRuntime();
+    const registry = new MemorySchemaRegistryClient();
+    const producerSchema = JSON.stringify({
+      type: 'record',
+      name: 'Rating',
+      namespace: 'io.example',
+      fields: [{ name: 'stars', type: 'int' }],
+    });
+    const id = await registry.register('ratings-value', producerSchema, 'AVRO');
+    const s = await server({ runtime: rt, schemaRegistry: registry });
+    await ok(s, "CREATE STREAM RATINGS (STARS INT) WITH (kafka_topic='ratings', value_format='AVRO', partitions=1);");
+    expect(await registry.latest('ratings-value')).toMatchObject({ id, schema: producerSchema });
+    await ok(s, "CREATE STREAM OTHER (N INT) WITH (kafka_topic='other', value_format='AVRO', partitions=1);");
+    expect((await registry.latest('other-value'))?.schema).toContain('KsqlDataSourceSchema');
+  });
+
   test('PAUSE and RESUME a query; a query whose source topic is gone is in ERROR after a restart', async () => {
     const rt = new MemoryRuntime();
     let s = await server({ runtime: rt });

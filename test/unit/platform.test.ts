@@ -32,7 +32,7 @@ describe('LocalKafkaPlatform', () => {
     new LocalKafkaPlatform(s, 'Platform', { name: 'p', images: LOCAL_IMAGES });
     const json = JSON.parse(Testing.synth(s, true));
     const containers = Object.values(json.resource.docker_container) as any[];
-    expect(containers).toHaveLength(3);
+    expect(containers.map((c) => c.name).sort()).toEqual(['p-connect', 'p-kafka', 'p-ksqldb', 'p-schema-registry']);
     for (const c of containers) {
       expect(c.wait).toBe(true);
       expect(c.healthcheck.test[0]).toBe('CMD-SHELL');
@@ -50,12 +50,30 @@ describe('LocalKafkaPlatform', () => {
     expect(json.terraform.required_providers.docker).toEqual({ source: 'kreuzwerker/docker', version: '~> 4.6' });
   });
 
-  test('without a ksqlDB image the slot is left out with a note', () => {
+  test("the local catalog runs streamform's local ksqlDB with cp-ksqldb-server's contract", () => {
     const s = stack();
-    const p = new LocalKafkaPlatform(s, 'Platform', { images: LOCAL_IMAGES });
+    const p = new LocalKafkaPlatform(s, 'Platform', { name: 'p', images: LOCAL_IMAGES });
+    expect(p.ksqldb).toBeDefined();
+    expect(p.endpoints.ksqldbUrl).toBe('http://localhost:8088');
+    const json = JSON.parse(Testing.synth(s, true));
+    const ksql = (Object.values(json.resource.docker_container) as any[]).find((c) => c.name === 'p-ksqldb');
+    expect(ksql.env).toEqual(
+      expect.arrayContaining([
+        'KSQL_BOOTSTRAP_SERVERS=kafka:19092',
+        'KSQL_LISTENERS=http://0.0.0.0:8088',
+        'KSQL_KSQL_SCHEMA_REGISTRY_URL=http://schema-registry:8080/apis/ccompat/v7',
+        'KSQL_KSQL_SERVICE_ID=p_',
+      ]),
+    );
+    expect(ksql.healthcheck.test[1]).toContain('/healthcheck');
+  });
+
+  test('with ksqldb: false the slot is left out with a note', () => {
+    const s = stack();
+    const p = new LocalKafkaPlatform(s, 'Platform', { images: LOCAL_IMAGES, ksqldb: false });
     expect(p.ksqldb).toBeUndefined();
     expect(p.endpoints.ksqldbUrl).toBeUndefined();
-    expect(p.ksqldbNote).toMatch(/no ksqlDB server image/);
+    expect(p.ksqldbNote).toMatch(/disabled by the ksqldb property/);
   });
 
   test('with Docker Hub images ksqlDB runs and the registry speaks Confluent at its root', () => {

@@ -1,10 +1,12 @@
+import { App } from 'cdktf';
 import { LocalKafkaPlatform } from '../../../constructs/platform';
 import { devEnvironment } from '../../../stacks/environments';
-import { KafkaAdminClient } from '../../provider/clients/kafka';
+import { RatingsStack } from '../../../stacks/ratings';
 import { SchemaRegistryClient } from '../../provider/clients/schema-registry';
 import { produce } from '../generators';
+import { pipelineFlow, renderFlow } from '../ksqldb/flow';
 import { deployStacks } from './cdktf';
-import { ensureDevKsqldb } from './dev-ksqldb';
+import { stopLegacyDevKsqldb, waitForDevKsqldb } from './dev-ksqldb';
 import { platformStatus } from './status';
 import { renderTail, tailTopic } from './tail';
 
@@ -21,64 +23,68 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
 
 /**
  * The README's main job: the ratings pipeline (seed 001) deployed to local Docker with cdktf and
- * OpenTofu, customers loaded into MariaDB, ratings produced, and what flows shown.
+ * OpenTofu, customers loaded into MariaDB, ratings produced, and what flows through every stage
+ * shown and checked: each derived topic holds exactly what the pipeline's ksql makes of the
+ * source records (replayed in memory on the same engine).
  */
 export async function demo(): Promise<void> {
   const env = devEnvironment();
   const platform = env.platform!;
   const e = LocalKafkaPlatform.hostEndpoints(platform.ports, platform.images, true);
   const ksqlUrl = env.cluster.endpoints?.ksqldbUrl ?? e.ksqldbUrl!;
+  const local = platform.images.name === 'local';
 
-  say('1/5 cdktf deploy platform-dev: Kafka, Schema Registry and Kafka Connect on local Docker …');
+  say('1/5 cdktf deploy platform-dev: Kafka, Schema Registry, Kafka Connect and ksqlDB on local Docker …');
+  stopLegacyDevKsqldb(platform.name);
   await timed('deployed', () => deployStacks(['platform-dev']));
 
   say(`2/5 ksqlDB at ${ksqlUrl} …`);
-  const ksqldb = await ensureDevKsqldb(platform.name, ksqlUrl, e.bootstrapServers, e.schemaRegistryUrl);
-  if (ksqldb.local) {
-    say("    no ksqlDB server can be obtained here: using streamform's local ksqlDB (ksqlDB's REST protocol and");
-    say("    language over the platform's Kafka, queries run exactly once). With Docker Hub: STREAMFORM_IMAGES=dockerhub.");
-  }
+  const version = await waitForDevKsqldb(ksqlUrl);
+  say(
+    local
+      ? `    streamform's local ksqlDB ${version} (ksqlDB's language and REST protocol; Confluent's server cannot be built here)`
+      : `    ksqlDB ${version}`,
+  );
 
   say('3/5 cdktf deploy ratings-dev: MariaDB, topics, schemas, Debezium CDC, ksqlDB streams, tables and queries …');
   await timed('deployed', () => deployStacks(['platform-dev', 'ratings-dev']));
 
-  say('4/5 streamform produce ratings: customers into MariaDB, 300 ratings (Avro) into Kafka …');
+  say('4/5 streamform produce ratings: customers into MariaDB (captured by Debezium), 300 ratings (Avro) into Kafka …');
   const result = await produce({ pipeline: 'ratings', env: 'dev', rate: 150, count: 300, seed: 1, badRatio: 0 });
   say(`    ${result.sent} ratings sent`);
-  await waitForCdc(e.bootstrapServers, 'asgard.demo.customers');
 
   say('5/5 what runs and flows now:\n');
-  const sr = new SchemaRegistryClient({ url: e.schemaRegistryUrl });
   const out = (s: string) => process.stdout.write(`${s}\n`);
-  out(
-    await platformStatus({
-      ...e,
-      ksqldbUrl: ksqldb.url,
-      ksqldbNote: ksqldb.local ? "streamform's local ksqlDB" : undefined,
-    }),
+  out(await platformStatus({ ...e, ksqldbUrl: ksqlUrl, ksqldbNote: local ? "streamform's local ksqlDB" : undefined }));
+
+  const stack = new RatingsStack(new App(), 'ratings-dev', { env });
+  const flow = await timed('data flow checked', () =>
+    pipelineFlow(stack, { bootstrapServers: e.bootstrapServers, schemaRegistryUrl: e.schemaRegistryUrl }, { waitMs: 90_000 }),
   );
+  out('\nWhat flows through the ratings pipeline: records in each topic, and for every derived topic the');
+  out("number the pipeline's ksql makes of the source records (replayed in memory on the same engine):\n");
+  out(renderFlow(flow));
+  const count = (topic: string) => flow.topics.find((t) => t.topic === topic)?.actual ?? 0;
+  const live = flow.topics.find((t) => t.objects.includes('RATINGS_LIVE'))?.topic;
+  const test = flow.topics.find((t) => t.objects.includes('RATINGS_TEST'))?.topic;
+  if (live && test) {
+    out(`\nratings ${count('ratings')} = ${live} ${count(live)} + ${test} ${count(test)} (test channels filtered out)`);
+  }
+  out(
+    flow.consistent
+      ? '\nEvery derived topic holds exactly what was expected.'
+      : '\nSome derived topics differ from what was expected (see DIFFERS).',
+  );
+
+  const sr = new SchemaRegistryClient({ url: e.schemaRegistryUrl });
   for (const [topic, title] of [
-    ['asgard.demo.customers', 'Debezium change records from MariaDB (last 5)'],
-    ['ratings', 'ratings, Avro decoded through the Schema Registry (last 5)'],
+    ['ratings', 'ratings, Avro decoded through the Schema Registry (last 3)'],
+    ['ratings-enriched', 'ratings enriched with customer data by ksqlDB (last 3)'],
   ] as const) {
-    const t = await tailTopic({ bootstrapServers: [e.bootstrapServers] }, sr, { topic, last: 5 });
+    const t = await tailTopic({ bootstrapServers: [e.bootstrapServers] }, sr, { topic, last: 3 });
     out(`\n${title}:\n${renderTail(t, 'table')}`);
   }
-  say('\nEverything keeps running. Try: bin/streamform tail ratings --last 10 | bin/streamform status');
+  say('\nEverything keeps running. Try: bin/streamform tail ratings-enriched --last 10 | bin/streamform status');
   say('Remove it with: bin/streamform destroy ratings-dev platform-dev');
-}
-
-async function waitForCdc(bootstrap: string, topic: string): Promise<void> {
-  const kafka = new KafkaAdminClient({ bootstrapServers: [bootstrap] });
-  try {
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const offsets = await kafka.offsets(topic);
-      if (offsets.some((o) => o.high > o.low)) return;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    say(`    (no change records in ${topic} yet; check \`bin/streamform status\`)`);
-  } finally {
-    await kafka.close();
-  }
+  if (!flow.consistent) throw new Error('the data flow differs from what the pipeline should produce (see the table above)');
 }

@@ -5,7 +5,7 @@ import { LocalKafkaPlatform } from '../../../constructs/platform';
 import { devEnvironment } from '../../../stacks/environments';
 import { ParsedArgs, parseArgs, UsageError } from './args';
 import { cdktf, deployStacks, destroyStacks } from './cdktf';
-import { ensureDevKsqldb, stopDevKsqldb } from './dev-ksqldb';
+import { stopLegacyDevKsqldb, waitForDevKsqldb } from './dev-ksqldb';
 import { demo } from './demo';
 import { ksqldbCommand } from './ksqldb';
 import { planCommand } from './plan';
@@ -76,14 +76,11 @@ const commands: Record<string, Command> = {
     const dev = devEnvironment();
     const pipelinesInDev = stacks.filter((s) => s.endsWith('-dev') && s !== 'platform-dev');
     if (stacks.includes('platform-dev')) {
+      if (stopLegacyDevKsqldb(dev.platform!.name)) process.stderr.write('stopped a ksqlDB process an earlier streamform started\n');
       process.stderr.write('deploying platform-dev with cdktf …\n');
       await deployStacks(['platform-dev']);
     }
-    if (pipelinesInDev.length > 0) {
-      const e = devEndpoints();
-      const k = await ensureDevKsqldb(dev.platform!.name, e.ksqldbUrl!, e.bootstrapServers, e.schemaRegistryUrl);
-      if (k.local) process.stderr.write(`ksqlDB: streamform's local ksqlDB at ${k.url} (no ksqlDB server can be obtained here)\n`);
-    }
+    if (pipelinesInDev.length > 0) await waitForDevKsqldb(devEndpoints().ksqldbUrl!);
     const rest = stacks.filter((s) => s !== 'platform-dev');
     if (rest.length > 0) {
       process.stderr.write(`deploying ${rest.join(' ')} with cdktf …\n`);
@@ -95,9 +92,6 @@ const commands: Record<string, Command> = {
     const stacks = requireStacks(args);
     process.stderr.write(`destroying ${stacks.join(' ')} with cdktf …\n`);
     await destroyStacks(stacks);
-    if (stacks.includes('platform-dev') && stopDevKsqldb(devEnvironment().platform!.name)) {
-      process.stderr.write("stopped streamform's local ksqlDB\n");
-    }
     process.stderr.write(`destroyed ${stacks.join(' ')}\n`);
   },
   async status() {

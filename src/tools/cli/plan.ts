@@ -5,7 +5,7 @@ import { PIPELINES } from '../../../stacks/main';
 import { exitCode, renderJson, renderMarkdown, renderText, review, Review, runPlan } from '../gitops/plan-review';
 import { ParsedArgs, stringOption, UsageError } from './args';
 import { stackDir, synth, tofuEnv } from './cdktf';
-import { ensureDevKsqldb } from './dev-ksqldb';
+import { waitForDevKsqldb } from './dev-ksqldb';
 
 export interface StackRef {
   readonly pipeline: string;
@@ -37,10 +37,7 @@ export async function prepareEnvironment(ref: StackRef, processEnv: NodeJS.Proce
       `${ref.stack} keeps its state in PostgreSQL: set PG_CONN_STR (e.g. postgres://user:password@host:5432/tfstate?sslmode=require) in the environment; it is never written into configuration`,
     );
   }
-  if (config.platform) {
-    const endpoints = config.cluster.endpoints!;
-    await ensureDevKsqldb(config.platform.name, endpoints.ksqldbUrl!, endpoints.bootstrapServers!);
-  }
+  if (config.platform) await waitForDevKsqldb(config.cluster.endpoints!.ksqldbUrl!);
   return tofuEnv(ref.stack, { env: processEnv });
 }
 

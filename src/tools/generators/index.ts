@@ -2,10 +2,13 @@
  * Data generators: `streamform produce <pipeline>` sends realistic test data to a pipeline's topics
  * (and loads its local databases) at a controlled rate, reproducibly for a seed.
  */
+import { App } from 'cdktf';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { AIRLINE } from '../../../stacks/airline-merger';
 import { EnvName } from '../../../stacks/environments';
+import { PIPELINES } from '../../../stacks/main';
 import { RATINGS } from '../../../stacks/ratings';
+import { pipelineTopology, waitUntilConsumed } from '../ksqldb/flow';
 import { KafkaAdminClient, KafkaConnection, kafkaConfig } from '../../provider/clients/kafka';
 import { SchemaRegistryClient } from '../../provider/clients/schema-registry';
 import { airlinePipeline } from './airline-merger';
@@ -79,6 +82,35 @@ export interface ProduceOptions {
   readonly clock?: Clock;
   readonly sql?: SqlRunner;
   readonly stderr?: ProgressStream;
+  /**
+   * On a local platform, before producing: wait until the data the generator loaded into the
+   * pipeline's databases has been captured into Kafka and read by the ksqlDB queries that join
+   * against it (so records produced next meet it). @default true
+   */
+  readonly settle?: boolean;
+}
+
+/**
+ * The topics a pipeline's ksql reads that the generator does not write (change records of its
+ * databases): waits until they stop growing and every ksqlDB query reading them is at their end.
+ */
+async function settleCapturedData(
+  pipeline: string,
+  access: ReturnType<typeof clusterAccess>,
+  entry: PipelineEntry,
+  log: (l: string) => void,
+): Promise<void> {
+  const Pipeline = PIPELINES[pipeline];
+  if (!Pipeline) return;
+  const topology = pipelineTopology(new Pipeline(new App(), `${pipeline}-${access.env.name}`, { env: access.env }));
+  const captured = topology.sourceTopics.filter((t) => !entry.topics.includes(t));
+  if (captured.length === 0) return;
+  const readers = new Set(captured.flatMap((t) => topology.readers.get(t) ?? [])).size;
+  log(
+    `waiting until ${captured.join(', ')} hold the loaded rows and ${readers} ksqlDB quer${readers === 1 ? 'y has' : 'ies have'} read them …`,
+  );
+  const ok = await waitUntilConsumed(access.kafka.bootstrapServers.join(','), captured, { readers, timeoutMs: 90_000 });
+  if (!ok) log(`  (not settled after 90 s; producing anyway: early records may not find their matches)`);
 }
 
 /** Prepares the pipeline's generator (databases, schemas) and produces at the rate until done. */
@@ -114,6 +146,7 @@ export async function produce(options: ProduceOptions): Promise<RunResult> {
     sql: options.sql ?? dockerSqlRunner,
     log,
   });
+  if (access.env.platform && options.settle !== false) await settleCapturedData(options.pipeline, access, entry, log);
   const until =
     options.count !== undefined
       ? `${options.count} messages`

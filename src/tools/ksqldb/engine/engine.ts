@@ -306,6 +306,19 @@ export class KsqlEngine {
     return copy;
   }
 
+  /**
+   * A record value of a stream or table, decoded by its value format into column name → value
+   * (for tools that show what flows); null for a tombstone.
+   */
+  decodeValue(sourceName: string, bytes: Buffer | null): Record<string, unknown> | null {
+    const src = this.sources.get(sourceName);
+    if (!src) throw new KsqlError(`${sourceName} does not exist.`);
+    const row = this.serdesOf(src).value.deserialize(bytes, src.topic);
+    if (row === null) return null;
+    const names = valueColumns(src).map((c) => c.name);
+    return Object.fromEntries(names.map((n, i) => [n, row[i]]));
+  }
+
   /** The number the next generated query id gets (`CSAS_X_<n>`). */
   get nextQueryId(): number {
     return this.queryCounter;

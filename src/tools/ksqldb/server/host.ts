@@ -360,13 +360,21 @@ export class KsqlHost implements QueryRunnerHost {
     return canonical({ ...s, properties: injected } as Statement);
   }
 
-  /** SchemaRegisterInjector: the schemas of a new source in a Schema Registry format. */
+  /**
+   * SchemaRegisterInjector: the schemas of a new source in a Schema Registry format. CREATE
+   * STREAM/TABLE with columns registers only under subjects that do not exist yet (ksqlDB's
+   * registerIfSchemaExists = false: a producer's schema stays as it is); CREATE ... AS SELECT
+   * always registers its sink's schema.
+   */
   private async registerSchemas(s: Statement, src: DataSource): Promise<void> {
     const registry = this.registry;
     if (!registry) return;
-    const explicit = s.kind === 'createStream' || s.kind === 'createTable' ? s.columns.length > 0 : true;
-    if (!explicit) return;
-    for (const { subject, schema } of avroSchemasOf(src)) await registry.registerNow(subject, schema);
+    const createSource = s.kind === 'createStream' || s.kind === 'createTable';
+    if (createSource && s.columns.length === 0) return;
+    for (const { subject, schema } of avroSchemasOf(src)) {
+      if (createSource && (await registry.client.latest(subject)) !== undefined) continue;
+      await registry.registerNow(subject, schema);
+    }
   }
 
   // ------------------------------------------------------------------ executing commands
