@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { removeOrphansOf } from '../toolchain/docker-objects';
 import { REPO_ROOT } from '../toolchain/paths';
+import { forgetForeignProviderLock } from '../toolchain/providers';
 import { run } from '../toolchain/run';
 import { toolchainEnv } from '../toolchain/setup';
 import { devSecretsEnv, stackVariables } from './dev-secrets';
@@ -32,7 +33,11 @@ export function cdktf(args: readonly string[], opts: CdktfOptions = {}, extraEnv
   });
 }
 
-/** Synthesizes the app by running its compiled entry point (what `cdktf synth` runs, without the CLI). */
+/**
+ * Synthesizes the app by running its compiled entry point (what `cdktf synth` runs, without the
+ * CLI). A stack folder's lock entry for streamform's provider that records another checkout's
+ * provider package is dropped (providers.ts, forgetForeignProviderLock).
+ */
 export async function synth(opts: CdktfOptions = {}): Promise<string> {
   const out = outdir(opts);
   await run(process.execPath, [path.join(REPO_ROOT, 'dist', 'stacks', 'main.js')], {
@@ -40,6 +45,12 @@ export async function synth(opts: CdktfOptions = {}): Promise<string> {
     env: { ...baseEnv(opts), CDKTF_OUTDIR: out },
     logFile: opts.logFile,
   });
+  const stacks = path.join(out, 'stacks');
+  for (const stack of fs.existsSync(stacks) ? fs.readdirSync(stacks) : []) {
+    if (forgetForeignProviderLock(path.join(stacks, stack))) {
+      process.stderr.write(`${stack}: its lock file recorded another checkout's streamform provider; OpenTofu records this checkout's\n`);
+    }
+  }
   return out;
 }
 

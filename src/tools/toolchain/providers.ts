@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { cacheDir, paths, REPO_ROOT } from './paths';
@@ -109,4 +110,56 @@ export function writeIfChanged(file: string, content: string, mode?: number): vo
   if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === content) return;
   fs.writeFileSync(file, content, mode === undefined ? undefined : { mode });
   if (mode !== undefined) fs.chmodSync(file, mode);
+}
+
+/**
+ * The `h1:` hash OpenTofu records in a dependency lock file for an unpacked provider package: Go's
+ * dirhash Hash1 over the folder's files (sha256 of each, listed with its relative path, sorted).
+ */
+export function packageHashV1(dir: string): string {
+  const files: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const name = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(name);
+      else files.push(name);
+    }
+  };
+  walk('');
+  const summary = files
+    .sort()
+    .map(
+      (f) =>
+        `${createHash('sha256')
+          .update(fs.readFileSync(path.join(dir, f)))
+          .digest('hex')}  ${f}\n`,
+    )
+    .join('');
+  return `h1:${createHash('sha256').update(summary).digest('base64')}`;
+}
+
+/**
+ * Drops the streamform provider's entry from a stack folder's dependency lock file when it records
+ * another package than this checkout's (OpenTofu re-records it at the next init). The package is
+ * a launcher of this checkout's own code, so an entry made by another checkout (through a plugin
+ * cache they shared) or by an older launcher would otherwise stop every init with "doesn't match
+ * any of the checksums previously recorded". Returns true when an entry was dropped.
+ */
+export function forgetForeignProviderLock(stackDir: string): boolean {
+  const lockFile = path.join(stackDir, '.terraform.lock.hcl');
+  if (!fs.existsSync(lockFile)) return false;
+  const sf = STREAMFORM_PROVIDER;
+  const text = fs.readFileSync(lockFile, 'utf8');
+  let changed = text;
+  for (const host of PROVIDER_HOSTS) {
+    const pkg = path.join(paths.mirror(), host, sf.namespace, sf.type, sf.version, 'linux_amd64');
+    if (!fs.existsSync(pkg)) continue;
+    const own = packageHashV1(pkg);
+    const block = new RegExp(`^provider "${host.replace(/\./g, '\\.')}/${sf.namespace}/${sf.type}" \\{\\n[\\s\\S]*?^\\}\\n?`, 'm');
+    const found = block.exec(changed);
+    if (found && !found[0].includes(`"${own}"`)) changed = changed.replace(found[0], '');
+  }
+  if (changed === text) return false;
+  fs.writeFileSync(lockFile, changed);
+  return true;
 }

@@ -1,0 +1,85 @@
+/**
+ * What keeps checkouts on one machine from running each other's streamform provider: the plugin
+ * cache is the checkout's own, and a lock file entry recording another checkout's provider package
+ * is dropped before OpenTofu initializes (it would refuse this checkout's package otherwise).
+ * Reads this checkout's provider mirror (written by the set-up); no servers.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { cacheDir, paths, REPO_ROOT } from '../../src/tools/toolchain/paths';
+import { forgetForeignProviderLock, packageHashV1 } from '../../src/tools/toolchain/providers';
+import { toolchainEnv } from '../../src/tools/toolchain/setup';
+
+const sha = (s: string | Buffer) => createHash('sha256').update(s).digest();
+
+test("packageHashV1 is Go's dirhash Hash1: sha256 of the sorted 'sha256(file)  path' lines", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-h1-'));
+  fs.writeFileSync(path.join(dir, 'xyz'), 'data for xyz');
+  fs.mkdirSync(path.join(dir, 'abc'));
+  fs.writeFileSync(path.join(dir, 'abc', 'f'), 'data for abc/f');
+  const lines = `${sha('data for abc/f').toString('hex')}  abc/f\n${sha('data for xyz').toString('hex')}  xyz\n`;
+  expect(packageHashV1(dir)).toBe(`h1:${sha(lines).toString('base64')}`);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('the plugin cache is in the checkout, not in the machine-wide cache, and every run of OpenTofu is told so', () => {
+  expect(paths.pluginCache().startsWith(path.join(REPO_ROOT, '.streamform'))).toBe(true);
+  expect(paths.pluginCache().startsWith(cacheDir())).toBe(false);
+  // a machine-wide TF_PLUGIN_CACHE_DIR of the caller does not leak through
+  expect(toolchainEnv({ PATH: '/bin', TF_PLUGIN_CACHE_DIR: '/root/.terraform.d/plugin-cache' }).TF_PLUGIN_CACHE_DIR).toBe(
+    paths.pluginCache(),
+  );
+});
+
+describe('forgetForeignProviderLock', () => {
+  const own = packageHashV1(path.join(paths.mirror(), 'registry.terraform.io', 'streamform', 'streamform', '0.1.0', 'linux_amd64'));
+  const docker = [
+    'provider "registry.opentofu.org/kreuzwerker/docker" {',
+    '  version     = "4.6.0"',
+    '  hashes = [',
+    '    "h1:dock=",',
+    '  ]',
+    '}',
+    '',
+  ];
+  const lock = (hash: string) =>
+    [
+      '# This file is maintained automatically by "tofu init".',
+      '',
+      ...docker,
+      'provider "registry.terraform.io/streamform/streamform" {',
+      '  version     = "0.1.0"',
+      '  constraints = "0.1.0"',
+      '  hashes = [',
+      `    "${hash}",`,
+      '  ]',
+      '}',
+      '',
+    ].join('\n');
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-lock-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("an entry recording this checkout's package stays", () => {
+    fs.writeFileSync(path.join(dir, '.terraform.lock.hcl'), lock(own));
+    expect(forgetForeignProviderLock(dir)).toBe(false);
+    expect(fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8')).toBe(lock(own));
+  });
+
+  test("an entry recording another package (another checkout's launcher) is dropped; the docker provider's stays", () => {
+    fs.writeFileSync(path.join(dir, '.terraform.lock.hcl'), lock('h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='));
+    expect(forgetForeignProviderLock(dir)).toBe(true);
+    const text = fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8');
+    expect(text).not.toContain('streamform');
+    expect(text).toContain(docker.join('\n'));
+    expect(forgetForeignProviderLock(dir)).toBe(false);
+  });
+
+  test('no lock file: nothing to do', () => {
+    expect(forgetForeignProviderLock(dir)).toBe(false);
+  });
+});
