@@ -15,8 +15,9 @@ export async function dockerObjects(prefix: string): Promise<string[]> {
 }
 
 /**
- * Removes the Docker objects of a deployment whose state is gone (a previous checkout, or an
- * interrupted run): without state, OpenTofu would try to create them again and fail on the names.
+ * Removes every Docker object whose name starts with the prefix: the test harness's clean-up of its
+ * own instances. Deploys never do this: objects they find outside a stack's state are refused or
+ * settled as the user says (cli/leftovers.ts).
  */
 export async function removeDockerObjects(prefix: string): Promise<string[]> {
   const objects = await dockerObjects(prefix);
@@ -85,45 +86,4 @@ export async function findDockerObjects(
  */
 export async function removeDockerObject(kind: 'container' | 'volume' | 'network', name: string): Promise<void> {
   await run('docker', kind === 'container' ? ['rm', '-f', name] : [kind, 'rm', name]);
-}
-
-/**
- * The containers, volumes and networks a synthesized stack declares (by name), removed when the
- * stack has no state: they are orphans of an earlier deployment whose state is gone.
- */
-export async function removeOrphansOf(
-  stackJson: { resource?: Record<string, Record<string, { name?: unknown }>> },
-  hasState: boolean,
-): Promise<string[]> {
-  if (hasState) return [];
-  const declared = (type: string) =>
-    Object.values(stackJson.resource?.[type] ?? {})
-      .map((r) => r.name)
-      .filter((n): n is string => typeof n === 'string' && !n.includes('${'));
-  const existing = async (args: string[]) =>
-    new Set(
-      (await run('docker', args))
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean),
-    );
-  // `docker rm -f` succeeds for names that do not exist, so only what exists is removed and reported.
-  const containers = await existing(['ps', '-a', '--format', '{{.Names}}']);
-  const volumes = await existing(['volume', 'ls', '--format', '{{.Name}}']);
-  const networks = await existing(['network', 'ls', '--format', '{{.Name}}']);
-  const removed: string[] = [];
-  for (const name of declared('docker_container').filter((n) => containers.has(n))) {
-    await run('docker', ['rm', '-f', '-v', name]);
-    removed.push(`container ${name}`);
-  }
-  for (const [type, kind, present] of [
-    ['docker_volume', 'volume', volumes],
-    ['docker_network', 'network', networks],
-  ] as const) {
-    for (const name of declared(type).filter((n) => present.has(n))) {
-      await run('docker', [kind, 'rm', name]);
-      removed.push(`${kind} ${name}`);
-    }
-  }
-  return removed;
 }
