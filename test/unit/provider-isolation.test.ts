@@ -1,7 +1,7 @@
 /**
  * What keeps checkouts on one machine from running each other's streamform provider: the plugin
- * cache is the checkout's own, and a lock file entry recording another checkout's provider package
- * is dropped before OpenTofu initializes (it would refuse this checkout's package otherwise).
+ * cache is the checkout's own, and a stack folder set up with another checkout's provider (its lock
+ * entry, its installed provider) is made to install this checkout's at the next init.
  * Reads this checkout's provider mirror (written by the set-up); no servers.
  */
 import { createHash } from 'crypto';
@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cacheDir, paths, REPO_ROOT } from '../../src/tools/toolchain/paths';
-import { forgetForeignProviderLock, packageHashV1 } from '../../src/tools/toolchain/providers';
+import { forgetForeignProvider, packageHashV1 } from '../../src/tools/toolchain/providers';
 import { toolchainEnv } from '../../src/tools/toolchain/setup';
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest();
@@ -33,7 +33,7 @@ test('the plugin cache is in the checkout, not in the machine-wide cache, and ev
   );
 });
 
-describe('forgetForeignProviderLock', () => {
+describe('forgetForeignProvider', () => {
   const own = packageHashV1(path.join(paths.mirror(), 'registry.terraform.io', 'streamform', 'streamform', '0.1.0', 'linux_amd64'));
   const docker = [
     'provider "registry.opentofu.org/kreuzwerker/docker" {',
@@ -66,20 +66,47 @@ describe('forgetForeignProviderLock', () => {
 
   test("an entry recording this checkout's package stays", () => {
     fs.writeFileSync(path.join(dir, '.terraform.lock.hcl'), lock(own));
-    expect(forgetForeignProviderLock(dir)).toBe(false);
+    expect(forgetForeignProvider(dir)).toBe(false);
     expect(fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8')).toBe(lock(own));
   });
 
   test("an entry recording another package (another checkout's launcher) is dropped; the docker provider's stays", () => {
     fs.writeFileSync(path.join(dir, '.terraform.lock.hcl'), lock('h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='));
-    expect(forgetForeignProviderLock(dir)).toBe(true);
+    fs.mkdirSync(path.join(dir, '.terraform'));
+    expect(forgetForeignProvider(dir)).toBe(true);
+    // the next init must run: .terraform is gone
+    expect(fs.existsSync(path.join(dir, '.terraform'))).toBe(false);
     const text = fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8');
     expect(text).not.toContain('streamform');
     expect(text).toContain(docker.join('\n'));
-    expect(forgetForeignProviderLock(dir)).toBe(false);
+    expect(forgetForeignProvider(dir)).toBe(false);
   });
 
-  test('no lock file: nothing to do', () => {
-    expect(forgetForeignProviderLock(dir)).toBe(false);
+  test('no lock file, nothing installed: nothing to do', () => {
+    expect(forgetForeignProvider(dir)).toBe(false);
+  });
+
+  const installed = () =>
+    path.join(dir, '.terraform', 'providers', 'registry.terraform.io', 'streamform', 'streamform', '0.1.0', 'linux_amd64');
+  const ownPackage = path.join(paths.mirror(), 'registry.terraform.io', 'streamform', 'streamform', '0.1.0', 'linux_amd64');
+
+  test("a provider installed from this checkout's mirror stays", () => {
+    fs.mkdirSync(path.dirname(installed()), { recursive: true });
+    fs.symlinkSync(ownPackage, installed());
+    fs.writeFileSync(path.join(dir, '.terraform.lock.hcl'), lock(own));
+    expect(forgetForeignProvider(dir)).toBe(false);
+    expect(fs.existsSync(installed())).toBe(true);
+  });
+
+  test("a provider installed from another checkout's mirror (a shared cache's link): .terraform goes, so the next init installs this checkout's", () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-other-mirror-'));
+    fs.mkdirSync(path.dirname(installed()), { recursive: true });
+    fs.symlinkSync(other, installed());
+    fs.writeFileSync(path.join(dir, '.terraform.lock.hcl'), lock(own));
+    expect(forgetForeignProvider(dir)).toBe(true);
+    expect(fs.existsSync(path.join(dir, '.terraform'))).toBe(false);
+    // the lock entry was this checkout's: kept
+    expect(fs.readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8')).toBe(lock(own));
+    fs.rmSync(other, { recursive: true });
   });
 });

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { FoundDockerObject, findDockerObjects, removeDockerObject } from '../toolchain/docker-objects';
 import { REPO_ROOT } from '../toolchain/paths';
 import { groupRunning } from '../toolchain/processes';
-import { forgetForeignProviderLock } from '../toolchain/providers';
+import { forgetForeignProvider } from '../toolchain/providers';
 import { CommandError, run, RunOptions, sleep } from '../toolchain/run';
 import { toolchainEnv } from '../toolchain/setup';
 import { devSecretsEnv, stackVariables } from './dev-secrets';
@@ -61,8 +61,8 @@ export function cdktf(
 
 /**
  * Synthesizes the app by running its compiled entry point (what `cdktf synth` runs, without the
- * CLI). A stack folder's lock entry for streamform's provider that records another checkout's
- * provider package is dropped (providers.ts, forgetForeignProviderLock).
+ * CLI). A stack folder set up with another checkout's streamform provider is made to install this
+ * checkout's (providers.ts, forgetForeignProvider).
  */
 export async function synth(opts: CdktfOptions = {}): Promise<string> {
   const out = outdir(opts);
@@ -73,8 +73,8 @@ export async function synth(opts: CdktfOptions = {}): Promise<string> {
   });
   const stacks = path.join(out, 'stacks');
   for (const stack of fs.existsSync(stacks) ? fs.readdirSync(stacks) : []) {
-    if (forgetForeignProviderLock(path.join(stacks, stack))) {
-      note(opts, `${stack}: its lock file recorded another checkout's streamform provider; OpenTofu records this checkout's`);
+    if (forgetForeignProvider(path.join(stacks, stack))) {
+      note(opts, `${stack}: it was set up with another checkout's streamform provider; OpenTofu installs this checkout's`);
     }
   }
   return out;

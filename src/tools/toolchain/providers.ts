@@ -139,27 +139,38 @@ export function packageHashV1(dir: string): string {
 }
 
 /**
- * Drops the streamform provider's entry from a stack folder's dependency lock file when it records
- * another package than this checkout's (OpenTofu re-records it at the next init). The package is
- * a launcher of this checkout's own code, so an entry made by another checkout (through a plugin
- * cache they shared) or by an older launcher would otherwise stop every init with "doesn't match
- * any of the checksums previously recorded". Returns true when an entry was dropped.
+ * Makes a stack folder use this checkout's streamform provider when it was set up with another's:
+ * its dependency lock file records another package (a launcher of another checkout's code, reached
+ * through a plugin cache the checkouts shared, or an older launcher), or the provider installed in
+ * its `.terraform` resolves outside this checkout's mirror. Then the lock entry is dropped and
+ * `.terraform` removed, so the next init installs and records this checkout's provider; without
+ * this, every init stops with "doesn't match any of the checksums previously recorded", and a plan
+ * that skips init (the plan review) runs the other checkout's code. Returns true when it did.
  */
-export function forgetForeignProviderLock(stackDir: string): boolean {
-  const lockFile = path.join(stackDir, '.terraform.lock.hcl');
-  if (!fs.existsSync(lockFile)) return false;
+export function forgetForeignProvider(stackDir: string): boolean {
   const sf = STREAMFORM_PROVIDER;
-  const text = fs.readFileSync(lockFile, 'utf8');
-  let changed = text;
+  const lockFile = path.join(stackDir, '.terraform.lock.hcl');
+  const text = fs.existsSync(lockFile) ? fs.readFileSync(lockFile, 'utf8') : '';
+  let lock = text;
+  let foreignInstall = false;
   for (const host of PROVIDER_HOSTS) {
     const pkg = path.join(paths.mirror(), host, sf.namespace, sf.type, sf.version, 'linux_amd64');
     if (!fs.existsSync(pkg)) continue;
     const own = packageHashV1(pkg);
     const block = new RegExp(`^provider "${host.replace(/\./g, '\\.')}/${sf.namespace}/${sf.type}" \\{\\n[\\s\\S]*?^\\}\\n?`, 'm');
-    const found = block.exec(changed);
-    if (found && !found[0].includes(`"${own}"`)) changed = changed.replace(found[0], '');
+    const found = block.exec(lock);
+    if (found && !found[0].includes(`"${own}"`)) lock = lock.replace(found[0], '');
+    const installed = path.join(stackDir, '.terraform', 'providers', host, sf.namespace, sf.type, sf.version, 'linux_amd64');
+    let resolved: string | undefined;
+    try {
+      resolved = fs.realpathSync(installed);
+    } catch {
+      resolved = undefined; // not installed, or a dangling link
+    }
+    if (fs.existsSync(path.dirname(installed)) && resolved !== fs.realpathSync(pkg)) foreignInstall = true;
   }
-  if (changed === text) return false;
-  fs.writeFileSync(lockFile, changed);
+  if (lock === text && !foreignInstall) return false;
+  if (lock !== text) fs.writeFileSync(lockFile, lock);
+  fs.rmSync(path.join(stackDir, '.terraform'), { recursive: true, force: true });
   return true;
 }
