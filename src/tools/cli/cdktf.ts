@@ -423,9 +423,11 @@ async function reportInterrupted(
   fs.mkdirSync(path.dirname(target.journalPath), { recursive: true });
   fs.writeFileSync(target.journalPath, JSON.stringify(record, null, 2) + '\n');
   lines.push(
-    verb === 'deploy'
-      ? 'Deploy again to continue: it adopts what this run created outside the state and applies the rest.'
-      : 'Destroy again to continue.',
+    verb === 'destroy'
+      ? 'Destroy again to continue.'
+      : outside.length > 0
+        ? 'Deploy again to continue: it adopts the objects outside the state and applies the rest.'
+        : 'Deploy again to continue where it stopped.',
   );
   return lines.join('\n');
 }
