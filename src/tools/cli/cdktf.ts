@@ -27,6 +27,12 @@ export interface CdktfOptions {
   readonly onProgress?: (stack: string, event: ProgressEvent) => void;
   /** What streamform does about leftovers and interrupts. @default a line on stderr */
   readonly onNote?: (text: string) => void;
+  /**
+   * While deploying or destroying, take over SIGINT, SIGTERM and SIGHUP of this process and pass
+   * them on to OpenTofu (interrupts.ts) instead of ending the process: the CLI does. Without it a
+   * signal ends this process as usual (library use, tests).
+   */
+  readonly handleSignals?: boolean;
 }
 
 /** The synthesis output folder: the option, else STREAMFORM_CDKTF_OUT, else `cdktf.out` in the checkout. */
@@ -132,7 +138,15 @@ export function manifestDependencies(out: string): Record<string, readonly strin
  * interrupts are passed on to OpenTofu and reported (interrupts.ts, reportInterrupted).
  */
 async function runStacks(verb: 'deploy' | 'destroy', stacks: readonly string[], opts: CdktfOptions): Promise<string> {
-  if (interrupts.signal) throw new InterruptedError(`${verb} interrupted before it started: nothing was changed`, interrupts.signal);
+  const uninstall = opts.handleSignals ? interrupts.install() : undefined;
+  try {
+    return await runStacksHandled(verb, stacks, opts);
+  } finally {
+    uninstall?.();
+  }
+}
+
+async function runStacksHandled(verb: 'deploy' | 'destroy', stacks: readonly string[], opts: CdktfOptions): Promise<string> {
   let out: string;
   try {
     out = await synth(opts);

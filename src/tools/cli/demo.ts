@@ -30,7 +30,7 @@ export async function demo(): Promise<void> {
   const ksqlUrl = env.cluster.endpoints?.ksqldbUrl ?? e.ksqldbUrl!;
 
   say('1/5 cdktf deploy platform-dev: Kafka, Schema Registry and Kafka Connect on local Docker …');
-  await timed('deployed', () => deployStacks(['platform-dev']));
+  await timed('deployed', () => deployStacks(['platform-dev'], { handleSignals: true }));
 
   say(`2/5 ksqlDB at ${ksqlUrl} …`);
   const ksqldb = await ensureDevKsqldb(platform.name, ksqlUrl, e.bootstrapServers);
@@ -40,7 +40,7 @@ export async function demo(): Promise<void> {
   }
 
   say('3/5 cdktf deploy ratings-dev: MariaDB, topics, schemas, Debezium CDC, ksqlDB streams, tables and queries …');
-  await timed('deployed', () => deployStacks(['platform-dev', 'ratings-dev']));
+  await timed('deployed', () => deployStacks(['platform-dev', 'ratings-dev'], { handleSignals: true }));
 
   say('4/5 streamform produce ratings: customers into MariaDB, 300 ratings (Avro) into Kafka …');
   const result = await produce({ pipeline: 'ratings', env: 'dev', rate: 150, count: 300, seed: 1, badRatio: 0 });

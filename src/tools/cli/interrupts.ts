@@ -60,9 +60,10 @@ export class Interrupts {
 
   /**
    * Handles SIGINT, SIGTERM and SIGHUP of this process instead of dying on them, telling the user
-   * what each interrupt does. Returns the function that restores the defaults.
+   * what each interrupt does, from a clean slate. Returns the function that restores the defaults.
    */
   install(write: (text: string) => void = (t) => process.stderr.write(t)): () => void {
+    this.reset();
     const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => {
       const handler = () => {
         write(`\n${interruptNotice(this.count + 1, signal)}\n`);
@@ -86,7 +87,7 @@ export function interruptNotice(n: number, signal: StopSignal): string {
   return `streamform: interrupt ${n} (${signal}): killing OpenTofu and cdktf`;
 }
 
-/** The process-wide interrupts: signals are per process. The CLI installs the handlers (main.ts). */
+/** The process-wide interrupts: signals are per process. Installed while the CLI deploys or destroys (cdktf.ts). */
 export const interrupts = new Interrupts();
 
 /** A deploy or destroy stopped by an interrupt; the message is the report of what was left. */

@@ -7,7 +7,7 @@ import { checkOptions, ParsedArgs, parseArgs, UsageError } from './args';
 import { cdktf, CdktfOptions, deployStacks, destroyStacks } from './cdktf';
 import { ensureDevKsqldb, stopDevKsqldb } from './dev-ksqldb';
 import { demo } from './demo';
-import { InterruptedError, interrupts } from './interrupts';
+import { InterruptedError } from './interrupts';
 import { leftoverModeOf } from './leftovers';
 import { planCommand } from './plan';
 import { produceCommand } from './produce';
@@ -148,7 +148,7 @@ function deployMode(args: ParsedArgs) {
 
 /** Deploy and destroy from the command line: OpenTofu's progress shown, interrupts passed on to it. */
 function cliOptions(leftovers?: CdktfOptions['leftovers']): CdktfOptions {
-  return { leftovers, onProgress: (stack, e) => process.stderr.write(`  ${stack}: ${e.text}\n`) };
+  return { leftovers, handleSignals: true, onProgress: (stack, e) => process.stderr.write(`  ${stack}: ${e.text}\n`) };
 }
 
 /** Options that never take a value (so `--adopt platform-dev` leaves the stack a positional). */
@@ -165,8 +165,6 @@ export async function main(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv, FLAGS);
   const name = args.positionals[0] ?? 'help';
   const command = commands[name];
-  // deploy and destroy pass interrupts on to OpenTofu (interrupts.ts) instead of dying on them
-  const uninstall = name === 'deploy' || name === 'destroy' ? interrupts.install() : undefined;
   try {
     if (!command) throw new UsageError(`unknown command '${name}'; run \`streamform help\``);
     await command(args);
@@ -174,7 +172,5 @@ export async function main(argv: readonly string[]): Promise<void> {
     const code = err instanceof UsageError || err instanceof InterruptedError ? err.exitCode : 1;
     process.stderr.write(`streamform ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = code;
-  } finally {
-    uninstall?.();
   }
 }
