@@ -31,10 +31,19 @@ export function parseProcStat(text: string): ProcessRow | undefined {
   return [row.pid, row.ppid, row.pgid, row.sid].every(Number.isInteger) ? row : undefined;
 }
 
-/** The machine's process table from /proc (Linux); processes that exit while it is read are skipped. */
+/**
+ * The machine's process table from /proc (Linux); processes that exit while it is read are
+ * skipped. Empty where there is no /proc (streamform runs on Linux; elsewhere nothing is signalled).
+ */
 export function processTable(): ProcessRow[] {
   const rows: ProcessRow[] = [];
-  for (const name of fs.readdirSync('/proc')) {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return rows;
+  }
+  for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const row = parseProcStat(fs.readFileSync(`/proc/${name}/stat`, 'utf8'));
