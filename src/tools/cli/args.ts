@@ -40,3 +40,29 @@ export function stringOption(args: ParsedArgs, name: string, fallback?: string):
   if (v === true) throw new UsageError(`--${name} needs a value`);
   return v ?? fallback;
 }
+
+/**
+ * Refuses what a command does not take: unknown options (a misspelt `--adopt` must not deploy as
+ * if nothing had been said), values given to flags and flags given without a value.
+ */
+export function checkOptions(
+  command: string,
+  args: ParsedArgs,
+  known: { readonly flags?: readonly string[]; readonly values?: readonly string[] },
+): void {
+  const flags = known.flags ?? [];
+  const values = known.values ?? [];
+  for (const [name, value] of Object.entries(args.options)) {
+    if (flags.includes(name)) {
+      if (value !== true) throw new UsageError(`--${name} takes no value (got '${value}')`, 2);
+    } else if (values.includes(name)) {
+      if (value === true) throw new UsageError(`--${name} needs a value`, 2);
+    } else {
+      const all = [...flags, ...values].map((o) => `--${o}`);
+      throw new UsageError(
+        `unknown option --${name} for ${command}${all.length > 0 ? ` (it takes ${all.join(', ')})` : ' (it takes no options)'}`,
+        2,
+      );
+    }
+  }
+}

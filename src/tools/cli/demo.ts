@@ -36,7 +36,7 @@ export async function demo(): Promise<void> {
 
   say('1/5 cdktf deploy platform-dev: Kafka, Schema Registry, Kafka Connect and ksqlDB on local Docker …');
   stopLegacyDevKsqldb(platform.name);
-  await timed('deployed', () => deployStacks(['platform-dev']));
+  await timed('deployed', () => deployStacks(['platform-dev'], { handleSignals: true }));
 
   say(`2/5 ksqlDB at ${ksqlUrl} …`);
   const version = await waitForDevKsqldb(ksqlUrl);
@@ -47,7 +47,7 @@ export async function demo(): Promise<void> {
   );
 
   say('3/5 cdktf deploy ratings-dev: MariaDB, topics, schemas, Debezium CDC, ksqlDB streams, tables and queries …');
-  await timed('deployed', () => deployStacks(['platform-dev', 'ratings-dev']));
+  await timed('deployed', () => deployStacks(['platform-dev', 'ratings-dev'], { handleSignals: true }));
 
   say('4/5 streamform produce ratings: customers into MariaDB (captured by Debezium), 300 ratings (Avro) into Kafka …');
   const result = await produce({ pipeline: 'ratings', env: 'dev', rate: 150, count: 300, seed: 1, badRatio: 0 });

@@ -3,11 +3,13 @@
  */
 import { LocalKafkaPlatform } from '../../../constructs/platform';
 import { devEnvironment } from '../../../stacks/environments';
-import { ParsedArgs, parseArgs, UsageError } from './args';
-import { cdktf, deployStacks, destroyStacks } from './cdktf';
+import { checkOptions, ParsedArgs, parseArgs, UsageError } from './args';
+import { cdktf, CdktfOptions, deployStacks, destroyStacks } from './cdktf';
 import { stopLegacyDevKsqldb, waitForDevKsqldb } from './dev-ksqldb';
 import { demo } from './demo';
+import { InterruptedError } from './interrupts';
 import { ksqldbCommand } from './ksqldb';
+import { leftoverModeOf } from './leftovers';
 import { planCommand } from './plan';
 import { produceCommand } from './produce';
 import { promoteCommand } from './promote';
@@ -17,8 +19,14 @@ import { tailCommand } from './tail';
 const HELP = `streamform — Kafka data pipelines as typed infrastructure code
 
 Usage:
-  streamform deploy <stack...>   cdktf deploy stacks, e.g. platform-dev ratings-dev (dev: starts
-                                 streamform's local ksqlDB when the platform has no ksqlDB)
+  streamform deploy <stack...>   cdktf deploy stacks, e.g. platform-dev ratings-dev (dev: waits for the
+                                 platform's ksqlDB). Objects of a stack that
+                                 exist outside its state stop the deploy, named, unless one of:
+      --adopt                    import them into the state (nothing is removed)
+      --replace                  remove the containers and create them anew (volumes and networks adopted)
+      --delete-data              with --replace: remove the volumes too (their data is lost)
+                                 Ctrl-C: OpenTofu stops gracefully and saves its state; twice: it aborts.
+                                 Deploying again continues an interrupted deploy.
   streamform destroy <stack...>  cdktf destroy stacks (dependents first: ratings-dev platform-dev)
   streamform status              topics, schemas, connectors and ksqlDB objects of the dev platform
   streamform plan <pipeline> --env <env>
@@ -72,26 +80,29 @@ type Command = (args: ParsedArgs) => Promise<void>;
 
 const commands: Record<string, Command> = {
   async deploy(args) {
+    checkOptions('deploy', args, { flags: ['adopt', 'replace', 'delete-data'] });
     const stacks = requireStacks(args);
+    const opts = cliOptions(deployMode(args));
     const dev = devEnvironment();
     const pipelinesInDev = stacks.filter((s) => s.endsWith('-dev') && s !== 'platform-dev');
     if (stacks.includes('platform-dev')) {
       if (stopLegacyDevKsqldb(dev.platform!.name)) process.stderr.write('stopped a ksqlDB process an earlier streamform started\n');
       process.stderr.write('deploying platform-dev with cdktf …\n');
-      await deployStacks(['platform-dev']);
+      await deployStacks(['platform-dev'], opts);
     }
     if (pipelinesInDev.length > 0) await waitForDevKsqldb(devEndpoints().ksqldbUrl!);
     const rest = stacks.filter((s) => s !== 'platform-dev');
     if (rest.length > 0) {
       process.stderr.write(`deploying ${rest.join(' ')} with cdktf …\n`);
-      await deployStacks(rest);
+      await deployStacks(rest, opts);
     }
     process.stderr.write(`deployed ${stacks.join(' ')}\n`);
   },
   async destroy(args) {
+    checkOptions('destroy', args, {});
     const stacks = requireStacks(args);
     process.stderr.write(`destroying ${stacks.join(' ')} with cdktf …\n`);
-    await destroyStacks(stacks);
+    await destroyStacks(stacks, cliOptions());
     process.stderr.write(`destroyed ${stacks.join(' ')}\n`);
   },
   async status() {
@@ -141,7 +152,27 @@ function requireStacks(args: ParsedArgs): string[] {
   return stacks;
 }
 
-/** The dev platform's host endpoints, ksqlDB included (a real one or the local ksqlDB's port). */
+function deployMode(args: ParsedArgs) {
+  try {
+    return leftoverModeOf({
+      adopt: args.options.adopt === true,
+      replace: args.options.replace === true,
+      deleteData: args.options['delete-data'] === true,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message, 2);
+  }
+}
+
+/** Deploy and destroy from the command line: OpenTofu's progress shown, interrupts passed on to it. */
+function cliOptions(leftovers?: CdktfOptions['leftovers']): CdktfOptions {
+  return { leftovers, handleSignals: true, onProgress: (stack, e) => process.stderr.write(`  ${stack}: ${e.text}\n`) };
+}
+
+/** Options that never take a value (so `--adopt platform-dev` leaves the stack a positional). */
+const FLAGS = ['adopt', 'replace', 'delete-data', 'dry-run', 'allow-destructive'];
+
+/** The dev platform's host endpoints, ksqlDB included (its ksqldb container, or STREAMFORM_KSQLDB_URL). */
 function devEndpoints() {
   const env = devEnvironment();
   const host = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images, true);
@@ -149,14 +180,14 @@ function devEndpoints() {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv);
+  const args = parseArgs(argv, FLAGS);
   const name = args.positionals[0] ?? 'help';
   const command = commands[name];
   try {
     if (!command) throw new UsageError(`unknown command '${name}'; run \`streamform help\``);
     await command(args);
   } catch (err) {
-    const code = err instanceof UsageError ? err.exitCode : 1;
+    const code = err instanceof UsageError || err instanceof InterruptedError ? err.exitCode : 1;
     process.stderr.write(`streamform ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = code;
   }

@@ -15,8 +15,9 @@ export async function dockerObjects(prefix: string): Promise<string[]> {
 }
 
 /**
- * Removes the Docker objects of a deployment whose state is gone (a previous checkout, or an
- * interrupted run): without state, OpenTofu would try to create them again and fail on the names.
+ * Removes every Docker object whose name starts with the prefix: the test harness's clean-up of its
+ * own instances. Deploys never do this: objects they find outside a stack's state are refused or
+ * settled as the user says (cli/leftovers.ts).
  */
 export async function removeDockerObjects(prefix: string): Promise<string[]> {
   const objects = await dockerObjects(prefix);
@@ -28,43 +29,61 @@ export async function removeDockerObjects(prefix: string): Promise<string[]> {
   return objects;
 }
 
-/**
- * The containers, volumes and networks a synthesized stack declares (by name), removed when the
- * stack has no state: they are orphans of an earlier deployment whose state is gone.
- */
-export async function removeOrphansOf(
-  stackJson: { resource?: Record<string, Record<string, { name?: unknown }>> },
-  hasState: boolean,
-): Promise<string[]> {
-  if (hasState) return [];
-  const declared = (type: string) =>
-    Object.values(stackJson.resource?.[type] ?? {})
-      .map((r) => r.name)
-      .filter((n): n is string => typeof n === 'string' && !n.includes('${'));
-  const existing = async (args: string[]) =>
+/** A Docker object that exists (the shape cli/leftovers.ts decides on). */
+export interface FoundDockerObject {
+  readonly kind: 'container' | 'volume' | 'network';
+  readonly name: string;
+  /** What `tofu import` takes: the full id of a container or network, a volume's name. */
+  readonly importId: string;
+  readonly createdAt: Date;
+  readonly running?: boolean;
+}
+
+/** Which of the named containers, volumes and networks exist, with their ids and creation times. */
+export async function findDockerObjects(
+  wanted: readonly { readonly kind: 'container' | 'volume' | 'network'; readonly name: string }[],
+): Promise<FoundDockerObject[]> {
+  const names = async (args: string[]) =>
     new Set(
       (await run('docker', args))
         .split('\n')
         .map((l) => l.trim())
         .filter(Boolean),
     );
-  // `docker rm -f` succeeds for names that do not exist, so only what exists is removed and reported.
-  const containers = await existing(['ps', '-a', '--format', '{{.Names}}']);
-  const volumes = await existing(['volume', 'ls', '--format', '{{.Name}}']);
-  const networks = await existing(['network', 'ls', '--format', '{{.Name}}']);
-  const removed: string[] = [];
-  for (const name of declared('docker_container').filter((n) => containers.has(n))) {
-    await run('docker', ['rm', '-f', '-v', name]);
-    removed.push(`container ${name}`);
+  const present = {
+    container: wanted.some((w) => w.kind === 'container') ? await names(['ps', '-a', '--format', '{{.Names}}']) : new Set<string>(),
+    volume: wanted.some((w) => w.kind === 'volume') ? await names(['volume', 'ls', '--format', '{{.Name}}']) : new Set<string>(),
+    network: wanted.some((w) => w.kind === 'network') ? await names(['network', 'ls', '--format', '{{.Name}}']) : new Set<string>(),
+  };
+  const found: FoundDockerObject[] = [];
+  for (const w of wanted) {
+    if (!present[w.kind].has(w.name)) continue;
+    // creation times as JSON strings (RFC 3339), not Go's time format
+    const format =
+      w.kind === 'container'
+        ? '{{.Id}}\t{{json .Created}}\t{{.State.Running}}'
+        : w.kind === 'network'
+          ? '{{.Id}}\t{{json .Created}}\tfalse'
+          : '{{.Name}}\t{{json .CreatedAt}}\tfalse';
+    // removed between the listing and now: not found
+    const out = await run('docker', [w.kind, 'inspect', '--format', format, w.name]).catch(() => undefined);
+    if (out === undefined) continue;
+    const [importId, created, running] = out.trim().split('\t');
+    found.push({
+      kind: w.kind,
+      name: w.name,
+      importId,
+      createdAt: new Date(JSON.parse(created) as string),
+      ...(w.kind === 'container' ? { running: running === 'true' } : {}),
+    });
   }
-  for (const [type, kind, present] of [
-    ['docker_volume', 'volume', volumes],
-    ['docker_network', 'network', networks],
-  ] as const) {
-    for (const name of declared(type).filter((n) => present.has(n))) {
-      await run('docker', [kind, 'rm', name]);
-      removed.push(`${kind} ${name}`);
-    }
-  }
-  return removed;
+  return found;
+}
+
+/**
+ * Removes one Docker object. Containers are removed without `-v`: no volume is ever removed as a
+ * side effect, only when named here.
+ */
+export async function removeDockerObject(kind: 'container' | 'volume' | 'network', name: string): Promise<void> {
+  await run('docker', kind === 'container' ? ['rm', '-f', name] : [kind, 'rm', name]);
 }

@@ -18,8 +18,10 @@ function findRepoRoot(from: string): string {
 }
 
 /**
- * Machine-wide build cache (OpenTofu, provider binaries, Maven downloads, rootfs), shared by
- * every checkout so a fresh clone on the same machine does not rebuild. Override with
+ * Machine-wide build cache, shared by every checkout so a fresh clone on the same machine does not
+ * rebuild. It holds only what is named by its version or content (OpenTofu and the docker provider
+ * by version, Maven downloads, root filesystems), never streamform's own provider, whose code is
+ * the checkout's: that lives in the checkout's mirror and plugin cache (`paths`). Override with
  * STREAMFORM_CACHE.
  */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -28,7 +30,7 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'streamform');
 }
 
-/** Per-checkout, git-ignored state: provider mirror, CLI config, environment file, logs. */
+/** Per-checkout, git-ignored state: provider mirror, plugin cache, CLI config, environment file, logs. */
 export function stateDir(): string {
   return path.join(REPO_ROOT, '.streamform');
 }
@@ -40,5 +42,10 @@ export const paths = {
   envJson: () => path.join(stateDir(), 'env.json'),
   bin: () => path.join(stateDir(), 'bin'),
   logs: () => path.join(stateDir(), 'logs'),
-  pluginCache: () => path.join(cacheDir(), 'plugin-cache'),
+  /**
+   * OpenTofu's provider plugin cache (TF_PLUGIN_CACHE_DIR), per checkout: every checkout has a
+   * streamform provider 0.1.0 running its own code, so a cache shared by checkouts (cdktf's default
+   * is ~/.terraform.d/plugin-cache) would hand one checkout's provider to another's plans.
+   */
+  pluginCache: () => path.join(stateDir(), 'plugin-cache'),
 };

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { cacheDir, paths, REPO_ROOT } from './paths';
@@ -109,4 +110,67 @@ export function writeIfChanged(file: string, content: string, mode?: number): vo
   if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === content) return;
   fs.writeFileSync(file, content, mode === undefined ? undefined : { mode });
   if (mode !== undefined) fs.chmodSync(file, mode);
+}
+
+/**
+ * The `h1:` hash OpenTofu records in a dependency lock file for an unpacked provider package: Go's
+ * dirhash Hash1 over the folder's files (sha256 of each, listed with its relative path, sorted).
+ */
+export function packageHashV1(dir: string): string {
+  const files: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const name = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(name);
+      else files.push(name);
+    }
+  };
+  walk('');
+  const summary = files
+    .sort()
+    .map(
+      (f) =>
+        `${createHash('sha256')
+          .update(fs.readFileSync(path.join(dir, f)))
+          .digest('hex')}  ${f}\n`,
+    )
+    .join('');
+  return `h1:${createHash('sha256').update(summary).digest('base64')}`;
+}
+
+/**
+ * Makes a stack folder use this checkout's streamform provider when it was set up with another's:
+ * its dependency lock file records another package (a launcher of another checkout's code, reached
+ * through a plugin cache the checkouts shared, or an older launcher), or the provider installed in
+ * its `.terraform` resolves outside this checkout's mirror. Then the lock entry is dropped and
+ * `.terraform` removed, so the next init installs and records this checkout's provider; without
+ * this, every init stops with "doesn't match any of the checksums previously recorded", and a plan
+ * that skips init (the plan review) runs the other checkout's code. Returns true when it did.
+ */
+export function forgetForeignProvider(stackDir: string): boolean {
+  const sf = STREAMFORM_PROVIDER;
+  const lockFile = path.join(stackDir, '.terraform.lock.hcl');
+  const text = fs.existsSync(lockFile) ? fs.readFileSync(lockFile, 'utf8') : '';
+  let lock = text;
+  let foreignInstall = false;
+  for (const host of PROVIDER_HOSTS) {
+    const pkg = path.join(paths.mirror(), host, sf.namespace, sf.type, sf.version, 'linux_amd64');
+    if (!fs.existsSync(pkg)) continue;
+    const own = packageHashV1(pkg);
+    const block = new RegExp(`^provider "${host.replace(/\./g, '\\.')}/${sf.namespace}/${sf.type}" \\{\\n[\\s\\S]*?^\\}\\n?`, 'm');
+    const found = block.exec(lock);
+    if (found && !found[0].includes(`"${own}"`)) lock = lock.replace(found[0], '');
+    const installed = path.join(stackDir, '.terraform', 'providers', host, sf.namespace, sf.type, sf.version, 'linux_amd64');
+    let resolved: string | undefined;
+    try {
+      resolved = fs.realpathSync(installed);
+    } catch {
+      resolved = undefined; // not installed, or a dangling link
+    }
+    if (fs.existsSync(path.dirname(installed)) && resolved !== fs.realpathSync(pkg)) foreignInstall = true;
+  }
+  if (lock === text && !foreignInstall) return false;
+  if (lock !== text) fs.writeFileSync(lockFile, lock);
+  fs.rmSync(path.join(stackDir, '.terraform'), { recursive: true, force: true });
+  return true;
 }

@@ -26,6 +26,8 @@ export interface ToolchainEnv {
   readonly CHECKPOINT_DISABLE: string;
   readonly STREAMFORM_IMAGES: string;
   readonly STREAMFORM_TF_FLAVOR: string;
+  /** This checkout's plugin cache (paths.pluginCache), so cdktf does not use the machine-wide one. */
+  readonly TF_PLUGIN_CACHE_DIR: string;
 }
 
 export interface SetupOptions {
@@ -79,6 +81,7 @@ async function setup(options: SetupOptions = {}): Promise<ToolchainEnv> {
     CHECKPOINT_DISABLE: '1',
     STREAMFORM_IMAGES: catalog.name,
     STREAMFORM_TF_FLAVOR: tf.flavor,
+    TF_PLUGIN_CACHE_DIR: pluginCache(),
   };
   writeIfChanged(paths.envJson(), JSON.stringify(env, null, 2) + '\n');
   writeIfChanged(
@@ -99,7 +102,16 @@ export function toolchainEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proc
   } catch {
     throw new Error(`${paths.envJson()} is missing: run \`bash scripts/setup.sh\` first`);
   }
-  return { ...base, ...saved, PATH: `${paths.bin()}:${base.PATH ?? ''}` };
+  // set here too, not only in env.json: an env.json written before it was per checkout lacks it,
+  // and a TF_PLUGIN_CACHE_DIR of the caller's environment must not point plans at a shared cache
+  return { ...base, ...saved, PATH: `${paths.bin()}:${base.PATH ?? ''}`, TF_PLUGIN_CACHE_DIR: pluginCache() };
+}
+
+/** This checkout's plugin cache folder, created when missing (OpenTofu requires it to exist). */
+function pluginCache(): string {
+  const dir = paths.pluginCache();
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 if (require.main === module) {
