@@ -114,6 +114,16 @@ export class RatingsStack extends PipelineStack {
       dependsOn: database ? [database.service.container] : [],
     });
     const customersTopic = cdc.topicFor(`${RATINGS.database}.${RATINGS.customersTable}`);
+    // The change records' schema, registered before the connector writes and before ksqlDB reads:
+    // ksqlDB registers a schema of its own for CREATE TABLE ... (columns) under a subject that does
+    // not exist yet, which the converter's schema would then have to be compatible with (it is not:
+    // another record name). With the subject there, ksqlDB leaves it as it is.
+    const customersChangeSchema = new Schema(this, 'CustomersChangeSchema', {
+      topic: customersTopic,
+      format: SchemaFormat.avro(CUSTOMER_CHANGE_AVRO),
+      compatibility: Compatibility.backward(),
+    });
+    cdc.connector.resource.node.addDependency(customersChangeSchema.resource);
 
     // ksqlDB: clean, enrich, find unhappy VIPs, aggregate.
     const ratings = new KsqlStream(this, 'Ratings', { topic: ratingsTopic, valueSchema: ratingsSchema, valueFormat: KsqlFormat.AVRO });
@@ -128,6 +138,7 @@ export class RatingsStack extends PipelineStack {
     const customers = new KsqlTable(this, 'Customers', {
       topic: customersTopic,
       valueFormat: KsqlFormat.AVRO,
+      valueSchema: customersChangeSchema,
       columns: [
         Column.primaryKey('CUSTOMER_ID', KsqlType.string()),
         Column.value('ID', KsqlType.int()),

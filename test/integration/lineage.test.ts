@@ -140,7 +140,7 @@ test('Chromium shows every node of the ratings model, inside the page, with noth
   const svg = await page.locator('svg.lineage').boundingBox();
   expect(svg).toMatchObject({ width: layout.width, height: layout.height });
   expect(await page.locator('g.edge').count()).toBe(graph.edges.length);
-  await expect(page.locator('#summary').textContent()).resolves.toMatch(/^26 nodes and 25 edges: 1 database, 1 source connector/);
+  await expect(page.locator('#summary').textContent()).resolves.toMatch(/^27 nodes and 26 edges: 1 database, 1 source connector/);
 
   // The hover script runs: hovering RATINGS_LIVE lights up the enrichment that reads it.
   await page.hover('g[data-node-id="stream:RATINGS_LIVE"]');

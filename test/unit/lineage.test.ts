@@ -339,7 +339,7 @@ describe('HTML page', () => {
   test('has a title, a summary, a legend, one <g> per node and the Mermaid text', () => {
     expect(html).toContain('<title>Lineage of ratings-dev</title>');
     expect(html).toContain(
-      '26 nodes and 25 edges: 1 database, 1 source connector, 1 schema subject, 9 topics, 5 streams, 3 tables, 6 queries',
+      '27 nodes and 26 edges: 1 database, 1 source connector, 2 schema subjects, 9 topics, 5 streams, 3 tables, 6 queries',
     );
     for (const n of g.nodes) {
       expect(html).toContain(`<g class="node" data-node-id="${escapeHtml(n.id)}" data-kind="${n.kind}">`);

@@ -124,7 +124,7 @@ test('cases run against the statements as synthesized; a failing case is named, 
   const cases = stackTestCases(s).filter((c) => ['Live', 'Wrong'].includes(c.name));
   expect(cases.map((c) => c.name)).toEqual(['Live', 'Wrong']);
   expect(cases[0].testCase.statements.length).toBeGreaterThan(5);
-  expect(cases[0].testCase.schemas?.map((x) => x.subject)).toEqual(['ratings-value']);
+  expect(cases[0].testCase.schemas?.map((x) => x.subject)).toEqual(['asgard.demo.customers-value', 'ratings-value']);
   const run = runStackTests(s);
   expect(run.results.filter((r) => ['Live', 'Wrong'].includes(r.name)).map((r) => [r.name, r.pass])).toEqual([
     ['Live', true],

@@ -292,35 +292,46 @@ export class KafkaRuntime implements Runtime {
     // InitProducerId now: fences an older producer with this id and aborts its open transaction
     const first = await producer.transaction();
     await first.abort().catch(() => undefined);
-    return {
-      commit: async (records, offsets) => {
-        const tx = await producer.transaction();
-        try {
-          const written: WrittenRecord[] = [];
-          for (let i = 0; i < records.length; i += SEND_CHUNK) {
-            const chunk = await this.topicMessages(records.slice(i, i + SEND_CHUNK));
-            written.push(...KafkaRuntime.written(await tx.sendBatch({ topicMessages: chunk.topicMessages, acks: -1 }), chunk.assigned));
-          }
-          if (offsets && offsets.offsets.length > 0) {
-            const topics = new Map<string, { partition: number; offset: string }[]>();
-            for (const o of offsets.offsets) {
-              let list = topics.get(o.topic);
-              if (!list) topics.set(o.topic, (list = []));
-              list.push({ partition: o.partition, offset: String(o.offset) });
-            }
-            await tx.sendOffsets({
-              consumerGroupId: offsets.groupId,
-              topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-            });
-          }
-          await tx.commit();
-          return written;
-        } catch (e) {
-          if (tx.isActive()) await tx.abort().catch(() => undefined);
-          const name = (e as { type?: string; name?: string }).type ?? (e as Error).name;
-          if (/FENCED|INVALID_PRODUCER_EPOCH|ProducerFenced/i.test(String(name))) throw new ProducerFencedError(transactionalId);
-          throw e;
+    // One transaction at a time per producer (kafkajs refuses a second while one is open): a commit
+    // requested while the previous one is still in flight starts when that one has ended.
+    let previous: Promise<unknown> = Promise.resolve();
+    const commitOne = async (
+      records: Parameters<TransactionalWriter['commit']>[0],
+      offsets: Parameters<TransactionalWriter['commit']>[1],
+    ) => {
+      const tx = await producer.transaction();
+      try {
+        const written: WrittenRecord[] = [];
+        for (let i = 0; i < records.length; i += SEND_CHUNK) {
+          const chunk = await this.topicMessages(records.slice(i, i + SEND_CHUNK));
+          written.push(...KafkaRuntime.written(await tx.sendBatch({ topicMessages: chunk.topicMessages, acks: -1 }), chunk.assigned));
         }
+        if (offsets && offsets.offsets.length > 0) {
+          const topics = new Map<string, { partition: number; offset: string }[]>();
+          for (const o of offsets.offsets) {
+            let list = topics.get(o.topic);
+            if (!list) topics.set(o.topic, (list = []));
+            list.push({ partition: o.partition, offset: String(o.offset) });
+          }
+          await tx.sendOffsets({
+            consumerGroupId: offsets.groupId,
+            topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+          });
+        }
+        await tx.commit();
+        return written;
+      } catch (e) {
+        if (tx.isActive()) await tx.abort().catch(() => undefined);
+        const name = (e as { type?: string; name?: string }).type ?? (e as Error).name;
+        if (/FENCED|INVALID_PRODUCER_EPOCH|ProducerFenced/i.test(String(name))) throw new ProducerFencedError(transactionalId);
+        throw e;
+      }
+    };
+    return {
+      commit: (records, offsets) => {
+        const result = previous.catch(() => undefined).then(() => commitOne(records, offsets));
+        previous = result;
+        return result;
       },
       close,
     };
