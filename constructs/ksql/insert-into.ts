@@ -2,7 +2,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ksqlQuery } from '../../src/gen/providers/streamform';
 import { StreamformCluster } from '../cluster';
-import { appProblems, parseChecked, selectText } from '../private/ksql-query';
+import { appProblems, parseChecked, QUERY_DEFAULTS, selectText } from '../private/ksql-query';
 import { Validator } from '../private/validator';
 import type { KsqlText } from './query';
 import { IKsqlSource } from './source';
@@ -18,7 +18,12 @@ export interface KsqlInsertIntoProps {
   readonly target: IKsqlSource;
   /** The SELECT, written with the `ksql` tag so that sources are typed references. */
   readonly select: KsqlText;
-  /** Query properties, e.g. `{ 'auto.offset.reset': 'earliest' }`. @default - none */
+  /**
+   * Query properties, e.g. `{ 'ksql.streams.num.stream.threads': '2' }`; given ones override the default.
+   * @default - `{ 'auto.offset.reset': 'earliest' }`: the query reads its sources from their first
+   * record. (ksqlDB's own default, latest, skips every record that arrives between the statement and
+   * the moment its consumers start, which for a pipeline deployed before its data is data lost.)
+   */
   readonly properties?: Readonly<Record<string, string>>;
 }
 
@@ -77,7 +82,7 @@ export class KsqlInsertInto extends Construct {
     this.resource = new ksqlQuery.KsqlQuery(this, 'Resource', {
       provider: cluster.provider,
       statement: this.statement,
-      streamsProperties: props.properties ? { ...props.properties } : undefined,
+      streamsProperties: { ...QUERY_DEFAULTS, ...props.properties },
       dependsOn,
       lifecycle: triggers.length > 0 ? { replaceTriggeredBy: [...new Set(triggers)] } : undefined,
     });

@@ -6,7 +6,7 @@ import { StreamformCluster } from '../cluster';
 import { Duration } from '../duration';
 import { CleanupPolicy, Topic, TopicProps } from '../topic';
 import { checkName, ident, ksqlNameFromId, stringLiteral } from '../private/ksql-names';
-import { appProblems, columnsResolver, parseChecked, selectText } from '../private/ksql-query';
+import { appProblems, columnsResolver, parseChecked, QUERY_DEFAULTS, selectText } from '../private/ksql-query';
 import { instanceTrigger, markKsqlSource } from '../private/ksql-source';
 import { Validator } from '../private/validator';
 import { IKsqlSource, SourceColumnInfo } from './source';
@@ -87,7 +87,12 @@ export interface KsqlQueryProps {
   readonly sink: QuerySink;
   /** The SELECT, written with the `ksql` tag so that sources are typed references. */
   readonly select: KsqlText;
-  /** Query properties, e.g. `{ 'auto.offset.reset': 'earliest' }`. @default - none */
+  /**
+   * Query properties, e.g. `{ 'ksql.streams.num.stream.threads': '2' }`; given ones override the default.
+   * @default - `{ 'auto.offset.reset': 'earliest' }`: the query reads its sources from their first
+   * record. (ksqlDB's own default, latest, skips every record that arrives between the statement and
+   * the moment its consumers start, which for a pipeline deployed before its data is data lost.)
+   */
   readonly properties?: Readonly<Record<string, string>>;
   /** Refuse to drop the stream or table (and delete its topic). @default - the cluster's `protect` */
   readonly protect?: boolean;
@@ -188,7 +193,7 @@ export class KsqlQuery extends Construct implements IKsqlSource {
     this.resource = new ksqlQuery.KsqlQuery(this, 'Resource', {
       provider: cluster.provider,
       statement: this.statement,
-      streamsProperties: props.properties ? { ...props.properties } : undefined,
+      streamsProperties: { ...QUERY_DEFAULTS, ...props.properties },
       deletionProtection: props.protect ?? cluster.protect,
       dependsOn,
       lifecycle: triggers.length > 0 ? { replaceTriggeredBy: [...new Set(triggers)] } : undefined,

@@ -79,3 +79,6 @@ export function appProblems(query: IConstruct, parsed: Statement | undefined): s
   }
   return errors;
 }
+
+/** Properties every persistent query gets unless it sets them (see KsqlQueryProps.properties). */
+export const QUERY_DEFAULTS: Readonly<Record<string, string>> = { 'auto.offset.reset': 'earliest' };
