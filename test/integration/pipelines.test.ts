@@ -1,18 +1,24 @@
 /**
  * Each pipeline's dev stack deployed with the real `cdktf deploy` (OpenTofu, the streamform
- * provider, the docker provider) onto the shared test platform: its databases run as containers,
- * Debezium captures their changes into Kafka, the next plan is empty, and destroy leaves nothing.
- * Starts: the pipeline's database containers (prefix `sf-it-shared-`), and the local ksqlDB
- * in-process on port 29088 over the platform's Kafka and Schema Registry (no ksqlDB server can be
- * obtained here).
+ * provider, the docker provider) onto the shared test platform, whose ksqldb container runs
+ * streamform's local ksqlDB over the platform's Kafka and Schema Registry: its databases run as
+ * containers, Debezium captures their changes into Kafka, generated records flow through every
+ * stage (each derived topic holds exactly what the pipeline's ksql makes of the source records,
+ * replayed in memory; for ratings across a kill -9 and restart of the ksqldb container), the next
+ * plan is empty, and destroy leaves nothing.
+ * Starts: the pipeline's database containers (prefix `sf-it-shared-`).
  */
 import { ConnectClient } from '../../src/provider/clients/connect';
 import { KafkaAdminClient } from '../../src/provider/clients/kafka';
 import { KsqlClient } from '../../src/provider/clients/ksqldb';
 import { run } from '../../src/tools/toolchain/run';
 import { deploy, destroy, dockerObjects, plan } from '../../src/tools/testkit/instance';
-import { type KsqlServer } from '../../src/tools/ksqldb/server';
-import { sharedEndpoints, sharedInstance, SHARED_NAME, startSharedKsqldb } from '../../src/tools/testkit/shared-platform';
+import { App } from 'cdktf';
+import { environment } from '../../stacks/environments';
+import { PIPELINES } from '../../stacks/main';
+import { produce } from '../../src/tools/generators';
+import { pipelineFlow } from '../../src/tools/ksqldb/flow';
+import { sharedEndpoints, sharedInstance, SHARED_NAME } from '../../src/tools/testkit/shared-platform';
 
 jest.setTimeout(15 * 60_000);
 
@@ -20,14 +26,9 @@ const e = sharedEndpoints();
 const inst = sharedInstance();
 const kafka = new KafkaAdminClient({ bootstrapServers: [e.bootstrapServers] });
 const connect = new ConnectClient({ url: e.connectUrl });
-let ksqldb: KsqlServer;
-
-beforeAll(async () => {
-  ksqldb = await startSharedKsqldb({ port: 8088 + 21000 });
-});
+const ksqldbUrl = e.ksqldbUrl!;
 
 afterAll(async () => {
-  await ksqldb?.close();
   await kafka.close();
 });
 
@@ -56,12 +57,14 @@ async function sql(container: string, shell: string, statements: string): Promis
 }
 
 async function ksqlNames(): Promise<string[]> {
-  const cat = await new KsqlClient({ url: ksqldb.url }).catalog();
+  const cat = await new KsqlClient({ url: ksqldbUrl }).catalog();
   return [...cat.sources.keys(), ...cat.queries.keys()];
 }
 
 interface Case {
   readonly pipeline: string;
+  /** Generated records to produce, and whether the ksqldb container is killed and restarted meanwhile. */
+  readonly produce: { readonly count: number; readonly restartEngine: boolean };
   /** Writes rows into the pipeline's database; resolves the topic that must receive them. */
   readonly writeSourceData: () => Promise<string>;
   readonly connectors: readonly string[];
@@ -72,6 +75,7 @@ interface Case {
 const CASES: readonly Case[] = [
   {
     pipeline: 'ratings',
+    produce: { count: 2000, restartEngine: true },
     writeSourceData: async () => {
       await sql(
         `${SHARED_NAME}-ratings-mariadb`,
@@ -93,6 +97,7 @@ const CASES: readonly Case[] = [
   },
   {
     pipeline: 'airline-merger',
+    produce: { count: 300, restartEngine: false },
     writeSourceData: async () => {
       await sql(
         `${SHARED_NAME}-airline-postgres`,
@@ -107,6 +112,7 @@ const CASES: readonly Case[] = [
   },
   {
     pipeline: 'customer-quality',
+    produce: { count: 300, restartEngine: false },
     writeSourceData: async () => {
       const producer = kafka.kafka.producer();
       await producer.connect();
@@ -157,6 +163,40 @@ describe.each(CASES)('$pipeline dev stack', (c) => {
   test('change data capture brings database rows into Kafka', async () => {
     const topic = await c.writeSourceData();
     await eventually(`a change record in ${topic}`, async () => (await messages(topic)) > 0);
+  });
+
+  test(`generated records flow through every stage${c.produce.restartEngine ? ', across a kill -9 and restart of ksqlDB' : ''}`, async () => {
+    const quiet = { write: () => true };
+    const producing = produce({
+      pipeline: c.pipeline,
+      env: 'dev',
+      rate: c.produce.restartEngine ? 400 : 200,
+      count: c.produce.count,
+      seed: 11,
+      badRatio: 0.2,
+      processEnv: inst.env,
+      stderr: quiet,
+    });
+    if (c.produce.restartEngine) {
+      // while records arrive: the engine dies without warning, and comes back
+      await eventually('records in ratings-enriched', async () => (await messages('ratings-enriched')) > 200);
+      await run('docker', ['kill', '--signal', 'KILL', `${SHARED_NAME}-ksqldb`]);
+      await run('docker', ['start', `${SHARED_NAME}-ksqldb`]);
+    }
+    const result = await producing;
+    expect(result.sent).toBe(c.produce.count);
+    const env = environment('dev', inst.env);
+    const flow = await pipelineFlow(
+      new PIPELINES[c.pipeline](new App(), stack, { env }),
+      { bootstrapServers: e.bootstrapServers, schemaRegistryUrl: e.schemaRegistryUrl },
+      { waitMs: 180_000 },
+    );
+    const derived = flow.topics.filter((t) => t.role === 'derived');
+    expect(derived.length).toBeGreaterThanOrEqual(4);
+    // every derived topic holds exactly the records the pipeline's ksql makes of its sources: none lost, none twice
+    expect(derived.map((t) => [t.topic, t.actual])).toEqual(derived.map((t) => [t.topic, t.expected]));
+    for (const t of derived) expect(t.actual).toBeGreaterThan(0);
+    expect(flow.consistent).toBe(true);
   });
 
   test('the next plan is empty', async () => {

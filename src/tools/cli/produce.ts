@@ -1,7 +1,11 @@
 /** `streamform produce <pipeline>`: test data for a pipeline at a controlled rate. */
 import { randomInt } from 'crypto';
+import { App } from 'cdktf';
+import { environment } from '../../../stacks/environments';
+import { PIPELINES } from '../../../stacks/main';
 import { GENERATOR_NAMES, GENERATORS, produce, ProduceOptions } from '../generators';
 import { parseEnvName } from '../generators/endpoints';
+import { pipelineFlow, renderFlow, type PipelineFlow } from '../ksqldb/flow';
 import { ParsedArgs, stringOption, UsageError } from './args';
 
 /** The options of `produce` that come from its command line (the rest keep their defaults). */
@@ -62,8 +66,61 @@ export async function produceCommand(args: ParsedArgs): Promise<void> {
     const result = await produce({ ...options, signal: abort.signal });
     if (result.sent === 0 && result.errors > 0)
       throw new Error(`no message was sent (${result.errors} failed): ${result.lastError?.message ?? 'unknown error'}`);
+    if (!abort.signal.aborted) await showFlow(options.pipeline, options.env);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Counts of one column's values among the records of the topic a stream or table writes, e.g. failures per rule. */
+function countsBy(flow: PipelineFlow, object: string, column: string, label: (v: unknown) => string = String): string | undefined {
+  const topic = flow.topics.find((t) => t.objects.includes(object))?.topic;
+  const values = topic ? flow.derivedValues.get(topic) : undefined;
+  if (!values || values.length === 0) return undefined;
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(label(v[column]), (counts.get(label(v[column])) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+}
+
+/** What each pipeline's summary line shows after the flow table. */
+const HIGHLIGHTS: Readonly<Record<string, (flow: PipelineFlow) => (string | undefined)[]>> = {
+  ratings: (f) => [
+    ((n) => n && `unhappy platinum customers (ratings below 3 stars): ${n}`)(countsBy(f, 'UNHAPPY_PLATINUM_CUSTOMERS', 'CLUB_STATUS')),
+  ],
+  'customer-quality': (f) => [
+    ((n) => n && `failures per rule: ${n}`)(countsBy(f, 'REGISTRATIONS_FAILURES', 'DQ_RULE')),
+    ((n) => n && `failures per dimension: ${n}`)(countsBy(f, 'REGISTRATIONS_FAILURES', 'DQ_DIMENSION')),
+  ],
+  'airline-merger': (f) => [
+    ((n) => n && `unified bookings per airline: ${n}`)(countsBy(f, 'BOOKINGS', 'ID', (v) => String(v).split('-')[0])),
+  ],
+};
+
+/**
+ * After producing into a local platform: what flowed through every stage of the pipeline, each
+ * derived topic checked against the pipeline's ksql replayed in memory over the same records.
+ */
+async function showFlow(pipeline: string, envName: ProduceArgs['env']): Promise<void> {
+  const env = environment(envName);
+  const e = env.cluster.endpoints;
+  const Pipeline = PIPELINES[pipeline];
+  if (!env.platform || !e?.bootstrapServers || !Pipeline) return;
+  process.stderr.write('checking what flows through the pipeline …\n');
+  const flow = await pipelineFlow(
+    new Pipeline(new App(), `${pipeline}-${envName}`, { env }),
+    { bootstrapServers: e.bootstrapServers, schemaRegistryUrl: e.schemaRegistryUrl },
+    { waitMs: 90_000 },
+  );
+  const lines = [renderFlow(flow), '', ...(HIGHLIGHTS[pipeline]?.(flow) ?? []).filter((l): l is string => !!l)];
+  lines.push(
+    flow.consistent
+      ? 'Every derived topic holds exactly what was expected.'
+      : 'Some derived topics differ from what was expected (DIFFERS).',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (!flow.consistent) process.exitCode = 1;
 }

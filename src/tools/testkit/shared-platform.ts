@@ -1,8 +1,8 @@
 /**
  * One dev platform shared by the integration suites that need servers but do not test the
  * platform itself (provider, pipelines, CLI): deployed once per jest run by global-setup.ts with the
- * real `cdktf deploy` (prefix `sf-it-shared`, ports 30092/29081/29083), destroyed by
- * global-teardown.ts unless STREAMFORM_IT_KEEP=1.
+ * real `cdktf deploy` (prefix `sf-it-shared`, ports 30092/29081/29083/29088, the last its ksqldb
+ * container), destroyed by global-teardown.ts unless STREAMFORM_IT_KEEP=1.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -27,7 +27,7 @@ export function sharedEndpoints(): PlatformEndpoints {
   return LocalKafkaPlatform.hostEndpoints(
     { kafka: 9092 + SHARED_OFFSET, schemaRegistry: 8081 + SHARED_OFFSET, connect: 8083 + SHARED_OFFSET, ksqldb: 8088 + SHARED_OFFSET },
     LOCAL_IMAGES,
-    false,
+    true,
   );
 }
 
