@@ -610,6 +610,14 @@ describe('syntax errors', () => {
     expect([err.line, err.column]).toEqual([3, 21]);
   });
 
+  test("a missing closing parenthesis that the rest of the statement confirms is ANTLR's single-token insertion", () => {
+    const err = syntaxError(() => parseStatement('SELECT A FROM S GROUP BY A, (B, C) EMIT CHANGES;'));
+    expect(err.message).toBe("line 1:31: missing ')' at ','");
+    // Inserting ')' would not get past the offending token: a plain mismatch.
+    const mismatch = syntaxError(() => parseStatement('SELECT ABS((A B) FROM S EMIT CHANGES;'));
+    expect(mismatch.message).toMatch(/^line 1:15: (mismatched|extraneous) input 'B'/);
+  });
+
   test('unknown statement suggests the closest keyword', () => {
     const err = syntaxError(() => parseStatement('SELEC * FROM X;'));
     expect(err.message).toMatch(/^line 1:1: mismatched input 'SELEC' expecting \{'SELECT', .*\}\. Did you mean 'SELECT'\?$/);

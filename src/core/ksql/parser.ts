@@ -85,6 +85,8 @@ const UNIT_MILLIS: Readonly<Record<TimeUnit, number>> = {
 /** Units that are reserved words, so a function argument made of one is a unit, not a column. */
 const RESERVED_UNITS = new Set(['MILLISECOND', 'DAYS', 'HOURS', 'MINUTES', 'SECONDS', 'MILLISECONDS']);
 
+/** Symbols that close a construct: only these are candidates for ANTLR's "missing X at Y". */
+const CLOSING_SYMBOLS = new Set([')', ']', '>']);
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
 const HEADERS_TYPE = 'ARRAY<STRUCT<`KEY` STRING, `VALUE` BYTES>>';
 const VALID_SOURCE_NAME = /^[a-zA-Z0-9_-]*$/;
@@ -100,12 +102,17 @@ class Parser {
   /** Furthest token index where a match was attempted, and what was expected there. */
   private errPos = -1;
   private expected: string[] = [];
+  /** The closing symbol an `expectSym` failed to find at `errPos` (for ANTLR's "missing X at Y"). */
+  private missingSym: string | undefined;
 
   constructor(
     private readonly text: string,
     private readonly options: ParseOptions,
+    tokens?: Token[],
+    /** A re-parse that checks a single-token insertion: no further recovery attempts. */
+    private readonly probing = false,
   ) {
-    this.tokens = tokenize(text);
+    this.tokens = tokens ?? tokenize(text);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -185,7 +192,10 @@ class Parser {
   }
 
   private expectSym(sym: string): Token {
-    if (!this.acceptSym(sym)) this.fail();
+    if (!this.acceptSym(sym)) {
+      if (this.pos === this.errPos && CLOSING_SYMBOLS.has(sym)) this.missingSym = sym;
+      this.fail();
+    }
     return this.tokens[this.pos - 1];
   }
 
@@ -246,6 +256,25 @@ class Parser {
     );
   }
 
+  /**
+   * ANTLR's single-token insertion: when a closing symbol is missing and the statement parses past
+   * the offending token once that symbol is inserted before it, ksqlDB reports
+   * `missing ')' at ','` instead of a mismatch.
+   */
+  private insertionRecovers(index: number): boolean {
+    const sym = this.missingSym;
+    const t = this.tokens[index];
+    if (this.probing || sym === undefined || t.kind === 'eof' || index !== this.errPos) return false;
+    const inserted: Token = { kind: 'symbol', text: sym, value: sym, offset: t.offset, end: t.offset, line: t.line, column: t.column };
+    const tokens = [...this.tokens.slice(0, index), inserted, ...this.tokens.slice(index)];
+    try {
+      new Parser(this.text, this.options, tokens, true).statements();
+      return true;
+    } catch (e) {
+      return e instanceof KsqlSyntaxError && e.offset > t.offset;
+    }
+  }
+
   /** Throws the syntax error for the furthest point the parser reached. */
   private fail(): never {
     const index = this.errPos >= 0 ? this.errPos : this.pos;
@@ -255,6 +284,9 @@ class Parser {
     const shown = t.kind === 'eof' ? "'<EOF>'" : `'${t.text.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
     const next = this.tokens[Math.min(index + 1, this.tokens.length - 1)];
     const extraneous = t.kind !== 'eof' && expected.some((e) => matchesExpectation(next, e));
+    if (!extraneous && this.insertionRecovers(index)) {
+      throw new KsqlSyntaxError(`missing '${this.missingSym}' at ${shown}`, t, t.kind === 'eof' ? '<EOF>' : t.text, expected);
+    }
     let detail = `${extraneous ? 'extraneous' : 'mismatched'} input ${shown} expecting ${list}`;
     if (t.kind === 'word' && isReservedWord(t.value) && expected.includes('IDENTIFIER')) {
       detail +=
