@@ -121,6 +121,24 @@ describe('local ksqlDB over the in-memory log', () => {
     expect(offsets.topicSummaries[0].offsets.reduce((n: number, o: any) => n + o.consumerOffset, 0)).toBe(3);
   });
 
+  test('INSERT INTO ... VALUES produces the record to the source topic (no entity) and queries read it; refusals are 400', async () => {
+    const rt = new MemoryRuntime();
+    const s = await server({ runtime: rt });
+    await ok(s, `${PV} CREATE STREAM HOME AS SELECT ID, PAGE FROM PV WHERE PAGE = 'home';`, EARLIEST);
+    const answer = await ok(
+      s,
+      "INSERT INTO PV (ID, PAGE, MS) VALUES (7, 'home', 70); INSERT INTO PV (ID, PAGE, MS) VALUES (8, 'cart', 80);",
+    );
+    expect(answer).toEqual([]);
+    expect(values(rt, 'pv').sort()).toEqual(['{"PAGE":"cart","MS":80}', '{"PAGE":"home","MS":70}']);
+    await until(() => rt.records('HOME').length === 1);
+    expect(rt.records('HOME')[0].key!.readInt32BE()).toBe(7);
+    const refused = await ksql(s, 'INSERT INTO NOPE (ID) VALUES (1);');
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/Cannot insert values into an unknown stream\/table: `NOPE`/);
+    expect(values(rt, 'pv')).toHaveLength(2);
+  });
+
   test('pull queries: key lookups and scans of a CTAS table, a stream so far; a plain table is not queryable', async () => {
     const rt = new MemoryRuntime();
     const s = await server({ runtime: rt });

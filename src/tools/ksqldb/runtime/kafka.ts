@@ -82,6 +82,12 @@ function toLogRecord(topic: string, partition: number, m: KafkaMessage): LogReco
   };
 }
 
+/** kafkajs's UNKNOWN_TOPIC_OR_PARTITION, thrown directly or as the cause of a retried request. */
+function isUnknownTopic(e: unknown): boolean {
+  const unknown = (x: unknown): boolean => (x as { type?: string } | undefined)?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+  return unknown(e) || unknown((e as { cause?: unknown } | undefined)?.cause);
+}
+
 export class KafkaRuntime implements Runtime {
   readonly description: string;
   readonly bootstrapServers: string;
@@ -122,54 +128,79 @@ export class KafkaRuntime implements Runtime {
     return this.adminConnecting;
   }
 
+  /**
+   * Runs an admin operation; when it fails with UNKNOWN_TOPIC_OR_PARTITION, runs it once more on a
+   * new admin client. kafkajs keeps every topic it created or looked offsets up for in its client's
+   * metadata targets and refreshes them all before a new one: once any of them is deleted by
+   * someone else (a destroy of another pipeline), every later createTopics of that client fails
+   * with "This server does not host this topic-partition".
+   */
+  private async withAdmin<T>(op: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = await this.adminClient();
+    try {
+      return await op(admin);
+    } catch (e) {
+      if (!isUnknownTopic(e)) throw e;
+      if (this.admin === admin) {
+        this.admin = undefined;
+        this.adminConnecting = undefined;
+        await admin.disconnect().catch(() => undefined);
+      }
+      return op(await this.adminClient());
+    }
+  }
+
   async clusterId(): Promise<string> {
     return (await (await this.adminClient()).describeCluster()).clusterId;
   }
 
   async listTopics(): Promise<Map<string, { partitions: number; replicas: number }>> {
-    const admin = await this.adminClient();
-    const meta = await admin.fetchTopicMetadata();
-    const out = new Map<string, { partitions: number; replicas: number }>();
-    for (const t of meta.topics) {
-      const first = [...t.partitions].sort((a, b) => a.partitionId - b.partitionId)[0];
-      out.set(t.name, { partitions: t.partitions.length, replicas: first ? first.replicas.length : 0 });
-      this.partitionCounts.set(t.name, { n: t.partitions.length, at: Date.now() });
-    }
-    return out;
+    return this.withAdmin(async (admin) => {
+      const meta = await admin.fetchTopicMetadata();
+      const out = new Map<string, { partitions: number; replicas: number }>();
+      for (const t of meta.topics) {
+        const first = [...t.partitions].sort((a, b) => a.partitionId - b.partitionId)[0];
+        out.set(t.name, { partitions: t.partitions.length, replicas: first ? first.replicas.length : 0 });
+        this.partitionCounts.set(t.name, { n: t.partitions.length, at: Date.now() });
+      }
+      return out;
+    });
   }
 
   async describeTopic(name: string): Promise<TopicDescription | undefined> {
-    const admin = await this.adminClient();
-    const names = await admin.listTopics();
-    if (!names.includes(name)) return undefined;
-    const meta = await admin.fetchTopicMetadata({ topics: [name] });
-    const topic = meta.topics.find((t) => t.name === name);
-    if (!topic) return undefined;
-    const configs = await admin.describeConfigs({
-      resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'cleanup.policy'] }],
-      includeSynonyms: false,
+    return this.withAdmin(async (admin) => {
+      const names = await admin.listTopics();
+      if (!names.includes(name)) return undefined;
+      const meta = await admin.fetchTopicMetadata({ topics: [name] });
+      const topic = meta.topics.find((t) => t.name === name);
+      if (!topic) return undefined;
+      const configs = await admin.describeConfigs({
+        resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'cleanup.policy'] }],
+        includeSynonyms: false,
+      });
+      const config: Record<string, string> = {};
+      for (const c of configs.resources[0]?.configEntries ?? []) if (c.configValue !== null) config[c.configName] = c.configValue;
+      const first = [...topic.partitions].sort((a, b) => a.partitionId - b.partitionId)[0];
+      return { name, partitions: topic.partitions.length, replicas: first ? first.replicas.length : 0, config };
     });
-    const config: Record<string, string> = {};
-    for (const c of configs.resources[0]?.configEntries ?? []) if (c.configValue !== null) config[c.configName] = c.configValue;
-    const first = [...topic.partitions].sort((a, b) => a.partitionId - b.partitionId)[0];
-    return { name, partitions: topic.partitions.length, replicas: first ? first.replicas.length : 0, config };
   }
 
   async createTopic(spec: TopicSpec): Promise<boolean> {
-    const admin = await this.adminClient();
-    const created = await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: spec.name,
-          numPartitions: spec.partitions,
-          replicationFactor: spec.replicas ?? -1,
-          configEntries: Object.entries(spec.config ?? {}).map(([k, v]) => ({ name: k, value: v })),
-        },
-      ],
+    return this.withAdmin(async (admin) => {
+      const created = await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: spec.name,
+            numPartitions: spec.partitions,
+            replicationFactor: spec.replicas ?? -1,
+            configEntries: Object.entries(spec.config ?? {}).map(([k, v]) => ({ name: k, value: v })),
+          },
+        ],
+      });
+      this.partitionCounts.set(spec.name, { n: spec.partitions, at: Date.now() });
+      return created;
     });
-    this.partitionCounts.set(spec.name, { n: spec.partitions, at: Date.now() });
-    return created;
   }
 
   async deleteTopics(names: readonly string[]): Promise<void> {
@@ -182,26 +213,27 @@ export class KafkaRuntime implements Runtime {
     } catch (e) {
       // kafkajs refreshes the metadata of the topics it just deleted, which fails with
       // UNKNOWN_TOPIC_OR_PARTITION once they are gone: that is success
-      const unknown = (x: unknown): boolean => (x as { type?: string } | undefined)?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
-      if (!unknown(e) && !unknown((e as { cause?: unknown }).cause)) throw e;
+      if (!isUnknownTopic(e)) throw e;
     }
     for (const n of names) this.partitionCounts.delete(n);
   }
 
   async committedOffsets(groupId: string, topics: readonly string[]): Promise<PartitionOffset[]> {
-    const admin = await this.adminClient();
-    const res = await admin.fetchOffsets({ groupId, topics: [...topics] });
-    const out: PartitionOffset[] = [];
-    for (const t of res)
-      for (const p of t.partitions)
-        if (Number(p.offset) >= 0) out.push({ topic: t.topic, partition: p.partition, offset: Number(p.offset) });
-    return out;
+    return this.withAdmin(async (admin) => {
+      const res = await admin.fetchOffsets({ groupId, topics: [...topics] });
+      const out: PartitionOffset[] = [];
+      for (const t of res)
+        for (const p of t.partitions)
+          if (Number(p.offset) >= 0) out.push({ topic: t.topic, partition: p.partition, offset: Number(p.offset) });
+      return out;
+    });
   }
 
   async endOffsets(topic: string): Promise<PartitionOffset[]> {
-    const admin = await this.adminClient();
-    const res = await admin.fetchTopicOffsets(topic);
-    return res.map((p) => ({ topic, partition: p.partition, offset: Number(p.high) }));
+    return this.withAdmin(async (admin) => {
+      const res = await admin.fetchTopicOffsets(topic);
+      return res.map((p) => ({ topic, partition: p.partition, offset: Number(p.high) }));
+    });
   }
 
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
@@ -213,11 +245,12 @@ export class KafkaRuntime implements Runtime {
   private async partitionsOf(topic: string): Promise<number> {
     const known = this.partitionCounts.get(topic);
     if (known && Date.now() - known.at < 30_000) return known.n;
-    const admin = await this.adminClient();
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    const n = meta.topics[0]?.partitions.length ?? 1;
-    this.partitionCounts.set(topic, { n, at: Date.now() });
-    return n;
+    return this.withAdmin(async (admin) => {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      const n = meta.topics[0]?.partitions.length ?? 1;
+      this.partitionCounts.set(topic, { n, at: Date.now() });
+      return n;
+    });
   }
 
   /** kafkajs messages grouped by topic, partitions chosen like Kafka's default partitioner. */

@@ -253,6 +253,7 @@ export async function startKsqlServer(opts: KsqlServerOptions = {}): Promise<Ksq
     host,
     push,
     responseTimeoutMs,
+    log,
     hostInfo,
     serverProperties,
     onStatement: () => counters.statements++,

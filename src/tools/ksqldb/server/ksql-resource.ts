@@ -67,6 +67,8 @@ export interface ResourceDeps {
   /** Server properties SHOW PROPERTIES lists (name → value). */
   readonly serverProperties: () => Record<string, string>;
   readonly onStatement?: () => void;
+  /** Where errors that are not ksqlDB's own refusals are logged, with their stack. */
+  readonly log?: (line: string) => void;
 }
 
 /** A refusal found while planning: ksqlDB's KsqlStatementException (40001) unless noted. */
@@ -147,6 +149,13 @@ export class KsqlResource {
           delete scoped[s.property];
           continue;
         }
+        if (s.kind === 'insertValues') {
+          // InsertValuesExecutor: produced directly by the server that got the request; no entity.
+          await this.syncWithPrevious(entities);
+          const r = this.host.engine.insertValues(s);
+          await this.host.runtime.produce([{ topic: r.topic, key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers }]);
+          continue;
+        }
         entities.push(await this.execute(s, entities, scoped));
       }
       return { status: 200, body: entities };
@@ -163,6 +172,7 @@ export class KsqlResource {
     if (e instanceof KsqlError) return { status: 400, body: statementError(40001, e.message, current || ksql) };
     if (e instanceof ServerError) return { status: 500, body: statementError(50000, e.message, ksql) };
     const message = e instanceof Error ? e.message : String(e);
+    this.deps.log?.(`statement failed: ${current || ksql}: ${e instanceof Error ? (e.stack ?? message) : message}`);
     return { status: 500, body: statementError(50000, message, ksql) };
   }
 
