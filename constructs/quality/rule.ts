@@ -109,6 +109,9 @@ export abstract class Rule {
   /**
    * The value of `column` was not seen before with another record id (`idColumn` of the
    * DataQuality). Keeps state: a table of the first record id per value. Blank strings pass.
+   * The check is a stream-table join against that table, which another query fills from the same
+   * records: two records with the same value arriving closer together than that query's latency
+   * (typically well under a second) may both pass, in ksqlDB as on the local engine.
    */
   static uniqueness(column: string, options: UniquenessOptions = {}): UniquenessRule {
     return new UniquenessRule(column, options);

@@ -193,9 +193,19 @@ describe.each(CASES)('$pipeline dev stack', (c) => {
     );
     const derived = flow.topics.filter((t) => t.role === 'derived');
     expect(derived.length).toBeGreaterThanOrEqual(4);
-    // every derived topic holds exactly the records the pipeline's ksql makes of its sources: none lost, none twice
-    expect(derived.map((t) => [t.topic, t.actual])).toEqual(derived.map((t) => [t.topic, t.expected]));
+    // every derived topic holds exactly the records the pipeline's ksql makes of its sources: none
+    // lost, none twice (topics downstream of a join fed twice by the same records depend on which
+    // query ran first, in ksqlDB as here: those hold records, and conserve them where they split)
+    const exact = derived.filter((t) => !t.timingDependent);
+    expect(exact.map((t) => [t.topic, t.actual])).toEqual(exact.map((t) => [t.topic, t.expected]));
     for (const t of derived) expect(t.actual).toBeGreaterThan(0);
+    const topicFlow = (topic: string) => flow.topics.find((t) => t.topic === topic);
+    const count = (topic: string): number => topicFlow(topic)?.actual ?? -1;
+    if (c.pipeline === 'customer-quality') {
+      // every registration is checked once, and lands either valid or invalid
+      expect(count('registrations-checked')).toBe(topicFlow('registrations-checked')?.expected);
+      expect(count('registrations-valid') + count('registrations-invalid')).toBe(count('registrations-checked'));
+    }
     expect(flow.consistent).toBe(true);
   });
 
