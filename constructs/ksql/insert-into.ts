@@ -2,7 +2,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ksqlQuery } from '../../src/gen/providers/streamform';
 import { StreamformCluster } from '../cluster';
-import { appProblems, parseChecked, QUERY_DEFAULTS, selectText } from '../private/ksql-query';
+import { appProblems, checkQueryProperties, parseChecked, QUERY_DEFAULTS, selectText } from '../private/ksql-query';
 import { Validator } from '../private/validator';
 import type { KsqlText } from './query';
 import { IKsqlSource } from './source';
@@ -66,6 +66,7 @@ export class KsqlInsertInto extends Construct {
     this.sources = props.select.sources;
     this.statement = `INSERT INTO ${ident(target.sourceName)} ${selectText(props.select)};`;
     const parsed = parseChecked(v, this.statement, props.select);
+    checkQueryProperties(v, props.properties);
     v.throwIfAny();
 
     // Whole-app checks run once everything is constructed.

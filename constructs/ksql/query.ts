@@ -6,7 +6,7 @@ import { StreamformCluster } from '../cluster';
 import { Duration } from '../duration';
 import { CleanupPolicy, Topic, TopicProps } from '../topic';
 import { checkName, ident, ksqlNameFromId, stringLiteral } from '../private/ksql-names';
-import { appProblems, columnsResolver, parseChecked, QUERY_DEFAULTS, selectText } from '../private/ksql-query';
+import { appProblems, checkQueryProperties, columnsResolver, parseChecked, QUERY_DEFAULTS, selectText } from '../private/ksql-query';
 import { instanceTrigger, markKsqlSource } from '../private/ksql-source';
 import { Validator } from '../private/validator';
 import { IKsqlSource, SourceColumnInfo } from './source';
@@ -179,6 +179,7 @@ export class KsqlQuery extends Construct implements IKsqlSource {
     if (sink.options.valueFormat) with_.push(`VALUE_FORMAT=${stringLiteral(sink.options.valueFormat.name)}`);
     this.statement = `CREATE ${this.kind} ${ident(name)} WITH (${with_.join(', ')}) AS ${selectText(props.select)};`;
     this.parsed = parseChecked(v, this.statement, props.select);
+    checkQueryProperties(v, props.properties);
     v.throwIfAny();
 
     // Whole-app checks run once everything is constructed.

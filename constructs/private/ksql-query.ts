@@ -1,6 +1,6 @@
 /** What KsqlQuery and KsqlInsertInto share: the statement's parse and the whole-app checks of its SELECT. */
 import { IConstruct } from 'constructs';
-import { joins, KsqlSyntaxError, parseStatement, queryProblems, sourcesRead, Statement } from '../../src/core/ksql';
+import { joins, KsqlSyntaxError, parseStatement, propertyProblems, queryProblems, sourcesRead, Statement } from '../../src/core/ksql';
 import type { KsqlText } from '../ksql/query';
 import type { IKsqlSource } from '../ksql/source';
 import { isKsqlSource } from './ksql-source';
@@ -82,3 +82,13 @@ export function appProblems(query: IConstruct, parsed: Statement | undefined): s
 
 /** Properties every persistent query gets unless it sets them (see KsqlQueryProps.properties). */
 export const QUERY_DEFAULTS: Readonly<Record<string, string>> = { 'auto.offset.reset': 'earliest' };
+
+/**
+ * The query's properties, checked against the names ksqlDB knows (it refuses the whole statement
+ * for one it does not: HTTP 500 at apply); an unknown name is recorded with the closest known one.
+ */
+export function checkQueryProperties(v: Validator, properties: Readonly<Record<string, string>> | undefined): void {
+  for (const p of propertyProblems(properties ?? {})) {
+    v.add(`properties['${p.name}']`, p.name, `is not a property ksqlDB knows (it would refuse the query: ${p.message})`, p.fix);
+  }
+}

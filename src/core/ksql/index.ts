@@ -7,3 +7,4 @@ export * from './analyze';
 export { canonical, equivalent, formatExpression, formatQuery, formatStatement, type CanonicalOptions } from './format';
 export { normalizeQuery } from './normalize';
 export { formatType, quoteIdentifier } from './types';
+export { isKnownProperty, closestProperty, propertyProblems, unrecognizedPropertyMessage, type PropertyProblem } from './properties';

@@ -114,17 +114,62 @@ const ErrorBody = z
   })
   .loose();
 
-/** ksqlDB refused a statement (or the request); carries ksqlDB's own message. */
+/**
+ * ksqlDB refused a statement (or the request); carries ksqlDB's own message, without the Java
+ * stack trace a command that ends in ERROR reports (`ExceptionUtil.stackTraceToString`).
+ */
 export class KsqlError extends Error {
+  /** ksqlDB's message as it came (stack trace included). */
+  readonly rawMessage: string;
+  readonly ksqlMessage: string;
+
   constructor(
     readonly status: number | undefined,
     readonly errorCode: number | undefined,
-    readonly ksqlMessage: string,
+    ksqlMessage: string,
     readonly statementText?: string,
   ) {
-    super(ksqlMessage);
+    const clean = withoutStackTrace(ksqlMessage);
+    super(clean);
     this.name = 'KsqlError';
+    this.rawMessage = ksqlMessage;
+    this.ksqlMessage = clean;
   }
+
+  /** What the error code means and what to do, for the codes a reader cannot guess (empty otherwise). */
+  get hint(): string {
+    if (this.errorCode === 42801 || this.status === 428) {
+      return 'ksqlDB has no Schema Registry configured (error 42801): set ksql.schema.registry.url on the ksqlDB server (KSQL_KSQL_SCHEMA_REGISTRY_URL), or use a format that needs none (JSON, DELIMITED, KAFKA)';
+    }
+    if (this.errorCode === 40400 || this.status === 404) {
+      return 'ksqlDB does not know it (error 40400): if several ksqlDB servers stand behind the URL, point the provider at one of them';
+    }
+    if (/Not recognizable as ksql, streams, consumer, or producer property/.test(this.ksqlMessage)) {
+      return 'check the names in streams_properties';
+    }
+    return '';
+  }
+}
+
+const STACK_FRAME = /^\s*(at\s+\S+\(.*\)|at\s+[\w$.<>/]+|\.\.\.\s+\d+\s+(more|common frames omitted))\s*$/;
+const EXCEPTION_PREFIX = /^(?:Caused by:\s*|Suppressed:\s*)?(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)\w*(?::\s*|$)/;
+
+/**
+ * A Java stack trace as the message it carries: frames (`at ...`, `... 5 more`) dropped, exception
+ * class names removed, causes kept once ("Caused by: X: msg" adds msg when not already said).
+ */
+export function withoutStackTrace(message: string): string {
+  const lines = message.split(/\r?\n/);
+  if (!lines.some((l) => STACK_FRAME.test(l))) return message.trim();
+  const kept: string[] = [];
+  for (const line of lines) {
+    if (STACK_FRAME.test(line)) continue;
+    const text = line.replace(EXCEPTION_PREFIX, '').trimEnd();
+    if (!text.trim()) continue;
+    if (kept.some((k) => k.includes(text.trim()))) continue;
+    kept.push(text);
+  }
+  return kept.join('\n').trim() || message.split(/\r?\n/)[0].trim();
 }
 
 const Info = z.object({
@@ -215,11 +260,11 @@ export class KsqlClient {
     const [entity] = await this.execute(statement, streamsProperties);
     if (!entity) throw new KsqlError(200, undefined, 'ksqlDB answered with no result for the statement');
     if (entity['@type'] !== 'currentStatus') return { entity };
-    const status = await this.waitFor(entity.commandId, entity.commandStatus);
+    const status = await this.waitFor(entity.commandId, entity.commandStatus, statement);
     return { entity, status };
   }
 
-  private async waitFor(commandId: string, initial: KsqlCommandStatus): Promise<KsqlCommandStatus> {
+  private async waitFor(commandId: string, initial: KsqlCommandStatus, statement?: string): Promise<KsqlCommandStatus> {
     const deadline = Date.now() + (this.options.commandTimeoutMs ?? 120_000);
     let status = initial;
     while (status.status !== 'SUCCESS' && status.status !== 'ERROR' && status.status !== 'TERMINATED') {
@@ -232,10 +277,18 @@ export class KsqlClient {
       }
       await sleep(this.options.pollIntervalMs ?? 250, this.options.signal);
       const path = `/status/${commandId.split('/').map(encodeURIComponent).join('/')}`;
-      const polled = await this.http.maybe('get', path, CommandStatus);
-      if (polled) status = polled;
+      try {
+        status = await this.http.request('get', path, CommandStatus);
+      } catch (err) {
+        // 40400 "Command not found": this server never saw the command (e.g. another server behind the URL).
+        const e = toKsqlError(err);
+        if (e instanceof KsqlError) throw new KsqlError(e.status, e.errorCode, `command ${commandId}: ${e.ksqlMessage}`, statement);
+        throw e;
+      }
     }
-    if (status.status === 'ERROR') throw new KsqlError(200, undefined, status.message ?? `command ${commandId} failed`);
+    if (status.status === 'ERROR') {
+      throw new KsqlError(200, undefined, status.message ?? `command ${commandId} failed`, statement);
+    }
     return status;
   }
 

@@ -109,12 +109,17 @@ test('validate: each resource type takes its own statement kind and says which o
   expect(stream.validate({ statement: RATINGS })).toEqual([]);
 });
 
-test('destroy terminates the queries writing into the stream, then drops it; DELETE TOPIC only when asked', async () => {
+test('destroy drops the stream, leaves queries it does not manage running (they block it); DELETE TOPIC only when asked', async () => {
   const { ksql, stream, next } = setup();
   const { state } = await stream.applyConfig(null, { statement: RATINGS });
   await ksql.command('INSERT INTO RATINGS SELECT * FROM RATINGS;');
+  await expect(next().stream.applyConfig(state, null)).rejects.toThrow(
+    /Queries writing into RATINGS: INSERTQUERY_1 .*TERMINATE INSERTQUERY_1;/s,
+  );
+  expect(ksql.queries.has('INSERTQUERY_1')).toBe(true);
+  await ksql.command('TERMINATE INSERTQUERY_1;');
   await next().stream.applyConfig(state, null);
-  expect(ksql.sent.slice(-2)).toEqual(['TERMINATE INSERTQUERY_1;', 'DROP STREAM IF EXISTS RATINGS;']);
+  expect(ksql.sent.at(-1)).toBe('DROP STREAM IF EXISTS RATINGS;');
   const again = (await stream.applyConfig(null, { statement: RATINGS, delete_topic: true })).state;
   await stream.applyConfig(again, null);
   expect(ksql.sent.at(-1)).toBe('DROP STREAM IF EXISTS RATINGS DELETE TOPIC;');

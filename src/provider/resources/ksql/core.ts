@@ -4,6 +4,7 @@ import { KsqlCatalog, KsqlError } from '../../clients/ksqldb';
 import { Diagnostic, DiagnosticError, error, warning } from '../../framework/resource';
 import { attr } from '../../framework/schema';
 import { ProviderClients } from '../../provider-clients';
+import { dropBlockers } from './queries';
 
 /**
  * What ksqlDB streams, tables and persistent queries share: their common attributes, the catalog
@@ -151,10 +152,22 @@ export async function topicOf(clients: ProviderClients, name: string): Promise<s
   return (await catalog(clients)).sources.get(name)?.topic ?? null;
 }
 
-/** ksqlDB's refusal as a diagnostic on the statement; anything else (e.g. the provider was stopped) as it is. */
-function ksqlFailure(what: string, err: unknown): unknown {
+/**
+ * ksqlDB's refusal as a diagnostic on the statement (OpenTofu adds the resource address): ksqlDB's
+ * message without a Java stack trace, what its error code means, and the statement it refused;
+ * anything else (e.g. the provider was stopped) as it is.
+ */
+export function ksqlFailure(what: string, err: unknown, statement?: string): unknown {
   if (!(err instanceof KsqlError)) return err;
-  return new DiagnosticError(error(`ksqlDB refused to ${what}`, err.ksqlMessage, ['statement']));
+  const code = err.errorCode !== undefined ? ` (error ${err.errorCode})` : err.status && err.status !== 200 ? ` (HTTP ${err.status})` : '';
+  const text = (statement ?? err.statementText ?? '').trim();
+  // ksqlDB's KsqlStatementException ends its message with "Statement: ..." (the text as ksqlDB
+  // rewrote it); the statement as sent follows instead.
+  const said = text ? err.ksqlMessage.replace(/\n\s*Statement: [\s\S]*$/, '') : err.ksqlMessage;
+  const detail = [`ksqlDB says${code}: ${said}`, ...(err.hint ? [`Hint: ${err.hint}.`] : []), ...(text ? [`Statement: ${text}`] : [])].join(
+    '\n',
+  );
+  return new DiagnosticError(error(`ksqlDB refused to ${what}`, detail, ['statement']));
 }
 
 /**
@@ -167,11 +180,12 @@ export async function execute(
   what: string,
   props: Record<string, string> = {},
 ): Promise<string | undefined> {
+  const text = typeof statement === 'string' ? statement : formatStatement(statement);
   try {
-    const { status } = await clients.ksqldb().command(typeof statement === 'string' ? statement : formatStatement(statement), props);
+    const { status } = await clients.ksqldb().command(text, props);
     return status?.queryId ?? undefined;
   } catch (err) {
-    throw ksqlFailure(what, err);
+    throw ksqlFailure(what, err, text);
   } finally {
     clients.invalidate('ksql');
   }
@@ -190,11 +204,20 @@ export async function terminate(clients: ProviderClients, queryId: string): Prom
 
 /**
  * DROP the stream or table ksqlDB lists under `name` (nothing when it lists none), after
- * terminating the queries writing into it: DROP refuses otherwise.
+ * terminating the queries writing into it that this resource owns (`owned`, and the sink's own
+ * CREATE ... AS SELECT query): DROP refuses otherwise. Other queries reading or writing it (not
+ * managed by this resource) are not stopped: they are reported as blockers by name, with the fix.
  */
-export async function dropSource(clients: ProviderClients, name: string, deleteTopic: boolean): Promise<void> {
+export async function dropSource(
+  clients: ProviderClients,
+  name: string,
+  deleteTopic: boolean,
+  owned: readonly string[] = [],
+): Promise<void> {
   const src = (await catalog(clients)).sources.get(name);
   if (!src) return;
+  const blockers = dropBlockers(src, owned, nounOf(src.type));
+  if (blockers) throw new DiagnosticError(error(`Cannot drop ${name}: other queries use it`, blockers));
   for (const q of src.writeQueries) await terminate(clients, q.id);
   await execute(clients, dropStatement(src.type, name, deleteTopic), `drop ${name}`);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto';
 import { z } from 'zod';
 import { isUpgradeable, outputColumns, sinkOf, sourcesRead, type Statement } from '../../../core/ksql';
-import { afterCreate, Diagnostic, DiagnosticError, error, ResourceDefinition, warning } from '../../framework/resource';
+import { afterCreate, Diagnostic, DiagnosticError, error, ResourceDefinition } from '../../framework/resource';
 import { attr, objectSchema, StateOf } from '../../framework/schema';
 import { isUnknown, UNKNOWN } from '../../plugin/cty';
 import { ProviderClients } from '../../provider-clients';
@@ -25,6 +25,8 @@ import {
   topicOf,
   validateStatement,
 } from './core';
+import { validateStreamsProperties } from './properties';
+import { otherWriters, restartWarning, severalWritersReason } from './queries';
 
 /**
  * Persistent ksqlDB queries: CREATE STREAM/TABLE ... AS SELECT and INSERT INTO ... SELECT. A
@@ -95,10 +97,16 @@ async function replaceVerdict(
   if (!clients || !(await reachableCatalog(clients))) return undefined;
   const refused = await explain(clients, orReplace(stmt));
   if (!refused) return undefined;
-  if (/upgrade|not upgradeable|Upgrades not yet supported/i.test(refused.ksqlMessage)) {
+  if (/upgrade|not upgradeable|Upgrades not yet supported|multiple queries writing into it/i.test(refused.ksqlMessage)) {
     return { kind: 'not-upgradeable', message: `ksqlDB says: ${refused.ksqlMessage}` };
   }
   return { kind: 'refused', message: refused.ksqlMessage };
+}
+
+/** The queries other than `own` writing into the sink (e.g. an INSERT INTO outside this configuration), when reachable. */
+async function writersBesides(clients: ProviderClients | undefined, name: string, own: string | null) {
+  const src = (await reachableCatalog(clients))?.sources.get(name);
+  return src ? otherWriters(src, own) : [];
 }
 
 /**
@@ -128,6 +136,7 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
 
   validate(config, diagnostics) {
     validateStatement(config.statement, ACCEPTED, diagnostics);
+    validateStreamsProperties(config.streams_properties, diagnostics);
   },
 
   async plan({ prior, planned, requiresReplace, diagnostics, clients }) {
@@ -154,12 +163,7 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
       if (prior.query_id === null) {
         planned.query_id = UNKNOWN;
         if (stmt.kind === 'insertInto') planned.id = UNKNOWN;
-        diagnostics.push(
-          warning(
-            `The query of ${name} is not running`,
-            'it was terminated outside streamform; apply starts it again (CREATE OR REPLACE) and it resumes from its committed offsets',
-          ),
-        );
+        diagnostics.push(restartWarning(name, planned.streams_properties as Record<string, string> | null));
       }
       return;
     }
@@ -169,7 +173,9 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
     else if (stmt.kind === 'insertInto') reason = 'ksqlDB cannot replace an INSERT INTO query in place';
     else {
       const check = isUpgradeable(priorStmt, stmt);
+      const others = check.ok ? await writersBesides(clients, name, prior.query_id) : [];
       if (!check.ok) reason = check.reason;
+      else if (others.length > 0) reason = severalWritersReason(name, others);
       else {
         const verdict = await replaceVerdict(clients, stmt);
         if (verdict?.kind === 'refused') {
@@ -243,7 +249,12 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
     const stmt = parseLenient(prior.statement);
     if (prior.query_id) await terminate(clients, prior.query_id);
     if (stmt?.kind === 'insertInto') return;
-    await dropSource(clients, prior.name ?? sinkOf(parse(prior.statement))!, prior.delete_topic === true);
+    await dropSource(
+      clients,
+      prior.name ?? sinkOf(parse(prior.statement))!,
+      prior.delete_topic === true,
+      prior.query_id ? [prior.query_id] : [],
+    );
   },
 
   async importState(id, { clients }) {

@@ -2,115 +2,18 @@
  * Properties: which request properties ksqlDB recognizes, which topics it hides from SHOW
  * TOPICS, and cp-ksqldb-server's environment contract (`KSQL_*` variables as server properties).
  */
+import { isKnownProperty, unrecognizedPropertyMessage } from '../../../core/ksql';
 import { ServerError } from './errors';
 
-/** Kafka Streams, consumer and producer configuration names (those ksqlDB's resolver knows). */
-const KAFKA_PROPERTIES = new Set([
-  // streams
-  'acceptable.recovery.lag',
-  'application.id',
-  'application.server',
-  'auto.offset.reset',
-  'bootstrap.servers',
-  'buffered.records.per.partition',
-  'built.in.metrics.version',
-  'cache.max.bytes.buffering',
-  'client.id',
-  'commit.interval.ms',
-  'connections.max.idle.ms',
-  'default.deserialization.exception.handler',
-  'default.key.serde',
-  'default.production.exception.handler',
-  'default.timestamp.extractor',
-  'default.value.serde',
-  'max.task.idle.ms',
-  'max.warmup.replicas',
-  'metadata.max.age.ms',
-  'metric.reporters',
-  'metrics.num.samples',
-  'metrics.recording.level',
-  'metrics.sample.window.ms',
-  'num.standby.replicas',
-  'num.stream.threads',
-  'poll.ms',
-  'probing.rebalance.interval.ms',
-  'processing.guarantee',
-  'rack.aware.assignment.tags',
-  'receive.buffer.bytes',
-  'reconnect.backoff.max.ms',
-  'reconnect.backoff.ms',
-  'replication.factor',
-  'request.timeout.ms',
-  'retries',
-  'retry.backoff.ms',
-  'rocksdb.config.setter',
-  'security.protocol',
-  'send.buffer.bytes',
-  'state.cleanup.delay.ms',
-  'state.dir',
-  'statestore.cache.max.bytes',
-  'task.timeout.ms',
-  'topology.optimization',
-  'upgrade.from',
-  'window.size.ms',
-  'windowstore.changelog.additional.retention.ms',
-  // consumer
-  'allow.auto.create.topics',
-  'auto.commit.interval.ms',
-  'check.crcs',
-  'client.rack',
-  'default.api.timeout.ms',
-  'enable.auto.commit',
-  'exclude.internal.topics',
-  'fetch.max.bytes',
-  'fetch.max.wait.ms',
-  'fetch.min.bytes',
-  'group.id',
-  'group.instance.id',
-  'heartbeat.interval.ms',
-  'interceptor.classes',
-  'isolation.level',
-  'key.deserializer',
-  'max.partition.fetch.bytes',
-  'max.poll.interval.ms',
-  'max.poll.records',
-  'partition.assignment.strategy',
-  'session.timeout.ms',
-  'value.deserializer',
-  // producer
-  'acks',
-  'batch.size',
-  'buffer.memory',
-  'compression.type',
-  'delivery.timeout.ms',
-  'enable.idempotence',
-  'key.serializer',
-  'linger.ms',
-  'max.block.ms',
-  'max.in.flight.requests.per.connection',
-  'max.request.size',
-  'partitioner.class',
-  'transaction.timeout.ms',
-  'transactional.id',
-  'value.serializer',
-]);
-
-const PREFIXES = ['consumer.', 'producer.', 'main.consumer.', 'restore.consumer.', 'global.consumer.', 'admin.', 'topic.'];
-
-/** ksqlDB's `KsqlConfigResolver` (strict): ksql.*, or a streams/consumer/producer config. */
+/** ksqlDB's strict `KsqlConfigResolver` (shared with the provider's plan-time check). */
 export function isRecognizedProperty(name: string): boolean {
-  if (name.startsWith('ksql.')) return true;
-  if (KAFKA_PROPERTIES.has(name)) return true;
-  const prefix = PREFIXES.find((p) => name.startsWith(p));
-  return prefix !== undefined && (prefix === 'topic.' || KAFKA_PROPERTIES.has(name.slice(prefix.length)));
+  return isKnownProperty(name);
 }
 
-/** `ConfigOverrideValidator#validateAll`: an unknown name is a server error (HTTP 500). */
+/** `PropertiesUtil.coerceTypes` of the request's overrides: an unknown name is a server error (HTTP 500). */
 export function checkProperties(props: Readonly<Record<string, unknown>>): void {
   for (const name of Object.keys(props)) {
-    if (!isRecognizedProperty(name)) {
-      throw new ServerError(`Not recognizable as ksql, streams, consumer, or producer property: '${name}'`);
-    }
+    if (!isKnownProperty(name)) throw new ServerError(unrecognizedPropertyMessage(name));
   }
 }
 
