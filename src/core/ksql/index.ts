@@ -7,3 +7,4 @@ export * from './analyze';
 export { canonical, equivalent, formatExpression, formatQuery, formatStatement, type CanonicalOptions } from './format';
 export { normalizeQuery } from './normalize';
 export { formatType, quoteIdentifier } from './types';
+export { INJECTED_PROPERTIES, inferredColumnNames, statementDrift, type DriftOptions } from './drift';
