@@ -12,6 +12,7 @@ import { queryStatus } from '../../src/provider/resources/ksql/drift';
 import { ksqlQueryResource } from '../../src/provider/resources/ksql/query';
 import { ksqlStreamResource } from '../../src/provider/resources/ksql/source';
 import { KsqlEngine } from '../../src/tools/ksqldb/engine/engine';
+import { MemoryRuntime, MemorySchemaRegistryClient, startKsqlServer, type KsqlServer } from '../../src/tools/ksqldb/server';
 import { MemorySchemaRegistry } from '../../src/tools/ksqldb/engine/registry';
 import { typeText } from '../../src/tools/ksqldb/engine/types';
 import { stackKsql } from '../../src/tools/ksqldb/test-runner/stack';
@@ -371,5 +372,66 @@ describe('streams with columns inferred from the Schema Registry', () => {
     const plan = await next().plan((await next().read(state!))!, { statement: declared });
     expect(plan.diagnostics).toEqual([]);
     expect(plan.planned!.inferred_columns).toBeNull();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The local ksqlDB behaves as ksqlDB does where drift repairs rely on it
+
+describe('local ksqlDB', () => {
+  let servers: KsqlServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((x) => x.close()));
+    servers = [];
+  });
+  const start = async (rt: MemoryRuntime, registry?: MemorySchemaRegistryClient) => {
+    const s = await startKsqlServer({ port: 0, runtime: rt, ...(registry ? { schemaRegistry: registry } : {}) });
+    servers.push(s);
+    return s;
+  };
+  const ok = async (s: KsqlServer, sql: string): Promise<any[]> => {
+    const res = await fetch(`${s.url}/ksql`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.ksql.v1+json' },
+      body: JSON.stringify({ ksql: sql, streamsProperties: { 'auto.offset.reset': 'earliest' } }),
+    });
+    const body = await res.json();
+    if (res.status !== 200) throw new Error(`${sql}: ${res.status} ${JSON.stringify(body)}`);
+    return body as any[];
+  };
+  const avro = (...fields: string[]) =>
+    JSON.stringify({ type: 'record', name: 'R', fields: fields.map((name) => ({ name, type: ['null', 'string'], default: null })) });
+
+  test('infers columns from a schema registered after it started; CREATE OR REPLACE picks up a new version', async () => {
+    const registry = new MemorySchemaRegistryClient();
+    const s = await start(new MemoryRuntime(), registry);
+    await registry.register('late-value', avro('a'), 'AVRO');
+    const create = "CREATE STREAM LATE WITH (KAFKA_TOPIC='late', VALUE_FORMAT='AVRO', PARTITIONS=1);";
+    await ok(s, create);
+    const fields = async () => (await ok(s, 'DESCRIBE LATE;'))[0].sourceDescription.fields.map((f: { name: string }) => f.name);
+    expect(await fields()).toEqual(['A']);
+    await registry.register('late-value', avro('a', 'b'), 'AVRO');
+    await ok(s, create.replace('CREATE STREAM', 'CREATE OR REPLACE STREAM'));
+    expect(await fields()).toEqual(['A', 'B']);
+  });
+
+  test('CREATE OR REPLACE of an unchanged query restarts it (a failed query runs again)', async () => {
+    const rt = new MemoryRuntime();
+    const PV = "CREATE STREAM PV (ID INT KEY, PAGE STRING) WITH (KAFKA_TOPIC='pv', VALUE_FORMAT='JSON', PARTITIONS=1);";
+    const COPY = 'CREATE OR REPLACE STREAM COPY AS SELECT * FROM PV;';
+    let s = await start(rt);
+    await ok(s, `${PV} ${COPY}`);
+    await s.close();
+    servers = [];
+    await rt.deleteTopics(['pv']);
+    s = await start(rt);
+    const state = async () => (await ok(s, 'LIST QUERIES;'))[0].queries[0].state as string;
+    expect(await state()).toBe('ERROR');
+    // its first retry (after 1 s) fails too; the next is 2 s later
+    await new Promise((r) => setTimeout(r, 1300));
+    await rt.createTopic({ name: 'pv', partitions: 1 });
+    expect(await state()).toBe('ERROR');
+    await ok(s, COPY); // the very statement it runs
+    expect(await state()).toBe('RUNNING');
   });
 });
