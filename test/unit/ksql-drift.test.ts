@@ -360,8 +360,16 @@ describe('streams with columns inferred from the Schema Registry', () => {
     expect(plan.requiresReplace).toEqual(['inferred_columns']);
     expect(plan.planned!.instance_id).toBe(UNKNOWN);
     expect(texts(plan.warnings)[0]).toMatch(
-      /^ksqlDB cannot change RATINGS in place: .*has the value columns \(RATING_ID\); ksqlDB's RATINGS has \(RATING_ID, STARS\): columns were removed or reordered/,
+      /^ksqlDB cannot change RATINGS in place: .*has the value columns \(RATING_ID\); ksqlDB's RATINGS has \(RATING_ID, STARS\): STARS is no longer in the schema, and ksqlDB does not remove columns/,
     );
+  });
+
+  test('the same columns in another order are no change', async () => {
+    const { registry, next, state } = await setup();
+    await registry.register('ratings-value', schema('stars', 'rating_id'));
+    const plan = await next().plan((await next().read(state))!, { statement: AVRO_RATINGS });
+    expect(plan.diagnostics).toEqual([]);
+    expect(plan.planned).toEqual(state);
   });
 
   test('a stream with declared columns is not compared with the Schema Registry', async () => {

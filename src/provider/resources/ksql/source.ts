@@ -99,20 +99,25 @@ async function planInferred(
   const declared = 'properties' in stmt ? stmt.properties.KAFKA_TOPIC : undefined;
   const topic = prior.topic ?? (typeof declared === 'string' ? declared : undefined);
   const latest = clients && topic && prior.inferred_columns ? await latestInferred(clients, stmt, topic) : undefined;
-  if (!latest || sameList(latest.columns, prior.inferred_columns)) {
+  const had = prior.inferred_columns ?? [];
+  const added = latest ? latest.columns.filter((c) => !had.includes(c)) : [];
+  const removed = latest ? had.filter((c) => !latest.columns.includes(c)) : [];
+  // The same columns in another order is no change: ksqlDB keeps its order (and the order of a
+  // JSON schema's properties is not significant).
+  if (!latest || (added.length === 0 && removed.length === 0)) {
     if (!same) planned.inferred_columns = UNKNOWN;
     return false;
   }
   const name = sinkOf(stmt)!;
-  const had = prior.inferred_columns ?? [];
-  planned.inferred_columns = latest.columns;
-  const appended = had.every((c, i) => latest.columns[i] === c);
+  // What ksqlDB will have: known when the new version only appends columns to them.
+  const appendedInOrder = had.every((c, i) => latest.columns[i] === c);
+  planned.inferred_columns = appendedInOrder ? latest.columns : UNKNOWN;
   const where = `The latest version (${latest.version}, schema id ${latest.id}) of subject ${latest.subject} in the Schema Registry has the value columns (${latest.columns.join(', ')}); ksqlDB's ${name} has (${had.join(', ')})`;
-  if (appended) {
+  if (removed.length === 0) {
     ctx.diagnostics.push(
       warning(
         `A new schema version changes the columns of ${name}`,
-        `${where}. Apply runs CREATE OR REPLACE ${ctx.noun.toUpperCase()} ${name} so ksqlDB picks up the new columns (${latest.columns.slice(had.length).join(', ')}); queries reading it see them once they are replaced.`,
+        `${where}. Apply runs CREATE OR REPLACE ${ctx.noun.toUpperCase()} ${name} so ksqlDB picks up the new columns (${added.join(', ')}); queries reading it see them once they are replaced.`,
         ['inferred_columns'],
       ),
     );
@@ -122,7 +127,7 @@ async function planInferred(
   ctx.diagnostics.push(
     replacementWarning(
       name,
-      `${where}: columns were removed or reordered, which ksqlDB does not allow with CREATE OR REPLACE`,
+      `${where}: ${removed.join(', ')} ${removed.length === 1 ? 'is' : 'are'} no longer in the schema, and ksqlDB does not remove columns with CREATE OR REPLACE`,
       consequence(name, prior),
     ),
   );
