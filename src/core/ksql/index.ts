@@ -8,3 +8,4 @@ export { canonical, equivalent, formatExpression, formatQuery, formatStatement, 
 export { normalizeQuery } from './normalize';
 export { formatType, quoteIdentifier } from './types';
 export { isKnownProperty, closestProperty, propertyProblems, unrecognizedPropertyMessage, type PropertyProblem } from './properties';
+export { INJECTED_PROPERTIES, inferredColumnNames, statementDrift, type DriftOptions } from './drift';

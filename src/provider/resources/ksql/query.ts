@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto';
 import { z } from 'zod';
-import { isUpgradeable, outputColumns, sinkOf, sourcesRead, type Statement } from '../../../core/ksql';
-import { afterCreate, Diagnostic, DiagnosticError, error, ResourceDefinition } from '../../framework/resource';
+import { isUpgradeable, sinkOf, sourcesRead, type Statement } from '../../../core/ksql';
+import { afterCreate, Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../../framework/resource';
 import { attr, objectSchema, StateOf } from '../../framework/schema';
 import { isUnknown, UNKNOWN } from '../../plugin/cty';
 import { ProviderClients } from '../../provider-clients';
@@ -25,6 +25,7 @@ import {
   topicOf,
   validateStatement,
 } from './core';
+import { driftOf, queryStatus, resume } from './drift';
 import { validateStreamsProperties } from './properties';
 import { otherWriters, restartWarning, severalWritersReason } from './queries';
 
@@ -42,6 +43,10 @@ const querySchema = objectSchema(0, 'A persistent ksqlDB query: CREATE STREAM/TA
   streams_properties: attr.optional(
     z.record(z.string(), z.string()),
     'Properties for the query, e.g. `{"auto.offset.reset": "earliest"}`.',
+  ),
+  query_state: attr.computed(
+    z.string(),
+    'The state of the persistent query as ksqlDB reports it: RUNNING, PAUSED or ERROR. A paused or failed query shows in the plan; apply resumes or restarts it.',
   ),
 });
 
@@ -61,18 +66,6 @@ const SCRATCH = '_STREAMFORM_PLAN_CHECK';
 
 const REPROCESSES =
   'The query is terminated and started again; it reprocesses its input from the beginning of the retained data, and queries reading its output see the new results.';
-
-/**
- * A query ksqlDB stores differently from what state holds is drift only when it reads other
- * sources or produces another number of columns (ksqlDB rewrites the text it stores).
- */
-function sameSources(ours: Statement, serverText: string): boolean {
-  const server = parseLenient(serverText);
-  if (!server) return true;
-  const a = [...sourcesRead(ours)].sort().join(',');
-  const b = [...sourcesRead(server)].sort().join(',');
-  return a === b && outputColumns(ours).length === outputColumns(server).length;
-}
 
 /** A new query: EXPLAIN it when everything it reads exists, so ksqlDB's refusal shows at plan time. */
 async function checkNew(clients: ProviderClients | undefined, stmt: Statement, diagnostics: Diagnostic[]): Promise<void> {
@@ -120,6 +113,38 @@ async function refusalAsNew(clients: ProviderClients | undefined, stmt: Statemen
   return (await explain(clients, probe))?.ksqlMessage.split(SCRATCH).join('');
 }
 
+/**
+ * A paused or failed query: the plan shows its state becoming RUNNING and says what apply does
+ * (RESUME a paused query; CREATE OR REPLACE restarts a failed one, a failed INSERT INTO is started
+ * again under a new query id).
+ */
+function planStatus(prior: QueryState, planned: Planned<QueryState>, stmt: Statement, name: string, diagnostics: Diagnostic[]): void {
+  const state = prior.query_state;
+  if (prior.query_id === null || (state !== 'PAUSED' && state !== 'ERROR')) return;
+  planned.query_state = 'RUNNING';
+  if (state === 'PAUSED') {
+    diagnostics.push(
+      warning(
+        `The query of ${name} is paused`,
+        `ksqlDB reports query ${prior.query_id} as PAUSED (paused outside streamform); apply resumes it (RESUME ${prior.query_id}) and it continues from its committed offsets.`,
+      ),
+    );
+    return;
+  }
+  if (stmt.kind === 'insertInto') {
+    planned.query_id = UNKNOWN;
+    planned.id = UNKNOWN;
+  }
+  diagnostics.push(
+    warning(
+      `The query of ${name} has failed`,
+      `ksqlDB reports query ${prior.query_id} in state ERROR; apply restarts it (${
+        stmt.kind === 'insertInto' ? 'TERMINATE and INSERT INTO again, under a new query id' : 'CREATE OR REPLACE, keeping its query id'
+      }) and it continues from its committed offsets. If it keeps failing, see DESCRIBE ${name} EXTENDED or the ksqlDB log for the error.`,
+    ),
+  );
+}
+
 export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClients> = {
   typeName: 'streamform_ksql_query',
   schema: querySchema,
@@ -158,6 +183,7 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
       return;
     }
     const priorStmt = parseLenient(prior.statement);
+    planStatus(prior, planned, stmt, name, diagnostics);
     if (priorStmt && sameStatement(priorStmt, stmt)) {
       planned.statement = prior.statement;
       if (prior.query_id === null) {
@@ -200,12 +226,22 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
     const stmt = parseLenient(state.statement);
     if (!stmt) return state;
     const cat = await catalog(clients);
-    if (stmt.kind === 'insertInto') return state.query_id && cat.queries.has(state.query_id) ? state : null;
+    if (stmt.kind === 'insertInto') {
+      const q = state.query_id ? cat.queries.get(state.query_id) : undefined;
+      if (!q) return null;
+      return {
+        ...state,
+        statement: driftOf(stmt, q.queryString, cat).length ? q.queryString : state.statement,
+        query_state: queryStatus(q),
+      };
+    }
     const src = cat.sources.get(state.name ?? sinkOf(stmt)!);
     if (!src) return null;
     const own = src.writeQueries.find((q) => q.id === state.query_id) ?? src.writeQueries[0];
-    const next: QueryState = { ...state, topic: src.topic, query_id: own ? own.id : null };
-    if (own && !sameSources(stmt, own.queryString)) next.statement = own.queryString;
+    const next: QueryState = { ...state, topic: src.topic, query_id: own ? own.id : null, query_state: own ? queryStatus(own) : null };
+    // The stored statement differs from state's (a CREATE OR REPLACE made outside streamform):
+    // state takes ksqlDB's text, so the plan shows the difference and apply replaces it again.
+    if (own && driftOf(stmt, own.queryString, cat).length) next.statement = own.queryString;
     return next;
   },
 
@@ -220,6 +256,7 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
       name,
       topic: null,
       query_id: queryId,
+      query_state: 'RUNNING',
       instance_id: randomUUID(),
     };
     return { ...created, topic: await afterCreate(created, `${name} was created but cannot be read back`, () => topicOf(clients, name)) };
@@ -231,16 +268,26 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
     const props = (planned.streams_properties as Record<string, string> | null) ?? {};
     const priorStmt = parseLenient(prior.statement);
     let queryId = prior.query_id;
-    if (!priorStmt || !sameStatement(priorStmt, stmt) || isUnknown(planned.query_id)) {
-      // CREATE OR REPLACE keeps the query id; a stopped INSERT INTO starts again under a new one.
+    const changed = !priorStmt || !sameStatement(priorStmt, stmt);
+    if (stmt.kind === 'insertInto' && !changed && prior.query_id && prior.query_state === 'ERROR' && isUnknown(planned.query_id)) {
+      // A failed INSERT INTO starts again: ksqlDB cannot replace one, so it is terminated first.
+      await terminate(clients, prior.query_id);
+      queryId = (await execute(clients, asWritten(stmt), `restart ${name}`, props)) ?? null;
+    } else if (changed || isUnknown(planned.query_id) || prior.query_state === 'ERROR') {
+      // CREATE OR REPLACE keeps the query id (and restarts a failed query); a stopped INSERT INTO
+      // starts again under a new one.
       queryId = (await execute(clients, orReplace(stmt), `replace ${name}`, props)) ?? queryId;
     }
+    // A paused query stays paused through CREATE OR REPLACE: RESUME it.
+    const running = queryId ? (await catalog(clients)).queries.get(queryId) : undefined;
+    if (queryId && running && queryStatus(running) === 'PAUSED') await resume(clients, queryId);
     return {
       ...(planned as QueryState),
       id: stmt.kind === 'insertInto' ? (queryId ?? name) : name,
       name,
       topic: await topicOf(clients, name),
       query_id: queryId,
+      query_state: isUnknown(planned.query_state) ? 'RUNNING' : planned.query_state,
       instance_id: prior.instance_id ?? randomUUID(),
     };
   },
@@ -272,6 +319,7 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
       deletion_protection: null,
       instance_id: randomUUID(),
       query_id: own?.id ?? null,
+      query_state: own ? queryStatus(own) : null,
       streams_properties: null,
     };
   },

@@ -1,9 +1,10 @@
 import { randomUUID } from 'crypto';
+import { z } from 'zod';
 import { canonical, isUpgradeable, sinkOf, type Statement } from '../../../core/ksql';
 import { KsqlSourceDescription } from '../../clients/ksqldb';
-import { afterCreate, DiagnosticError, error, ResourceDefinition } from '../../framework/resource';
-import { objectSchema, StateOf } from '../../framework/schema';
-import { UNKNOWN } from '../../plugin/cty';
+import { afterCreate, Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../../framework/resource';
+import { attr, objectSchema, StateOf } from '../../framework/schema';
+import { isUnknown, UNKNOWN } from '../../plugin/cty';
 import { ProviderClients } from '../../provider-clients';
 import {
   Accepted,
@@ -19,9 +20,9 @@ import {
   replacementWarning,
   sameStatement,
   SourceKeyword,
-  topicOf,
   validateStatement,
 } from './core';
+import { driftOf, infersValueColumns, latestInferred, valueColumns } from './drift';
 
 /**
  * ksqlDB streams and tables over a topic (CREATE STREAM / CREATE TABLE): one definition, the
@@ -30,7 +31,15 @@ import {
  * detects a dropped object and a statement changed outside streamform.
  */
 
-type SourceAttributes = typeof commonAttributes;
+const sourceAttributes = {
+  ...commonAttributes,
+  inferred_columns: attr.computed(
+    z.array(z.string()),
+    "For a stream or table declared without value columns (inferred from the Schema Registry): the value columns ksqlDB has. A newer schema version under the topic's value subject shows here in the plan; apply runs CREATE OR REPLACE so ksqlDB picks up its columns.",
+  ),
+};
+
+type SourceAttributes = typeof sourceAttributes;
 type SourceState = StateOf<SourceAttributes>;
 
 const ACCEPTED: Record<SourceKeyword, Accepted> = {
@@ -65,6 +74,66 @@ function essentials(stmt: Statement, described?: KsqlSourceDescription): string 
   });
 }
 
+function sameList(a: readonly string[] | null | undefined, b: readonly string[] | null | undefined): boolean {
+  return (a ?? []).join('\u0000') === (b ?? []).join('\u0000') && (a === null || a === undefined) === (b === null || b === undefined);
+}
+
+/**
+ * A stream or table whose value columns ksqlDB inferred: compares them with the columns of the
+ * latest version of the topic's value subject. Appended columns are planned as an update (CREATE
+ * OR REPLACE infers them again); removed or reordered ones as a replacement (ksqlDB refuses to
+ * upgrade those in place). Resolves true when the plan is complete (a replacement).
+ */
+async function planInferred(
+  clients: ProviderClients | undefined,
+  prior: SourceState,
+  planned: Planned<SourceState>,
+  stmt: Statement,
+  same: boolean,
+  ctx: { noun: string; requiresReplace: Set<string>; diagnostics: Diagnostic[] },
+): Promise<boolean> {
+  if (!infersValueColumns(stmt)) {
+    planned.inferred_columns = null;
+    return false;
+  }
+  const declared = 'properties' in stmt ? stmt.properties.KAFKA_TOPIC : undefined;
+  const topic = prior.topic ?? (typeof declared === 'string' ? declared : undefined);
+  const latest = clients && topic && prior.inferred_columns ? await latestInferred(clients, stmt, topic) : undefined;
+  const had = prior.inferred_columns ?? [];
+  const added = latest ? latest.columns.filter((c) => !had.includes(c)) : [];
+  const removed = latest ? had.filter((c) => !latest.columns.includes(c)) : [];
+  // The same columns in another order is no change: ksqlDB keeps its order (and the order of a
+  // JSON schema's properties is not significant).
+  if (!latest || (added.length === 0 && removed.length === 0)) {
+    if (!same) planned.inferred_columns = UNKNOWN;
+    return false;
+  }
+  const name = sinkOf(stmt)!;
+  // What ksqlDB will have: known when the new version only appends columns to them.
+  const appendedInOrder = had.every((c, i) => latest.columns[i] === c);
+  planned.inferred_columns = appendedInOrder ? latest.columns : UNKNOWN;
+  const where = `The latest version (${latest.version}, schema id ${latest.id}) of subject ${latest.subject} in the Schema Registry has the value columns (${latest.columns.join(', ')}); ksqlDB's ${name} has (${had.join(', ')})`;
+  if (removed.length === 0) {
+    ctx.diagnostics.push(
+      warning(
+        `A new schema version changes the columns of ${name}`,
+        `${where}. Apply runs CREATE OR REPLACE ${ctx.noun.toUpperCase()} ${name} so ksqlDB picks up the new columns (${added.join(', ')}); queries reading it see them once they are replaced.`,
+        ['inferred_columns'],
+      ),
+    );
+    return false;
+  }
+  ctx.requiresReplace.add('inferred_columns');
+  ctx.diagnostics.push(
+    replacementWarning(
+      name,
+      `${where}: ${removed.join(', ')} ${removed.length === 1 ? 'is' : 'are'} no longer in the schema, and ksqlDB does not remove columns with CREATE OR REPLACE`,
+      consequence(name, prior),
+    ),
+  );
+  return true;
+}
+
 function consequence(name: string, s: SourceState): string {
   return `${name} is dropped and created again${s.delete_topic ? ' and its topic deleted' : ' over the same topic'}; queries reading it must be restarted.`;
 }
@@ -76,7 +145,7 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
 
   return {
     typeName: `streamform_ksql_${keyword.toLowerCase()}`,
-    schema: objectSchema(0, `A ksqlDB ${keyword.toLowerCase()} over a Kafka topic (${accepted.what}).`, commonAttributes),
+    schema: objectSchema(0, `A ksqlDB ${keyword.toLowerCase()} over a Kafka topic (${accepted.what}).`, sourceAttributes),
     deletionProtection: {
       object: (s) => `${noun} ${s.name}`,
       loses: (s) =>
@@ -89,7 +158,7 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
       validateStatement(config.statement, accepted, diagnostics);
     },
 
-    async plan({ prior, planned, requiresReplace, diagnostics }) {
+    async plan({ prior, planned, requiresReplace, diagnostics, clients }) {
       if (typeof planned.statement !== 'string') {
         if (prior) {
           planned.name = UNKNOWN;
@@ -104,7 +173,9 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
       planned.id = name;
       if (!prior) return;
       const priorStmt = parseLenient(prior.statement);
-      if (priorStmt && (sameStatement(priorStmt, stmt) || essentials(priorStmt) === essentials(stmt))) {
+      const same = priorStmt !== undefined && (sameStatement(priorStmt, stmt) || essentials(priorStmt) === essentials(stmt));
+      if (await planInferred(clients, prior, planned, stmt, same, { noun, requiresReplace, diagnostics })) return;
+      if (same) {
         planned.statement = prior.statement;
         return;
       }
@@ -123,11 +194,13 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
     async read(state, { clients }) {
       const stmt = parseLenient(state.statement);
       if (!stmt) return state;
-      const src = (await catalog(clients)).sources.get(state.name ?? sinkOf(stmt)!);
+      const cat = await catalog(clients);
+      const src = cat.sources.get(state.name ?? sinkOf(stmt)!);
       if (!src) return null;
-      const next: SourceState = { ...state, topic: src.topic };
-      const server = parseLenient(src.statement);
-      if (server && essentials(server, src) !== essentials(stmt, src)) next.statement = src.statement;
+      const next: SourceState = { ...state, topic: src.topic, inferred_columns: infersValueColumns(stmt) ? valueColumns(src) : null };
+      // The stored statement says something else (replaced outside streamform): state takes
+      // ksqlDB's text, so the plan shows the difference and apply replaces it again.
+      if (driftOf(stmt, src.statement, cat).length) next.statement = src.statement;
       if (src.type !== keyword) next.statement = src.statement;
       return next;
     },
@@ -136,20 +209,35 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
       const stmt = parse(planned.statement as string);
       const name = sinkOf(stmt)!;
       await execute(clients, asWritten(stmt), `create ${name}`);
-      const created: SourceState = { ...(planned as SourceState), id: name, name, topic: null, instance_id: randomUUID() };
-      return { ...created, topic: await afterCreate(created, `${name} was created but cannot be read back`, () => topicOf(clients, name)) };
+      const created: SourceState = {
+        ...(planned as SourceState),
+        id: name,
+        name,
+        topic: null,
+        inferred_columns: null,
+        instance_id: randomUUID(),
+      };
+      const src = await afterCreate(created, `${name} was created but cannot be read back`, async () =>
+        (await catalog(clients)).sources.get(name),
+      );
+      return { ...created, topic: src?.topic ?? null, inferred_columns: src && infersValueColumns(stmt) ? valueColumns(src) : null };
     },
 
     async update(prior, planned, { clients }) {
       const stmt = parse(planned.statement as string);
       const name = sinkOf(stmt)!;
       const priorStmt = parseLenient(prior.statement);
-      if (!priorStmt || !sameStatement(priorStmt, stmt)) await execute(clients, orReplace(stmt), `replace ${name}`);
+      const newColumns = isUnknown(planned.inferred_columns) || !sameList(planned.inferred_columns, prior.inferred_columns);
+      // CREATE OR REPLACE of a stream or table without value columns infers them again from the
+      // latest schema version.
+      if (!priorStmt || !sameStatement(priorStmt, stmt) || newColumns) await execute(clients, orReplace(stmt), `replace ${name}`);
+      const src = (await catalog(clients)).sources.get(name);
       return {
         ...(planned as SourceState),
         id: name,
         name,
-        topic: await topicOf(clients, name),
+        topic: src?.topic ?? null,
+        inferred_columns: src && infersValueColumns(stmt) ? valueColumns(src) : null,
         instance_id: prior.instance_id ?? randomUUID(),
       };
     },
@@ -174,6 +262,7 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
         statement: src.statement,
         delete_topic: null,
         deletion_protection: null,
+        inferred_columns: null,
         instance_id: randomUUID(),
       };
     },

@@ -393,7 +393,12 @@ export class KsqlHost implements QueryRunnerHost {
     probe.execute(cmd.statement, cmd.streamsProperties);
     const probed = snapshot(probe);
     const removed = [...before.keys()].filter((id) => !probed.has(id));
-    const replaced = [...before.keys()].filter((id) => probed.has(id) && probed.get(id)!.statement !== before.get(id)!.statement);
+    // CREATE OR REPLACE stops the sink's query and starts it again even when nothing changed
+    // (QueryRegistryImpl: oldQuery.stop(false), then the new query starts): it restarts a failed query.
+    const replacing = (s.kind === 'createStreamAs' || s.kind === 'createTableAs') && s.orReplace ? s.name : undefined;
+    const replaced = [...before.keys()].filter(
+      (id) => probed.has(id) && (probed.get(id)!.statement !== before.get(id)!.statement || before.get(id)!.sink === replacing),
+    );
     if (!replay) for (const id of [...removed, ...replaced]) await this.runners.get(id)?.stop();
     this.engine.setNextQueryId(cmd.queryNumber);
     const [result] = this.engine.execute(cmd.statement, cmd.streamsProperties);

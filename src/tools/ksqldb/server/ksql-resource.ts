@@ -180,6 +180,9 @@ export class KsqlResource {
 
   private async validate(sandbox: KsqlEngine, s: Statement, scoped: Record<string, unknown>): Promise<Record<string, unknown>> {
     const t = text(s);
+    // ksqlDB's validator infers schemas from the Schema Registry as it is now (a CREATE STREAM
+    // without columns, EXPLAIN of one): the cache is filled first, as for execution.
+    await this.host.prefetchSchemas(s.kind === 'explain' && s.statement ? s.statement : s, scoped);
     switch (s.kind) {
       case 'query':
       case 'print':

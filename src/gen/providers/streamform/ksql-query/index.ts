@@ -146,6 +146,11 @@ export class KsqlQuery extends cdktf.TerraformResource {
     return this.getStringAttribute('query_id');
   }
 
+  // query_state - computed: true, optional: false, required: false
+  public get queryState() {
+    return this.getStringAttribute('query_state');
+  }
+
   // statement - computed: false, optional: false, required: true
   private _statement?: string; 
   public get statement() {

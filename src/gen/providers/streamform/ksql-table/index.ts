@@ -124,6 +124,11 @@ export class KsqlTable extends cdktf.TerraformResource {
     return this.getStringAttribute('id');
   }
 
+  // inferred_columns - computed: true, optional: false, required: false
+  public get inferredColumns() {
+    return this.getListAttribute('inferred_columns');
+  }
+
   // instance_id - computed: true, optional: false, required: false
   public get instanceId() {
     return this.getStringAttribute('instance_id');
