@@ -22,7 +22,10 @@ import {
   replacementWarning,
   sameStatement,
   terminate,
+  topicMismatch,
   topicOf,
+  topicRecreation,
+  upgradeSourceOf,
   validateStatement,
 } from './core';
 
@@ -95,6 +98,12 @@ async function replaceVerdict(
   if (!clients || !(await reachableCatalog(clients))) return undefined;
   const refused = await explain(clients, orReplace(stmt));
   if (!refused) return undefined;
+  if (/REPLACE for sink/i.test(refused.ksqlMessage)) {
+    const fix =
+      'ksqlDB replaces a query in place only when it is the one query writing into its sink (rule: QueryIdUtil). ' +
+      'Remove the INSERT INTO queries writing into it first (apply that), then apply this change and add them again.';
+    return { kind: 'refused', message: `${refused.ksqlMessage}. ${fix}` };
+  }
   if (/upgrade|not upgradeable|Upgrades not yet supported/i.test(refused.ksqlMessage)) {
     return { kind: 'not-upgradeable', message: `ksqlDB says: ${refused.ksqlMessage}` };
   }
@@ -166,17 +175,37 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
     let reason: string | undefined;
     if (!priorStmt) reason = 'the current statement cannot be read';
     else if (sinkOf(priorStmt) !== name) reason = `the name changes from ${sinkOf(priorStmt)} to ${name}`;
-    else if (stmt.kind === 'insertInto') reason = 'ksqlDB cannot replace an INSERT INTO query in place';
+    else if (stmt.kind === 'insertInto')
+      reason = 'ksqlDB cannot replace an INSERT INTO query in place (rule: QueryIdUtil, INSERT INTO gets a new query id)';
     else {
-      const check = isUpgradeable(priorStmt, stmt);
-      if (!check.ok) reason = check.reason;
-      else {
+      // PARTITIONS/REPLICAS the sink's topic does not have: no CREATE OR REPLACE, nor a re-create over
+      // the same topic, can apply them (ksqlDB never changes an existing topic).
+      const mismatch = await topicMismatch(clients, name, priorStmt, stmt);
+      if (mismatch) {
+        planned.query_id = UNKNOWN;
+        const refusal = await refusalAsNew(clients, stmt);
+        if (refusal) {
+          diagnostics.push(error('ksqlDB rejects the statement', refusal, ['statement']));
+          return;
+        }
+        topicRecreation(name, mismatch, prior.delete_topic === true, requiresReplace, diagnostics, REPROCESSES);
+        return;
+      }
+      const cat = await reachableCatalog(clients);
+      const check = isUpgradeable(priorStmt, stmt, cat ? { source: (n) => upgradeSourceOf(cat, n) } : {});
+      // the topic's partitions and replicas were compared with the topic itself above
+      const refusals = check.ok
+        ? []
+        : check.reasons.map((r, i) => ({ r, rule: check.rules[i] })).filter((x) => !x.rule.startsWith('TopicValidationUtil'));
+      if (refusals.length > 0) {
+        reason = refusals.map((x) => `${x.r} (ksqlDB rule: ${x.rule})`).join('; ');
+      } else {
         const verdict = await replaceVerdict(clients, stmt);
         if (verdict?.kind === 'refused') {
           diagnostics.push(error('ksqlDB rejects the statement', verdict.message, ['statement']));
           return;
         }
-        reason = verdict?.message;
+        reason = verdict ? `${verdict.message} (ksqlDB rule: its own check of CREATE OR REPLACE, asked with EXPLAIN)` : undefined;
       }
     }
     planned.query_id = reason ? UNKNOWN : (prior.query_id ?? UNKNOWN);

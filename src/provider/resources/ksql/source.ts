@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { canonical, isUpgradeable, sinkOf, type Statement } from '../../../core/ksql';
+import { canonical, isUpgradeable, sinkOf, topicSettings, type Statement } from '../../../core/ksql';
 import { KsqlSourceDescription } from '../../clients/ksqldb';
 import { afterCreate, DiagnosticError, error, ResourceDefinition } from '../../framework/resource';
 import { objectSchema, StateOf } from '../../framework/schema';
@@ -19,7 +19,9 @@ import {
   replacementWarning,
   sameStatement,
   SourceKeyword,
+  topicMismatch,
   topicOf,
+  topicRecreation,
   validateStatement,
 } from './core';
 
@@ -89,7 +91,7 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
       validateStatement(config.statement, accepted, diagnostics);
     },
 
-    async plan({ prior, planned, requiresReplace, diagnostics }) {
+    async plan({ prior, planned, requiresReplace, diagnostics, clients }) {
       if (typeof planned.statement !== 'string') {
         if (prior) {
           planned.name = UNKNOWN;
@@ -104,7 +106,21 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
       planned.id = name;
       if (!prior) return;
       const priorStmt = parseLenient(prior.statement);
-      if (priorStmt && (sameStatement(priorStmt, stmt) || essentials(priorStmt) === essentials(stmt))) {
+      if (priorStmt && sameStatement(priorStmt, stmt)) {
+        planned.statement = prior.statement;
+        return;
+      }
+      if (priorStmt && sinkOf(priorStmt) === name) {
+        // PARTITIONS/REPLICAS the topic does not have: ksqlDB never changes an existing topic
+        const mismatch = await topicMismatch(clients, name, priorStmt, stmt);
+        if (mismatch) {
+          topicRecreation(name, mismatch, prior.delete_topic === true, requiresReplace, diagnostics, consequence(name, prior));
+          return;
+        }
+      }
+      const sameTopicSettings = (a: Statement, b: Statement): boolean =>
+        JSON.stringify(topicSettings(a)) === JSON.stringify(topicSettings(b));
+      if (priorStmt && essentials(priorStmt) === essentials(stmt) && sameTopicSettings(priorStmt, stmt)) {
         planned.statement = prior.statement;
         return;
       }
@@ -113,7 +129,11 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
       else if (sinkOf(priorStmt) !== name) reason = `the name changes from ${sinkOf(priorStmt)} to ${name}`;
       else {
         const check = isUpgradeable(priorStmt, stmt);
-        if (!check.ok) reason = check.reason;
+        // the topic's partitions and replicas were compared with the topic itself above
+        const refusals = check.ok
+          ? []
+          : check.reasons.map((r, i) => ({ r, rule: check.rules[i] })).filter((x) => !x.rule.startsWith('TopicValidationUtil'));
+        if (refusals.length > 0) reason = refusals.map((x) => `${x.r} (ksqlDB rule: ${x.rule})`).join('; ');
       }
       if (!reason) return;
       requiresReplace.add('statement');

@@ -12,9 +12,9 @@ import type {
   Query,
   Statement,
 } from '../../../core/ksql';
-import { walkExpr } from '../../../core/ksql';
+import { stepRefusal, walkExpr, type PersistentQueryStatement, type UpgradeSource } from '../../../core/ksql';
 import { KsqlSyntaxError, parseStatements } from '../../../core/ksql';
-import { FatalProcessingError } from './aggregates';
+import { AGGREGATES, FatalProcessingError } from './aggregates';
 import { KsqlError, KsqlParseError, NotSupportedError, RecordError } from './errors';
 import { deterministicEnvironment, testFunctions, type FunctionContext, type UdfDef } from './functions';
 import { columnText, keyColumns, schemaText, valueColumns, headerColumns, type Column, type DataSource, type WindowInfo } from './model';
@@ -852,6 +852,20 @@ export class KsqlEngine {
     if (issues.length) throw new KsqlError(`Cannot upgrade data source: ${issues.join('\n\tAND ')}`);
   }
 
+  /** What ksqlDB's upgrade check compares of a source a query reads (its source step). */
+  private upgradeSource(name: string): UpgradeSource | undefined {
+    const src = this.sources.get(name);
+    if (!src) return undefined;
+    return {
+      kind: src.kind,
+      windowed: src.window !== undefined,
+      keyColumns: keyColumns(src).map((c) => c.name),
+      topic: src.topic,
+      formats: `${src.keyFormat.format}/${src.valueFormat.format}`,
+      timestamp: src.timestamp?.column ?? '',
+    };
+  }
+
   private createAs(s: CreateAsSelect | InsertInto): { id: string; warnings: readonly string[] } {
     const isInsert = s.kind === 'insertInto';
     const target = isInsert ? this.sources.get(s.name) : undefined;
@@ -939,7 +953,26 @@ export class KsqlEngine {
         sql: s.text,
       };
       const existing = this.sources.get(s.name);
-      if (existing) this.checkUpgrade(existing, sink);
+      if (existing) {
+        // QueryIdUtil#buildId: only the one query writing into the sink can be replaced
+        const writers = [...this.queries.values()].filter((q) => q.sink === s.name).map((q) => q.id);
+        if (writers.length > 1) {
+          throw new KsqlError(
+            `REPLACE for sink ${s.name} is not supported because there are multiple queries writing into it: [${writers.join(', ')}]`,
+          );
+        }
+        this.checkUpgrade(existing, sink);
+        // QueryRegistryImpl: the old plan's ExecutionStep#validateUpgrade with the new one
+        const writer = [...this.queries.values()].find((q) => q.sink === s.name && !q.isInsert);
+        const old = writer ? parseStatements(writer.statement)[0] : undefined;
+        if (old && (old.kind === 'createStreamAs' || old.kind === 'createTableAs')) {
+          const refused = stepRefusal(old, s as PersistentQueryStatement, {
+            source: (name) => this.upgradeSource(name),
+            aggregateFunctions: [...AGGREGATES.keys()],
+          });
+          if (refused) throw new KsqlError(refused.message);
+        }
+      }
     }
     let id: string;
     const queryIdProp = isInsert ? (s.properties.QUERY_ID as string | undefined) : undefined;
