@@ -200,6 +200,15 @@ describe('local ksqlDB engine: CREATE OR REPLACE follows the same rules', () => 
     expect(e.queryInfo(created.queryId!)!.statement).toContain('N > 5');
   });
 
+  test("the sink's topic includes its formats (DataSource#canUpgradeTo compares the whole KsqlTopic)", () => {
+    const e = engine();
+    e.execute('CREATE STREAM COPY AS SELECT * FROM PV;');
+    expect(() => e.execute("CREATE OR REPLACE STREAM COPY WITH (VALUE_FORMAT='AVRO') AS SELECT * FROM PV;")).toThrow(
+      /^Cannot upgrade data source: DataSource '`COPY`' has topic = KsqlTopic\{kafkaTopicName='COPY', .*format=JSON.* which is not upgradeable to KsqlTopic\{kafkaTopicName='COPY', .*format=AVRO/,
+    );
+    e.execute("CREATE OR REPLACE STREAM COPY WITH (VALUE_FORMAT='JSON') AS SELECT * FROM PV WHERE N > 0;");
+  });
+
   test('several queries writing into the sink: REPLACE is refused (QueryIdUtil)', () => {
     const e = engine();
     const [csas] = e.execute('CREATE STREAM ALL_PV AS SELECT * FROM PV;');

@@ -832,8 +832,9 @@ export class KsqlEngine {
       issues.push(
         `DataSource '\`${old.name}\`' has type = ${old.kind === 'STREAM' ? 'KSTREAM' : 'KTABLE'} which is not upgradeable to ${next.kind === 'STREAM' ? 'KSTREAM' : 'KTABLE'}`,
       );
-    if (old.topic !== next.topic)
-      issues.push(`DataSource '\`${old.name}\`' has topic = ${old.topic} which is not upgradeable to ${next.topic}`);
+    // the whole KsqlTopic: name, key format (and window), value format
+    if (ksqlTopicText(old) !== ksqlTopicText(next))
+      issues.push(`DataSource '\`${old.name}\`' has topic = ${ksqlTopicText(old)} which is not upgradeable to ${ksqlTopicText(next)}`);
     // StructuredDataSource#checkSchemas: columns (by namespace and position) the new schema lacks
     const changed = (a: readonly Column[], b: readonly Column[]): Column[] =>
       a.filter((c, i) => b[i] === undefined || columnText(c) !== columnText(b[i]));
@@ -1522,3 +1523,15 @@ export function parseDurationText(text: string): number {
 }
 
 export { typeText };
+
+/**
+ * ksqlDB's KsqlTopic#toString, as far as the upgrade check compares it: the topic name, the key
+ * format (with its window) and the value format (format properties and serde features left out).
+ */
+function ksqlTopicText(s: DataSource): string {
+  const window = s.window ? `Optional[WindowInfo{type=${s.window.type}}]` : 'Optional.empty';
+  return (
+    `KsqlTopic{kafkaTopicName='${s.topic}', keyFormat=KeyFormat{format=FormatInfo{format=${s.keyFormat.format}}, window=${window}}, ` +
+    `valueFormat=ValueFormat{format=FormatInfo{format=${s.valueFormat.format}}}}`
+  );
+}
