@@ -18,6 +18,7 @@ import {
 import { ksqlQueryResource } from '../../src/provider/resources/ksql/query';
 import { ksqlStreamResource } from '../../src/provider/resources/ksql/source';
 import { KsqlEngine } from '../../src/tools/ksqldb/engine/engine';
+import { startKsqlServer } from '../../src/tools/ksqldb/server';
 import { fakeClients, FakeKsql } from '../support/fake-servers';
 import { Driver, texts } from '../support/provider-driver';
 
@@ -228,6 +229,39 @@ describe('local ksqlDB engine: CREATE OR REPLACE follows the same rules', () => 
     e.execute('CREATE OR REPLACE TABLE C AS SELECT PAGE, COUNT(*) AS VIEWS FROM PV WHERE N > 1 GROUP BY PAGE;');
     expect(e.processQuery(id, view(3, 'home', 1))).toEqual([]); // filtered out by the new WHERE
     expect(counts(e.processQuery(id, view(4, 'home', 2)))).toEqual([3]);
+  });
+});
+
+describe('local ksqlDB server: a sink topic that exists is checked against PARTITIONS (TopicCreateInjector)', () => {
+  test('CREATE OR REPLACE with other PARTITIONS is refused (HTTP 500); the same or unset PARTITIONS of the source are accepted', async () => {
+    const s = await startKsqlServer({ port: 0 });
+    try {
+      const ksql = async (sql: string) => {
+        const res = await fetch(`${s.url}/ksql`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/vnd.ksql.v1+json', Accept: 'application/vnd.ksql.v1+json' },
+          body: JSON.stringify({ ksql: sql, streamsProperties: {} }),
+        });
+        return { status: res.status, body: (await res.json()) as { message?: string } };
+      };
+      expect((await ksql("CREATE STREAM PV (ID INT KEY, N INT) WITH (KAFKA_TOPIC='pv', VALUE_FORMAT='JSON', PARTITIONS=2);")).status).toBe(
+        200,
+      );
+      expect((await ksql("CREATE STREAM BIG WITH (KAFKA_TOPIC='big', PARTITIONS=3) AS SELECT * FROM PV WHERE N > 1;")).status).toBe(200);
+      const refused = await ksql("CREATE OR REPLACE STREAM BIG WITH (KAFKA_TOPIC='big', PARTITIONS=4) AS SELECT * FROM PV WHERE N > 2;");
+      expect(refused.status).toBe(500);
+      expect(refused.body.message).toMatch(
+        /^A Kafka topic with the name 'big' already exists, with different partition\/replica configuration than required. KSQL expects 4 partitions \(topic has 3\)/,
+      );
+      // without PARTITIONS a CSAS needs its source's partition count (2), which the topic does not have
+      const unset = await ksql("CREATE OR REPLACE STREAM BIG WITH (KAFKA_TOPIC='big') AS SELECT * FROM PV WHERE N > 2;");
+      expect(unset.body.message).toMatch(/KSQL expects 2 partitions \(topic has 3\)/);
+      expect(
+        (await ksql("CREATE OR REPLACE STREAM BIG WITH (KAFKA_TOPIC='big', PARTITIONS=3) AS SELECT * FROM PV WHERE N > 2;")).status,
+      ).toBe(200);
+    } finally {
+      await s.close();
+    }
   });
 });
 

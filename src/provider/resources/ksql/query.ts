@@ -31,10 +31,14 @@ import {
 
 /**
  * Persistent ksqlDB queries: CREATE STREAM/TABLE ... AS SELECT and INSERT INTO ... SELECT. A
- * changed query is applied in place with CREATE OR REPLACE (same query id) where ksqlDB allows it
- * (ksqlDB itself is asked with EXPLAIN at plan time); a changed sink, key or aggregation, and any
- * change of an INSERT INTO, replace it instead, and the plan says why. Refresh detects a dropped
- * sink, a terminated query and a query changed outside streamform.
+ * changed query is applied in place with CREATE OR REPLACE (same query id, state kept) where
+ * ksqlDB's upgrade rules allow it (src/core/ksql/upgrade.ts: filters and projections around
+ * unchanged key, grouping and aggregation steps; ksqlDB itself is asked with EXPLAIN at plan
+ * time); what ksqlDB refuses (another key or grouping, another sink topic or format, removed
+ * columns, "Upgrades not yet supported for <step>", any change of an INSERT INTO) replaces it
+ * instead, and the plan names the rule. PARTITIONS/REPLICAS the sink's topic does not have need
+ * the topic deleted: a replacement when delete_topic is true, else an error with the fix. Refresh
+ * detects a dropped sink, a terminated query and a query changed outside streamform.
  */
 
 const querySchema = objectSchema(0, 'A persistent ksqlDB query: CREATE STREAM/TABLE ... AS SELECT or INSERT INTO ... SELECT.', {

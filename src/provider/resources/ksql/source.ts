@@ -28,8 +28,10 @@ import {
 /**
  * ksqlDB streams and tables over a topic (CREATE STREAM / CREATE TABLE): one definition, the
  * keyword its parameter. A changed statement is applied with CREATE OR REPLACE where ksqlDB allows
- * it (e.g. an appended column); otherwise the plan replaces the object and says why. Refresh
- * detects a dropped object and a statement changed outside streamform.
+ * it (e.g. an appended column); otherwise the plan replaces the object and says why. PARTITIONS
+ * or REPLICAS its topic does not have need the topic re-created: a replacement that deletes it
+ * when delete_topic is true, else an error with the fix. Refresh detects a dropped object and a
+ * statement changed outside streamform.
  */
 
 type SourceAttributes = typeof commonAttributes;
