@@ -978,26 +978,16 @@ describe('isUpgradeable', () => {
     expect(check(csas, csas.replace('> 10', '> 100'))).toEqual({ ok: true });
     expect(check(csas, csas.replace('AMOUNT FROM', 'AMOUNT, NOTE FROM'))).toEqual({ ok: true });
     expect(check(csas, csas.replace('ID, AMOUNT FROM', 'ID, AMOUNT * 2 AS AMOUNT FROM'))).toEqual({ ok: true });
-    const shape = '; ksqlDB can only replace queries that read one source and filter or project it';
-    expect(refused(csas, csas.replace('WHERE', 'JOIN C WITHIN 1 HOUR ON ORDERS.ID = C.ID WHERE'))).toBe(`the new query has a JOIN${shape}`);
-    expect(refused(csas, csas.replace('EMIT', 'PARTITION BY AMOUNT EMIT'))).toBe(`the new query has PARTITION BY${shape}`);
-    expect(refused(csas, csas.replace('AMOUNT FROM', 'EXPLODE(TAGS) AS TAG FROM'))).toBe(
-      `the new query uses the table function EXPLODE${shape}`,
+    // ksqlDB's ExecutionStep#validateUpgrade (test/unit/ksql-upgrades.test.ts has the details)
+    expect(refused(csas, csas.replace('WHERE', 'JOIN C WITHIN 1 HOUR ON ORDERS.ID = C.ID WHERE'))).toBe(
+      'ksqlDB refuses to upgrade the query: Query is not upgradeable. Cannot change a non-join source into a join source.',
+    );
+    expect(refused(csas, csas.replace('AMOUNT FROM', 'AMOUNT, EXPLODE(TAGS) AS TAG FROM'))).toBe(
+      'ksqlDB refuses to upgrade the query: Upgrades not yet supported for StreamFlatMap',
     );
     const ctas = 'CREATE TABLE T AS SELECT ID, COUNT(*) AS N FROM ORDERS WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY ID HAVING COUNT(*) > 1;';
     expect(refused(ctas, ctas.replace('> 1', '> 2'))).toBe(
-      [
-        'the current query has a TUMBLING window',
-        'the current query has GROUP BY',
-        'the current query has HAVING',
-        'the current query uses the aggregate function COUNT',
-        'the new query has a TUMBLING window',
-        'the new query has GROUP BY',
-        'the new query has HAVING',
-        'the new query uses the aggregate function COUNT',
-      ]
-        .map((r) => r + shape)
-        .join('; '),
+      'ksqlDB refuses to upgrade the query: Upgrades not yet supported for StreamWindowedAggregate',
     );
     expect(refused(csas, csas.replace('FROM ORDERS', 'FROM ORDERS_V2'))).toBe(
       'the query now reads from ORDERS_V2 instead of ORDERS (the source of a running query cannot change)',

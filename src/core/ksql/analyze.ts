@@ -3,19 +3,30 @@
  * and join keys, its output columns, and whether ksqlDB can replace one statement with another
  * in place (CREATE OR REPLACE) — see notes/ksqldb.md §5.
  */
-import type { Expr, JoinType, PersistentQueryStatement, PropertyValue, Query, Relation, Statement, Within } from './ast';
+import type { Expr, JoinType, PersistentQueryStatement, PropertyValue, Relation, Statement, Within } from './ast';
 import { formatQuery } from './format';
 import { normalizeQuery } from './normalize';
 import { joinKeys, scopeOf, type JoinKey, type SourceColumn, type SourceResolver } from './infer';
 import { outputColumns, UNKNOWN_TYPE, type OutputColumn } from './outputs';
 import { parseType } from './parser';
 import { sameType } from './types';
-import { queryOf, walkExpr } from './walk';
+import { compareUpgradeSteps, upgradeSteps, type StepOptions, type StepRefusal, type UpgradeSource } from './upgrade';
+import { queryOf } from './walk';
 
 export type { JoinKey, SourceColumn, SourceResolver } from './infer';
 export { outputColumns, queryProblems, UNKNOWN_TYPE, type OutputColumn } from './outputs';
 export { KeyRuleError, placeKeys, resultKey, type KeyScope, type ResultKey } from './keys';
 export { queryOf } from './walk';
+export {
+  compareUpgradeSteps,
+  stepTypes,
+  upgradeSteps,
+  type StepOptions,
+  type StepRefusal,
+  type UpgradeSink,
+  type UpgradeSource,
+  type UpgradeStep,
+} from './upgrade';
 
 // ---------------------------------------------------------------------------------------------
 // Sources and sinks
@@ -102,13 +113,28 @@ export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
 /** Built-in table functions (UDTFs) of ksqlDB. */
 export const TABLE_FUNCTIONS: ReadonlySet<string> = new Set(['EXPLODE', 'CUBE_EXPLODE']);
 
-/** Result of isUpgradeable: `reason` joins every `reasons` entry with `; `. */
-export type UpgradeCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly reasons: readonly string[] };
+/** Result of isUpgradeable: `reason` joins every `reasons` entry with `; `; `rules` names ksqlDB's rule behind each. */
+export type UpgradeCheck =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly reasons: readonly string[];
+      /** ksqlDB's rule that refuses, per reason (e.g. `StreamGroupBy.validateUpgrade`). */
+      readonly rules: readonly string[];
+      /** The first rule, for messages. */
+      readonly rule: string;
+    };
 
 /** What isUpgradeable may know beyond the two statements. */
 export interface UpgradeOptions {
   /** Columns of input sources, to compare the output schemas of CSAS/CTAS. */
   readonly resolve?: SourceResolver;
+  /**
+   * What the execution steps depend on of each source (stream or table, windowed, key columns,
+   * topic); without it sources count as unwindowed streams whose keys come from `resolve`.
+   */
+  readonly source?: (name: string) => UpgradeSource | undefined;
   /** Server default key format (`ksql.persistence.default.format.key`). @default 'KAFKA' */
   readonly defaultKeyFormat?: string;
   /**
@@ -130,13 +156,28 @@ const KIND_WORDS: Readonly<Record<string, string>> = {
   insertInto: 'INSERT INTO',
 };
 
+/** One reason an upgrade is refused, and the ksqlDB rule behind it. */
+interface Problem {
+  readonly text: string;
+  readonly rule: string;
+}
+
+const SCHEMA_RULE = 'DataSource.canUpgradeTo (schema: key columns identical, value columns only appended)';
+const TOPIC_RULE = 'DataSource.canUpgradeTo (topic, formats, timestamp column) and the sink step';
+const PARTITIONS_RULE = "TopicValidationUtil (an existing topic's partitions and replicas are never changed)";
+
 /**
  * Whether `newStmt` can replace `oldStmt` in place with CREATE OR REPLACE, following ksqlDB's
- * upgrade rules; otherwise the resource must be dropped and re-created. Reasons are plain words.
+ * upgrade rules (the sink's DataSource#canUpgradeTo, then ExecutionStep#validateUpgrade of the
+ * query's steps, see ./upgrade.ts); otherwise the resource must be dropped and re-created.
+ * Reasons are plain words, each with the ksqlDB rule that refuses.
  */
 export function isUpgradeable(oldStmt: Statement, newStmt: Statement, options: UpgradeOptions = {}): UpgradeCheck {
-  const reasons = upgradeProblems(oldStmt, newStmt, options);
-  return reasons.length === 0 ? { ok: true } : { ok: false, reason: reasons.join('; '), reasons };
+  const problems = upgradeProblems(oldStmt, newStmt, options);
+  if (problems.length === 0) return { ok: true };
+  const reasons = problems.map((p) => p.text);
+  const rules = problems.map((p) => p.rule);
+  return { ok: false, reason: reasons.join('; '), reasons, rules, rule: rules[0] };
 }
 
 type ReplaceableStatement = Extract<Statement, { kind: 'createStream' | 'createTable' | 'createStreamAs' | 'createTableAs' }>;
@@ -144,48 +185,82 @@ type ReplaceableStatement = Extract<Statement, { kind: 'createStream' | 'createT
 const sourceType = (s: ReplaceableStatement): 'stream' | 'table' =>
   s.kind === 'createStream' || s.kind === 'createStreamAs' ? 'stream' : 'table';
 
-function upgradeProblems(oldStmt: Statement, newStmt: Statement, options: UpgradeOptions): string[] {
+function upgradeProblems(oldStmt: Statement, newStmt: Statement, options: UpgradeOptions): Problem[] {
   const replaceable = ['createStream', 'createTable', 'createStreamAs', 'createTableAs'];
   for (const s of [oldStmt, newStmt]) {
     if (s.kind === 'insertInto') {
       return [
-        'INSERT INTO queries cannot be replaced in place (ksqlDB refuses an existing QUERY_ID); terminate the query and run the new INSERT INTO',
+        {
+          text: 'INSERT INTO queries cannot be replaced in place (ksqlDB refuses an existing QUERY_ID); terminate the query and run the new INSERT INTO',
+          rule: 'QueryIdUtil (INSERT INTO queries get a new query id)',
+        },
       ];
     }
     if (!replaceable.includes(s.kind)) {
       const words = KIND_WORDS[s.kind] ?? s.text.trim().split(/\s+/).slice(0, 2).join(' ').toUpperCase();
-      return [`${words} statements cannot be replaced in place; only CREATE STREAM/TABLE statements can`];
+      return [
+        { text: `${words} statements cannot be replaced in place; only CREATE STREAM/TABLE statements can`, rule: 'CREATE OR REPLACE' },
+      ];
     }
   }
   const o = oldStmt as ReplaceableStatement;
   const n = newStmt as ReplaceableStatement;
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const name = n.name;
   const what = sourceType(n);
-  if (o.name !== name) problems.push(`the name changed from ${o.name} to ${name}; a different name is a different ${what}`);
+  if (o.name !== name) {
+    problems.push({
+      text: `the name changed from ${o.name} to ${name}; a different name is a different ${what}`,
+      rule: 'DataSource.canUpgradeTo (name)',
+    });
+  }
   if (sourceType(o) !== what) {
-    problems.push(`${o.name} changes from a ${sourceType(o)} to a ${what}; ksqlDB cannot change the type of a source`);
+    problems.push({
+      text: `${o.name} changes from a ${sourceType(o)} to a ${what}; ksqlDB cannot change the type of a source`,
+      rule: 'DataSource.canUpgradeTo (type)',
+    });
   } else if (o.kind !== n.kind) {
-    problems.push(`the statement changes from ${KIND_WORDS[o.kind]} to ${KIND_WORDS[n.kind]}; drop and re-create ${name}`);
+    problems.push({
+      text: `the statement changes from ${KIND_WORDS[o.kind]} to ${KIND_WORDS[n.kind]}; drop and re-create ${name}`,
+      rule: 'CREATE OR REPLACE (a source with columns and a query result are different kinds of source)',
+    });
   }
   // A different source altogether: comparing its details would only add noise.
   if (problems.length > 0) return problems;
   if (o.isSource || n.isSource) {
     const why = `${name} is declared with CREATE SOURCE`;
-    problems.push(`CREATE OR REPLACE is not supported on source ${what}s (${why}); drop and re-create it`);
+    problems.push({
+      text: `CREATE OR REPLACE is not supported on source ${what}s (${why}); drop and re-create it`,
+      rule: 'CreateSourceFactory (no CREATE OR REPLACE on SOURCE streams and tables)',
+    });
   }
   if (n.ifNotExists) {
     const effect = `ksqlDB would keep the existing ${what} ${name} unchanged`;
-    problems.push(`the new statement has IF NOT EXISTS, so ${effect}; remove IF NOT EXISTS`);
+    problems.push({ text: `the new statement has IF NOT EXISTS, so ${effect}; remove IF NOT EXISTS`, rule: 'IF NOT EXISTS' });
   }
   problems.push(...propertyProblems(o, n, options));
   if ((o.kind === 'createStream' || o.kind === 'createTable') && (n.kind === 'createStream' || n.kind === 'createTable')) {
-    if (o.columns.length > 0 && n.columns.length > 0) problems.push(...schemaProblems(o.columns, n.columns));
+    if (o.columns.length > 0 && n.columns.length > 0)
+      problems.push(...schemaProblems(o.columns, n.columns).map((text) => ({ text, rule: SCHEMA_RULE })));
   }
   if ((o.kind === 'createStreamAs' || o.kind === 'createTableAs') && (n.kind === 'createStreamAs' || n.kind === 'createTableAs')) {
-    problems.push(...queryProblems(o, n, options));
+    problems.push(...persistentQueryProblems(o, n, options));
   }
   return problems;
+}
+
+/**
+ * PARTITIONS and REPLICAS as a statement sets them (undefined: not set). ksqlDB never changes an
+ * existing topic: a statement whose values differ from the topic's is refused ("A Kafka topic
+ * with the name '…' already exists, with different partition/replica configuration than required").
+ */
+export function topicSettings(stmt: Statement): { partitions?: number; replicas?: number } {
+  if (!('properties' in stmt) || stmt.kind === 'insertInto' || stmt.kind === 'createConnector') return {};
+  const p = stmt.properties as Readonly<Record<string, PropertyValue>>;
+  const num = (v: PropertyValue | undefined): number | undefined => (v === undefined || v === null ? undefined : Number(v));
+  const partitions = num(p.PARTITIONS);
+  const replicas = num(p.REPLICAS);
+  return { ...(partitions !== undefined ? { partitions } : {}), ...(replicas !== undefined ? { replicas } : {}) };
 }
 
 /** Effective WITH values that are part of the topic, formats or timestamp of a source. */
@@ -254,21 +329,21 @@ function propertyProblems(
   o: Extract<Statement, { properties: unknown }>,
   n: Extract<Statement, { properties: unknown }>,
   options: UpgradeOptions,
-): string[] {
+): Problem[] {
   const a = effectiveProperties(o, options);
   const b = effectiveProperties(n, options);
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])]) {
     if (a[key] === b[key]) continue;
     if ((a[key] === undefined || b[key] === undefined) && UNKNOWN_WHEN_UNSET.has(key)) continue;
     const label = PROPERTY_WORDS[key] ?? key;
     const from = a[key] === undefined ? 'unset' : `'${a[key]}'`;
     const to = b[key] === undefined ? 'unset' : `'${b[key]}'`;
-    const why =
-      key === 'PARTITIONS' || key === 'REPLICAS'
-        ? 'ksqlDB does not change an existing topic'
-        : 'ksqlDB cannot change the topic, formats or timestamp of an existing source';
-    problems.push(`${label} (${key}) changed from ${from} to ${to} (${why})`);
+    const topicSetting = key === 'PARTITIONS' || key === 'REPLICAS';
+    const why = topicSetting
+      ? 'ksqlDB does not change an existing topic'
+      : 'ksqlDB cannot change the topic, formats or timestamp of an existing source';
+    problems.push({ text: `${label} (${key}) changed from ${from} to ${to} (${why})`, rule: topicSetting ? PARTITIONS_RULE : TOPIC_RULE });
   }
   return problems;
 }
@@ -322,39 +397,59 @@ function sameTypeText(a: string, b: string): boolean {
   }
 }
 
-/** Query shape (Source → Filter/Select → Sink) and output schema of CSAS/CTAS. */
-function queryProblems(o: PersistentQueryStatement, n: PersistentQueryStatement, options: UpgradeOptions): string[] {
-  const problems: string[] = [];
-  const aggregates = new Set([...AGGREGATE_FUNCTIONS, ...(options.aggregateFunctions ?? []).map((f) => f.toUpperCase())]);
-  const tableFns = new Set([...TABLE_FUNCTIONS, ...(options.tableFunctions ?? []).map((f) => f.toUpperCase())]);
-  const shape = (q: Query, which: string): void => {
-    const say = (what: string): void => {
-      problems.push(`the ${which} query ${what}; ksqlDB can only replace queries that read one source and filter or project it`);
-    };
-    if (q.joins.length > 0) say('has a JOIN');
-    if (q.window) say(`has a ${q.window.type} window`);
-    if (q.groupBy) say('has GROUP BY');
-    if (q.partitionBy) say('has PARTITION BY');
-    if (q.having) say('has HAVING');
-    const calls = new Set<string>();
-    for (const item of q.select) {
-      if (item.kind === 'expression') walkExpr(item.expression, (x) => x.kind === 'call' && calls.add(x.name));
-    }
-    for (const f of calls) {
-      if (aggregates.has(f)) say(`uses the aggregate function ${f}`);
-      if (tableFns.has(f)) say(`uses the table function ${f}`);
-    }
-  };
-  shape(o.query, 'current');
-  shape(n.query, 'new');
-  if (o.query.from.name !== n.query.from.name) {
-    problems.push(
-      `the query now reads from ${n.query.from.name} instead of ${o.query.from.name} (the source of a running query cannot change)`,
-    );
-  }
-  if (problems.length > 0) return problems;
-
+/**
+ * CSAS/CTAS: the sink's schema (DataSource#canUpgradeTo: same key columns, value columns only
+ * appended), then the query's execution steps (ExecutionStep#validateUpgrade, ./upgrade.ts).
+ */
+function persistentQueryProblems(o: PersistentQueryStatement, n: PersistentQueryStatement, options: UpgradeOptions): Problem[] {
   const resolve = options.resolve ?? (() => undefined);
+  const schema = outputSchemaProblems(o, n, resolve).map((text) => ({ text, rule: SCHEMA_RULE }));
+  // ksqlDB checks the sink's schema first; the steps only when it passes.
+  if (schema.length > 0) return schema;
+  if (o.query.from.name !== n.query.from.name) {
+    const step = (options.source?.(o.query.from.name)?.kind ?? 'STREAM') === 'TABLE' ? 'TableSource' : 'StreamSource';
+    return [
+      {
+        text: `the query now reads from ${n.query.from.name} instead of ${o.query.from.name} (the source of a running query cannot change)`,
+        rule: `${step}.validateUpgrade`,
+      },
+    ];
+  }
+  const refusal = stepRefusal(o, n, options);
+  return refusal ? [{ text: `ksqlDB refuses to upgrade the query: ${refusal.message}`, rule: `${refusal.step}.validateUpgrade` }] : [];
+}
+
+/** What the step model knows of a source from `resolve`: key columns, and PRIMARY KEY makes a table. */
+function sourceFromColumns(resolve: SourceResolver): (name: string) => UpgradeSource | undefined {
+  return (name) => {
+    const cols = resolve(name);
+    if (!cols) return undefined;
+    const keys = cols.filter((c) => c.key);
+    return { kind: keys.some((c) => c.primaryKey) ? 'TABLE' : 'STREAM', keyColumns: keys.map((c) => c.name) };
+  };
+}
+
+/**
+ * ksqlDB's ExecutionStep#validateUpgrade for two persistent queries writing into the same sink
+ * (the sink's topic, formats and timestamp are compared by propertyProblems, so not here).
+ */
+export function stepRefusal(
+  o: PersistentQueryStatement,
+  n: PersistentQueryStatement,
+  options: UpgradeOptions = {},
+): StepRefusal | undefined {
+  const source = options.source ?? sourceFromColumns(options.resolve ?? (() => undefined));
+  const stepOptions: StepOptions = {
+    source,
+    aggregates: new Set([...AGGREGATE_FUNCTIONS, ...(options.aggregateFunctions ?? []).map((f) => f.toUpperCase())]),
+    tableFunctions: new Set([...TABLE_FUNCTIONS, ...(options.tableFunctions ?? []).map((f) => f.toUpperCase())]),
+  };
+  const sinkOf = (s: PersistentQueryStatement) => ({ kind: s.kind === 'createStreamAs' ? ('STREAM' as const) : ('TABLE' as const) });
+  return compareUpgradeSteps(upgradeSteps(o.query, sinkOf(o), stepOptions), upgradeSteps(n.query, sinkOf(n), stepOptions));
+}
+
+/** The output schema of CSAS/CTAS: removed, retyped or reordered columns. */
+function outputSchemaProblems(o: PersistentQueryStatement, n: PersistentQueryStatement, resolve: SourceResolver): string[] {
   const oldCols = outputColumns(o, resolve);
   const newCols = outputColumns(n, resolve);
   if ([...oldCols, ...newCols].some((c) => c.name.endsWith('*'))) {

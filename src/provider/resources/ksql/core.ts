@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { canonical, formatStatement, parseStatement, type Explain, type Loc, type Statement, type StatementKind } from '../../../core/ksql';
+import {
+  canonical,
+  formatStatement,
+  parseStatement,
+  queryOf,
+  topicSettings,
+  type Explain,
+  type Loc,
+  type Statement,
+  type StatementKind,
+  type UpgradeSource,
+} from '../../../core/ksql';
 import { KsqlCatalog, KsqlError } from '../../clients/ksqldb';
 import { Diagnostic, DiagnosticError, error, warning } from '../../framework/resource';
 import { attr } from '../../framework/schema';
@@ -78,6 +89,99 @@ export function validateStatement(text: unknown, accepted: Accepted, diagnostics
 /** Formatting, comments, keyword case and property order are no change. */
 export function sameStatement(a: Statement, b: Statement): boolean {
   return canonical(a) === canonical(b);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Topic settings ksqlDB never changes
+
+/** The rule behind a topic that must be deleted and created again. */
+export const TOPIC_RULE =
+  "ksqlDB's TopicValidationUtil: an existing topic keeps its partitions and replicas; a statement that needs others is refused with " +
+  '"A Kafka topic with the name \'…\' already exists, with different partition/replica configuration than required"';
+
+/**
+ * Why the statement cannot run over the topic that exists now: PARTITIONS (CSAS/CTAS: else the
+ * source's) or REPLICAS the topic does not have. Compared with the topic when ksqlDB is
+ * reachable, else with the prior statement's explicit values. Undefined: the topic fits.
+ */
+export async function topicMismatch(
+  clients: ProviderClients | undefined,
+  name: string,
+  priorStmt: Statement,
+  stmt: Statement,
+): Promise<string | undefined> {
+  const wanted = topicSettings(stmt);
+  const before = topicSettings(priorStmt);
+  const cat = await reachableCatalog(clients);
+  const current = cat?.sources.get(name);
+  const problems: string[] = [];
+  if (current && current.partitions !== undefined && current.partitions > 0) {
+    const query = queryOf(stmt);
+    const required = wanted.partitions ?? (query ? cat?.sources.get(query.from.name)?.partitions : undefined) ?? current.partitions;
+    if (required !== current.partitions) {
+      const why =
+        wanted.partitions !== undefined ? 'PARTITIONS' : `the partitions of ${query!.from.name}'s topic, as PARTITIONS is not set`;
+      problems.push(`its topic ${current.topic} has ${current.partitions} partitions and the statement needs ${required} (${why})`);
+    }
+    const replicas = current.replication;
+    if (wanted.replicas !== undefined && wanted.replicas !== -1 && replicas !== undefined && replicas > 0 && replicas < wanted.replicas) {
+      problems.push(`its topic ${current.topic} has ${replicas} replicas and the statement needs ${wanted.replicas} (REPLICAS)`);
+    }
+    return problems.length > 0 ? problems.join(' and ') : undefined;
+  }
+  if (wanted.partitions !== undefined && before.partitions !== undefined && wanted.partitions !== before.partitions) {
+    problems.push(`PARTITIONS changes from ${before.partitions} to ${wanted.partitions}`);
+  }
+  if (wanted.replicas !== undefined && before.replicas !== undefined && wanted.replicas !== before.replicas) {
+    problems.push(`REPLICAS changes from ${before.replicas} to ${wanted.replicas}`);
+  }
+  return problems.length > 0 ? problems.join(' and ') : undefined;
+}
+
+/**
+ * The plan for a statement whose topic must be re-created: with delete_topic already true, a
+ * replacement that deletes the topic (warning); otherwise an error with the ways out.
+ */
+export function topicRecreation(
+  name: string,
+  mismatch: string,
+  deleteTopic: boolean,
+  requiresReplace: Set<string>,
+  diagnostics: Diagnostic[],
+  consequence: string,
+): void {
+  if (deleteTopic) {
+    requiresReplace.add('statement');
+    diagnostics.push(
+      warning(
+        `ksqlDB cannot change the topic of ${name}`,
+        `${name}: ${mismatch} (rule: ${TOPIC_RULE}). The plan replaces ${name} instead, and as delete_topic is true the drop deletes its topic, which ksqlDB then creates again as the statement says: all messages in it are lost. ${consequence}`,
+        ['statement'],
+      ),
+    );
+    return;
+  }
+  diagnostics.push(
+    error(
+      `ksqlDB cannot change the topic of ${name}`,
+      `${name}: ${mismatch} (rule: ${TOPIC_RULE}). Neither CREATE OR REPLACE nor dropping and creating ${name} over the same topic can apply this. ` +
+        `To re-create the topic (losing its messages), set delete_topic = true on ${name} and apply that first, then plan this change again; ` +
+        'or keep PARTITIONS/REPLICAS as the topic has them (or change the topic outside ksqlDB: partitions can only grow).',
+      ['statement'],
+    ),
+  );
+}
+
+/** What ksqlDB's upgrade check compares of a source a query reads, from the catalog. */
+export function upgradeSourceOf(cat: KsqlCatalog, name: string): UpgradeSource | undefined {
+  const src = cat.sources.get(name);
+  if (!src) return undefined;
+  return {
+    kind: src.type,
+    windowed: !!src.windowType,
+    keyColumns: src.fields.filter((f) => f.type === 'KEY').map((f) => f.name),
+    topic: src.topic,
+  };
 }
 
 /** The warning that accompanies a replacement ksqlDB forces. */

@@ -22,7 +22,10 @@ import {
   replacementWarning,
   sameStatement,
   terminate,
+  topicMismatch,
   topicOf,
+  topicRecreation,
+  upgradeSourceOf,
   validateStatement,
 } from './core';
 import { driftOf, queryStatus, resume } from './drift';
@@ -31,10 +34,14 @@ import { otherWriters, restartWarning, severalWritersReason } from './queries';
 
 /**
  * Persistent ksqlDB queries: CREATE STREAM/TABLE ... AS SELECT and INSERT INTO ... SELECT. A
- * changed query is applied in place with CREATE OR REPLACE (same query id) where ksqlDB allows it
- * (ksqlDB itself is asked with EXPLAIN at plan time); a changed sink, key or aggregation, and any
- * change of an INSERT INTO, replace it instead, and the plan says why. Refresh detects a dropped
- * sink, a terminated query and a query changed outside streamform.
+ * changed query is applied in place with CREATE OR REPLACE (same query id, state kept) where
+ * ksqlDB's upgrade rules allow it (src/core/ksql/upgrade.ts: filters and projections around
+ * unchanged key, grouping and aggregation steps; ksqlDB itself is asked with EXPLAIN at plan
+ * time); what ksqlDB refuses (another key or grouping, another sink topic or format, removed
+ * columns, "Upgrades not yet supported for <step>", any change of an INSERT INTO) replaces it
+ * instead, and the plan names the rule. PARTITIONS/REPLICAS the sink's topic does not have need
+ * the topic deleted: a replacement when delete_topic is true, else an error with the fix. Refresh
+ * detects a dropped sink, a terminated query and a query changed outside streamform.
  */
 
 const querySchema = objectSchema(0, 'A persistent ksqlDB query: CREATE STREAM/TABLE ... AS SELECT or INSERT INTO ... SELECT.', {
@@ -196,19 +203,40 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
     let reason: string | undefined;
     if (!priorStmt) reason = 'the current statement cannot be read';
     else if (sinkOf(priorStmt) !== name) reason = `the name changes from ${sinkOf(priorStmt)} to ${name}`;
-    else if (stmt.kind === 'insertInto') reason = 'ksqlDB cannot replace an INSERT INTO query in place';
+    else if (stmt.kind === 'insertInto')
+      reason = 'ksqlDB cannot replace an INSERT INTO query in place (rule: QueryIdUtil, INSERT INTO gets a new query id)';
     else {
-      const check = isUpgradeable(priorStmt, stmt);
-      const others = check.ok ? await writersBesides(clients, name, prior.query_id) : [];
-      if (!check.ok) reason = check.reason;
-      else if (others.length > 0) reason = severalWritersReason(name, others);
-      else {
+      // PARTITIONS/REPLICAS the sink's topic does not have: no CREATE OR REPLACE, nor a re-create over
+      // the same topic, can apply them (ksqlDB never changes an existing topic).
+      const mismatch = await topicMismatch(clients, name, priorStmt, stmt);
+      if (mismatch) {
+        planned.query_id = UNKNOWN;
+        const refusal = await refusalAsNew(clients, stmt);
+        if (refusal) {
+          diagnostics.push(error('ksqlDB rejects the statement', refusal, ['statement']));
+          return;
+        }
+        topicRecreation(name, mismatch, prior.delete_topic === true, requiresReplace, diagnostics, REPROCESSES);
+        return;
+      }
+      const cat = await reachableCatalog(clients);
+      const check = isUpgradeable(priorStmt, stmt, cat ? { source: (n) => upgradeSourceOf(cat, n) } : {});
+      // the topic's partitions and replicas were compared with the topic itself above
+      const refusals = check.ok
+        ? []
+        : check.reasons.map((r, i) => ({ r, rule: check.rules[i] })).filter((x) => !x.rule.startsWith('TopicValidationUtil'));
+      const others = refusals.length === 0 ? await writersBesides(clients, name, prior.query_id) : [];
+      if (refusals.length > 0) {
+        reason = refusals.map((x) => `${x.r} (ksqlDB rule: ${x.rule})`).join('; ');
+      } else if (others.length > 0) {
+        reason = `${severalWritersReason(name, others)} (ksqlDB rule: QueryIdUtil)`;
+      } else {
         const verdict = await replaceVerdict(clients, stmt);
         if (verdict?.kind === 'refused') {
           diagnostics.push(error('ksqlDB rejects the statement', verdict.message, ['statement']));
           return;
         }
-        reason = verdict?.message;
+        reason = verdict ? `${verdict.message} (ksqlDB rule: its own check of CREATE OR REPLACE, asked with EXPLAIN)` : undefined;
       }
     }
     planned.query_id = reason ? UNKNOWN : (prior.query_id ?? UNKNOWN);

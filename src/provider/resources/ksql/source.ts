@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import { z } from 'zod';
-import { canonical, isUpgradeable, sinkOf, type Statement } from '../../../core/ksql';
+import { canonical, isUpgradeable, sinkOf, topicSettings, type Statement } from '../../../core/ksql';
 import { KsqlSourceDescription } from '../../clients/ksqldb';
 import { afterCreate, Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../../framework/resource';
 import { attr, objectSchema, StateOf } from '../../framework/schema';
@@ -20,6 +20,8 @@ import {
   replacementWarning,
   sameStatement,
   SourceKeyword,
+  topicMismatch,
+  topicRecreation,
   validateStatement,
 } from './core';
 import { driftOf, infersValueColumns, latestInferred, valueColumns } from './drift';
@@ -27,8 +29,10 @@ import { driftOf, infersValueColumns, latestInferred, valueColumns } from './dri
 /**
  * ksqlDB streams and tables over a topic (CREATE STREAM / CREATE TABLE): one definition, the
  * keyword its parameter. A changed statement is applied with CREATE OR REPLACE where ksqlDB allows
- * it (e.g. an appended column); otherwise the plan replaces the object and says why. Refresh
- * detects a dropped object and a statement changed outside streamform.
+ * it (e.g. an appended column); otherwise the plan replaces the object and says why. PARTITIONS
+ * or REPLICAS its topic does not have need the topic re-created: a replacement that deletes it
+ * when delete_topic is true, else an error with the fix. Refresh detects a dropped object and a
+ * statement changed outside streamform.
  */
 
 const sourceAttributes = {
@@ -173,7 +177,19 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
       planned.id = name;
       if (!prior) return;
       const priorStmt = parseLenient(prior.statement);
-      const same = priorStmt !== undefined && (sameStatement(priorStmt, stmt) || essentials(priorStmt) === essentials(stmt));
+      const sameText = priorStmt !== undefined && sameStatement(priorStmt, stmt);
+      if (!sameText && priorStmt && sinkOf(priorStmt) === name) {
+        // PARTITIONS/REPLICAS the topic does not have: ksqlDB never changes an existing topic
+        const mismatch = await topicMismatch(clients, name, priorStmt, stmt);
+        if (mismatch) {
+          topicRecreation(name, mismatch, prior.delete_topic === true, requiresReplace, diagnostics, consequence(name, prior));
+          return;
+        }
+      }
+      const sameTopicSettings = (a: Statement, b: Statement): boolean =>
+        JSON.stringify(topicSettings(a)) === JSON.stringify(topicSettings(b));
+      const same =
+        priorStmt !== undefined && (sameText || (essentials(priorStmt) === essentials(stmt) && sameTopicSettings(priorStmt, stmt)));
       if (await planInferred(clients, prior, planned, stmt, same, { noun, requiresReplace, diagnostics })) return;
       if (same) {
         planned.statement = prior.statement;
@@ -184,7 +200,11 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
       else if (sinkOf(priorStmt) !== name) reason = `the name changes from ${sinkOf(priorStmt)} to ${name}`;
       else {
         const check = isUpgradeable(priorStmt, stmt);
-        if (!check.ok) reason = check.reason;
+        // the topic's partitions and replicas were compared with the topic itself above
+        const refusals = check.ok
+          ? []
+          : check.reasons.map((r, i) => ({ r, rule: check.rules[i] })).filter((x) => !x.rule.startsWith('TopicValidationUtil'));
+        if (refusals.length > 0) reason = refusals.map((x) => `${x.r} (ksqlDB rule: ${x.rule})`).join('; ');
       }
       if (!reason) return;
       requiresReplace.add('statement');

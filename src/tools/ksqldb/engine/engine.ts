@@ -12,9 +12,9 @@ import type {
   Query,
   Statement,
 } from '../../../core/ksql';
-import { walkExpr } from '../../../core/ksql';
+import { stepRefusal, walkExpr, type PersistentQueryStatement, type UpgradeSource } from '../../../core/ksql';
 import { KsqlSyntaxError, parseStatements } from '../../../core/ksql';
-import { FatalProcessingError } from './aggregates';
+import { AGGREGATES, FatalProcessingError } from './aggregates';
 import { KsqlError, KsqlParseError, NotSupportedError, RecordError } from './errors';
 import { deterministicEnvironment, testFunctions, type FunctionContext, type UdfDef } from './functions';
 import { columnText, keyColumns, schemaText, valueColumns, headerColumns, type Column, type DataSource, type WindowInfo } from './model';
@@ -832,8 +832,9 @@ export class KsqlEngine {
       issues.push(
         `DataSource '\`${old.name}\`' has type = ${old.kind === 'STREAM' ? 'KSTREAM' : 'KTABLE'} which is not upgradeable to ${next.kind === 'STREAM' ? 'KSTREAM' : 'KTABLE'}`,
       );
-    if (old.topic !== next.topic)
-      issues.push(`DataSource '\`${old.name}\`' has topic = ${old.topic} which is not upgradeable to ${next.topic}`);
+    // the whole KsqlTopic: name, key format (and window), value format
+    if (ksqlTopicText(old) !== ksqlTopicText(next))
+      issues.push(`DataSource '\`${old.name}\`' has topic = ${ksqlTopicText(old)} which is not upgradeable to ${ksqlTopicText(next)}`);
     // StructuredDataSource#checkSchemas: columns (by namespace and position) the new schema lacks
     const changed = (a: readonly Column[], b: readonly Column[]): Column[] =>
       a.filter((c, i) => b[i] === undefined || columnText(c) !== columnText(b[i]));
@@ -850,6 +851,20 @@ export class KsqlEngine {
         `DataSource '\`${old.name}\`' has schema = ${schemaText(old.columns)} which is not upgradeable to ${schemaText(next.columns)}. (${schemaIssue})`,
       );
     if (issues.length) throw new KsqlError(`Cannot upgrade data source: ${issues.join('\n\tAND ')}`);
+  }
+
+  /** What ksqlDB's upgrade check compares of a source a query reads (its source step). */
+  private upgradeSource(name: string): UpgradeSource | undefined {
+    const src = this.sources.get(name);
+    if (!src) return undefined;
+    return {
+      kind: src.kind,
+      windowed: src.window !== undefined,
+      keyColumns: keyColumns(src).map((c) => c.name),
+      topic: src.topic,
+      formats: `${src.keyFormat.format}/${src.valueFormat.format}`,
+      timestamp: src.timestamp?.column ?? '',
+    };
   }
 
   private createAs(s: CreateAsSelect | InsertInto): { id: string; warnings: readonly string[] } {
@@ -939,7 +954,26 @@ export class KsqlEngine {
         sql: s.text,
       };
       const existing = this.sources.get(s.name);
-      if (existing) this.checkUpgrade(existing, sink);
+      if (existing) {
+        // QueryIdUtil#buildId: only the one query writing into the sink can be replaced
+        const writers = [...this.queries.values()].filter((q) => q.sink === s.name).map((q) => q.id);
+        if (writers.length > 1) {
+          throw new KsqlError(
+            `REPLACE for sink ${s.name} is not supported because there are multiple queries writing into it: [${writers.join(', ')}]`,
+          );
+        }
+        this.checkUpgrade(existing, sink);
+        // QueryRegistryImpl: the old plan's ExecutionStep#validateUpgrade with the new one
+        const writer = [...this.queries.values()].find((q) => q.sink === s.name && !q.isInsert);
+        const old = writer ? parseStatements(writer.statement)[0] : undefined;
+        if (old && (old.kind === 'createStreamAs' || old.kind === 'createTableAs')) {
+          const refused = stepRefusal(old, s as PersistentQueryStatement, {
+            source: (name) => this.upgradeSource(name),
+            aggregateFunctions: [...AGGREGATES.keys()],
+          });
+          if (refused) throw new KsqlError(refused.message);
+        }
+      }
     }
     let id: string;
     const queryIdProp = isInsert ? (s.properties.QUERY_ID as string | undefined) : undefined;
@@ -1489,3 +1523,15 @@ export function parseDurationText(text: string): number {
 }
 
 export { typeText };
+
+/**
+ * ksqlDB's KsqlTopic#toString, as far as the upgrade check compares it: the topic name, the key
+ * format (with its window) and the value format (format properties and serde features left out).
+ */
+function ksqlTopicText(s: DataSource): string {
+  const window = s.window ? `Optional[WindowInfo{type=${s.window.type}}]` : 'Optional.empty';
+  return (
+    `KsqlTopic{kafkaTopicName='${s.topic}', keyFormat=KeyFormat{format=FormatInfo{format=${s.keyFormat.format}}, window=${window}}, ` +
+    `valueFormat=ValueFormat{format=FormatInfo{format=${s.valueFormat.format}}}}`
+  );
+}

@@ -326,7 +326,15 @@ export class KsqlHost implements QueryRunnerHost {
     if (!src || (s.ifNotExists && before.has(s.name))) return executed;
     const p = s.properties;
     const isCas = s.kind === 'createStreamAs' || s.kind === 'createTableAs';
-    const partitions = sandbox.topicPartitions(src.topic) ?? num(p, 'PARTITIONS') ?? 1;
+    // CSAS/CTAS: the WITH clause, else the primary source's topic (TopicCreateInjector#injectForCreateAsSelect),
+    // even when the sink's topic exists already (then it must match)
+    const primaryTopic = isCas ? sandbox.getSource(s.query.from.name)?.topic : undefined;
+    const partitions = isCas
+      ? (num(p, 'PARTITIONS') ??
+        (primaryTopic !== undefined ? sandbox.topicPartitions(primaryTopic) : undefined) ??
+        sandbox.topicPartitions(src.topic) ??
+        1)
+      : (sandbox.topicPartitions(src.topic) ?? num(p, 'PARTITIONS') ?? 1);
     let replicas = num(p, 'REPLICAS');
     const retention = num(p, 'RETENTION_MS');
     let cleanup = src.kind === 'TABLE' ? 'compact' : 'delete';
