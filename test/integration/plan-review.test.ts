@@ -174,6 +174,10 @@ test('replacement: a query that must be re-created reprocesses, with the queries
   expect(big.action).toBe('replace');
   expect(big.verdicts.map((v) => v.text).join('\n')).toContain('reprocessing its input from the earliest retained offset');
   expect(r.diagnostics.map((d) => d.summary)).toContain(`ksqlDB cannot change ${K}_BIG in place`);
+  // the verdict names the ksqlDB rule that refuses the upgrade, and the rendered review carries it
+  const why = r.diagnostics.find((d) => d.summary === `ksqlDB cannot change ${K}_BIG in place`)!;
+  expect(why.detail).toMatch(/ksqlDB rule: \w+/);
+  expect(renderMarkdown(r)).toMatch(/ksqlDB rule: \w+/);
 
   // A replaced source takes the queries reading it along, and the review names them.
   const typed = await reviewed({
