@@ -71,7 +71,14 @@ export function appGraphProblems(stack: TerraformStack, brokers: number): string
 
   // Kafka refuses a topic whose name differs from an existing one only by '.' vs '_' (both map
   // to one metric name): kafka.server.AutoTopicCreationManager / Topic.hasCollision.
-  const byMetric = new Map<string, TopicResource>();
+  const byMetric = new Map<string, { name: unknown; path: string }>();
+  // Topics declared outside the app exist already: an app topic colliding with one is refused too.
+  for (const c of stack.node.findAll()) {
+    const ext = c as unknown as { external?: unknown; topicName?: unknown; sourceName?: unknown };
+    if (ext.external === true && typeof ext.topicName === 'string' && ext.sourceName === undefined && !Token.isUnresolved(ext.topicName)) {
+      byMetric.set(topicMetricName(ext.topicName), { name: ext.topicName, path: c.node.path });
+    }
+  }
   for (const t of topics) {
     if (typeof t.name !== 'string' || Token.isUnresolved(t.name)) continue;
     const metric = topicMetricName(t.name);

@@ -67,6 +67,13 @@ describe("topic names that collide in Kafka's metric names", () => {
     );
   });
 
+  test('an app topic colliding with a topic that exists outside the app', () => {
+    const s = stack();
+    Topic.fromTopicName(s, 'Existing', 'payments.in');
+    new Topic(s, 'Mine', { topicName: 'payments_in' });
+    expect(synthErrors(s)).toContain("app/Mine: topicName collides with topic 'payments.in' of app/Existing in Kafka's metric names");
+  });
+
   test("names differing otherwise ('-' is not '_') synthesize", () => {
     const s = stack();
     new Topic(s, 'A', { topicName: 'orders.eu' });
