@@ -1,6 +1,7 @@
 import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { provider } from '../src/gen/providers/streamform';
+import { appGraphProblems } from './private/app-graph';
 import { literalSecrets } from './private/secrets';
 import { Validator } from './private/validator';
 
@@ -148,7 +149,11 @@ export class StreamformCluster extends Construct {
     });
   }
 
-  /** Whole-stack checks: unique names per kind, no literal secrets in any resource. */
+  /**
+   * Whole-stack checks: unique names per kind, no literal secrets in any resource, and the
+   * cross-construct rules of app-graph (topic name collisions, topic configs, partitions and
+   * replicas, ksqlDB names, cycles), all reported in one synth error.
+   */
   private validateStack(): string[] {
     const stack = TerraformStack.of(this);
     const errors: string[] = [];
@@ -169,6 +174,7 @@ export class StreamformCluster extends Construct {
         seen.set(key, c.node.path);
       }
     }
+    errors.push(...appGraphProblems(stack, this.brokers));
     for (const s of literalSecrets(stack)) {
       errors.push(
         `${s.path}: ${s.field} holds a secret as a literal, got a plain value; use Secret.fromVariable(...) (TF_VAR_...) or Secret.connectEnv(...) so no secret is written into the configuration`,

@@ -3,7 +3,9 @@ import { Construct, IConstruct } from 'constructs';
 import { schema as schemaRes } from '../src/gen/providers/streamform';
 import { StreamformCluster } from './cluster';
 import { ITopic } from './topic';
-import { Validator } from './private/validator';
+import { issueLine, Validator } from './private/validator';
+import { schemaProblems } from './private/schema-checks';
+import { registerSubject } from './private/app-graph';
 
 /** An Avro record or field type, as a plain object (the usual `.avsc` JSON). */
 export type AvroSchema = Readonly<Record<string, unknown>> | string;
@@ -172,13 +174,24 @@ export class Schema extends Construct implements ISchema {
         'fix the schema text',
       );
     }
-    if (props.format.type === 'AVRO' && props.format.document !== undefined) {
-      for (const problem of avroProblems(props.format.document)) v.add('format', problem.value, problem.problem, problem.fix);
-    }
     v.throwIfAny();
+    // The schema parsed by a real parser of its format (avsc, Ajv, protobufjs): at synth, so the
+    // problems of every schema of the app are reported together.
+    const references = (props.references ?? []).map((r) => ({ name: r.name, format: r.schema.format }));
+    this.node.addValidation({
+      validate: () =>
+        [...(props.format.type === 'AVRO' ? avroProblems(props.format.document) : []), ...schemaProblems(props.format, references)].map(
+          (p) => issueLine(this.node.path, 'format', p.value, p.problem, p.fix),
+        ),
+    });
     this.subject = subject!;
     this.format = props.format;
     this.topic = props.topic;
+    registerSubject(
+      this,
+      this.subject,
+      (props.references ?? []).map((r) => r.schema.subject),
+    );
     this.resource = new schemaRes.Schema(this, 'Resource', {
       provider: cluster.provider,
       subject: this.subject,

@@ -2,7 +2,9 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ksqlQuery } from '../../src/gen/providers/streamform';
 import { StreamformCluster } from '../cluster';
-import { appProblems, checkQueryProperties, parseChecked, QUERY_DEFAULTS, selectText } from '../private/ksql-query';
+import { appProblems, checkQueryProperties, insertColumnProblems, parseChecked, QUERY_DEFAULTS, selectText } from '../private/ksql-query';
+import { registerWriter } from '../private/app-graph';
+import { sourcesRead } from '../../src/core/ksql';
 import { Validator } from '../private/validator';
 import type { KsqlText } from './query';
 import { IKsqlSource } from './source';
@@ -70,7 +72,8 @@ export class KsqlInsertInto extends Construct {
     v.throwIfAny();
 
     // Whole-app checks run once everything is constructed.
-    this.node.addValidation({ validate: () => appProblems(this, parsed) });
+    this.node.addValidation({ validate: () => [...appProblems(this, parsed), ...insertColumnProblems(this, parsed, target)] });
+    registerWriter(this, target.sourceName, 'INSERT INTO', () => (parsed ? sourcesRead(parsed) : []));
 
     const dependsOn = [...props.select.sources.map((s) => s.dependable), target.dependable].filter(
       (d): d is ITerraformDependable => d !== undefined,

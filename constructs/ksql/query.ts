@@ -1,7 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ksqlQuery } from '../../src/gen/providers/streamform';
-import { outputColumns, Statement } from '../../src/core/ksql';
+import { outputColumns, sourcesRead, Statement } from '../../src/core/ksql';
 import { StreamformCluster } from '../cluster';
 import { Duration } from '../duration';
 import { CleanupPolicy, Topic, TopicProps } from '../topic';
@@ -9,6 +9,7 @@ import { checkName, ident, ksqlNameFromId, stringLiteral } from '../private/ksql
 import { appProblems, checkQueryProperties, columnsResolver, parseChecked, QUERY_DEFAULTS, selectText } from '../private/ksql-query';
 import { instanceTrigger, markKsqlSource } from '../private/ksql-source';
 import { Validator } from '../private/validator';
+import { registerWriter } from '../private/app-graph';
 import { IKsqlSource, SourceColumnInfo } from './source';
 import { KsqlFormat } from './types';
 
@@ -128,6 +129,8 @@ export class KsqlQuery extends Construct implements IKsqlSource {
   /** Declared by this app. */
   readonly external = false;
   private readonly parsed?: Statement;
+  /** Set while the columns are derived: a cycle of queries reads back to itself (reported at synth). */
+  private derivingColumns = false;
 
   constructor(scope: Construct, id: string, props: KsqlQueryProps) {
     super(scope, id);
@@ -184,6 +187,7 @@ export class KsqlQuery extends Construct implements IKsqlSource {
 
     // Whole-app checks run once everything is constructed.
     this.node.addValidation({ validate: () => appProblems(this, this.parsed) });
+    registerWriter(this, name, `CREATE ${this.kind} ... AS SELECT:`, () => (this.parsed ? sourcesRead(this.parsed) : []));
 
     const dependsOn: ITerraformDependable[] = [...props.select.sources.map((s) => s.dependable), this.topic.dependable].filter(
       (d): d is ITerraformDependable => d !== undefined,
@@ -213,8 +217,14 @@ export class KsqlQuery extends Construct implements IKsqlSource {
 
   /** Output columns, derived from the query and the columns of its sources. */
   get columns(): readonly SourceColumnInfo[] | undefined {
-    if (!this.parsed) return undefined;
-    const cols = outputColumns(this.parsed, columnsResolver(this.node.root));
+    if (!this.parsed || this.derivingColumns) return undefined;
+    this.derivingColumns = true;
+    let cols;
+    try {
+      cols = outputColumns(this.parsed, columnsResolver(this.node.root));
+    } finally {
+      this.derivingColumns = false;
+    }
     if (cols.some((c) => c.name === '*')) return undefined;
     return cols.map((c) => ({ name: c.name, type: c.type, key: c.key }));
   }

@@ -1,6 +1,15 @@
 /** What KsqlQuery and KsqlInsertInto share: the statement's parse and the whole-app checks of its SELECT. */
 import { IConstruct } from 'constructs';
-import { joins, KsqlSyntaxError, parseStatement, propertyProblems, queryProblems, sourcesRead, Statement } from '../../src/core/ksql';
+import {
+  joins,
+  KsqlSyntaxError,
+  outputColumns,
+  parseStatement,
+  propertyProblems,
+  queryProblems,
+  sourcesRead,
+  Statement,
+} from '../../src/core/ksql';
 import type { KsqlText } from '../ksql/query';
 import type { IKsqlSource } from '../ksql/source';
 import { isKsqlSource } from './ksql-source';
@@ -91,4 +100,62 @@ export function checkQueryProperties(v: Validator, properties: Readonly<Record<s
   for (const p of propertyProblems(properties ?? {})) {
     v.add(`properties['${p.name}']`, p.name, `is not a property ksqlDB knows (it would refuse the query: ${p.message})`, p.fix);
   }
+}
+
+/** Base of a ksqlDB type text: `DECIMAL(10, 2)` -> DECIMAL. */
+function typeBase(t: string): string {
+  return t
+    .replace(/\s+/g, '')
+    .replace(/[(<].*$/, '')
+    .toUpperCase();
+}
+
+/**
+ * Implicit widening ksqlDB applies when writing a result column into a sink column
+ * (Column.canImplicitlyCast: INT -> BIGINT/DECIMAL/DOUBLE, BIGINT -> DECIMAL/DOUBLE, DECIMAL -> DOUBLE);
+ * other types must be equal. Unknown types pass.
+ */
+function castsTo(from: string, to: string): boolean {
+  const norm = (t: string) => t.replace(/\s+/g, '').toUpperCase();
+  if (/unknown/i.test(from) || /unknown/i.test(to) || norm(from) === norm(to)) return true;
+  const [f, t] = [typeBase(from), typeBase(to)];
+  if (f === 'INTEGER' || f === 'INT') return ['BIGINT', 'DECIMAL', 'DOUBLE'].includes(t);
+  if (f === 'BIGINT') return ['DECIMAL', 'DOUBLE'].includes(t);
+  if (f === 'DECIMAL') return t === 'DOUBLE' || t === 'DECIMAL';
+  return false;
+}
+
+/**
+ * INSERT INTO: the SELECT's columns against the target stream's, position by position, as
+ * ksqlDB's EngineExecutor#validateExistingSink (LogicalSchema#compatibleSchema) checks them: same
+ * count, same names, key columns where the target has keys, types equal or implicitly widened.
+ */
+export function insertColumnProblems(query: IConstruct, parsed: Statement | undefined, target: IKsqlSource): string[] {
+  if (!parsed || !target.columns) return [];
+  let result;
+  try {
+    result = outputColumns(parsed, columnsResolver(query.node.root));
+  } catch {
+    return [];
+  }
+  if (result.some((c) => c.name === '*')) return [];
+  const sink = [...target.columns.filter((c) => c.key), ...target.columns.filter((c) => !c.key)];
+  const render = (cols: readonly { name: string; type: string; key: boolean }[]) =>
+    cols.map((c) => `${c.name}${c.key ? ' KEY' : ''} ${c.type}`).join(', ');
+  const differences: string[] = [];
+  if (result.length !== sink.length) differences.push(`${result.length} columns vs ${sink.length}`);
+  for (let i = 0; i < Math.max(result.length, sink.length); i++) {
+    const r = result[i];
+    const s = sink[i];
+    if (!r) differences.push(`target column ${s.name} is not produced`);
+    else if (!s) differences.push(`column ${r.name} has no target column`);
+    else if (r.name !== s.name) differences.push(`column ${i + 1} is ${r.name} but the target's is ${s.name}`);
+    else if (r.key !== s.key)
+      differences.push(`${r.name} is ${r.key ? 'a key' : 'a value'} column but the target's is ${s.key ? 'a key' : 'a value'} column`);
+    else if (!castsTo(r.type, s.type)) differences.push(`${r.name} is ${r.type} but the target's is ${s.type}`);
+  }
+  if (differences.length === 0) return [];
+  return [
+    `${query.node.path}: select produces columns that do not match target ${target.sourceName} (ksqlDB: Incompatible schema between results and sink), got ${render(result)} vs ${render(sink)} (${differences.join('; ')}); select exactly the target's columns in its order (key columns first), with AS to rename and CAST to convert`,
+  ];
 }

@@ -14,6 +14,11 @@ export function show(value: unknown): string {
   }
 }
 
+/** One line of a whole-app (synth) error, in ValidationError's form: `<path>: <field> <problem>, got <value>; <fix>`. */
+export function issueLine(path: string, field: string, value: unknown, problem: string, fix: string): string {
+  return `${path}: ${field} ${problem}, got ${show(value)}; ${fix}`;
+}
+
 /** Collects issues for one construct; `throwIfAny` raises a single ValidationError. */
 export class Validator {
   private readonly issues: ValidationIssue[] = [];
