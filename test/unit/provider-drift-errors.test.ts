@@ -134,13 +134,15 @@ test('topic configs set outside streamform are reported with their values and ke
   const plan = await driver.plan(refreshed, cfg);
   expect(plan.errors).toEqual([]);
   expect(texts(plan.warnings)).toEqual([
-    'Topic orders has configs set outside streamform: cleanup.policy=compact, min.insync.replicas=2: streamform keeps them (not in config). Add them to config to manage them, or set exclusive_configs = true to have apply remove them.',
+    'Topic orders has configs set outside streamform: cleanup.policy=compact, min.insync.replicas=2: streamform keeps cleanup.policy=compact, min.insync.replicas=2 (not in config). Add them to config to manage them, or set exclusive_configs = true to have apply remove them.',
   ]);
   expect(plan.planned).toEqual(refreshed); // no change
   // Taking one into config manages it: the warning names only the other.
   const adopt = await driver.plan(refreshed, { ...cfg, config: { ...cfg.config, 'cleanup.policy': 'compact' } });
   expect(texts(adopt.warnings)).toEqual([
-    expect.stringMatching(/^Topic orders has configs set outside streamform: min.insync.replicas=2: /),
+    expect.stringMatching(
+      /^Topic orders has configs set outside streamform: min.insync.replicas=2: streamform keeps min.insync.replicas=2 /,
+    ),
   ]);
   const { state: adopted } = await driver.applyPlan(refreshed, adopt);
   expect(adopted!.unmanaged_configs).toEqual({ 'min.insync.replicas': '2' });
@@ -168,7 +170,7 @@ test('with exclusive_configs, configs set outside streamform show in the plan an
   const turnOn = await d.plan(s2, cfg);
   expect(texts(turnOn.warnings)).toEqual([
     expect.stringMatching(
-      /^Topic orders has configs set outside streamform: segment.ms=1000: exclusive_configs is true, so apply removes them/,
+      /^Topic orders has configs set outside streamform: segment.ms=1000: exclusive_configs is true, so apply removes segment.ms=1000/,
     ),
   ]);
   await d.applyPlan(s2, turnOn);

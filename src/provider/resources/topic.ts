@@ -129,10 +129,10 @@ function planUnmanaged(prior: Topic, planned: Planned<Topic>, diagnostics: Diagn
   if (none) return;
   diagnostics.push(
     warning(
-      `Topic ${prior.name} has configs set outside streamform`,
+      `Topic ${prior.name} has configs set outside streamform: ${listed(outside)}`,
       exclusive
-        ? `${listed(outside)}: exclusive_configs is true, so apply removes them (the topic falls back to the broker defaults for these keys).`
-        : `${listed(outside)}: streamform keeps them (not in config). Add them to config to manage them, or set exclusive_configs = true to have apply remove them.`,
+        ? `exclusive_configs is true, so apply removes ${listed(outside)} (the topic falls back to the broker defaults for these keys).`
+        : `streamform keeps ${listed(outside)} (not in config). Add them to config to manage them, or set exclusive_configs = true to have apply remove them.`,
       ['config'],
     ),
   );
