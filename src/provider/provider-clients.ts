@@ -29,7 +29,7 @@ export type SchemaRegistry = Pick<
 >;
 export type Connect = Pick<
   ConnectClient,
-  'listAll' | 'config' | 'status' | 'put' | 'delete' | 'stop' | 'resetOffsets' | 'plugins' | 'validate'
+  'listAll' | 'config' | 'status' | 'put' | 'delete' | 'stop' | 'resume' | 'restart' | 'resetOffsets' | 'plugins' | 'validate'
 >;
 export type Ksql = Pick<KsqlClient, 'execute' | 'command' | 'catalog'>;
 

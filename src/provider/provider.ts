@@ -41,6 +41,10 @@ export const providerSchema = objectSchema(0, 'Where the Kafka cluster, Schema R
   ksqldb_url: attr.optional(url, 'ksqlDB server URL, e.g. `http://localhost:8088`.'),
   ksqldb_username: attr.optional(z.string(), 'ksqlDB basic-auth user.'),
   ksqldb_password: attr.optional(z.string(), 'ksqlDB basic-auth password.', { sensitive: true }),
+  request_timeout_seconds: attr.optional(
+    z.number().int().min(1).max(3600),
+    'How long one call to Kafka, the Schema Registry, Kafka Connect or ksqlDB may take, retries included, before it fails naming the server (env STREAMFORM_REQUEST_TIMEOUT_SECONDS). Default 30.',
+  ),
 });
 
 export type ProviderConfig = StateOf<(typeof providerSchema)['attributes']>;
@@ -55,12 +59,24 @@ export function withEnvironment(config: ProviderConfig, env: NodeJS.ProcessEnv =
   return out as ProviderConfig;
 }
 
-function http(url: string | null, username: string | null, password: string | null): HttpEndpoint | undefined {
+function http(url: string | null, username: string | null, password: string | null, timeoutMs?: number): HttpEndpoint | undefined {
   if (!url) return undefined;
-  return { url, basicAuth: username ? { username, password: password ?? '' } : undefined };
+  return { url, basicAuth: username ? { username, password: password ?? '' } : undefined, timeoutMs };
+}
+
+/** request_timeout_seconds in milliseconds (a value from the environment arrives as text). */
+function timeoutOf(c: ProviderConfig): number | undefined {
+  const raw = c.request_timeout_seconds as number | string | null;
+  if (raw === null || raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+    throw new Error(`request_timeout_seconds must be a whole number of seconds from 1 to 3600, not ${String(raw)}`);
+  }
+  return seconds * 1000;
 }
 
 export function endpointsOf(c: ProviderConfig): ProviderEndpoints {
+  const timeoutMs = timeoutOf(c);
   let kafka: KafkaConnection | undefined;
   if (c.bootstrap_servers) {
     kafka = {
@@ -73,13 +89,14 @@ export function endpointsOf(c: ProviderConfig): ProviderEndpoints {
         ? { mechanism: c.kafka_sasl_mechanism, username: c.kafka_sasl_username ?? '', password: c.kafka_sasl_password ?? '' }
         : undefined,
       caPem: c.kafka_ca_pem ?? undefined,
+      timeoutMs,
     };
   }
   return {
     kafka,
-    schemaRegistry: http(c.schema_registry_url, c.schema_registry_username, c.schema_registry_password),
-    connect: http(c.connect_url, c.connect_username, c.connect_password),
-    ksqldb: http(c.ksqldb_url, c.ksqldb_username, c.ksqldb_password),
+    schemaRegistry: http(c.schema_registry_url, c.schema_registry_username, c.schema_registry_password, timeoutMs),
+    connect: http(c.connect_url, c.connect_username, c.connect_password, timeoutMs),
+    ksqldb: http(c.ksqldb_url, c.ksqldb_username, c.ksqldb_password, timeoutMs),
   };
 }
 

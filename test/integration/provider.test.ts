@@ -132,12 +132,12 @@ describe('topic, schema and connector', () => {
     expect((await kafka.describeTopics([names.topic])).get(names.topic)!.partitions).toBe(5);
   });
 
-  test('fewer partitions fail the plan with the reason unless replacement is allowed', async () => {
+  test('fewer partitions: the topic keeps its count with a warning and the fix, unless replacement is allowed', async () => {
     pipeline(ws, { partitions: 2 });
-    const refused = await ws.plan();
-    expect(refused.code).toBe(1);
-    expect(refused.output).toContain(`Cannot reduce the partitions of topic ${names.topic}`);
-    expect(refused.output).toContain('Kafka cannot remove partitions: the topic has 5');
+    const kept = await ws.plan();
+    expect(kept.code).toBe(0);
+    expect(kept.output).toContain(`Topic ${names.topic} has 5 partitions, the configuration asks for 2`);
+    expect(kept.output.replace(/\s+/g, ' ')).toContain('Kafka cannot remove partitions: the topic keeps 5');
     pipeline(ws, { partitions: 2, allowReplacement: true });
     const replace = await ws.plan();
     expect(replace.code).toBe(2);

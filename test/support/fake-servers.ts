@@ -196,6 +196,18 @@ export class FakeConnect implements Connect {
     this.calls.push(`resetOffsets ${name}`);
   }
 
+  async resume(name: string): Promise<void> {
+    this.calls.push(`resume ${name}`);
+    const c = this.connectors.get(name);
+    if (c) c.status = running(name, Math.max(1, c.status.tasks.length));
+  }
+
+  async restart(name: string): Promise<void> {
+    this.calls.push(`restart ${name}`);
+    const c = this.connectors.get(name);
+    if (c && c.status.connector.state !== 'PAUSED') c.status = running(name, Math.max(1, c.status.tasks.length));
+  }
+
   async plugins(): Promise<Awaited<ReturnType<Connect['plugins']>>> {
     return this.installed.map((c) => ({ class: c, type: 'source' }));
   }

@@ -127,6 +127,16 @@ export class ConnectClient {
     await this.http.raw('delete', `/connectors/${enc(name)}/offsets`);
   }
 
+  /** Resumes a PAUSED (or STOPPED) connector and its tasks. */
+  async resume(name: string): Promise<void> {
+    await this.http.raw('put', `/connectors/${enc(name)}/resume`);
+  }
+
+  /** Restarts the connector and its FAILED tasks (Connect 3.0+: `includeTasks`, `onlyFailed`). */
+  async restart(name: string): Promise<void> {
+    await this.http.raw('post', `/connectors/${enc(name)}/restart`, undefined, { includeTasks: 'true', onlyFailed: 'true' });
+  }
+
   async plugins(): Promise<z.infer<typeof PluginShape>> {
     return this.http.request('get', '/connector-plugins', PluginShape);
   }

@@ -12,7 +12,10 @@ export interface HttpEndpoint {
   /** Base URL, e.g. `http://localhost:8081/apis/ccompat/v7`. */
   readonly url: string;
   readonly basicAuth?: BasicAuth;
-  /** Per-request timeout. @default 30000 */
+  /**
+   * Bound on one call, retries included: a server that does not answer (e.g. a port that accepts
+   * connections and never replies) is reported after this long. @default 30000
+   */
   readonly timeoutMs?: number;
 }
 
@@ -30,8 +33,14 @@ export const requestCounter = {
   },
 };
 
+/** The bound on one call to a server, retries included, unless the endpoint sets another. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
 /** A server answered with an error status (or not at all); carries what a person needs to act. */
 export class ServerError extends Error {
+  /** The server did not answer within the call's timeout (not worth another attempt). */
+  timedOut = false;
+
   constructor(
     readonly server: string,
     readonly method: string,
@@ -77,6 +86,7 @@ const ERROR_BODY = z.object({ error_code: z.number().optional(), message: z.stri
  */
 export class HttpClient {
   private readonly http: AxiosInstance;
+  private readonly timeoutMs: number;
 
   constructor(
     /** Human name of the server, e.g. `Schema Registry at http://localhost:8081`. */
@@ -89,9 +99,10 @@ export class HttpClient {
     /** Aborts requests in flight and the waits between retries. */
     private readonly signal?: AbortSignal,
   ) {
+    this.timeoutMs = endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.http = axios.create({
       baseURL: endpoint.url.replace(/\/+$/, ''),
-      timeout: endpoint.timeoutMs ?? 30_000,
+      timeout: this.timeoutMs,
       auth: endpoint.basicAuth,
       headers: { 'Content-Type': contentType, Accept: `${contentType}, application/json` },
       validateStatus: () => true,
@@ -128,24 +139,38 @@ export class HttpClient {
     }
   }
 
-  /** Performs the call with retries; resolves the body of a 2xx answer, rejects with ServerError otherwise. */
+  /**
+   * Performs the call with retries; resolves the body of a 2xx answer, rejects with ServerError
+   * otherwise. The whole call, retries included, is bounded by the endpoint's timeout: a server
+   * that does not answer is reported once, after that long (not once per attempt).
+   */
   async raw(method: Method, path: string, body?: unknown, params?: AxiosRequestConfig['params']): Promise<unknown> {
     const attempts = this.retry.attempts ?? 6;
     let delay = this.retry.initialDelayMs ?? 250;
     const retryable = this.retry.retryable ?? ((e: ServerError) => e.status === undefined || e.status === 503);
+    const deadline = Date.now() + this.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       checkAborted(this.signal);
       try {
-        return await this.once(method, path, body, params);
+        return await this.once(method, path, body, params, deadline - Date.now());
       } catch (err) {
-        if (!(err instanceof ServerError) || attempt >= attempts || !retryable(err)) throw err;
-        await sleep(delay, this.signal);
+        if (!(err instanceof ServerError) || attempt >= attempts || !retryable(err) || err.timedOut) throw err;
+        const left = deadline - Date.now();
+        if (left <= 0) throw err;
+        await sleep(Math.min(delay, left), this.signal);
+        if (Date.now() >= deadline) throw err;
         delay = Math.min(delay * 2, 5000);
       }
     }
   }
 
-  private async once(method: Method, path: string, body: unknown, params: AxiosRequestConfig['params']): Promise<unknown> {
+  private async once(
+    method: Method,
+    path: string,
+    body: unknown,
+    params: AxiosRequestConfig['params'],
+    timeoutMs: number,
+  ): Promise<unknown> {
     requestCounter.add(this.kind);
     const m = method.toUpperCase();
     let res;
@@ -156,11 +181,26 @@ export class HttpClient {
         data: body === undefined ? undefined : JSON.stringify(body),
         params,
         signal: this.signal,
+        timeout: Math.max(1, timeoutMs),
       });
     } catch (err) {
       if (this.signal?.aborted) throw abortError(this.signal);
       const e = err as AxiosError;
-      throw new ServerError(this.server, m, path, undefined, undefined, `${e.code ?? ''} ${e.message}`.trim());
+      if (e.code === 'ETIMEDOUT' || e.code === 'ECONNABORTED') {
+        const s = this.timeoutMs / 1000;
+        const error = new ServerError(
+          this.server,
+          m,
+          path,
+          undefined,
+          undefined,
+          `no answer within ${s} s (is the URL right, and is the server up? raise the provider's request_timeout_seconds if it is only slow)`,
+        );
+        error.timedOut = true;
+        throw error;
+      }
+      const refused = e.code === 'ECONNREFUSED' ? ' (nothing listens there: is the server running, and is the URL right?)' : '';
+      throw new ServerError(this.server, m, path, undefined, undefined, `${e.code ?? ''} ${e.message}`.trim() + refused);
     }
     if (res.status >= 200 && res.status < 300) return res.data === '' ? undefined : res.data;
     const parsed = ERROR_BODY.safeParse(res.data);

@@ -16,7 +16,56 @@ export interface KafkaConnection {
   readonly caPem?: string;
   /** Client id sent to brokers. @default streamform */
   readonly clientId?: string;
+  /**
+   * Bound on one admin operation, kafkajs' own retries included: a listener that does not answer
+   * is reported after this long. @default 30000
+   */
+  readonly timeoutMs?: number;
 }
+
+/** How a Kafka cluster is named in messages: `Kafka at host:port[,host:port]`. */
+export function kafkaName(c: Pick<KafkaConnection, 'bootstrapServers'>): string {
+  return `Kafka at ${c.bootstrapServers.join(',')}`;
+}
+
+/** A Kafka admin operation failed; the message names the cluster's bootstrap servers. */
+export class KafkaClientError extends Error {
+  constructor(
+    readonly server: string,
+    message: string,
+    readonly cause?: unknown,
+  ) {
+    super(`${server}: ${message}`);
+    this.name = 'KafkaClientError';
+  }
+}
+
+/** The error of kafkajs as a person can act on it: what went wrong, and what to check. */
+export function describeKafkaError(err: unknown): string {
+  const chain: { name?: string; message?: string; type?: string; code?: string }[] = [];
+  for (let e = err as Record<string, unknown> | undefined; e && chain.length < 5;) {
+    chain.push(e as (typeof chain)[number]);
+    e = (e.originalError ?? e.cause) as Record<string, unknown> | undefined;
+  }
+  const message = chain
+    .map((e) => e.message)
+    .filter((m, i, all): m is string => !!m && all.indexOf(m) === i)
+    .join(': ');
+  const text = chain.map((e) => `${e.name ?? ''} ${e.message ?? ''} ${e.code ?? ''}`).join(' ');
+  if (/ECONNREFUSED/.test(text)) return `${message} (nothing listens there: is Kafka running, and is bootstrap_servers right?)`;
+  if (/ENOTFOUND|EAI_AGAIN/.test(text)) return `${message} (the host name does not resolve: is bootstrap_servers right?)`;
+  if (
+    /Closed connection|ECONNRESET|EPIPE|Connection error|Connection timeout|Request .* timed out|Response without match|KafkaJSProtocolError: Unknown|buffer|Invalid/i.test(
+      text,
+    ) &&
+    !chain.some((e) => e.type)
+  ) {
+    return `${message} (is this a Kafka broker listener? Check bootstrap_servers and kafka_security_protocol)`;
+  }
+  return message || String(err);
+}
+
+const DEFAULT_KAFKA_TIMEOUT_MS = 30_000;
 
 export function kafkaConfig(c: KafkaConnection): KafkaConfig {
   const protocol = c.securityProtocol ?? 'PLAINTEXT';
@@ -33,8 +82,8 @@ export function kafkaConfig(c: KafkaConnection): KafkaConfig {
     ssl,
     sasl,
     logLevel: logLevel.NOTHING,
-    connectionTimeout: 10_000,
-    requestTimeout: 30_000,
+    connectionTimeout: Math.min(10_000, c.timeoutMs ?? DEFAULT_KAFKA_TIMEOUT_MS),
+    requestTimeout: c.timeoutMs ?? DEFAULT_KAFKA_TIMEOUT_MS,
     retry: { retries: 5, initialRetryTime: 300 },
   };
 }
@@ -54,39 +103,89 @@ export interface TopicDescription {
 
 const TOPIC_OVERRIDE_SOURCE = 1; // DescribeConfigs ConfigSource.TOPIC_CONFIG
 
+/** Kafka error codes that pass while metadata settles (topic churn, leader elections, rebalances). */
+const TRANSIENT_TYPES = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'NOT_CONTROLLER',
+  'REBALANCE_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'NOT_COORDINATOR',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+]);
+
+/** True for a Kafka error worth another attempt (kafkajs wraps the broker's error in its retry errors). */
+export function isTransientKafkaError(err: unknown): boolean {
+  for (let e = err as Record<string, unknown> | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.type === 'string' && TRANSIENT_TYPES.has(e.type)) return true;
+    if (typeof e.message === 'string' && /does not host this topic-partition|not the leader|leader not available|rebalanc/i.test(e.message))
+      return true;
+    e = (e.originalError ?? e.cause) as Record<string, unknown> | undefined;
+  }
+  return false;
+}
+
+/** Back-off between attempts at a transiently failing Kafka operation. */
+export interface KafkaRetry {
+  /** @default 12 */
+  readonly attempts?: number;
+  /** First delay; doubles up to 2 s. @default 250 */
+  readonly initialDelayMs?: number;
+}
+
 /**
- * Retries metadata reads that fail while a topic just created or deleted propagates through the
- * cluster (UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE and other retriable errors).
+ * Retries an operation that fails while the cluster's metadata churns: a topic just created or
+ * deleted propagating (UNKNOWN_TOPIC_OR_PARTITION: "This server does not host this
+ * topic-partition"), a leader election after a broker restart (NOT_LEADER_OR_FOLLOWER,
+ * LEADER_NOT_AVAILABLE), a rebalance. Back-off doubles from 250 ms to 2 s.
  */
-async function retryTransient<T>(fn: () => Promise<T>, signal: AbortSignal | undefined, attempts = 20, delayMs = 300): Promise<T> {
+export async function retryTransient<T>(fn: () => Promise<T>, signal: AbortSignal | undefined, retry: KafkaRetry = {}): Promise<T> {
+  const attempts = retry.attempts ?? 12;
+  let delay = retry.initialDelayMs ?? 250;
   for (let i = 1; ; i++) {
     try {
       return await abortable(fn(), signal);
     } catch (err) {
-      const e = err as { retriable?: boolean; type?: string };
-      const transient = e.retriable === true || e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.type === 'LEADER_NOT_AVAILABLE';
+      // Broker error codes Kafka marks retriable; connection errors are not retried here (kafkajs
+      // retried them already, and a listener that is not Kafka's will not turn into one).
+      const e = err as { retriable?: boolean; type?: unknown };
+      const transient = isTransientKafkaError(err) || (e.retriable === true && typeof e.type === 'string');
       if (!transient || i >= attempts || signal?.aborted) throw err;
-      await sleep(delayMs, signal);
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, 2000);
     }
   }
 }
 
 /**
  * Kafka admin operations streamform needs, over kafkajs. kafkajs requests cannot be cancelled: on
- * abort the operations reject at once and their eventual results are ignored.
+ * abort the operations reject at once and their eventual results are ignored. Every operation is
+ * bounded by the connection's timeout (kafkajs' retries included), retries transient metadata
+ * errors with back-off, and fails with a KafkaClientError that names the bootstrap servers.
  */
 export class KafkaAdminClient {
   readonly kafka: Kafka;
+  readonly server: string;
   private admin?: Promise<Admin>;
   private readonly signal?: AbortSignal;
+  private readonly timeoutMs: number;
 
   constructor(
     readonly connection: KafkaConnection,
-    options: Cancellable = {},
+    options: Cancellable & { retry?: KafkaRetry } = {},
   ) {
     this.kafka = new Kafka(kafkaConfig(connection));
     this.signal = options.signal;
+    this.retry = options.retry ?? {};
+    this.server = kafkaName(connection);
+    this.timeoutMs = connection.timeoutMs ?? DEFAULT_KAFKA_TIMEOUT_MS;
   }
+
+  private readonly retry: KafkaRetry;
 
   private client(): Promise<Admin> {
     if (!this.admin) {
@@ -97,14 +196,51 @@ export class KafkaAdminClient {
     return abortable(this.admin, this.signal);
   }
 
-  /** One admin request, abandoned when the signal aborts. */
-  private request<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
-    requestCounter.add('kafka');
-    return this.client().then((admin) => abortable(fn(admin), this.signal));
+  /** Drops the admin connection (after a timeout: its socket may be stuck on a silent listener). */
+  private reset(): void {
+    const a = this.admin;
+    this.admin = undefined;
+    a?.then((admin) => admin.disconnect()).catch(() => undefined);
+  }
+
+  /**
+   * One admin operation: connects when needed, retries transient errors, gives up after the
+   * timeout, and names the cluster in its error.
+   */
+  private async request<T>(fn: (admin: Admin) => Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.reset();
+        reject(
+          new KafkaClientError(
+            this.server,
+            `${what}: no answer within ${this.timeoutMs / 1000} s (is this a Kafka broker listener, and is it up? raise the provider's request_timeout_seconds if the cluster is only slow)`,
+          ),
+        );
+      }, this.timeoutMs);
+    });
+    const work = retryTransient(
+      async () => {
+        requestCounter.add('kafka');
+        return fn(await this.client());
+      },
+      this.signal,
+      this.retry,
+    );
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, timeout]);
+    } catch (err) {
+      if (err instanceof KafkaClientError || this.signal?.aborted) throw err;
+      throw new KafkaClientError(this.server, `${what}: ${describeKafkaError(err)}`, err);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async listTopics(): Promise<string[]> {
-    return this.request((admin) => admin.listTopics());
+    return this.request((admin) => admin.listTopics(), 'list topics');
   }
 
   /**
@@ -112,21 +248,18 @@ export class KafkaAdminClient {
    * (one Metadata, one DescribeConfigs). Missing topics are absent from the result.
    */
   async describeTopics(names?: readonly string[]): Promise<Map<string, TopicDescription>> {
-    const admin = await this.client();
-    const existing = new Set(await this.request((a) => a.listTopics()));
+    const existing = new Set(await this.listTopics());
     const wanted = (names ?? [...existing]).filter((n) => existing.has(n));
     const out = new Map<string, TopicDescription>();
     if (wanted.length === 0) return out;
-    requestCounter.add('kafka');
-    const meta = await retryTransient(() => admin.fetchTopicMetadata({ topics: wanted }), this.signal);
-    requestCounter.add('kafka');
-    const configs = await retryTransient(
-      () =>
+    const meta = await this.request((admin) => admin.fetchTopicMetadata({ topics: wanted }), 'describe topics');
+    const configs = await this.request(
+      (admin) =>
         admin.describeConfigs({
           resources: wanted.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
           includeSynonyms: false,
         }),
-      this.signal,
+      'describe topic configs',
     );
     const byName = new Map(configs.resources.map((r) => [r.resourceName, r]));
     for (const t of meta.topics) {
@@ -148,26 +281,29 @@ export class KafkaAdminClient {
   async createTopic(t: { name: string; partitions: number; replicationFactor: number; configs: Record<string, string> }): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.request((admin) =>
-          admin.createTopics({
-            waitForLeaders: true,
-            topics: [
-              {
-                topic: t.name,
-                numPartitions: t.partitions,
-                replicationFactor: t.replicationFactor,
-                configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-              },
-            ],
-          }),
+        await this.request(
+          (admin) =>
+            admin.createTopics({
+              waitForLeaders: true,
+              topics: [
+                {
+                  topic: t.name,
+                  numPartitions: t.partitions,
+                  replicationFactor: t.replicationFactor,
+                  configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+                },
+              ],
+            }),
+          `create topic ${t.name}`,
         );
         return;
       } catch (err) {
         // A topic of the same name deleted moments ago is still being removed, or the new topic's
         // leaders are not elected yet: Kafka answers with retriable errors for a while.
-        const e = err as { retriable?: boolean; type?: string; message?: string };
-        const transient = e.retriable === true || e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || /marked for deletion/i.test(e.message ?? '');
-        if (!transient || attempt >= 60 || this.signal?.aborted) throw err;
+        const cause = err instanceof KafkaClientError ? err.cause : err;
+        const e = (cause ?? {}) as { retriable?: boolean; message?: string };
+        const transient = e.retriable === true || isTransientKafkaError(cause) || /marked for deletion/i.test(describeKafkaError(cause));
+        if (!cause || !transient || attempt >= 60 || this.signal?.aborted) throw err;
         await sleep(500, this.signal);
         const now = (await this.describeTopics([t.name]).catch(() => new Map<string, TopicDescription>())).get(t.name);
         if (now && now.partitions === t.partitions) return;
@@ -175,12 +311,18 @@ export class KafkaAdminClient {
     }
   }
 
+  /** Deletes the topic; one already gone (e.g. deleted while metadata churned) is fine. */
   async deleteTopic(name: string): Promise<void> {
-    await this.request((admin) => admin.deleteTopics({ topics: [name], timeout: 30_000 }));
+    try {
+      await this.request((admin) => admin.deleteTopics({ topics: [name], timeout: 30_000 }), `delete topic ${name}`);
+    } catch (err) {
+      if (err instanceof KafkaClientError && isTransientKafkaError(err.cause) && !(await this.listTopics()).includes(name)) return;
+      throw err;
+    }
   }
 
   async createPartitions(name: string, count: number): Promise<void> {
-    await this.request((admin) => admin.createPartitions({ topicPartitions: [{ topic: name, count }] }));
+    await this.request((admin) => admin.createPartitions({ topicPartitions: [{ topic: name, count }] }), `add partitions to topic ${name}`);
   }
 
   /**
@@ -190,32 +332,32 @@ export class KafkaAdminClient {
    */
   async setTopicConfigs(name: string, desired: Readonly<Record<string, string>>, release: readonly string[]): Promise<void> {
     const current = (await this.describeTopics([name])).get(name);
-    if (!current) throw new Error(`topic ${name} does not exist`);
+    if (!current) throw new KafkaClientError(this.server, `topic ${name} does not exist`);
     const next: Record<string, string> = {};
     for (const [k, e] of Object.entries(current.configs)) {
       if (e.isOverride && e.value !== null && !release.includes(k)) next[k] = e.value;
     }
     Object.assign(next, desired);
-    await this.request((admin) =>
-      admin.alterConfigs({
-        validateOnly: false,
-        resources: [
-          { type: ConfigResourceTypes.TOPIC, name, configEntries: Object.entries(next).map(([n, value]) => ({ name: n, value })) },
-        ],
-      }),
+    await this.request(
+      (admin) =>
+        admin.alterConfigs({
+          validateOnly: false,
+          resources: [
+            { type: ConfigResourceTypes.TOPIC, name, configEntries: Object.entries(next).map(([n, value]) => ({ name: n, value })) },
+          ],
+        }),
+      `set the configs of topic ${name}`,
     );
   }
 
   /** Low and high watermark per partition. */
   async offsets(topic: string): Promise<{ partition: number; low: bigint; high: bigint }[]> {
-    requestCounter.add('kafka');
-    const admin = await this.client();
-    const o = await retryTransient(() => admin.fetchTopicOffsets(topic), this.signal);
+    const o = await this.request((admin) => admin.fetchTopicOffsets(topic), `read the offsets of topic ${topic}`);
     return o.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
   }
 
   async brokerCount(): Promise<number> {
-    return (await this.request((admin) => admin.describeCluster())).brokers.length;
+    return (await this.request((admin) => admin.describeCluster(), 'describe the cluster')).brokers.length;
   }
 
   async close(): Promise<void> {

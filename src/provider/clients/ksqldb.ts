@@ -309,5 +309,7 @@ function toKsqlError(err: unknown): unknown {
   if (!(err instanceof ServerError)) return err;
   const body = ErrorBody.safeParse(err.body);
   if (body.success) return new KsqlError(err.status, body.data.error_code, body.data.message, body.data.statementText);
-  return new KsqlError(err.status, err.code, err.serverMessage);
+  // No answer, or an answer that is not ksqlDB's (a proxy's 502 page, another service on the
+  // port): not a refusal of the statement. The ServerError names the server and its URL.
+  return err;
 }

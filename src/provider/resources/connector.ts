@@ -3,7 +3,7 @@ import { sleep } from '../clients/abort';
 import { ConnectorStatus } from '../clients/connect';
 import { ServerError } from '../clients/http';
 import { ProviderClients } from '../provider-clients';
-import { afterCreate, Diagnostic, DiagnosticError, error, ResourceDefinition, warning } from '../framework/resource';
+import { afterCreate, Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../framework/resource';
 import { attr, objectSchema, StateOf } from '../framework/schema';
 import { containsUnknown, isUnknown } from '../plugin/cty';
 
@@ -24,6 +24,10 @@ const schema = objectSchema(
       z.number().int().min(0).max(3600),
       'How long apply waits for the connector and its tasks to run. Default 120; 0 does not wait.',
     ),
+    connector_state: attr.computed(
+      z.string(),
+      'The state of the connector and its tasks as Kafka Connect reports them: RUNNING, PAUSED, STOPPED, FAILED (the connector or a task) or UNASSIGNED. A paused, stopped or failed connector shows in the plan; apply resumes it or restarts its failed tasks.',
+    ),
   },
 );
 
@@ -40,7 +44,7 @@ function merged(c: Pick<Connector, 'name' | 'config' | 'sensitive_config'>): Rec
   return { ...c.config, ...(c.sensitive_config ?? {}), name: c.name };
 }
 
-function stateFrom(prior: Connector, server: Record<string, string>): Connector {
+function stateFrom(prior: Connector, server: Record<string, string>, status?: ConnectorStatus): Connector {
   const config: Record<string, string> = {};
   const sensitive: Record<string, string> = {};
   for (const [k, v] of Object.entries(server)) {
@@ -57,7 +61,46 @@ function stateFrom(prior: Connector, server: Record<string, string>): Connector 
     id: prior.name,
     config,
     sensitive_config: prior.sensitive_config === null && Object.keys(sensitive).length === 0 ? null : sensitive,
+    connector_state: status ? connectorState(status) : prior.connector_state,
   };
+}
+
+/** What streamform tracks of a connector's state (see connectorState). */
+export type ConnectorState = 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED';
+
+/**
+ * One word for the connector and its tasks: FAILED when the connector or any task failed, PAUSED
+ * or STOPPED as the connector is, UNASSIGNED while the connector or a task waits for a worker
+ * (after a worker or broker restart); RESTARTING is passing and counts as RUNNING.
+ */
+export function connectorState(s: ConnectorStatus): ConnectorState {
+  const all = [s.connector, ...s.tasks];
+  if (all.some((t) => t.state === 'FAILED')) return 'FAILED';
+  if (s.connector.state === 'PAUSED' || s.connector.state === 'STOPPED') return s.connector.state;
+  if (all.some((t) => t.state === 'UNASSIGNED')) return 'UNASSIGNED';
+  return 'RUNNING';
+}
+
+/** The connector states apply repairs, and how. */
+const REPAIR: Partial<Record<string, string>> = {
+  PAUSED: 'apply resumes it (PUT /connectors/{name}/resume); it continues from its committed offsets',
+  STOPPED: 'apply resumes it (PUT /connectors/{name}/resume); it continues from its committed offsets',
+  FAILED:
+    'apply restarts the connector and its failed tasks (POST /connectors/{name}/restart?includeTasks=true&onlyFailed=true); if it fails again, apply reports the error trace',
+};
+
+/** The first failure of each connector seen by the last refresh, for the plan's message. */
+const failures = new Map<string, string>();
+
+function failedTrace(name: string, seen: Map<string, string>): string {
+  const f = seen.get(name);
+  return f ? ` (${f})` : '';
+}
+
+function rememberFailure(s: ConnectorStatus): void {
+  const f = [s.connector, ...s.tasks].find((t) => t.state === 'FAILED');
+  if (f) failures.set(s.name, `${'id' in f ? `task ${f.id}` : 'the connector'}: ${firstLines(f.trace, 1) || 'no error trace'}`);
+  else failures.delete(s.name);
 }
 
 function describeStatus(s: ConnectorStatus | undefined): string {
@@ -93,15 +136,23 @@ async function putConfig(clients: ProviderClients, c: Connector, signal: AbortSi
   }
 }
 
-async function waitRunning(clients: ProviderClients, name: string, timeoutSeconds: number, signal: AbortSignal): Promise<void> {
+async function waitRunning(
+  clients: ProviderClients,
+  name: string,
+  timeoutSeconds: number,
+  signal: AbortSignal,
+  /** After a restart, FAILED may still be reported for a moment: final only after this long. */
+  graceMs = 0,
+): Promise<void> {
   if (timeoutSeconds === 0) return;
+  const start = Date.now();
   const deadline = Date.now() + timeoutSeconds * 1000;
   let last: ConnectorStatus | undefined;
   for (;;) {
     last = await clients.connect().status(name);
     if (last) {
       const failed = [last.connector, ...last.tasks].find((t) => t.state === 'FAILED');
-      if (failed) {
+      if (failed && Date.now() - start >= graceMs) {
         const which = 'id' in failed ? `task ${failed.id}` : 'the connector';
         throw new DiagnosticError(
           error(`Connector ${name} failed`, `${which} is FAILED: ${firstLines(failed.trace) || 'Connect gave no error trace'}`, ['config']),
@@ -120,6 +171,51 @@ async function waitRunning(clients: ProviderClients, name: string, timeoutSecond
     }
     await sleep(1000, signal);
   }
+}
+
+/**
+ * A connector paused, stopped or failed outside streamform: the plan shows its state becoming
+ * RUNNING and says what apply does. One not yet assigned to a worker (after a worker or broker
+ * restart) is a warning only: Connect assigns it when the group settles.
+ */
+function planState(prior: Connector, planned: Planned<Connector>, diagnostics: Diagnostic[]): void {
+  const state = prior.connector_state;
+  const configChanged =
+    !containsUnknown(planned.config) &&
+    !containsUnknown(planned.sensitive_config) &&
+    JSON.stringify(merged(prior)) !== JSON.stringify(merged(planned as Connector));
+  const repair = state ? REPAIR[state] : undefined;
+  if (repair) {
+    planned.connector_state = 'RUNNING';
+    diagnostics.push(
+      warning(
+        `Connector ${prior.name} is ${state}`,
+        `Kafka Connect reports connector ${prior.name} as ${state}${state === 'FAILED' ? failedTrace(prior.name, failures) : ' (changed outside streamform)'}; ${repair}.`,
+      ),
+    );
+    return;
+  }
+  if (state === 'UNASSIGNED') {
+    diagnostics.push(
+      warning(
+        `Connector ${prior.name} is not yet assigned to a worker`,
+        `Kafka Connect reports connector ${prior.name} (or one of its tasks) as UNASSIGNED: no worker runs it yet, as after a Connect or Kafka restart while the worker group rebalances. It is not running; plan again in a minute. If it stays UNASSIGNED, check that the Connect workers are up and can reach Kafka.`,
+      ),
+    );
+  }
+  if (configChanged) planned.connector_state = 'RUNNING';
+}
+
+/** Resumes a paused or stopped connector, restarts a failed one (state read now, not from the plan). */
+async function repair(clients: ProviderClients, name: string): Promise<boolean> {
+  const connect = clients.connect();
+  const status = await connect.status(name);
+  if (!status) return false;
+  const state = connectorState(status);
+  if (state === 'PAUSED' || state === 'STOPPED') await connect.resume(name);
+  else if (state === 'FAILED') await connect.restart(name);
+  else return false;
+  return true;
 }
 
 export const connectorResource: ResourceDefinition<(typeof schema)['attributes'], ProviderClients> = {
@@ -161,6 +257,8 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
 
   async plan({ prior, planned, diagnostics, clients }) {
     if (!isUnknown(planned.name)) planned.id = planned.name;
+    if (prior === null) planned.connector_state = 'RUNNING';
+    else planState(prior, planned, diagnostics);
     if (!clients || containsUnknown(planned.config) || containsUnknown(planned.sensitive_config) || isUnknown(planned.name)) return;
     const p = planned as Connector;
     if (prior && JSON.stringify(merged(prior)) === JSON.stringify(merged(p))) return;
@@ -201,26 +299,28 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
   async read(state, { clients }) {
     const all = await clients.snapshot('connectors', () => clients.connect().listAll());
     const c = all.get(state.name);
-    return c ? stateFrom(state, c.config) : null;
+    if (c?.status) rememberFailure(c.status);
+    return c ? stateFrom(state, c.config, c.status) : null;
   },
 
   async create(planned, { clients, signal }) {
     const p = planned as Connector;
     await putConfig(clients, p, signal);
     clients.invalidate('connectors');
-    const created = { ...p, id: p.name };
+    const created = { ...p, id: p.name, connector_state: 'RUNNING' };
     await afterCreate(created, `Connector ${p.name} was created but does not run`, () =>
       waitRunning(clients, p.name, p.running_timeout_seconds ?? 120, signal),
     );
     return created;
   },
 
-  async update(_prior, planned, { clients, signal }) {
+  async update(prior, planned, { clients, signal }) {
     const p = planned as Connector;
-    await putConfig(clients, p, signal);
+    if (JSON.stringify(merged(prior)) !== JSON.stringify(merged(p))) await putConfig(clients, p, signal);
+    const restarted = await repair(clients, p.name);
     clients.invalidate('connectors');
-    await waitRunning(clients, p.name, p.running_timeout_seconds ?? 120, signal);
-    return { ...p, id: p.name };
+    await waitRunning(clients, p.name, p.running_timeout_seconds ?? 120, signal, restarted ? 10_000 : 0);
+    return { ...p, id: p.name, connector_state: isUnknown(planned.connector_state) ? 'RUNNING' : p.connector_state };
   },
 
   async delete(prior, { clients, log, signal }) {
@@ -250,6 +350,6 @@ export const connectorResource: ResourceDefinition<(typeof schema)['attributes']
     const config = await clients.connect().config(id);
     if (!config) throw new DiagnosticError(error(`Cannot import connector ${id}`, `Kafka Connect has no connector named ${id}`));
     const rest = Object.fromEntries(Object.entries(config).filter(([k]) => k !== 'name'));
-    return { id, name: id, config: rest, sensitive_config: null, running_timeout_seconds: null };
+    return { id, name: id, config: rest, sensitive_config: null, running_timeout_seconds: null, connector_state: null };
   },
 };

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { sleep } from '../clients/abort';
 import { TopicDescription } from '../clients/kafka';
 import { ProviderClients } from '../provider-clients';
-import { afterCreate, DiagnosticError, error, ResourceDefinition } from '../framework/resource';
+import { afterCreate, Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../framework/resource';
 import { attr, objectSchema, StateOf } from '../framework/schema';
-import { isUnknown } from '../plugin/cty';
+import { containsUnknown, isUnknown, UNKNOWN } from '../plugin/cty';
 import { isTopicName, PARTITIONS, REPLICATION_FACTOR, TOPIC_CONFIG_NAME, TOPIC_NAME_RULE } from '../../core/rules';
 
 const schema = objectSchema(
@@ -32,6 +32,14 @@ const schema = objectSchema(
       'Allow changes Kafka cannot make in place (fewer partitions, another replication factor) by deleting and re-creating the topic. **All its messages are lost.** Default false.',
     ),
     deletion_protection: attr.optional(z.boolean(), 'Refuse to delete or replace the topic. Default false.'),
+    exclusive_configs: attr.optional(
+      z.boolean(),
+      'This configuration owns all the topic-level configs of the topic: configs set on the topic outside streamform are removed by apply (they show in the plan). Default false: they are kept and reported in the plan as a warning.',
+    ),
+    unmanaged_configs: attr.computed(
+      z.record(z.string(), z.string()),
+      'Topic-level configs set on the topic outside streamform (not in `config`), as the last refresh found them; kept unless `exclusive_configs` is true.',
+    ),
   },
 );
 
@@ -43,8 +51,18 @@ function describe(c: ProviderClients, name: string): Promise<TopicDescription | 
   return c.snapshot('topics', () => c.kafka().describeTopics()).then((all) => all.get(name));
 }
 
+/** Overrides on the topic that the configuration does not name. */
+function outsideOverrides(t: TopicDescription, config: Readonly<Record<string, string>> | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, e] of Object.entries(t.configs)) {
+    if (e.isOverride && e.value !== null && !(config && k in config)) out[k] = e.value;
+  }
+  return out;
+}
+
 function stateOf(prior: Topic, t: TopicDescription): Topic {
   let config: Record<string, string> | null = null;
+  let unmanaged: Record<string, string> | null = null;
   if (prior.partitions === IMPORTED) {
     // Adopting an existing topic: take its overrides as the starting configuration.
     const overrides = Object.entries(t.configs).filter(([, e]) => e.isOverride && e.value !== null);
@@ -57,7 +75,29 @@ function stateOf(prior: Topic, t: TopicDescription): Topic {
       config[key] = actual && actual.value !== null ? actual.value : prior.config[key];
     }
   }
-  return { ...prior, id: t.name, name: t.name, partitions: t.partitions, replication_factor: t.replicationFactor, config };
+  if (prior.partitions !== IMPORTED) {
+    const outside = outsideOverrides(t, prior.config);
+    if (Object.keys(outside).length > 0) {
+      // Owned by this configuration: state takes them into config, so the plan shows their removal.
+      if (prior.exclusive_configs === true) config = { ...(config ?? {}), ...outside };
+      else unmanaged = outside;
+    }
+  }
+  return {
+    ...prior,
+    id: t.name,
+    name: t.name,
+    partitions: t.partitions,
+    replication_factor: t.replicationFactor,
+    config,
+    unmanaged_configs: unmanaged,
+  };
+}
+
+function listed(configs: Readonly<Record<string, string>>): string {
+  return Object.entries(configs)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 }
 
 /** A topic just created takes a moment to appear in the metadata of every broker. */
@@ -71,6 +111,33 @@ async function describeWhenVisible(clients: ProviderClients, name: string, signa
   }
 }
 
+/**
+ * Topic configs set outside streamform: a warning naming them; with exclusive_configs they are
+ * removed by apply (an owned key already shows in the config diff, see stateOf).
+ */
+function planUnmanaged(prior: Topic, planned: Planned<Topic>, diagnostics: Diagnostic[]): void {
+  const config = planned.config;
+  if (containsUnknown(config) || containsUnknown(planned.exclusive_configs)) {
+    if (prior.unmanaged_configs) planned.unmanaged_configs = UNKNOWN;
+    return;
+  }
+  const c = config as Record<string, string> | null;
+  const exclusive = planned.exclusive_configs === true;
+  const outside = Object.fromEntries(Object.entries(prior.unmanaged_configs ?? {}).filter(([k]) => !(c && k in c)));
+  const none = Object.keys(outside).length === 0;
+  planned.unmanaged_configs = none || exclusive ? null : outside;
+  if (none) return;
+  diagnostics.push(
+    warning(
+      `Topic ${prior.name} has configs set outside streamform: ${listed(outside)}`,
+      exclusive
+        ? `exclusive_configs is true, so apply removes ${listed(outside)} (the topic falls back to the broker defaults for these keys).`
+        : `streamform keeps ${listed(outside)} (not in config). Add them to config to manage them, or set exclusive_configs = true to have apply remove them.`,
+      ['config'],
+    ),
+  );
+}
+
 export const topicResource: ResourceDefinition<(typeof schema)['attributes'], ProviderClients> = {
   typeName: 'streamform_topic',
   schema,
@@ -78,20 +145,28 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
 
   async plan({ prior, planned, requiresReplace, diagnostics }) {
     if (!isUnknown(planned.name)) planned.id = planned.name;
-    if (prior === null) return;
+    if (prior === null) {
+      planned.unmanaged_configs = null;
+      return;
+    }
     const allow = planned.allow_replacement === true;
     const p = planned.partitions;
     if (typeof p === 'number' && p < prior.partitions) {
       if (allow) requiresReplace.add('partitions');
-      else
+      else {
+        // Partitions added outside streamform (or a configured count lowered): Kafka cannot remove
+        // partitions, so the topic keeps its count, state records it, and the stack still applies.
+        planned.partitions = prior.partitions;
         diagnostics.push(
-          error(
-            `Cannot reduce the partitions of topic ${prior.name}`,
-            `Kafka cannot remove partitions: the topic has ${prior.partitions} and the configuration asks for ${p}. Keep ${prior.partitions}, or set allow_replacement = true to delete and re-create the topic (all its messages are lost).`,
+          warning(
+            `Topic ${prior.name} has ${prior.partitions} partitions, the configuration asks for ${p}`,
+            `Kafka cannot remove partitions: the topic keeps ${prior.partitions} (partitions added outside streamform are adopted). Raise partitions to ${prior.partitions} in the configuration, or set allow_replacement = true to delete and re-create the topic with ${p} (all its messages are lost).`,
             ['partitions'],
           ),
         );
+      }
     }
+    planUnmanaged(prior, planned, diagnostics);
     const rf = planned.replication_factor;
     if (typeof rf === 'number' && prior.replication_factor !== null && rf !== prior.replication_factor) {
       if (allow) requiresReplace.add('replication_factor');
@@ -150,7 +225,11 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
       await admin.createPartitions(name, planned.partitions);
     }
     const desired = (planned.config as Record<string, string> | null) ?? {};
-    const release = Object.keys(prior.config ?? {}).filter((k) => !(k in desired));
+    const owned = [
+      ...Object.keys(prior.config ?? {}),
+      ...(planned.exclusive_configs === true ? Object.keys(prior.unmanaged_configs ?? {}) : []),
+    ];
+    const release = owned.filter((k) => !(k in desired));
     const changed = release.length > 0 || Object.entries(desired).some(([k, v]) => prior.config?.[k] !== v);
     if (changed) await admin.setTopicConfigs(name, desired, release);
     clients.invalidate('topics');
@@ -177,6 +256,8 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
       config: null,
       allow_replacement: null,
       deletion_protection: null,
+      exclusive_configs: null,
+      unmanaged_configs: null,
     };
   },
 };

@@ -23,6 +23,8 @@ test('create: the topic with its configs; the broker default replication factor 
     config: { 'retention.ms': '3600000' },
     allow_replacement: null,
     deletion_protection: null,
+    exclusive_configs: null,
+    unmanaged_configs: null,
   });
   expect(kafka.topics.get('orders')).toMatchObject({ partitions: 3, overrides: { 'retention.ms': '3600000' } });
 });
@@ -65,13 +67,15 @@ test('more partitions are added in place; a removed config falls back to the bro
   expect(next).toMatchObject({ partitions: 6, config: { 'cleanup.policy': 'compact' } });
 });
 
-test('fewer partitions: refused with the fix, or a replacement with allow_replacement', async () => {
+test('fewer partitions: kept with a warning and the fix (Kafka cannot shrink), or a replacement with allow_replacement', async () => {
   const { kafka, topic } = setup();
   const { state } = await topic.applyConfig(null, { name: 'orders', partitions: 5 });
-  const refused = await topic.plan(state, { name: 'orders', partitions: 2 });
-  expect(texts(refused.errors)).toEqual([
+  const kept = await topic.plan(state, { name: 'orders', partitions: 2 });
+  expect(kept.errors).toEqual([]);
+  expect(kept.planned!.partitions).toBe(5);
+  expect(texts(kept.warnings)).toEqual([
     expect.stringMatching(
-      /^Cannot reduce the partitions of topic orders: Kafka cannot remove partitions: the topic has 5 .*allow_replacement = true/,
+      /^Topic orders has 5 partitions, the configuration asks for 2: Kafka cannot remove partitions.*allow_replacement = true/,
     ),
   ]);
   const replace = await topic.plan(state, { name: 'orders', partitions: 2, allow_replacement: true });

@@ -107,6 +107,11 @@ export class Connector extends cdktf.TerraformResource {
     return this._config;
   }
 
+  // connector_state - computed: true, optional: false, required: false
+  public get connectorState() {
+    return this.getStringAttribute('connector_state');
+  }
+
   // id - computed: true, optional: false, required: false
   public get id() {
     return this.getStringAttribute('id');

@@ -80,6 +80,12 @@ export interface StreamformProviderConfig {
   */
   readonly ksqldbUsername?: string;
   /**
+  * How long one call to Kafka, the Schema Registry, Kafka Connect or ksqlDB may take, retries included, before it fails naming the server (env STREAMFORM_REQUEST_TIMEOUT_SECONDS). Default 30.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/streamform/streamform/0.1.0/docs#request_timeout_seconds StreamformProvider#request_timeout_seconds}
+  */
+  readonly requestTimeoutSeconds?: number;
+  /**
   * Schema Registry basic-auth password.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/streamform/streamform/0.1.0/docs#schema_registry_password StreamformProvider#schema_registry_password}
@@ -162,6 +168,7 @@ export class StreamformProvider extends cdktf.TerraformProvider {
     this._ksqldbPassword = config.ksqldbPassword;
     this._ksqldbUrl = config.ksqldbUrl;
     this._ksqldbUsername = config.ksqldbUsername;
+    this._requestTimeoutSeconds = config.requestTimeoutSeconds;
     this._schemaRegistryPassword = config.schemaRegistryPassword;
     this._schemaRegistryUrl = config.schemaRegistryUrl;
     this._schemaRegistryUsername = config.schemaRegistryUsername;
@@ -364,6 +371,22 @@ export class StreamformProvider extends cdktf.TerraformProvider {
     return this._ksqldbUsername;
   }
 
+  // request_timeout_seconds - computed: false, optional: true, required: false
+  private _requestTimeoutSeconds?: number; 
+  public get requestTimeoutSeconds() {
+    return this._requestTimeoutSeconds;
+  }
+  public set requestTimeoutSeconds(value: number | undefined) {
+    this._requestTimeoutSeconds = value;
+  }
+  public resetRequestTimeoutSeconds() {
+    this._requestTimeoutSeconds = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get requestTimeoutSecondsInput() {
+    return this._requestTimeoutSeconds;
+  }
+
   // schema_registry_password - computed: false, optional: true, required: false
   private _schemaRegistryPassword?: string; 
   public get schemaRegistryPassword() {
@@ -446,6 +469,7 @@ export class StreamformProvider extends cdktf.TerraformProvider {
       ksqldb_password: cdktf.stringToTerraform(this._ksqldbPassword),
       ksqldb_url: cdktf.stringToTerraform(this._ksqldbUrl),
       ksqldb_username: cdktf.stringToTerraform(this._ksqldbUsername),
+      request_timeout_seconds: cdktf.numberToTerraform(this._requestTimeoutSeconds),
       schema_registry_password: cdktf.stringToTerraform(this._schemaRegistryPassword),
       schema_registry_url: cdktf.stringToTerraform(this._schemaRegistryUrl),
       schema_registry_username: cdktf.stringToTerraform(this._schemaRegistryUsername),
@@ -526,6 +550,12 @@ export class StreamformProvider extends cdktf.TerraformProvider {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      request_timeout_seconds: {
+        value: cdktf.numberToHclTerraform(this._requestTimeoutSeconds),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "number",
       },
       schema_registry_password: {
         value: cdktf.stringToHclTerraform(this._schemaRegistryPassword),

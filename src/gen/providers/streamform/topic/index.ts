@@ -26,6 +26,12 @@ export interface TopicConfig extends cdktf.TerraformMetaArguments {
   */
   readonly deletionProtection?: boolean | cdktf.IResolvable;
   /**
+  * This configuration owns all the topic-level configs of the topic: configs set on the topic outside streamform are removed by apply (they show in the plan). Default false: they are kept and reported in the plan as a warning.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/streamform/streamform/0.1.0/docs/resources/topic#exclusive_configs Topic#exclusive_configs}
+  */
+  readonly exclusiveConfigs?: boolean | cdktf.IResolvable;
+  /**
   * Topic name. Changing it creates a new topic.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/streamform/streamform/0.1.0/docs/resources/topic#name Topic#name}
@@ -99,6 +105,7 @@ export class Topic extends cdktf.TerraformResource {
     this._allowReplacement = config.allowReplacement;
     this._config = config.config;
     this._deletionProtection = config.deletionProtection;
+    this._exclusiveConfigs = config.exclusiveConfigs;
     this._name = config.name;
     this._partitions = config.partitions;
     this._replicationFactor = config.replicationFactor;
@@ -156,6 +163,22 @@ export class Topic extends cdktf.TerraformResource {
     return this._deletionProtection;
   }
 
+  // exclusive_configs - computed: false, optional: true, required: false
+  private _exclusiveConfigs?: boolean | cdktf.IResolvable; 
+  public get exclusiveConfigs() {
+    return this.getBooleanAttribute('exclusive_configs');
+  }
+  public set exclusiveConfigs(value: boolean | cdktf.IResolvable) {
+    this._exclusiveConfigs = value;
+  }
+  public resetExclusiveConfigs() {
+    this._exclusiveConfigs = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get exclusiveConfigsInput() {
+    return this._exclusiveConfigs;
+  }
+
   // id - computed: true, optional: false, required: false
   public get id() {
     return this.getStringAttribute('id');
@@ -203,6 +226,12 @@ export class Topic extends cdktf.TerraformResource {
     return this._replicationFactor;
   }
 
+  // unmanaged_configs - computed: true, optional: false, required: false
+  private _unmanagedConfigs = new cdktf.StringMap(this, "unmanaged_configs");
+  public get unmanagedConfigs() {
+    return this._unmanagedConfigs;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -212,6 +241,7 @@ export class Topic extends cdktf.TerraformResource {
       allow_replacement: cdktf.booleanToTerraform(this._allowReplacement),
       config: cdktf.hashMapper(cdktf.stringToTerraform)(this._config),
       deletion_protection: cdktf.booleanToTerraform(this._deletionProtection),
+      exclusive_configs: cdktf.booleanToTerraform(this._exclusiveConfigs),
       name: cdktf.stringToTerraform(this._name),
       partitions: cdktf.numberToTerraform(this._partitions),
       replication_factor: cdktf.numberToTerraform(this._replicationFactor),
@@ -234,6 +264,12 @@ export class Topic extends cdktf.TerraformResource {
       },
       deletion_protection: {
         value: cdktf.booleanToHclTerraform(this._deletionProtection),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
+      },
+      exclusive_configs: {
+        value: cdktf.booleanToHclTerraform(this._exclusiveConfigs),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",
