@@ -73,7 +73,10 @@ export function ensureFresh(root: string, env: NodeJS.ProcessEnv = process.env, 
     write('streamform: the build failed (errors above); fix them and run again (dist/ still holds the previous build)\n');
     return false;
   }
-  fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
-  fs.writeFileSync(path.join(root, BUILD_STAMP), `${new Date().toISOString()}\n`);
+  try {
+    fs.writeFileSync(path.join(root, BUILD_STAMP), `${new Date().toISOString()}\n`);
+  } catch {
+    // a read-only dist/: the next run checks (and finds nothing to rebuild) again
+  }
   return true;
 }
