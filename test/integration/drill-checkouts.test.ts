@@ -86,7 +86,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([A, B].map((c) => cli(['destroy', 'platform-dev'], c.env, c.root).catch(() => undefined)));
+  await Promise.all([A, B].map((c) => cli(['destroy', 'platform-dev', '--auto-approve'], c.env, c.root).catch(() => undefined)));
   await Promise.all([forceCleanup(A.name), forceCleanup(B.name)]);
   fs.rmSync(work, { recursive: true, force: true });
 });

@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await cli(['destroy', STACK], inst.env).catch(() => undefined);
+  await cli(['destroy', STACK, '--auto-approve'], inst.env).catch(() => undefined);
   await forceCleanup(inst.name);
   fs.rmSync(inst.dir, { recursive: true, force: true });
 });
@@ -82,7 +82,7 @@ test('SIGINT during apply: OpenTofu stops gracefully, state saved, no lock, noth
 });
 
 test('an interrupt while OpenTofu is killed mid-create: reported, its lock released, and the next deploy adopts what it left outside the state', async () => {
-  const down = await cli(['destroy', STACK], inst.env);
+  const down = await cli(['destroy', STACK, '--auto-approve'], inst.env);
   expect(down.code).toBe(0);
   const deploy = startCli(['deploy', STACK], inst.env);
   await deploy.waitFor(KAFKA_CREATING, 5 * 60_000);

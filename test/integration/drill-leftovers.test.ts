@@ -42,7 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await cli(['destroy', STACK], inst.env).catch(() => undefined);
+  await cli(['destroy', STACK, '--auto-approve'], inst.env).catch(() => undefined);
   await forceCleanup(inst.name);
   fs.rmSync(inst.dir, { recursive: true, force: true });
 });

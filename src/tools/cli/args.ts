@@ -2,6 +2,8 @@
 export interface ParsedArgs {
   readonly positionals: string[];
   readonly options: Record<string, string | true>;
+  /** Repeatable options (e.g. ksqldb's --property), every value in order. */
+  readonly lists?: Record<string, string[]>;
 }
 
 export function parseArgs(argv: readonly string[], booleans: readonly string[] = []): ParsedArgs {

@@ -8,7 +8,10 @@ import { ParsedArgs, UsageError } from './args';
  */
 export async function ksqldbCommand(args: ParsedArgs): Promise<void> {
   if (args.positionals.length > 1) throw new UsageError(`unexpected argument '${args.positionals[1]}'`);
-  const argv = Object.entries(args.options).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, v]));
+  const argv = [
+    ...Object.entries(args.options).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, v])),
+    ...Object.entries(args.lists ?? {}).flatMap(([k, vs]) => vs.flatMap((v) => [`--${k}`, v])),
+  ];
   let opts;
   try {
     opts = parseServerArgs(argv);

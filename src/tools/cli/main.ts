@@ -3,7 +3,8 @@
  */
 import { LocalKafkaPlatform } from '../../../constructs/platform';
 import { devEnvironment } from '../../../stacks/environments';
-import { checkOptions, ParsedArgs, parseArgs, UsageError } from './args';
+import * as readline from 'readline';
+import { ParsedArgs, UsageError } from './args';
 import { cdktf, CdktfOptions, deployStacks, destroyStacks } from './cdktf';
 import { stopLegacyDevKsqldb, waitForDevKsqldb } from './dev-ksqldb';
 import { demo } from './demo';
@@ -13,12 +14,16 @@ import { leftoverModeOf } from './leftovers';
 import { planCommand } from './plan';
 import { produceCommand } from './produce';
 import { promoteCommand } from './promote';
-import { platformStatus } from './status';
+import { CliIo, COMMANDS, parseAndRun } from './program';
+import { statusCommand } from './status';
 import { tailCommand } from './tail';
 
 const HELP = `streamform — Kafka data pipelines as typed infrastructure code
 
-Usage:
+Usage: streamform <command> [arguments] [options]
+  Options go after the command, as --name value or --name=value; unknown ones are refused (exit 2).
+  streamform <command> --help (or -h) shows that command's help; streamform --version the version.
+
   streamform deploy <stack...>   cdktf deploy stacks, e.g. platform-dev ratings-dev (dev: waits for the
                                  platform's ksqlDB). Objects of a stack that
                                  exist outside its state stop the deploy, named, unless one of:
@@ -27,8 +32,12 @@ Usage:
       --delete-data              with --replace: remove the volumes too (their data is lost)
                                  Ctrl-C: OpenTofu stops gracefully and saves its state; twice: it aborts.
                                  Deploying again continues an interrupted deploy.
-  streamform destroy <stack...>  cdktf destroy stacks (dependents first: ratings-dev platform-dev)
-  streamform status              topics, schemas, connectors and ksqlDB objects of the dev platform
+  streamform destroy <stack...>  cdktf destroy stacks (dependents first: ratings-dev platform-dev); asks
+                                 for confirmation on a terminal (always for staging and prod stacks)
+      --auto-approve             destroy without asking (required without a terminal, e.g. in CI)
+  streamform status              topics, schemas, connectors and ksqlDB objects of an environment
+      --env dev|staging|prod     default dev; staging/prod read STREAMFORM_BOOTSTRAP_SERVERS etc.
+      --format table|json        default table
   streamform plan <pipeline> --env <env>
                                  the real plan of one stack, reviewed for Kafka (what is lost, remapped,
                                  reprocessed, restarted); exit 2 when the environment forbids a change
@@ -41,6 +50,7 @@ Usage:
                                  runs this checkout's definition (fingerprint); shows the environment
                                  differences, plans, reviews and applies the target
       --dry-run                  plan and review only
+      --allow-destructive        accept destroying or replacing protected data (after review)
   streamform test <pipeline>     the pipeline's test cases (PipelineTest, declared in its stack) on the
                                  local ksqlDB engine, in memory, against its statements as synthesized:
                                  pass or fail per case with a diff; exit 1 when a case fails
@@ -73,14 +83,13 @@ Usage:
       --service-id <id>          ksql.service.id (default default_)
       --from-env                 read cp-ksqldb-server's KSQL_* environment variables
   streamform bindings            regenerate the cdktf bindings (src/gen) from the provider's schema
-  streamform help                this text
+  streamform help [command]      this text, or one command's help
 `;
 
-type Command = (args: ParsedArgs) => Promise<void>;
+type Command = (args: ParsedArgs, io: CliIo) => Promise<void>;
 
 const commands: Record<string, Command> = {
   async deploy(args) {
-    checkOptions('deploy', args, { flags: ['adopt', 'replace', 'delete-data'] });
     const stacks = requireStacks(args);
     const opts = cliOptions(deployMode(args));
     const dev = devEnvironment();
@@ -99,14 +108,13 @@ const commands: Record<string, Command> = {
     process.stderr.write(`deployed ${stacks.join(' ')}\n`);
   },
   async destroy(args) {
-    checkOptions('destroy', args, {});
     const stacks = requireStacks(args);
     process.stderr.write(`destroying ${stacks.join(' ')} with cdktf …\n`);
     await destroyStacks(stacks, cliOptions());
     process.stderr.write(`destroyed ${stacks.join(' ')}\n`);
   },
-  async status() {
-    process.stdout.write((await platformStatus(devEndpoints())) + '\n');
+  async status(args, io) {
+    io.out((await statusCommand(args, devEndpoints)) + '\n');
   },
   async demo() {
     await demo();
@@ -141,8 +149,8 @@ const commands: Record<string, Command> = {
     await cdktf(['get', '--force']);
     process.stderr.write('done: review and commit src/gen\n');
   },
-  async help() {
-    process.stdout.write(HELP);
+  async help(_args, io) {
+    io.out(HELP);
   },
 };
 
@@ -169,9 +177,6 @@ function cliOptions(leftovers?: CdktfOptions['leftovers']): CdktfOptions {
   return { leftovers, handleSignals: true, onProgress: (stack, e) => process.stderr.write(`  ${stack}: ${e.text}\n`) };
 }
 
-/** Options that never take a value (so `--adopt platform-dev` leaves the stack a positional). */
-const FLAGS = ['adopt', 'replace', 'delete-data', 'dry-run', 'allow-destructive'];
-
 /** The dev platform's host endpoints, ksqlDB included (its ksqldb container, or STREAMFORM_KSQLDB_URL). */
 function devEndpoints() {
   const env = devEnvironment();
@@ -179,16 +184,77 @@ function devEndpoints() {
   return { ...host, ksqldbUrl: env.cluster.endpoints?.ksqldbUrl ?? host.ksqldbUrl };
 }
 
-export async function main(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv, FLAGS);
-  const name = args.positionals[0] ?? 'help';
-  const command = commands[name];
+/** The stacks `destroy` names that belong to staging or prod (always confirmed). */
+function protectedStacks(stacks: readonly string[]): string[] {
+  return stacks.filter((s) => /-(staging|prod)$/.test(s));
+}
+
+/**
+ * `destroy` goes ahead with --auto-approve, or when a person at a terminal confirms; without a
+ * terminal it refuses, naming the fix.
+ */
+export async function confirmDestroy(args: ParsedArgs, io: CliIo): Promise<boolean> {
+  if (args.options['auto-approve'] === true) return true;
+  const stacks = args.positionals.slice(1);
+  const remote = protectedStacks(stacks);
+  if (!io.isTTY) {
+    throw new UsageError(
+      `destroy removes ${stacks.join(' ')} and the data they hold; without a terminal to confirm on, add --auto-approve: \`streamform destroy ${stacks.join(' ')} --auto-approve\``,
+      2,
+    );
+  }
+  const warning =
+    remote.length > 0
+      ? ` (${remote.join(', ')}: a shared ${remote.some((s) => s.endsWith('-prod')) ? 'prod' : 'staging'} environment)`
+      : '';
+  return io.confirm(`Destroy ${stacks.join(' ')}${warning} and the data they hold? Type 'yes' to go ahead: `);
+}
+
+/** The process's output and terminal. */
+export function processIo(): CliIo {
+  return {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    isTTY: process.stdin.isTTY === true && process.stderr.isTTY === true,
+    confirm: (question) =>
+      new Promise<boolean>((resolve) => {
+        const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+        rl.question(question, (answer) => {
+          rl.close();
+          resolve(answer.trim().toLowerCase() === 'yes');
+        });
+      }),
+  };
+}
+
+export interface MainOptions {
+  /** The commands; the real ones by default (tests pass fakes that only record). */
+  readonly handlers?: Readonly<Record<string, Command>>;
+  readonly io?: CliIo;
+}
+
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<void> {
+  const handlers = options.handlers ?? commands;
+  const io = options.io ?? processIo();
+  const first = argv.find((a) => !a.startsWith('-'));
+  let name = first && COMMANDS.some((c) => c.name === first) ? `streamform ${first}` : 'streamform';
   try {
-    if (!command) throw new UsageError(`unknown command '${name}'; run \`streamform help\``);
-    await command(args);
+    await parseAndRun(
+      argv,
+      HELP,
+      async (command, args) => {
+        name = `streamform ${command}`;
+        if (command === 'destroy' && !(await confirmDestroy(args, io))) {
+          io.err('not destroyed\n');
+          return;
+        }
+        await handlers[command](args, io);
+      },
+      io,
+    );
   } catch (err) {
     const code = err instanceof UsageError || err instanceof InterruptedError ? err.exitCode : 1;
-    process.stderr.write(`streamform ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.err(`${name}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = code;
   }
 }
