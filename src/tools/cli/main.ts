@@ -175,7 +175,7 @@ const FLAGS = ['adopt', 'replace', 'delete-data', 'dry-run', 'allow-destructive'
 /** The dev platform's host endpoints, ksqlDB included (its ksqldb container, or STREAMFORM_KSQLDB_URL). */
 function devEndpoints() {
   const env = devEnvironment();
-  const host = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images, true);
+  const host = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images, true, env.platform!.brokers);
   return { ...host, ksqldbUrl: env.cluster.endpoints?.ksqldbUrl ?? host.ksqldbUrl };
 }
 
