@@ -1,6 +1,7 @@
 import { network } from '@cdktf/provider-docker';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
+import { Duration } from 'streamform';
 import { clusterId, dockerProviderFor } from '../private/docker';
 import { isDockerName, isImageReference, Validator } from '../private/validator';
 import { DockerService } from './docker-service';
@@ -68,6 +69,17 @@ const DEFAULT_PORTS: Required<PlatformPorts> = { kafka: 9092, schemaRegistry: 80
 
 /** The broker counts a platform can run: one node, or a quorum that survives one node down. */
 const BROKER_COUNTS = [1, 3];
+
+/**
+ * Kafka Connect's settings for committing source offsets often and on shutdown: a clean stop
+ * (docker stop, a platform restart) commits every record already written, so the restarted
+ * connector re-emits none; only a kill (no shutdown) can repeat what the last interval produced.
+ */
+const CONNECT_OFFSET_FLUSH_INTERVAL_MS = 1000;
+/** How long Connect's tasks may take to stop (and commit) before the worker gives up on them. */
+const CONNECT_TASK_SHUTDOWN_MS = 20_000;
+/** `docker stop` grace for Connect: longer than its task shutdown, so Docker never kills it mid-commit. */
+const CONNECT_STOP_TIMEOUT_S = 60;
 
 /**
  * A single-node Kafka platform on the local Docker engine: a KRaft broker, a Schema Registry,
@@ -198,6 +210,8 @@ export class LocalKafkaPlatform extends Construct {
         CONNECT_REST_ADVERTISED_HOST_NAME: 'connect',
         CONNECT_LISTENERS: 'http://0.0.0.0:8083',
         CONNECT_PLUGIN_PATH: this.images.connect.pluginPath,
+        CONNECT_OFFSET_FLUSH_INTERVAL_MS: String(CONNECT_OFFSET_FLUSH_INTERVAL_MS),
+        CONNECT_TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS: String(CONNECT_TASK_SHUTDOWN_MS),
         // Secrets in connector configs can be given as ${env:NAME} or ${file:path:key}.
         CONNECT_CONFIG_PROVIDERS: 'env,file',
         CONNECT_CONFIG_PROVIDERS_ENV_CLASS: 'org.apache.kafka.common.config.provider.EnvVarConfigProvider',
@@ -205,6 +219,7 @@ export class LocalKafkaPlatform extends Construct {
         KAFKA_HEAP_OPTS: '-Xmx768m -Xms256m',
       },
       ports: [{ host: ports.connect, container: 8083 }],
+      stopTimeout: Duration.seconds(CONNECT_STOP_TIMEOUT_S),
       dependsOn: kafkaContainers,
     });
 

@@ -211,3 +211,18 @@ describe('dev environment', () => {
     expect(env.cluster.topicDefaults).toEqual({ partitions: 3, replicationFactor: 1 });
   });
 });
+
+describe('Kafka Connect commits source offsets often and on a clean stop', () => {
+  test.each([1, 3])('with %p broker(s): offset flush every second, 20 s task shutdown, 60 s docker stop grace', (brokers) => {
+    const s = stack();
+    new LocalKafkaPlatform(s, 'Platform', { name: 'p', images: LOCAL_IMAGES, brokers });
+    const connect = containers(s).get('p-connect')!;
+    const env = envOf(connect);
+    expect(Number(env.CONNECT_OFFSET_FLUSH_INTERVAL_MS)).toBe(1000);
+    expect(Number(env.CONNECT_TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS)).toBe(20_000);
+    // Docker must not kill the worker while its tasks still stop and commit
+    expect(connect.stop_timeout! * 1000).toBeGreaterThan(Number(env.CONNECT_TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS));
+    // the other containers keep Docker's default
+    for (const [name, c] of containers(s)) if (name !== 'p-connect') expect(c.stop_timeout).toBeUndefined();
+  });
+});
