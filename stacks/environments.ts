@@ -54,6 +54,10 @@ export interface LocalPlatformConfig {
   readonly name: string;
   readonly ports: Required<PlatformPorts>;
   readonly images: ImageCatalog;
+  /** Kafka nodes: 1, or 3 (a KRaft quorum; replication 3, min.insync.replicas 2). @default 1 */
+  readonly brokers?: number;
+  /** Run the ksqlDB container. @default true */
+  readonly ksqldb?: boolean;
 }
 
 /** Converter class and settings for Connect (`key.converter`/`value.converter` prefixes are added). */
@@ -66,7 +70,9 @@ export interface ConverterConfig {
  * The dev environment: the local Docker platform. Several instances can run side by side on one
  * machine (tests use this): STREAMFORM_DEV_NAME names the instance (default `streamform-dev`),
  * STREAMFORM_DEV_PORT_OFFSET shifts every published port, STREAMFORM_STATE_DIR moves the state,
- * STREAMFORM_KSQLDB_URL points at a ksqlDB when the platform has none.
+ * STREAMFORM_KSQLDB_URL points at a ksqlDB when the platform has none. STREAMFORM_DEV_BROKERS=3
+ * runs three Kafka nodes (host ports 9092, 9093, 9094 plus the offset) and gives topics replication
+ * 3 and min.insync.replicas 2; STREAMFORM_DEV_KSQLDB=false leaves the ksqlDB container out.
  */
 export function devEnvironment(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const name = env.STREAMFORM_DEV_NAME ?? 'streamform-dev';
@@ -76,20 +82,35 @@ export function devEnvironment(env: NodeJS.ProcessEnv = process.env): EnvConfig 
       `STREAMFORM_DEV_PORT_OFFSET must be an integer between 0 and 50000, got '${env.STREAMFORM_DEV_PORT_OFFSET}'; unset it to use the default ports`,
     );
   }
+  const brokers = Number(env.STREAMFORM_DEV_BROKERS ?? 1);
+  if (brokers !== 1 && brokers !== 3) {
+    throw new Error(
+      `STREAMFORM_DEV_BROKERS must be 1 or 3, got '${env.STREAMFORM_DEV_BROKERS}'; unset it for a single broker, or set 3 for a 3-node KRaft cluster`,
+    );
+  }
+  const ksqldbFlag = env.STREAMFORM_DEV_KSQLDB;
+  if (ksqldbFlag !== undefined && ksqldbFlag !== 'true' && ksqldbFlag !== 'false') {
+    throw new Error(`STREAMFORM_DEV_KSQLDB must be 'true' or 'false', got '${ksqldbFlag}'; unset it to run the ksqlDB container`);
+  }
+  const ksqldb = ksqldbFlag !== 'false';
   const images = catalogFromEnvironment(env);
   const ports = { kafka: 9092 + offset, schemaRegistry: 8081 + offset, connect: 8083 + offset, ksqldb: 8088 + offset };
-  const host = LocalKafkaPlatform.hostEndpoints(ports, images, true);
+  const host = LocalKafkaPlatform.hostEndpoints(ports, images, ksqldb, brokers);
+  const cluster = brokers > 1;
   const sr = images.schemaRegistry;
   return {
     name: 'dev',
     // local state in the project folder, where cdktf runs the app
     backend: { kind: 'local', dir: env.STREAMFORM_STATE_DIR ?? path.join(process.cwd(), '.streamform', 'state', name) },
-    platform: { name, ports, images },
+    platform: { name, ports, images, ...(cluster ? { brokers } : {}), ...(ksqldb ? {} : { ksqldb }) },
     cluster: {
-      brokers: 1,
+      brokers,
       endpoints: { ...host, ksqldbUrl: env.STREAMFORM_KSQLDB_URL ?? host.ksqldbUrl },
-      connectView: { bootstrapServers: 'kafka:19092', schemaRegistryUrl: `http://schema-registry:${sr.containerPort}${sr.apiPath}` },
-      topicDefaults: { partitions: 3, replicationFactor: 1 },
+      connectView: {
+        bootstrapServers: cluster ? 'kafka-1:19092,kafka-2:19092,kafka-3:19092' : 'kafka:19092',
+        schemaRegistryUrl: `http://schema-registry:${sr.containerPort}${sr.apiPath}`,
+      },
+      topicDefaults: cluster ? { partitions: 3, replicationFactor: 3, minInsyncReplicas: 2 } : { partitions: 3, replicationFactor: 1 },
       protect: false,
     },
     avroConverter:

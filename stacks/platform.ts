@@ -17,7 +17,13 @@ export class PlatformStack extends TerraformStack {
     const p = props.env.platform;
     if (!p) throw new Error(`${id}: environment ${props.env.name} has no local platform; platform stacks exist for dev only`);
     configureBackend(this, id, props.env.backend);
-    this.platform = new LocalKafkaPlatform(this, 'Platform', { name: p.name, ports: p.ports, images: p.images });
+    this.platform = new LocalKafkaPlatform(this, 'Platform', {
+      name: p.name,
+      ports: p.ports,
+      images: p.images,
+      brokers: p.brokers,
+      ksqldb: p.ksqldb,
+    });
     const e = this.platform.endpoints;
     new TerraformOutput(this, 'bootstrap_servers', { value: e.bootstrapServers });
     new TerraformOutput(this, 'schema_registry_url', { value: e.schemaRegistryUrl });

@@ -28,6 +28,11 @@ export interface DockerServiceProps {
   readonly uploads?: readonly { readonly file: string; readonly content: string }[];
   /** Other things to create first. @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * How long `docker stop` (and a platform restart) waits after SIGTERM before it kills the
+   * container (whole seconds). @default - Docker's default, 10 seconds
+   */
+  readonly stopTimeout?: Duration;
   /** How long `apply` waits for the container to become healthy (whole seconds). @default Duration.minutes(5) */
   readonly waitTimeout?: Duration;
 }
@@ -73,6 +78,7 @@ export class DockerService extends Construct {
       wait: true,
       waitTimeout: (props.waitTimeout ?? Duration.minutes(5)).toSeconds(),
       destroyGraceSeconds: 30,
+      stopTimeout: props.stopTimeout?.toSeconds(),
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
     });
   }

@@ -1,6 +1,7 @@
 import { network } from '@cdktf/provider-docker';
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
+import { Duration } from 'streamform';
 import { clusterId, dockerProviderFor } from '../private/docker';
 import { isDockerName, isImageReference, Validator } from '../private/validator';
 import { DockerService } from './docker-service';
@@ -8,7 +9,11 @@ import { catalogFromEnvironment, hasImage, ImageCatalog, ServiceImage } from './
 
 /** Host ports the platform publishes on 127.0.0.1. */
 export interface PlatformPorts {
-  /** The Kafka broker's port (its EXTERNAL listener). @default 9092 */
+  /**
+   * The Kafka broker's port (its EXTERNAL listener). With several brokers, broker n (1, 2, 3)
+   * is published on `kafka + n - 1`: 9092, 9093, 9094 by default.
+   * @default 9092
+   */
   readonly kafka?: number;
   /** The Schema Registry's port. @default 8081 */
   readonly schemaRegistry?: number;
@@ -39,11 +44,18 @@ export interface LocalKafkaPlatformProps {
    * @default true
    */
   readonly autoCreateTopics?: boolean;
+  /**
+   * How many Kafka nodes run: 1 (a single broker, replication 1) or 3 (a KRaft cluster of three
+   * combined broker+controller nodes, a 3-voter quorum; internal topics of Kafka, Connect and
+   * ksqlDB get replication 3 and min.insync.replicas 2, the broker defaults too).
+   * @default 1
+   */
+  readonly brokers?: number;
 }
 
 /** Where the platform's services answer, seen from the host and from containers on its network. */
 export interface PlatformEndpoints {
-  /** The Kafka broker, `host:port`. */
+  /** The Kafka brokers, comma-separated `host:port` (all of them). */
   readonly bootstrapServers: string;
   /** Base URL of the Schema Registry API (Confluent-compatible, also for Apicurio). */
   readonly schemaRegistryUrl: string;
@@ -54,6 +66,20 @@ export interface PlatformEndpoints {
 }
 
 const DEFAULT_PORTS: Required<PlatformPorts> = { kafka: 9092, schemaRegistry: 8081, connect: 8083, ksqldb: 8088 };
+
+/** The broker counts a platform can run: one node, or a quorum that survives one node down. */
+const BROKER_COUNTS = [1, 3];
+
+/**
+ * Kafka Connect's settings for committing source offsets often and on shutdown: a clean stop
+ * (docker stop, a platform restart) commits every record already written, so the restarted
+ * connector re-emits none; only a kill (no shutdown) can repeat what the last interval produced.
+ */
+const CONNECT_OFFSET_FLUSH_INTERVAL_MS = 1000;
+/** How long Connect's tasks may take to stop (and commit) before the worker gives up on them. */
+const CONNECT_TASK_SHUTDOWN_MS = 20_000;
+/** `docker stop` grace for Connect: longer than its task shutdown, so Docker never kills it mid-commit. */
+const CONNECT_STOP_TIMEOUT_S = 60;
 
 /**
  * A single-node Kafka platform on the local Docker engine: a KRaft broker, a Schema Registry,
@@ -71,8 +97,10 @@ export class LocalKafkaPlatform extends Construct {
   readonly images: ImageCatalog;
   /** The platform's Docker network. */
   readonly network: network.Network;
-  /** The KRaft broker. */
+  /** The KRaft broker (the first one when there are several). */
   readonly kafka: DockerService;
+  /** Every Kafka node, in node id order (one unless `brokers` is 3). */
+  readonly kafkaBrokers: readonly DockerService[];
   /** The Schema Registry. */
   readonly schemaRegistry: DockerService;
   /** Kafka Connect. */
@@ -93,7 +121,8 @@ export class LocalKafkaPlatform extends Construct {
     const ports = { ...DEFAULT_PORTS, ...props.ports };
     const ksqlImage = this.images.ksqldb;
     const withKsql = (props.ksqldb ?? true) && hasImage(ksqlImage);
-    validate(this, this.name, this.images, ports, withKsql);
+    const brokers = props.brokers ?? 1;
+    validate(this, this.name, this.images, ports, withKsql, brokers);
 
     const provider = dockerProviderFor(this);
     const n = (service: string) => `${this.name}-${service}`;
@@ -101,51 +130,65 @@ export class LocalKafkaPlatform extends Construct {
     const networkName = this.network.name;
 
     const sr = this.images.schemaRegistry;
+    const cluster = brokers > 1;
+    // One node keeps the names it always had (container `<name>-kafka`, alias `kafka`); with three
+    // each node is `<name>-kafka-<id>` with the alias `kafka-<id>`, and all answer to `kafka` too.
+    const nodes = Array.from({ length: brokers }, (_, i) => i + 1);
+    const host = (id: number) => (cluster ? `kafka-${id}` : 'kafka');
     this.internalEndpoints = {
-      bootstrapServers: 'kafka:19092',
+      bootstrapServers: nodes.map((id) => `${host(id)}:19092`).join(','),
       schemaRegistryUrl: `http://schema-registry:${sr.containerPort}${sr.apiPath}`,
       connectUrl: 'http://connect:8083',
       ksqldbUrl: withKsql ? 'http://ksqldb:8088' : undefined,
     };
-    this.endpoints = LocalKafkaPlatform.hostEndpoints(ports, this.images, withKsql);
+    this.endpoints = LocalKafkaPlatform.hostEndpoints(ports, this.images, withKsql, brokers);
+    const replication = cluster ? '3' : '1';
+    const minIsr = cluster ? '2' : '1';
 
-    this.kafka = new DockerService(this, 'Kafka', {
-      name: n('kafka'),
-      image: this.images.kafka,
-      networkName,
-      aliases: ['kafka'],
-      env: {
-        CLUSTER_ID: clusterId(this.name),
-        KAFKA_NODE_ID: '1',
-        KAFKA_PROCESS_ROLES: 'broker,controller',
-        KAFKA_LISTENERS: 'INTERNAL://:19092,EXTERNAL://:9092,CONTROLLER://:9093',
-        KAFKA_ADVERTISED_LISTENERS: `INTERNAL://kafka:19092,EXTERNAL://localhost:${ports.kafka}`,
-        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
-        KAFKA_INTER_BROKER_LISTENER_NAME: 'INTERNAL',
-        KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
-        KAFKA_CONTROLLER_QUORUM_VOTERS: '1@kafka:9093',
-        KAFKA_LOG_DIRS: '/var/lib/kafka/data',
-        KAFKA_AUTO_CREATE_TOPICS_ENABLE: String(props.autoCreateTopics ?? true),
-        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
-        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
-        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
-        KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: '1',
-        KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: '1',
-        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
-        KAFKA_HEAP_OPTS: '-Xmx512m -Xms256m',
-      },
-      ports: [{ host: ports.kafka, container: 9092 }],
-      volumes: [{ name: n('kafka-data'), path: '/var/lib/kafka/data' }],
-    });
+    this.kafkaBrokers = nodes.map(
+      (id) =>
+        new DockerService(this, cluster ? `Kafka${id}` : 'Kafka', {
+          name: n(cluster ? `kafka-${id}` : 'kafka'),
+          image: this.images.kafka,
+          networkName,
+          aliases: cluster ? [host(id), 'kafka'] : ['kafka'],
+          env: {
+            CLUSTER_ID: clusterId(this.name),
+            KAFKA_NODE_ID: String(id),
+            KAFKA_PROCESS_ROLES: 'broker,controller',
+            KAFKA_LISTENERS: 'INTERNAL://:19092,EXTERNAL://:9092,CONTROLLER://:9093',
+            KAFKA_ADVERTISED_LISTENERS: `INTERNAL://${host(id)}:19092,EXTERNAL://localhost:${ports.kafka + id - 1}`,
+            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
+            KAFKA_INTER_BROKER_LISTENER_NAME: 'INTERNAL',
+            KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+            KAFKA_CONTROLLER_QUORUM_VOTERS: nodes.map((v) => `${v}@${host(v)}:9093`).join(','),
+            KAFKA_LOG_DIRS: '/var/lib/kafka/data',
+            KAFKA_AUTO_CREATE_TOPICS_ENABLE: String(props.autoCreateTopics ?? true),
+            KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: replication,
+            KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: replication,
+            KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: minIsr,
+            KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR: replication,
+            KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR: minIsr,
+            // Topics created without settings (auto-created, Connect's, ksqlDB's) are replicated too.
+            ...(cluster ? { KAFKA_DEFAULT_REPLICATION_FACTOR: replication, KAFKA_MIN_INSYNC_REPLICAS: minIsr } : {}),
+            KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+            KAFKA_HEAP_OPTS: '-Xmx512m -Xms256m',
+          },
+          ports: [{ host: ports.kafka + id - 1, container: 9092 }],
+          volumes: [{ name: n(cluster ? `kafka-${id}-data` : 'kafka-data'), path: '/var/lib/kafka/data' }],
+        }),
+    );
+    this.kafka = this.kafkaBrokers[0];
+    const kafkaContainers = this.kafkaBrokers.map((b) => b.container);
 
     this.schemaRegistry = new DockerService(this, 'SchemaRegistry', {
       name: n('schema-registry'),
       image: sr,
       networkName,
       aliases: ['schema-registry'],
-      ...schemaRegistryConfig(sr.flavor, n('schema-registry-data'), this.internalEndpoints.bootstrapServers),
+      ...schemaRegistryConfig(sr.flavor, n('schema-registry-data'), this.internalEndpoints.bootstrapServers, cluster),
       ports: [{ host: ports.schemaRegistry, container: sr.containerPort }],
-      dependsOn: [this.kafka.container],
+      dependsOn: kafkaContainers,
     });
 
     this.connect = new DockerService(this, 'Connect', {
@@ -159,14 +202,16 @@ export class LocalKafkaPlatform extends Construct {
         CONNECT_CONFIG_STORAGE_TOPIC: '_connect-configs',
         CONNECT_OFFSET_STORAGE_TOPIC: '_connect-offsets',
         CONNECT_STATUS_STORAGE_TOPIC: '_connect-status',
-        CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR: '1',
-        CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR: '1',
-        CONNECT_STATUS_STORAGE_REPLICATION_FACTOR: '1',
+        CONNECT_CONFIG_STORAGE_REPLICATION_FACTOR: replication,
+        CONNECT_OFFSET_STORAGE_REPLICATION_FACTOR: replication,
+        CONNECT_STATUS_STORAGE_REPLICATION_FACTOR: replication,
         CONNECT_KEY_CONVERTER: 'org.apache.kafka.connect.json.JsonConverter',
         CONNECT_VALUE_CONVERTER: 'org.apache.kafka.connect.json.JsonConverter',
         CONNECT_REST_ADVERTISED_HOST_NAME: 'connect',
         CONNECT_LISTENERS: 'http://0.0.0.0:8083',
         CONNECT_PLUGIN_PATH: this.images.connect.pluginPath,
+        CONNECT_OFFSET_FLUSH_INTERVAL_MS: String(CONNECT_OFFSET_FLUSH_INTERVAL_MS),
+        CONNECT_TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS: String(CONNECT_TASK_SHUTDOWN_MS),
         // Secrets in connector configs can be given as ${env:NAME} or ${file:path:key}.
         CONNECT_CONFIG_PROVIDERS: 'env,file',
         CONNECT_CONFIG_PROVIDERS_ENV_CLASS: 'org.apache.kafka.common.config.provider.EnvVarConfigProvider',
@@ -174,7 +219,8 @@ export class LocalKafkaPlatform extends Construct {
         KAFKA_HEAP_OPTS: '-Xmx768m -Xms256m',
       },
       ports: [{ host: ports.connect, container: 8083 }],
-      dependsOn: [this.kafka.container],
+      stopTimeout: Duration.seconds(CONNECT_STOP_TIMEOUT_S),
+      dependsOn: kafkaContainers,
     });
 
     if (withKsql && hasImage(ksqlImage)) {
@@ -190,11 +236,12 @@ export class LocalKafkaPlatform extends Construct {
           KSQL_KSQL_SCHEMA_REGISTRY_URL: this.internalEndpoints.schemaRegistryUrl,
           KSQL_KSQL_LOGGING_PROCESSING_STREAM_AUTO_CREATE: 'true',
           KSQL_KSQL_LOGGING_PROCESSING_TOPIC_AUTO_CREATE: 'true',
-          KSQL_KSQL_INTERNAL_TOPIC_REPLICAS: '1',
-          KSQL_KSQL_STREAMS_REPLICATION_FACTOR: '1',
+          KSQL_KSQL_INTERNAL_TOPIC_REPLICAS: replication,
+          KSQL_KSQL_STREAMS_REPLICATION_FACTOR: replication,
+          ...(cluster ? { KSQL_KSQL_INTERNAL_TOPIC_MIN_INSYNC_REPLICAS: minIsr, KSQL_KSQL_STREAMS_PRODUCER_ACKS: 'all' } : {}),
         },
         ports: [{ host: ports.ksqldb, container: 8088 }],
-        dependsOn: [this.kafka.container, this.schemaRegistry.container],
+        dependsOn: [...kafkaContainers, this.schemaRegistry.container],
       });
     } else {
       this.ksqldbNote = hasImage(ksqlImage) ? 'ksqlDB disabled by the ksqldb property' : ksqlImage.unavailable;
@@ -203,10 +250,10 @@ export class LocalKafkaPlatform extends Construct {
   }
 
   /** Where a platform with these ports and images answers on the host (no synthesis needed). */
-  static hostEndpoints(ports: PlatformPorts, images: ImageCatalog, withKsql = hasImage(images.ksqldb)): PlatformEndpoints {
+  static hostEndpoints(ports: PlatformPorts, images: ImageCatalog, withKsql = hasImage(images.ksqldb), brokers = 1): PlatformEndpoints {
     const p = { ...DEFAULT_PORTS, ...ports };
     return {
-      bootstrapServers: `localhost:${p.kafka}`,
+      bootstrapServers: Array.from({ length: brokers }, (_, i) => `localhost:${p.kafka + i}`).join(','),
       schemaRegistryUrl: `http://localhost:${p.schemaRegistry}${images.schemaRegistry.apiPath}`,
       connectUrl: `http://localhost:${p.connect}`,
       ksqldbUrl: withKsql ? `http://localhost:${p.ksqldb}` : undefined,
@@ -218,6 +265,7 @@ function schemaRegistryConfig(
   flavor: ImageCatalog['schemaRegistry']['flavor'],
   volumeName: string,
   bootstrap: string,
+  cluster: boolean,
 ): { env: Record<string, string>; volumes?: { name: string; path: string }[] } {
   if (flavor === 'apicurio') {
     return {
@@ -236,13 +284,32 @@ function schemaRegistryConfig(
     env: {
       SCHEMA_REGISTRY_HOST_NAME: 'schema-registry',
       SCHEMA_REGISTRY_LISTENERS: 'http://0.0.0.0:8081',
-      SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS: `PLAINTEXT://${bootstrap}`,
+      SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS: bootstrap
+        .split(',')
+        .map((b) => `PLAINTEXT://${b}`)
+        .join(','),
+      // `_schemas`: replication 3 is the registry's own default; a single broker needs 1.
+      ...(cluster ? { SCHEMA_REGISTRY_KAFKASTORE_TOPIC_REPLICATION_FACTOR: '3' } : {}),
     },
   };
 }
 
-function validate(scope: Construct, name: string, images: ImageCatalog, ports: Required<PlatformPorts>, withKsql: boolean): void {
+function validate(
+  scope: Construct,
+  name: string,
+  images: ImageCatalog,
+  ports: Required<PlatformPorts>,
+  withKsql: boolean,
+  brokers: number,
+): void {
   const v = new Validator(scope);
+  v.check(
+    BROKER_COUNTS.includes(brokers),
+    'brokers',
+    brokers,
+    'must be 1 (a single broker) or 3 (a KRaft quorum of three broker+controller nodes: replication 3, min.insync.replicas 2)',
+    'use brokers: 1 for a single-node platform or brokers: 3 for one that keeps serving with a broker down',
+  );
   v.check(
     isDockerName(name),
     'name',
@@ -278,8 +345,11 @@ function validate(scope: Construct, name: string, images: ImageCatalog, ports: R
   }
 
   const used = new Map<number, string>();
-  const publish: [keyof PlatformPorts, number][] = [
+  const brokerPorts = BROKER_COUNTS.includes(brokers) ? brokers : 1;
+  const publish: [string, number][] = [
     ['kafka', ports.kafka],
+    // broker n on kafka + n - 1
+    ...Array.from({ length: brokerPorts - 1 }, (_, i): [string, number] => [`kafka + ${i + 1} (broker ${i + 2})`, ports.kafka + i + 1]),
     ['schemaRegistry', ports.schemaRegistry],
     ['connect', ports.connect],
   ];
@@ -287,7 +357,8 @@ function validate(scope: Construct, name: string, images: ImageCatalog, ports: R
   for (const [key, port] of publish) {
     const field = `ports.${key}`;
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      v.add(field, port, 'must be an integer between 1 and 65535', `pick a free host port, e.g. ${DEFAULT_PORTS[key]}`);
+      const example = key in DEFAULT_PORTS ? DEFAULT_PORTS[key as keyof PlatformPorts] : DEFAULT_PORTS.kafka;
+      v.add(field, port, 'must be an integer between 1 and 65535', `pick a free host port, e.g. ${example}`);
       continue;
     }
     const other = used.get(port);

@@ -180,7 +180,7 @@ function cliOptions(leftovers?: CdktfOptions['leftovers']): CdktfOptions {
 /** The dev platform's host endpoints, ksqlDB included (its ksqldb container, or STREAMFORM_KSQLDB_URL). */
 function devEndpoints() {
   const env = devEnvironment();
-  const host = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images, true);
+  const host = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images, true, env.platform!.brokers);
   return { ...host, ksqldbUrl: env.cluster.endpoints?.ksqldbUrl ?? host.ksqldbUrl };
 }
 
