@@ -91,7 +91,7 @@ for c in debootstrap dockerd tofu; do if command -v $c >/dev/null; then echo "cl
 s=$(t); bash scripts/demo.sh; demo=$(( $(t) - s ))
 s=$(t); bash scripts/setup.sh --tests; tests=$(( $(t) - s ))
 s=$(t); bash scripts/setup.sh --tests; warm=$(( $(t) - s ))
-node bin/streamform destroy ratings-dev platform-dev >/dev/null
+node bin/streamform destroy ratings-dev platform-dev --auto-approve >/dev/null
 echo "clean-machine: demo from nothing \${demo}s, test set-up after it \${tests}s, warm set-up \${warm}s"
 `;
 
