@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Connector } from '../connector';
 import { Secret } from '../secret';
 import { ITopic } from '../topic';
-import { converterConfig } from '../private/connect-config';
+import { converterConfig, transformsConfig } from '../private/connect-config';
 import { Validator } from '../private/validator';
 import { ConverterSpec, Converters } from './common';
 
@@ -63,6 +63,21 @@ export class JdbcSink extends Construct {
       );
     }
     v.throwIfAny();
+    const keyConverter = props.keyConverter ?? Converters.string();
+    // A primitive key (a string, as ksqlDB writes KAFKA-format keys) is not a Struct: Debezium's
+    // JDBC sink fails every record of a record_key upsert on it (ClassCastException). Kafka
+    // Connect's HoistField$Key wraps it into a one-field Struct named after the key column.
+    const primitiveKey = keyConverter.converterClass === Converters.string().converterClass;
+    const hoistKey =
+      (props.primaryKeyMode ?? 'record_key') === 'record_key' && primitiveKey && props.primaryKeyFields?.length === 1
+        ? [
+            {
+              name: 'keyStruct',
+              type: 'org.apache.kafka.connect.transforms.HoistField$Key',
+              settings: { field: props.primaryKeyFields[0] },
+            },
+          ]
+        : [];
     this.connector = new Connector(this, 'Connector', {
       connectorName: props.connectorName,
       config: {
@@ -77,8 +92,9 @@ export class JdbcSink extends Construct {
         'schema.evolution': (props.evolveSchema ?? true) ? 'basic' : 'none',
         'collection.name.format': props.tableNameFormat ?? '${topic}',
         'delete.enabled': 'false',
-        ...converterConfig('key', props.keyConverter ?? Converters.string()),
+        ...converterConfig('key', keyConverter),
         ...converterConfig('value', props.valueConverter ?? Converters.json(true)),
+        ...transformsConfig(hoistKey),
       },
       secrets: { 'connection.password': props.password },
       reads: props.topics,
