@@ -25,7 +25,7 @@ jest.setTimeout(20 * 60_000);
 const STACK = 'platform-dev';
 const TOPIC = 'drill-survivor';
 const inst = drillInstance('sf-drill-left', 25000);
-const CONTAINERS = ['sf-drill-left-kafka', 'sf-drill-left-schema-registry', 'sf-drill-left-connect'];
+const CONTAINERS = ['sf-drill-left-kafka', 'sf-drill-left-schema-registry', 'sf-drill-left-connect', 'sf-drill-left-ksqldb'];
 
 /** The state is lost: what a second checkout, or a deleted .streamform/state, looks like. */
 function loseState(): void {
@@ -55,7 +55,7 @@ test('with no state over the running platform, deploy refuses, names every objec
   const r = await cli(['deploy', STACK], inst.env);
   process.stderr.write(`\n[drill] deploy with no state: exit ${r.code} in ${seconds(r.ms)}\n${r.stderr}\n`);
   expect(r.code).toBe(1);
-  expect(r.stderr).toContain('platform-dev: 6 Docker object(s) of this stack exist but are not in its state (no state in');
+  expect(r.stderr).toContain('platform-dev: 7 Docker object(s) of this stack exist but are not in its state (no state in');
   for (const c of CONTAINERS) expect(r.stderr).toMatch(new RegExp(`container ${c} \\(running\\)\\s+docker_container\\.`));
   for (const v of ['sf-drill-left-kafka-data', 'sf-drill-left-schema-registry-data']) expect(r.stderr).toContain(`volume ${v} (data)`);
   expect(r.stderr).toMatch(/network sf-drill-left\s+docker_network\./);
@@ -80,7 +80,7 @@ test('--adopt imports them into the state: the topic keeps its 100 messages and 
   for (const c of CONTAINERS) expect(r.stderr).toContain(`adopted container ${c} (running)`);
   expect(r.stderr).toContain('adopted volume sf-drill-left-kafka-data (data)');
   expect(r.stderr).not.toMatch(/docker_volume\.\S+: Destroying/);
-  expect(addressesInState(inst, STACK).size).toBe(9);
+  expect(addressesInState(inst, STACK).size).toBe(11);
   expect(await untracked(inst, STACK)).toEqual([]);
   expect((await planExitCode(inst, STACK)).code).toBe(0);
   expect(await messageCount(inst, TOPIC)).toBe(100);
