@@ -7,7 +7,7 @@
  * - Debezium (PostgreSQL) captures rows while Connect is stopped and started cleanly: no change
  *   record is emitted twice; a kill -9 of Connect loses nothing and its duplicates are measured.
  * Starts: containers, a network and volumes prefixed `sf-it-brokers` (the PostgreSQL container
- * among them), on ports 36092-36094 (brokers 1-3), 35081 (registry), 35083 (Connect); destroyed at
+ * among them), on ports 24092-24094 (brokers 1-3), 23081 (registry), 23083 (Connect); destroyed at
  * the end.
  */
 import axios from 'axios';
@@ -19,7 +19,7 @@ jest.setTimeout(20 * 60_000);
 
 const STACK = 'platform-dev';
 const NAME = 'sf-it-brokers';
-const OFFSET = 27000;
+const OFFSET = 15000;
 let sf: DevInstance;
 
 const brokerPorts = () => [0, 1, 2].map((i) => sf.ports.kafka + i);

@@ -5,8 +5,8 @@
  * linked read-only from this checkout to save the install). Each clone's compiled provider is
  * instrumented to append, when OpenTofu starts it, where its code lives and where OpenTofu ran it.
  * A machine-wide TF_PLUGIN_CACHE_DIR is set for both, as a user might have it: neither may use it.
- * Starts: two dev platforms (prefixes `sf-drill-ca` and `sf-drill-cb`, ports shifted by 26000 and
- * 26500) and their ksqlDB stand-ins (started by `streamform plan`), all removed at the end. Never
+ * Starts: two dev platforms (prefixes `sf-drill-ca` and `sf-drill-cb`, ports shifted by 14000 and
+ * 14500) and their ksqlDB stand-ins (started by `streamform plan`), all removed at the end. Never
  * touches the shared test platform.
  */
 import * as fs from 'fs';
@@ -45,8 +45,8 @@ function checkout(label: string, name: string, offset: number): Checkout {
   return { label, root, name, env: { ...baseEnv(), STREAMFORM_DEV_NAME: name, STREAMFORM_DEV_PORT_OFFSET: String(offset) } };
 }
 
-const A = checkout('a', 'sf-drill-ca', 26000);
-const B = checkout('b', 'sf-drill-cb', 26500);
+const A = checkout('a', 'sf-drill-ca', 14000);
+const B = checkout('b', 'sf-drill-cb', 14500);
 
 /** Clone, build, set up; then make the compiled provider say where it runs. */
 async function setUp(c: Checkout): Promise<number> {

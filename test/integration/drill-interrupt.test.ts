@@ -2,7 +2,7 @@
  * Fault drill: interrupting `streamform deploy` while OpenTofu applies, then deploying again.
  * Runs the real bin/streamform (cdktf, OpenTofu, kreuzwerker/docker) as a child process, signalled
  * as a user would. Starts: the dev platform of its own instance (containers, volumes and a network
- * prefixed `sf-drill-int`, ports shifted by 24000: Kafka on 33092), removed at the end. Never
+ * prefixed `sf-drill-int`, ports shifted by 12000: Kafka on 21092), removed at the end. Never
  * touches the shared test platform.
  */
 import * as fs from 'fs';
@@ -24,7 +24,7 @@ import {
 jest.setTimeout(20 * 60_000);
 
 const STACK = 'platform-dev';
-const inst = drillInstance('sf-drill-int', 24000);
+const inst = drillInstance('sf-drill-int', 12000);
 const KAFKA_CREATING = /docker_container\.\S+ \(Platform\/Kafka\/Container\): Creating\.\.\./;
 
 beforeAll(async () => {

@@ -2,7 +2,7 @@
  * Fault drill: a deploy that finds the stack's platform running without state (the state file
  * lost, or another checkout's deployment). Runs the real bin/streamform as a child process.
  * Starts: the dev platform of its own instance (containers, volumes and a network prefixed
- * `sf-drill-left`, ports shifted by 25000: Kafka on 34092) and a topic of 100 messages in it,
+ * `sf-drill-left`, ports shifted by 13000: Kafka on 22092) and a topic of 100 messages in it,
  * removed at the end. Never touches the shared test platform.
  */
 import * as fs from 'fs';
@@ -24,7 +24,7 @@ jest.setTimeout(20 * 60_000);
 
 const STACK = 'platform-dev';
 const TOPIC = 'drill-survivor';
-const inst = drillInstance('sf-drill-left', 25000);
+const inst = drillInstance('sf-drill-left', 13000);
 const CONTAINERS = ['sf-drill-left-kafka', 'sf-drill-left-schema-registry', 'sf-drill-left-connect', 'sf-drill-left-ksqldb'];
 
 /** The state is lost: what a second checkout, or a deleted .streamform/state, looks like. */
