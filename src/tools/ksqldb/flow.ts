@@ -237,8 +237,9 @@ export async function pipelineFlow(
   if (registryCache) await registryCache.prefetchSubjects(ksql.schemas.map((s) => s.subject));
   for (const statement of ksql.statements) engine.execute(statement);
 
-  const sinkTopics = new Set(engine.queryIds().map((id) => engine.queryInfo(id)!.sinkTopic));
-  const timing = timingDependentTopics(engine.queryIds().map((id) => engine.queryInfo(id)!));
+  const infos = engine.queryIds().map((id) => engine.queryInfo(id)!);
+  const sinkTopics = new Set(infos.map((q) => q.sinkTopic));
+  const timing = timingDependentTopics(infos);
   const objectsOf = (topic: string) =>
     engine
       .allSources()

@@ -353,11 +353,12 @@ export interface ActualFactory {
   bytes(b: Buffer): unknown;
 }
 
-interface NumberLike {
+/** A number as the QTT spec reader keeps it: its text and its value. */
+export interface NumberLike {
   text: string;
   toNumber(): number;
 }
-const isNum = (v: unknown): v is NumberLike =>
+export const isNum = (v: unknown): v is NumberLike =>
   typeof v === 'object' && v !== null && 'text' in v && typeof (v as NumberLike).toNumber === 'function';
 
 function specToAvroValue(spec: unknown, schema: unknown): unknown {

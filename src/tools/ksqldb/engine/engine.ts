@@ -389,18 +389,7 @@ export class KsqlEngine {
     const runtime = plan.start(stores, `transient_${id}`, (o) => {
       rows.push({ key: o.key, values: o.value, timestamp: o.ts, ...(o.window ? { window: o.window } : {}) });
     });
-    const inputs = plan.sources.map((src, index) => {
-      const serdes = this.serdesOf(src);
-      return {
-        topic: src.topic,
-        index,
-        source: src,
-        key: serdes.key,
-        value: serdes.value,
-        ts: timestampExtractor(src),
-        headerColumns: headerColumns(src),
-      };
-    });
+    const inputs = this.inputsOf(plan);
     const q: RunningQuery = {
       id,
       sink: id,
@@ -1202,18 +1191,7 @@ export class KsqlEngine {
         ...(windowed && o.window ? { window: { ...o.window, type: windowed.type } } : {}),
       });
     });
-    const inputs = plan.sources.map((src, index) => {
-      const serdes = this.serdesOf(src);
-      return {
-        topic: src.topic,
-        index,
-        source: src,
-        key: serdes.key,
-        value: serdes.value,
-        ts: timestampExtractor(src),
-        headerColumns: headerColumns(src),
-      };
-    });
+    const inputs = this.inputsOf(plan);
     this.queries.set(id, {
       id,
       sink: sink.name,
@@ -1367,6 +1345,22 @@ export class KsqlEngine {
       ([, v]) => v as MaterializedRow,
     );
     return runPullQuery(q, table, rows, this.functions);
+  }
+
+  /** How a query reads each of its sources: topic, serdes, timestamp and header columns. */
+  private inputsOf(plan: PlannedQuery): RunningQuery['inputs'] {
+    return plan.sources.map((src, index) => {
+      const serdes = this.serdesOf(src);
+      return {
+        topic: src.topic,
+        index,
+        source: src,
+        key: serdes.key,
+        value: serdes.value,
+        ts: timestampExtractor(src),
+        headerColumns: headerColumns(src),
+      };
+    });
   }
 
   private feed(q: RunningQuery, input: RunningQuery['inputs'][number], r: InputRecord, offset: number): void {

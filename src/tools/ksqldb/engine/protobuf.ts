@@ -9,6 +9,7 @@
  * matched by name (exact, then upper-cased), widening INT32 → BIGINT, FLOAT → DOUBLE, numbers
  * and booleans → STRING, otherwise "Cannot deserialize type X as type Y for path: ...".
  */
+import { isNum, type ActualFactory } from './avro';
 import { KsqlError, RecordError } from './errors';
 import { keyColumns, valueColumns, type DataSource } from './model';
 import {
@@ -861,19 +862,6 @@ export function protobufNoSrSerde(columns: readonly SerdeColumn[], single: boole
 // ------------------------------------------------------------------------------------------
 // Test side (QTT runner): specs ↔ protobuf, as ksqlDB's ValueSpecProtobuf(NoSR)SerdeSupplier
 
-export interface ProtoActualFactory {
-  int(n: number): unknown;
-  long(n: bigint): unknown;
-  double(n: number): unknown;
-  bytes(b: Buffer): unknown;
-}
-
-interface NumberLike {
-  text: string;
-  toNumber(): number;
-}
-const isNum = (v: unknown): v is NumberLike =>
-  typeof v === 'object' && v !== null && 'text' in v && typeof (v as NumberLike).toNumber === 'function';
 const specText = (v: unknown): string => (isNum(v) ? v.text : String(v));
 
 function specToPb(f: PbField, spec: unknown): unknown {
@@ -938,7 +926,7 @@ function specToPb(f: PbField, spec: unknown): unknown {
   }
 }
 
-function pbToActual(f: PbField, v: unknown, af: ProtoActualFactory): unknown {
+function pbToActual(f: PbField, v: unknown, af: ActualFactory): unknown {
   if (f.repeated) {
     if (f.type === 'message' && f.message!.isMapEntry) {
       const entry = f.message!;
@@ -1009,7 +997,7 @@ export function specToProtobuf(src: DataSource, isKey: boolean, spec: unknown, r
   return Buffer.concat([head, writeIndexes(indexes), body]);
 }
 
-export function protobufToSpec(src: DataSource, isKey: boolean, bytes: Buffer, registry: SchemaRegistry, af: ProtoActualFactory): unknown {
+export function protobufToSpec(src: DataSource, isKey: boolean, bytes: Buffer, registry: SchemaRegistry, af: ActualFactory): unknown {
   const format = isKey ? src.keyFormat : src.valueFormat;
   let m: PbMessage;
   let start = 0;
