@@ -12,7 +12,8 @@ import { catalogFromEnvironment } from '../../../constructs/platform/images';
 import { CommandName, debianCommands } from './commands';
 import { dockerAnswers, ensureDockerEngine } from './docker-engine';
 import { ensureLocalImages } from './images';
-import { paths } from './paths';
+import { withLock } from './lock';
+import { cacheDir, paths } from './paths';
 import { ensureProtos } from './protos';
 import { step } from './progress';
 import { ensureDockerProvider, installMirror, writeIfChanged } from './providers';
@@ -58,6 +59,14 @@ async function setup(options: SetupOptions = {}): Promise<ToolchainEnv> {
   const logFile = path.join(paths.logs(), 'setup.log');
   process.stderr.write(`streamform set-up (log: ${logFile})\n`);
 
+  // set-ups of two checkouts share the machine-wide cache, apt and the image tags: one at a time
+  return withLock(path.join(cacheDir(), 'setup.lock'), () => setupHoldingLock(options, started, logFile), {
+    onWait: (owner) =>
+      process.stderr.write(`  waiting for another streamform set-up to finish (pid ${owner.pid} in ${owner.cwd}, since ${owner.since})\n`),
+  });
+}
+
+async function setupHoldingLock(options: SetupOptions, started: number, logFile: string): Promise<ToolchainEnv> {
   const catalog = catalogFromEnvironment();
   const system = neededDebianCommands(options, catalog.name === 'local', !options.withoutDocker && dockerAnswers());
   await step('system packages', async () => {
