@@ -197,6 +197,15 @@ export interface KsqlClientOptions extends Cancellable {
   readonly attempts?: number;
 }
 
+/** ksqlDB's DistributingExecutor gave up waiting for its command runner: the statement was not written. */
+export function commandRunnerBusy(e: { status?: number; serverMessage: string }): boolean {
+  // the server wraps long causes at 80 columns ("... process command\n\ttopic")
+  return (
+    e.status === 500 &&
+    e.serverMessage.replace(/\s+/g, ' ').includes('Timeout while waiting for command topic consumer to process command topic')
+  );
+}
+
 export class KsqlClient {
   readonly http: HttpClient;
   /** Highest command sequence number seen: sent with later requests for read-your-writes. */
@@ -214,8 +223,9 @@ export class KsqlClient {
       {
         attempts: options.attempts ?? 10,
         initialDelayMs: 300,
-        // 50302 not yet ready, 50303 shutting down: both are answered with HTTP 503.
-        retryable: (e) => e.status === undefined || e.status === 503,
+        // 50302 not yet ready, 50303 shutting down: both are answered with HTTP 503. A 500 whose
+        // cause is the command runner still busy with earlier commands wrote nothing: sent again.
+        retryable: (e) => e.status === undefined || e.status === 503 || commandRunnerBusy(e),
       },
       options.signal,
     );

@@ -19,7 +19,7 @@ import { PersistentQueryRunner, type QueryRunnerHost } from '../runtime/query-ru
 import { avroSchemasOf, type SchemaRegistryCache } from '../runtime/schema-registry';
 import type { Runtime, TopicDescription, TransactionalWriter } from '../runtime/types';
 import { CommandRunner, type CommandOutcome, type QueuedCommand } from './commands';
-import { KsqlException, OtherStatementError } from './errors';
+import { KsqlException, OtherStatementError, withCause } from './errors';
 
 export interface HostOptions {
   readonly runtime: Runtime;
@@ -249,7 +249,15 @@ export class KsqlHost implements QueryRunnerHost {
   ): Promise<{ queued: QueuedCommand; display: string; warnings: string[] }> {
     return this.withCommandLock(async () => {
       if (!(await this.commands.waitExecuted(this.commands.lastEnqueuedSeq(), responseTimeoutMs))) {
-        throw new KsqlException('Timeout while waiting for command topic consumer to process command topic');
+        // DistributingExecutor: the wait is inside its try, so the refusal is the 500 of a statement
+        // that could not be written (nothing was written: a client may send it again)
+        throw new OtherStatementError(
+          withCause(
+            'Could not write the statement into the command topic.',
+            'Timeout while waiting for command topic consumer to process command topic',
+          ),
+          `${s.text};`,
+        );
       }
       const { engine: sandbox, topics } = await this.sandbox();
       await this.prefetchSchemas(s, overrides);
