@@ -5,7 +5,7 @@ import { StreamformCluster } from './cluster';
 import { Duration } from './duration';
 import { durationProblem } from './private/duration';
 import { literal } from './private/literal';
-import { isIndirect, SECRET_KEY } from './private/secrets';
+import { isIndirect, SECRET_KEY, secretsCheckedByConstruct } from './private/secrets';
 import { Secret } from './secret';
 import { ITopic } from './topic';
 import { Validator } from './private/validator';
@@ -120,7 +120,7 @@ export class Connector extends Construct implements IConnector {
       const problem = durationProblem(props.runningTimeout, 's');
       if (problem) v.add('runningTimeout', props.runningTimeout.toString(), problem, 'give e.g. Duration.minutes(3)');
     }
-    v.throwIfAny();
+    v.reportAtSynth();
 
     this.connectorName = props.connectorName;
     this.connectorClass = cls!;
@@ -134,11 +134,13 @@ export class Connector extends Construct implements IConnector {
       name: props.connectorName,
       config,
       sensitiveConfig: secrets,
-      runningTimeoutSeconds: props.runningTimeout?.toSeconds(),
+      runningTimeoutSeconds: v.found.some((i) => i.field === 'runningTimeout') ? undefined : props.runningTimeout?.toSeconds(),
       dependsOn: [...this.reads.map((t) => t.dependable), ...this.writes.map((t) => t.dependable), ...(props.dependsOn ?? [])].filter(
         (d): d is ITerraformDependable => d !== undefined,
       ),
     });
+    // literal secrets in `config` are reported above, by key; the stack-wide scan skips them
+    secretsCheckedByConstruct(this.resource, 'config');
   }
 
   /** The connector resource: what depends on the connector depends on it. */

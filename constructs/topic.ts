@@ -1,7 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { topic } from '../src/gen/providers/streamform';
-import { inRange, isTopicName, PARTITIONS, TOPIC_NAME_RULE } from '../src/core/rules';
+import { isTopicName, TOPIC_NAME_RULE } from '../src/core/rules';
 import { StreamformCluster } from './cluster';
 import { Duration } from './duration';
 import { durationProblem } from './private/duration';
@@ -111,32 +111,25 @@ export class Topic extends Construct implements ITopic {
     const rf = props.replicationFactor ?? cluster.defaults.replicationFactor;
     const v = new Validator(this);
     v.check(isTopicName(props.topicName), 'topicName', props.topicName, TOPIC_NAME_RULE, 'rename the topic, e.g. "ratings-enriched"');
-    v.check(
-      inRange(partitions, PARTITIONS),
-      'partitions',
-      partitions,
-      `must be between ${PARTITIONS.min} and ${PARTITIONS.max}`,
-      'use e.g. 3',
-    );
-    v.check(
-      Number.isInteger(rf) && rf >= 1 && rf <= cluster.brokers,
-      'replicationFactor',
-      rf,
-      `must be between 1 and the ${cluster.brokers} broker(s) of this environment`,
-      `use at most ${cluster.brokers}, or leave it unset to get the environment's default`,
-    );
+    // partitions and replicationFactor are checked with the whole app (app-graph), against the
+    // environment, after overrides: once, with every other problem of the app.
     if (props.retention !== undefined) {
       const problem = durationProblem(props.retention);
       if (problem) v.add('retention', props.retention.toString(), problem, 'give e.g. Duration.days(7), or leave it unset');
       if (props.retainForever)
         v.add('retention', props.retention.toString(), 'is given with retainForever', 'give one of retention and retainForever');
     }
-    v.throwIfAny();
+    const badRetention = v.found.some((i) => i.field === 'retention');
+    v.reportAtSynth();
 
     this.topicName = props.topicName;
     this.partitions = partitions;
     this.replicationFactor = rf;
-    const retentionMs = props.retainForever ? '-1' : props.retention ? String(props.retention.toMilliseconds()) : undefined;
+    const retentionMs = props.retainForever
+      ? '-1'
+      : props.retention && !badRetention
+        ? String(props.retention.toMilliseconds())
+        : undefined;
     this.retentionMs = props.config?.['retention.ms'] ?? retentionMs;
     this.allowReplacement = props.allowReplacement;
     const config: Record<string, string> = {};

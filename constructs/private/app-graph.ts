@@ -118,7 +118,7 @@ export function appGraphProblems(stack: TerraformStack, brokers: number): string
             'replicationFactor',
             t.replicationFactor,
             `must be between 1 and the ${brokers} broker(s) of this environment`,
-            `use at most ${brokers}`,
+            `use at most ${brokers}, or leave it unset to get the environment's default`,
           ),
         );
       }

@@ -10,6 +10,16 @@ export function isIndirect(value: string): boolean {
   return Token.isUnresolved(value) || /^\$?\$\{(env|file|directory|vault):/.test(value);
 }
 
+/** Resource attributes whose secrets their construct checks itself (with a better message). */
+const checkedByConstruct = new WeakMap<object, Set<string>>();
+
+/** The construct of `resource` reports literal secrets of `attribute` itself: the stack scan skips it. */
+export function secretsCheckedByConstruct(resource: object, attribute: string): void {
+  const set = checkedByConstruct.get(resource) ?? new Set<string>();
+  set.add(attribute);
+  checkedByConstruct.set(resource, set);
+}
+
 /**
  * Finds secrets written as literals anywhere in a stack's resources: attributes named like a
  * secret, and `NAME=value` entries (container environments) whose name is a secret's.
@@ -20,8 +30,10 @@ export function literalSecrets(stack: Construct): { path: string; field: string 
     const element = c as unknown as { toTerraform?: () => unknown; terraformResourceType?: string };
     if (typeof element.toTerraform !== 'function' || !element.terraformResourceType) continue;
     const body = element.toTerraform() as { resource?: Record<string, Record<string, unknown>> };
+    const skip = checkedByConstruct.get(c);
     for (const config of Object.values(body.resource?.[element.terraformResourceType] ?? {})) {
-      walk(config, [], (field) => found.push({ path: c.node.path, field }));
+      const attributes = Object.entries(config as Record<string, unknown>).filter(([k]) => !skip?.has(k));
+      walk(Object.fromEntries(attributes), [], (field) => found.push({ path: c.node.path, field }));
     }
   }
   return found;

@@ -44,6 +44,18 @@ export class Validator {
   throwIfAny(): void {
     if (this.issues.length > 0) throw new ValidationError(this.issues);
   }
+
+  /**
+   * Reports the issues with the whole app's at synth instead of throwing now, so that the problems
+   * of every construct come in one error. For constructs whose remaining work cannot go wrong on
+   * the bad values. Returns whether there were any.
+   */
+  reportAtSynth(): boolean {
+    const issues = [...this.issues];
+    if (issues.length === 0) return false;
+    this.scope.node.addValidation({ validate: () => issues.map((i) => `${i.path}: ${i.field} ${i.problem}, got ${i.value}; ${i.fix}`) });
+    return true;
+  }
 }
 
 export function isUnresolved(value: unknown): boolean {

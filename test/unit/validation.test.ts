@@ -285,10 +285,10 @@ describe("persistent queries follow ksqlDB's column and key rules, like the loca
 
 describe('names are unique and legal', () => {
   test('an illegal topic name', () => {
-    const err = thrown(() => new Topic(stack(), 'Bad', { topicName: 'ratings/eu' }));
-    expect(err.message).toBe(
-      'streamform: 1 invalid setting\n' +
-        '  - app/Bad: topicName must be 1-249 characters of letters, digits, ".", "_" or "-", and not "." or "..", got \'ratings/eu\'; rename the topic, e.g. "ratings-enriched"',
+    const s = stack();
+    new Topic(s, 'Bad', { topicName: 'ratings/eu' });
+    expect(synthErrors(s)).toContain(
+      'app/Bad: topicName must be 1-249 characters of letters, digits, ".", "_" or "-", and not "." or "..", got \'ratings/eu\'; rename the topic, e.g. "ratings-enriched"',
     );
   });
 
@@ -311,10 +311,14 @@ describe('names are unique and legal', () => {
 
 describe('replication factor fits the environment', () => {
   test('more replicas than brokers fails with the broker count', () => {
-    const err = thrown(() => new Topic(stack(1), 'T', { topicName: 'orders', replicationFactor: 3 }));
-    expect(err.message).toContain(
-      'app/T: replicationFactor must be between 1 and the 1 broker(s) of this environment, got 3; use at most 1',
+    const s = stack(1);
+    new Topic(s, 'T', { topicName: 'orders', replicationFactor: 3 });
+    const message = synthErrors(s);
+    expect(message).toContain(
+      "app/T: replicationFactor must be between 1 and the 1 broker(s) of this environment, got 3; use at most 1, or leave it unset to get the environment's default",
     );
+    // reported once, not by the construct and again by the whole-app rule
+    expect(message.split('replicationFactor must be').length - 1).toBe(1);
   });
 });
 
@@ -333,10 +337,14 @@ describe('time values are Durations the destination can hold', () => {
   });
 
   test('a zero retention, and retention with retainForever, are refused with the fix', () => {
-    const err = thrown(() => new Topic(stack(), 'T', { topicName: 'orders', retention: Duration.days(0) }));
-    expect(err.message).toContain("app/T: retention must be a positive length of time, got '0 days'; give e.g. Duration.days(7)");
-    const both = thrown(() => new Topic(stack(), 'T', { topicName: 'orders', retention: Duration.days(1), retainForever: true }));
-    expect(both.message).toContain("app/T: retention is given with retainForever, got '1 day'; give one of retention and retainForever");
+    const zero = stack();
+    new Topic(zero, 'T', { topicName: 'orders', retention: Duration.days(0) });
+    expect(synthErrors(zero)).toContain("app/T: retention must be a positive length of time, got '0 days'; give e.g. Duration.days(7)");
+    const both = stack();
+    new Topic(both, 'T', { topicName: 'orders', retention: Duration.days(1), retainForever: true });
+    expect(synthErrors(both)).toContain(
+      "app/T: retention is given with retainForever, got '1 day'; give one of retention and retainForever",
+    );
   });
 
   test("a sink topic copies its source's retention; an explicit one is written into the statement", () => {
@@ -362,23 +370,25 @@ describe('time values are Durations the destination can hold', () => {
     const s = stack();
     connector(Duration.minutes(3))(s);
     expect(Object.values<any>(JSON.parse(Testing.synth(s)).resource.streamform_connector)[0].running_timeout_seconds).toBe(180);
-    const err = thrown(() => connector(Duration.millis(1500))(stack()));
-    expect(err.message).toContain("app/C: runningTimeout must be a whole number of seconds, got '1500 milliseconds'");
+    const bad = stack();
+    connector(Duration.millis(1500))(bad);
+    expect(synthErrors(bad)).toContain("app/C: runningTimeout must be a whole number of seconds, got '1500 milliseconds'");
   });
 });
 
 describe('no secret appears as a literal in synthesized JSON', () => {
-  test('a connector password written as a literal is refused at construction, without showing it', () => {
-    const err = thrown(
-      () =>
-        new Connector(stack(), 'Cdc', {
-          connectorName: 'cdc',
-          config: { 'connector.class': 'x.Y', 'database.password': 'hunter2' },
-        }),
-    );
-    expect(err.message).toContain("app/Cdc: config['database.password'] is a secret written as a literal");
-    expect(err.message).toContain('Secret.fromVariable');
-    expect(err.message).not.toContain('hunter2');
+  test('a connector password written as a literal is refused at synth, once, without showing it', () => {
+    const s = stack();
+    new Connector(s, 'Cdc', {
+      connectorName: 'cdc',
+      config: { 'connector.class': 'x.Y', 'database.password': 'hunter2' },
+    });
+    const message = synthErrors(s);
+    expect(message).toContain("app/Cdc: config['database.password'] is a secret written as a literal");
+    expect(message).toContain('Secret.fromVariable');
+    expect(message).not.toContain('hunter2');
+    // the construct's report, not also the stack-wide scan's
+    expect(message.split('database.password').length - 1).toBe(1);
   });
 
   test('a literal secret anywhere in a resource (a container environment) fails the synth', () => {
@@ -409,8 +419,25 @@ describe('no secret appears as a literal in synthesized JSON', () => {
 
 describe('all errors are reported at once', () => {
   test('several problems of one construct come in one error', () => {
-    const err = thrown(() => new Topic(stack(1), 'T', { topicName: '', partitions: 0, replicationFactor: 2 }));
-    expect((err as ValidationError).issues.map((i) => i.field)).toEqual(['topicName', 'partitions', 'replicationFactor']);
+    const s = stack(1);
+    new Topic(s, 'T', { topicName: '', partitions: 0, replicationFactor: 2 });
+    const lines = synthErrors(s)
+      .split('\n')
+      .filter((l) => l.includes('app/T:'));
+    expect(lines.map((l) => /app\/T: (\w+)/.exec(l)?.[1]).sort()).toEqual(['partitions', 'replicationFactor', 'topicName']);
+  });
+
+  test('three bad topics are all reported, with every other problem of the app, in one synth error', () => {
+    const s = stack(1);
+    new Topic(s, 'A', { topicName: 'a/b' });
+    new Topic(s, 'B', { topicName: 'b', partitions: 0 });
+    new Topic(s, 'C', { topicName: 'c', replicationFactor: 3 });
+    new KsqlQuery(s, 'Q', { sink: QuerySink.stream(), select: ksql`SELECT * FROM NOPE EMIT CHANGES` });
+    const message = synthErrors(s);
+    expect(message).toContain('app/A: topicName must be 1-249 characters');
+    expect(message).toContain('app/B: partitions must be a whole number from 1 to');
+    expect(message).toContain('app/C: replicationFactor must be between 1 and the 1 broker(s)');
+    expect(message).toContain('app/Q: select reads NOPE');
   });
 
   test('problems of several constructs come in one synth error', () => {
