@@ -2,8 +2,9 @@
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 
-/** Keys whose values are secrets. */
-export const SECRET_KEY = /(password|passwd|secret|token|api[._-]?key|private[._-]?key|credentials?)$/i;
+import { SECRET_KEY } from '../../src/core/rules';
+
+export { SECRET_KEY };
 
 /** True for values that are not a literal: a cdktf token or a Connect config-provider placeholder. */
 export function isIndirect(value: string): boolean {

@@ -21,7 +21,7 @@ import {
   Topic,
   ksql,
 } from '../../constructs';
-import { exitCode, renderMarkdown, review, Review, runPlan } from '../../src/tools/gitops/plan-review';
+import { EXIT, exitCode, renderMarkdown, review, Review, runPlan } from '../../src/tools/gitops/plan-review';
 import { type KsqlServer } from '../../src/tools/ksqldb/server';
 import { sharedEndpoints, startSharedKsqldb } from '../../src/tools/testkit/shared-platform';
 import { Workspace } from '../../src/tools/testkit/workspace';
@@ -160,9 +160,22 @@ test('in-place change: partitions remap keys, configs listed, queries replaced i
   expect(r.changes.map((c) => c.action)).not.toContain('replace');
   const topic = verdicts(r, 'topic.Orders_');
   expect(topic).toContain('partitions 2 → 4: the key-to-partition mapping changes');
-  expect(topic).toContain('config retention.ms: 604800000 → 259200000');
+  const orders = r.changes.find((c) => c.type === 'streamform_topic' && c.name === `${T}.orders`)!;
+  expect(orders.configDiff).toContain('retention.ms: 604800000 → 259200000');
   expect(verdicts(r, 'BigOrders')).toContain('CREATE OR REPLACE in place: the query keeps its id');
+  // the reviewer sees the WHERE clause change as a unified diff of the canonical statements
+  const big = r.changes.find((c) => c.type === 'streamform_ksql_query' && c.address.includes('BigOrders'))!;
+  expect(big.sqlDiff!.filter((l) => /^[-+]/.test(l))).toEqual([
+    expect.stringMatching(/^-WHERE .*100/),
+    expect.stringMatching(/^\+WHERE .*500/),
+  ]);
+  const md = renderMarkdown(r);
+  expect(md).toMatch(/```diff\n(?:.*\n)*? {2}-WHERE .*100\n {2}\+WHERE .*500\n/);
+  expect(md.split('\n').find((l) => l.startsWith('**Plan:'))).toBe(
+    `**Plan: 0 to add, ${r.totals.update} to change, 0 to replace, 0 to destroy.**`,
+  );
   expect(verdicts(r, 'Export')).toContain('configuration changed (tasks.max): the connector and its tasks restart');
+  expect(r.changes.find((c) => c.kind === 'connector')!.configDiff).toEqual(['tasks.max: 1 → 2']);
   await ws.apply();
 });
 
@@ -204,8 +217,10 @@ test('replacement of a topic says data loss', async () => {
   expect(topic.action).toBe('replace');
   expect(topic.verdicts[0]).toEqual({
     level: 'danger',
-    text: 'topic replaced (deleted and created again, because of partitions): data loss, all its messages are lost',
+    text: `topic ${T}.orders replaced (deleted and created again, because of partitions): data loss, all its messages are lost`,
   });
+  // data loss comes first in the review
+  expect(r.changes[0].verdicts.some((v) => v.level === 'danger')).toBe(true);
   // The queries' sink topics follow their source's partitions, so they are replaced with it.
   expect(
     r.changes
@@ -266,9 +281,39 @@ test('in prod, an object someone left unprotected is still caught by the environ
   const refused = review(await runPlan(dir, lone.env), { protect: true, allowDestructive: false }, { stack: lone.name, env: 'prod' });
   expect(refused.ok).toBe(true);
   expect(refused.forbidden.map((c) => c.name)).toEqual([`${T}.audit`]);
-  expect(exitCode(refused)).toBe(2);
+  expect(exitCode(refused)).toBe(EXIT.refused);
   expect(renderMarkdown(refused)).toContain('### 🛑 Forbidden in prod');
   const allowed = review(await runPlan(dir, lone.env), { protect: true, allowDestructive: true }, { stack: lone.name, env: 'prod' });
   expect(exitCode(allowed)).toBe(0);
   await lone.destroy(true);
+});
+
+test('a topic rename names the old topic as the one whose messages are lost', async () => {
+  const ren = new Workspace('plan-review-rename', { bootstrapServers: e.bootstrapServers });
+  const build = (name: string) => {
+    const app = new App({ outdir: path.join(ren.dir, 'out') });
+    const stack = new TerraformStack(app, ren.name);
+    new LocalBackend(stack, { path: path.join(ren.dir, 'terraform.tfstate') });
+    new StreamformCluster(stack, 'Cluster', { brokers: 1, endpoints: { bootstrapServers: e.bootstrapServers } });
+    new Topic(stack, 'Events', { topicName: name, partitions: 1, allowReplacement: true });
+    app.synth();
+  };
+  build(`${T}.events`);
+  await ren.init();
+  await ren.apply();
+  build(`${T}.events-v2`);
+  const r = review(
+    await runPlan(path.join(ren.dir, 'out', 'stacks', ren.name), ren.env),
+    { protect: false, allowDestructive: false },
+    {
+      stack: ren.name,
+      env: 'dev',
+    },
+  );
+  const c = r.changes.find((x) => x.type === 'streamform_topic')!;
+  expect(c).toMatchObject({ action: 'replace', name: `${T}.events`, newName: `${T}.events-v2` });
+  expect(c.verdicts[0].text).toContain(`all messages of ${T}.events are lost`);
+  expect(renderMarkdown(r)).toContain(`**replace** topic \`${T}.events\` → \`${T}.events-v2\``);
+  expect(r.totals).toMatchObject({ replace: 1, dataLoss: 1 });
+  await ren.destroy(true);
 });

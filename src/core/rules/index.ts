@@ -1,2 +1,3 @@
 export * from './kafka';
 export * from './topic-config';
+export * from './secrets';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_KEY } from '../../core/rules';
 import { sleep } from '../clients/abort';
 import { ConnectorStatus } from '../clients/connect';
 import { ServerError } from '../clients/http';
@@ -33,7 +34,6 @@ const schema = objectSchema(
 
 type Connector = StateOf<(typeof schema)['attributes']>;
 
-const SECRET_KEY = /(password|passwd|secret|token|api[._]?key|private[._]?key|credentials?)$/i;
 /** Words in Connect's validation errors that mean "cannot reach the system", not "bad configuration". */
 const UNREACHABLE =
   /unable to connect|could not connect|connection refused|connection attempt failed|socket fail to connect|communications link failure|unknownhost|unknown host|timed out|timeout|no route to host|name or service not known/i;

@@ -2,7 +2,7 @@
 import { environment, EnvName, ENV_NAMES } from '../../../stacks/environments';
 import { PIPELINES } from '../../../stacks/main';
 import { fingerprintOf } from '../../../stacks/fingerprint';
-import { renderMarkdown } from '../gitops/plan-review';
+import { EXIT, renderMarkdown } from '../gitops/plan-review';
 import { runPipelineTests } from '../ksqldb/test-runner/pipeline';
 import { Project, promote, PromotionRefused } from '../gitops/promote';
 import { ParsedArgs, stringOption, UsageError } from './args';
@@ -68,7 +68,7 @@ export async function promoteCommand(args: ParsedArgs): Promise<void> {
   } catch (err) {
     if (err instanceof PromotionRefused) {
       if (err.review) process.stdout.write(renderMarkdown(err.review));
-      throw new UsageError(`promotion refused: ${err.message}`, err.review ? 2 : 1);
+      throw new UsageError(`promotion refused: ${err.message}`, err.review && err.review.forbidden.length > 0 ? EXIT.refused : EXIT.error);
     }
     throw err;
   }

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { run } from '../toolchain/run';
+import { configChanges, schemaChanges, SchemaChanges, statementLines, unifiedDiff } from './plan-diff';
 
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'no-op' | 'read';
 export type Level = 'info' | 'warning' | 'danger';
@@ -21,12 +22,30 @@ export interface ChangeReview {
   readonly type: string;
   /** topic, schema, connector, ksql stream, ... */
   readonly kind: string;
-  /** The object's name (topic, subject, connector, ksqlDB name). */
+  /** The object's name (topic, subject, connector, ksqlDB name); for a replace or delete, the one that goes. */
   readonly name: string;
+  /** A replacement under another name: the name it gets (`name` is the old one, whose data is lost). */
+  readonly newName?: string;
   readonly action: Action;
   readonly verdicts: readonly Verdict[];
   /** The environment refuses this change (protected data). */
   readonly forbidden: boolean;
+  /** ksqlDB statement: unified diff of the canonical statements (`-`, `+`, ` ` lines). */
+  readonly sqlDiff?: readonly string[];
+  /** Schema: fields added, removed and changed. */
+  readonly schemaDiff?: SchemaChanges;
+  /** Topic or connector configuration: `key: old → new`, secrets masked. */
+  readonly configDiff?: readonly string[];
+}
+
+/** What the plan does, counted as OpenTofu does, plus the changes that lose data. */
+export interface Totals {
+  readonly create: number;
+  readonly update: number;
+  readonly replace: number;
+  readonly delete: number;
+  /** Replaces and deletes whose verdict is data loss (🛑). */
+  readonly dataLoss: number;
 }
 
 export interface Diagnostic {
@@ -42,6 +61,8 @@ export interface PlanRun {
   readonly diagnostics: readonly Diagnostic[];
   /** `tofu show -json` of the saved plan, when there is one. */
   readonly plan?: PlanJson;
+  /** `tofu show` of the saved plan, as a person reads it (sensitive values masked by OpenTofu). */
+  readonly text?: string;
 }
 
 export interface PlanJson {
@@ -70,8 +91,16 @@ export interface Review {
   readonly ok: boolean;
   readonly changes: readonly ChangeReview[];
   readonly diagnostics: readonly Diagnostic[];
-  /** Resources changed outside OpenTofu since the last apply. */
+  /**
+   * Resources changed outside OpenTofu since the last apply, with the attributes that changed;
+   * attributes that only moved between empty forms (null, [], {}, "") are not drift.
+   */
   readonly drift: readonly string[];
+  readonly totals: Totals;
+  /** OpenTofu's own rendering of the plan. */
+  readonly planText?: string;
+  /** Endpoints that did not answer before planning (the plan ran anyway: --allow-unreachable). */
+  readonly unreachable?: readonly string[];
   /** Summary counts per kind and action. */
   readonly summary: Readonly<Record<string, Readonly<Partial<Record<Action, number>>>>>;
   readonly forbidden: readonly ChangeReview[];
@@ -122,7 +151,8 @@ export async function runPlan(stackDir: string, env: NodeJS.ProcessEnv, extraArg
   }
   if (!ok || !fs.existsSync(planFile)) return { ok: false, diagnostics };
   const plan = JSON.parse(await run(bin, ['show', '-json', planFile], { cwd: stackDir, env })) as PlanJson;
-  return { ok: true, diagnostics, plan };
+  const text = await run(bin, ['show', '-no-color', planFile], { cwd: stackDir, env });
+  return { ok: true, diagnostics, plan, text };
 }
 
 const KINDS: Readonly<Record<string, string>> = {
@@ -192,23 +222,29 @@ function verdictsFor(kind: string, action: Action, c: ResourceChange, readers: r
     case 'topic': {
       if (action === 'create')
         v('info', `new topic: ${after?.partitions} partitions, replication factor ${after?.replication_factor ?? 'broker default'}`);
-      if (action === 'delete') v('danger', 'topic deleted: all its messages are lost');
+      if (action === 'delete') v('danger', `topic ${nameOf(c.type, before)} deleted: all its messages are lost`);
       if (action === 'replace') {
+        const old = nameOf(c.type, before);
+        const now = nameOf(c.type, after);
         const why = (c.change.replace_paths ?? []).map((p) => p.join('.')).join(', ');
-        v('danger', `topic replaced (deleted and created again${why ? `, because of ${why}` : ''}): data loss, all its messages are lost`);
+        v(
+          'danger',
+          old !== now && now
+            ? `topic ${old} replaced by ${now} (a rename deletes the old topic): data loss, all messages of ${old} are lost`
+            : `topic ${old} replaced (deleted and created again${why ? `, because of ${why}` : ''}): data loss, all its messages are lost`,
+        );
       }
-      if (action === 'update' || action === 'replace') {
+      if (action === 'update') {
         const p0 = before?.partitions as number | undefined;
         const p1 = after?.partitions as number | undefined;
-        if (action === 'update' && p0 !== undefined && p1 !== undefined && p1 > p0) {
+        if (p0 !== undefined && p1 !== undefined && p1 > p0) {
           v(
             'warning',
             `partitions ${p0} → ${p1}: the key-to-partition mapping changes; records with the same key may land on another partition, so per-key order across the change is not guaranteed`,
           );
         }
-        const c0 = (before?.config ?? {}) as Record<string, string>;
-        const c1 = (after?.config ?? {}) as Record<string, string>;
-        for (const k of changedKeys(c0, c1)) v('info', `config ${k}: ${c0[k] ?? '(default)'} → ${c1[k] ?? '(default)'}`);
+        const changed = configChanges(before?.config as Record<string, unknown>, after?.config as Record<string, unknown>);
+        if (changed.length > 0) v('info', `config changed (${changed.length} key${changed.length === 1 ? '' : 's'}), applied in place`);
       }
       break;
     }
@@ -224,7 +260,17 @@ function verdictsFor(kind: string, action: Action, c: ResourceChange, readers: r
         if (before?.compatibility !== after?.compatibility)
           v('warning', `compatibility ${before?.compatibility ?? '(registry default)'} → ${after?.compatibility ?? '(registry default)'}`);
       }
-      if (action === 'delete' || action === 'replace') v('danger', 'subject deleted: producers and consumers lose its schemas');
+      if (action === 'delete') v('danger', `subject ${nameOf(c.type, before)} deleted: producers and consumers lose its schemas`);
+      if (action === 'replace') {
+        const old = nameOf(c.type, before);
+        const now = nameOf(c.type, after);
+        v(
+          'danger',
+          old !== now && now
+            ? `subject ${old} replaced by ${now}: ${old} and its versions are deleted; producers and consumers of ${old} lose its schemas`
+            : `subject ${old} deleted and registered again: its version history is lost`,
+        );
+      }
       break;
     }
     case 'connector': {
@@ -274,8 +320,75 @@ function verdictsFor(kind: string, action: Action, c: ResourceChange, readers: r
   return out;
 }
 
+/** The actual differences of one change, for the reviewer. */
+function diffsOf(kind: string, action: Action, c: ResourceChange): Pick<ChangeReview, 'sqlDiff' | 'schemaDiff' | 'configDiff'> {
+  if (action !== 'update' && action !== 'replace') return {};
+  const before = c.change.before ?? {};
+  const after = c.change.after ?? {};
+  if (kind.startsWith('ksql ') && typeof before.statement === 'string' && typeof after.statement === 'string') {
+    const diff = unifiedDiff(statementLines(before.statement), statementLines(after.statement));
+    return diff.length > 0 ? { sqlDiff: diff } : {};
+  }
+  if (kind === 'schema' && typeof before.schema === 'string' && typeof after.schema === 'string' && before.schema !== after.schema) {
+    const changes = schemaChanges(String(after.schema_type ?? 'AVRO'), before.schema, after.schema);
+    return changes ? { schemaDiff: changes } : {};
+  }
+  if (kind === 'topic') {
+    const diff = configChanges(before.config as Record<string, unknown>, after.config as Record<string, unknown>);
+    return diff.length > 0 ? { configDiff: diff } : {};
+  }
+  if (kind === 'connector') {
+    const sensitiveBefore = (before.sensitive_config ?? {}) as Record<string, unknown>;
+    const sensitiveAfter = (after.sensitive_config ?? {}) as Record<string, unknown>;
+    const secret = new Set([...Object.keys(sensitiveBefore), ...Object.keys(sensitiveAfter)]);
+    const diff = configChanges(
+      { ...(before.config as Record<string, unknown>), ...sensitiveBefore },
+      { ...(after.config as Record<string, unknown>), ...sensitiveAfter },
+      secret,
+    );
+    return diff.length > 0 ? { configDiff: diff } : {};
+  }
+  return {};
+}
+
+const LEVEL_RANK: Record<Level, number> = { danger: 0, warning: 1, info: 2 };
+const worst = (c: ChangeReview): number => Math.min(3, ...c.verdicts.map((v) => LEVEL_RANK[v.level]));
+
+/** Empty forms (null, [], {}, "") are one value: a provider reading back [] for null is no drift. */
+function meaningful(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const items = v.map(meaningful);
+    return items.length === 0 ? undefined : items;
+  }
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v)
+      .map(([k, x]) => [k, meaningful(x)] as const)
+      .filter(([, x]) => x !== undefined);
+    return entries.length === 0 ? undefined : Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b)));
+  }
+  return v === null || v === '' ? undefined : v;
+}
+
+/** Drift entries with the attributes that really changed outside OpenTofu. */
+function realDrift(plan: PlanJson | undefined): string[] {
+  const out: string[] = [];
+  for (const d of plan?.resource_drift ?? []) {
+    const before = (d.change.before ?? {}) as Record<string, unknown>;
+    const after = (d.change.after ?? {}) as Record<string, unknown>;
+    if (d.change.after === null || d.change.before === null) {
+      out.push(`${d.address} (${d.change.after === null ? 'deleted outside OpenTofu' : 'created outside OpenTofu'})`);
+      continue;
+    }
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+      .filter((k) => JSON.stringify(meaningful(before[k])) !== JSON.stringify(meaningful(after[k])))
+      .sort();
+    if (keys.length > 0) out.push(`${d.address} (${keys.join(', ')})`);
+  }
+  return out;
+}
+
 /** Reviews a plan run for one stack under the environment's policy. */
-export function review(runResult: PlanRun, policy: Policy, meta: { stack: string; env: string }): Review {
+export function review(runResult: PlanRun, policy: Policy, meta: { stack: string; env: string; unreachable?: readonly string[] }): Review {
   const deps = dependents(runResult.plan);
   const changes: ChangeReview[] = [];
   for (const c of runResult.plan?.resource_changes ?? []) {
@@ -285,22 +398,43 @@ export function review(runResult: PlanRun, policy: Policy, meta: { stack: string
     const kind = KINDS[c.type] ?? c.type.replace(/^[a-z]+_/, '');
     const readers = [...(deps.get(c.address) ?? [])].filter((a) => a.startsWith('streamform_ksql_')).sort();
     const forbidden = policy.protect && DATA_HOLDING.has(kind) && (action === 'delete' || action === 'replace');
+    // what goes is the old object: a replaced or deleted one is named as it was
+    const name = nameOf(c.type, action === 'create' ? c.change.after : (c.change.before ?? c.change.after));
+    const newName = action === 'replace' ? nameOf(c.type, c.change.after) : undefined;
     changes.push({
       address: c.address,
       type: c.type,
       kind,
-      name: nameOf(c.type, c.change.after ?? c.change.before),
+      name,
+      ...(newName && newName !== name ? { newName } : {}),
       action,
       verdicts: verdictsFor(kind, action, c, readers),
       forbidden,
+      ...diffsOf(kind, action, c),
     });
   }
-  changes.sort((a, b) => a.kind.localeCompare(b.kind) || a.address.localeCompare(b.address));
+  // what needs a reviewer's eyes first: forbidden, then data loss, then warnings
+  changes.sort(
+    (a, b) =>
+      Number(b.forbidden) - Number(a.forbidden) ||
+      worst(a) - worst(b) ||
+      a.kind.localeCompare(b.kind) ||
+      a.address.localeCompare(b.address),
+  );
   const summary: Record<string, Partial<Record<Action, number>>> = {};
   for (const c of changes) {
     summary[c.kind] ??= {};
     summary[c.kind][c.action] = (summary[c.kind][c.action] ?? 0) + 1;
   }
+  const count = (a: Action) => changes.filter((c) => c.action === a).length;
+  const totals: Totals = {
+    create: count('create'),
+    update: count('update'),
+    replace: count('replace'),
+    delete: count('delete'),
+    dataLoss: changes.filter((c) => (c.action === 'replace' || c.action === 'delete') && c.verdicts.some((v) => v.level === 'danger'))
+      .length,
+  };
   const forbidden = policy.allowDestructive ? [] : changes.filter((c) => c.forbidden);
   return {
     stack: meta.stack,
@@ -308,20 +442,69 @@ export function review(runResult: PlanRun, policy: Policy, meta: { stack: string
     ok: runResult.ok,
     changes,
     diagnostics: runResult.diagnostics,
-    drift: (runResult.plan?.resource_drift ?? []).map((d) => d.address),
+    drift: realDrift(runResult.plan),
     summary,
+    totals,
     forbidden,
+    ...(runResult.text ? { planText: runResult.text } : {}),
+    ...(meta.unreachable?.length ? { unreachable: meta.unreachable } : {}),
   };
 }
 
-/** 0: nothing forbidden (changes or not), 1: the plan failed, 2: the environment forbids a change. */
-export function exitCode(r: Review): number {
-  if (!r.ok) return 1;
-  return r.forbidden.length > 0 ? 2 : 0;
+/** Exit codes of `streamform plan` (and the review step of `promote`): OpenTofu's, plus a refusal by policy. */
+export const EXIT = {
+  /** Nothing forbidden; with `--detailed-exitcode`: and no changes. */
+  ok: 0,
+  /** The plan failed (OpenTofu's diagnostics say why), or an endpoint did not answer. */
+  error: 1,
+  /** With `--detailed-exitcode`: changes, none forbidden (as `tofu plan -detailed-exitcode`). */
+  changes: 2,
+  /** The environment's policy refuses a change of the plan (protected data). */
+  refused: 3,
+} as const;
+
+export function exitCode(r: Review, options: { detailed?: boolean } = {}): number {
+  if (!r.ok) return EXIT.error;
+  if (r.forbidden.length > 0) return EXIT.refused;
+  return options.detailed && r.changes.length > 0 ? EXIT.changes : EXIT.ok;
 }
 
 const ICON: Record<Level, string> = { info: 'ℹ️', warning: '⚠️', danger: '🛑' };
 const ACTIONS: readonly Action[] = ['create', 'update', 'replace', 'delete'];
+
+/** `Plan: 2 to add, 1 to change, 1 to replace, 0 to destroy; 1 loses data.` */
+export function totalsLine(t: Totals): string {
+  const loss = t.dataLoss > 0 ? `; ${t.dataLoss} ${t.dataLoss === 1 ? 'loses' : 'lose'} data` : '';
+  return `Plan: ${t.create} to add, ${t.update} to change, ${t.replace} to replace, ${t.delete} to destroy${loss}.`;
+}
+
+/** OpenTofu's plan text, bounded so that the comment stays within GitHub's 65,536 characters. */
+const RAW_LIMIT = 30_000;
+const FENCE = '```';
+
+function changeTitle(c: ChangeReview): string {
+  const name = c.newName ? `\`${c.name}\` → \`${c.newName}\`` : `\`${c.name || c.address}\``;
+  return `**${c.action}** ${c.kind} ${name}${c.forbidden ? ' (forbidden here)' : ''} — \`${c.address}\``;
+}
+
+function changeDetails(c: ChangeReview): string[] {
+  const out: string[] = [];
+  for (const v of c.verdicts) out.push(`  - ${ICON[v.level]} ${v.text}`);
+  if (c.sqlDiff) out.push('', `  ${FENCE}diff`, ...c.sqlDiff.map((l) => `  ${l}`), `  ${FENCE}`, '');
+  if (c.schemaDiff) {
+    for (const [label, list] of [
+      ['added', c.schemaDiff.added],
+      ['removed', c.schemaDiff.removed],
+      ['changed', c.schemaDiff.changed],
+    ] as const) {
+      for (const f of list) out.push(`  - field ${label}: \`${f}\``);
+    }
+  }
+  if (c.configDiff) for (const line of c.configDiff) out.push(`  - \`${line}\``);
+  return out;
+}
+
+const hasDetails = (c: ChangeReview): boolean => Boolean(c.sqlDiff || c.schemaDiff || c.configDiff);
 
 export function renderMarkdown(r: Review): string {
   const out: string[] = [`## streamform plan: \`${r.stack}\` (${r.env})`, ''];
@@ -335,10 +518,12 @@ export function renderMarkdown(r: Review): string {
     }
     return out.join('\n') + '\n';
   }
-  if (r.changes.length === 0) out.push('No changes.');
-  else {
-    out.push('| kind | ' + ACTIONS.join(' | ') + ' |', '| --- |' + ACTIONS.map(() => ' ---: |').join(''));
-    for (const [kind, counts] of Object.entries(r.summary)) out.push(`| ${kind} | ${ACTIONS.map((a) => counts[a] ?? 0).join(' | ')} |`);
+  out.push(r.changes.length === 0 ? '**No changes.**' : `**${totalsLine(r.totals)}**`);
+  if (r.unreachable?.length) {
+    out.push(
+      '',
+      `> ⚠️ Planned without reaching ${r.unreachable.join(', ')} (--allow-unreachable): what exists there was not read, so this plan may be wrong.`,
+    );
   }
   if (r.forbidden.length > 0) {
     out.push(
@@ -350,15 +535,38 @@ export function renderMarkdown(r: Review): string {
     );
     for (const c of r.forbidden) out.push(`- \`${c.address}\` (${c.kind} ${c.name}): ${c.action}`);
   }
+  if (r.changes.length > 0) {
+    out.push('', '| kind | ' + ACTIONS.join(' | ') + ' |', '| --- |' + ACTIONS.map(() => ' ---: |').join(''));
+    for (const [kind, counts] of Object.entries(r.summary)) out.push(`| ${kind} | ${ACTIONS.map((a) => counts[a] ?? 0).join(' | ')} |`);
+    out.push('', '### Changes', '');
+    // changes with the same action, kind and verdicts and nothing of their own to show: one entry
+    const groups = new Map<string, ChangeReview[]>();
+    const order: (ChangeReview | string)[] = [];
+    for (const c of r.changes) {
+      if (hasDetails(c) || c.forbidden || c.newName) {
+        order.push(c);
+        continue;
+      }
+      const key = JSON.stringify([c.action, c.kind, c.verdicts]);
+      if (!groups.has(key)) {
+        groups.set(key, []);
+        order.push(key);
+      }
+      groups.get(key)!.push(c);
+    }
+    for (const item of order) {
+      const group = typeof item === 'string' ? groups.get(item)! : [item];
+      if (group.length === 1) {
+        out.push(`- ${changeTitle(group[0])}`, ...changeDetails(group[0]));
+      } else {
+        const first = group[0];
+        out.push(`- **${first.action}** ${group.length} × ${first.kind}: ${group.map((c) => `\`${c.name || c.address}\``).join(', ')}`);
+        out.push(...changeDetails(first));
+      }
+    }
+  }
   if (r.drift.length > 0) {
     out.push('', '### Changed outside OpenTofu since the last apply', '', ...r.drift.map((d) => `- \`${d}\``));
-  }
-  if (r.changes.length > 0) {
-    out.push('', '### Changes', '');
-    for (const c of r.changes) {
-      out.push(`- **${c.action}** ${c.kind} \`${c.name || c.address}\` — \`${c.address}\``);
-      for (const v of c.verdicts) out.push(`  - ${ICON[v.level]} ${v.text}`);
-    }
   }
   const warnings = r.diagnostics.filter((d) => d.severity === 'warning');
   if (warnings.length > 0) {
@@ -366,15 +574,31 @@ export function renderMarkdown(r: Review): string {
     for (const d of warnings)
       out.push(`- ⚠️ **${d.summary}**${d.address ? ` — \`${d.address}\`` : ''}${d.detail ? `: ${d.detail.replace(/\n+/g, ' ')}` : ''}`);
   }
+  if (r.planText) {
+    const cut = r.planText.length > RAW_LIMIT;
+    const text = cut ? `${r.planText.slice(0, RAW_LIMIT)}\n… (cut: ${r.planText.length - RAW_LIMIT} more characters)` : r.planText;
+    out.push(
+      '',
+      "<details><summary>OpenTofu's plan</summary>",
+      '',
+      FENCE,
+      text.split(FENCE).join("'''").trimEnd(),
+      FENCE,
+      '',
+      '</details>',
+    );
+  }
   return out.join('\n') + '\n';
 }
 
-export function renderJson(r: Review): string {
-  return JSON.stringify({ ...r, exitCode: exitCode(r) }, null, 2) + '\n';
+export function renderJson(r: Review, options: { detailed?: boolean } = {}): string {
+  return JSON.stringify({ ...r, exitCode: exitCode(r, options) }, null, 2) + '\n';
 }
 
 export function renderText(r: Review): string {
   return renderMarkdown(r)
+    .replace(/^<\/?details>.*$\n?/gm, '')
+    .replace(/^\s*```\w*$\n?/gm, '')
     .replace(/^#+ /gm, '')
     .replace(/\*\*|`/g, '');
 }

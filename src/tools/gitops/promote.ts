@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { run } from '../toolchain/run';
 import { FINGERPRINT_OUTPUT } from '../../../stacks/fingerprint';
-import { exitCode, Policy, review, Review, runPlan } from './plan-review';
+import { EXIT, exitCode, Policy, review, Review, runPlan } from './plan-review';
 import { PipelineTestRun, reportRun } from '../ksqldb/test-runner/pipeline';
 import { reportOf } from '../ksqldb/test-runner/runner';
 
@@ -206,7 +206,9 @@ export async function promote(project: Project, req: PromotionRequest): Promise<
   const code = exitCode(r);
   if (code !== 0) {
     throw new PromotionRefused(
-      code === 2 ? `${req.to.env} forbids changes of this plan (see the review)` : `the plan of ${req.to.stack} failed (see the review)`,
+      code === EXIT.refused
+        ? `${req.to.env} forbids changes of this plan (see the review)`
+        : `the plan of ${req.to.stack} failed (see the review)`,
       r,
     );
   }
