@@ -11,6 +11,7 @@ import { demo } from './demo';
 import { InterruptedError } from './interrupts';
 import { ksqldbCommand } from './ksqldb';
 import { leftoverModeOf } from './leftovers';
+import { applyCommand } from './apply';
 import { planCommand } from './plan';
 import { produceCommand } from './produce';
 import { promoteCommand } from './promote';
@@ -39,11 +40,17 @@ Usage: streamform <command> [arguments] [options]
       --env dev|staging|prod     default dev; staging/prod read STREAMFORM_BOOTSTRAP_SERVERS etc.
       --format table|json        default table
   streamform plan <pipeline> --env <env>
-                                 the real plan of one stack, reviewed for Kafka (what is lost, remapped,
-                                 reprocessed, restarted); exit 2 when the environment forbids a change
+                                 the real plan of one stack, reviewed for Kafka: totals first, data loss
+                                 first, SQL/schema/config diffs; exit 1 failed or an endpoint does not
+                                 answer, 3 the environment forbids a change
       --format markdown|json|text  default markdown (for a pull-request comment)
       --out <file>               write the review there
+      --save <file>              keep the plan for \`streamform apply <file>\`
       --allow-destructive        accept destroying or replacing protected data (after review)
+      --allow-unreachable        plan even when an endpoint does not answer (the review says so)
+      --detailed-exitcode        exit 2 when there are changes, 0 when none (as tofu plan)
+  streamform apply <plan-file>   apply exactly a plan saved by plan --save; refused when the code or the
+                                 state changed since, or when its review refused it
   streamform promote <pipeline> --from <env> --to <env>
                                  dev → staging → prod: runs the pipeline's test cases first (refused,
                                  naming them, when one fails); refused unless the source environment
@@ -120,7 +127,10 @@ const commands: Record<string, Command> = {
     await demo();
   },
   async plan(args) {
-    await planCommand(args);
+    await planCommand(args, devEndpoints);
+  },
+  async apply(args) {
+    await applyCommand(args);
   },
   async promote(args) {
     await promoteCommand(args);

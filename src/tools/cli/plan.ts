@@ -2,10 +2,15 @@
 import * as fs from 'fs';
 import { environment, EnvName, ENV_NAMES } from '../../../stacks/environments';
 import { PIPELINES } from '../../../stacks/main';
-import { exitCode, renderJson, renderMarkdown, renderText, review, Review, runPlan } from '../gitops/plan-review';
+import * as path from 'path';
+import { gitInfo } from '../gitops/git';
+import { EXIT, exitCode, renderJson, renderMarkdown, renderText, review, Review, runPlan } from '../gitops/plan-review';
+import { configHash, recordPath, savePlan } from '../gitops/saved-plan';
 import { ParsedArgs, stringOption, UsageError } from './args';
 import { stackDir, synth, tofuEnv } from './cdktf';
 import { waitForDevKsqldb } from './dev-ksqldb';
+import { describeUnreachable, unreachableEndpoints } from './reachability';
+import { statusAccess, StatusEndpoints } from './status';
 
 export interface StackRef {
   readonly pipeline: string;
@@ -41,28 +46,87 @@ export async function prepareEnvironment(ref: StackRef, processEnv: NodeJS.Proce
   return tofuEnv(ref.stack, { env: processEnv });
 }
 
+export interface PlanOptions {
+  readonly allowDestructive?: boolean;
+  /** Plan even when an endpoint of the environment does not answer (the review says so). */
+  readonly allowUnreachable?: boolean;
+  readonly processEnv?: NodeJS.ProcessEnv;
+  /** The dev platform's endpoints (for the reachability check of dev). */
+  readonly dev?: () => StatusEndpoints;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The endpoints of the environment that do not answer. Unless allowed, an error: a plan that could
+ * read nothing would say "create everything", and its review would look green.
+ */
+async function checkReachable(ref: StackRef, options: PlanOptions): Promise<string[]> {
+  if (!options.dev && ref.env === 'dev') return [];
+  const access = statusAccess(
+    ref.env,
+    options.dev ?? (() => ({ bootstrapServers: '', schemaRegistryUrl: '', connectUrl: '' })),
+    options.processEnv,
+  );
+  const down = await unreachableEndpoints(access);
+  if (down.length === 0) return [];
+  if (!options.allowUnreachable) {
+    throw new UsageError(
+      `${ref.stack}: ${down.length === 1 ? 'an endpoint does not answer' : `${down.length} endpoints do not answer`}, so nothing there can be read and the plan would be wrong:\n${describeUnreachable(down)}\n` +
+        'Fix the endpoint settings (STREAMFORM_* variables) or the network; --allow-unreachable plans anyway and says so in the review.',
+      1,
+    );
+  }
+  return down.map((d) => `${d.service} at ${d.address}`);
+}
+
 /** Synthesizes the app, plans the stack and reviews the plan. */
-async function planStack(ref: StackRef, options: { allowDestructive?: boolean; processEnv?: NodeJS.ProcessEnv } = {}): Promise<Review> {
+async function planStack(ref: StackRef, options: PlanOptions = {}): Promise<Review> {
   const processEnv = options.processEnv ?? process.env;
+  const log = options.log ?? (() => undefined);
+  log('synthesizing the app …');
   await synth({ env: processEnv });
   const env = await prepareEnvironment(ref, processEnv);
+  log(`checking the endpoints of ${ref.env} …`);
+  const unreachable = await checkReachable(ref, options);
+  log(`planning ${ref.stack} with OpenTofu (refreshing what exists) …`);
   const result = await runPlan(stackDir(ref.stack), env);
   const config = environment(ref.env, processEnv);
   return review(
     result,
     { protect: config.cluster.protect ?? false, allowDestructive: options.allowDestructive ?? false },
-    { stack: ref.stack, env: ref.env },
+    { stack: ref.stack, env: ref.env, unreachable },
   );
 }
 
-export async function planCommand(args: ParsedArgs): Promise<void> {
+export async function planCommand(args: ParsedArgs, dev?: () => StatusEndpoints): Promise<void> {
+  const save = stringOption(args, 'save');
   const ref = stackRef(args, 'plan');
   const format = stringOption(args, 'format', 'markdown')!;
   if (!['markdown', 'json', 'text'].includes(format)) throw new UsageError(`--format must be markdown, json or text, got '${format}'`);
-  const r = await planStack(ref, { allowDestructive: args.options['allow-destructive'] === true });
-  const text = format === 'json' ? renderJson(r) : format === 'text' ? renderText(r) : renderMarkdown(r);
+  const detailed = args.options['detailed-exitcode'] === true;
+  const r = await planStack(ref, {
+    allowDestructive: args.options['allow-destructive'] === true,
+    allowUnreachable: args.options['allow-unreachable'] === true,
+    dev,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const text = format === 'json' ? renderJson(r, { detailed }) : format === 'text' ? renderText(r) : renderMarkdown(r);
   const out = stringOption(args, 'out');
   if (out) fs.writeFileSync(out, text);
   else process.stdout.write(text);
-  process.exitCode = exitCode(r);
+  const code = exitCode(r, { detailed });
+  if (save && code !== EXIT.error) {
+    const dir = stackDir(ref.stack);
+    savePlan(path.join(dir, 'streamform.tfplan'), save, {
+      stack: ref.stack,
+      env: ref.env,
+      configHash: configHash(dir),
+      ...(await gitInfo()),
+      createdAt: new Date().toISOString(),
+      refused: code === EXIT.refused,
+      totals: r.totals,
+    });
+    process.stderr.write(`saved the plan to ${save} (record: ${recordPath(save)}); apply exactly it with: streamform apply ${save}\n`);
+  }
+  process.exitCode = code;
 }

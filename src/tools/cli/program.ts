@@ -74,13 +74,27 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'plan',
     args: '<pipeline>',
-    summary: 'the real plan of one stack, reviewed for Kafka; exit 2 when the environment forbids a change',
+    summary: 'the real plan of one stack, reviewed for Kafka (diffs, data loss first, totals)',
     options: [
       { flags: '--env <env>', description: `${ENV} (default dev, or the suffix of <pipeline>, e.g. ratings-staging)` },
       { flags: '--format <format>', description: 'markdown|json|text (default markdown, for a pull-request comment)' },
       { flags: '--out <file>', description: 'write the review there' },
+      { flags: '--save <file>', description: 'keep the plan (and a record of what it was made from) for `streamform apply <file>`' },
       { flags: '--allow-destructive', description: 'accept destroying or replacing protected data (after review)' },
+      { flags: '--allow-unreachable', description: 'plan even when an endpoint does not answer (the review says so)' },
+      { flags: '--detailed-exitcode', description: 'exit 2 when there are changes, 0 when none (as tofu plan)' },
     ],
+    after:
+      'Exit codes: 0 nothing forbidden (with --detailed-exitcode: no changes), 1 the plan failed or an endpoint\n' +
+      'does not answer, 2 changes (only with --detailed-exitcode), 3 the environment forbids a change.',
+  },
+  {
+    name: 'apply',
+    args: '<plan-file>',
+    summary: 'apply exactly a plan saved by `streamform plan --save` (refused when the code or the state changed since)',
+    after:
+      'The reviewed plan is the applied plan: no new plan is made. A plan whose code differs from the\n' +
+      "checkout's, or whose state changed since (another apply ran), or that the review refused, is not applied.",
   },
   {
     name: 'promote',

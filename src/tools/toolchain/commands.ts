@@ -46,7 +46,11 @@ export const EXTERNAL_COMMANDS = {
   chroot: { origin: image, purpose: 'installs packages into an image root filesystem', usedBy: ['setup'] },
   sha256sum: { origin: image, purpose: 'scripts/setup.sh: has package-lock.json changed', usedBy: ['setup'] },
   cut: { origin: image, purpose: 'scripts/setup.sh', usedBy: ['setup'] },
-  git: { origin: image, purpose: 'clean-machine check: the tree hash of the set-up code', usedBy: ['tests'] },
+  git: {
+    origin: image,
+    purpose: 'the commit and clean-tree flag of saved plans and releases; the clean-machine check',
+    usedBy: ['runtime', 'tests'],
+  },
   docker: {
     origin: debian('docker.io'),
     purpose: 'the Docker client: images, objects, exec into containers',
