@@ -15,17 +15,15 @@
  * The tests run in order and build on each other (one state).
  */
 import { Client } from 'pg';
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LOCAL_IMAGES } from '../../constructs/platform';
 import { deployStacks } from '../../src/tools/cli/cdktf';
 import { ksqlStream } from '../../src/gen/providers/streamform';
-import { run as runCommand } from '../../src/tools/toolchain/run';
 import { type KsqlServer, startKsqlServer } from '../../src/tools/ksqldb/server';
 import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
 import { address, TofuResult, Workspace } from '../../src/tools/testkit/workspace';
+import { startPostgres as startTestPostgres, TestPostgres } from '../support/postgres';
 
 jest.setTimeout(10 * 60_000);
 
@@ -37,6 +35,7 @@ const SCHEMA_PREFIX = `sfit_${RUN}`;
 const SCHEMA = `${SCHEMA_PREFIX}_${STACK}`;
 const KSQL_PREFIX = `PGS_${RUN.toUpperCase()}`;
 
+let pg: TestPostgres;
 let password: string;
 let port: number;
 let connStr: string;
@@ -52,44 +51,8 @@ let lineage: string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startPostgres(): Promise<void> {
-  password = randomBytes(16).toString('hex');
-  // The password reaches `docker run` through its environment (`-e NAME` without a value).
-  await runCommand(
-    'docker',
-    [
-      'run',
-      '-d',
-      '--name',
-      CONTAINER,
-      '--label',
-      'dev.streamform.test=pg-backend',
-      '-e',
-      'POSTGRES_PASSWORD',
-      '-e',
-      'POSTGRES_DB=tfstate',
-      '-p',
-      '127.0.0.1::5432',
-      LOCAL_IMAGES.postgres.ref,
-    ],
-    { env: { ...process.env, POSTGRES_PASSWORD: password } },
-  );
-  const mapping = (await runCommand('docker', ['port', CONTAINER, '5432/tcp'])).trim().split('\n')[0];
-  port = Number(mapping.slice(mapping.lastIndexOf(':') + 1));
-  connStr = `postgres://postgres:${password}@127.0.0.1:${port}/tfstate?sslmode=disable`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const c = new Client({ connectionString: connStr });
-    try {
-      await c.connect();
-      await c.query('SELECT 1');
-      db = c;
-      return;
-    } catch (err) {
-      await c.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`PostgreSQL in ${CONTAINER} did not accept connections within 90 s: ${String(err)}`);
-      await sleep(500);
-    }
-  }
+  pg = await startTestPostgres(CONTAINER, 'pg-backend');
+  ({ password, port, connStr, db } = pg);
 }
 
 /** Both workspaces get the same configuration: one slow ksqlDB stream per letter. */
@@ -236,9 +199,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await db?.end().catch(() => undefined);
+  await pg?.stop();
   await ksqldb?.close();
-  await runCommand('docker', ['rm', '-f', '-v', CONTAINER]).catch(() => undefined);
   wsA?.cleanup();
   wsB?.cleanup();
 });

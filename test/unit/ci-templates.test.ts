@@ -8,7 +8,9 @@ import { Testing } from 'cdktf';
 import * as fs from 'fs';
 import * as path from 'path';
 import { providerSchema } from '../../src/provider/provider';
+import { actionlintPath } from '../../src/tools/toolchain/actionlint';
 import { REPO_ROOT } from '../../src/tools/toolchain/paths';
+import { run } from '../../src/tools/toolchain/run';
 import { environment } from '../../stacks/environments';
 import { PIPELINES } from '../../stacks/main';
 
@@ -25,6 +27,7 @@ interface Step {
 }
 interface Job {
   name?: string;
+  needs?: string | string[];
   if?: string;
   environment?: string | { name: string };
   concurrency?: { group: string; 'cancel-in-progress'?: boolean };
@@ -87,78 +90,146 @@ test('the three workflows parse and have their triggers', () => {
   expect(inputs.to).toMatchObject({ type: 'choice', options: ['prod'], default: 'prod' });
 });
 
-test.each(FILES)('%s: every job sets up with scripts/setup.sh and checks its environment before any streamform command', (f) => {
-  for (const job of jobsOf(f)) {
+/** The steps that run streamform against an environment: the only ones that get its secrets. */
+const streamformSteps = (j: Job): Step[] => j.steps.filter((s) => /\bbin\/streamform\b/.test(s.run ?? ''));
+const PINNED = /^[a-z0-9-]+\/[a-z0-9-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/;
+
+test.each(FILES)('%s: every job that runs streamform checks out, sets up, checks its environment first', (f) => {
+  for (const job of jobsOf(f).filter((j) => streamformSteps(j).length > 0)) {
     const steps = job.steps.map((s) => s.run ?? s.uses ?? '');
     const setup = steps.findIndex((s) => /^bash scripts\/setup\.sh --without-docker$/m.test(s));
-    const check = steps.findIndex((s) => s === `bash .github/scripts/check-environment.sh ${envName(job)}`);
     const checkout = steps.findIndex((s) => s.startsWith('actions/checkout@'));
     const first = steps.findIndex((s) => /\bbin\/streamform\b/.test(s));
     expect(checkout).toBeGreaterThanOrEqual(0);
     expect(setup).toBeGreaterThan(checkout);
-    expect(check).toBeGreaterThan(setup);
-    expect(first).toBeGreaterThan(check);
-  }
-});
-
-test('plan.yml: one matrix job per pipeline in staging, review to a file, one sticky comment per pipeline', () => {
-  const w = wf['plan.yml'];
-  const [job] = jobsOf('plan.yml');
-  expect(jobsOf('plan.yml')).toHaveLength(1);
-  expect(envName(job)).toBe('staging');
-  expect(w.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
-  expect(w.concurrency).toEqual({ group: 'streamform-plan-${{ github.event.pull_request.number }}', 'cancel-in-progress': true });
-  expect(job.if).toBe('github.event.pull_request.head.repo.full_name == github.repository');
-  expect(job.strategy?.matrix?.pipeline).toEqual(PIPELINE_NAMES);
-  expect(job.env?.PIPELINE).toBe('${{ matrix.pipeline }}');
-  expect(runs(job).join('\n')).toContain('bin/streamform plan "$PIPELINE" --env staging --format markdown > "plan-$PIPELINE.md"');
-  const comment = job.steps.find((s) => s.uses?.startsWith('actions/github-script@'));
-  const script = String(comment?.with?.script ?? '');
-  expect(script).toContain('const marker = `<!-- streamform-plan:${pipeline}:staging -->`');
-  expect(script).toContain('github.rest.issues.updateComment');
-  expect(script).toContain('github.rest.issues.createComment');
-  expect(script).toContain('fs.readFileSync(`plan-${pipeline}.md`');
-  // The job fails after commenting when the plan failed (1) or has forbidden changes (2).
-  const last = job.steps[job.steps.length - 1];
-  expect(last.if).toBe("${{ steps.plan.outputs.exit-code != '0' }}");
-  expect(last.run).toMatch(/exit 1\s*$/);
-});
-
-test('apply.yml: one job in staging deploys every pipeline, one step each, never overlapping another staging apply', () => {
-  const jobs = jobsOf('apply.yml');
-  expect(jobs).toHaveLength(1);
-  const [job] = jobs;
-  expect(envName(job)).toBe('staging');
-  expect(job.strategy).toBeUndefined();
-  expect(job.concurrency).toEqual({ group: 'streamform-staging', 'cancel-in-progress': false });
-  const deploys = runs(job).filter((r) => r.includes('bin/streamform'));
-  expect(deploys).toEqual(PIPELINE_NAMES.map((p) => `bin/streamform deploy ${p}-staging`));
-});
-
-test('promote.yml: prod with a literal environment name, one promotion at a time, from main only', () => {
-  const jobs = jobsOf('promote.yml');
-  expect(jobs).toHaveLength(1);
-  const [job] = jobs;
-  expect(job.environment).toBe('prod');
-  expect(job.if).toBe("github.ref == 'refs/heads/main'");
-  expect(job.concurrency).toEqual({ group: 'streamform-prod', 'cancel-in-progress': false });
-  expect(job.env).toMatchObject({ PIPELINE: '${{ inputs.pipeline }}', FROM_ENV: '${{ inputs.from }}', TO_ENV: '${{ inputs.to }}' });
-  expect(runs(job)).toContain('bin/streamform promote "$PIPELINE" --from "$FROM_ENV" --to "$TO_ENV"');
-  expect(runs(job)[0]).toContain('if [ "$FROM_ENV" != staging ] || [ "$TO_ENV" != prod ]; then');
-});
-
-test('every job that changes an environment is in a concurrency group of that environment, shared across workflows', () => {
-  for (const f of ['apply.yml', 'promote.yml']) {
-    for (const job of jobsOf(f)) {
-      expect(job.concurrency?.group).toBe(`streamform-${envName(job)}`);
-      expect(job.concurrency?.['cancel-in-progress']).toBe(false);
+    expect(first).toBeGreaterThan(setup);
+    // the environment is checked in the same step, before any streamform command
+    for (const step of streamformSteps(job)) {
+      const run = step.run!;
+      expect(run.indexOf('bash .github/scripts/check-environment.sh')).toBeGreaterThanOrEqual(0);
+      expect(run.indexOf('bash .github/scripts/check-environment.sh')).toBeLessThan(run.indexOf('bin/streamform'));
     }
   }
 });
 
+test('every action is pinned by commit SHA (with its version as a comment), and checkouts keep no credentials', () => {
+  for (const f of FILES) {
+    for (const line of text[f].split('\n').filter((l) => /^\s*(- )?uses: /.test(l))) {
+      expect(line.replace(/^\s*(- )?uses: /, '')).toMatch(PINNED);
+    }
+    for (const job of jobsOf(f))
+      for (const s of job.steps.filter((x) => x.uses?.startsWith('actions/checkout@'))) expect(s.with?.['persist-credentials']).toBe(false);
+  }
+});
+
+test('secrets reach only the steps that run streamform: none at workflow or job level, none in set-up (npm ci --ignore-scripts)', () => {
+  const setupSh = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'setup.sh'), 'utf8');
+  expect(setupSh).toMatch(/npm ci --ignore-scripts /);
+  for (const f of FILES) {
+    expect(JSON.stringify((wf[f] as unknown as { env?: unknown }).env ?? {})).not.toContain('secrets.');
+    for (const job of jobsOf(f)) {
+      expect(JSON.stringify(job.env ?? {})).not.toContain('secrets.');
+      for (const s of job.steps) {
+        if (streamformSteps(job).includes(s)) continue;
+        expect(`${f} ${job.name} ${s.name ?? s.uses}: ${JSON.stringify(s.env ?? {})}`).not.toContain('secrets.');
+      }
+    }
+  }
+});
+
+test('plan.yml: every pipeline planned in every environment, prod included; forks get a failing check, never a silent pass', () => {
+  const w = wf['plan.yml'];
+  expect(w.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+  expect(w.concurrency).toEqual({ group: 'streamform-plan-${{ github.event.pull_request.number }}', 'cancel-in-progress': true });
+  const { fork, plan } = w.jobs;
+  expect(fork.if).toBe('github.event.pull_request.head.repo.full_name != github.repository');
+  expect(fork.steps.map((s) => s.run ?? '').join('\n')).toMatch(/::error::[\s\S]*exit 1\s*$/);
+  expect(plan.if).toBe('github.event.pull_request.head.repo.full_name == github.repository');
+  expect(plan.strategy?.matrix).toEqual({ pipeline: PIPELINE_NAMES, env: ['staging', 'prod'] });
+  // read-only environments: planning needs no approval and can change nothing
+  expect(envName(plan)).toBe('${{ matrix.env }}-plan');
+  const [step] = streamformSteps(plan);
+  expect(step.env).toMatchObject({ PIPELINE: '${{ matrix.pipeline }}', TARGET_ENV: '${{ matrix.env }}' });
+  expect(step.run).toContain('bin/streamform plan "$PIPELINE" --env "$TARGET_ENV" --format markdown > "plan-$PIPELINE-$TARGET_ENV.md"');
+  const comment = plan.steps.find((s) => s.uses?.startsWith('actions/github-script@'));
+  const script = String(comment?.with?.script ?? '');
+  expect(script).toContain('const marker = `<!-- streamform-plan:${pipeline}:${env} -->`');
+  expect(script).toContain('github.rest.issues.updateComment');
+  expect(script).toContain('github.rest.issues.createComment');
+  expect(script).toContain("code === '3'");
+  // The job fails after commenting when the plan failed (1) or has forbidden changes (3).
+  const last = plan.steps[plan.steps.length - 1];
+  expect(last.if).toBe("${{ steps.plan.outputs.exit-code != '0' }}");
+  expect(last.run).toMatch(/exit 1\s*$/);
+});
+
+test('apply.yml: staging applies exactly the plans saved by the job before, pipelines in order, runs one after another', () => {
+  const w = wf['apply.yml'];
+  expect(w.concurrency).toEqual({ group: 'streamform-apply-staging', 'cancel-in-progress': false });
+  const plan = w.jobs['plan-staging'];
+  const apply = w.jobs['apply-staging'] as Job & { needs?: string };
+  expect(envName(plan)).toBe('staging-plan');
+  expect(envName(apply)).toBe('staging');
+  expect(apply.needs).toBe('plan-staging');
+  const planned = streamformSteps(plan).flatMap((s) => s.run!.split('\n').filter((l) => l.includes('bin/streamform')));
+  expect(planned).toEqual(
+    PIPELINE_NAMES.map(
+      (p) => `bin/streamform plan ${p} --env staging --format markdown --save plans/${p}-staging.tfplan --out plans/${p}-staging.md`,
+    ),
+  );
+  const applied = streamformSteps(apply).flatMap((s) => s.run!.split('\n').filter((l) => l.includes('bin/streamform')));
+  expect(applied).toEqual(PIPELINE_NAMES.map((p) => `bin/streamform apply plans/${p}-staging.tfplan`));
+  expect(runs(apply).join('\n')).not.toMatch(/streamform (deploy|plan)\b/);
+  const upload = plan.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+  const download = apply.steps.find((s) => s.uses?.startsWith('actions/download-artifact@'));
+  expect(upload?.with?.name).toBe(download?.with?.name);
+});
+
+test('promote.yml: prod is planned and shown first; the prod reviewers approve applying exactly that plan', () => {
+  const w = wf['promote.yml'];
+  expect(w.concurrency).toEqual({ group: 'streamform-promote-${{ inputs.pipeline }}', 'cancel-in-progress': false });
+  const plan = w.jobs['plan-prod'];
+  const apply = w.jobs['apply-prod'] as Job & { needs?: string };
+  expect(plan.if).toBe("github.ref == 'refs/heads/main'");
+  expect(envName(plan)).toBe('prod-plan');
+  expect(apply.environment).toBe('prod');
+  expect(apply.needs).toBe('plan-prod');
+  expect(runs(plan)[0]).toContain('if [ "$FROM_ENV" != staging ] || [ "$TO_ENV" != prod ]; then');
+  expect(runs(plan).join('\n')).toContain(
+    'bin/streamform promote "$PIPELINE" --from "$FROM_ENV" --to "$TO_ENV" --save "plans/$PIPELINE-$TO_ENV.tfplan" > "plans/$PIPELINE-$TO_ENV.md"',
+  );
+  expect(runs(plan).join('\n')).toContain('>> "$GITHUB_STEP_SUMMARY"');
+  expect(runs(apply).join('\n')).toContain('bin/streamform apply "plans/$PIPELINE-$TO_ENV.tfplan"');
+  expect(runs(apply).join('\n')).not.toMatch(/streamform (deploy|plan|promote)\b/);
+});
+
+test('every job that changes an environment is in a concurrency group of that environment, shared across workflows, never cancelled', () => {
+  const changing = FILES.flatMap((f) => jobsOf(f)).filter((j) => ['staging', 'prod'].includes(envName(j) ?? ''));
+  expect(changing.map(envName).sort()).toEqual(['prod', 'staging']);
+  for (const job of changing) {
+    expect(job.concurrency?.group).toBe(`streamform-${envName(job)}`);
+    expect(job.concurrency?.['cancel-in-progress']).toBe(false);
+  }
+});
+
+test('actionlint (GitHub Actions rules: expressions, contexts, job needs, shell) finds nothing', async () => {
+  const bin = actionlintPath();
+  if (!fs.existsSync(bin)) throw new Error(`actionlint is missing at ${bin}: run \`bash scripts/setup.sh --tests\``);
+  const out = await run(bin, ['-no-color', ...FILES.map((f) => path.join(DIR, f))], { cwd: REPO_ROOT }).catch(
+    (err: { output?: string }) => err.output ?? String(err),
+  );
+  expect(out.trim()).toBe('');
+});
+
 test('no literal secrets: secret-like settings come only from ${{ secrets.X }}, endpoints from ${{ vars.X }}', () => {
   const expression = /^\$\{\{ (secrets|vars|inputs|matrix|steps)\.[A-Za-z0-9_.-]+ \}\}$/;
-  const literalAllowed: Record<string, RegExp> = { TF_CLI_ARGS_plan: /^-lock-timeout=\d+m$/, TF_CLI_ARGS_apply: /^-lock-timeout=\d+m$/ };
+  const literalAllowed: Record<string, RegExp> = {
+    TF_CLI_ARGS_plan: /^-lock-timeout=\d+m$/,
+    TF_CLI_ARGS_apply: /^-lock-timeout=\d+m$/,
+    PG_SKIP_SCHEMA_CREATION: /^true$/,
+    PG_SKIP_TABLE_CREATION: /^true$/,
+    PG_SKIP_INDEX_CREATION: /^true$/,
+  };
   for (const f of FILES) {
     for (const [k, v] of envEntries(f)) {
       if (literalAllowed[k]) expect(v).toMatch(literalAllowed[k]);
@@ -198,13 +269,20 @@ test('every workflow gives the same cluster, state and secret settings: every pr
     expected[name] = `\${{ ${secret ? 'secrets' : 'vars'}.${name} }}`;
   }
   expected.PG_CONN_STR = '${{ secrets.PG_CONN_STR }}';
+  // the roles of docs/ci.md may not create the state's objects: they exist
+  for (const k of ['PG_SKIP_SCHEMA_CREATION', 'PG_SKIP_TABLE_CREATION', 'PG_SKIP_INDEX_CREATION']) expected[k] = 'true';
   for (const v of variables) expected[`TF_VAR_${v}`] = `\${{ secrets.${v.toUpperCase()} }}`;
+  let checked = 0;
   for (const f of FILES) {
     for (const job of jobsOf(f)) {
-      const env = Object.fromEntries(Object.entries(job.env ?? {}).map(([k, v]) => [k, String(v)]));
-      expect(Object.fromEntries(Object.keys(expected).map((k) => [k, env[k]]))).toEqual(expected);
+      for (const step of streamformSteps(job)) {
+        const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, String(v)]));
+        expect(Object.fromEntries(Object.keys(expected).map((k) => [k, env[k]]))).toEqual(expected);
+        checked++;
+      }
     }
   }
+  expect(checked).toBe(5);
   // check-environment.sh requires PG_CONN_STR, the endpoints and every stack variable.
   const check = fs.readFileSync(path.join(REPO_ROOT, '.github', 'scripts', 'check-environment.sh'), 'utf8');
   const required = /required=\(\n([\s\S]*?)\n\)/
@@ -238,7 +316,7 @@ test('docs/ci.md explains every workflow and names every secret and variable the
  */
 test('every bin/streamform subcommand the workflows call is in `streamform help` and the command table', () => {
   const used = [...new Set(allRuns().flatMap((r) => [...r.matchAll(/\bbin\/streamform ([a-z][a-z-]*)/g)].map((m) => m[1])))].sort();
-  expect(used).toEqual(['deploy', 'plan', 'promote']);
+  expect(used).toEqual(['apply', 'plan', 'promote']);
   const main = fs.readFileSync(path.join(REPO_ROOT, 'src', 'tools', 'cli', 'main.ts'), 'utf8');
   const help = /const HELP = `([\s\S]*?)`;/.exec(main)![1];
   const table = /const commands: Record<string, Command> = \{([\s\S]*?)\n\};/.exec(main)![1];

@@ -73,6 +73,11 @@ export const EXTERNAL_COMMANDS = {
     purpose: 'plans and applies',
     usedBy: ['runtime'],
   },
+  actionlint: {
+    origin: { kind: 'go-proxy', module: 'github.com/rhysd/actionlint' },
+    purpose: "lints the GitHub Actions templates (GitHub's expression and workflow rules)",
+    usedBy: ['tests'],
+  },
   cdktf: { origin: { kind: 'npm', package: 'cdktf-cli' }, purpose: 'cdktf deploy/destroy', usedBy: ['runtime', 'tests'] },
 } as const satisfies Record<string, ExternalCommand>;
 

@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { catalogFromEnvironment } from '../../../constructs/platform/images';
+import { ensureActionlint } from './actionlint';
 import { CommandName, debianCommands } from './commands';
 import { dockerAnswers, ensureDockerEngine } from './docker-engine';
 import { ensureLocalImages } from './images';
@@ -78,6 +79,7 @@ async function setupHoldingLock(options: SetupOptions, started: number, logFile:
   const dockerProvider = await step('kreuzwerker/docker provider', () => ensureDockerProvider(logFile));
   await step('plugin protocol definitions', () => ensureProtos(logFile));
   const { cliConfig } = await step('provider mirror and CLI config', async () => installMirror(dockerProvider));
+  if (options.tests) await step('actionlint (tests of the CI templates)', () => ensureActionlint(logFile));
   if (!options.withoutDocker) {
     await step('Docker engine', () => ensureDockerEngine());
     if (catalog.name === 'local') await step('local images', () => ensureLocalImages(logFile, catalog));

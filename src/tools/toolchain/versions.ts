@@ -25,6 +25,11 @@ export const TOOLCHAIN = {
     version: '4.6.0',
     constraint: VERSIONS.dockerProviderConstraint,
   },
+  /** GitHub Actions' workflow linter, for the tests of the CI templates. */
+  actionlint: {
+    module: 'github.com/rhysd/actionlint',
+    version: '1.7.12',
+  },
   /** The Go language version written into the wrapper module that builds the docker provider. */
   goDirective: '1.25.8',
 } as const;
