@@ -3,7 +3,7 @@
  * compiled form of this file. Stack ids are `<pipeline>-<env>` and `platform-dev`.
  */
 import { App } from 'cdktf';
-import { addFingerprintOutput, fingerprintOf, PipelineClass } from './fingerprint';
+import { addReleaseRecord, fingerprintOf, PipelineClass } from './fingerprint';
 import { EnvConfig, environment, ENV_NAMES } from './environments';
 import { PlatformStack } from './platform';
 import { AirlineMergerStack } from './airline-merger';
@@ -17,14 +17,38 @@ export const PIPELINES: Readonly<Record<string, PipelineClass>> = {
   'airline-merger': AirlineMergerStack,
 };
 
+/**
+ * What the streamform CLI tells the app about this synthesis (STREAMFORM_RELEASE, JSON): the git
+ * commit, whether the tree was clean, and each stack's test result. Plain `cdktf synth` has none.
+ */
+interface ReleaseContext {
+  readonly commit?: string;
+  readonly cleanTree?: boolean;
+  readonly tests?: Readonly<Record<string, string>>;
+}
+
+function releaseContext(env: NodeJS.ProcessEnv): ReleaseContext {
+  try {
+    return env.STREAMFORM_RELEASE ? (JSON.parse(env.STREAMFORM_RELEASE) as ReleaseContext) : {};
+  } catch {
+    throw new Error(`STREAMFORM_RELEASE is not JSON: ${env.STREAMFORM_RELEASE}`);
+  }
+}
+
 export function buildApp(app: App = new App(), env: NodeJS.ProcessEnv = process.env): App {
+  const context = releaseContext(env);
   const fingerprints = new Map(Object.entries(PIPELINES).map(([name, Stack]) => [name, fingerprintOf(Stack)]));
   for (const name of ENV_NAMES) {
     const config: EnvConfig = environment(name, env);
     const platform = config.platform ? new PlatformStack(app, `platform-${name}`, { env: config }) : undefined;
     for (const [pipeline, Stack] of Object.entries(PIPELINES)) {
       const stack = new Stack(app, `${pipeline}-${name}`, { env: config });
-      addFingerprintOutput(stack, fingerprints.get(pipeline)!);
+      addReleaseRecord(stack, {
+        fingerprint: fingerprints.get(pipeline)!,
+        commit: context.commit ?? 'unknown',
+        cleanTree: context.cleanTree ?? false,
+        tests: context.tests?.[`${pipeline}-${name}`] ?? 'not run',
+      });
       if (platform) stack.addDependency(platform);
     }
   }

@@ -4,7 +4,7 @@
  * be obtained here). The two environments share the cluster; the pipeline names its topics after
  * its environment, an environment-specific difference the promotion shows.
  */
-import { App, TerraformStack } from 'cdktf';
+import { App, DataResource, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,8 +13,8 @@ import { Column, Duration, KsqlFormat, KsqlStream, KsqlType, Topic } from '../..
 import { EnvConfig } from '../../stacks/environments';
 import { PipelineStack } from '../../stacks/pipeline';
 import { KafkaAdminClient } from '../../src/provider/clients/kafka';
-import { addFingerprintOutput, fingerprintOf } from '../../stacks/fingerprint';
-import { appliedFingerprint, Project, promote, PromotionRefused } from '../../src/tools/gitops/promote';
+import { addReleaseRecord, fingerprintOf } from '../../stacks/fingerprint';
+import { appliedFingerprint, appliedRelease, Project, promote, PromotionRefused } from '../../src/tools/gitops/promote';
 import { run } from '../../src/tools/toolchain/run';
 import { toolchainEnv } from '../../src/tools/toolchain/setup';
 import { type KsqlServer } from '../../src/tools/ksqldb/server';
@@ -25,6 +25,8 @@ jest.setTimeout(10 * 60_000);
 const e = sharedEndpoints();
 const run36 = Date.now().toString(36);
 let version = 1;
+/** What the release records of the synthesized stacks say about the test cases. */
+const release = { tests: 'passed (1)' };
 let ksqldb: KsqlServer;
 
 /** The pipeline under promotion; version 2 adds an audit topic. */
@@ -39,6 +41,13 @@ class PromoPipeline extends PipelineStack {
       columns: [Column.key('ID', KsqlType.string()), Column.value('KIND', KsqlType.string())],
     });
     if (version >= 2) new Topic(this, 'Audit', { topicName: `promo-${run36}-${props.env.name}-audit` });
+    // version 3 adds a resource whose creation fails at apply (after the plan passed)
+    if (version >= 3) {
+      new DataResource(this, 'Broken', {
+        input: { version: 3 },
+        provisioners: [{ type: 'local-exec', command: 'echo "the broken resource fails its apply" >&2; exit 1' }],
+      });
+    }
   }
 }
 
@@ -76,7 +85,7 @@ const project: Project = {
       ['staging', 2],
     ] as const) {
       const stack: TerraformStack = new PromoPipeline(app, `promo-${name}`, { env: env(name, partitions) });
-      addFingerprintOutput(stack, fingerprintOf(PromoPipeline));
+      addReleaseRecord(stack, { fingerprint: fingerprintOf(PromoPipeline), commit: 'c0ffee', cleanTree: true, tests: release.tests });
     }
     app.synth();
     return outdir;
@@ -141,7 +150,7 @@ test('promotion is refused on a fingerprint mismatch and accepted after the sour
   const refused = await promote(project, request()).catch((err: unknown) => err);
   expect(refused).toBeInstanceOf(PromotionRefused);
   expect((refused as Error).message).toBe(
-    `dev runs promo ${v1}, but this checkout defines ${fingerprintOf(PromoPipeline)}: what would reach staging was never applied in dev. ` +
+    `dev runs promo ${v1} (applied from commit c0ffee), but this checkout defines ${fingerprintOf(PromoPipeline)}: what would reach the next environment was never applied in dev. ` +
       'Deploy promo-dev first, or check out the commit that was applied there.',
   );
   expect(fs.existsSync(path.join(stackDir('promo-staging'), 'terraform.tfstate'))).toBe(false);
@@ -152,6 +161,8 @@ test('promotion is refused on a fingerprint mismatch and accepted after the sour
   const result = await promote(project, { ...request(), log: (l) => lines.push(l) });
   expect(result.applied).toBe(true);
   expect(result.review.summary).toEqual({ topic: { create: 2 }, 'ksql stream': { create: 1 } });
+  // the release record is not a change of the pipeline, but the review says what it will record
+  expect(result.review.release?.after).toMatchObject({ fingerprint: fingerprintOf(PromoPipeline), commit: 'c0ffee', clean_tree: true });
   const partitions = result.differences.find((d) => d.where === 'streamform_topic' && d.attribute === 'partitions')!;
   expect(partitions).toMatchObject({ from: '1', to: '2', count: 2 });
   expect(lines.join('\n')).toContain('Differences between dev and staging');
@@ -163,4 +174,37 @@ test('promotion is refused on a fingerprint mismatch and accepted after the sour
   } finally {
     await kafka.close();
   }
+});
+
+test('a failed apply leaves the release record as it was, and promotion refuses what did not fully apply', async () => {
+  version = 2;
+  const v2 = fingerprintOf(PromoPipeline);
+  expect(await appliedFingerprint(stackDir('promo-dev'), tofuEnv())).toBe(v2);
+  version = 3;
+  const v3 = fingerprintOf(PromoPipeline);
+  expect(v3).not.toBe(v2);
+  await project.synth();
+  const failed = await project.deploy('promo-dev').catch((err: unknown) => err);
+  expect(String((failed as { output?: string }).output ?? failed)).toContain('the broken resource fails its apply');
+  // the other resources of version 3 applied, the record did not move
+  expect(await appliedRelease(stackDir('promo-dev'), tofuEnv())).toEqual({
+    fingerprint: v2,
+    commit: 'c0ffee',
+    cleanTree: true,
+    tests: 'passed (1)',
+  });
+  const refused = await promote(project, request()).catch((err: unknown) => err);
+  expect(refused).toBeInstanceOf(PromotionRefused);
+  expect((refused as Error).message).toContain(`dev runs promo ${v2} (applied from commit c0ffee), but this checkout defines ${v3}`);
+  version = 2;
+});
+
+test('a release whose tests failed, or applied from a dirty tree, is not promoted', async () => {
+  version = 2;
+  release.tests = 'failed: late-orders';
+  await project.synth();
+  await project.deploy('promo-dev');
+  const refused = await promote(project, request()).catch((err: unknown) => err);
+  expect((refused as Error).message).toContain('but its test cases did not pass (failed: late-orders) when it was applied');
+  release.tests = 'passed (1)';
 });

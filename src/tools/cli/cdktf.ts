@@ -72,9 +72,10 @@ export function cdktf(
  */
 export async function synth(opts: CdktfOptions = {}): Promise<string> {
   const out = outdir(opts);
+  const release = JSON.stringify(await releaseContext(opts.env ?? process.env));
   await run(process.execPath, [path.join(REPO_ROOT, 'dist', 'stacks', 'main.js')], {
     cwd: REPO_ROOT,
-    env: { ...baseEnv(opts), CDKTF_OUTDIR: out },
+    env: { ...baseEnv(opts), CDKTF_OUTDIR: out, STREAMFORM_RELEASE: release },
     logFile: opts.logFile,
   });
   const stacks = path.join(out, 'stacks');
@@ -84,6 +85,39 @@ export async function synth(opts: CdktfOptions = {}): Promise<string> {
     }
   }
   return out;
+}
+
+/**
+ * What the release record of each pipeline stack holds besides its fingerprint (stacks/main.ts):
+ * the checkout's commit, whether its tree is clean, and the result of each pipeline's test cases on
+ * the local ksqlDB engine as each environment synthesizes it (about 2 s for all of them).
+ */
+async function releaseContext(
+  processEnv: NodeJS.ProcessEnv,
+): Promise<{ commit?: string; cleanTree?: boolean; tests: Record<string, string> }> {
+  const [{ gitInfo }, { runPipelineTests }, { PIPELINES }, { ENV_NAMES }] = await Promise.all([
+    import('../gitops/git'),
+    import('../ksqldb/test-runner/pipeline'),
+    import('../../../stacks/main'),
+    import('../../../stacks/environments'),
+  ]);
+  const tests: Record<string, string> = {};
+  for (const [pipeline, Pipeline] of Object.entries(PIPELINES)) {
+    for (const env of ENV_NAMES) {
+      try {
+        const r = runPipelineTests(pipeline, Pipeline, env, processEnv);
+        tests[`${pipeline}-${env}`] =
+          r.results.length === 0
+            ? 'none declared'
+            : r.failed.length === 0
+              ? `passed (${r.results.length})`
+              : `failed: ${r.failed.join(', ')}`;
+      } catch (err) {
+        tests[`${pipeline}-${env}`] = `not run (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+      }
+    }
+  }
+  return { ...(await gitInfo()), tests };
 }
 
 /** TF_VAR_* for the secrets of dev stacks (generated once per checkout); none for other stacks. */

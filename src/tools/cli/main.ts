@@ -57,6 +57,7 @@ Usage: streamform <command> [arguments] [options]
                                  runs this checkout's definition (fingerprint); shows the environment
                                  differences, plans, reviews and applies the target
       --dry-run                  plan and review only
+      --save <file>              plan, review and keep the plan for \`streamform apply <file>\` (nothing applied)
       --allow-destructive        accept destroying or replacing protected data (after review)
   streamform test <pipeline>     the pipeline's test cases (PipelineTest, declared in its stack) on the
                                  local ksqlDB engine, in memory, against its statements as synthesized:

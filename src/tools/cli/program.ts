@@ -104,6 +104,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { flags: '--from <env>', description: `the source environment (${ENV})` },
       { flags: '--to <env>', description: 'the target environment: the next one after --from' },
       { flags: '--dry-run', description: 'plan and review only' },
+      { flags: '--save <file>', description: 'plan, review and keep the plan for `streamform apply <file>` (nothing applied)' },
       { flags: '--allow-destructive', description: 'accept destroying or replacing protected data (after review)' },
     ],
   },

@@ -2,6 +2,7 @@
 import { environment, EnvName, ENV_NAMES } from '../../../stacks/environments';
 import { PIPELINES } from '../../../stacks/main';
 import { fingerprintOf } from '../../../stacks/fingerprint';
+import { gitInfo } from '../gitops/git';
 import { EXIT, renderMarkdown } from '../gitops/plan-review';
 import { runPipelineTests } from '../ksqldb/test-runner/pipeline';
 import { Project, promote, PromotionRefused } from '../gitops/promote';
@@ -51,6 +52,7 @@ export async function promoteCommand(args: ParsedArgs): Promise<void> {
       throw new UsageError(`--${flag} must be one of ${ENV_NAMES.join(', ')}, got '${value ?? ''}'`);
   }
   checkPath(from!, to!);
+  const save = stringOption(args, 'save');
   const log = (line: string) => process.stderr.write(`${line}\n`);
   try {
     const result = await promote(mainProject, {
@@ -60,11 +62,12 @@ export async function promoteCommand(args: ParsedArgs): Promise<void> {
       fingerprint: fingerprintOf(PIPELINES[pipeline]),
       policy: { protect: environment(to!).cluster.protect ?? false, allowDestructive: args.options['allow-destructive'] === true },
       dryRun: args.options['dry-run'] === true,
+      save: save ? { file: save, ...(await gitInfo()) } : undefined,
       log,
       tests: () => runPipelineTests(pipeline, PIPELINES[pipeline], to!),
     });
     process.stdout.write(renderMarkdown(result.review));
-    if (!result.applied) log('dry run: nothing applied');
+    if (!result.applied && !result.saved) log('dry run: nothing applied');
   } catch (err) {
     if (err instanceof PromotionRefused) {
       if (err.review) process.stdout.write(renderMarkdown(err.review));

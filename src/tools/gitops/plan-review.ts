@@ -101,6 +101,11 @@ export interface Review {
   readonly planText?: string;
   /** Endpoints that did not answer before planning (the plan ran anyway: --allow-unreachable). */
   readonly unreachable?: readonly string[];
+  /**
+   * The release record this apply would write (terraform_data.streamform_release: fingerprint,
+   * commit, clean tree, tests), and the one it replaces; not counted as a change of the pipeline.
+   */
+  readonly release?: { readonly before?: Record<string, unknown>; readonly after?: Record<string, unknown> };
   /** Summary counts per kind and action. */
   readonly summary: Readonly<Record<string, Readonly<Partial<Record<Action, number>>>>>;
   readonly forbidden: readonly ChangeReview[];
@@ -154,6 +159,9 @@ export async function runPlan(stackDir: string, env: NodeJS.ProcessEnv, extraArg
   const text = await run(bin, ['show', '-no-color', planFile], { cwd: stackDir, env });
   return { ok: true, diagnostics, plan, text };
 }
+
+/** The release record of a pipeline stack (stacks/fingerprint.ts). */
+const RELEASE_ADDRESS = 'terraform_data.streamform_release';
 
 const KINDS: Readonly<Record<string, string>> = {
   streamform_topic: 'topic',
@@ -391,10 +399,16 @@ function realDrift(plan: PlanJson | undefined): string[] {
 export function review(runResult: PlanRun, policy: Policy, meta: { stack: string; env: string; unreachable?: readonly string[] }): Review {
   const deps = dependents(runResult.plan);
   const changes: ChangeReview[] = [];
+  let release: Review['release'];
   for (const c of runResult.plan?.resource_changes ?? []) {
     if (c.mode !== 'managed') continue;
     const action = actionOf(c.change.actions);
     if (action === 'no-op' || action === 'read') continue;
+    if (c.address === RELEASE_ADDRESS) {
+      const input = (v: Record<string, unknown> | null) => (v?.input as Record<string, unknown> | undefined) ?? undefined;
+      release = { before: input(c.change.before), after: input(c.change.after) };
+      continue;
+    }
     const kind = KINDS[c.type] ?? c.type.replace(/^[a-z]+_/, '');
     const readers = [...(deps.get(c.address) ?? [])].filter((a) => a.startsWith('streamform_ksql_')).sort();
     const forbidden = policy.protect && DATA_HOLDING.has(kind) && (action === 'delete' || action === 'replace');
@@ -448,6 +462,7 @@ export function review(runResult: PlanRun, policy: Policy, meta: { stack: string
     forbidden,
     ...(runResult.text ? { planText: runResult.text } : {}),
     ...(meta.unreachable?.length ? { unreachable: meta.unreachable } : {}),
+    ...(release ? { release } : {}),
   };
 }
 
@@ -523,6 +538,15 @@ export function renderMarkdown(r: Review): string {
     out.push(
       '',
       `> ⚠️ Planned without reaching ${r.unreachable.join(', ')} (--allow-unreachable): what exists there was not read, so this plan may be wrong.`,
+    );
+  }
+  if (r.release?.after) {
+    const a = r.release.after;
+    const b = r.release.before;
+    const was = b ? ` (was ${String(b.fingerprint)} from ${String(b.commit).slice(0, 12)})` : ' (first release)';
+    out.push(
+      '',
+      `Release record after a complete apply: \`${String(a.fingerprint)}\` from commit \`${String(a.commit).slice(0, 12)}\`${a.clean_tree === true ? '' : ' with uncommitted changes'}, tests ${String(a.tests)}${was}.`,
     );
   }
   if (r.forbidden.length > 0) {

@@ -8,8 +8,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { run } from '../toolchain/run';
-import { FINGERPRINT_OUTPUT } from '../../../stacks/fingerprint';
+import { Release, RELEASE_RESOURCE } from '../../../stacks/fingerprint';
 import { EXIT, exitCode, Policy, review, Review, runPlan } from './plan-review';
+import { configHash, savePlan } from './saved-plan';
 import { PipelineTestRun, reportRun } from '../ksqldb/test-runner/pipeline';
 import { reportOf } from '../ksqldb/test-runner/runner';
 
@@ -42,6 +43,11 @@ export interface PromotionRequest {
   readonly policy: Policy;
   /** Plan and review only. */
   readonly dryRun?: boolean;
+  /**
+   * Plan and review, then keep the plan there for `streamform apply` (nothing is applied): a
+   * reviewer approves the plan that will be applied, after seeing it.
+   */
+  readonly save?: { readonly file: string; readonly commit?: string; readonly cleanTree?: boolean };
   readonly log?: (line: string) => void;
   /**
    * Runs the pipeline's test cases (PipelineTest) as the target environment synthesizes it, first:
@@ -64,21 +70,64 @@ export interface PromotionResult {
   readonly differences: readonly EnvDifference[];
   readonly review: Review;
   readonly applied: boolean;
+  /** Where the reviewed plan was saved (with `save`). */
+  readonly saved?: string;
 }
 
-/** The fingerprint recorded by the last successful apply of a stack, if any. */
-export async function appliedFingerprint(stackDir: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+/**
+ * The release record of the last apply of a stack in which every resource applied (its
+ * `terraform_data.streamform_release`), if any.
+ */
+export async function appliedRelease(stackDir: string, env: NodeJS.ProcessEnv): Promise<Release | undefined> {
   const bin = env.TERRAFORM_BINARY_NAME ?? 'tofu';
   if (!fs.existsSync(path.join(stackDir, '.terraform'))) await run(bin, ['init', '-input=false', '-no-color'], { cwd: stackDir, env });
   let out: string;
   try {
-    out = await run(bin, ['output', '-json'], { cwd: stackDir, env });
+    out = await run(bin, ['show', '-json', '-no-color'], { cwd: stackDir, env });
   } catch {
     return undefined;
   }
-  const outputs = JSON.parse(out || '{}') as Record<string, { value?: unknown }>;
-  const value = outputs[FINGERPRINT_OUTPUT]?.value;
-  return typeof value === 'string' ? value : undefined;
+  const state = JSON.parse(out || '{}') as {
+    values?: { root_module?: { resources?: { address: string; values?: { output?: Record<string, unknown> | null } }[] } };
+  };
+  const record = state.values?.root_module?.resources?.find((r) => r.address === `terraform_data.${RELEASE_RESOURCE}`)?.values?.output;
+  if (!record || typeof record.fingerprint !== 'string') return undefined;
+  return {
+    fingerprint: record.fingerprint,
+    commit: String(record.commit ?? 'unknown'),
+    cleanTree: record.clean_tree === true,
+    tests: String(record.tests ?? 'not run'),
+  };
+}
+
+/** The fingerprint of the last complete apply of a stack, if any. */
+export async function appliedFingerprint(stackDir: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  return (await appliedRelease(stackDir, env))?.fingerprint;
+}
+
+/** Why the release recorded in the source environment may not be promoted, or undefined. */
+export function releaseProblem(
+  req: Pick<PromotionRequest, 'pipeline' | 'from' | 'fingerprint'>,
+  release: Release | undefined,
+): string | undefined {
+  const { pipeline, from } = req;
+  if (!release) {
+    return `${pipeline} has no successful apply in ${from.env} (no release record ${RELEASE_RESOURCE} in the state of ${from.stack}: it is written only when every resource applied); deploy ${from.stack} first`;
+  }
+  const at = `${release.commit === 'unknown' ? 'an unknown commit' : `commit ${release.commit.slice(0, 12)}`}${release.cleanTree ? '' : ' with uncommitted changes'}`;
+  if (release.fingerprint !== req.fingerprint) {
+    return (
+      `${from.env} runs ${pipeline} ${release.fingerprint} (applied from ${at}), but this checkout defines ${req.fingerprint}: what would reach the next environment was never applied in ${from.env}. ` +
+      `Deploy ${from.stack} first, or check out the commit that was applied there.`
+    );
+  }
+  if (!release.cleanTree || release.commit === 'unknown') {
+    return `${from.env} runs ${pipeline} ${release.fingerprint}, but it was applied from ${at}: what ran is no commit. Commit, deploy ${from.stack} with streamform again, then promote.`;
+  }
+  if (!release.tests.startsWith('passed') && release.tests !== 'none declared') {
+    return `${from.env} runs ${pipeline} ${release.fingerprint} (${at}), but its test cases ${release.tests === 'not run' ? 'were not run' : `did not pass (${release.tests})`} when it was applied. Deploy ${from.stack} with streamform (it runs them) once they pass.`;
+  }
+  return undefined;
 }
 
 /** The parts of a synthesized stack (cdk.tf.json) that promotion compares. */
@@ -185,19 +234,12 @@ export async function promote(project: Project, req: PromotionRequest): Promise<
   checkTests(req, log);
   const outdir = await project.synth();
   const fromDir = path.join(outdir, 'stacks', req.from.stack);
-  const applied = await appliedFingerprint(fromDir, await project.env(req.from.stack));
-  if (!applied) {
-    throw new PromotionRefused(
-      `${req.pipeline} has no successful apply in ${req.from.env} (no ${FINGERPRINT_OUTPUT} in the state of ${req.from.stack}); deploy ${req.from.stack} first`,
-    );
-  }
-  if (applied !== req.fingerprint) {
-    throw new PromotionRefused(
-      `${req.from.env} runs ${req.pipeline} ${applied}, but this checkout defines ${req.fingerprint}: what would reach ${req.to.env} was never applied in ${req.from.env}. ` +
-        `Deploy ${req.from.stack} first, or check out the commit that was applied there.`,
-    );
-  }
-  log(`${req.from.env} runs ${req.pipeline} ${applied}, the definition of this checkout.`);
+  const release = await appliedRelease(fromDir, await project.env(req.from.stack));
+  const problem = releaseProblem(req, release);
+  if (problem) throw new PromotionRefused(problem);
+  log(
+    `${req.from.env} runs ${req.pipeline} ${release!.fingerprint}, the definition of this checkout (commit ${release!.commit.slice(0, 12)}, tests ${release!.tests}).`,
+  );
   const differences = envDifferences(stackJson(outdir, req.from.stack), stackJson(outdir, req.to.stack));
   log(`Differences between ${req.from.env} and ${req.to.env} (environment settings, not the pipeline):\n${renderDifferences(differences)}`);
   const toDir = path.join(outdir, 'stacks', req.to.stack);
@@ -212,11 +254,25 @@ export async function promote(project: Project, req: PromotionRequest): Promise<
       r,
     );
   }
+  if (req.save) {
+    savePlan(path.join(toDir, 'streamform.tfplan'), req.save.file, {
+      stack: req.to.stack,
+      env: req.to.env,
+      configHash: configHash(toDir),
+      commit: req.save.commit,
+      cleanTree: req.save.cleanTree,
+      createdAt: new Date().toISOString(),
+      refused: false,
+      totals: r.totals,
+    });
+    log(`saved the reviewed plan of ${req.to.stack} to ${req.save.file}; apply exactly it with: streamform apply ${req.save.file}`);
+    return { differences, review: r, applied: false, saved: req.save.file };
+  }
   if (req.dryRun) return { differences, review: r, applied: false };
   await project.deploy(req.to.stack);
   const now = await appliedFingerprint(toDir, toEnv);
   if (now !== req.fingerprint)
-    throw new PromotionRefused(`${req.to.stack} was deployed but records fingerprint ${now ?? '(none)'}, not ${req.fingerprint}`);
+    throw new PromotionRefused(`${req.to.stack} was deployed but its release record holds ${now ?? 'nothing'}, not ${req.fingerprint}`);
   log(`${req.to.env} now runs ${req.pipeline} ${req.fingerprint}.`);
   return { differences, review: r, applied: true };
 }
