@@ -117,8 +117,9 @@ test('Chromium shows every node of the ratings model, inside the page, with noth
     expect(dom.height).toBeGreaterThan(0);
     expect(dom.x).toBeGreaterThanOrEqual(0);
     expect(dom.y).toBeGreaterThanOrEqual(0);
-    expect(dom.x + dom.width).toBeLessThanOrEqual(found.pageWidth);
-    expect(dom.y + dom.height).toBeLessThanOrEqual(found.pageHeight);
+    // the whole pipeline fits the 1600×1000 window: nothing to scroll to
+    expect(dom.x + dom.width).toBeLessThanOrEqual(Math.min(found.pageWidth, 1600));
+    expect(dom.y + dom.height).toBeLessThanOrEqual(Math.min(found.pageHeight, 1000));
     // The label as rendered by the real font fits in its box.
     expect(dom.labelWidth).toBeLessThanOrEqual(dom.rectWidth - 4);
   }
@@ -135,10 +136,9 @@ test('Chromium shows every node of the ratings model, inside the page, with noth
     }
   }
 
-  // The drawing is the computed layout, at its size.
+  // The drawing is the computed layout, fitted to the window (its view box is the whole layout).
   const layout = layoutLineage(graph);
-  const svg = await page.locator('svg.lineage').boundingBox();
-  expect(svg).toMatchObject({ width: layout.width, height: layout.height });
+  await expect(page.locator('svg.lineage').getAttribute('viewBox')).resolves.toBe(`0 0 ${layout.width} ${layout.height}`);
   expect(await page.locator('g.edge').count()).toBe(graph.edges.length);
   await expect(page.locator('#summary').textContent()).resolves.toMatch(/^27 nodes and 26 edges: 1 database, 1 source connector/);
 
@@ -152,6 +152,43 @@ test('Chromium shows every node of the ratings model, inside the page, with noth
   await page.mouse.move(1, 1);
   await expect(page.locator('svg.lineage').getAttribute('class')).resolves.not.toContain('focus');
 
+  // Query boxes say what they produce.
+  await expect(page.locator('g[data-node-id="query:RATINGS_LIVE"] text.label').textContent()).resolves.toBe('CSAS → RATINGS_LIVE');
+
+  // Zoom in, then Fit shows the whole graph again.
+  const viewBox = () =>
+    page
+      .locator('svg.lineage')
+      .getAttribute('viewBox')
+      .then((v) => String(v).split(' ').map(Number));
+  await page.click('#zoom-in');
+  const zoomed = await viewBox();
+  expect(zoomed[2]).toBeLessThan(layout.width * 0.8);
+  await page.click('#fit');
+  expect(await viewBox()).toEqual([0, 0, layout.width, layout.height]);
+  // Dragging pans.
+  const canvas = (await page.locator('#canvas').boundingBox())!;
+  await page.mouse.move(canvas.x + 20, canvas.y + 20);
+  await page.mouse.down();
+  await page.mouse.move(canvas.x + 220, canvas.y + 120, { steps: 5 });
+  await page.mouse.up();
+  const panned = await viewBox();
+  expect(panned[0]).toBeLessThan(0);
+  expect(panned[2]).toBe(layout.width);
+  await page.click('#fit');
+
+  // The search box lights up the matching boxes and Enter zooms to them.
+  await page.fill('#search', 'customers');
+  const matching = graph.nodes.filter((n) => `${n.label} ${n.detail} ${n.id}`.toLowerCase().includes('customers'));
+  expect(matching.length).toBeGreaterThan(1);
+  await expect(page.locator('g.node.match').count()).resolves.toBe(matching.length);
+  await expect(page.locator('#found').textContent()).resolves.toBe(`${matching.length} matches`);
+  await page.press('#search', 'Enter');
+  expect((await viewBox())[2]).toBeLessThan(layout.width);
+  await page.press('#search', 'Escape');
+  await expect(page.locator('g.node.match').count()).resolves.toBe(0);
+  await page.click('#fit');
+
   // The Mermaid text opens.
   await page.click('#mermaid summary');
   await expect(page.locator('#mermaid pre').textContent()).resolves.toMatch(/^flowchart LR\n/);
@@ -160,18 +197,49 @@ test('Chromium shows every node of the ratings model, inside the page, with noth
   expect(requests.filter((r) => !r.startsWith('file://'))).toEqual([]);
 });
 
-test(`a full-page screenshot is written to ${SHOT}`, async () => {
+test(`a screenshot of the 1600×1000 window showing the whole ratings pipeline is written to ${SHOT}`, async () => {
   expect(pageFile).toBeDefined();
   fs.mkdirSync(SHOT_DIR, { recursive: true });
   fs.rmSync(SHOT, { force: true });
   await page.goto(pathToFileURL(pageFile).href, { waitUntil: 'load' });
-  await page.screenshot({ path: SHOT, fullPage: true });
+  await page.screenshot({ path: SHOT });
   const png = fs.readFileSync(SHOT);
   expect(png.subarray(1, 4).toString()).toBe('PNG');
-  const width = png.readUInt32BE(16);
-  const height = png.readUInt32BE(20);
-  // The whole drawing is in it, not just the viewport.
-  expect(width).toBeGreaterThanOrEqual(layoutLineage(graph).width);
-  expect(height).toBeGreaterThanOrEqual(layoutLineage(graph).height);
-  process.stderr.write(`\nlineage screenshot: ${SHOT} (${width}x${height})\n`);
+  expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1600, 1000]);
+  // every box is drawn inside the window the screenshot shows
+  for (const n of graph.nodes) {
+    const b = (await page.locator(`g[data-node-id="${n.id}"] rect`).boundingBox())!;
+    expect({ id: n.id, inside: b.x >= 0 && b.y >= 0 && b.x + b.width <= 1600 && b.y + b.height <= 1000 }).toEqual({
+      id: n.id,
+      inside: true,
+    });
+  }
+  process.stderr.write(`\nlineage screenshot: ${SHOT} (1600x1000)\n`);
+});
+
+test('with the platform reachable, topics show their message counts; without, the page says why', async () => {
+  const { messageCounts } = await import('../../src/tools/lineage/command');
+  const { withMessageCounts } = await import('../../src/tools/lineage/model');
+  const { KafkaAdminClient } = await import('../../src/provider/clients/kafka');
+  const { sharedEndpoints, sharedInstance } = await import('../../src/tools/testkit/shared-platform');
+  const topic = `lineage-counts-${Date.now().toString(36)}`;
+  const admin = new KafkaAdminClient({ bootstrapServers: [sharedEndpoints().bootstrapServers] });
+  try {
+    await admin.createTopic({ name: topic, partitions: 2, replicationFactor: 1, configs: {} });
+    const small: LineageGraph = {
+      stack: 'x-dev',
+      nodes: [{ id: `topic:${topic}`, kind: 'topic', label: topic, detail: '2 partitions' }],
+      edges: [],
+    };
+    const live = await messageCounts('x-dev', small, sharedInstance().env);
+    expect(live.counts).toEqual(new Map([[topic, 0n]]));
+    expect(live.countsNote).toMatch(/^message counts from Kafka at the dev platform/);
+    expect(withMessageCounts(small, new Map([[topic, 1234n]])).nodes[0].detail).toBe('2 partitions · 1,234 messages');
+  } finally {
+    await admin.deleteTopic(topic).catch(() => undefined);
+    await admin.close();
+  }
+  const down = await messageCounts('ratings-dev', graph, { ...process.env, STREAMFORM_DEV_PORT_OFFSET: '777' }, 1500);
+  expect(down.counts).toBeUndefined();
+  expect(down.countsNote).toMatch(/^no message counts: Kafka at the dev platform \(.+\) did not answer within 1\.5 s$/);
 });

@@ -91,8 +91,15 @@ describe('the ratings pipeline in dev', () => {
     }
     for (const t of ['CUSTOMERS', 'RATINGS_PER_CUSTOMER_PER_15MINUTE', 'RATINGS_BY_CLUB_STATUS'])
       expect(node(g, `table:${t}`)).toMatchObject({ kind: 'table', label: t });
-    expect(node(g, 'query:RATINGS_WITH_CUSTOMER_DATA')).toMatchObject({ kind: 'query', label: 'CSAS', detail: 'LEFT JOIN · WHERE' });
-    expect(node(g, 'query:RATINGS_PER_CUSTOMER_PER_15MINUTE')).toMatchObject({ label: 'CTAS', detail: 'TUMBLING 15 MINUTES · GROUP BY' });
+    expect(node(g, 'query:RATINGS_WITH_CUSTOMER_DATA')).toMatchObject({
+      kind: 'query',
+      label: 'CSAS → RATINGS_WITH_CUSTOMER_DATA',
+      detail: 'LEFT JOIN · WHERE',
+    });
+    expect(node(g, 'query:RATINGS_PER_CUSTOMER_PER_15MINUTE')).toMatchObject({
+      label: 'CTAS → RATINGS_PER_CUSTOMER_PER_15MINUTE',
+      detail: 'TUMBLING 15 MINUTES · GROUP BY',
+    });
     expect(node(g, 'query:RATINGS_LIVE').statement).toMatch(/^CREATE STREAM RATINGS_LIVE WITH \(KAFKA_TOPIC='ratings-live'/);
     expect(g.nodes.filter((n) => n.kind === 'query')).toHaveLength(6);
     // No sinks to external systems in dev.
@@ -165,7 +172,7 @@ test("airline-merger's two INSERT INTO queries write BOOKINGS, and its JDBC sink
     ['query:insert:StreamJetIntoBookings', 'inserts'],
     ['query:insert:SkyOneIntoBookings', 'inserts'],
   ]);
-  expect(node(g, 'query:insert:StreamJetIntoBookings')).toMatchObject({ label: 'INSERT INTO', detail: 'PARTITION BY' });
+  expect(node(g, 'query:insert:StreamJetIntoBookings')).toMatchObject({ label: 'INSERT INTO BOOKINGS', detail: 'PARTITION BY' });
   edge(g, 'stream:STREAM_JET_BOOKINGS_ENRICHED', 'query:insert:StreamJetIntoBookings', 'FROM');
   edge(g, 'stream:SKY_ONE_BOOKINGS_ENRICHED', 'query:insert:SkyOneIntoBookings', 'FROM');
   edge(g, 'topic:bookings', 'stream:BOOKINGS', 'feeds');
@@ -342,7 +349,9 @@ describe('HTML page', () => {
       '27 nodes and 26 edges: 1 database, 1 source connector, 2 schema subjects, 9 topics, 5 streams, 3 tables, 6 queries',
     );
     for (const n of g.nodes) {
-      expect(html).toContain(`<g class="node" data-node-id="${escapeHtml(n.id)}" data-kind="${n.kind}">`);
+      expect(html).toContain(
+        `<g class="node" data-node-id="${escapeHtml(n.id)}" data-kind="${n.kind}" data-search="${escapeHtml(`${n.label} ${n.detail} ${n.id}`.toLowerCase())}">`,
+      );
     }
     expect(html.match(/data-node-id="/g)).toHaveLength(g.nodes.length);
     expect(html.match(/<g class="edge( back)?" data-from=/g)).toHaveLength(g.edges.length);
@@ -350,7 +359,9 @@ describe('HTML page', () => {
     for (const k of LINEAGE_KINDS) expect(html).toContain(`<li data-kind="${k}">`);
     expect(html).toContain(`<details id="mermaid">`);
     expect(html).toContain(escapeHtml(mermaid));
-    expect(html).toContain(`width="${layout.width}" height="${layout.height}"`);
+    // fitted to the window: the view box is the whole layout, the size the window's
+    expect(html).toContain(`<svg class="lineage" viewBox="0 0 ${layout.width} ${layout.height}" preserveAspectRatio="xMidYMid meet"`);
+    for (const id of ['search', 'zoom-in', 'zoom-out', 'fit', 'counts']) expect(html).toContain(`id="${id}"`);
   });
 
   test('escapes labels', () => {

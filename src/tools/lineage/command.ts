@@ -1,10 +1,13 @@
 /** `streamform lineage <stack> [--out file.html] [--format html|mermaid]`. */
 import * as fs from 'fs';
 import * as path from 'path';
+import { ENV_NAMES } from '../../../stacks/environments';
+import { KafkaAdminClient } from '../../provider/clients/kafka';
 import { ParsedArgs, stringOption, UsageError } from '../cli/args';
+import { clusterAccess } from '../generators/endpoints';
 import { renderLineageHtml } from './html';
 import { toMermaid } from './mermaid';
-import { LineageError, lineageEnv, lineageForStack } from './model';
+import { LineageError, lineageEnv, lineageForStack, LineageGraph, withMessageCounts } from './model';
 
 export type LineageFormat = 'html' | 'mermaid';
 
@@ -16,15 +19,20 @@ export interface LineageOptions {
   readonly cwd?: string;
   /** The environment the app is built with. @default lineageEnv() */
   readonly env?: NodeJS.ProcessEnv;
+  /** Message counts per topic name, shown in the topics' boxes. */
+  readonly counts?: ReadonlyMap<string, bigint>;
+  /** Where the counts came from, or why there are none. */
+  readonly countsNote?: string;
 }
 
 /** Writes the page (html) and returns its path, or returns the Mermaid text (mermaid). */
 export function renderLineage(stack: string, options: LineageOptions = {}): { format: LineageFormat; path?: string; text: string } {
-  const graph = lineageForStack(stack, options.env ?? lineageEnv());
+  const plain = lineageForStack(stack, options.env ?? lineageEnv());
+  const graph = options.counts ? withMessageCounts(plain, options.counts) : plain;
   if ((options.format ?? 'html') === 'mermaid') return { format: 'mermaid', text: toMermaid(graph) };
   const file = path.resolve(options.cwd ?? process.cwd(), options.out ?? `lineage-${stack}.html`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const { html } = renderLineageHtml(graph);
+  const { html } = renderLineageHtml(graph, { countsNote: options.countsNote });
   fs.writeFileSync(file, html);
   return { format: 'html', path: file, text: html };
 }
@@ -44,11 +52,52 @@ export async function lineageCommand(args: ParsedArgs): Promise<void> {
   }
   let result;
   try {
-    result = renderLineage(stack, { format, out });
+    const live: { counts?: Map<string, bigint>; countsNote?: string } =
+      format === 'html' ? await messageCounts(stack, lineageForStack(stack, lineageEnv())) : {};
+    if (live.countsNote) process.stderr.write(`${live.countsNote}\n`);
+    result = renderLineage(stack, { format, out, ...live });
   } catch (err) {
     if (err instanceof LineageError) throw new UsageError(err.message);
     throw err;
   }
   if (result.format === 'mermaid') process.stdout.write(result.text);
   else process.stdout.write(`${result.path}\n`);
+}
+
+/**
+ * The message count of each topic of the graph that exists, when the stack's Kafka answers within
+ * a few seconds; otherwise a note saying why there are none (the page is written either way).
+ */
+export async function messageCounts(
+  stack: string,
+  graph: LineageGraph,
+  processEnv: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 3000,
+): Promise<{ counts?: Map<string, bigint>; countsNote: string }> {
+  const env = ENV_NAMES.find((e) => stack.endsWith(`-${e}`));
+  if (!env) return { countsNote: 'no message counts: the stack names no environment' };
+  let access;
+  try {
+    access = clusterAccess(env, processEnv);
+  } catch (err) {
+    return { countsNote: `no message counts: ${(err as Error).message.split(';')[0]}` };
+  }
+  const admin = new KafkaAdminClient({ ...access.kafka, timeoutMs });
+  try {
+    const existing = new Set(await admin.listTopics());
+    const counts = new Map<string, bigint>();
+    for (const n of graph.nodes) {
+      const topic = n.id.slice('topic:'.length);
+      if (n.kind !== 'topic' || !existing.has(topic)) continue;
+      counts.set(
+        topic,
+        (await admin.offsets(topic)).reduce((sum, p) => sum + (p.high - p.low), 0n),
+      );
+    }
+    return { counts, countsNote: `message counts from Kafka at ${access.origin}, ${new Date().toISOString().slice(11, 19)} UTC` };
+  } catch {
+    return { countsNote: `no message counts: Kafka at ${access.origin} did not answer within ${timeoutMs / 1000} s` };
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
 }

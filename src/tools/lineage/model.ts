@@ -337,14 +337,15 @@ function addQuery(g: GraphBuilder, q: KsqlQuery | KsqlInsertInto, relPath: strin
     const targetSource = known.get(target.toUpperCase());
     if (targetSource) sinkId = sourceNode(g, targetSource);
     else g.node(kind, target, target, '');
-    queryId = g.node('query', `insert:${relPath}`, 'INSERT INTO', summary, q.statement);
+    // a query box says what it produces
+    queryId = g.node('query', `insert:${relPath}`, `INSERT INTO ${target.toUpperCase()}`, summary, q.statement);
     g.edge(queryId, sinkId, 'inserts');
   } else {
     const kind = q.kind === 'TABLE' ? 'table' : 'stream';
     const verb = q.kind === 'TABLE' ? 'CTAS' : 'CSAS';
     const cols = q.columns?.length;
     sinkId = g.node(kind, q.sourceName, q.sourceName, `${q.kind.toLowerCase()}${cols ? ` · ${cols} columns` : ''}`, q.statement);
-    queryId = g.node('query', q.sourceName, verb, summary, q.statement);
+    queryId = g.node('query', q.sourceName, `${verb} → ${q.sourceName}`, summary, q.statement);
     g.edge(queryId, sinkId, 'creates');
     if (q.topic) g.edge(sinkId, topicNode(g, q.topic), 'backed by');
   }
@@ -409,4 +410,19 @@ export function lineageForStack(stackId: string, env: NodeJS.ProcessEnv = lineag
 /** Count of nodes per kind, in LINEAGE_KINDS order, kinds without nodes left out. */
 export function countsByKind(graph: LineageGraph): { kind: LineageKind; count: number }[] {
   return LINEAGE_KINDS.map((kind) => ({ kind, count: graph.nodes.filter((n) => n.kind === kind).length })).filter((c) => c.count > 0);
+}
+
+/**
+ * The graph with each topic's message count (sum over partitions of end minus start offset) in its
+ * detail, for the topics `counts` has.
+ */
+export function withMessageCounts(graph: LineageGraph, counts: ReadonlyMap<string, bigint>): LineageGraph {
+  const nodes = graph.nodes.map((n) => {
+    if (n.kind !== 'topic') return n;
+    const count = counts.get(n.id.slice('topic:'.length));
+    if (count === undefined) return n;
+    const msgs = `${count.toLocaleString('en-US')} ${count === 1n ? 'message' : 'messages'}`;
+    return { ...n, detail: n.detail ? `${n.detail} · ${msgs}` : msgs };
+  });
+  return { ...graph, nodes };
 }
