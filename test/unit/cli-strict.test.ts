@@ -256,3 +256,18 @@ describe('status --env <env> --format json', () => {
     expect(() => statusAccess('staging', dev, {})).toThrow('set STREAMFORM_BOOTSTRAP_SERVERS');
   });
 });
+
+test('a deploy or destroy ends with what OpenTofu created, changed and destroyed per stack', () => {
+  const { ChangeTally } = require('../../src/tools/cli/main') as typeof import('../../src/tools/cli/main');
+  const tally = new ChangeTally();
+  const ev = (action: 'create' | 'update' | 'destroy', done: boolean) => ({ address: 'a.b', action, done, text: '' });
+  tally.add('ratings-dev', ev('create', false));
+  tally.add('ratings-dev', ev('create', true));
+  tally.add('ratings-dev', ev('create', true));
+  tally.add('ratings-dev', ev('update', true));
+  tally.add('ratings-dev', ev('destroy', true));
+  expect(tally.lines(['platform-dev', 'ratings-dev'])).toEqual([
+    '  platform-dev: no changes',
+    '  ratings-dev: 2 created, 1 changed, 1 destroyed',
+  ]);
+});

@@ -18,6 +18,7 @@ import { promoteCommand } from './promote';
 import { CliIo, COMMANDS, parseAndRun } from './program';
 import { statusCommand } from './status';
 import { tailCommand } from './tail';
+import { ProgressEvent, ResourceAction } from './tofu-progress';
 
 const HELP = `streamform — Kafka data pipelines as typed infrastructure code
 
@@ -99,7 +100,8 @@ type Command = (args: ParsedArgs, io: CliIo) => Promise<void>;
 const commands: Record<string, Command> = {
   async deploy(args) {
     const stacks = requireStacks(args);
-    const opts = cliOptions(deployMode(args));
+    const tally = new ChangeTally();
+    const opts = cliOptions(deployMode(args), tally);
     const dev = devEnvironment();
     const pipelinesInDev = stacks.filter((s) => s.endsWith('-dev') && s !== 'platform-dev');
     if (stacks.includes('platform-dev')) {
@@ -113,13 +115,14 @@ const commands: Record<string, Command> = {
       process.stderr.write(`deploying ${rest.join(' ')} with cdktf …\n`);
       await deployStacks(rest, opts);
     }
-    process.stderr.write(`deployed ${stacks.join(' ')}\n`);
+    process.stderr.write(`deployed ${stacks.join(' ')}:\n${tally.lines(stacks).join('\n')}\n`);
   },
   async destroy(args) {
     const stacks = requireStacks(args);
     process.stderr.write(`destroying ${stacks.join(' ')} with cdktf …\n`);
-    await destroyStacks(stacks, cliOptions());
-    process.stderr.write(`destroyed ${stacks.join(' ')}\n`);
+    const tally = new ChangeTally();
+    await destroyStacks(stacks, cliOptions(undefined, tally));
+    process.stderr.write(`destroyed ${stacks.join(' ')}:\n${tally.lines(stacks).join('\n')}\n`);
   },
   async status(args, io) {
     io.out((await statusCommand(args, devEndpoints)) + '\n');
@@ -183,9 +186,36 @@ function deployMode(args: ParsedArgs) {
   }
 }
 
+/** What OpenTofu reported done per stack during one command: `ratings-dev: 3 created, 1 changed, 0 destroyed`. */
+export class ChangeTally {
+  private readonly counts = new Map<string, Record<ResourceAction, number>>();
+
+  add(stack: string, e: ProgressEvent): void {
+    if (!e.done) return;
+    const c = this.counts.get(stack) ?? { create: 0, update: 0, destroy: 0 };
+    c[e.action]++;
+    this.counts.set(stack, c);
+  }
+
+  /** One line per stack given, in order; a stack OpenTofu changed nothing in says so. */
+  lines(stacks: readonly string[]): string[] {
+    return stacks.map((s) => {
+      const c = this.counts.get(s);
+      return c ? `  ${s}: ${c.create} created, ${c.update} changed, ${c.destroy} destroyed` : `  ${s}: no changes`;
+    });
+  }
+}
+
 /** Deploy and destroy from the command line: OpenTofu's progress shown, interrupts passed on to it. */
-function cliOptions(leftovers?: CdktfOptions['leftovers']): CdktfOptions {
-  return { leftovers, handleSignals: true, onProgress: (stack, e) => process.stderr.write(`  ${stack}: ${e.text}\n`) };
+function cliOptions(leftovers?: CdktfOptions['leftovers'], tally?: ChangeTally): CdktfOptions {
+  return {
+    leftovers,
+    handleSignals: true,
+    onProgress: (stack, e) => {
+      tally?.add(stack, e);
+      process.stderr.write(`  ${stack}: ${e.text}\n`);
+    },
+  };
 }
 
 /** The dev platform's host endpoints, ksqlDB included (its ksqldb container, or STREAMFORM_KSQLDB_URL). */
