@@ -2,7 +2,7 @@ import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { provider } from '../src/gen/providers/streamform';
 import { appGraphProblems } from './private/app-graph';
-import { literalSecrets } from './private/secrets';
+import { isIndirect, literalSecrets, SECRET_KEY } from './private/secrets';
 import { Validator } from './private/validator';
 
 /** Where the servers of a cluster answer, as the machine that plans and applies reaches them. */
@@ -59,9 +59,20 @@ export interface StreamformClusterProps {
   /**
    * Refuse to delete or replace topics and subjects (and ksql objects holding data) of this
    * cluster: deletion protection on by default.
-   * @default false
+   * @default - true for a production cluster (`production`, or a stack named like prod), else false
    */
   readonly protect?: boolean;
+  /**
+   * This cluster serves production: deletion protection is on unless `protect: false` says
+   * otherwise.
+   * @default - true when the stack's id is `prod` or ends in `-prod`/`_prod`/`-production`
+   */
+  readonly production?: boolean;
+}
+
+/** A stack id that names a production environment: `prod`, `ratings-prod`, `orders_production`. */
+export function isProductionName(id: string): boolean {
+  return /(^|[-_.])prod(uction)?$/i.test(id);
 }
 
 /**
@@ -90,6 +101,8 @@ export class StreamformCluster extends Construct {
   readonly defaults: Required<Omit<TopicDefaults, 'minInsyncReplicas'>> & Pick<TopicDefaults, 'minInsyncReplicas'>;
   /** Whether deletion protection is on by default. */
   readonly protect: boolean;
+  /** Whether this cluster serves production (protection on unless turned off). */
+  readonly production: boolean;
   /** The endpoints written into the provider configuration (empty: from the environment). */
   readonly endpoints: ClusterEndpoints;
   /** The servers as Connect workers reach them (`bootstrapServers` is unset when neither `connectView` nor `endpoints` gives it). */
@@ -133,7 +146,8 @@ export class StreamformCluster extends Construct {
 
     this.brokers = props.brokers;
     this.defaults = { partitions, replicationFactor: rf, minInsyncReplicas: isr };
-    this.protect = props.protect ?? false;
+    this.production = props.production ?? isProductionName(TerraformStack.of(this).node.id);
+    this.protect = props.protect ?? this.production;
     this.endpoints = props.endpoints ?? {};
     this.connectView = props.connectView ?? {
       bootstrapServers: this.endpoints.bootstrapServers,
@@ -175,6 +189,12 @@ export class StreamformCluster extends Construct {
       }
     }
     errors.push(...appGraphProblems(stack, this.brokers));
+    for (const s of providerLiteralSecrets(stack)) {
+      errors.push(
+        `${s.path}: ${s.field} holds a secret as a literal, got a plain value (a value read from process.env at synth is one too: it is written into cdk.tf.json); ` +
+          `leave it unset and give the provider ${s.envName} in OpenTofu's environment, or a Terraform variable (TF_VAR_...) reference`,
+      );
+    }
     for (const s of literalSecrets(stack)) {
       errors.push(
         `${s.path}: ${s.field} holds a secret as a literal, got a plain value; use Secret.fromVariable(...) (TF_VAR_...) or Secret.connectEnv(...) so no secret is written into the configuration`,
@@ -195,4 +215,26 @@ function uniqueKey(type: string, config: Record<string, unknown>): string | unde
     default:
       return undefined;
   }
+}
+
+/** Secret-named attributes of the stack's provider blocks written as literals. */
+function providerLiteralSecrets(stack: TerraformStack): { path: string; field: string; envName: string }[] {
+  const found: { path: string; field: string; envName: string }[] = [];
+  for (const c of stack.node.findAll()) {
+    const p = c as unknown as {
+      terraformProviderSource?: string;
+      toTerraform?: () => { provider?: Record<string, Record<string, unknown>[]> };
+    };
+    if (typeof p.terraformProviderSource !== 'string' || typeof p.toTerraform !== 'function') continue;
+    for (const blocks of Object.values(p.toTerraform().provider ?? {})) {
+      for (const block of blocks) {
+        for (const [field, value] of Object.entries(block ?? {})) {
+          if (typeof value === 'string' && value !== '' && SECRET_KEY.test(field) && !isIndirect(value)) {
+            found.push({ path: c.node.path, field, envName: `STREAMFORM_${field.toUpperCase()}` });
+          }
+        }
+      }
+    }
+  }
+  return found;
 }

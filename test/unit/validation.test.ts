@@ -450,3 +450,36 @@ describe('all errors are reported at once', () => {
     expect(message).toContain('select reads NOPE_B');
   });
 });
+
+describe("users' environments: provider secrets and production defaults", () => {
+  test('a password set on the provider config (a literal, or process.env read at synth) is refused at synth with the fix', () => {
+    const s = stack();
+    const cluster = StreamformCluster.of(new Topic(s, 'T', { topicName: 't' }));
+    process.env.SF_TEST_KAFKA_PASSWORD = 'hunter2';
+    cluster.provider.kafkaSaslPassword = process.env.SF_TEST_KAFKA_PASSWORD;
+    cluster.provider.kafkaSaslUsername = 'alice';
+    const message = synthErrors(s);
+    expect(message).toContain(
+      "app/Cluster/Provider: kafka_sasl_password holds a secret as a literal, got a plain value (a value read from process.env at synth is one too: it is written into cdk.tf.json); leave it unset and give the provider STREAMFORM_KAFKA_SASL_PASSWORD in OpenTofu's environment, or a Terraform variable (TF_VAR_...) reference",
+    );
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('kafka_sasl_username');
+    // a variable reference is no literal
+    cluster.provider.kafkaSaslPassword = Secret.fromVariable(s, 'kafka_password').value;
+    expect(() => Testing.synth(s, true)).not.toThrow();
+  });
+
+  test('a prod stack, or a cluster marked production, protects by default; protect: false still wins', () => {
+    const protectOf = (id: string, props: { production?: boolean; protect?: boolean } = {}) =>
+      new StreamformCluster(new TerraformStack(Testing.app(), id), 'Cluster', { brokers: 1, ...props }).protect;
+    expect(['orders-prod', 'prod', 'orders_production', 'citibike-dev', 'product-catalog-dev'].map((id) => protectOf(id))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(protectOf('orders-live', { production: true })).toBe(true);
+    expect(protectOf('orders-prod', { protect: false })).toBe(false);
+  });
+});
