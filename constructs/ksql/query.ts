@@ -5,7 +5,7 @@ import { outputColumns, sourcesRead, Statement } from '../../src/core/ksql';
 import { StreamformCluster } from '../cluster';
 import { Duration } from '../duration';
 import { CleanupPolicy, Topic, TopicProps } from '../topic';
-import { checkName, ident, ksqlNameFromId, stringLiteral } from '../private/ksql-names';
+import { checkName, ident, ksqlName, ksqlNameFromId, stringLiteral } from '../private/ksql-names';
 import { appProblems, checkQueryProperties, columnsResolver, parseChecked, QUERY_DEFAULTS, selectText } from '../private/ksql-query';
 import { instanceTrigger, markKsqlSource } from '../private/ksql-source';
 import { Validator } from '../private/validator';
@@ -138,7 +138,7 @@ export class KsqlQuery extends Construct implements IKsqlSource {
     const v = new Validator(this);
     const sink = props.sink;
     this.sources = props.select.sources;
-    const name = sink.options.name ?? ksqlNameFromId(id);
+    const name = ksqlName(sink.options.name ?? ksqlNameFromId(id));
     checkName(v, 'sink.name', name);
     this.sourceName = name;
     this.kind = sink.kind;

@@ -1,5 +1,5 @@
 /** ksqlDB column types, columns and serialization formats as values (not strings). */
-import { ident } from '../private/ksql-names';
+import { ident, ksqlName } from '../private/ksql-names';
 
 /** A ksqlDB column type, e.g. `KsqlType.bigint()` or `KsqlType.array(KsqlType.string())`. */
 export class KsqlType {
@@ -86,14 +86,17 @@ export class Column {
   static value(name: string, type: KsqlType): Column {
     return new Column(name, type, 'value');
   }
+  /** The column name as ksqlDB reads it: unquoted names upper-cased, a name in back quotes as written. */
+  readonly name: string;
   private constructor(
-    /** The column name as ksqlDB reads it. */
-    readonly name: string,
+    name: string,
     /** Its type. */
     readonly type: KsqlType,
     /** Key, primary key, value or headers. */
     readonly role: ColumnRole,
-  ) {}
+  ) {
+    this.name = ksqlName(name);
+  }
 
   /** True for KEY and PRIMARY KEY columns. */
   get isKey(): boolean {

@@ -21,6 +21,16 @@ export function ksqlNameFromId(id: string): string {
 /** Names of streams, tables and columns that ksqlDB accepts unquoted. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * A name as ksqlDB reads it: unquoted names are upper-cased (`trip_id` is TRIP_ID, so a query may
+ * write `trip_id`, `TRIP_ID` or `Trip_Id`); a name in back quotes keeps its case (`` `trip_id` ``).
+ */
+export function ksqlName(given: string): string {
+  const quoted = /^`(.*)`$/.exec(given);
+  if (quoted) return quoted[1];
+  return NAME.test(given) ? given.toUpperCase() : given;
+}
+
 export function checkName(v: Validator, field: string, name: string): void {
   v.check(
     NAME.test(name),

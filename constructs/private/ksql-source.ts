@@ -4,7 +4,7 @@ import { IConstruct } from 'constructs';
 import { StreamformCluster } from '../cluster';
 import type { IKsqlSource, KsqlSourceProps, SourceColumnInfo } from '../ksql/source';
 import { Column, KsqlFormat, KsqlType } from '../ksql/types';
-import { checkName, checkParses, ident, ksqlNameFromId, stringLiteral } from './ksql-names';
+import { checkName, checkParses, ident, ksqlName, ksqlNameFromId, stringLiteral } from './ksql-names';
 import { Validator } from './validator';
 
 /** Marks constructs that are ksqlDB sources (for whole-app checks and lineage). */
@@ -37,7 +37,7 @@ export interface DeclaredSource {
  */
 export function declareSource(scope: IConstruct, id: string, props: KsqlSourceProps, kind: 'STREAM' | 'TABLE'): DeclaredSource {
   const v = new Validator(scope);
-  const name = props.name ?? ksqlNameFromId(id);
+  const name = ksqlName(props.name ?? ksqlNameFromId(id));
   checkName(v, 'name', name);
   let columns = props.columns ? [...props.columns] : undefined;
   if (!columns && props.valueSchema) {
@@ -81,9 +81,10 @@ export function declareSource(scope: IConstruct, id: string, props: KsqlSourcePr
       'tables need one: add Column.primaryKey(...)',
     );
   }
-  if (props.timestampColumn) {
+  const timestampColumn = props.timestampColumn === undefined ? undefined : ksqlName(props.timestampColumn);
+  if (timestampColumn) {
     v.check(
-      (columns ?? []).some((c) => c.name === props.timestampColumn),
+      (columns ?? []).some((c) => c.name === timestampColumn),
       'timestampColumn',
       props.timestampColumn,
       'is not one of the columns',
@@ -94,7 +95,7 @@ export function declareSource(scope: IConstruct, id: string, props: KsqlSourcePr
     `KAFKA_TOPIC=${stringLiteral(props.topic.topicName)}`,
     `KEY_FORMAT=${stringLiteral((props.keyFormat ?? KsqlFormat.KAFKA).name)}`,
     `VALUE_FORMAT=${stringLiteral(props.valueFormat.name)}`,
-    ...(props.timestampColumn ? [`TIMESTAMP=${stringLiteral(props.timestampColumn)}`] : []),
+    ...(timestampColumn ? [`TIMESTAMP=${stringLiteral(timestampColumn)}`] : []),
   ];
   const statement = `CREATE ${kind} ${ident(name)} (${(columns ?? []).map((c) => c.render()).join(', ')}) WITH (${with_.join(', ')});`;
   checkParses(v, statement);

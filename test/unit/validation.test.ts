@@ -483,3 +483,36 @@ describe("users' environments: provider secrets and production defaults", () => 
     expect(protectOf('orders-prod', { protect: false })).toBe(false);
   });
 });
+
+describe('names follow ksqlDB: unquoted is upper case', () => {
+  test('lower-case column and stream names are upper-cased, so unquoted references in queries resolve; back quotes keep the case', () => {
+    const s = stack();
+    const topic = new Topic(s, 'T', { topicName: 'trips' });
+    const trips = new KsqlStream(s, 'Trips', {
+      name: 'trips',
+      topic,
+      valueFormat: KsqlFormat.JSON,
+      timestampColumn: 'started_at',
+      columns: [
+        Column.value('trip_id', KsqlType.string()),
+        Column.value('duration', KsqlType.int()),
+        Column.value('started_at', KsqlType.bigint()),
+        Column.value('`rider_type`', KsqlType.string()),
+      ],
+    });
+    expect(trips.statement).toBe(
+      "CREATE STREAM TRIPS (TRIP_ID STRING, DURATION INTEGER, STARTED_AT BIGINT, `rider_type` STRING) WITH (KAFKA_TOPIC='trips', KEY_FORMAT='KAFKA', VALUE_FORMAT='JSON', TIMESTAMP='STARTED_AT');",
+    );
+    new KsqlQuery(s, 'Long', {
+      sink: QuerySink.stream({ name: 'long_trips' }),
+      select: ksql`SELECT trip_id, Duration FROM ${trips} WHERE duration > 600 EMIT CHANGES`,
+    });
+    expect(() => Testing.synth(s, true)).not.toThrow();
+    // an unknown column still fails at synth, naming it
+    new KsqlQuery(s, 'Bad', {
+      sink: QuerySink.stream({ name: 'bad_trips' }),
+      select: ksql`SELECT trip_id, bike_id FROM ${trips} EMIT CHANGES`,
+    });
+    expect(synthErrors(s)).toContain("app/Bad: ksqlDB refuses the query, got: SELECT column 'BIKE_ID' cannot be resolved.");
+  });
+});
