@@ -2,7 +2,7 @@ import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { provider } from '../src/gen/providers/streamform';
 import { appGraphProblems } from './private/app-graph';
-import { isIndirect, literalSecrets, SECRET_KEY } from './private/secrets';
+import { literalSecrets } from './private/secrets';
 import { Validator } from './private/validator';
 
 /** Where the servers of a cluster answer, as the machine that plans and applies reaches them. */
@@ -189,15 +189,12 @@ export class StreamformCluster extends Construct {
       }
     }
     errors.push(...appGraphProblems(stack, this.brokers));
-    for (const s of providerLiteralSecrets(stack)) {
-      errors.push(
-        `${s.path}: ${s.field} holds a secret as a literal, got a plain value (a value read from process.env at synth is one too: it is written into cdk.tf.json); ` +
-          `leave it unset and give the provider ${s.envName} in OpenTofu's environment, or a Terraform variable (TF_VAR_...) reference`,
-      );
-    }
     for (const s of literalSecrets(stack)) {
       errors.push(
-        `${s.path}: ${s.field} holds a secret as a literal, got a plain value; use Secret.fromVariable(...) (TF_VAR_...) or Secret.connectEnv(...) so no secret is written into the configuration`,
+        s.provider
+          ? `${s.path}: ${s.field} holds a secret as a literal, got a plain value (a value read from process.env at synth is one too: it is written into cdk.tf.json); ` +
+              `leave it unset and give the provider STREAMFORM_${s.field.toUpperCase()} in OpenTofu's environment, or a Terraform variable (TF_VAR_...) reference`
+          : `${s.path}: ${s.field} holds a secret as a literal, got a plain value; use Secret.fromVariable(...) (TF_VAR_...) or Secret.connectEnv(...) so no secret is written into the configuration`,
       );
     }
     return errors;
@@ -215,26 +212,4 @@ function uniqueKey(type: string, config: Record<string, unknown>): string | unde
     default:
       return undefined;
   }
-}
-
-/** Secret-named attributes of the stack's provider blocks written as literals. */
-function providerLiteralSecrets(stack: TerraformStack): { path: string; field: string; envName: string }[] {
-  const found: { path: string; field: string; envName: string }[] = [];
-  for (const c of stack.node.findAll()) {
-    const p = c as unknown as {
-      terraformProviderSource?: string;
-      toTerraform?: () => { provider?: Record<string, Record<string, unknown>[]> };
-    };
-    if (typeof p.terraformProviderSource !== 'string' || typeof p.toTerraform !== 'function') continue;
-    for (const blocks of Object.values(p.toTerraform().provider ?? {})) {
-      for (const block of blocks) {
-        for (const [field, value] of Object.entries(block ?? {})) {
-          if (typeof value === 'string' && value !== '' && SECRET_KEY.test(field) && !isIndirect(value)) {
-            found.push({ path: c.node.path, field, envName: `STREAMFORM_${field.toUpperCase()}` });
-          }
-        }
-      }
-    }
-  }
-  return found;
 }

@@ -21,20 +21,36 @@ export function secretsCheckedByConstruct(resource: object, attribute: string): 
   checkedByConstruct.set(resource, set);
 }
 
+/** A secret written as a literal: where, which attribute, and whether it is a provider's. */
+export interface LiteralSecret {
+  readonly path: string;
+  readonly field: string;
+  /** Set when the attribute belongs to a provider configuration rather than a resource. */
+  readonly provider?: boolean;
+}
+
 /**
- * Finds secrets written as literals anywhere in a stack's resources: attributes named like a
- * secret, and `NAME=value` entries (container environments) whose name is a secret's.
+ * Finds secrets written as literals anywhere in a stack's resources and provider configurations:
+ * attributes named like a secret, and `NAME=value` entries (container environments) whose name is a
+ * secret's.
  */
-export function literalSecrets(stack: Construct): { path: string; field: string }[] {
-  const found: { path: string; field: string }[] = [];
+export function literalSecrets(stack: Construct): LiteralSecret[] {
+  const found: LiteralSecret[] = [];
   for (const c of stack.node.findAll()) {
+    // resources and providers (a provider's terraformResourceType is its name)
     const element = c as unknown as { toTerraform?: () => unknown; terraformResourceType?: string };
     if (typeof element.toTerraform !== 'function' || !element.terraformResourceType) continue;
-    const body = element.toTerraform() as { resource?: Record<string, Record<string, unknown>> };
+    const body = element.toTerraform() as {
+      resource?: Record<string, Record<string, unknown>>;
+      provider?: Record<string, Record<string, unknown>[]>;
+    };
     const skip = checkedByConstruct.get(c);
     for (const config of Object.values(body.resource?.[element.terraformResourceType] ?? {})) {
       const attributes = Object.entries(config as Record<string, unknown>).filter(([k]) => !skip?.has(k));
       walk(Object.fromEntries(attributes), [], (field) => found.push({ path: c.node.path, field }));
+    }
+    for (const blocks of Object.values(body.provider ?? {})) {
+      for (const block of blocks) walk(block, [], (field) => found.push({ path: c.node.path, field, provider: true }));
     }
   }
   return found;
