@@ -118,12 +118,16 @@ export interface Policy {
   readonly allowDestructive: boolean;
 }
 
+/** The OpenTofu binary of `env`, after initializing the synthesized stack folder if it never was. */
+export async function initializedTofu(stackDir: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const bin = env.TERRAFORM_BINARY_NAME ?? 'tofu';
+  if (!fs.existsSync(path.join(stackDir, '.terraform'))) await run(bin, ['init', '-input=false', '-no-color'], { cwd: stackDir, env });
+  return bin;
+}
+
 /** Runs `tofu plan` in a synthesized stack folder and reads the saved plan. */
 export async function runPlan(stackDir: string, env: NodeJS.ProcessEnv, extraArgs: readonly string[] = []): Promise<PlanRun> {
-  const bin = env.TERRAFORM_BINARY_NAME ?? 'tofu';
-  if (!fs.existsSync(path.join(stackDir, '.terraform'))) {
-    await run(bin, ['init', '-input=false', '-no-color'], { cwd: stackDir, env });
-  }
+  const bin = await initializedTofu(stackDir, env);
   const planFile = path.join(stackDir, 'streamform.tfplan');
   fs.rmSync(planFile, { force: true });
   let lines = '';

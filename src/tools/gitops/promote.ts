@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { run } from '../toolchain/run';
 import { Release, RELEASE_RESOURCE } from '../../../stacks/fingerprint';
-import { EXIT, exitCode, Policy, review, Review, runPlan } from './plan-review';
+import { EXIT, exitCode, initializedTofu, Policy, review, Review, runPlan } from './plan-review';
 import { configHash, savePlan } from './saved-plan';
 import { PipelineTestRun, reportRun } from '../ksqldb/test-runner/pipeline';
 import { reportOf } from '../ksqldb/test-runner/runner';
@@ -79,8 +79,7 @@ export interface PromotionResult {
  * `terraform_data.streamform_release`), if any.
  */
 export async function appliedRelease(stackDir: string, env: NodeJS.ProcessEnv): Promise<Release | undefined> {
-  const bin = env.TERRAFORM_BINARY_NAME ?? 'tofu';
-  if (!fs.existsSync(path.join(stackDir, '.terraform'))) await run(bin, ['init', '-input=false', '-no-color'], { cwd: stackDir, env });
+  const bin = await initializedTofu(stackDir, env);
   let out: string;
   try {
     out = await run(bin, ['show', '-json', '-no-color'], { cwd: stackDir, env });

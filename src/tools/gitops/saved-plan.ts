@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import { run } from '../toolchain/run';
+import { initializedTofu } from './plan-review';
 
 export const SAVED_PLAN_FORMAT = 'streamform-saved-plan/1';
 
@@ -97,8 +98,7 @@ export async function applySaved(
     throw new SavedPlanRefused(`${planFile} is a plan of ${record.stack}, which this app does not define`);
   const stale = staleness(record, configHash(stackDir));
   if (stale) throw new SavedPlanRefused(`refusing to apply ${planFile} (${record.stack}): ${stale}`);
-  const bin = env.TERRAFORM_BINARY_NAME ?? 'tofu';
-  if (!fs.existsSync(path.join(stackDir, '.terraform'))) await run(bin, ['init', '-input=false', '-no-color'], { cwd: stackDir, env });
+  const bin = await initializedTofu(stackDir, env);
   try {
     await run(bin, ['apply', '-input=false', '-no-color', path.resolve(planFile)], { cwd: stackDir, env, onLine });
   } catch (err) {
