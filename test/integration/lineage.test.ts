@@ -11,11 +11,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { main } from '../../src/tools/cli/main';
 import { layoutLineage } from '../../src/tools/lineage/layout';
 import { LineageGraph, lineageEnv, lineageForStack } from '../../src/tools/lineage/model';
-import { CHROMIUM_ARGS, ensureChromium } from '../../src/tools/toolchain/chromium';
+import { openChromium, TestBrowser } from '../support/browser';
 
 jest.setTimeout(5 * 60_000);
 
@@ -23,8 +23,7 @@ const SHOT_DIR = path.join(os.tmpdir(), 'streamform-lineage');
 const SHOT = path.join(SHOT_DIR, 'lineage-ratings-dev.png');
 
 let work: string;
-let userDataDir: string;
-let context: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
 let pageFile: string;
 let graph: LineageGraph;
@@ -32,16 +31,9 @@ const consoleErrors: string[] = [];
 const requests: string[] = [];
 
 beforeAll(async () => {
-  const executablePath = await ensureChromium();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'lineage-it-'));
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lineage-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: [...CHROMIUM_ARGS],
-    viewport: { width: 1600, height: 1000 },
-  });
-  page = await context.newPage();
+  browser = await openChromium('lineage');
+  page = browser.page;
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
@@ -51,8 +43,7 @@ beforeAll(async () => {
 }, 10 * 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 

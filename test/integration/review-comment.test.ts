@@ -9,9 +9,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
-import { PlanJson, renderMarkdown, review } from '../../src/tools/gitops/plan-review';
-import { CHROMIUM_ARGS, ensureChromium } from '../../src/tools/toolchain/chromium';
+import { Page } from 'playwright-core';
+import { renderMarkdown, review } from '../../src/tools/gitops/plan-review';
+import { openChromium, TestBrowser } from '../support/browser';
+import { planChange as change } from '../support/plan-json';
 
 // marked 4 (GitHub-flavoured Markdown; its CommonJS build, as jest loads tests)
 const { marked } = require('marked') as { marked: { parse(markdown: string, options?: { gfm?: boolean }): string } };
@@ -19,13 +20,6 @@ const { marked } = require('marked') as { marked: { parse(markdown: string, opti
 jest.setTimeout(5 * 60_000);
 
 const SHOT = path.join(os.tmpdir(), 'streamform-review', 'review-ratings-staging.png');
-type Change = NonNullable<PlanJson['resource_changes']>[number];
-const change = (type: string, id: string, actions: string[], before: object | null, after: object | null, extra = {}): Change => ({
-  address: `${type}.${id}`,
-  type,
-  mode: 'managed',
-  change: { actions, before: before as Record<string, unknown> | null, after: after as Record<string, unknown> | null, ...extra },
-});
 const Q = (where: string) =>
   `CREATE STREAM UNHAPPY_PLATINUM_CUSTOMERS WITH (KAFKA_TOPIC='unhappy-platinum-customers') AS SELECT R.CUSTOMER_ID, R.STARS, C.CLUB_STATUS FROM RATINGS_WITH_CUSTOMER_DATA R WHERE ${where} EMIT CHANGES;`;
 const topic = (name: string, partitions = 3) => ({ name, partitions, replication_factor: 3, config: { 'retention.ms': '604800000' } });
@@ -85,25 +79,16 @@ table { border-collapse: collapse; } th, td { border: 1px solid #d0d7de; padding
 ul { padding-left: 24px; margin: 4px 0; }
 </style></head><body><div class="comment">${body}</div></body></html>`;
 
-let context: BrowserContext;
+let browser: TestBrowser;
 let tab: Page;
-let userDataDir: string;
 
 beforeAll(async () => {
-  const executablePath = await ensureChromium();
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: [...CHROMIUM_ARGS],
-    viewport: { width: 1600, height: 1000 },
-  });
-  tab = await context.newPage();
+  browser = await openChromium('review');
+  tab = browser.page;
 }, 10 * 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  await browser?.close();
 });
 
 test('rendered as GitHub renders it, the totals, the data loss and the SQL diff are on the first screen; the raw plan is collapsed', async () => {

@@ -4,21 +4,9 @@
  * old name of a renamed topic as the one lost, grouped identical verdicts, drift without empty-value
  * noise, and exit codes that tell no changes, changes, refusal and failure apart.
  */
-import { exitCode, EXIT, PlanJson, renderMarkdown, renderText, review, Review } from '../../src/tools/gitops/plan-review';
+import { exitCode, EXIT, renderMarkdown, renderText, review, Review } from '../../src/tools/gitops/plan-review';
 import { configChanges, schemaChanges, statementLines, unifiedDiff } from '../../src/tools/gitops/plan-diff';
-
-type Change = NonNullable<PlanJson['resource_changes']>[number];
-
-function change(
-  type: string,
-  id: string,
-  actions: string[],
-  before: Record<string, unknown> | null,
-  after: Record<string, unknown> | null,
-  extra: Partial<Change['change']> = {},
-): Change {
-  return { address: `${type}.${id}`, type, mode: 'managed', change: { actions, before, after, ...extra } };
-}
+import { planChange as change, PlanChange as Change } from '../support/plan-json';
 
 const AVRO = (fields: object[]) => JSON.stringify({ type: 'record', name: 'Rating', fields });
 const Q = (where: string) =>
