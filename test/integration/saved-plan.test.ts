@@ -9,7 +9,7 @@ import * as path from 'path';
 import { topic as topicRes } from '../../src/gen/providers/streamform';
 import { KafkaAdminClient } from '../../src/provider/clients/kafka';
 import { review, runPlan } from '../../src/tools/gitops/plan-review';
-import { applySaved, configHash, savePlan, SavedPlanRefused } from '../../src/tools/gitops/saved-plan';
+import { applySaved, saveStackPlan, SavedPlanRefused } from '../../src/tools/gitops/saved-plan';
 import { sharedEndpoints } from '../../src/tools/testkit/shared-platform';
 import { Workspace } from '../../src/tools/testkit/workspace';
 
@@ -32,14 +32,7 @@ async function planAndSave(file: string, refused = false): Promise<string> {
   const r = review(await runPlan(stackDir(), ws.env), { protect: false, allowDestructive: false }, { stack: ws.name, env: 'dev' });
   expect(r.ok).toBe(true);
   const target = path.join(ws.dir, file);
-  savePlan(path.join(stackDir(), 'streamform.tfplan'), target, {
-    stack: ws.name,
-    env: 'dev',
-    configHash: configHash(stackDir()),
-    createdAt: new Date().toISOString(),
-    refused,
-    totals: r.totals,
-  });
+  saveStackPlan(stackDir(), target, { stack: ws.name, env: 'dev', refused, totals: r.totals });
   return target;
 }
 

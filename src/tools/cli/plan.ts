@@ -2,10 +2,9 @@
 import * as fs from 'fs';
 import { environment, EnvName, ENV_NAMES } from '../../../stacks/environments';
 import { PIPELINES } from '../../../stacks/main';
-import * as path from 'path';
 import { gitInfo } from '../gitops/git';
 import { EXIT, exitCode, renderJson, renderMarkdown, renderText, review, Review, runPlan } from '../gitops/plan-review';
-import { configHash, recordPath, savePlan } from '../gitops/saved-plan';
+import { recordPath, saveStackPlan } from '../gitops/saved-plan';
 import { ParsedArgs, stringOption, UsageError } from './args';
 import { stackDir, synth, tofuEnv } from './cdktf';
 import { waitForDevKsqldb } from './dev-ksqldb';
@@ -116,13 +115,10 @@ export async function planCommand(args: ParsedArgs, dev?: () => StatusEndpoints)
   else process.stdout.write(text);
   const code = exitCode(r, { detailed });
   if (save && code !== EXIT.error) {
-    const dir = stackDir(ref.stack);
-    savePlan(path.join(dir, 'streamform.tfplan'), save, {
+    saveStackPlan(stackDir(ref.stack), save, {
       stack: ref.stack,
       env: ref.env,
-      configHash: configHash(dir),
       ...(await gitInfo()),
-      createdAt: new Date().toISOString(),
       refused: code === EXIT.refused,
       totals: r.totals,
     });

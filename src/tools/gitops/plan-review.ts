@@ -125,10 +125,13 @@ export async function initializedTofu(stackDir: string, env: NodeJS.ProcessEnv):
   return bin;
 }
 
+/** Where runPlan keeps OpenTofu's plan in the stack folder. */
+export const PLAN_FILE = 'streamform.tfplan';
+
 /** Runs `tofu plan` in a synthesized stack folder and reads the saved plan. */
 export async function runPlan(stackDir: string, env: NodeJS.ProcessEnv, extraArgs: readonly string[] = []): Promise<PlanRun> {
   const bin = await initializedTofu(stackDir, env);
-  const planFile = path.join(stackDir, 'streamform.tfplan');
+  const planFile = path.join(stackDir, PLAN_FILE);
   fs.rmSync(planFile, { force: true });
   let lines = '';
   let ok = true;

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { run } from '../toolchain/run';
 import { Release, RELEASE_RESOURCE } from '../../../stacks/fingerprint';
 import { EXIT, exitCode, initializedTofu, Policy, review, Review, runPlan } from './plan-review';
-import { configHash, savePlan } from './saved-plan';
+import { saveStackPlan } from './saved-plan';
 import { PipelineTestRun, reportRun } from '../ksqldb/test-runner/pipeline';
 import { reportOf } from '../ksqldb/test-runner/runner';
 
@@ -254,13 +254,11 @@ export async function promote(project: Project, req: PromotionRequest): Promise<
     );
   }
   if (req.save) {
-    savePlan(path.join(toDir, 'streamform.tfplan'), req.save.file, {
+    saveStackPlan(toDir, req.save.file, {
       stack: req.to.stack,
       env: req.to.env,
-      configHash: configHash(toDir),
       commit: req.save.commit,
       cleanTree: req.save.cleanTree,
-      createdAt: new Date().toISOString(),
       refused: false,
       totals: r.totals,
     });

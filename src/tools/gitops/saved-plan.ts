@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import { run } from '../toolchain/run';
-import { initializedTofu } from './plan-review';
+import { initializedTofu, PLAN_FILE } from './plan-review';
 
 export const SAVED_PLAN_FORMAT = 'streamform-saved-plan/1';
 
@@ -44,6 +44,18 @@ export function savePlan(planFile: string, target: string, record: Omit<SavedPla
   fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
   fs.copyFileSync(planFile, target);
   fs.writeFileSync(recordPath(target), JSON.stringify({ format: SAVED_PLAN_FORMAT, ...record }, null, 2) + '\n');
+}
+
+/**
+ * Keeps the plan runPlan last made in `stackDir` at `target`, with its record: the hash of the
+ * stack's configuration as synthesized now and the time are filled in.
+ */
+export function saveStackPlan(
+  stackDir: string,
+  target: string,
+  record: Omit<SavedPlanRecord, 'format' | 'configHash' | 'createdAt'>,
+): void {
+  savePlan(path.join(stackDir, PLAN_FILE), target, { ...record, configHash: configHash(stackDir), createdAt: new Date().toISOString() });
 }
 
 /** A saved plan's record; an error naming the file and the fix when missing or not one. */
