@@ -228,7 +228,13 @@ function dependents(plan: PlanJson | undefined): Map<string, Set<string>> {
   return closure;
 }
 
-function verdictsFor(kind: string, action: Action, c: ResourceChange, readers: readonly string[]): Verdict[] {
+function verdictsFor(
+  kind: string,
+  action: Action,
+  c: ResourceChange,
+  readers: readonly string[],
+  diffs: Pick<ChangeReview, 'configDiff'>,
+): Verdict[] {
   const before = c.change.before;
   const after = c.change.after;
   const out: Verdict[] = [];
@@ -258,8 +264,8 @@ function verdictsFor(kind: string, action: Action, c: ResourceChange, readers: r
             `partitions ${p0} → ${p1}: the key-to-partition mapping changes; records with the same key may land on another partition, so per-key order across the change is not guaranteed`,
           );
         }
-        const changed = configChanges(before?.config as Record<string, unknown>, after?.config as Record<string, unknown>);
-        if (changed.length > 0) v('info', `config changed (${changed.length} key${changed.length === 1 ? '' : 's'}), applied in place`);
+        const changed = diffs.configDiff?.length ?? 0;
+        if (changed > 0) v('info', `config changed (${changed} key${changed === 1 ? '' : 's'}), applied in place`);
       }
       break;
     }
@@ -422,6 +428,7 @@ export function review(runResult: PlanRun, policy: Policy, meta: { stack: string
     // what goes is the old object: a replaced or deleted one is named as it was
     const name = nameOf(c.type, action === 'create' ? c.change.after : (c.change.before ?? c.change.after));
     const newName = action === 'replace' ? nameOf(c.type, c.change.after) : undefined;
+    const diffs = diffsOf(kind, action, c);
     changes.push({
       address: c.address,
       type: c.type,
@@ -429,9 +436,9 @@ export function review(runResult: PlanRun, policy: Policy, meta: { stack: string
       name,
       ...(newName && newName !== name ? { newName } : {}),
       action,
-      verdicts: verdictsFor(kind, action, c, readers),
+      verdicts: verdictsFor(kind, action, c, readers, diffs),
       forbidden,
-      ...diffsOf(kind, action, c),
+      ...diffs,
     });
   }
   // what needs a reviewer's eyes first: forbidden, then data loss, then warnings
