@@ -356,6 +356,11 @@ export class KafkaAdminClient {
     return o.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
   }
 
+  /** The messages a topic holds now: the sum over its partitions of high minus low watermark. */
+  async messageCount(topic: string): Promise<bigint> {
+    return (await this.offsets(topic)).reduce((sum, p) => sum + (p.high - p.low), 0n);
+  }
+
   async brokerCount(): Promise<number> {
     return (await this.request((admin) => admin.describeCluster(), 'describe the cluster')).brokers.length;
   }

@@ -61,8 +61,7 @@ export async function statusSnapshot(a: StatusAccess): Promise<StatusSnapshot> {
       .sort((x, y) => x.name.localeCompare(y.name));
     const topics: StatusSnapshot['kafka']['topics'] = [];
     for (const t of described) {
-      const offsets = await kafka.offsets(t.name);
-      const messages = offsets.reduce((n, o) => n + (o.high - o.low), 0n);
+      const messages = await kafka.messageCount(t.name);
       topics.push({ name: t.name, partitions: t.partitions, replicas: t.replicationFactor, messages: messages.toString() });
     }
     k = { bootstrapServers: a.kafka.bootstrapServers.join(','), brokers, topics };

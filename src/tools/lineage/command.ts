@@ -89,10 +89,7 @@ export async function messageCounts(
     for (const n of graph.nodes) {
       const topic = n.id.slice('topic:'.length);
       if (n.kind !== 'topic' || !existing.has(topic)) continue;
-      counts.set(
-        topic,
-        (await admin.offsets(topic)).reduce((sum, p) => sum + (p.high - p.low), 0n),
-      );
+      counts.set(topic, await admin.messageCount(topic));
     }
     return { counts, countsNote: `message counts from Kafka at ${access.origin}, ${new Date().toISOString().slice(11, 19)} UTC` };
   } catch {
