@@ -29,5 +29,10 @@ export class ValidationError extends Error {
 
 function render(issues: readonly ValidationIssue[]): string {
   const head = issues.length === 1 ? 'streamform: 1 invalid setting' : `streamform: ${issues.length} invalid settings`;
-  return [head, ...issues.map((i) => `  - ${i.path}: ${i.field} ${i.problem}, got ${i.value}; ${i.fix}`)].join('\n');
+  return [head, ...issues.map((i) => `  - ${issueText(i)}`)].join('\n');
+}
+
+/** One issue as a line: `<path>: <field> <problem>, got <value>; <fix>`. */
+export function issueText(i: ValidationIssue): string {
+  return `${i.path}: ${i.field} ${i.problem}, got ${i.value}; ${i.fix}`;
 }

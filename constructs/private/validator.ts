@@ -1,7 +1,7 @@
 /** How constructs collect the problems of their input and report them at once (see ValidationError). */
 import { Token } from 'cdktf';
 import { IConstruct } from 'constructs';
-import { ValidationError, ValidationIssue } from '../validation';
+import { issueText, ValidationError, ValidationIssue } from '../validation';
 
 /** Renders a value the way a person typed it: strings quoted, everything else as JSON. */
 export function show(value: unknown): string {
@@ -16,7 +16,7 @@ export function show(value: unknown): string {
 
 /** One line of a whole-app (synth) error, in ValidationError's form: `<path>: <field> <problem>, got <value>; <fix>`. */
 export function issueLine(path: string, field: string, value: unknown, problem: string, fix: string): string {
-  return `${path}: ${field} ${problem}, got ${show(value)}; ${fix}`;
+  return issueText({ path, field, value: show(value), problem, fix });
 }
 
 /** Collects issues for one construct; `throwIfAny` raises a single ValidationError. */
@@ -53,7 +53,7 @@ export class Validator {
   reportAtSynth(): boolean {
     const issues = [...this.issues];
     if (issues.length === 0) return false;
-    this.scope.node.addValidation({ validate: () => issues.map((i) => `${i.path}: ${i.field} ${i.problem}, got ${i.value}; ${i.fix}`) });
+    this.scope.node.addValidation({ validate: () => issues.map(issueText) });
     return true;
   }
 }
