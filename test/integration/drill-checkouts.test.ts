@@ -165,7 +165,7 @@ test("a stack folder set up with the other checkout's provider (what the shared 
 
   const r = await cli(['plan', 'ratings', '--env', 'dev', '--format', 'json'], B.env, B.root);
   expect({ code: r.code, err: r.code === 0 ? '' : r.stderr }).toEqual({ code: 0, err: '' });
-  expect(r.stderr).toContain("ratings-dev: it was set up with another checkout's streamform provider; OpenTofu installs this checkout's");
+  expect(r.stderr).toContain("ratings-dev: it was set up with another streamform installation's provider; OpenTofu installs this one's");
   const latest = providerRuns().slice(before);
   expect(latest.length).toBeGreaterThan(0);
   for (const run of latest) expect(run.code).toBe(path.join(B.root, 'dist', 'src', 'provider'));

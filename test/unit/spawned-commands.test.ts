@@ -14,7 +14,7 @@ const DYNAMIC: DynamicCommands = [
   [/^process\.execPath$/, 'node'],
   // the Terraform binary chosen by the set-up (TERRAFORM_BINARY_NAME): tofu, or terraform
   [/^bin$|TERRAFORM_BINARY_NAME!?$/, 'tofu'],
-  [/^path\.join\(REPO_ROOT, 'node_modules', '\.bin', 'cdktf'\)$/, 'cdktf'],
+  [/^path\.join\(REPO_ROOT, 'node_modules', '\.bin', 'cdktf'\)$|^cdktfBin\(\)$/, 'cdktf'],
   // playwright-core starts the browser that ensureChromium() returned
   [/^executablePath$/, 'chromium'],
 ];

@@ -1,14 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FoundDockerObject, findDockerObjects, removeDockerObject } from '../toolchain/docker-objects';
-import { REPO_ROOT } from '../toolchain/paths';
+import { PACKAGE_ROOT, projectRoot } from '../toolchain/paths';
 import { groupRunning } from '../toolchain/processes';
 import { forgetForeignProvider } from '../toolchain/providers';
 import { CommandError, run, RunOptions, sleep } from '../toolchain/run';
 import { toolchainEnv } from '../toolchain/setup';
+import { UsageError } from './args';
 import { devSecretsEnv, stackVariables } from './dev-secrets';
 import { InterruptedError, interrupts, TofuSignaller } from './interrupts';
 import { declaredObjects, decideLeftovers, describe, InterruptedRun, LeftoverMode, refusalMessage, stateAddresses } from './leftovers';
+import { isUserProject, projectOutdir, synthUserProject } from './project';
 import { ApplyProgress, ProgressEvent } from './tofu-progress';
 
 export interface CdktfOptions {
@@ -33,12 +35,33 @@ export interface CdktfOptions {
    * signal ends this process as usual (library use, tests).
    */
   readonly handleSignals?: boolean;
+  /**
+   * Called before each stack of a deploy, with its synthesized configuration (the CLI waits there
+   * for a local ksqlDB the stack's objects are created in).
+   */
+  readonly beforeDeploy?: (stack: string, json: SynthesizedStack) => Promise<void>;
 }
 
-/** The synthesis output folder: the option, else STREAMFORM_CDKTF_OUT, else `cdktf.out` in the checkout. */
-function outdir(opts: CdktfOptions): string {
-  const fromEnv = (opts.env ?? process.env).STREAMFORM_CDKTF_OUT;
-  return opts.output ?? (fromEnv ? path.resolve(fromEnv) : path.join(REPO_ROOT, 'cdktf.out'));
+/** The parts of a synthesized stack (cdk.tf.json) the CLI reads. */
+export interface SynthesizedStack {
+  readonly terraform?: { backend?: { local?: { path?: string } } };
+  readonly provider?: Record<string, Record<string, unknown>[] | undefined>;
+  readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+/**
+ * The synthesis output folder: the option, else STREAMFORM_CDKTF_OUT, else the project's (cdktf.json's
+ * `output`, `cdktf.out` by default).
+ */
+export function outdir(opts: CdktfOptions = {}): string {
+  return opts.output ?? projectOutdir(opts.env ?? process.env);
+}
+
+/** The cdktf CLI of the streamform package (cdktf-cli, a dependency). */
+export function cdktfBin(): string {
+  const pkgFile = require.resolve('cdktf-cli/package.json', { paths: [PACKAGE_ROOT] });
+  const bin = (JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { bin: Record<string, string> }).bin.cdktf;
+  return path.join(path.dirname(pkgFile), bin);
 }
 
 function note(opts: CdktfOptions, text: string): void {
@@ -57,8 +80,8 @@ export function cdktf(
   extraEnv: NodeJS.ProcessEnv = {},
   spawning: Pick<RunOptions, 'detached' | 'onSpawn' | 'onLine'> = {},
 ): Promise<string> {
-  return run(path.join(REPO_ROOT, 'node_modules', '.bin', 'cdktf'), [...args, '--output', outdir(opts)], {
-    cwd: REPO_ROOT,
+  return run(cdktfBin(), [...args, '--output', outdir(opts)], {
+    cwd: projectRoot(opts.env ?? process.env),
     env: { ...baseEnv(opts), ...extraEnv },
     logFile: opts.logFile,
     ...spawning,
@@ -72,16 +95,20 @@ export function cdktf(
  */
 export async function synth(opts: CdktfOptions = {}): Promise<string> {
   const out = outdir(opts);
-  const release = JSON.stringify(await releaseContext(opts.env ?? process.env));
-  await run(process.execPath, [path.join(REPO_ROOT, 'dist', 'stacks', 'main.js')], {
-    cwd: REPO_ROOT,
-    env: { ...baseEnv(opts), CDKTF_OUTDIR: out, STREAMFORM_RELEASE: release },
-    logFile: opts.logFile,
-  });
+  if (isUserProject(opts.env ?? process.env)) {
+    await synthUserProject(out, baseEnv(opts), opts.logFile);
+  } else {
+    const release = JSON.stringify(await releaseContext(opts.env ?? process.env));
+    await run(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'stacks', 'main.js')], {
+      cwd: PACKAGE_ROOT,
+      env: { ...baseEnv(opts), CDKTF_OUTDIR: out, STREAMFORM_RELEASE: release },
+      logFile: opts.logFile,
+    });
+  }
   const stacks = path.join(out, 'stacks');
   for (const stack of fs.existsSync(stacks) ? fs.readdirSync(stacks) : []) {
     if (forgetForeignProvider(path.join(stacks, stack))) {
-      note(opts, `${stack}: it was set up with another checkout's streamform provider; OpenTofu installs this checkout's`);
+      note(opts, `${stack}: it was set up with another streamform installation's provider; OpenTofu installs this one's`);
     }
   }
   return out;
@@ -154,6 +181,15 @@ export function stackRunOrder(
   return verb === 'deploy' ? ordered : ordered.reverse();
 }
 
+/** Stacks named on the command line that the app does not synthesize: an error listing the app's stacks. */
+export function requireKnownStacks(wanted: readonly string[], known: readonly string[]): void {
+  const unknown = wanted.filter((s) => !known.includes(s));
+  if (unknown.length === 0) return;
+  throw new UsageError(
+    `no stack ${unknown.map((s) => `'${s}'`).join(', ')} in this project; its stacks are ${known.join(', ') || 'none (the app synthesized nothing)'}`,
+  );
+}
+
 export function manifestDependencies(out: string): Record<string, readonly string[]> {
   const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8')) as {
     stacks?: Record<string, { dependencies?: string[] }>;
@@ -188,9 +224,11 @@ async function runStacksHandled(verb: 'deploy' | 'destroy', stacks: readonly str
     if (interrupts.signal) throw new InterruptedError(`${verb} interrupted during synthesis: nothing was changed`, interrupts.signal);
     throw err;
   }
+  const dependencies = manifestDependencies(out);
+  requireKnownStacks(stacks, Object.keys(dependencies));
   requirePgConnStr(stacks, out, opts.env ?? process.env);
   const outputs: string[] = [];
-  const order = stackRunOrder(stacks, manifestDependencies(out), verb);
+  const order = stackRunOrder(stacks, dependencies, verb);
   for (const [i, stack] of order.entries()) {
     if (interrupts.signal) {
       throw new InterruptedError(
@@ -199,6 +237,7 @@ async function runStacksHandled(verb: 'deploy' | 'destroy', stacks: readonly str
       );
     }
     const target = stackRun(stack, out, opts);
+    if (verb === 'deploy') await opts.beforeDeploy?.(stack, target.json);
     if (verb === 'deploy') await settleLeftovers(target, opts);
     outputs.push(await runStack(verb, target, opts, order.slice(i + 1)));
   }
@@ -210,7 +249,7 @@ interface StackRun {
   readonly stack: string;
   /** The stack's folder in the synthesis output (OpenTofu's working directory). */
   readonly dir: string;
-  readonly json: StackJson;
+  readonly json: SynthesizedStack;
   /** The state file, when the stack keeps local state. */
   readonly statePath?: string;
   /** TF_VAR_* of the stack's dev secrets. */
@@ -221,14 +260,9 @@ interface StackRun {
   readonly journalPath: string;
 }
 
-interface StackJson {
-  terraform?: { backend?: { local?: { path?: string } } };
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-}
-
 function stackRun(stack: string, out: string, opts: CdktfOptions): StackRun {
   const dir = path.join(out, 'stacks', stack);
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')) as StackJson;
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
   const local = json.terraform?.backend?.local?.path;
   const statePath = local === undefined ? undefined : path.resolve(dir, local);
   const journalPath = statePath

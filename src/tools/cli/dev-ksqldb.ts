@@ -28,6 +28,21 @@ export async function waitForDevKsqldb(url: string, timeoutMs = 120_000): Promis
 }
 
 /**
+ * Before a stack is deployed or planned: when it has ksqlDB objects on a ksqlDB of this machine (a
+ * local platform, maybe deployed just before, whose server may still be starting), waits until it
+ * answers. `json` is the synthesized stack (cdk.tf.json).
+ */
+export async function waitForLocalKsqldb(json: {
+  provider?: Record<string, Record<string, unknown>[] | undefined>;
+  resource?: Record<string, unknown>;
+}): Promise<void> {
+  const url = json.provider?.streamform?.[0]?.ksqldb_url;
+  const ksqlObjects = Object.keys(json.resource ?? {}).some((t) => t.startsWith('streamform_ksql_'));
+  if (!ksqlObjects || typeof url !== 'string' || !/^https?:\/\/(localhost|127\.0\.0\.1)[:/]/.test(url)) return;
+  await waitForDevKsqldb(url);
+}
+
+/**
  * Stops a ksqlDB process an earlier version of streamform started outside Docker for the
  * instance (its pid files in .streamform/): it would hold the port the platform's ksqldb
  * container publishes. True when one was stopped.

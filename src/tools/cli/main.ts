@@ -1,23 +1,14 @@
 /**
  * The `streamform` command. Run `bash scripts/setup.sh` once first (the README commands do).
  */
-import { LocalKafkaPlatform } from '../../../constructs/platform';
-import { devEnvironment } from '../../../stacks/environments';
 import * as readline from 'readline';
 import { ParsedArgs, UsageError } from './args';
-import { cdktf, CdktfOptions, deployStacks, destroyStacks } from './cdktf';
-import { stopLegacyDevKsqldb, waitForDevKsqldb } from './dev-ksqldb';
-import { demo } from './demo';
+import { cdktf, CdktfOptions, deployStacks, destroyStacks, SynthesizedStack } from './cdktf';
+import { stopLegacyDevKsqldb, waitForLocalKsqldb } from './dev-ksqldb';
 import { InterruptedError } from './interrupts';
-import { ksqldbCommand } from './ksqldb';
 import { leftoverModeOf } from './leftovers';
-import { applyCommand } from './apply';
-import { planCommand } from './plan';
-import { produceCommand } from './produce';
-import { promoteCommand } from './promote';
+import { isUserProject } from './project';
 import { CliIo, COMMANDS, parseAndRun } from './program';
-import { statusCommand } from './status';
-import { tailCommand } from './tail';
 import { ProgressEvent, ResourceAction } from './tofu-progress';
 
 const HELP = `streamform — Kafka data pipelines as typed infrastructure code
@@ -26,6 +17,20 @@ Usage: streamform <command> [arguments] [options]
   Options go after the command, as --name value or --name=value; unknown ones are refused (exit 2).
   streamform <command> --help (or -h) shows that command's help; streamform --version the version.
 
+  In your own project (a folder with cdktf.json and streamform installed) every command works on its
+  stacks; in streamform's checkout on the checkout's own pipelines.
+
+  streamform init [dir]          a new project in dir: cdktf.json, package.json, tsconfig.json, main.ts with
+                                 one pipeline (pageviews) and its test case, environments.ts (dev on the
+                                 local platform, prod from STREAMFORM_* variables), .gitignore, a CI
+                                 workflow; then npm install. Existing files are kept; package.json merged
+      --name <name>              the package name (default: the folder's)
+      --streamform <spec>        how package.json requires streamform (default: ^<this version>)
+      --skip-install             write the files only
+  streamform setup               OpenTofu, the docker provider and this project's provider mirror
+                                 (.streamform/), a Docker engine, the local images (deploy runs it first
+                                 when the project has none)
+      --without-docker           no Docker engine and no images
   streamform deploy <stack...>   cdktf deploy stacks, e.g. platform-dev ratings-dev (dev: waits for the
                                  platform's ksqlDB). Objects of a stack that
                                  exist outside its state stop the deploy, named, unless one of:
@@ -67,8 +72,14 @@ Usage: streamform <command> [arguments] [options]
   streamform test --sql-file <statements.sql> --input-file <input.json> --output-file <output.json>
                                  ksqlDB's ksql-test-runner files on the same engine
   streamform demo                the README's main job: deploy to local Docker and show it working
-  streamform produce <pipeline>  test data for a pipeline (ratings, airline-merger, customer-quality):
-                                 loads its local databases (dev), then produces to its topics
+  streamform produce <topic>     your project: records for one of its topics, generated from the columns of
+                                 the ksqlDB stream over it (JSON, DELIMITED, or Avro by the registry's
+                                 <topic>-value schema) or read from a file
+      --file <file>              JSON lines (.jsonl), a JSON array (.json) or CSV with a header (.csv)
+      --key <column>             the message key's field (default: the stream's key column)
+      --count <n>                generated records (default 10)
+  streamform produce <pipeline>  streamform's checkout: test data for a pipeline (ratings, airline-merger,
+                                 customer-quality): loads its local databases (dev), then produces to its topics
       --env dev|staging|prod     default dev; staging/prod read STREAMFORM_BOOTSTRAP_SERVERS etc.
       --rate <msgs/s>            default 10
       --count <n> | --duration <s>   when to stop (default: at Ctrl-C)
@@ -101,57 +112,80 @@ const commands: Record<string, Command> = {
   async deploy(args) {
     const stacks = requireStacks(args);
     const tally = new ChangeTally();
-    const opts = cliOptions(deployMode(args), tally);
-    const dev = devEnvironment();
-    const pipelinesInDev = stacks.filter((s) => s.endsWith('-dev') && s !== 'platform-dev');
-    if (stacks.includes('platform-dev')) {
-      if (stopLegacyDevKsqldb(dev.platform!.name)) process.stderr.write('stopped a ksqlDB process an earlier streamform started\n');
-      process.stderr.write('deploying platform-dev with cdktf …\n');
-      await deployStacks(['platform-dev'], opts);
+    const opts = {
+      ...cliOptions(deployMode(args), tally),
+      beforeDeploy: (_stack: string, json: SynthesizedStack) => waitForLocalKsqldb(json),
+    };
+    if (!isUserProject() && stacks.includes('platform-dev')) {
+      const { devEnvironment } = await import('../../../stacks/environments');
+      if (stopLegacyDevKsqldb(devEnvironment().platform!.name))
+        process.stderr.write('stopped a ksqlDB process an earlier streamform started\n');
     }
-    if (pipelinesInDev.length > 0) await waitForDevKsqldb(devEndpoints().ksqldbUrl!);
-    const rest = stacks.filter((s) => s !== 'platform-dev');
-    if (rest.length > 0) {
-      process.stderr.write(`deploying ${rest.join(' ')} with cdktf …\n`);
-      await deployStacks(rest, opts);
-    }
+    await ensureProjectSetup();
+    process.stderr.write(`deploying ${stacks.join(' ')} with cdktf …\n`);
+    await deployStacks(stacks, opts);
     process.stderr.write(`deployed ${stacks.join(' ')}:\n${tally.lines(stacks).join('\n')}\n`);
   },
   async destroy(args) {
     const stacks = requireStacks(args);
+    await ensureProjectSetup();
     process.stderr.write(`destroying ${stacks.join(' ')} with cdktf …\n`);
     const tally = new ChangeTally();
     await destroyStacks(stacks, cliOptions(undefined, tally));
     process.stderr.write(`destroyed ${stacks.join(' ')}:\n${tally.lines(stacks).join('\n')}\n`);
   },
   async status(args, io) {
+    const { statusCommand } = await import('./status');
     io.out((await statusCommand(args, devEndpoints)) + '\n');
   },
   async demo() {
+    checkoutOnly('demo');
+    const { demo } = await import('./demo');
     await demo();
   },
   async plan(args) {
+    await ensureProjectSetup();
+    const { planCommand } = await import('./plan');
     await planCommand(args, devEndpoints);
   },
   async apply(args) {
+    await ensureProjectSetup();
+    const { applyCommand } = await import('./apply');
     await applyCommand(args);
   },
   async promote(args) {
+    checkoutOnly('promote');
+    const { promoteCommand } = await import('./promote');
     await promoteCommand(args);
   },
   async test(args) {
     // Loaded on use: the engine is only needed here.
     const { testCommand } = await import('./test');
-    testCommand(args);
+    await testCommand(args);
   },
   async produce(args) {
+    if (isUserProject()) {
+      const { produceTopicCommand } = await import('./produce-topic');
+      return produceTopicCommand(args);
+    }
+    const { produceCommand } = await import('./produce');
     await produceCommand(args);
   },
   async tail(args) {
+    const { tailCommand } = await import('./tail');
     await tailCommand(args);
   },
   async ksqldb(args) {
+    const { ksqldbCommand } = await import('./ksqldb');
     await ksqldbCommand(args);
+  },
+  async init(args) {
+    const { initCommand } = await import('./init');
+    await initCommand(args);
+  },
+  async setup(args) {
+    const { setup } = await import('../toolchain/setup');
+    await setup({ withoutDocker: args.options['without-docker'] === true, tests: false });
   },
   async lineage(args) {
     // Loaded on use: it builds the whole app (every stack), which the other commands do not need.
@@ -218,11 +252,32 @@ function cliOptions(leftovers?: CdktfOptions['leftovers'], tally?: ChangeTally):
   };
 }
 
-/** The dev platform's host endpoints, ksqlDB included (its ksqldb container, or STREAMFORM_KSQLDB_URL). */
+/** The dev platform's host endpoints of streamform's checkout, ksqlDB included (its ksqldb container, or STREAMFORM_KSQLDB_URL). */
 function devEndpoints() {
+  const { devEnvironment } = require('../../../stacks/environments') as typeof import('../../../stacks/environments');
+  const { LocalKafkaPlatform } = require('../../../constructs/platform') as typeof import('../../../constructs/platform');
   const env = devEnvironment();
   const host = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images, true, env.platform!.brokers);
   return { ...host, ksqldbUrl: env.cluster.endpoints?.ksqldbUrl ?? host.ksqldbUrl };
+}
+
+/** Commands that need streamform's own release records and pipelines: not yet for a user's project. */
+function checkoutOnly(command: string): void {
+  if (isUserProject())
+    throw new UsageError(
+      `\`streamform ${command}\` works in streamform's own checkout only so far; in your project plan with \`streamform plan <stack> --save <file>\` and apply that file with \`streamform apply <file>\``,
+    );
+}
+
+/**
+ * In a user's project: the toolchain, the project's provider mirror and the local images, set up
+ * before each command that runs OpenTofu (a second set-up takes a second or two; it follows an
+ * upgraded or reinstalled streamform package).
+ */
+async function ensureProjectSetup(): Promise<void> {
+  if (!isUserProject()) return;
+  const { setup } = await import('../toolchain/setup');
+  await setup({});
 }
 
 /** The stacks `destroy` names that belong to staging or prod (always confirmed). */

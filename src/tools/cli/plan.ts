@@ -1,13 +1,14 @@
 /** `streamform plan <pipeline> --env <env>`: the real plan of one stack, reviewed for Kafka. */
 import * as fs from 'fs';
-import { environment, EnvName, ENV_NAMES } from '../../../stacks/environments';
-import { PIPELINES } from '../../../stacks/main';
+import * as path from 'path';
+import type { EnvName } from '../../../stacks/environments';
 import { gitInfo } from '../gitops/git';
 import { EXIT, exitCode, renderJson, renderMarkdown, renderText, review, Review, runPlan } from '../gitops/plan-review';
 import { recordPath, saveStackPlan } from '../gitops/saved-plan';
 import { ParsedArgs, stringOption, UsageError } from './args';
-import { stackDir, synth, tofuEnv } from './cdktf';
-import { waitForDevKsqldb } from './dev-ksqldb';
+import { manifestDependencies, requireKnownStacks, requirePgConnStr, stackDir, SynthesizedStack, synth, tofuEnv } from './cdktf';
+import { waitForDevKsqldb, waitForLocalKsqldb } from './dev-ksqldb';
+import { isUserProject, projectOutdir } from './project';
 import { describeUnreachable, unreachableEndpoints } from './reachability';
 import { statusAccess, StatusEndpoints } from './status';
 
@@ -17,9 +18,25 @@ export interface StackRef {
   readonly stack: string;
 }
 
-/** `ratings --env prod` or `ratings-prod` → the stack. */
+/** streamform's own stacks' environments and pipelines (loaded on use: an installed package has none). */
+function checkout() {
+  const { environment, ENV_NAMES } = require('../../../stacks/environments') as typeof import('../../../stacks/environments');
+  const { PIPELINES } = require('../../../stacks/main') as typeof import('../../../stacks/main');
+  return { environment, ENV_NAMES, PIPELINES };
+}
+
+/** `ratings --env prod` or `ratings-prod` → the stack (in a user's project, checked against its stacks after synthesis). */
 function stackRef(args: ParsedArgs, command: string): StackRef {
   const first = args.positionals[1];
+  if (isUserProject()) {
+    if (!first)
+      throw new UsageError(`name the stack, e.g. \`streamform ${command} orders-prod\` or \`streamform ${command} orders --env prod\``);
+    const envOption = stringOption(args, 'env');
+    const stack = envOption ? `${first}-${envOption}` : first;
+    const env = envOption ?? /-([A-Za-z0-9_]+)$/.exec(stack)?.[1] ?? 'dev';
+    return { pipeline: stack.endsWith(`-${env}`) ? stack.slice(0, -env.length - 1) : stack, env: env as EnvName, stack };
+  }
+  const { ENV_NAMES, PIPELINES } = checkout();
   if (!first)
     throw new UsageError(
       `name the pipeline, e.g. \`streamform ${command} ratings --env staging\`; pipelines: ${Object.keys(PIPELINES).join(', ')}`,
@@ -35,7 +52,14 @@ function stackRef(args: ParsedArgs, command: string): StackRef {
 
 /** What OpenTofu needs to reach the stack's state and servers; a clear error when something is missing. */
 export async function prepareEnvironment(ref: StackRef, processEnv: NodeJS.ProcessEnv = process.env): Promise<NodeJS.ProcessEnv> {
-  const config = environment(ref.env, processEnv);
+  if (isUserProject(processEnv)) {
+    const out = projectOutdir(processEnv);
+    requireKnownStacks([ref.stack], Object.keys(manifestDependencies(out)));
+    requirePgConnStr([ref.stack], out, processEnv);
+    await waitForLocalKsqldb(synthesized(ref.stack, processEnv));
+    return tofuEnv(ref.stack, { env: processEnv });
+  }
+  const config = checkout().environment(ref.env, processEnv);
   if (config.backend.kind === 'pg' && !processEnv.PG_CONN_STR) {
     throw new UsageError(
       `${ref.stack} keeps its state in PostgreSQL: set PG_CONN_STR (e.g. postgres://user:password@host:5432/tfstate?sslmode=require) in the environment; it is never written into configuration`,
@@ -78,6 +102,18 @@ async function checkReachable(ref: StackRef, options: PlanOptions): Promise<stri
   return down.map((d) => `${d.service} at ${d.address}`);
 }
 
+/** A synthesized stack of the project (cdk.tf.json). */
+function synthesized(stack: string, processEnv: NodeJS.ProcessEnv): SynthesizedStack {
+  return JSON.parse(fs.readFileSync(path.join(projectOutdir(processEnv), 'stacks', stack, 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
+}
+
+/** Whether a user's stack protects its data: its cluster gave its objects deletion_protection (production, prod names, `protect`). */
+function protects(json: SynthesizedStack): boolean {
+  return Object.entries(json.resource ?? {}).some(
+    ([type, rs]) => type.startsWith('streamform_') && Object.values(rs).some((r) => r.deletion_protection === true),
+  );
+}
+
 /** Synthesizes the app, plans the stack and reviews the plan. */
 async function planStack(ref: StackRef, options: PlanOptions = {}): Promise<Review> {
   const processEnv = options.processEnv ?? process.env;
@@ -89,12 +125,10 @@ async function planStack(ref: StackRef, options: PlanOptions = {}): Promise<Revi
   const unreachable = await checkReachable(ref, options);
   log(`planning ${ref.stack} with OpenTofu (refreshing what exists) …`);
   const result = await runPlan(stackDir(ref.stack), env);
-  const config = environment(ref.env, processEnv);
-  return review(
-    result,
-    { protect: config.cluster.protect ?? false, allowDestructive: options.allowDestructive ?? false },
-    { stack: ref.stack, env: ref.env, unreachable },
-  );
+  const protect = isUserProject(processEnv)
+    ? protects(synthesized(ref.stack, processEnv))
+    : (checkout().environment(ref.env, processEnv).cluster.protect ?? false);
+  return review(result, { protect, allowDestructive: options.allowDestructive ?? false }, { stack: ref.stack, env: ref.env, unreachable });
 }
 
 export async function planCommand(args: ParsedArgs, dev?: () => StatusEndpoints): Promise<void> {

@@ -44,6 +44,25 @@ const ENV = 'dev|staging|prod';
 /** Every subcommand, its arguments and options: what the parser accepts and `--help` shows. */
 export const COMMANDS: readonly CommandSpec[] = [
   {
+    name: 'init',
+    args: '[dir]',
+    summary: 'a new streamform project in dir (default: the current folder): one pipeline, dev and prod, a test, CI',
+    options: [
+      { flags: '--name <name>', description: 'the pipeline and package name (default: the folder name)' },
+      {
+        flags: '--streamform <spec>',
+        description: 'how package.json requires streamform (default: this version, or the tarball/URL already installed there)',
+      },
+      { flags: '--skip-install', description: 'write the files only; run `npm install` yourself' },
+    ],
+    after: 'Files that already exist are left as they are (named); package.json is merged.',
+  },
+  {
+    name: 'setup',
+    summary: "the toolchain (OpenTofu, providers) and the project's provider mirror in .streamform/, a Docker engine and the local images",
+    options: [{ flags: '--without-docker', description: 'no Docker engine and no images (synth and plan against existing clusters only)' }],
+  },
+  {
     name: 'deploy',
     args: '<stacks...>',
     summary: "cdktf deploy stacks, e.g. platform-dev ratings-dev (dev: waits for the platform's ksqlDB)",
@@ -125,9 +144,15 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'produce',
-    args: '<pipeline>',
-    summary: 'test data for a pipeline: loads its local databases (dev), then produces to its topics',
+    args: '<pipeline-or-topic>',
+    summary:
+      "test data: streamform's pipelines (loads their local databases, then produces to their topics); in your project, records for a topic",
     options: [
+      { flags: '--file <file>', description: 'records to send, JSON lines (.jsonl/.json) or CSV with a header (.csv) (your project)' },
+      {
+        flags: '--key <column>',
+        description: 'the field used as the message key (your project; default: the key column of the stream over the topic)',
+      },
       { flags: '--env <env>', description: `${ENV} (default dev); staging/prod read STREAMFORM_BOOTSTRAP_SERVERS etc.` },
       { flags: '--rate <msgs/s>', description: 'default 10' },
       { flags: '--count <n>', description: 'stop after n messages (default: at Ctrl-C)' },

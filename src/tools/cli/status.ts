@@ -6,7 +6,8 @@ import { EnvName } from '../../../stacks/environments';
 import { HttpEndpoint } from '../../provider/clients/http';
 import { KafkaConnection } from '../../provider/clients/kafka';
 import { endpointsOf, ProviderConfig, providerSchema, withEnvironment } from '../../provider/provider';
-import { clusterAccess, parseEnvName } from '../generators/endpoints';
+import { clusterAccess, endpointAccess, parseEnvName } from '../generators/endpoints';
+import { isUserProject } from './project';
 import { ParsedArgs, stringOption, UsageError } from './args';
 import { renderTable } from './table';
 
@@ -176,6 +177,10 @@ export async function platformStatus(e: StatusEndpoints): Promise<string> {
 
 /** How `status --env <env>` reaches the environment: the dev platform's endpoints, else the provider's STREAMFORM_* variables. */
 export function statusAccess(env: EnvName, dev: () => StatusEndpoints, processEnv: NodeJS.ProcessEnv = process.env): StatusAccess {
+  if (isUserProject(processEnv)) {
+    const a = endpointAccess(env, processEnv);
+    return { kafka: a.kafka, schemaRegistry: a.schemaRegistry, connect: a.connect, ksqldb: a.ksqldb };
+  }
   if (env === 'dev') {
     const e = dev();
     return {

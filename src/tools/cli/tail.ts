@@ -8,7 +8,7 @@ import type * as avro from 'avsc';
 import { Kafka } from 'kafkajs';
 import { KafkaAdminClient, KafkaConnection, kafkaConfig } from '../../provider/clients/kafka';
 import { SchemaRegistryClient } from '../../provider/clients/schema-registry';
-import { clusterAccess, parseEnvName, unreachable } from '../generators/endpoints';
+import { endpointAccess, parseEnvName, unreachable } from '../generators/endpoints';
 import { avroType, parseWireFormat } from '../generators/wire-format';
 import { ParsedArgs, stringOption, UsageError } from './args';
 import { renderCsv, renderTable } from './table';
@@ -413,7 +413,7 @@ export async function tailCommand(args: ParsedArgs): Promise<void> {
   const timeoutS = positiveInt(args, 'timeout', 30, '--timeout 60');
   const format = (stringOption(args, 'format', 'table') ?? 'table') as TailFormat;
   if (!TAIL_FORMATS.includes(format)) throw new UsageError(`unknown --format '${format}'; use one of ${TAIL_FORMATS.join(', ')}`);
-  const access = clusterAccess(parseEnvName(stringOption(args, 'env')));
+  const access = endpointAccess(parseEnvName(stringOption(args, 'env')));
   const registry = access.schemaRegistry ? new SchemaRegistryClient(access.schemaRegistry) : undefined;
   const result = await tailTopic(access.kafka, registry, { topic, last, timeoutMs: timeoutS * 1000 }).catch((err: unknown) =>
     Promise.reject(err instanceof KafkaUnreachableError ? unreachable(access, err.reason) : err),

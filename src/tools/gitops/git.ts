@@ -1,8 +1,8 @@
-import { REPO_ROOT } from '../toolchain/paths';
+import { projectRoot } from '../toolchain/paths';
 import { run } from '../toolchain/run';
 
-/** The checkout's commit and whether its tree is clean; empty when it is no git checkout (or git is missing). */
-export async function gitInfo(cwd: string = REPO_ROOT): Promise<{ commit?: string; cleanTree?: boolean }> {
+/** The project's commit (streamform's checkout, or the user's repository) and whether its tree is clean; empty when it is no git checkout (or git is missing). */
+export async function gitInfo(cwd: string = projectRoot()): Promise<{ commit?: string; cleanTree?: boolean }> {
   try {
     const commit = (await run('git', ['rev-parse', 'HEAD'], { cwd })).trim();
     const status = await run('git', ['status', '--porcelain', '--untracked-files=no'], { cwd });

@@ -1,13 +1,13 @@
 /** `streamform lineage <stack> [--out file.html] [--format html|mermaid]`. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ENV_NAMES } from '../../../stacks/environments';
 import { KafkaAdminClient } from '../../provider/clients/kafka';
 import { ParsedArgs, stringOption, UsageError } from '../cli/args';
-import { clusterAccess } from '../generators/endpoints';
+import { endpointAccess } from '../generators/endpoints';
+import { isUserProject, loadUserApp, pickStack, stacksOf } from '../cli/project';
 import { renderLineageHtml } from './html';
 import { toMermaid } from './mermaid';
-import { LineageError, lineageEnv, lineageForStack, LineageGraph, withMessageCounts } from './model';
+import { LineageError, lineageEnv, lineageForStack, LineageGraph, lineageOf, withMessageCounts } from './model';
 
 export type LineageFormat = 'html' | 'mermaid';
 
@@ -23,11 +23,13 @@ export interface LineageOptions {
   readonly counts?: ReadonlyMap<string, bigint>;
   /** Where the counts came from, or why there are none. */
   readonly countsNote?: string;
+  /** The graph, when already built (a user's project). @default - the stack of streamform's app */
+  readonly graph?: LineageGraph;
 }
 
 /** Writes the page (html) and returns its path, or returns the Mermaid text (mermaid). */
 export function renderLineage(stack: string, options: LineageOptions = {}): { format: LineageFormat; path?: string; text: string } {
-  const plain = lineageForStack(stack, options.env ?? lineageEnv());
+  const plain = options.graph ?? lineageForStack(stack, options.env ?? lineageEnv());
   const graph = options.counts ? withMessageCounts(plain, options.counts) : plain;
   if ((options.format ?? 'html') === 'mermaid') return { format: 'mermaid', text: toMermaid(graph) };
   const file = path.resolve(options.cwd ?? process.cwd(), options.out ?? `lineage-${stack}.html`);
@@ -52,10 +54,12 @@ export async function lineageCommand(args: ParsedArgs): Promise<void> {
   }
   let result;
   try {
-    const live: { counts?: Map<string, bigint>; countsNote?: string } =
-      format === 'html' ? await messageCounts(stack, lineageForStack(stack, lineageEnv())) : {};
+    const graph = isUserProject()
+      ? lineageOf(pickStack(stacksOf(await loadUserApp()), stack, undefined))
+      : lineageForStack(stack, lineageEnv());
+    const live: { counts?: Map<string, bigint>; countsNote?: string } = format === 'html' ? await messageCounts(stack, graph) : {};
     if (live.countsNote) process.stderr.write(`${live.countsNote}\n`);
-    result = renderLineage(stack, { format, out, ...live });
+    result = renderLineage(stack, { format, out, ...live, graph });
   } catch (err) {
     if (err instanceof LineageError) throw new UsageError(err.message);
     throw err;
@@ -74,11 +78,12 @@ export async function messageCounts(
   processEnv: NodeJS.ProcessEnv = process.env,
   timeoutMs = 3000,
 ): Promise<{ counts?: Map<string, bigint>; countsNote: string }> {
-  const env = ENV_NAMES.find((e) => stack.endsWith(`-${e}`));
-  if (!env) return { countsNote: 'no message counts: the stack names no environment' };
+  const env = /-([A-Za-z0-9_]+)$/.exec(stack)?.[1];
+  if (!env || (!isUserProject(processEnv) && !['dev', 'staging', 'prod'].includes(env)))
+    return { countsNote: 'no message counts: the stack names no environment' };
   let access;
   try {
-    access = clusterAccess(env, processEnv);
+    access = endpointAccess(env, processEnv);
   } catch (err) {
     return { countsNote: `no message counts: ${(err as Error).message.split(';')[0]}` };
   }

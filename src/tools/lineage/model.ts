@@ -21,7 +21,6 @@ import { LocalMariaDb, LocalPostgres } from '../../../constructs/platform/local-
 import { isKsqlSource } from '../../../constructs/private/ksql-source';
 import { Schema } from '../../../constructs/schema';
 import { ITopic } from '../../../constructs/topic';
-import { buildApp } from '../../../stacks/main';
 import { KsqlSyntaxError, parseStatement, Query, queryOf, sinkOf, sourcesRead, Statement } from '../../core/ksql';
 
 export type LineageKind =
@@ -392,6 +391,8 @@ function stackIds(app: App): string[] {
 export function lineageForStack(stackId: string, env: NodeJS.ProcessEnv = lineageEnv()): LineageGraph {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamform-lineage-'));
   try {
+    // streamform's own stacks, loaded on use (an installed package has none; user projects build their app)
+    const { buildApp } = require('../../../stacks/main') as typeof import('../../../stacks/main');
     const app = buildApp(new App({ outdir }), env);
     const stack = app.node.children.find((c) => c instanceof TerraformStack && c.node.id === stackId);
     if (!stack) {

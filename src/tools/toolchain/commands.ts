@@ -34,7 +34,12 @@ const debian = (pkg: string) => ({ kind: 'debian', package: pkg }) as const;
 
 export const EXTERNAL_COMMANDS = {
   node: { origin: image, purpose: 'runs streamform, its provider and the cdktf app', usedBy: ['setup', 'runtime', 'tests'] },
-  npm: { origin: image, purpose: 'installs the node packages (npm ci)', usedBy: ['setup'] },
+  npm: {
+    origin: image,
+    purpose: "installs the node packages (npm ci); `streamform init` installs a new project's; a user's app command builds with it",
+    usedBy: ['setup', 'runtime', 'tests'],
+  },
+  sh: { origin: image, purpose: "runs a user's project's cdktf.json app command (and its build step), as cdktf does", usedBy: ['runtime'] },
   go: { origin: image, purpose: 'builds OpenTofu and the docker provider, fetches protocol files', usedBy: ['setup'] },
   mvn: { origin: image, purpose: 'resolves Kafka, Connect, Debezium and Apicurio from Maven Central', usedBy: ['setup'] },
   'apt-get': { origin: image, purpose: "installs Debian's packages listed here", usedBy: ['setup', 'tests'] },
@@ -78,7 +83,11 @@ export const EXTERNAL_COMMANDS = {
     purpose: "lints the GitHub Actions templates (GitHub's expression and workflow rules)",
     usedBy: ['tests'],
   },
-  cdktf: { origin: { kind: 'npm', package: 'cdktf-cli' }, purpose: 'cdktf deploy/destroy', usedBy: ['runtime', 'tests'] },
+  cdktf: {
+    origin: { kind: 'npm', package: 'cdktf-cli' },
+    purpose: 'cdktf deploy/destroy (cdktf-cli, a dependency of streamform)',
+    usedBy: ['runtime', 'tests'],
+  },
 } as const satisfies Record<string, ExternalCommand>;
 
 export type CommandName = keyof typeof EXTERNAL_COMMANDS;

@@ -2,19 +2,57 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-/** Root of this checkout (the folder holding package.json). */
-export const REPO_ROOT = findRepoRoot(__dirname);
+/**
+ * Root of the streamform package: this checkout, or `node_modules/streamform` of a user's project
+ * (the folder holding the package.json named streamform). Its own files (dist/, the image recipes)
+ * are read from here.
+ */
+export const PACKAGE_ROOT = findPackageRoot(__dirname);
+/** The same folder (the name most of the code and the tests know it by). */
+export const REPO_ROOT = PACKAGE_ROOT;
 
-function findRepoRoot(from: string): string {
+function findPackageRoot(from: string): string {
   // compiled: <root>/dist/src/tools/toolchain; source: <root>/src/tools/toolchain
   let dir = from;
   for (let i = 0; i < 8; i++) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'cdktf.json'))) {
-      return dir;
-    }
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string }).name === 'streamform') return dir;
     dir = path.dirname(dir);
   }
-  throw new Error(`cannot find the streamform checkout above ${from}`);
+  throw new Error(`cannot find the streamform package above ${from}`);
+}
+
+/**
+ * Whether streamform runs from its own checkout (it has a cdktf.json, which is never packed) rather
+ * than from a package installed in a user's project.
+ */
+export function isCheckout(): boolean {
+  return fs.existsSync(path.join(PACKAGE_ROOT, 'cdktf.json'));
+}
+
+/**
+ * The project the commands work on: STREAMFORM_PROJECT when set; else, in streamform's own checkout,
+ * the checkout; else the nearest folder holding a cdktf.json from the current directory up (a
+ * user's project with streamform installed).
+ */
+export function projectRoot(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  if (env.STREAMFORM_PROJECT) return path.resolve(env.STREAMFORM_PROJECT);
+  if (isCheckout()) return PACKAGE_ROOT;
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'cdktf.json'))) return dir;
+    if (dir === path.dirname(dir)) break;
+  }
+  throw new ProjectNotFoundError(
+    `no cdktf.json in ${cwd} or a folder above it: run streamform in your project's folder, or create a project with \`npx streamform init <dir>\``,
+  );
+}
+
+/** No project around the current directory. */
+export class ProjectNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProjectNotFoundError';
+  }
 }
 
 /**
@@ -30,9 +68,12 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'streamform');
 }
 
-/** Per-checkout, git-ignored state: provider mirror, plugin cache, CLI config, environment file, logs. */
+/**
+ * Per-project, git-ignored state: provider mirror, plugin cache, CLI config, environment file, logs
+ * (`.streamform` of the checkout, or of the user's project).
+ */
 export function stateDir(): string {
-  return path.join(REPO_ROOT, '.streamform');
+  return path.join(projectRoot(), '.streamform');
 }
 
 export const paths = {

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { protoDir } from '../../provider/plugin/proto-dir';
+import { cacheDir, isCheckout } from './paths';
 import { run, which } from './run';
 import { TOOLCHAIN } from './versions';
 
@@ -24,8 +25,19 @@ const PROTO_SOURCES = [
   },
 ] as const;
 
+/**
+ * Where the set-up puts the definitions: `.streamform/proto` of streamform's checkout (protoDir's
+ * default); for a package installed in a user's project, the machine-wide cache, by version (a
+ * reinstall of the package would wipe a folder inside it), which the provider's launcher names in
+ * STREAMFORM_PROTO_DIR.
+ */
+export function protoInstallDir(): string {
+  if (isCheckout()) return protoDir();
+  return path.join(cacheDir(), 'proto', `opentofu-${TOOLCHAIN.opentofu.version}-go-plugin-${PROTO_SOURCES[1].version}`);
+}
+
 export async function ensureProtos(logFile: string): Promise<string> {
-  const dir = protoDir();
+  const dir = protoInstallDir();
   fs.mkdirSync(dir, { recursive: true });
   for (const src of PROTO_SOURCES) {
     const target = path.join(dir, src.as);

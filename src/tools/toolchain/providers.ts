@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { cacheDir, paths, REPO_ROOT } from './paths';
+import { cacheDir, isCheckout, paths, REPO_ROOT } from './paths';
+import { protoInstallDir } from './protos';
 import { note } from './progress';
 import { run } from './run';
 import { PROVIDER_HOSTS, TOOLCHAIN } from './versions';
@@ -55,7 +56,9 @@ export async function ensureDockerProvider(logFile: string): Promise<string> {
  */
 function providerLauncher(): string {
   const main = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js');
-  return `#!/bin/sh\nexec node --enable-source-maps "${main}" "$@"\n`;
+  // an installed package keeps the protocol definitions in the machine-wide cache (protoInstallDir)
+  const protos = isCheckout() ? '' : `STREAMFORM_PROTO_DIR="${protoInstallDir()}" `;
+  return `#!/bin/sh\n${protos}exec node --enable-source-maps "${main}" "$@"\n`;
 }
 
 /**

@@ -54,7 +54,7 @@ export function neededDebianCommands(options: SetupOptions, localImages: boolean
   return [...needed];
 }
 
-async function setup(options: SetupOptions = {}): Promise<ToolchainEnv> {
+export async function setup(options: SetupOptions = {}): Promise<ToolchainEnv> {
   const started = Date.now();
   fs.mkdirSync(paths.logs(), { recursive: true });
   const logFile = path.join(paths.logs(), 'setup.log');

@@ -484,7 +484,8 @@ function needsQuotes(s: string, d: string, first: boolean): boolean {
   return s.charCodeAt(s.length - 1) <= 32;
 }
 
-function splitCsv(line: string, d: string): (string | null)[] {
+/** The fields of one delimited (CSV) line: RFC 4180 quotes, `""` inside them. */
+export function splitCsv(line: string, d: string): (string | null)[] {
   const out: (string | null)[] = [];
   let i = 0;
   const n = line.length;

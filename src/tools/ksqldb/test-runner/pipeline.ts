@@ -5,8 +5,8 @@
  */
 import { TerraformStack, Testing } from 'cdktf';
 import { PipelineTest, ResolvedTestRecord } from '../../../../constructs';
-import { environment, EnvName } from '../../../../stacks/environments';
-import { PipelineClass } from '../../../../stacks/fingerprint';
+import type { EnvName } from '../../../../stacks/environments';
+import type { PipelineClass } from '../../../../stacks/fingerprint';
 import { runTest, specOf, TestCase, TestRecord, TestResult } from './runner';
 import { stackKsql } from './stack';
 
@@ -64,6 +64,7 @@ export function runStackTests(stack: TerraformStack): PipelineTestRun {
 
 /** Synthesizes a pipeline for an environment in memory and runs its test cases. */
 export function runPipelineTests(pipeline: string, Pipeline: PipelineClass, env: EnvName, processEnv = process.env): PipelineTestRun {
+  const { environment } = require('../../../../stacks/environments') as typeof import('../../../../stacks/environments');
   const stack = new Pipeline(Testing.app(), `${pipeline}-${env}`, { env: environment(env, processEnv) });
   return runStackTests(stack);
 }
