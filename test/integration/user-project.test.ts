@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { execFileSync, spawnSync } from 'child_process';
+import { Admin, Kafka, logLevel } from 'kafkajs';
 import { REPO_ROOT } from '../../src/tools/toolchain/paths';
 
 const NAME = 'sf-it-user';
@@ -42,12 +43,31 @@ interface Result {
   readonly stderr: string;
 }
 
-function inApp(command: string, args: readonly string[], timeoutMs = 600_000): Result {
-  const r = spawnSync(command, args, { cwd: app, env: userEnv(), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+const spawnOptions = (timeoutMs: number) =>
+  ({ cwd: app, env: userEnv(), encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }) as const;
+
+function result(r: ReturnType<typeof spawnSync>): Result {
+  return { code: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
-const streamform = (...args: string[]) => inApp(path.join(app, 'node_modules', '.bin', 'streamform'), args);
+/** npm in the project folder. */
+const npm = (...args: string[]) => result(spawnSync('npm', args, spawnOptions(600_000)));
+
+/** The project's installed CLI (node_modules/.bin/streamform), as `npx streamform` runs it. */
+const streamform = (...args: string[]) =>
+  result(spawnSync(process.execPath, [path.join(app, 'node_modules', '.bin', 'streamform'), ...args], spawnOptions(900_000)));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function withAdmin<T>(f: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Kafka({ brokers: [KAFKA], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return await f(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 function ok(r: Result): Result {
   if (r.code !== 0) throw new Error(`exit ${r.code}\n${r.stderr.slice(-4000)}\n${r.stdout.slice(-2000)}`);
@@ -92,9 +112,9 @@ test('the tarball holds the library, the CLI, the provider and the template, and
   expect(Object.keys(pkg.exports)).toEqual(expect.arrayContaining(['.', './platform']));
 });
 
-test('install, init, test, deploy, produce, tail, plan, destroy in a project of its own', () => {
-  ok(inApp('npm', ['init', '-y']));
-  ok(inApp('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball]));
+test('install, init, test, deploy, produce, tail, plan, destroy in a project of its own', async () => {
+  ok(npm('init', '-y'));
+  ok(npm('install', '--no-audit', '--no-fund', '--loglevel=error', tarball));
   expect(fs.realpathSync(path.join(app, 'node_modules', 'streamform')).startsWith(REPO_ROOT)).toBe(false);
 
   const init = ok(streamform('init'));
@@ -125,7 +145,22 @@ test('install, init, test, deploy, produce, tail, plan, destroy in a project of 
   expect(unknown.stderr).toContain("no stack 'pageview-dev' in this project; its stacks are pageviews-dev, pageviews-prod, platform-dev");
 
   // deploy: the first run sets up the project's provider mirror, never asking a registry
-  ok(streamform('deploy', 'platform-dev', 'pageviews-dev'));
+  ok(streamform('deploy', 'platform-dev'));
+
+  // a partly failed apply (a topic of the stack exists outside it), then destroy: what exists is
+  // removed, what the stack did not create is left alone
+  await withAdmin((admin) => admin.createTopics({ topics: [{ topic: 'long-pageviews', numPartitions: 1 }] }));
+  const partial = streamform('deploy', 'pageviews-dev');
+  expect(partial.code).toBe(1);
+  expect(partial.stderr).toContain('Topic long-pageviews already exists');
+  const afterPartial = ok(streamform('destroy', 'pageviews-dev', '--auto-approve'));
+  expect(afterPartial.stderr).toMatch(/pageviews-dev: 0 created, 0 changed, [1-9]\d* destroyed/);
+  expect(await withAdmin((admin) => admin.listTopics())).toContain('long-pageviews');
+  expect(await withAdmin((admin) => admin.listTopics())).not.toContain('pageviews');
+  await withAdmin((admin) => admin.deleteTopics({ topics: ['long-pageviews'] }));
+  for (let i = 0; i < 20 && (await withAdmin((admin) => admin.listTopics())).includes('long-pageviews'); i++) await sleep(1000);
+
+  ok(streamform('deploy', 'pageviews-dev'));
   const version = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
   const launcher = fs.readFileSync(
     path.join(
@@ -169,7 +204,7 @@ test('install, init, test, deploy, produce, tail, plan, destroy in a project of 
   for (let i = 0; i < 30; i++) {
     rows = JSON.parse(ok(streamform('tail', 'long-pageviews', '--last', '100', '--format', 'json', '--timeout', '10')).stdout);
     if (rows.some((r) => r.key === 'csv-1') && rows.some((r) => r.key === 'file-1')) break;
-    spawnSync('sleep', ['2']);
+    await sleep(2000);
   }
   expect(rows.find((r) => r.key === 'file-1')).toMatchObject({ PAGE: '/file', DURATION_MS: 61000 });
   expect(rows.find((r) => r.key === 'csv-1')).toMatchObject({ PAGE: '/c,s,v', DURATION_MS: 31000 });
@@ -181,8 +216,17 @@ test('install, init, test, deploy, produce, tail, plan, destroy in a project of 
   expect(plan.code).toBe(0);
   expect(plan.stdout).toContain('No changes.');
 
-  const destroyed = ok(streamform('destroy', 'pageviews-dev', 'platform-dev', '--auto-approve'));
-  expect(destroyed.stderr).toMatch(/pageviews-dev: 0 created, 0 changed, 6 destroyed/);
+  // the platform destroyed before the pipeline: the pipeline's destroy stops, naming the servers and
+  // the ways out; --forget-unreachable forgets the objects that went with the platform
+  ok(streamform('destroy', 'platform-dev', '--auto-approve'));
+  const stuck = streamform('destroy', 'pageviews-dev', '--auto-approve');
+  expect(stuck.code).toBe(1);
+  expect(stuck.stderr).toContain('pageviews-dev: its objects cannot be deleted while their servers do not answer');
+  expect(stuck.stderr).toContain(`Kafka at ${KAFKA}`);
+  expect(stuck.stderr).toContain('`streamform destroy pageviews-dev --forget-unreachable`');
+  const forgotten = ok(streamform('destroy', 'pageviews-dev', '--auto-approve', '--forget-unreachable'));
+  expect(forgotten.stderr).toContain('pageviews-dev: forgot 6 object(s) on servers that do not answer (nothing deleted)');
+  expect(fs.readFileSync(path.join(app, '.streamform', 'state', 'pageviews-dev.tfstate'), 'utf8')).not.toContain('streamform_topic');
   const left = execFileSync('docker', ['ps', '-a', '--format', '{{.Names}}'], { encoding: 'utf8' })
     .split('\n')
     .filter((n) => n.startsWith(NAME));

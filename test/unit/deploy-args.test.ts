@@ -32,7 +32,7 @@ test.each([
   [['deploy', 'platform-dev', '--adopt=yes'], "--adopt takes no value (got 'yes')"],
   [['deploy', 'platform-dev', '--delete-data'], '--delete-data is only valid with --replace'],
   [['deploy', 'platform-dev', '--adopt', '--replace'], '--adopt and --replace exclude each other'],
-  [['destroy', 'platform-dev', '--adopt'], 'unknown option --adopt for destroy (it takes --auto-approve)'],
+  [['destroy', 'platform-dev', '--adopt'], 'unknown option --adopt for destroy (it takes --auto-approve, --forget-unreachable)'],
 ])('streamform %j is refused with exit code 2 before anything runs', async (argv, message) => {
   const r = await cli(argv);
   expect(r.code).toBe(2);

@@ -40,6 +40,11 @@ export interface CdktfOptions {
    * for a local ksqlDB the stack's objects are created in).
    */
   readonly beforeDeploy?: (stack: string, json: SynthesizedStack) => Promise<void>;
+  /**
+   * Called before each stack of a destroy, with its synthesized configuration; the resource types it
+   * returns are forgotten first (`tofu state rm`: their servers are gone for good, nothing is deleted).
+   */
+  readonly beforeDestroy?: (stack: string, json: SynthesizedStack) => Promise<readonly string[]>;
 }
 
 /** The parts of a synthesized stack (cdk.tf.json) the CLI reads. */
@@ -238,6 +243,7 @@ async function runStacksHandled(verb: 'deploy' | 'destroy', stacks: readonly str
     }
     const target = stackRun(stack, out, opts);
     if (verb === 'deploy') await opts.beforeDeploy?.(stack, target.json);
+    if (verb === 'destroy') await forgetResources(target, (await opts.beforeDestroy?.(stack, target.json)) ?? [], opts);
     if (verb === 'deploy') await settleLeftovers(target, opts);
     outputs.push(await runStack(verb, target, opts, order.slice(i + 1)));
   }
@@ -274,6 +280,22 @@ function stackRun(stack: string, out: string, opts: CdktfOptions): StackRun {
 
 function tofu(target: StackRun, args: readonly string[], extra: Pick<RunOptions, 'detached'> = {}): Promise<string> {
   return run(target.env.TERRAFORM_BINARY_NAME!, [...args], { cwd: target.dir, env: target.env, ...extra });
+}
+
+/**
+ * Drops the state entries of a stack's resources of the given types (`tofu state rm`), so that a
+ * destroy does not try to read or delete them on servers that are gone; nothing is deleted anywhere.
+ */
+async function forgetResources(target: StackRun, types: readonly string[], opts: CdktfOptions): Promise<void> {
+  if (types.length === 0) return;
+  const addresses = [...(await stateOf(target))].filter((a) => types.some((t) => a.startsWith(`${t}.`)));
+  if (addresses.length === 0) return;
+  await tofu(target, ['init', '-input=false', '-no-color']);
+  await tofu(target, ['state', 'rm', '-no-color', ...addresses]);
+  note(
+    opts,
+    `${target.stack}: forgot ${addresses.length} object(s) on servers that do not answer (nothing deleted): ${addresses.join(', ')}`,
+  );
 }
 
 /** The addresses in the stack's state: the local file read directly, else `tofu state list`. */

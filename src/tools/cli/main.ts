@@ -8,6 +8,8 @@ import { stopLegacyDevKsqldb, waitForLocalKsqldb } from './dev-ksqldb';
 import { InterruptedError } from './interrupts';
 import { leftoverModeOf } from './leftovers';
 import { isUserProject } from './project';
+import { describeUnreachable, Unreachable, unreachableEndpoints } from './reachability';
+import { stackEndpoints, SynthesizedProvider } from '../generators/endpoints';
 import { CliIo, COMMANDS, parseAndRun } from './program';
 import { ProgressEvent, ResourceAction } from './tofu-progress';
 
@@ -42,6 +44,9 @@ Usage: streamform <command> [arguments] [options]
   streamform destroy <stack...>  cdktf destroy stacks (dependents first: ratings-dev platform-dev); asks
                                  for confirmation on a terminal (always for staging and prod stacks)
       --auto-approve             destroy without asking (required without a terminal, e.g. in CI)
+      --forget-unreachable       when a server of the stack's objects does not answer and is gone for good
+                                 (e.g. a destroyed local platform): forget those objects (nothing is
+                                 deleted) and destroy the rest; without it such a destroy stops, naming it
   streamform status              topics, schemas, connectors and ksqlDB objects of an environment
       --env dev|staging|prod     default dev; staging/prod read STREAMFORM_BOOTSTRAP_SERVERS etc.
       --format table|json        default table
@@ -131,7 +136,11 @@ const commands: Record<string, Command> = {
     await ensureProjectSetup();
     process.stderr.write(`destroying ${stacks.join(' ')} with cdktf …\n`);
     const tally = new ChangeTally();
-    await destroyStacks(stacks, cliOptions(undefined, tally));
+    const forget = args.options['forget-unreachable'] === true;
+    await destroyStacks(stacks, {
+      ...cliOptions(undefined, tally),
+      beforeDestroy: (stack, json) => unreachableObjects(stack, json, forget),
+    });
     process.stderr.write(`destroyed ${stacks.join(' ')}:\n${tally.lines(stacks).join('\n')}\n`);
   },
   async status(args, io) {
@@ -259,6 +268,41 @@ function devEndpoints() {
   const env = devEnvironment();
   const host = LocalKafkaPlatform.hostEndpoints(env.platform!.ports, env.platform!.images, true, env.platform!.brokers);
   return { ...host, ksqldbUrl: env.cluster.endpoints?.ksqldbUrl ?? host.ksqldbUrl };
+}
+
+/** Which server each kind of streamform object lives on. */
+const SERVICE_OF: Readonly<Record<string, Unreachable['service']>> = {
+  streamform_topic: 'Kafka',
+  streamform_schema: 'Schema Registry',
+  streamform_connector: 'Kafka Connect',
+  streamform_ksql_stream: 'ksqlDB',
+  streamform_ksql_table: 'ksqlDB',
+  streamform_ksql_query: 'ksqlDB',
+  streamform_ksql_insert_into: 'ksqlDB',
+};
+
+/**
+ * Before destroying a stack: do the servers its objects live on answer? When one does not, the
+ * destroy stops, naming it and the ways out, unless --forget-unreachable: then the resource types
+ * on those servers are returned, to be forgotten (the destroy then removes the rest).
+ */
+async function unreachableObjects(stack: string, json: SynthesizedStack, forget: boolean): Promise<string[]> {
+  const types = Object.keys(json.resource ?? {}).filter((t) => SERVICE_OF[t] && Object.keys(json.resource![t]).length > 0);
+  const access = types.length > 0 ? stackEndpoints(stack, json as SynthesizedProvider, stack.split('-').pop() ?? 'dev') : undefined;
+  if (!access) return [];
+  const used = new Set(types.map((t) => SERVICE_OF[t]));
+  const down = (await unreachableEndpoints(access, 5000)).filter((u) => used.has(u.service));
+  if (down.length === 0) return [];
+  if (!forget) {
+    throw new UsageError(
+      `${stack}: its objects cannot be deleted while their servers do not answer:\n${describeUnreachable(down)}\n` +
+        `Start them and destroy again (a local platform: \`streamform deploy platform-dev\`). If they are gone for good (a destroyed local platform took its data with it), ` +
+        `\`streamform destroy ${stack} --forget-unreachable\` makes the stack's state forget the objects on those servers (nothing is deleted anywhere) and destroys the rest.`,
+      1,
+    );
+  }
+  const gone = new Set(down.map((u) => u.service));
+  return types.filter((t) => gone.has(SERVICE_OF[t]));
 }
 
 /** Commands that need streamform's own release records and pipelines: not yet for a user's project. */

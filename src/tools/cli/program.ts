@@ -79,7 +79,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'destroy',
     args: '<stacks...>',
     summary: 'cdktf destroy stacks (dependents first: ratings-dev platform-dev)',
-    options: [{ flags: '--auto-approve', description: 'destroy without asking (required without a terminal)' }],
+    options: [
+      { flags: '--auto-approve', description: 'destroy without asking (required without a terminal)' },
+      {
+        flags: '--forget-unreachable',
+        description: "when a server of the stack's objects is gone for good: forget its objects (nothing deleted), destroy the rest",
+      },
+    ],
     after: 'Asks for confirmation on a terminal (always for staging and prod stacks) unless --auto-approve.',
   },
   {

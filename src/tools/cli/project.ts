@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { App, TerraformStack } from 'cdktf';
 import { isCheckout, PACKAGE_ROOT, projectRoot } from '../toolchain/paths';
-import { run } from '../toolchain/run';
+import { CommandError, run, tail } from '../toolchain/run';
 import { UsageError } from './args';
 
 export interface ProjectConfig {
@@ -57,7 +57,28 @@ export async function synthUserProject(out: string, env: NodeJS.ProcessEnv, logF
   const root = projectRoot(env);
   const { app } = projectConfig(root);
   fs.mkdirSync(out, { recursive: true });
-  await run('sh', ['-c', app], { cwd: root, env: { ...env, CDKTF_OUTDIR: out }, logFile });
+  try {
+    await run('sh', ['-c', app], { cwd: root, env: { ...env, CDKTF_OUTDIR: out }, logFile });
+  } catch (err) {
+    throw err instanceof CommandError ? new Error(synthFailure(app, err.output)) : err;
+  }
+}
+
+/**
+ * What a failed synthesis says, without the stack trace: the constructs' validation errors (each
+ * names the construct path, the value and the fix), else the compiler's errors, else the output's end.
+ */
+export function synthFailure(app: string, output: string): string {
+  const lines = output.split('\n');
+  const start = lines.findIndex((l) => l.includes('Validation failed with the following errors:'));
+  if (start >= 0) {
+    const end = lines.findIndex((l, i) => i > start && (l.startsWith('If you wish to ignore') || /^\s+at /.test(l)));
+    const errors = lines.slice(start + 1, end < 0 ? undefined : end).filter((l) => l.trim() !== '');
+    return `the app does not synthesize (${app}): its constructs reported\n${errors.join('\n')}`;
+  }
+  const compiler = lines.filter((l) => /error TS\d+:/.test(l));
+  if (compiler.length > 0) return `the app does not compile (${app}):\n${compiler.join('\n')}`;
+  return `the app failed (${app}):\n${tail(output, 30)}`;
 }
 
 /**

@@ -60,32 +60,48 @@ export function endpointAccess(name: string, processEnv: NodeJS.ProcessEnv = pro
   const stacksDir = path.join(out, 'stacks');
   const stacks = (fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir) : []).filter((s) => s.endsWith(`-${name}`)).sort();
   for (const stack of stacks) {
-    const json = JSON.parse(fs.readFileSync(path.join(stacksDir, stack, 'cdk.tf.json'), 'utf8')) as {
-      provider?: { streamform?: Record<string, unknown>[] };
-    };
-    const config = json.provider?.streamform?.[0];
-    if (!config) continue;
-    const resolved = Object.fromEntries(
-      Object.keys(providerSchema.attributes).map((k) => [k, resolveSynthesized(config[k], processEnv)]),
-    ) as unknown as ProviderConfig;
-    const e = endpointsOf(withEnvironment(resolved, processEnv));
-    if (!e.kafka || e.kafka.bootstrapServers.length === 0) continue;
-    const local = e.kafka.bootstrapServers.every((s) => /^(localhost|127\.0\.0\.1)(:|$)/.test(s));
-    return {
-      envName: name,
-      local,
-      kafka: { ...e.kafka, clientId: 'streamform' },
-      schemaRegistry: e.schemaRegistry,
-      connect: e.connect,
-      ksqldb: e.ksqldb,
-      origin: `${stack}'s cluster (${e.kafka.bootstrapServers.join(',')})`,
-    };
+    const json = JSON.parse(fs.readFileSync(path.join(stacksDir, stack, 'cdk.tf.json'), 'utf8')) as SynthesizedProvider;
+    const access = stackEndpoints(stack, json, name, processEnv);
+    if (access) return access;
   }
   throw new UsageError(
     stacks.length === 0
       ? `no synthesized stack of environment '${name}' in ${out} (stacks are named <pipeline>-${name}); deploy first (\`streamform deploy <stack>\`) or run \`npx cdktf synth\``
       : `--env ${name}: the streamform provider of ${stacks.join(', ')} has no bootstrap_servers; set STREAMFORM_BOOTSTRAP_SERVERS (and the STREAMFORM_KAFKA_* security settings) as for the provider`,
   );
+}
+
+/** The streamform provider block of a synthesized stack (cdk.tf.json). */
+export interface SynthesizedProvider {
+  readonly provider?: { readonly streamform?: readonly Record<string, unknown>[] };
+}
+
+/**
+ * The endpoints a synthesized stack's streamform provider reaches: its configuration, blanks filled
+ * from the STREAMFORM_* variables as the provider does; undefined when it names no Kafka.
+ */
+export function stackEndpoints(
+  stack: string,
+  json: SynthesizedProvider,
+  envName: string,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): EndpointAccess | undefined {
+  const config = json.provider?.streamform?.[0];
+  if (!config) return undefined;
+  const resolved = Object.fromEntries(
+    Object.keys(providerSchema.attributes).map((k) => [k, resolveSynthesized(config[k], processEnv)]),
+  ) as unknown as ProviderConfig;
+  const e = endpointsOf(withEnvironment(resolved, processEnv));
+  if (!e.kafka || e.kafka.bootstrapServers.length === 0) return undefined;
+  return {
+    envName,
+    local: e.kafka.bootstrapServers.every((s) => /^(localhost|127\.0\.0\.1)(:|$)/.test(s)),
+    kafka: { ...e.kafka, clientId: 'streamform' },
+    schemaRegistry: e.schemaRegistry,
+    connect: e.connect,
+    ksqldb: e.ksqldb,
+    origin: `${stack}'s cluster (${e.kafka.bootstrapServers.join(',')})`,
+  };
 }
 
 /** A synthesized provider attribute: `${var.x}` read from TF_VAR_x, other references unknown (null). */
