@@ -126,18 +126,24 @@ test('install, init, test, deploy, produce, tail, plan, destroy in a project of 
   expect(pkg.scripts.test).toBe('streamform test pageviews');
   expect(pkg.dependencies.streamform).toContain('.tgz');
 
+  // the project is a git repository, as a user's is: promotion needs its commit
+  const git = (...args: string[]) => ok(result(spawnSync('git', args, spawnOptions(60_000))));
+  git('init', '-q');
+  git('add', '-A');
+  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'init');
+
   // the pipeline's test case passes, and fails when its expectation is wrong
   const passed = ok(streamform('test', 'pageviews'));
   expect(passed.stdout).toContain('PASS KeepsLongViews');
-  const source = fs.readFileSync(path.join(app, 'pageviews.ts'), 'utf8');
+  const testedSource = fs.readFileSync(path.join(app, 'pageviews.ts'), 'utf8');
   fs.writeFileSync(
     path.join(app, 'pageviews.ts'),
-    source.replace("PAGE: '/home', DURATION_MS: 45000", "PAGE: '/home', DURATION_MS: 45001"),
+    testedSource.replace("PAGE: '/home', DURATION_MS: 45000", "PAGE: '/home', DURATION_MS: 45001"),
   );
   const failed = streamform('test', 'pageviews');
   expect(failed.code).toBe(1);
   expect(failed.stdout).toContain('FAIL KeepsLongViews');
-  fs.writeFileSync(path.join(app, 'pageviews.ts'), source);
+  fs.writeFileSync(path.join(app, 'pageviews.ts'), testedSource);
 
   // an unknown stack is named with the project's stacks
   const unknown = streamform('deploy', 'pageview-dev');
@@ -210,6 +216,25 @@ test('install, init, test, deploy, produce, tail, plan, destroy in a project of 
   expect(rows.find((r) => r.key === 'csv-1')).toMatchObject({ PAGE: '/c,s,v', DURATION_MS: 31000 });
   expect(rows.some((r) => r.key === 'file-2')).toBe(false);
   expect(rows.every((r) => r.DURATION_MS >= 30000)).toBe(true);
+
+  // promotion dev → prod: dev runs this commit's definition with its tests passed; the plan of prod
+  // then needs prod's state (PG_CONN_STR), which this machine has not
+  const promotion = streamform('promote', 'pageviews', '--from', 'dev', '--to', 'prod', '--dry-run');
+  expect(promotion.stderr).toContain('pageviews: 1 of 1 test case(s) pass on the local ksqlDB engine (pageviews-prod).');
+  expect(promotion.stderr).toMatch(
+    /dev runs pageviews [0-9a-f]{16}, the definition of this checkout \(commit [0-9a-f]{12}, tests passed \(1\)\)/,
+  );
+  expect(promotion.stderr).toContain('PG_CONN_STR is not set, but pageviews-prod');
+  expect(promotion.code).toBe(1);
+  // a change dev has not run is not promoted
+  const source = fs.readFileSync(path.join(app, 'pageviews.ts'), 'utf8');
+  fs.writeFileSync(path.join(app, 'pageviews.ts'), source.replace('Duration.days(7)', 'Duration.days(8)'));
+  const unapplied = streamform('promote', 'pageviews', '--from', 'dev', '--to', 'prod', '--dry-run');
+  expect(unapplied.code).toBe(1);
+  expect(unapplied.stderr).toMatch(
+    /promotion refused: dev runs pageviews [0-9a-f]{16} \(applied from commit [0-9a-f]{12}\), but this checkout defines [0-9a-f]{16}/,
+  );
+  fs.writeFileSync(path.join(app, 'pageviews.ts'), source);
 
   // the plan of what was deployed: no changes
   const plan = streamform('plan', 'pageviews-dev', '--format', 'text', '--detailed-exitcode');

@@ -11,7 +11,10 @@ import { requireKnownStacks } from '../../src/tools/cli/cdktf';
 import { scaffoldFiles, scaffoldPackage } from '../../src/tools/cli/init';
 import { generatedRecords, readRecords, topicShape } from '../../src/tools/cli/produce-topic';
 import { appEntry, isUserProject, pickStack, synthFailure } from '../../src/tools/cli/project';
+import { addReleaseRecords, appFingerprint } from '../../src/tools/cli/user-release';
 import { stackEndpoints } from '../../src/tools/generators/endpoints';
+import { RELEASE_RESOURCE } from '../../src/tools/gitops/promote';
+import { RELEASE_RESOURCE as STACKS_RELEASE_RESOURCE } from '../../stacks/fingerprint';
 import { PACKAGE_ROOT, projectRoot } from '../../src/tools/toolchain/paths';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sf-user-unit-'));
@@ -208,5 +211,51 @@ describe('streamform init', () => {
     expect(files['.gitignore']).toContain('.streamform/');
     expect(files['main.ts']).toContain("new PageviewsStack(app, 'pageviews-prod', prod())");
     expect(files['.github/workflows/streamform.yml']).toContain('npx streamform test pageviews');
+  });
+});
+
+describe('release records of a user project', () => {
+  function app(retentionMs: string): string {
+    const out = tmp();
+    const write = (stack: string, json: unknown) => {
+      fs.mkdirSync(path.join(out, 'stacks', stack), { recursive: true });
+      fs.writeFileSync(path.join(out, 'stacks', stack, 'cdk.tf.json'), JSON.stringify(json));
+    };
+    const topic = (env: string) => ({
+      '//': { metadata: { path: `orders-${env}/Orders/Resource` } },
+      name: 'orders',
+      config: { 'retention.ms': retentionMs },
+    });
+    write('orders-dev', {
+      provider: { streamform: [{ bootstrap_servers: 'localhost:9092' }] },
+      resource: { streamform_topic: { Orders: topic('dev') } },
+    });
+    write('orders-prod', { resource: { streamform_topic: { Orders: topic('prod') }, docker_volume: {} } });
+    write('platform-dev', { resource: { docker_network: { Net: { name: 'n' } } } });
+    return out;
+  }
+
+  test('the fingerprint covers the streamform objects of every stack, not metadata, providers or the record itself', () => {
+    const a = app('1000');
+    expect(appFingerprint(a)).toMatch(/^[0-9a-f]{16}$/);
+    expect(appFingerprint(app('1000'))).toBe(appFingerprint(a));
+    expect(appFingerprint(app('2000'))).not.toBe(appFingerprint(a));
+    const before = appFingerprint(a);
+    expect(addReleaseRecords(a, { commit: 'c0ffee', cleanTree: true, tests: { 'orders-dev': 'passed (2)' } })).toBe(before);
+    expect(appFingerprint(a)).toBe(before);
+  });
+
+  test('every stack with streamform objects gets the record, depending on all its resources; others none', () => {
+    const out = app('1000');
+    const fp = addReleaseRecords(out, { commit: 'c0ffee', cleanTree: true, tests: { 'orders-dev': 'passed (2)' }, notRun: 'not run (x)' });
+    const read = (stack: string) => JSON.parse(fs.readFileSync(path.join(out, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
+    expect(read('orders-dev').resource.terraform_data[RELEASE_RESOURCE]).toEqual({
+      input: { fingerprint: fp, commit: 'c0ffee', clean_tree: true, tests: 'passed (2)' },
+      depends_on: ['streamform_topic.Orders'],
+    });
+    expect(read('orders-prod').resource.terraform_data[RELEASE_RESOURCE].input.tests).toBe('not run (x)');
+    expect(read('platform-dev').resource.terraform_data).toBeUndefined();
+    // the name promotion reads is the one streamform's own stacks write
+    expect(RELEASE_RESOURCE).toBe(STACKS_RELEASE_RESOURCE);
   });
 });

@@ -10,7 +10,8 @@ import { UsageError } from './args';
 import { devSecretsEnv, stackVariables } from './dev-secrets';
 import { InterruptedError, interrupts, TofuSignaller } from './interrupts';
 import { declaredObjects, decideLeftovers, describe, InterruptedRun, LeftoverMode, refusalMessage, stateAddresses } from './leftovers';
-import { isUserProject, projectOutdir, synthUserProject } from './project';
+import { isUserProject, loadUserApp, projectOutdir, stacksOf, synthUserProject } from './project';
+import { addReleaseRecords, UserRelease } from './user-release';
 import { ApplyProgress, ProgressEvent } from './tofu-progress';
 
 export interface CdktfOptions {
@@ -102,6 +103,7 @@ export async function synth(opts: CdktfOptions = {}): Promise<string> {
   const out = outdir(opts);
   if (isUserProject(opts.env ?? process.env)) {
     await synthUserProject(out, baseEnv(opts), opts.logFile);
+    addReleaseRecords(out, await userReleaseContext(baseEnv(opts)));
   } else {
     const release = JSON.stringify(await releaseContext(opts.env ?? process.env));
     await run(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'stacks', 'main.js')], {
@@ -150,6 +152,30 @@ async function releaseContext(
     }
   }
   return { ...(await gitInfo()), tests };
+}
+
+/**
+ * The release record's context of a user's project: its commit and clean tree, and each stack's test
+ * cases on the local ksqlDB engine (the app built in memory from what the synthesis just compiled).
+ */
+async function userReleaseContext(env: NodeJS.ProcessEnv): Promise<UserRelease> {
+  const [{ gitInfo }, { runStackTests }] = await Promise.all([import('../gitops/git'), import('../ksqldb/test-runner/pipeline')]);
+  const tests: Record<string, string> = {};
+  try {
+    for (const [name, stack] of stacksOf(await loadUserApp(env, { build: false }))) {
+      const r = runStackTests(stack);
+      tests[name] =
+        r.results.length === 0
+          ? 'none declared'
+          : r.failed.length === 0
+            ? `passed (${r.results.length})`
+            : `failed: ${r.failed.join(', ')}`;
+    }
+  } catch (err) {
+    const why = `not run (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+    return { ...(await gitInfo(projectRoot(env))), tests: {}, notRun: why };
+  }
+  return { ...(await gitInfo(projectRoot(env))), tests };
 }
 
 /** TF_VAR_* for the secrets of dev stacks (generated once per checkout); none for other stacks. */

@@ -163,7 +163,7 @@ const commands: Record<string, Command> = {
     await applyCommand(args);
   },
   async promote(args) {
-    checkoutOnly('promote');
+    await ensureProjectSetup();
     const { promoteCommand } = await import('./promote');
     await promoteCommand(args);
   },
@@ -305,12 +305,9 @@ async function unreachableObjects(stack: string, json: SynthesizedStack, forget:
   return types.filter((t) => gone.has(SERVICE_OF[t]));
 }
 
-/** Commands that need streamform's own release records and pipelines: not yet for a user's project. */
+/** Commands about streamform's own pipelines only (the demo). */
 function checkoutOnly(command: string): void {
-  if (isUserProject())
-    throw new UsageError(
-      `\`streamform ${command}\` works in streamform's own checkout only so far; in your project plan with \`streamform plan <stack> --save <file>\` and apply that file with \`streamform apply <file>\``,
-    );
+  if (isUserProject()) throw new UsageError(`\`streamform ${command}\` shows streamform's own pipelines: run it in streamform's checkout`);
 }
 
 /**

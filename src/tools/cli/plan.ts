@@ -108,7 +108,7 @@ function synthesized(stack: string, processEnv: NodeJS.ProcessEnv): SynthesizedS
 }
 
 /** Whether a user's stack protects its data: its cluster gave its objects deletion_protection (production, prod names, `protect`). */
-function protects(json: SynthesizedStack): boolean {
+export function protects(json: SynthesizedStack): boolean {
   return Object.entries(json.resource ?? {}).some(
     ([type, rs]) => type.startsWith('streamform_') && Object.values(rs).some((r) => r.deletion_protection === true),
   );

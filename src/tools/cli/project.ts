@@ -92,10 +92,10 @@ export function appEntry(app: string): string | undefined {
 
 /**
  * A user's app built in memory: its build step run (the part of the app command before
- * `node <file>`), then its entry file loaded with cdktf's App.synth() held back, so the stacks are
+ * `node <file>`; `build: false` when the app was just synthesized), then its entry file loaded with cdktf's App.synth() held back, so the stacks are
  * there to inspect and nothing is written.
  */
-export async function loadUserApp(env: NodeJS.ProcessEnv = process.env): Promise<App> {
+export async function loadUserApp(env: NodeJS.ProcessEnv = process.env, options: { build?: boolean } = {}): Promise<App> {
   const root = projectRoot(env);
   const { app } = projectConfig(root);
   const entry = appEntry(app);
@@ -110,7 +110,7 @@ export async function loadUserApp(env: NodeJS.ProcessEnv = process.env): Promise
     .slice(0, app.trim().lastIndexOf('node'))
     .replace(/(&&|;)\s*$/, '')
     .trim();
-  if (build) await run('sh', ['-c', build], { cwd: root, env });
+  if (build && options.build !== false) await run('sh', ['-c', build], { cwd: root, env });
   const cdktfPath = require.resolve('cdktf', { paths: [root] });
   const cdktf = require(cdktfPath) as typeof import('cdktf');
   const apps: App[] = [];

@@ -1,19 +1,27 @@
 /** `streamform promote <pipeline> --from <env> --to <env>`. */
-import { environment, EnvName, ENV_NAMES } from '../../../stacks/environments';
-import { PIPELINES } from '../../../stacks/main';
-import { fingerprintOf } from '../../../stacks/fingerprint';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { EnvName } from '../../../stacks/environments';
 import { gitInfo } from '../gitops/git';
 import { EXIT, renderMarkdown } from '../gitops/plan-review';
-import { runPipelineTests } from '../ksqldb/test-runner/pipeline';
-import { Project, promote, PromotionRefused } from '../gitops/promote';
+import { runPipelineTests, runStackTests } from '../ksqldb/test-runner/pipeline';
+import { Project, promote, PromotionRefused, PromotionRequest } from '../gitops/promote';
 import { ParsedArgs, stringOption, UsageError } from './args';
-import { deployStacks, synth } from './cdktf';
-import { prepareEnvironment } from './plan';
+import { deployStacks, manifestDependencies, SynthesizedStack, synth } from './cdktf';
+import { prepareEnvironment, protects } from './plan';
+import { isUserProject, loadUserApp, pickStack, stacksOf } from './project';
+import { appFingerprint } from './user-release';
 
-/** Environments in promotion order: each one takes only what the previous one ran. */
-const PROMOTION_ORDER: readonly EnvName[] = ENV_NAMES;
+/** streamform's own stacks (loaded on use: an installed package has none). */
+function checkout() {
+  const { environment, ENV_NAMES } = require('../../../stacks/environments') as typeof import('../../../stacks/environments');
+  const { PIPELINES } = require('../../../stacks/main') as typeof import('../../../stacks/main');
+  const { fingerprintOf } = require('../../../stacks/fingerprint') as typeof import('../../../stacks/fingerprint');
+  return { environment, ENV_NAMES, PIPELINES, fingerprintOf };
+}
 
 function checkPath(from: EnvName, to: EnvName): void {
+  const PROMOTION_ORDER: readonly EnvName[] = checkout().ENV_NAMES; // each takes only what the previous one ran
   const i = PROMOTION_ORDER.indexOf(from);
   const j = PROMOTION_ORDER.indexOf(to);
   if (j !== i + 1) {
@@ -35,7 +43,47 @@ const mainProject: Project = {
   },
 };
 
-export async function promoteCommand(args: ParsedArgs): Promise<void> {
+/**
+ * The request in a user's project: `<pipeline>-<from>` and `<pipeline>-<to>` must be stacks of the
+ * app (environments in any order the project uses); the fingerprint covers the app as synthesized
+ * now, and the release records of the source say whether it runs that.
+ */
+async function userRequest(args: ParsedArgs): Promise<{ project: Project; request: Omit<PromotionRequest, 'dryRun' | 'save' | 'log'> }> {
+  const pipeline = args.positionals[1];
+  const from = stringOption(args, 'from');
+  const to = stringOption(args, 'to');
+  if (!pipeline || !from || !to || from === to)
+    throw new UsageError('name the pipeline and two environments, e.g. `streamform promote orders --from dev --to prod`');
+  const out = await synth();
+  const known = Object.keys(manifestDependencies(out));
+  for (const stack of [`${pipeline}-${from}`, `${pipeline}-${to}`]) {
+    if (!known.includes(stack)) throw new UsageError(`no stack '${stack}' in this project; its stacks are ${known.join(', ')}`);
+  }
+  const target = JSON.parse(fs.readFileSync(path.join(out, 'stacks', `${pipeline}-${to}`, 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
+  const project: Project = {
+    synth: () => Promise.resolve(out),
+    env: (stack) => prepareEnvironment({ pipeline, env: stack.slice(pipeline.length + 1) as EnvName, stack }),
+    deploy: async (stack) => {
+      await deployStacks([stack]);
+    },
+  };
+  const app = await loadUserApp(process.env, { build: false });
+  return {
+    project,
+    request: {
+      pipeline,
+      from: { env: from, stack: `${pipeline}-${from}` },
+      to: { env: to, stack: `${pipeline}-${to}` },
+      fingerprint: appFingerprint(out),
+      policy: { protect: protects(target), allowDestructive: args.options['allow-destructive'] === true },
+      tests: () => runStackTests(pickStack(stacksOf(app), `${pipeline}-${to}`, undefined)),
+    },
+  };
+}
+
+/** The request in streamform's checkout: its pipelines, dev → staging → prod one step at a time. */
+function checkoutRequest(args: ParsedArgs): { project: Project; request: Omit<PromotionRequest, 'dryRun' | 'save' | 'log'> } {
+  const { environment, ENV_NAMES, PIPELINES, fingerprintOf } = checkout();
   const pipeline = args.positionals[1];
   if (!pipeline || !PIPELINES[pipeline]) {
     throw new UsageError(
@@ -52,19 +100,29 @@ export async function promoteCommand(args: ParsedArgs): Promise<void> {
       throw new UsageError(`--${flag} must be one of ${ENV_NAMES.join(', ')}, got '${value ?? ''}'`);
   }
   checkPath(from!, to!);
-  const save = stringOption(args, 'save');
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  try {
-    const result = await promote(mainProject, {
+  return {
+    project: mainProject,
+    request: {
       pipeline,
       from: { env: from!, stack: `${pipeline}-${from}` },
       to: { env: to!, stack: `${pipeline}-${to}` },
       fingerprint: fingerprintOf(PIPELINES[pipeline]),
       policy: { protect: environment(to!).cluster.protect ?? false, allowDestructive: args.options['allow-destructive'] === true },
+      tests: () => runPipelineTests(pipeline, PIPELINES[pipeline], to!),
+    },
+  };
+}
+
+export async function promoteCommand(args: ParsedArgs): Promise<void> {
+  const { project, request } = isUserProject() ? await userRequest(args) : checkoutRequest(args);
+  const save = stringOption(args, 'save');
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  try {
+    const result = await promote(project, {
+      ...request,
       dryRun: args.options['dry-run'] === true,
       save: save ? { file: save, ...(await gitInfo()) } : undefined,
       log,
-      tests: () => runPipelineTests(pipeline, PIPELINES[pipeline], to!),
     });
     process.stdout.write(renderMarkdown(result.review));
     if (!result.applied && !result.saved) log('dry run: nothing applied');

@@ -8,7 +8,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { run } from '../toolchain/run';
-import { Release, RELEASE_RESOURCE } from '../../../stacks/fingerprint';
+import type { Release } from '../../../stacks/fingerprint';
+
+/**
+ * The release record's resource, `terraform_data.streamform_release`: streamform's stacks add it
+ * (stacks/fingerprint.ts, RELEASE_RESOURCE), and the CLI adds it to a user's stacks (user-release.ts).
+ * Named here too so that an installed package, which has no stacks/, can read it.
+ */
+export const RELEASE_RESOURCE = 'streamform_release';
 import { EXIT, exitCode, initializedTofu, Policy, review, Review, runPlan } from './plan-review';
 import { saveStackPlan } from './saved-plan';
 import { PipelineTestRun, reportRun } from '../ksqldb/test-runner/pipeline';
