@@ -10,7 +10,7 @@ import { UsageError } from './args';
 import { devSecretsEnv, stackVariables } from './dev-secrets';
 import { InterruptedError, interrupts, TofuSignaller } from './interrupts';
 import { declaredObjects, decideLeftovers, describe, InterruptedRun, LeftoverMode, refusalMessage, stateAddresses } from './leftovers';
-import { isUserProject, loadUserApp, projectOutdir, stacksOf, synthUserProject } from './project';
+import { isUserProject, loadUserApp, projectOutdir, readSynthesizedStack, stacksOf, SynthesizedStack, synthUserProject } from './project';
 import { addReleaseRecords, UserRelease } from './user-release';
 import { ApplyProgress, ProgressEvent } from './tofu-progress';
 
@@ -48,12 +48,7 @@ export interface CdktfOptions {
   readonly beforeDestroy?: (stack: string, json: SynthesizedStack) => Promise<readonly string[]>;
 }
 
-/** The parts of a synthesized stack (cdk.tf.json) the CLI reads. */
-export interface SynthesizedStack {
-  readonly terraform?: { backend?: { local?: { path?: string } } };
-  readonly provider?: Record<string, Record<string, unknown>[] | undefined>;
-  readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
-}
+export type { SynthesizedStack } from './project';
 
 /**
  * The synthesis output folder: the option, else STREAMFORM_CDKTF_OUT, else the project's (cdktf.json's
@@ -129,7 +124,7 @@ export async function synth(opts: CdktfOptions = {}): Promise<string> {
 async function releaseContext(
   processEnv: NodeJS.ProcessEnv,
 ): Promise<{ commit?: string; cleanTree?: boolean; tests: Record<string, string> }> {
-  const [{ gitInfo }, { runPipelineTests }, { PIPELINES }, { ENV_NAMES }] = await Promise.all([
+  const [{ gitInfo }, { runPipelineTests, runSummary, notRunSummary }, { PIPELINES }, { ENV_NAMES }] = await Promise.all([
     import('../gitops/git'),
     import('../ksqldb/test-runner/pipeline'),
     import('../../../stacks/main'),
@@ -139,15 +134,9 @@ async function releaseContext(
   for (const [pipeline, Pipeline] of Object.entries(PIPELINES)) {
     for (const env of ENV_NAMES) {
       try {
-        const r = runPipelineTests(pipeline, Pipeline, env, processEnv);
-        tests[`${pipeline}-${env}`] =
-          r.results.length === 0
-            ? 'none declared'
-            : r.failed.length === 0
-              ? `passed (${r.results.length})`
-              : `failed: ${r.failed.join(', ')}`;
+        tests[`${pipeline}-${env}`] = runSummary(runPipelineTests(pipeline, Pipeline, env, processEnv));
       } catch (err) {
-        tests[`${pipeline}-${env}`] = `not run (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+        tests[`${pipeline}-${env}`] = notRunSummary(err);
       }
     }
   }
@@ -159,21 +148,15 @@ async function releaseContext(
  * cases on the local ksqlDB engine (the app built in memory from what the synthesis just compiled).
  */
 async function userReleaseContext(env: NodeJS.ProcessEnv): Promise<UserRelease> {
-  const [{ gitInfo }, { runStackTests }] = await Promise.all([import('../gitops/git'), import('../ksqldb/test-runner/pipeline')]);
+  const [{ gitInfo }, { runStackTests, runSummary, notRunSummary }] = await Promise.all([
+    import('../gitops/git'),
+    import('../ksqldb/test-runner/pipeline'),
+  ]);
   const tests: Record<string, string> = {};
   try {
-    for (const [name, stack] of stacksOf(await loadUserApp(env, { build: false }))) {
-      const r = runStackTests(stack);
-      tests[name] =
-        r.results.length === 0
-          ? 'none declared'
-          : r.failed.length === 0
-            ? `passed (${r.results.length})`
-            : `failed: ${r.failed.join(', ')}`;
-    }
+    for (const [name, stack] of stacksOf(await loadUserApp(env, { build: false }))) tests[name] = runSummary(runStackTests(stack));
   } catch (err) {
-    const why = `not run (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
-    return { ...(await gitInfo(projectRoot(env))), tests: {}, notRun: why };
+    return { ...(await gitInfo(projectRoot(env))), tests: {}, notRun: notRunSummary(err) };
   }
   return { ...(await gitInfo(projectRoot(env))), tests };
 }
@@ -294,7 +277,7 @@ interface StackRun {
 
 function stackRun(stack: string, out: string, opts: CdktfOptions): StackRun {
   const dir = path.join(out, 'stacks', stack);
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
+  const json = readSynthesizedStack(out, stack);
   const local = json.terraform?.backend?.local?.path;
   const statePath = local === undefined ? undefined : path.resolve(dir, local);
   const journalPath = statePath

@@ -7,9 +7,8 @@ import { cdktf, CdktfOptions, deployStacks, destroyStacks, SynthesizedStack } fr
 import { stopLegacyDevKsqldb, waitForLocalKsqldb } from './dev-ksqldb';
 import { InterruptedError } from './interrupts';
 import { leftoverModeOf } from './leftovers';
-import { isUserProject } from './project';
-import { describeUnreachable, Unreachable, unreachableEndpoints } from './reachability';
-import { stackEndpoints, SynthesizedProvider } from '../generators/endpoints';
+import { envOfStack, isUserProject } from './project';
+import type { Unreachable } from './reachability';
 import { CliIo, COMMANDS, parseAndRun } from './program';
 import { ProgressEvent, ResourceAction } from './tofu-progress';
 
@@ -288,7 +287,13 @@ const SERVICE_OF: Readonly<Record<string, Unreachable['service']>> = {
  */
 async function unreachableObjects(stack: string, json: SynthesizedStack, forget: boolean): Promise<string[]> {
   const types = Object.keys(json.resource ?? {}).filter((t) => SERVICE_OF[t] && Object.keys(json.resource![t]).length > 0);
-  const access = types.length > 0 ? stackEndpoints(stack, json as SynthesizedProvider, stack.split('-').pop() ?? 'dev') : undefined;
+  if (types.length === 0) return [];
+  // loaded on use: the clients are only needed for stacks with streamform objects
+  const [{ stackEndpoints }, { describeUnreachable, unreachableEndpoints }] = await Promise.all([
+    import('../generators/endpoints'),
+    import('./reachability'),
+  ]);
+  const access = stackEndpoints(stack, json, envOfStack(stack) ?? 'dev');
   if (!access) return [];
   const used = new Set(types.map((t) => SERVICE_OF[t]));
   const down = (await unreachableEndpoints(access, 5000)).filter((u) => used.has(u.service));

@@ -1,6 +1,5 @@
 /** `streamform plan <pipeline> --env <env>`: the real plan of one stack, reviewed for Kafka. */
 import * as fs from 'fs';
-import * as path from 'path';
 import type { EnvName } from '../../../stacks/environments';
 import { gitInfo } from '../gitops/git';
 import { EXIT, exitCode, renderJson, renderMarkdown, renderText, review, Review, runPlan } from '../gitops/plan-review';
@@ -8,7 +7,7 @@ import { recordPath, saveStackPlan } from '../gitops/saved-plan';
 import { ParsedArgs, stringOption, UsageError } from './args';
 import { manifestDependencies, requireKnownStacks, requirePgConnStr, stackDir, SynthesizedStack, synth, tofuEnv } from './cdktf';
 import { waitForDevKsqldb, waitForLocalKsqldb } from './dev-ksqldb';
-import { isUserProject, projectOutdir } from './project';
+import { envOfStack, isUserProject, projectOutdir, readSynthesizedStack } from './project';
 import { describeUnreachable, unreachableEndpoints } from './reachability';
 import { statusAccess, StatusEndpoints } from './status';
 
@@ -33,7 +32,7 @@ function stackRef(args: ParsedArgs, command: string): StackRef {
       throw new UsageError(`name the stack, e.g. \`streamform ${command} orders-prod\` or \`streamform ${command} orders --env prod\``);
     const envOption = stringOption(args, 'env');
     const stack = envOption ? `${first}-${envOption}` : first;
-    const env = envOption ?? /-([A-Za-z0-9_]+)$/.exec(stack)?.[1] ?? 'dev';
+    const env = envOption ?? envOfStack(stack) ?? 'dev';
     return { pipeline: stack.endsWith(`-${env}`) ? stack.slice(0, -env.length - 1) : stack, env: env as EnvName, stack };
   }
   const { ENV_NAMES, PIPELINES } = checkout();
@@ -56,7 +55,7 @@ export async function prepareEnvironment(ref: StackRef, processEnv: NodeJS.Proce
     const out = projectOutdir(processEnv);
     requireKnownStacks([ref.stack], Object.keys(manifestDependencies(out)));
     requirePgConnStr([ref.stack], out, processEnv);
-    await waitForLocalKsqldb(synthesized(ref.stack, processEnv));
+    await waitForLocalKsqldb(readSynthesizedStack(out, ref.stack));
     return tofuEnv(ref.stack, { env: processEnv });
   }
   const config = checkout().environment(ref.env, processEnv);
@@ -102,11 +101,6 @@ async function checkReachable(ref: StackRef, options: PlanOptions): Promise<stri
   return down.map((d) => `${d.service} at ${d.address}`);
 }
 
-/** A synthesized stack of the project (cdk.tf.json). */
-function synthesized(stack: string, processEnv: NodeJS.ProcessEnv): SynthesizedStack {
-  return JSON.parse(fs.readFileSync(path.join(projectOutdir(processEnv), 'stacks', stack, 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
-}
-
 /** Whether a user's stack protects its data: its cluster gave its objects deletion_protection (production, prod names, `protect`). */
 export function protects(json: SynthesizedStack): boolean {
   return Object.entries(json.resource ?? {}).some(
@@ -126,7 +120,7 @@ async function planStack(ref: StackRef, options: PlanOptions = {}): Promise<Revi
   log(`planning ${ref.stack} with OpenTofu (refreshing what exists) …`);
   const result = await runPlan(stackDir(ref.stack), env);
   const protect = isUserProject(processEnv)
-    ? protects(synthesized(ref.stack, processEnv))
+    ? protects(readSynthesizedStack(projectOutdir(processEnv), ref.stack))
     : (checkout().environment(ref.env, processEnv).cluster.protect ?? false);
   return review(result, { protect, allowDestructive: options.allowDestructive ?? false }, { stack: ref.stack, env: ref.env, unreachable });
 }

@@ -5,7 +5,6 @@
  * the Confluent wire format) as that stream's VALUE_FORMAT says.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { randomInt } from 'crypto';
 import { Kafka } from 'kafkajs';
 import { parseStatement } from '../../core/ksql/parser';
@@ -17,7 +16,7 @@ import { endpointAccess, EndpointAccess, parseEnvName, unreachable } from '../ge
 import { Faker, seededFaker } from '../generators/faker';
 import { avroType, avroWireEncoder } from '../generators/wire-format';
 import { ParsedArgs, stringOption, UsageError } from './args';
-import { projectOutdir } from './project';
+import { projectOutdir, readSynthesizedStack, synthesizedStacksOf } from './project';
 
 /** What the project declares about a topic in one environment's synthesized stacks. */
 export interface TopicShape {
@@ -32,23 +31,18 @@ export interface TopicShape {
   readonly source?: string;
 }
 
-interface StackJson {
-  resource?: Record<string, Record<string, { name?: string; statement?: string }>>;
-}
-
 /** The topic as declared by the synthesized `*-<env>` stacks in `out`; an error names the declared topics. */
 export function topicShape(out: string, env: string, topic: string): TopicShape {
-  const dir = path.join(out, 'stacks');
-  const stacks = (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((s) => s.endsWith(`-${env}`)).sort();
+  const stacks = synthesizedStacksOf(out, env);
   const declared: string[] = [];
   for (const stack of stacks) {
-    const json = JSON.parse(fs.readFileSync(path.join(dir, stack, 'cdk.tf.json'), 'utf8')) as StackJson;
-    const topics = Object.values(json.resource?.streamform_topic ?? {}).map((t) => t.name ?? '');
+    const json = readSynthesizedStack(out, stack);
+    const topics = Object.values(json.resource?.streamform_topic ?? {}).map((t) => String(t.name ?? ''));
     declared.push(...topics);
     if (!topics.includes(topic)) continue;
     for (const kind of ['streamform_ksql_stream', 'streamform_ksql_table']) {
       for (const r of Object.values(json.resource?.[kind] ?? {})) {
-        if (!r.statement) continue;
+        if (typeof r.statement !== 'string') continue;
         const st = parseStatement(r.statement);
         if ((st.kind !== 'createStream' && st.kind !== 'createTable') || st.columns.length === 0) continue;
         if (String(st.properties.KAFKA_TOPIC ?? '') !== topic) continue;
@@ -64,9 +58,7 @@ export function topicShape(out: string, env: string, topic: string): TopicShape 
     return { topic, stack, columns: [], valueFormat: 'JSON' };
   }
   throw new UsageError(
-    stacks.length === 0
-      ? `no synthesized stack of environment '${env}' in ${out}; deploy first (\`streamform deploy <stack>\`) or run \`npx cdktf synth\``
-      : `topic '${topic}' is not declared by ${stacks.join(', ')}; the topics there: ${[...new Set(declared)].sort().join(', ') || 'none'}`,
+    `topic '${topic}' is not declared by ${stacks.join(', ')}; the topics there: ${[...new Set(declared)].sort().join(', ') || 'none'}`,
   );
 }
 

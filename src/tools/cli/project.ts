@@ -52,6 +52,38 @@ export function projectOutdir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(root, isUserProject(env) ? (projectConfig(root).output ?? 'cdktf.out') : 'cdktf.out');
 }
 
+/** The parts of a synthesized stack (cdk.tf.json) the CLI reads. */
+export interface SynthesizedStack {
+  readonly terraform?: { backend?: { local?: { path?: string } } };
+  readonly provider?: Record<string, Record<string, unknown>[] | undefined>;
+  readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+/** A stack as synthesized in `out` (its cdk.tf.json). */
+export function readSynthesizedStack(out: string, stack: string): SynthesizedStack {
+  return JSON.parse(fs.readFileSync(path.join(out, 'stacks', stack, 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
+}
+
+/** The environment a stack id names by its suffix: `orders-prod` → `prod`. */
+export function envOfStack(stack: string): string | undefined {
+  return /-([A-Za-z0-9_]+)$/.exec(stack)?.[1];
+}
+
+/**
+ * The synthesized stacks of one environment in `out` (`<pipeline>-<env>`), sorted; an error says how
+ * to synthesize when there are none.
+ */
+export function synthesizedStacksOf(out: string, env: string): string[] {
+  const dir = path.join(out, 'stacks');
+  const stacks = (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((s) => s.endsWith(`-${env}`)).sort();
+  if (stacks.length === 0) {
+    throw new UsageError(
+      `no synthesized stack of environment '${env}' in ${out} (stacks are named <pipeline>-${env}); deploy first (\`streamform deploy <stack>\`) or run \`npx cdktf synth\``,
+    );
+  }
+  return stacks;
+}
+
 /** Synthesizes a user's project into `out`: its cdktf.json app command, run in the project folder by sh. */
 export async function synthUserProject(out: string, env: NodeJS.ProcessEnv, logFile?: string): Promise<void> {
   const root = projectRoot(env);

@@ -1,15 +1,13 @@
 /** `streamform promote <pipeline> --from <env> --to <env>`. */
-import * as fs from 'fs';
-import * as path from 'path';
 import type { EnvName } from '../../../stacks/environments';
 import { gitInfo } from '../gitops/git';
 import { EXIT, renderMarkdown } from '../gitops/plan-review';
 import { runPipelineTests, runStackTests } from '../ksqldb/test-runner/pipeline';
 import { Project, promote, PromotionRefused, PromotionRequest } from '../gitops/promote';
 import { ParsedArgs, stringOption, UsageError } from './args';
-import { deployStacks, manifestDependencies, SynthesizedStack, synth } from './cdktf';
+import { deployStacks, manifestDependencies, requireKnownStacks, synth } from './cdktf';
 import { prepareEnvironment, protects } from './plan';
-import { isUserProject, loadUserApp, pickStack, stacksOf } from './project';
+import { isUserProject, loadUserApp, pickStack, readSynthesizedStack, stacksOf } from './project';
 import { appFingerprint } from './user-release';
 
 /** streamform's own stacks (loaded on use: an installed package has none). */
@@ -55,11 +53,8 @@ async function userRequest(args: ParsedArgs): Promise<{ project: Project; reques
   if (!pipeline || !from || !to || from === to)
     throw new UsageError('name the pipeline and two environments, e.g. `streamform promote orders --from dev --to prod`');
   const out = await synth();
-  const known = Object.keys(manifestDependencies(out));
-  for (const stack of [`${pipeline}-${from}`, `${pipeline}-${to}`]) {
-    if (!known.includes(stack)) throw new UsageError(`no stack '${stack}' in this project; its stacks are ${known.join(', ')}`);
-  }
-  const target = JSON.parse(fs.readFileSync(path.join(out, 'stacks', `${pipeline}-${to}`, 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
+  requireKnownStacks([`${pipeline}-${from}`, `${pipeline}-${to}`], Object.keys(manifestDependencies(out)));
+  const target = readSynthesizedStack(out, `${pipeline}-${to}`);
   const project: Project = {
     synth: () => Promise.resolve(out),
     env: (stack) => prepareEnvironment({ pipeline, env: stack.slice(pipeline.length + 1) as EnvName, stack }),

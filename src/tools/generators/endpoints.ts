@@ -1,8 +1,6 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import type { EnvConfig, EnvName } from '../../../stacks/environments';
 import { UsageError } from '../cli/args';
-import { isUserProject, projectOutdir } from '../cli/project';
+import { isUserProject, projectOutdir, readSynthesizedStack, SynthesizedStack, synthesizedStacksOf } from '../cli/project';
 import { HttpEndpoint } from '../../provider/clients/http';
 import { KafkaConnection } from '../../provider/clients/kafka';
 import { endpointsOf, ProviderConfig, providerSchema, withEnvironment } from '../../provider/provider';
@@ -57,23 +55,14 @@ export function parseEnvName(value: string | undefined): EnvName {
 export function endpointAccess(name: string, processEnv: NodeJS.ProcessEnv = process.env): EndpointAccess {
   if (!isUserProject(processEnv)) return clusterAccess(name as EnvName, processEnv);
   const out = projectOutdir(processEnv);
-  const stacksDir = path.join(out, 'stacks');
-  const stacks = (fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir) : []).filter((s) => s.endsWith(`-${name}`)).sort();
+  const stacks = synthesizedStacksOf(out, name);
   for (const stack of stacks) {
-    const json = JSON.parse(fs.readFileSync(path.join(stacksDir, stack, 'cdk.tf.json'), 'utf8')) as SynthesizedProvider;
-    const access = stackEndpoints(stack, json, name, processEnv);
+    const access = stackEndpoints(stack, readSynthesizedStack(out, stack), name, processEnv);
     if (access) return access;
   }
   throw new UsageError(
-    stacks.length === 0
-      ? `no synthesized stack of environment '${name}' in ${out} (stacks are named <pipeline>-${name}); deploy first (\`streamform deploy <stack>\`) or run \`npx cdktf synth\``
-      : `--env ${name}: the streamform provider of ${stacks.join(', ')} has no bootstrap_servers; set STREAMFORM_BOOTSTRAP_SERVERS (and the STREAMFORM_KAFKA_* security settings) as for the provider`,
+    `--env ${name}: the streamform provider of ${stacks.join(', ')} has no bootstrap_servers; set STREAMFORM_BOOTSTRAP_SERVERS (and the STREAMFORM_KAFKA_* security settings) as for the provider`,
   );
-}
-
-/** The streamform provider block of a synthesized stack (cdk.tf.json). */
-export interface SynthesizedProvider {
-  readonly provider?: { readonly streamform?: readonly Record<string, unknown>[] };
 }
 
 /**
@@ -82,7 +71,7 @@ export interface SynthesizedProvider {
  */
 export function stackEndpoints(
   stack: string,
-  json: SynthesizedProvider,
+  json: SynthesizedStack,
   envName: string,
   processEnv: NodeJS.ProcessEnv = process.env,
 ): EndpointAccess | undefined {

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { KafkaAdminClient } from '../../provider/clients/kafka';
 import { ParsedArgs, stringOption, UsageError } from '../cli/args';
 import { endpointAccess } from '../generators/endpoints';
-import { isUserProject, loadUserApp, pickStack, stacksOf } from '../cli/project';
+import { envOfStack, isUserProject, loadUserApp, pickStack, stacksOf } from '../cli/project';
 import { renderLineageHtml } from './html';
 import { toMermaid } from './mermaid';
 import { LineageError, lineageEnv, lineageForStack, LineageGraph, lineageOf, withMessageCounts } from './model';
@@ -78,7 +78,7 @@ export async function messageCounts(
   processEnv: NodeJS.ProcessEnv = process.env,
   timeoutMs = 3000,
 ): Promise<{ counts?: Map<string, bigint>; countsNote: string }> {
-  const env = /-([A-Za-z0-9_]+)$/.exec(stack)?.[1];
+  const env = envOfStack(stack);
   if (!env || (!isUserProject(processEnv) && !['dev', 'staging', 'prod'].includes(env)))
     return { countsNote: 'no message counts: the stack names no environment' };
   let access;

@@ -69,6 +69,17 @@ export function runPipelineTests(pipeline: string, Pipeline: PipelineClass, env:
   return runStackTests(stack);
 }
 
+/** A run in one phrase, as release records keep it: `passed (n)`, `failed: a, b` or `none declared`. */
+export function runSummary(run: PipelineTestRun): string {
+  if (run.results.length === 0) return 'none declared';
+  return run.failed.length === 0 ? `passed (${run.results.length})` : `failed: ${run.failed.join(', ')}`;
+}
+
+/** A run that could not start, as release records keep it: `not run (<first line of the error>)`. */
+export function notRunSummary(err: unknown): string {
+  return `not run (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+}
+
 /** One line per case (PASS/FAIL name: description), the failures' reports, then the count. */
 export function reportRun(run: PipelineTestRun, report: (r: TestResult) => string): string {
   const lines = [`${run.stack}: ${run.results.length} test case(s) on the local ksqlDB engine`];
