@@ -180,3 +180,109 @@ test('schema diffs of JSON Schema and Protobuf', () => {
     ),
   ).toEqual({ added: [], removed: ['R.stars: int32 = 2'], changed: [] });
 });
+
+describe('ksql query verdicts say what ksqlDB does', () => {
+  const QUERY = 'streamform_ksql_query';
+  const running = {
+    statement: Q('stars < 3'),
+    name: 'UNHAPPY',
+    query_id: 'CSAS_UNHAPPY_1',
+    query_state: 'RUNNING',
+    streams_properties: null,
+  };
+  const verdicts = (r: Review) => r.changes.flatMap((c) => c.verdicts.map((v) => `${v.level}: ${v.text}`));
+  const withWarnings = (changes: Change[], warnings: { address: string; summary: string; detail: string }[]) =>
+    review(
+      { ok: true, diagnostics: warnings.map((w) => ({ severity: 'warning' as const, ...w })), plan: { resource_changes: changes } },
+      { protect: false, allowDestructive: false },
+      { stack: 'ratings-dev', env: 'dev' },
+    );
+
+  test('a query terminated outside streamform restarts under a new id from its offset reset, never "resumes from its committed offsets"', () => {
+    const r = reviewOf([
+      change(QUERY, 'Unhappy', ['update'], { ...running, query_id: null, query_state: null }, { ...running, query_id: null }),
+    ]);
+    expect(verdicts(r)).toEqual([
+      expect.stringMatching(
+        /^warning: the query was terminated outside streamform .* new query id, reading its input from the offset the server's auto.offset.reset gives/,
+      ),
+    ]);
+    const earliest = reviewOf([
+      change(
+        QUERY,
+        'Unhappy',
+        ['update'],
+        { ...running, query_id: null },
+        { ...running, query_id: null, streams_properties: { 'auto.offset.reset': 'earliest' } },
+      ),
+    ]);
+    expect(verdicts(earliest).join('\n')).toMatch(/from the earliest retained offset \(auto.offset.reset=earliest\)/);
+    expect(verdicts(earliest).join('\n')).not.toMatch(/committed offsets/);
+  });
+
+  test('a paused query is resumed; a WHERE change is CREATE OR REPLACE in place keeping the query id', () => {
+    const paused = reviewOf([
+      change(QUERY, 'Unhappy', ['update'], { ...running, query_state: 'PAUSED' }, { ...running, query_state: 'RUNNING' }),
+    ]);
+    expect(verdicts(paused)).toEqual([
+      'info: the paused query CSAS_UNHAPPY_1 is resumed (RESUME) and continues from its committed offsets',
+    ]);
+    const where = reviewOf([change(QUERY, 'Unhappy', ['update'], running, { ...running, statement: Q('stars < 2') })]);
+    expect(verdicts(where)).toEqual(['info: CREATE OR REPLACE in place: the query keeps its id and continues from its committed offsets']);
+  });
+
+  test("a replaced query names ksqlDB's rule; with delete_topic its topic's loss is data loss", () => {
+    const address = `${QUERY}.Unhappy`;
+    const replaced = withWarnings(
+      [
+        change(
+          QUERY,
+          'Unhappy',
+          ['delete', 'create'],
+          running,
+          { ...running, statement: Q('stars < 2'), query_id: null },
+          { replace_paths: [['statement']] },
+        ),
+      ],
+      [
+        {
+          address,
+          summary: 'ksqlDB cannot change UNHAPPY in place',
+          detail:
+            'Upgrades not yet supported for StreamWindowedAggregate (ksqlDB rule: ExecutionStep#type). The plan replaces it instead. ...',
+        },
+      ],
+    );
+    expect(verdicts(replaced)).toEqual([
+      expect.stringMatching(
+        /^warning: query replaced \(Upgrades not yet supported for StreamWindowedAggregate \(ksqlDB rule: ExecutionStep#type\)\): terminated and started again under a new query id, reading its input from the offset/,
+      ),
+    ]);
+    expect(replaced.totals.dataLoss).toBe(0);
+    const topicLost = withWarnings(
+      [
+        change(
+          QUERY,
+          'Unhappy',
+          ['delete', 'create'],
+          { ...running, delete_topic: true },
+          { ...running, delete_topic: true, query_id: null },
+          {
+            replace_paths: [['statement']],
+          },
+        ),
+      ],
+      [
+        {
+          address,
+          summary: 'ksqlDB cannot change the topic of UNHAPPY',
+          detail: 'UNHAPPY: the topic has 1 partitions, the statement asks for 3 (rule: X). The plan replaces UNHAPPY instead',
+        },
+      ],
+    );
+    expect(verdicts(topicLost)).toContain(
+      'danger: its topic is deleted and created again (delete_topic = true): data loss, all messages in it are lost',
+    );
+    expect(topicLost.totals.dataLoss).toBe(1);
+  });
+});

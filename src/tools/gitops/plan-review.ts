@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { readsFrom } from '../../provider/resources/ksql/queries';
 import { run } from '../toolchain/run';
 import { configChanges, schemaChanges, SchemaChanges, statementLines, unifiedDiff } from './plan-diff';
 
@@ -234,6 +235,7 @@ function verdictsFor(
   c: ResourceChange,
   readers: readonly string[],
   diffs: Pick<ChangeReview, 'configDiff'>,
+  warnings: readonly Diagnostic[] = [],
 ): Verdict[] {
   const before = c.change.before;
   const after = c.change.after;
@@ -313,27 +315,47 @@ function verdictsFor(
     }
     default: {
       const ksqlName = nameOf(c.type, after ?? before);
+      const isQuery = kind === 'ksql query';
+      const props = (after?.streams_properties ?? null) as Record<string, string> | null;
       if (action === 'create') v('info', `new ${kind} ${ksqlName}`);
       if (action === 'update') {
-        v(
-          'info',
-          kind === 'ksql query'
-            ? 'CREATE OR REPLACE in place: the query keeps its id and resumes from its committed offsets'
-            : 'CREATE OR REPLACE in place',
-        );
+        const statementChanged = before?.statement !== after?.statement;
+        if (isQuery && before?.query_id === null) {
+          v(
+            'warning',
+            `the query was terminated outside streamform (ksqlDB deleted its consumer group): apply starts it again under a new query id, reading its input ${readsFrom(props)}`,
+          );
+        } else if (isQuery && before?.query_state === 'PAUSED') {
+          v('info', `the paused query ${String(before.query_id)} is resumed (RESUME) and continues from its committed offsets`);
+        } else if (isQuery && before?.query_state === 'ERROR') {
+          v('warning', `the failed query ${String(before.query_id)} is restarted and continues from its committed offsets`);
+        }
+        if (statementChanged)
+          v(
+            'info',
+            isQuery
+              ? 'CREATE OR REPLACE in place: the query keeps its id and continues from its committed offsets'
+              : 'CREATE OR REPLACE in place',
+          );
       }
       if (action === 'replace') {
-        v(
-          kind === 'ksql query' ? 'warning' : 'danger',
-          kind === 'ksql query'
-            ? 'query replaced: it is terminated and started again, reprocessing its input from the earliest retained offset; its output topic receives the records again'
-            : `${kind} dropped and created again over its topic`,
-        );
+        // The provider's plan warning for this resource names the ksqlDB rule that refuses the change in place.
+        const rule = warnings
+          .find((d) => /cannot change .* in place|cannot change the topic of/.test(d.summary))
+          ?.detail.split('. The plan replaces')[0];
+        const topicLost = after?.delete_topic === true && warnings.some((d) => /cannot change the topic of/.test(d.summary));
+        if (isQuery) {
+          v(
+            topicLost ? 'danger' : 'warning',
+            `query replaced${rule ? ` (${rule})` : ''}: terminated and started again under a new query id, reading its input ${readsFrom(props)}`,
+          );
+        } else v('danger', `${kind} dropped and created again over its topic${rule ? ` (${rule})` : ''}`);
+        if (topicLost) v('danger', `its topic is deleted and created again (delete_topic = true): data loss, all messages in it are lost`);
       }
       if (action === 'delete')
         v(
-          kind === 'ksql query' ? 'warning' : 'danger',
-          `${kind} dropped${before?.delete_topic ? ' and its topic deleted' : ' (its topic is kept)'}`,
+          isQuery && !before?.delete_topic ? 'warning' : 'danger',
+          `${kind} dropped${before?.delete_topic ? ' and its topic deleted: data loss, all messages in it are lost' : ' (its topic is kept)'}`,
         );
       if ((action === 'replace' || action === 'delete') && readers.length > 0) v('warning', `downstream affected: ${readers.join(', ')}`);
     }
@@ -436,7 +458,14 @@ export function review(runResult: PlanRun, policy: Policy, meta: { stack: string
       name,
       ...(newName && newName !== name ? { newName } : {}),
       action,
-      verdicts: verdictsFor(kind, action, c, readers, diffs),
+      verdicts: verdictsFor(
+        kind,
+        action,
+        c,
+        readers,
+        diffs,
+        runResult.diagnostics.filter((d) => d.severity === 'warning' && d.address === c.address),
+      ),
       forbidden,
       ...diffs,
     });

@@ -17,21 +17,32 @@ export function offsetReset(props: Readonly<Record<string, string>> | null | und
   return typeof value === 'string' ? value.toLowerCase() : undefined;
 }
 
+/**
+ * Where a query started afresh (a new query id: no committed offsets) reads its input from, as the
+ * offset reset it runs with says: `from the earliest retained offset (...)`.
+ */
+export function readsFrom(props: Readonly<Record<string, string>> | null | undefined): string {
+  const reset = offsetReset(props);
+  return reset === 'earliest'
+    ? 'from the earliest retained offset (auto.offset.reset=earliest): it reprocesses all retained input, so its sink receives those results again'
+    : reset === 'latest'
+      ? 'from the latest offset (auto.offset.reset=latest): records that arrived while it was stopped are not processed'
+      : reset !== undefined
+        ? `as auto.offset.reset=${reset} says`
+        : 'from the offset the server\'s auto.offset.reset gives (ksqlDB\'s default is latest: records that arrived while it was stopped are not processed; set streams_properties {"auto.offset.reset" = "earliest"} to reprocess them)';
+}
+
+/** What a replaced query does: terminated, started again under a new query id, reading its input from its offset reset. */
+export function restartedQuery(props: Readonly<Record<string, string>> | null | undefined): string {
+  return `The query is terminated and started again under a new query id, reading its input ${readsFrom(props)}; queries reading its output see the new results.`;
+}
+
 /** The plan's warning for a query terminated outside streamform (apply starts it again). */
 export function restartWarning(name: string, props: Readonly<Record<string, string>> | null | undefined): Diagnostic {
-  const reset = offsetReset(props);
-  const from =
-    reset === 'earliest'
-      ? 'from the earliest retained offset (auto.offset.reset=earliest): it reprocesses all retained input, so its sink receives those results again'
-      : reset === 'latest'
-        ? 'from the latest offset (auto.offset.reset=latest): records that arrived while it was stopped are not processed'
-        : reset !== undefined
-          ? `as auto.offset.reset=${reset} says`
-          : 'from the offset the server\'s auto.offset.reset gives (ksqlDB\'s default is latest: records that arrived while it was stopped are not processed; set streams_properties {"auto.offset.reset" = "earliest"} to reprocess them)';
   return warning(
     `The query of ${name} is not running`,
     `it was terminated outside streamform, and ksqlDB deleted its consumer group with it (its committed offsets are gone). ` +
-      `Apply starts it again (CREATE OR REPLACE) as a new query under a new query id, reading its input ${from}.`,
+      `Apply starts it again (CREATE OR REPLACE) as a new query under a new query id, reading its input ${readsFrom(props)}.`,
   );
 }
 

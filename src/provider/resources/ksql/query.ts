@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isUpgradeable, sinkOf, sourcesRead, type Statement } from '../../../core/ksql';
 import { afterCreate, Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../../framework/resource';
 import { attr, objectSchema, StateOf } from '../../framework/schema';
-import { isUnknown, UNKNOWN } from '../../plugin/cty';
+import { containsUnknown, isUnknown, UNKNOWN } from '../../plugin/cty';
 import { ProviderClients } from '../../provider-clients';
 import {
   Accepted,
@@ -30,7 +30,7 @@ import {
 } from './core';
 import { driftOf, queryStatus, resume } from './drift';
 import { validateStreamsProperties } from './properties';
-import { otherWriters, restartWarning, severalWritersReason } from './queries';
+import { otherWriters, readsFrom, restartedQuery, restartWarning, severalWritersReason } from './queries';
 
 /**
  * Persistent ksqlDB queries: CREATE STREAM/TABLE ... AS SELECT and INSERT INTO ... SELECT. A
@@ -70,9 +70,6 @@ const parse = (text: string): Statement => parseAccepted(text, ACCEPTED);
 
 /** A sink name no object has, to EXPLAIN a replacement while the real sink still exists. */
 const SCRATCH = '_STREAMFORM_PLAN_CHECK';
-
-const REPROCESSES =
-  'The query is terminated and started again; it reprocesses its input from the beginning of the retained data, and queries reading its output see the new results.';
 
 /** A new query: EXPLAIN it when everything it reads exists, so ksqlDB's refusal shows at plan time. */
 async function checkNew(clients: ProviderClients | undefined, stmt: Statement, diagnostics: Diagnostic[]): Promise<void> {
@@ -152,6 +149,12 @@ function planStatus(prior: QueryState, planned: Planned<QueryState>, stmt: State
   );
 }
 
+/** The planned streams_properties, when known. */
+function props(planned: Planned<QueryState>): Record<string, string> | null {
+  const p = planned.streams_properties;
+  return p && typeof p === 'object' && !containsUnknown(p) ? (p as Record<string, string>) : null;
+}
+
 export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClients> = {
   typeName: 'streamform_ksql_query',
   schema: querySchema,
@@ -162,7 +165,7 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
       return `${nounOf(stmt ? keywordOf(stmt) : 'STREAM')} ${s.name}`;
     },
     loses: (s) =>
-      'the results of its query (the queries reading them stop, and a new query reprocesses its input from the beginning of the retained data)' +
+      `the results of its query (the queries reading them stop, and a new query under a new id reads its input ${readsFrom(s.streams_properties)})` +
       (s.delete_topic ? ' and, as delete_topic is true, its topic with all its messages' : ''),
   },
 
@@ -196,7 +199,7 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
       if (prior.query_id === null) {
         planned.query_id = UNKNOWN;
         if (stmt.kind === 'insertInto') planned.id = UNKNOWN;
-        diagnostics.push(restartWarning(name, planned.streams_properties as Record<string, string> | null));
+        diagnostics.push(restartWarning(name, props(planned)));
       }
       return;
     }
@@ -216,7 +219,7 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
           diagnostics.push(error('ksqlDB rejects the statement', refusal, ['statement']));
           return;
         }
-        topicRecreation(name, mismatch, prior.delete_topic === true, requiresReplace, diagnostics, REPROCESSES);
+        topicRecreation(name, mismatch, prior.delete_topic === true, requiresReplace, diagnostics, restartedQuery(props(planned)));
         return;
       }
       const cat = await reachableCatalog(clients);
@@ -247,7 +250,7 @@ export const ksqlQueryResource: ResourceDefinition<QueryAttributes, ProviderClie
       return;
     }
     requiresReplace.add('statement');
-    diagnostics.push(replacementWarning(name, reason, REPROCESSES));
+    diagnostics.push(replacementWarning(name, reason, restartedQuery(props(planned))));
   },
 
   async read(state, { clients }) {
