@@ -6,7 +6,8 @@
 import { formatStatement, isUpgradeable, parseStatements, sourcesRead, type Statement } from '../../src/core/ksql';
 import { abortable } from '../../src/provider/clients/abort';
 import type { ConnectorStatus } from '../../src/provider/clients/connect';
-import type { TopicDescription } from '../../src/provider/clients/kafka';
+import { KafkaClientError, KafkaTopicError, type TopicDescription } from '../../src/provider/clients/kafka';
+import { KafkaErrorCode } from '../../src/provider/clients/kafka-wire';
 import { KsqlError, type KsqlCatalog, type KsqlRunningQuery, type KsqlSourceDescription } from '../../src/provider/clients/ksqldb';
 import type { CompatibilityLevel, SchemaInput, SubjectVersion } from '../../src/provider/clients/schema-registry';
 import { ProviderClients, type Connect, type KafkaAdmin, type Ksql, type SchemaRegistry } from '../../src/provider/provider-clients';
@@ -34,19 +35,29 @@ export class FakeKafka implements KafkaAdmin {
         ...Object.fromEntries(Object.entries(BROKER_DEFAULTS).map(([k, value]) => [k, { value, isOverride: false }])),
         ...Object.fromEntries(Object.entries(t.overrides).map(([k, value]) => [k, { value, isOverride: true }])),
       };
-      out.set(name, { name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs });
+      out.set(name, { name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs, leaderless: 0 });
     }
     return out;
   }
 
-  async createTopic(t: { name: string; partitions: number; replicationFactor: number; configs: Record<string, string> }): Promise<void> {
+  async createTopic(t: {
+    name: string;
+    partitions: number;
+    replicationFactor: number;
+    configs: Record<string, string>;
+  }): Promise<TopicDescription> {
     this.calls.push(`createTopic ${t.name}`);
-    if (this.topics.has(t.name)) throw new Error(`Topic with this name already exists: ${t.name}`);
+    if (this.topics.has(t.name)) {
+      // As KafkaAdminClient reports it: the topic's own error code in the CreateTopics answer.
+      const cause = new KafkaTopicError(t.name, KafkaErrorCode.TOPIC_ALREADY_EXISTS, null);
+      throw new KafkaClientError('Kafka at fake:9092', `create topic ${t.name}: ${cause.message}`, cause);
+    }
     this.topics.set(t.name, {
       partitions: t.partitions,
       replicationFactor: t.replicationFactor === -1 ? 3 : t.replicationFactor,
       overrides: { ...t.configs },
     });
+    return (await this.describeTopics([t.name])).get(t.name)!;
   }
 
   async deleteTopic(name: string): Promise<void> {

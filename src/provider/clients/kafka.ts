@@ -1,6 +1,8 @@
-import { Admin, ConfigResourceTypes, Kafka, KafkaConfig, logLevel, SASLOptions } from 'kafkajs';
+import { Admin, Kafka, KafkaConfig, logLevel, SASLOptions } from 'kafkajs';
 import { abortable, Cancellable, sleep } from './abort';
+import { Batcher } from './batcher';
 import { requestCounter } from './http';
+import { KafkaErrorCode, kafkaErrorText, KafkajsWire, KafkaWire, WireConfigChange, WireNewTopic, WireResult } from './kafka-wire';
 
 /** How to reach a Kafka cluster. */
 export interface KafkaConnection {
@@ -99,6 +101,8 @@ export interface TopicDescription {
   readonly partitions: number;
   readonly replicationFactor: number;
   readonly configs: Readonly<Record<string, TopicConfigEntry>>;
+  /** Partitions without a leader (just created, or a broker down). */
+  readonly leaderless: number;
 }
 
 const TOPIC_OVERRIDE_SOURCE = 1; // DescribeConfigs ConfigSource.TOPIC_CONFIG
@@ -161,31 +165,126 @@ export async function retryTransient<T>(fn: () => Promise<T>, signal: AbortSigna
   }
 }
 
+/** A topic's own error in a batched answer, shaped like kafkajs' errors (type, retriable). */
+export class KafkaTopicError extends Error {
+  readonly type: string;
+  readonly retriable: boolean;
+  constructor(
+    readonly topic: string,
+    readonly code: number,
+    brokerMessage: string | null,
+  ) {
+    const e = kafkaErrorText(code, brokerMessage);
+    super(e.message);
+    this.name = 'KafkaTopicError';
+    this.type = e.type;
+    this.retriable = e.retriable;
+  }
+}
+
+/** One topic's answer as the caller's result: undefined for success, the error otherwise. */
+function topicErrors(answers: readonly WireResult[], topics: readonly string[], ok: readonly number[] = []): (undefined | Error)[] {
+  const by = new Map(answers.map((a) => [a.topic, a]));
+  return topics.map((t) => {
+    const a = by.get(t);
+    if (!a) return new Error(`Kafka did not answer for topic ${t}`);
+    return a.errorCode === KafkaErrorCode.NONE || ok.includes(a.errorCode)
+      ? undefined
+      : new KafkaTopicError(t, a.errorCode, a.errorMessage);
+  });
+}
+
+/** Answers for unique names, in the order of `items` (a name asked twice in a batch gets the same answer). */
+async function perName<T>(items: readonly string[], run: (unique: string[]) => Promise<Map<string, T | Error>>): Promise<(T | Error)[]> {
+  const answers = await run([...new Set(items)]);
+  return items.map((n) => answers.get(n) as T | Error);
+}
+
 /**
- * Kafka admin operations streamform needs, over kafkajs. kafkajs requests cannot be cancelled: on
- * abort the operations reject at once and their eventual results are ignored. Every operation is
- * bounded by the connection's timeout (kafkajs' retries included), retries transient metadata
- * errors with back-off, and fails with a KafkaClientError that names the bootstrap servers.
+ * Kafka admin operations streamform needs. Topic reads and writes ask Kafka only about the topics
+ * of the call, and calls arriving together (OpenTofu's parallel resource operations) share one
+ * request per kind: Metadata + DescribeConfigs for reads, CreateTopics, IncrementalAlterConfigs,
+ * CreatePartitions, DeleteTopics for writes. Every operation is bounded by the connection's
+ * timeout, retries transient metadata errors with back-off, and fails with a KafkaClientError that
+ * names the bootstrap servers. Requests cannot be cancelled: on abort the operations reject at once
+ * and their eventual results are ignored.
  */
 export class KafkaAdminClient {
   readonly kafka: Kafka;
   readonly server: string;
   private admin?: Promise<Admin>;
+  private readonly wire: KafkaWire;
   private readonly signal?: AbortSignal;
   private readonly timeoutMs: number;
+  private readonly retry: KafkaRetry;
+  private readonly describer: Batcher<string, TopicDescription | undefined>;
+  private readonly creator: Batcher<WireNewTopic, undefined>;
+  private readonly deleter: Batcher<string, undefined>;
+  private readonly alterer: Batcher<WireConfigChange, undefined>;
+  private readonly partitioner: Batcher<{ topic: string; count: number }, undefined>;
 
   constructor(
     readonly connection: KafkaConnection,
-    options: Cancellable & { retry?: KafkaRetry } = {},
+    options: Cancellable & { retry?: KafkaRetry; wire?: KafkaWire; batchWindowMs?: number } = {},
   ) {
     this.kafka = new Kafka(kafkaConfig(connection));
+    this.wire = options.wire ?? new KafkajsWire(this.kafka);
     this.signal = options.signal;
     this.retry = options.retry ?? {};
     this.server = kafkaName(connection);
     this.timeoutMs = connection.timeoutMs ?? DEFAULT_KAFKA_TIMEOUT_MS;
+    const batch = { windowMs: options.batchWindowMs ?? 5 };
+    const wire = this.counted();
+    this.describer = new Batcher((names) => perName(names, (unique) => describeNamed(wire, unique)), batch);
+    this.creator = new Batcher(
+      async (ts) =>
+        topicErrors(
+          await wire.createTopics(ts),
+          ts.map((t) => t.topic),
+        ),
+      batch,
+    );
+    this.deleter = new Batcher(
+      async (names) => topicErrors(await wire.deleteTopics([...new Set(names)]), names, [KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION]),
+      batch,
+    );
+    this.alterer = new Batcher(
+      async (cs) =>
+        topicErrors(
+          await wire.incrementalAlterConfigs(cs),
+          cs.map((c) => c.topic),
+        ),
+      batch,
+    );
+    this.partitioner = new Batcher(
+      async (ps) =>
+        topicErrors(
+          await wire.createPartitions(ps),
+          ps.map((p) => p.topic),
+        ),
+      batch,
+    );
   }
 
-  private readonly retry: KafkaRetry;
+  /** The wire, counting each request by kind (`kafka Metadata`, ...) for the provider's statistics. */
+  private counted(): KafkaWire {
+    const w = this.wire;
+    const count =
+      <A extends unknown[], R>(kind: string, fn: (...a: A) => Promise<R>) =>
+      (...a: A): Promise<R> => {
+        requestCounter.add(`kafka ${kind}`);
+        return fn.apply(w, a);
+      };
+    return {
+      metadata: count('Metadata', w.metadata),
+      describeConfigs: count('DescribeConfigs', w.describeConfigs),
+      createTopics: count('CreateTopics', w.createTopics),
+      deleteTopics: count('DeleteTopics', w.deleteTopics),
+      createPartitions: count('CreatePartitions', w.createPartitions),
+      incrementalAlterConfigs: count('IncrementalAlterConfigs', w.incrementalAlterConfigs),
+      close: () => w.close(),
+    };
+  }
 
   private client(): Promise<Admin> {
     if (!this.admin) {
@@ -204,10 +303,10 @@ export class KafkaAdminClient {
   }
 
   /**
-   * One admin operation: connects when needed, retries transient errors, gives up after the
-   * timeout, and names the cluster in its error.
+   * One operation: retries transient errors, gives up after the timeout, and names the cluster in
+   * its error.
    */
-  private async request<T>(fn: (admin: Admin) => Promise<T>, what: string): Promise<T> {
+  private async request<T>(fn: () => Promise<T>, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -220,14 +319,7 @@ export class KafkaAdminClient {
         );
       }, this.timeoutMs);
     });
-    const work = retryTransient(
-      async () => {
-        requestCounter.add('kafka');
-        return fn(await this.client());
-      },
-      this.signal,
-      this.retry,
-    );
+    const work = retryTransient(fn, this.signal, this.retry);
     work.catch(() => undefined);
     try {
       return await Promise.race([work, timeout]);
@@ -239,120 +331,120 @@ export class KafkaAdminClient {
     }
   }
 
+  /** An operation of kafkajs' Admin (offsets, cluster description: the tools' reads). */
+  private adminRequest<T>(fn: (admin: Admin) => Promise<T>, what: string): Promise<T> {
+    return this.request(async () => {
+      requestCounter.add('kafka admin');
+      return fn(await this.client());
+    }, what);
+  }
+
+  /** Every topic name of the cluster (one Metadata request for all topics). */
   async listTopics(): Promise<string[]> {
-    return this.request((admin) => admin.listTopics(), 'list topics');
+    return this.request(async () => (await this.counted().metadata(null)).map((t) => t.topic), 'list topics');
   }
 
   /**
-   * Describes the named topics (or all) with every config entry: two requests whatever the count
-   * (one Metadata, one DescribeConfigs). Missing topics are absent from the result.
+   * Describes the named topics with every config entry; missing topics are absent from the
+   * result. Concurrent calls share one Metadata and one DescribeConfigs request for their topics.
+   * Without names, describes every topic of the cluster.
    */
   async describeTopics(names?: readonly string[]): Promise<Map<string, TopicDescription>> {
-    const existing = new Set(await this.listTopics());
-    const wanted = (names ?? [...existing]).filter((n) => existing.has(n));
     const out = new Map<string, TopicDescription>();
-    if (wanted.length === 0) return out;
-    const meta = await this.request((admin) => admin.fetchTopicMetadata({ topics: wanted }), 'describe topics');
-    const configs = await this.request(
-      (admin) =>
-        admin.describeConfigs({
-          resources: wanted.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-          includeSynonyms: false,
-        }),
-      'describe topic configs',
-    );
-    const byName = new Map(configs.resources.map((r) => [r.resourceName, r]));
-    for (const t of meta.topics) {
-      const entries: Record<string, TopicConfigEntry> = {};
-      for (const e of byName.get(t.name)?.configEntries ?? []) {
-        const source = (e as unknown as { configSource?: number }).configSource;
-        entries[e.configName] = { value: e.configValue, isOverride: source === TOPIC_OVERRIDE_SOURCE };
-      }
-      out.set(t.name, {
-        name: t.name,
-        partitions: t.partitions.length,
-        replicationFactor: t.partitions[0]?.replicas.length ?? 0,
-        configs: entries,
-      });
+    if (!names) {
+      const all = await this.listTopics();
+      const found = await this.request(() => describeNamed(this.counted(), all), 'describe topics');
+      for (const [n, d] of found) if (d && !(d instanceof Error)) out.set(n, d);
+      return out;
     }
+    const found = await Promise.all([...new Set(names)].map((n) => this.request(() => this.describer.add(n), `describe topic ${n}`)));
+    for (const d of found) if (d) out.set(d.name, d);
     return out;
   }
 
-  async createTopic(t: { name: string; partitions: number; replicationFactor: number; configs: Record<string, string> }): Promise<void> {
+  /**
+   * Creates the topic and waits until every partition has a leader; fails with TOPIC_ALREADY_EXISTS
+   * (a KafkaTopicError) when the name is taken. Concurrent creates share one CreateTopics request.
+   */
+  async createTopic(t: {
+    name: string;
+    partitions: number;
+    replicationFactor: number;
+    configs: Record<string, string>;
+  }): Promise<TopicDescription> {
+    const spec: WireNewTopic = { topic: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: t.configs };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.request(
-          (admin) =>
-            admin.createTopics({
-              waitForLeaders: true,
-              topics: [
-                {
-                  topic: t.name,
-                  numPartitions: t.partitions,
-                  replicationFactor: t.replicationFactor,
-                  configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-                },
-              ],
-            }),
-          `create topic ${t.name}`,
-        );
-        return;
+        await this.request(() => this.creator.add(spec), `create topic ${t.name}`);
+        break;
       } catch (err) {
-        // A topic of the same name deleted moments ago is still being removed, or the new topic's
-        // leaders are not elected yet: Kafka answers with retriable errors for a while.
         const cause = err instanceof KafkaClientError ? err.cause : err;
-        const e = (cause ?? {}) as { retriable?: boolean; message?: string };
-        const transient = e.retriable === true || isTransientKafkaError(cause) || /marked for deletion/i.test(describeKafkaError(cause));
-        if (!cause || !transient || attempt >= 60 || this.signal?.aborted) throw err;
+        const exists = cause instanceof KafkaTopicError && cause.code === KafkaErrorCode.TOPIC_ALREADY_EXISTS;
+        // A topic of the same name deleted moments ago is still being removed (ZooKeeper clusters).
+        const deleting = /marked for deletion/i.test(describeKafkaError(cause));
+        if (exists && !deleting) {
+          // An earlier attempt of ours that timed out may have created it after all.
+          const now = attempt > 1 ? (await this.describeTopics([t.name])).get(t.name) : undefined;
+          if (now && now.partitions === t.partitions) break;
+          throw err;
+        }
+        if (!deleting || attempt >= 60 || this.signal?.aborted) throw err;
         await sleep(500, this.signal);
-        const now = (await this.describeTopics([t.name]).catch(() => new Map<string, TopicDescription>())).get(t.name);
-        if (now && now.partitions === t.partitions) return;
       }
     }
+    return this.waitForLeaders(t.name, t.partitions);
   }
 
-  /** Deletes the topic; one already gone (e.g. deleted while metadata churned) is fine. */
+  /** The topic's description once it is visible with `partitions` partitions, each with a leader. */
+  private waitForLeaders(name: string, partitions: number): Promise<TopicDescription> {
+    return this.waitUntil(
+      name,
+      `topic ${name} was created, but its ${partitions} partitions do not all show with a leader`,
+      (d) => d.partitions >= partitions && d.leaderless === 0,
+    );
+  }
+
+  /** Deletes the topic; one already gone is fine. Concurrent deletes share one DeleteTopics request. */
   async deleteTopic(name: string): Promise<void> {
-    try {
-      await this.request((admin) => admin.deleteTopics({ topics: [name], timeout: 30_000 }), `delete topic ${name}`);
-    } catch (err) {
-      if (err instanceof KafkaClientError && isTransientKafkaError(err.cause) && !(await this.listTopics()).includes(name)) return;
-      throw err;
-    }
+    await this.request(() => this.deleter.add(name), `delete topic ${name}`);
   }
 
+  /** Grows the topic to `count` partitions and waits until the cluster's metadata shows them. */
   async createPartitions(name: string, count: number): Promise<void> {
-    await this.request((admin) => admin.createPartitions({ topicPartitions: [{ topic: name, count }] }), `add partitions to topic ${name}`);
+    await this.request(() => this.partitioner.add({ topic: name, count }), `add partitions to topic ${name}`);
+    await this.waitUntil(name, `topic ${name} does not show ${count} partitions`, (d) => d.partitions >= count);
   }
 
   /**
-   * Sets the topic's overrides so that `desired` holds and the keys in `release` fall back to their
-   * defaults, keeping every other override as it is. (AlterConfigs replaces all overrides of a
-   * topic, so the ones streamform does not manage are read first and sent back.)
+   * Reads the topic until `done` holds: a change Kafka's controller accepted reaches the brokers'
+   * metadata a moment later, and a read-back in between would record the old value in state.
+   */
+  private async waitUntil(name: string, what: string, done: (d: TopicDescription) => boolean): Promise<TopicDescription> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+      const d = (await this.describeTopics([name])).get(name);
+      if (d && done(d)) return d;
+      if (Date.now() > deadline) throw new KafkaClientError(this.server, `${what} after ${this.timeoutMs / 1000} s`);
+      await sleep(delay, this.signal);
+    }
+  }
+
+  /**
+   * Sets the `desired` overrides and removes those in `release` (they fall back to their defaults),
+   * keeping every other override of the topic as it is (IncrementalAlterConfigs).
    */
   async setTopicConfigs(name: string, desired: Readonly<Record<string, string>>, release: readonly string[]): Promise<void> {
-    const current = (await this.describeTopics([name])).get(name);
-    if (!current) throw new KafkaClientError(this.server, `topic ${name} does not exist`);
-    const next: Record<string, string> = {};
-    for (const [k, e] of Object.entries(current.configs)) {
-      if (e.isOverride && e.value !== null && !release.includes(k)) next[k] = e.value;
-    }
-    Object.assign(next, desired);
-    await this.request(
-      (admin) =>
-        admin.alterConfigs({
-          validateOnly: false,
-          resources: [
-            { type: ConfigResourceTypes.TOPIC, name, configEntries: Object.entries(next).map(([n, value]) => ({ name: n, value })) },
-          ],
-        }),
-      `set the configs of topic ${name}`,
+    await this.request(() => this.alterer.add({ topic: name, set: desired, delete: release }), `set the configs of topic ${name}`);
+    await this.waitUntil(
+      name,
+      `the new configs of topic ${name} do not show`,
+      (d) => Object.entries(desired).every(([k, v]) => d.configs[k]?.value === v) && release.every((k) => !d.configs[k]?.isOverride),
     );
   }
 
   /** Low and high watermark per partition. */
   async offsets(topic: string): Promise<{ partition: number; low: bigint; high: bigint }[]> {
-    const o = await this.request((admin) => admin.fetchTopicOffsets(topic), `read the offsets of topic ${topic}`);
+    const o = await this.adminRequest((admin) => admin.fetchTopicOffsets(topic), `read the offsets of topic ${topic}`);
     return o.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
   }
 
@@ -362,12 +454,55 @@ export class KafkaAdminClient {
   }
 
   async brokerCount(): Promise<number> {
-    return (await this.request((admin) => admin.describeCluster(), 'describe the cluster')).brokers.length;
+    return (await this.adminRequest((admin) => admin.describeCluster(), 'describe the cluster')).brokers.length;
   }
 
   async close(): Promise<void> {
     const a = this.admin;
     this.admin = undefined;
+    await this.wire.close();
     if (a) await (await a).disconnect();
   }
+}
+
+/**
+ * Metadata and configs of the named topics: one Metadata request, one DescribeConfigs request for
+ * those that exist. A missing topic maps to undefined, another topic error to that error.
+ */
+async function describeNamed(wire: KafkaWire, names: readonly string[]): Promise<Map<string, TopicDescription | undefined | Error>> {
+  const out = new Map<string, TopicDescription | undefined | Error>();
+  if (names.length === 0) return out;
+  const meta = await wire.metadata(names);
+  const found = new Map(meta.map((m) => [m.topic, m]));
+  const existing: string[] = [];
+  for (const n of names) {
+    const m = found.get(n);
+    if (!m || m.errorCode === KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION) out.set(n, undefined);
+    else if (m.errorCode !== KafkaErrorCode.NONE) out.set(n, new KafkaTopicError(n, m.errorCode, null));
+    else existing.push(n);
+  }
+  if (existing.length === 0) return out;
+  const configs = new Map((await wire.describeConfigs(existing)).map((c) => [c.topic, c]));
+  for (const n of existing) {
+    const m = found.get(n)!;
+    const c = configs.get(n);
+    if (!c || c.errorCode === KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+      out.set(n, undefined); // deleted between the two requests
+      continue;
+    }
+    if (c.errorCode !== KafkaErrorCode.NONE) {
+      out.set(n, new KafkaTopicError(n, c.errorCode, c.errorMessage));
+      continue;
+    }
+    const entries: Record<string, TopicConfigEntry> = {};
+    for (const e of c.entries) entries[e.name] = { value: e.value, isOverride: e.source === TOPIC_OVERRIDE_SOURCE };
+    out.set(n, {
+      name: n,
+      partitions: m.partitions.length,
+      replicationFactor: m.partitions[0]?.replicas.length ?? 0,
+      configs: entries,
+      leaderless: m.partitions.filter((p) => p.leader < 0).length,
+    });
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { sleep } from '../clients/abort';
-import { TopicDescription } from '../clients/kafka';
+import { KafkaClientError, KafkaTopicError, TopicDescription } from '../clients/kafka';
+import { KafkaErrorCode } from '../clients/kafka-wire';
 import { ProviderClients } from '../provider-clients';
 import { afterCreate, Diagnostic, DiagnosticError, error, Planned, ResourceDefinition, warning } from '../framework/resource';
 import { attr, objectSchema, StateOf } from '../framework/schema';
@@ -47,8 +47,9 @@ type Topic = StateOf<(typeof schema)['attributes']>;
 
 const IMPORTED = -1;
 
-function describe(c: ProviderClients, name: string): Promise<TopicDescription | undefined> {
-  return c.snapshot('topics', () => c.kafka().describeTopics()).then((all) => all.get(name));
+/** The topic as Kafka describes it now (concurrent reads share one request per kind). */
+async function describe(c: ProviderClients, name: string): Promise<TopicDescription | undefined> {
+  return (await c.kafka().describeTopics([name])).get(name);
 }
 
 /** Overrides on the topic that the configuration does not name. */
@@ -98,17 +99,6 @@ function listed(configs: Readonly<Record<string, string>>): string {
   return Object.entries(configs)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
-}
-
-/** A topic just created takes a moment to appear in the metadata of every broker. */
-async function describeWhenVisible(clients: ProviderClients, name: string, signal: AbortSignal): Promise<TopicDescription> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const t = (await clients.kafka().describeTopics([name])).get(name);
-    if (t) return t;
-    if (Date.now() > deadline) throw new Error(`topic ${name} was created but does not appear in the cluster metadata after 30 s`);
-    await sleep(300, signal);
-  }
 }
 
 /**
@@ -186,35 +176,41 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
     return t ? stateOf(state, t) : null;
   },
 
-  async create(planned, { clients, signal }) {
+  async create(planned, { clients }) {
     const name = planned.name as string;
-    const existing = await clients.kafka().describeTopics([name]);
-    if (existing.has(name)) {
-      throw new DiagnosticError(
-        error(
-          `Topic ${name} already exists`,
-          'it was not created by this configuration; adopt it with an import block (`import { to = ..., id = "' +
-            name +
-            '" }`) or choose another name',
-          ['name'],
-        ),
-      );
-    }
-    await clients.kafka().createTopic({
+    const spec = {
       name,
       partitions: planned.partitions as number,
       replicationFactor: typeof planned.replication_factor === 'number' ? planned.replication_factor : -1,
       configs: (planned.config as Record<string, string> | null) ?? {},
-    });
-    clients.invalidate('topics');
+    };
     const created = {
       ...(planned as Topic),
       id: name,
       replication_factor: typeof planned.replication_factor === 'number' ? planned.replication_factor : null,
     };
-    const t = await afterCreate(created, `Topic ${name} was created but cannot be read back`, () =>
-      describeWhenVisible(clients, name, signal),
-    );
+    let t: TopicDescription;
+    try {
+      t = await clients.kafka().createTopic(spec);
+    } catch (err) {
+      const cause = err instanceof KafkaClientError ? err.cause : undefined;
+      if (cause instanceof KafkaTopicError && cause.code === KafkaErrorCode.TOPIC_ALREADY_EXISTS) {
+        throw new DiagnosticError(
+          error(
+            `Topic ${name} already exists`,
+            'it was not created by this configuration; adopt it with an import block (`import { to = ..., id = "' +
+              name +
+              '" }`) or choose another name',
+            ['name'],
+          ),
+        );
+      }
+      // Created, but its leaders or metadata did not show in time: keep it in state (tainted).
+      if (err instanceof KafkaClientError && / was created/.test(err.message)) {
+        await afterCreate(created, `Topic ${name} was created but cannot be read back`, () => Promise.reject(err));
+      }
+      throw err;
+    }
     return stateOf(created, t);
   },
 
@@ -232,16 +228,14 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
     const release = owned.filter((k) => !(k in desired));
     const changed = release.length > 0 || Object.entries(desired).some(([k, v]) => prior.config?.[k] !== v);
     if (changed) await admin.setTopicConfigs(name, desired, release);
-    clients.invalidate('topics');
     const t = (await admin.describeTopics([name])).get(name);
     if (!t) throw new Error(`topic ${name} disappeared during the update`);
     return stateOf({ ...(planned as Topic), id: name }, t);
   },
 
   async delete(prior, { clients }) {
-    const admin = clients.kafka();
-    if ((await admin.describeTopics([prior.name])).has(prior.name)) await admin.deleteTopic(prior.name);
-    clients.invalidate('topics');
+    // A topic already gone is fine (deleted outside streamform, or by an interrupted apply).
+    await clients.kafka().deleteTopic(prior.name);
   },
 
   async importState(id, { clients }) {
