@@ -1,21 +1,39 @@
 /**
  * terraform-provider-streamform: the executable OpenTofu launches (through the shell script in
- * the provider mirror, which execs node on this file).
+ * the provider mirror, which execs node on the bundled provider, see launch.ts). The handshake
+ * needs only the plugin layer; the provider's modules and the protocol's message codecs load
+ * right after it, while OpenTofu connects.
  */
 import * as fs from 'fs';
-import { requestCounter } from './clients/http';
-import { ProviderServer } from './framework/server';
+import { requestCounter } from './clients/request-counter';
+import { PROVIDER_METHODS } from './framework/methods';
 import { logger } from './plugin/log';
-import { HandshakeError, serve } from './plugin/serve';
-import { streamformProvider } from './provider';
+import { HandshakeError, loadServices, serve } from './plugin/serve';
+
+type Handlers = Readonly<Record<string, (req: never) => Promise<unknown>>>;
 
 async function main(): Promise<void> {
   const log = logger('provider');
+  if (process.env.STREAMFORM_PROVIDER_WARMUP === '1') {
+    // The set-up's run that fills V8's code cache (launch.ts): load everything a start loads, then exit.
+    loadServices();
+    const [{ ProviderServer }, { streamformProvider }] = await Promise.all([import('./framework/server'), import('./provider')]);
+    new ProviderServer(streamformProvider, log).handlers();
+    return;
+  }
   // Ctrl-C reaches the whole process group; OpenTofu stops providers with StopProvider instead.
   process.on('SIGINT', () => log.debug('ignoring SIGINT'));
-  const provider = new ProviderServer(streamformProvider, log);
-  await serve({ handlers: provider.handlers(), log, onShutdown: () => writeStats(log) });
+  let handlers: Promise<Handlers> | undefined;
+  const load = (): Promise<Handlers> =>
+    (handlers ??= Promise.all([import('./framework/server'), import('./provider')]).then(([{ ProviderServer }, { streamformProvider }]) =>
+      new ProviderServer(streamformProvider, log).handlers(),
+    ));
+  await serve({ methods: PROVIDER_METHODS, handlers: load, log, onShutdown: () => writeStats(log) });
   log.info('streamform provider serving', { pid: process.pid });
+  setImmediate(() => {
+    loadServices();
+    void load();
+  });
 }
 
 /**

@@ -19,7 +19,8 @@ type GrpcCallback = (err: Error | null, res: any) => void;
 type GrpcMethod = ((request: unknown, callback: GrpcCallback) => void) &
   ((request: unknown, options: object, callback: GrpcCallback) => void);
 
-const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js');
+// what the provider mirror's launcher runs: the bundle with its code cache when the set-up built it, else main.js
+const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'launch.js');
 
 function launch(env: NodeJS.ProcessEnv): {
   child: ChildProcess;

@@ -1,6 +1,7 @@
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, Method } from 'axios';
 import { z } from 'zod';
 import { abortError, checkAborted, sleep } from './abort';
+import { requestCounter } from './request-counter';
 
 /** Basic authentication for an HTTP endpoint. */
 export interface BasicAuth {
@@ -18,20 +19,6 @@ export interface HttpEndpoint {
    */
   readonly timeoutMs?: number;
 }
-
-/** Counts requests per server kind; benchmarks and the batched-read tests read it. */
-export const requestCounter = {
-  counts: new Map<string, number>(),
-  add(kind: string): void {
-    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
-  },
-  get(kind: string): number {
-    return this.counts.get(kind) ?? 0;
-  },
-  reset(): void {
-    this.counts.clear();
-  },
-};
 
 /** The bound on one call to a server, retries included, unless the endpoint sets another. */
 export const DEFAULT_TIMEOUT_MS = 30_000;

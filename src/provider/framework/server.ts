@@ -1,5 +1,6 @@
 import { containsUnknown, CtyError, CtyValue, decodeDynamic, DynamicValue, encodeDynamic } from '../plugin/cty';
 import { Logger } from '../plugin/log';
+import { ProviderMethod } from './methods';
 import { applyChange, ctyOf, ObjectValue, planChange } from './lifecycle';
 import { AnyResource, Diagnostic, DiagnosticError, Planned, ProviderDefinition, ResourceContext } from './resource';
 import { Attrs, ObjectSchema, StateOf, toProtoSchema } from './schema';
@@ -186,7 +187,7 @@ export class ProviderServer<PA extends Attrs, C> {
         this.stop.abort(new ProviderStopped());
         return { Error: '' };
       },
-    };
+    } satisfies Record<ProviderMethod, (req: never) => Promise<Res>>;
   }
 
   private capabilities(): Res {

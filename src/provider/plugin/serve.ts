@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as protoLoader from '@grpc/proto-loader';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -26,7 +26,13 @@ const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enu
 type Handlers = Readonly<Record<string, (req: never) => Promise<unknown>>>;
 
 interface ServeOptions {
-  readonly handlers: Handlers;
+  /** The unary tfplugin6.Provider methods served. */
+  readonly methods: readonly string[];
+  /**
+   * The handlers, loaded on the first call (the handshake does not wait for the provider's
+   * modules: OpenTofu connects while they load).
+   */
+  readonly handlers: () => Promise<Handlers>;
   readonly log: Logger;
   readonly env?: NodeJS.ProcessEnv;
   /** Where the handshake line goes. @default process.stdout */
@@ -37,17 +43,51 @@ interface ServeOptions {
 
 export class HandshakeError extends Error {}
 
-export function loadServices(dir = protoDir()): { provider: grpc.ServiceDefinition; controller: grpc.ServiceDefinition } {
+interface Services {
+  provider: grpc.ServiceDefinition;
+  controller: grpc.ServiceDefinition;
+}
+let loaded: Services | undefined;
+
+/** The protocol's service definitions, with the message codecs @grpc/proto-loader builds from the .proto files (once per process). */
+export function loadServices(dir = protoDir()): Services {
+  if (loaded) return loaded;
+  const protoLoader = require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
+  const service = (file: string, pkg: string, name: string): grpc.ServiceDefinition => {
+    // the JSON descriptor the set-up writes beside the .proto file loads in half the time of the text
+    const descriptor = `${file}.json`;
+    const definition = fs.existsSync(descriptor)
+      ? protoLoader.fromJSON(JSON.parse(fs.readFileSync(descriptor, 'utf8')) as object, LOADER_OPTIONS)
+      : protoLoader.loadSync(file, LOADER_OPTIONS);
+    const loadedPackage = grpc.loadPackageDefinition(definition);
+    return ((loadedPackage[pkg] as grpc.GrpcObject)[name] as grpc.ServiceClientConstructor).service;
+  };
   const tf = path.join(dir, 'tfplugin6.proto');
   const ctl = path.join(dir, 'grpc_controller.proto');
-  for (const f of [tf, ctl]) {
-    if (!fs.existsSync(f)) throw new HandshakeError(`${f} is missing: run \`bash scripts/setup.sh\` in the streamform checkout`);
+  loaded = { provider: service(tf, 'tfplugin6', 'Provider'), controller: service(ctl, 'plugin', 'GRPCController') };
+  return loaded;
+}
+
+/**
+ * A service definition whose message codecs are built on first use (parsing the .proto files
+ * takes longer than the rest of the start-up together).
+ */
+function lazyService(pkg: string, name: string, methods: readonly string[], real: () => grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const def: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const m of methods) {
+    const method = () => real()[m] as grpc.MethodDefinition<unknown, unknown>;
+    def[m] = {
+      path: `/${pkg}.${name}/${m}`,
+      requestStream: false,
+      responseStream: false,
+      originalName: m,
+      requestSerialize: (v) => method().requestSerialize(v),
+      requestDeserialize: (b) => method().requestDeserialize(b),
+      responseSerialize: (v) => method().responseSerialize(v),
+      responseDeserialize: (b) => method().responseDeserialize(b),
+    };
   }
-  const service = (file: string, pkg: string, name: string): grpc.ServiceDefinition => {
-    const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(file, LOADER_OPTIONS));
-    return ((loaded[pkg] as grpc.GrpcObject)[name] as grpc.ServiceClientConstructor).service;
-  };
-  return { provider: service(tf, 'tfplugin6', 'Provider'), controller: service(ctl, 'plugin', 'GRPCController') };
+  return def;
 }
 
 export async function serve(opts: ServeOptions): Promise<{ address: string; server: grpc.Server }> {
@@ -64,27 +104,36 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
       `this provider speaks plugin protocol 6, the client offered ${offered.join(',')}; use OpenTofu >= 1.6 or Terraform >= 1.0`,
     );
   }
-  const services = loadServices();
+  const dir = protoDir(env);
+  for (const f of ['tfplugin6.proto', 'grpc_controller.proto'].map((n) => path.join(dir, n))) {
+    if (!fs.existsSync(f)) throw new HandshakeError(`${f} is missing: run \`bash scripts/setup.sh\` in the streamform checkout`);
+  }
   const server = new grpc.Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
 
   const impl: grpc.UntypedServiceImplementation = {};
-  for (const [name, handler] of Object.entries(opts.handlers)) {
+  for (const name of opts.methods) {
     impl[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       const started = Date.now();
       // The message proto-loader decoded for this method: the shape the handler's parameter declares.
-      handler(call.request as never).then(
-        (res) => {
-          opts.log.trace(`rpc ${name}`, { ms: Date.now() - started });
-          callback(null, res);
-        },
-        (err: unknown) => {
-          opts.log.error(`rpc ${name} failed`, { error: err instanceof Error ? err.stack : String(err) });
-          callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) });
-        },
-      );
+      void opts
+        .handlers()
+        .then((handlers) => handlers[name](call.request as never))
+        .then(
+          (res) => {
+            opts.log.trace(`rpc ${name}`, { ms: Date.now() - started });
+            callback(null, res);
+          },
+          (err: unknown) => {
+            opts.log.error(`rpc ${name} failed`, { error: err instanceof Error ? err.stack : String(err) });
+            callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) });
+          },
+        );
     };
   }
-  server.addService(services.provider, impl);
+  server.addService(
+    lazyService('tfplugin6', 'Provider', opts.methods, () => loadServices(dir).provider),
+    impl,
+  );
 
   const socketDir = fs.mkdtempSync(path.join(env.PLUGIN_UNIX_SOCKET_DIR || os.tmpdir(), 'sfplugin'));
   const socket = path.join(socketDir, 'p.sock');
@@ -93,15 +142,18 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
     server.forceShutdown();
     fs.rmSync(socketDir, { recursive: true, force: true });
   };
-  server.addService(services.controller, {
-    Shutdown: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
-      callback(null, {});
-      setTimeout(() => {
-        shutdown();
-        process.exit(0);
-      }, 10);
+  server.addService(
+    lazyService('plugin', 'GRPCController', ['Shutdown'], () => loadServices(dir).controller),
+    {
+      Shutdown: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
+        callback(null, {});
+        setTimeout(() => {
+          shutdown();
+          process.exit(0);
+        }, 10);
+      },
     },
-  });
+  );
 
   let credentials: grpc.ServerCredentials;
   let certField = '';
@@ -121,5 +173,10 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
   const out = opts.out ?? process.stdout;
   out.write(`${CORE_PROTOCOL_VERSION}|${APP_PROTOCOL_VERSION}|unix|${socket}|grpc|${certField}\n`);
   process.on('exit', () => fs.rmSync(socketDir, { recursive: true, force: true }));
+  // how streamform's CLI stops a provider it shares between OpenTofu runs (src/tools/cli/shared-provider.ts)
+  process.once('SIGTERM', () => {
+    shutdown();
+    process.exit(0);
+  });
   return { address: socket, server };
 }

@@ -16,6 +16,7 @@ import { ensureLocalImages } from './images';
 import { withLock } from './lock';
 import { cacheDir, paths } from './paths';
 import { ensureProtos } from './protos';
+import { ensureProviderBundle } from './provider-bundle';
 import { step } from './progress';
 import { ensureDockerProvider, installMirror, writeIfChanged } from './providers';
 import { ensureSystemPackages } from './system-packages';
@@ -78,6 +79,7 @@ async function setupHoldingLock(options: SetupOptions, started: number, logFile:
   const link = linkTerraform(tf);
   const dockerProvider = await step('kreuzwerker/docker provider', () => ensureDockerProvider(logFile));
   await step('plugin protocol definitions', () => ensureProtos(logFile));
+  await step('provider bundle and code cache', () => ensureProviderBundle(logFile));
   const { cliConfig } = await step('provider mirror and CLI config', async () => installMirror(dockerProvider));
   if (options.tests) await step('actionlint (tests of the CI templates)', () => ensureActionlint(logFile));
   if (!options.withoutDocker) {

@@ -1,0 +1,85 @@
+/**
+ * Provider start-up benchmark (prints figures; not a test): how long OpenTofu waits for a fresh
+ * provider process, from spawn to the go-plugin handshake line, and to the answer of its first
+ * call (GetProviderSchema over AutoMTLS, as OpenTofu makes it), for the launcher OpenTofu runs
+ * (bundle + V8 code cache) beside the unbundled compiled provider (the baseline), interleaved.
+ * Target: the handshake in at most 150 ms on the CI machine.
+ * Run: node dist/bench/provider-start.js [--runs 15]
+ */
+import * as grpc from '@grpc/grpc-js';
+import { spawn } from 'child_process';
+import * as path from 'path';
+import { createPluginCertificate } from '../src/provider/plugin/cert';
+import { loadServices, MAGIC_COOKIE_VALUE } from '../src/provider/plugin/serve';
+import { REPO_ROOT } from '../src/tools/toolchain/paths';
+import { providerBundleFresh } from '../src/provider/plugin/bundle';
+
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15;
+
+async function once(entry: string): Promise<{ handshake: number; firstCall: number }> {
+  const client = createPluginCertificate();
+  const started = process.hrtime.bigint();
+  const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
+  const child = spawn(process.execPath, [entry], {
+    env: {
+      PATH: process.env.PATH,
+      TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE,
+      PLUGIN_PROTOCOL_VERSIONS: '6',
+      PLUGIN_CLIENT_CERT: client.certPem,
+    },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  try {
+    const line = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
+    const handshake = ms();
+    const [, , , address, , cert] = line.trim().split('|');
+    const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(cert, 'base64')
+      .toString('base64')
+      .match(/.{1,64}/g)!
+      .join('\n')}\n-----END CERTIFICATE-----\n`;
+    const creds = grpc.credentials.createSsl(Buffer.from(pem), Buffer.from(client.keyPem), Buffer.from(client.certPem));
+    const Provider = grpc.makeGenericClientConstructor(loadServices().provider, 'Provider');
+    const provider = new Provider(`unix:${address}`, creds, {
+      'grpc.ssl_target_name_override': 'localhost',
+      'grpc.default_authority': 'localhost',
+    }) as unknown as Record<string, (req: object, cb: (err: Error | null) => void) => void>;
+    await new Promise<void>((resolve, reject) => provider.GetProviderSchema({}, (err) => (err ? reject(err) : resolve())));
+    const firstCall = ms();
+    (provider as unknown as grpc.Client).close();
+    return { handshake, firstCall };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+function stats(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return `median ${s[Math.floor(s.length / 2)].toFixed(0).padStart(4)} ms  min ${s[0].toFixed(0).padStart(4)}  max ${s[s.length - 1].toFixed(0).padStart(4)}`;
+}
+
+async function main(): Promise<void> {
+  if (!providerBundleFresh()) throw new Error('the provider bundle is missing or stale: run `bash scripts/setup.sh` first');
+  const entries = {
+    'launcher (bundle + code cache)': path.join(REPO_ROOT, 'dist', 'src', 'provider', 'launch.js'),
+    'unbundled dist/src/provider/main.js': path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js'),
+  };
+  const results = new Map<string, { handshake: number[]; firstCall: number[] }>();
+  for (let i = 0; i < runs; i++) {
+    for (const [label, entry] of Object.entries(entries)) {
+      const r = await once(entry);
+      const acc = results.get(label) ?? { handshake: [], firstCall: [] };
+      acc.handshake.push(r.handshake);
+      acc.firstCall.push(r.firstCall);
+      results.set(label, acc);
+    }
+  }
+  console.log(`provider start, ${runs} runs each, interleaved:`);
+  for (const [label, r] of results) {
+    console.log(`  ${label.padEnd(38)} handshake ${stats(r.handshake)}   first call answered ${stats(r.firstCall)}`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,33 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/**
+ * Where the bundled provider lives in the package (built by the set-up, see
+ * src/tools/toolchain/provider-bundle.ts), and whether it still matches the compiled code.
+ */
+const PACKAGE = path.join(__dirname, '..', '..', '..', '..');
+export const PROVIDER_BUNDLE = {
+  packageRoot: PACKAGE,
+  dir: path.join(PACKAGE, 'dist', 'provider'),
+  file: path.join(PACKAGE, 'dist', 'provider', 'provider.js'),
+  /** The package's own files in the bundle, with their modification times when it was built. */
+  inputs: path.join(PACKAGE, 'dist', 'provider', 'provider.inputs.json'),
+  /** V8's code cache for the bundle under this Node version. */
+  cache: path.join(PACKAGE, 'dist', 'provider', `provider.js.${process.version}.cache`),
+} as const;
+
+/**
+ * True when the bundle exists and, in a checkout (where `tsc -b` may have rebuilt files since),
+ * none of its own inputs changed after it was built. An installed package never changes (and npm
+ * resets its files' times), so there the bundle's presence is enough.
+ */
+export function providerBundleFresh(): boolean {
+  try {
+    if (!fs.existsSync(PROVIDER_BUNDLE.file)) return false;
+    if (!fs.existsSync(path.join(PACKAGE, 'src', 'provider', 'main.ts'))) return true;
+    const inputs = JSON.parse(fs.readFileSync(PROVIDER_BUNDLE.inputs, 'utf8')) as Record<string, number>;
+    return Object.entries(inputs).every(([f, mtime]) => fs.statSync(path.join(PACKAGE, f)).mtimeMs === mtime);
+  } catch {
+    return false;
+  }
+}
