@@ -98,7 +98,7 @@ export class ProviderClients {
 export function clientsFor(endpoints: ProviderEndpoints, signal: AbortSignal): ProviderClients {
   const { kafka, schemaRegistry, connect, ksqldb } = endpoints;
   return new ProviderClients({
-    kafka: () => new KafkaAdminClient(kafka ?? missing('bootstrap_servers', 'STREAMFORM_BOOTSTRAP_SERVERS', 'Kafka'), { signal }),
+    kafka: () => kafkaClient(kafka ?? missing('bootstrap_servers', 'STREAMFORM_BOOTSTRAP_SERVERS', 'Kafka'), signal),
     schemaRegistry: () =>
       new SchemaRegistryClient(schemaRegistry ?? missing('schema_registry_url', 'STREAMFORM_SCHEMA_REGISTRY_URL', 'the Schema Registry'), {
         signal,
@@ -106,6 +106,21 @@ export function clientsFor(endpoints: ProviderEndpoints, signal: AbortSignal): P
     connect: () => new ConnectClient(connect ?? missing('connect_url', 'STREAMFORM_CONNECT_URL', 'Kafka Connect'), { signal }),
     ksqldb: () => new KsqlClient(ksqldb ?? missing('ksqldb_url', 'STREAMFORM_KSQLDB_URL', 'ksqlDB'), { signal }),
   });
+}
+
+/**
+ * One Kafka admin client (its connections and batches) per cluster and process: a provider process
+ * OpenTofu reattaches to is configured again for every phase of a run, with the same endpoints.
+ */
+const kafkaClients = new WeakMap<AbortSignal, Map<string, KafkaAdminClient>>();
+
+function kafkaClient(connection: KafkaConnection, signal: AbortSignal): KafkaAdminClient {
+  let bySignal = kafkaClients.get(signal);
+  if (!bySignal) kafkaClients.set(signal, (bySignal = new Map()));
+  const key = JSON.stringify(connection);
+  let client = bySignal.get(key);
+  if (!client) bySignal.set(key, (client = new KafkaAdminClient(connection, { signal })));
+  return client;
 }
 
 function missing(attribute: string, env: string, what: string): never {

@@ -5,6 +5,7 @@ import { PACKAGE_ROOT, projectRoot } from '../toolchain/paths';
 import { groupRunning } from '../toolchain/processes';
 import { forgetForeignProvider } from '../toolchain/providers';
 import { CommandError, run, RunOptions, sleep } from '../toolchain/run';
+import { withSharedProvider } from '../toolchain/shared-provider';
 import { toolchainEnv } from '../toolchain/setup';
 import { UsageError } from './args';
 import { devSecretsEnv, stackVariables } from './dev-secrets';
@@ -254,7 +255,11 @@ async function runStacksHandled(verb: 'deploy' | 'destroy', stacks: readonly str
     if (verb === 'deploy') await opts.beforeDeploy?.(stack, target.json);
     if (verb === 'destroy') await forgetResources(target, (await opts.beforeDestroy?.(stack, target.json)) ?? [], opts);
     if (verb === 'deploy') await settleLeftovers(target, opts);
-    outputs.push(await runStack(verb, target, opts, order.slice(i + 1)));
+    // one provider process for the stack's whole run (OpenTofu reattaches to it in every phase)
+    const logFile = opts.logFile ?? undefined;
+    outputs.push(
+      await withSharedProvider(target.json, target.env, (reattach) => runStack(verb, target, opts, order.slice(i + 1), reattach), logFile),
+    );
   }
   return outputs.join('');
 }
@@ -418,7 +423,13 @@ const ALREADY_EXISTS = /already exists|is already in use/;
  * OpenTofu to end, releases a lock it left, records the run for the next deploy and throws the
  * report of what was left.
  */
-async function runStack(verb: 'deploy' | 'destroy', target: StackRun, opts: CdktfOptions, rest: readonly string[]): Promise<string> {
+async function runStack(
+  verb: 'deploy' | 'destroy',
+  target: StackRun,
+  opts: CdktfOptions,
+  rest: readonly string[],
+  reattach: Record<string, string> = {},
+): Promise<string> {
   const progress = new ApplyProgress(target.stack);
   let signaller: TofuSignaller | undefined;
   const startedAt = new Date();
@@ -428,7 +439,7 @@ async function runStack(verb: 'deploy' | 'destroy', target: StackRun, opts: Cdkt
     output = await cdktf(
       [verb, target.stack, '--auto-approve', '--skip-provider-lock', '--skip-synth', '--ignore-missing-stack-dependencies'],
       opts,
-      target.secrets,
+      { ...target.secrets, ...reattach },
       {
         detached: true,
         onSpawn: (child) => {

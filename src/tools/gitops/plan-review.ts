@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readsFrom } from '../../provider/resources/ksql/queries';
 import { run } from '../toolchain/run';
+import { stackProviders, withSharedProvider } from '../toolchain/shared-provider';
 import { configChanges, schemaChanges, SchemaChanges, statementLines, unifiedDiff } from './plan-diff';
 
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'no-op' | 'read';
@@ -132,6 +133,11 @@ export const PLAN_FILE = 'streamform.tfplan';
 /** Runs `tofu plan` in a synthesized stack folder and reads the saved plan. */
 export async function runPlan(stackDir: string, env: NodeJS.ProcessEnv, extraArgs: readonly string[] = []): Promise<PlanRun> {
   const bin = await initializedTofu(stackDir, env);
+  // plan, show -json and show start the provider three times or more: one shared process serves them all
+  return withSharedProvider(stackProviders(stackDir), env, (reattach) => planAndShow(bin, stackDir, { ...env, ...reattach }, extraArgs));
+}
+
+async function planAndShow(bin: string, stackDir: string, env: NodeJS.ProcessEnv, extraArgs: readonly string[]): Promise<PlanRun> {
   const planFile = path.join(stackDir, PLAN_FILE);
   fs.rmSync(planFile, { force: true });
   let lines = '';

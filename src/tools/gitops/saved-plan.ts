@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import { run } from '../toolchain/run';
+import { stackProviders, withSharedProvider } from '../toolchain/shared-provider';
 import { initializedTofu, PLAN_FILE } from './plan-review';
 
 export const SAVED_PLAN_FORMAT = 'streamform-saved-plan/1';
@@ -112,7 +113,9 @@ export async function applySaved(
   if (stale) throw new SavedPlanRefused(`refusing to apply ${planFile} (${record.stack}): ${stale}`);
   const bin = await initializedTofu(stackDir, env);
   try {
-    await run(bin, ['apply', '-input=false', '-no-color', path.resolve(planFile)], { cwd: stackDir, env, onLine });
+    await withSharedProvider(stackProviders(stackDir), env, (reattach) =>
+      run(bin, ['apply', '-input=false', '-no-color', path.resolve(planFile)], { cwd: stackDir, env: { ...env, ...reattach }, onLine }),
+    );
   } catch (err) {
     const output = (err as { output?: string }).output ?? String(err);
     if (/Saved plan is stale/.test(output)) {

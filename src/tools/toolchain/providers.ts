@@ -13,6 +13,14 @@ const STREAMFORM_PROVIDER = {
   version: (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version,
 } as const;
 
+/** The streamform provider's executable in the mirror, and its source address under each registry host. */
+export function streamformProviderInMirror(): { executable: string; addresses: string[] } {
+  const sf = STREAMFORM_PROVIDER;
+  const exe = (host: string) =>
+    path.join(paths.mirror(), host, sf.namespace, sf.type, sf.version, 'linux_amd64', `terraform-provider-${sf.type}_v${sf.version}`);
+  return { executable: exe(PROVIDER_HOSTS[0]), addresses: PROVIDER_HOSTS.map((h) => `${h}/${sf.namespace}/${sf.type}`) };
+}
+
 /** Builds kreuzwerker/docker from the Go module proxy into the cache, once per machine. */
 export async function ensureDockerProvider(logFile: string): Promise<string> {
   const p = TOOLCHAIN.dockerProvider;
@@ -51,14 +59,14 @@ export async function ensureDockerProvider(logFile: string): Promise<string> {
 }
 
 /**
- * The streamform provider's executable: a shell script that execs node on the compiled server
- * (exec, so that OpenTofu's kill reaches node itself).
+ * The streamform provider's executable: a shell script that execs node on the provider's launcher
+ * (the bundled provider with its code cache; exec, so that OpenTofu's kill reaches node itself).
  */
 function providerLauncher(): string {
-  const main = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js');
+  const main = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'launch.js');
   // an installed package keeps the protocol definitions in the machine-wide cache (protoInstallDir)
   const protos = isCheckout() ? '' : `STREAMFORM_PROTO_DIR="${protoInstallDir()}" `;
-  return `#!/bin/sh\n${protos}exec node --enable-source-maps "${main}" "$@"\n`;
+  return `#!/bin/sh\n${protos}exec node "${main}" "$@"\n`;
 }
 
 /**
@@ -78,8 +86,7 @@ export function installMirror(dockerProviderBinary: string): { cliConfig: string
     const sf = STREAMFORM_PROVIDER;
     const sfDir = path.join(mirror, host, sf.namespace, sf.type, sf.version, platform);
     fs.mkdirSync(sfDir, { recursive: true });
-    const sfExe = path.join(sfDir, `terraform-provider-${sf.type}_v${sf.version}`);
-    writeIfChanged(sfExe, providerLauncher(), 0o755);
+    writeIfChanged(path.join(sfDir, `terraform-provider-${sf.type}_v${sf.version}`), providerLauncher(), 0o755);
   }
   const cliConfig = paths.cliConfig();
   writeIfChanged(

@@ -119,14 +119,14 @@ describe('Kafka admin requests arriving together are batched', () => {
     ]);
   });
 
-  test('config changes and partition growth: one IncrementalAlterConfigs and one CreatePartitions for all topics, no read first', async () => {
+  test('config changes and partition growth: one IncrementalAlterConfigs and one CreatePartitions for all topics, no read before them, one shared read-back', async () => {
     const wire = new FakeWire(20);
     const admin = client(wire);
     wire.topics.get('other-0')!.overrides = { 'cleanup.policy': 'compact', 'segment.ms': '5' };
     await Promise.all(
       names(20, 'other').flatMap((n) => [admin.setTopicConfigs(n, { 'retention.ms': '7' }, ['segment.ms']), admin.createPartitions(n, 4)]),
     );
-    expect(wire.requests.map((r) => r.kind).sort()).toEqual(['CreatePartitions', 'IncrementalAlterConfigs']);
+    expect(wire.requests.map((r) => r.kind)).toEqual(['IncrementalAlterConfigs', 'CreatePartitions', 'Metadata', 'DescribeConfigs']);
     // The override streamform does not manage is kept, the released one removed.
     expect(wire.topics.get('other-0')).toEqual({ partitions: 4, overrides: { 'cleanup.policy': 'compact', 'retention.ms': '7' } });
   });
@@ -163,6 +163,21 @@ describe('Kafka admin requests arriving together are batched', () => {
       { kind: 'CreateTopics', topics: ['a'] },
       { kind: 'CreateTopics', topics: ['b'] },
     ]);
+  });
+
+  test('calls arriving while a request of their kind is in flight wait for it and go together in the next one', async () => {
+    const wire = new FakeWire();
+    const slow = wire.createTopics.bind(wire);
+    wire.createTopics = async (ts) => {
+      await new Promise((r) => setTimeout(r, 60));
+      return slow(ts);
+    };
+    const admin = client(wire);
+    const first = admin.createTopic({ name: 'first', partitions: 1, replicationFactor: 1, configs: {} });
+    await new Promise((r) => setTimeout(r, 20));
+    const rest = names(10).map((name) => admin.createTopic({ name, partitions: 1, replicationFactor: 1, configs: {} }));
+    await Promise.all([first, ...rest]);
+    expect(wire.requests.filter((r) => r.kind === 'CreateTopics').map((r) => r.topics)).toEqual([['first'], names(10)]);
   });
 
   test('a transient error of one topic (no leader yet) is retried for that topic alone', async () => {
