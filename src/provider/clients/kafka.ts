@@ -1,7 +1,7 @@
 import { Admin, Kafka, KafkaConfig, logLevel, SASLOptions } from 'kafkajs';
 import { abortable, Cancellable, sleep } from './abort';
 import { Batcher } from './batcher';
-import { requestCounter } from './http';
+import { requestCounter } from './request-counter';
 import { KafkaErrorCode, kafkaErrorText, KafkajsWire, KafkaWire, WireConfigChange, WireNewTopic, WireResult } from './kafka-wire';
 
 /** How to reach a Kafka cluster. */
