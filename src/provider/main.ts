@@ -12,8 +12,27 @@ import { HandshakeError, loadServices, serve } from './plugin/serve';
 
 type Handlers = Readonly<Record<string, (req: never) => Promise<unknown>>>;
 
+/**
+ * With STREAMFORM_PROVIDER_CPU_PROFILE=<folder>, the process records a V8 CPU profile and writes it
+ * there as `<pid>.cpuprofile` when it stops (for the benchmarks' profiles; `--cpu-prof` cannot be
+ * passed through OpenTofu).
+ */
+let stopProfile: (() => void) | undefined;
+function profile(dir: string): void {
+  const inspector = require('inspector') as typeof import('inspector');
+  const session = new inspector.Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.start');
+  stopProfile = () =>
+    session.post('Profiler.stop', (err, res) => {
+      if (!err) fs.writeFileSync(`${dir}/${process.pid}.cpuprofile`, JSON.stringify(res.profile));
+    });
+}
+
 async function main(): Promise<void> {
   const log = logger('provider');
+  if (process.env.STREAMFORM_PROVIDER_CPU_PROFILE) profile(process.env.STREAMFORM_PROVIDER_CPU_PROFILE);
   if (process.env.STREAMFORM_PROVIDER_WARMUP === '1') {
     // The set-up's run that fills V8's code cache (launch.ts): load everything a start loads, then exit.
     loadServices();
@@ -41,6 +60,7 @@ async function main(): Promise<void> {
  * requests it sent per server kind (benchmarks and the batched-read tests read it).
  */
 function writeStats(log: ReturnType<typeof logger>): void {
+  stopProfile?.();
   const counts = Object.fromEntries(requestCounter.counts);
   log.debug('requests sent', counts);
   const file = process.env.STREAMFORM_PROVIDER_STATS;

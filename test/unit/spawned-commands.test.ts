@@ -17,6 +17,8 @@ const DYNAMIC: DynamicCommands = [
   [/^path\.join\(REPO_ROOT, 'node_modules', '\.bin', 'cdktf'\)$|^cdktfBin\(\)$/, 'cdktf'],
   // playwright-core starts the browser that ensureChromium() returned
   [/^executablePath$/, 'chromium'],
+  // the provider executable of the mirror (shared-provider.ts): a shell script the set-up writes, which execs node
+  [/^executable$/, 'sh'],
 ];
 
 function unlisted(file: string, text: string): string[] {

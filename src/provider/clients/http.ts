@@ -1,4 +1,4 @@
-import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, Method } from 'axios';
+import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosStatic, Method } from 'axios';
 import { z } from 'zod';
 import { abortError, checkAborted, sleep } from './abort';
 import { requestCounter } from './request-counter';
@@ -87,6 +87,8 @@ export class HttpClient {
     private readonly signal?: AbortSignal,
   ) {
     this.timeoutMs = endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // loaded with the first client: a provider run that talks only to Kafka never loads axios
+    const axios = require('axios') as AxiosStatic;
     this.http = axios.create({
       baseURL: endpoint.url.replace(/\/+$/, ''),
       timeout: this.timeoutMs,

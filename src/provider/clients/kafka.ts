@@ -1,4 +1,4 @@
-import { Admin, Kafka, KafkaConfig, logLevel, SASLOptions } from 'kafkajs';
+import type { Admin, Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
 import { abortable, Cancellable, sleep } from './abort';
 import { Batcher } from './batcher';
 import { requestCounter } from './request-counter';
@@ -83,7 +83,7 @@ export function kafkaConfig(c: KafkaConnection): KafkaConfig {
     brokers: [...c.bootstrapServers],
     ssl,
     sasl,
-    logLevel: logLevel.NOTHING,
+    logLevel: 0, // kafkajs' logLevel.NOTHING
     connectionTimeout: Math.min(10_000, c.timeoutMs ?? DEFAULT_KAFKA_TIMEOUT_MS),
     requestTimeout: c.timeoutMs ?? DEFAULT_KAFKA_TIMEOUT_MS,
     retry: { retries: 5, initialRetryTime: 300 },
@@ -227,7 +227,9 @@ export class KafkaAdminClient {
     readonly connection: KafkaConnection,
     options: Cancellable & { retry?: KafkaRetry; wire?: KafkaWire; batchWindowMs?: number } = {},
   ) {
-    this.kafka = new Kafka(kafkaConfig(connection));
+    // loaded with the first client: a plan without topics never loads kafkajs
+    const { Kafka: KafkaClass } = require('kafkajs') as typeof import('kafkajs');
+    this.kafka = new KafkaClass(kafkaConfig(connection));
     this.wire = options.wire ?? new KafkajsWire(this.kafka);
     this.signal = options.signal;
     this.retry = options.retry ?? {};

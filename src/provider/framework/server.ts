@@ -11,7 +11,7 @@ import { Attrs, ObjectSchema, StateOf, toProtoSchema } from './schema';
  * a diagnostic. StopProvider aborts the signal every operation in flight runs under.
  */
 
-// The request messages as @grpc/proto-loader decodes them (keepCase: field names as in
+// The request messages as the plugin layer decodes them (plugin/serve.ts loadServices; field names as in
 // tfplugin6.proto); each lists only the fields the handlers read.
 type Bytes = Buffer | Uint8Array;
 interface TypedRequest {

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type * as protoLoader from '@grpc/proto-loader';
+import type * as protobufTypes from 'protobufjs';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -17,11 +17,9 @@ export const MAGIC_COOKIE_VALUE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a
 const CORE_PROTOCOL_VERSION = 1;
 const APP_PROTOCOL_VERSION = 6;
 
-const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: true };
-
 /**
  * The RPC handlers by method name. Each declares, as its parameter type, the fields it reads of
- * its request message (as @grpc/proto-loader decodes it from tfplugin6.proto).
+ * its request message (as loadServices decodes it from tfplugin6.proto).
  */
 type Handlers = Readonly<Record<string, (req: never) => Promise<unknown>>>;
 
@@ -49,22 +47,56 @@ interface Services {
 }
 let loaded: Services | undefined;
 
-/** The protocol's service definitions, with the message codecs @grpc/proto-loader builds from the .proto files (once per process). */
+/**
+ * The protocol's service definitions, with message codecs built by protobufjs from the definition
+ * (the JSON descriptor the set-up writes beside each .proto file, else the .proto text), each
+ * message type's codec generated on its first use. Decoded messages have the shape
+ * @grpc/proto-loader gives with { keepCase, longs: Number, enums: String, defaults, oneofs }.
+ */
 export function loadServices(dir = protoDir()): Services {
   if (loaded) return loaded;
-  const protoLoader = require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
-  const service = (file: string, pkg: string, name: string): grpc.ServiceDefinition => {
-    // the JSON descriptor the set-up writes beside the .proto file loads in half the time of the text
+  const protobuf = require('protobufjs') as typeof import('protobufjs');
+  const toObject = { longs: Number, enums: String, defaults: true, oneofs: true };
+  const service = (file: string, qualified: string): grpc.ServiceDefinition => {
     const descriptor = `${file}.json`;
-    const definition = fs.existsSync(descriptor)
-      ? protoLoader.fromJSON(JSON.parse(fs.readFileSync(descriptor, 'utf8')) as object, LOADER_OPTIONS)
-      : protoLoader.loadSync(file, LOADER_OPTIONS);
-    const loadedPackage = grpc.loadPackageDefinition(definition);
-    return ((loadedPackage[pkg] as grpc.GrpcObject)[name] as grpc.ServiceClientConstructor).service;
+    const root = fs.existsSync(descriptor)
+      ? protobuf.Root.fromJSON(JSON.parse(fs.readFileSync(descriptor, 'utf8')) as protobufTypes.INamespace)
+      : new protobuf.Root().loadSync(file, { keepCase: true });
+    const svc = root.lookupService(qualified);
+    const def: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+    for (const m of Object.values(svc.methods)) {
+      const type = (name: string) => {
+        let t: protobufTypes.Type | undefined;
+        return () => (t ??= svc.lookupType(name));
+      };
+      const req = type(m.requestType);
+      const res = type(m.responseType);
+      const encode = (t: () => protobufTypes.Type) => (v: unknown) =>
+        Buffer.isBuffer(v)
+          ? v
+          : Buffer.from(
+              t()
+                .encode(t().fromObject(v as Record<string, unknown>))
+                .finish(),
+            );
+      const decode = (t: () => protobufTypes.Type) => (b: Buffer) => t().toObject(t().decode(b), toObject);
+      def[m.name] = {
+        path: `/${qualified}/${m.name}`,
+        requestStream: !!m.requestStream,
+        responseStream: !!m.responseStream,
+        originalName: m.name,
+        requestSerialize: encode(req),
+        requestDeserialize: decode(req),
+        responseSerialize: encode(res),
+        responseDeserialize: decode(res),
+      };
+    }
+    return def;
   };
-  const tf = path.join(dir, 'tfplugin6.proto');
-  const ctl = path.join(dir, 'grpc_controller.proto');
-  loaded = { provider: service(tf, 'tfplugin6', 'Provider'), controller: service(ctl, 'plugin', 'GRPCController') };
+  loaded = {
+    provider: service(path.join(dir, 'tfplugin6.proto'), 'tfplugin6.Provider'),
+    controller: service(path.join(dir, 'grpc_controller.proto'), 'plugin.GRPCController'),
+  };
   return loaded;
 }
 
@@ -108,7 +140,8 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
   for (const f of ['tfplugin6.proto', 'grpc_controller.proto'].map((n) => path.join(dir, n))) {
     if (!fs.existsSync(f)) throw new HandshakeError(`${f} is missing: run \`bash scripts/setup.sh\` in the streamform checkout`);
   }
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1 });
+  // channelz (gRPC's introspection service) costs a sixth of the provider's CPU in a plan; nothing reads it
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1, 'grpc.enable_channelz': 0 });
 
   const impl: grpc.UntypedServiceImplementation = {};
   for (const name of opts.methods) {
