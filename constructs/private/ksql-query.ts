@@ -38,10 +38,14 @@ export function sourcesByName(root: IConstruct): Map<string, IKsqlSource> {
   return out;
 }
 
-/** The columns of the sources of the app of `root`, by source name (for the analyzers). */
+/**
+ * The columns of the sources of the app of `root`, by source name (for the analyzers). The app's
+ * sources are listed once per resolver, on its first lookup (not once per column lookup).
+ */
 export function columnsResolver(root: IConstruct) {
+  let sources: Map<string, IKsqlSource> | undefined;
   return (name: string) => {
-    const s = sourcesByName(root).get(name);
+    const s = (sources ??= sourcesByName(root)).get(name);
     return s?.columns?.map((c) => ({ name: c.name, type: c.type, key: c.key }));
   };
 }
