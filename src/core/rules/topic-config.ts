@@ -25,11 +25,6 @@ export { KAFKA_TOPIC_CONFIGS_VERSION };
 
 const BY_NAME = new Map(KAFKA_TOPIC_CONFIGS.map((c) => [c.name, c]));
 
-/** The definition of a topic config, when Kafka has one by that name. */
-export function topicConfigDef(name: string): KafkaTopicConfigDef | undefined {
-  return BY_NAME.get(name);
-}
-
 /** What is wrong with one topic config entry, and what to write instead. */
 export interface TopicConfigProblem {
   readonly problem: string;

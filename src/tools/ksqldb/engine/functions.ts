@@ -100,10 +100,6 @@ const o = (params: Param[], returns: Overload['returns'], impl: Overload['impl']
   ...extra,
 });
 
-export function isAggregateName(name: string): boolean {
-  return AGGREGATES.has(name);
-}
-
 export function functionExists(name: string, ctx: FunctionContext): boolean {
   return REGISTRY.has(name) || AGGREGATES.has(name) || (ctx.extra?.has(name) ?? false) || name === 'EXPLODE' || name === 'CUBE_EXPLODE';
 }

@@ -118,8 +118,6 @@ export function sameType(a: ExprType, b: ExprType): boolean {
 export const isNumeric = (t: ExprType): boolean =>
   t !== null && (t.base === 'INTEGER' || t.base === 'BIGINT' || t.base === 'DOUBLE' || t.base === 'DECIMAL');
 
-export const isString = (t: ExprType): boolean => t !== null && t.base === 'STRING';
-
 const NUMERIC_ORDER: Readonly<Record<string, number>> = { INTEGER: 1, BIGINT: 2, DECIMAL: 3, DOUBLE: 4 };
 
 /** Decimal precision/scale needed to hold an integer type (`DecimalUtil#toSqlDecimal`). */

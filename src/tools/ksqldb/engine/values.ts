@@ -164,11 +164,6 @@ export function javaDoubleToString(d: number): string {
   return `${mant}E${Number(exp)}`;
 }
 
-/** Float.toString-like text for the 32-bit float (not needed beyond AVRO floats). */
-export function toInt32(n: number): number {
-  return n | 0;
-}
-
 export const INT_MIN = -2147483648;
 export const INT_MAX = 2147483647;
 export const LONG_MIN = -(2n ** 63n);
@@ -282,11 +277,6 @@ export function keyOf(v: unknown): string {
       .join(',') +
     ')'
   );
-}
-
-/** A copy-free "default" for a type where ksqlDB's value would be null. */
-export function isNullish(v: unknown): v is null | undefined {
-  return v === null || v === undefined;
 }
 
 /** Value to text the way ksqlDB's CAST(x AS STRING) and string concatenation show it. */

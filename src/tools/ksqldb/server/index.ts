@@ -637,6 +637,3 @@ export async function startKsqlServer(opts: KsqlServerOptions = {}): Promise<Ksq
     close: closeAll,
   };
 }
-
-/** @deprecated the stand-in's entry point: the same server */
-export const startKsqlStandIn = startKsqlServer;
