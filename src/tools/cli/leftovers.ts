@@ -8,6 +8,7 @@
  * state holds, and what to do with each leftover under the option the user gave. cdktf.ts carries
  * the decisions out.
  */
+import { unquoteIdentifier } from '../../core/ksql';
 
 /**
  * What to do with leftovers that no interrupted run of this checkout created:
@@ -221,11 +222,11 @@ const STREAMFORM_IDS: Readonly<Record<string, (r: Record<string, unknown>) => un
 /** `CREATE [OR REPLACE] STREAM|TABLE [IF NOT EXISTS] <name>` → the name (unquoted names upper-cased, as ksqlDB does). */
 export function ksqlName(statement: unknown): string | undefined {
   if (typeof statement !== 'string') return undefined;
-  const m = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:SOURCE\s+)?(?:STREAM|TABLE)\s+(?:IF\s+NOT\s+EXISTS\s+)?(`[^`]+`|[A-Za-z_][\w]*)/i.exec(
-    statement,
-  );
-  if (!m) return undefined;
-  return m[1].startsWith('`') ? m[1].slice(1, -1) : m[1].toUpperCase();
+  const m =
+    /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:SOURCE\s+)?(?:STREAM|TABLE)\s+(?:IF\s+NOT\s+EXISTS\s+)?(`(?:[^`]|``)+`|[A-Za-z_][\w]*)/i.exec(
+      statement,
+    );
+  return m ? unquoteIdentifier(m[1]) : undefined;
 }
 
 /**

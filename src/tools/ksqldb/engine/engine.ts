@@ -13,7 +13,7 @@ import type {
   Statement,
 } from '../../../core/ksql';
 import { stepRefusal, walkExpr, type PersistentQueryStatement, type UpgradeSource } from '../../../core/ksql';
-import { KsqlSyntaxError, parseStatements } from '../../../core/ksql';
+import { KsqlSyntaxError, parseStatements, unquoteIdentifier } from '../../../core/ksql';
 import { AGGREGATES, FatalProcessingError } from './aggregates';
 import { KsqlError, KsqlParseError, NotSupportedError, RecordError } from './errors';
 import { deterministicEnvironment, testFunctions, type FunctionContext, type UdfDef } from './functions';
@@ -800,8 +800,7 @@ export class KsqlEngine {
   private timestampOf(props: Map<string, string>, columns: readonly Column[]): { column: string; format?: string } | undefined {
     const raw = props.get('TIMESTAMP');
     if (raw === undefined) return undefined;
-    const m = /^`(.*)`$/.exec(raw);
-    const name = m ? m[1] : raw.toUpperCase();
+    const name = unquoteIdentifier(raw);
     const col = columns.find((c) => c.name === name);
     if (!col) throw new KsqlError(`The TIMESTAMP column set in the WITH clause does not exist in the schema: '${name}'`);
     const format = props.get('TIMESTAMP_FORMAT');
