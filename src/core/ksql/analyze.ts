@@ -57,7 +57,7 @@ export function sinkOf(stmt: Statement): string | undefined {
 // Joins
 
 /** A JOIN clause with its sides. */
-export interface JoinInfo {
+interface JoinInfo {
   readonly type: JoinType;
   /** Sources on the left: the FROM source and the sources of earlier joins. */
   readonly left: readonly Relation[];
@@ -89,7 +89,7 @@ export function joins(stmt: Statement, resolve: SourceResolver = () => undefined
 // Upgrades
 
 /** Built-in aggregate functions (UDAFs) of ksqlDB. */
-export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
+const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
   'ATTR',
   'AVG',
   'COLLECT_LIST',
@@ -114,7 +114,7 @@ export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
 export const TABLE_FUNCTIONS: ReadonlySet<string> = new Set(['EXPLODE', 'CUBE_EXPLODE']);
 
 /** Result of isUpgradeable: `reason` joins every `reasons` entry with `; `; `rules` names ksqlDB's rule behind each. */
-export type UpgradeCheck =
+type UpgradeCheck =
   | { readonly ok: true }
   | {
       readonly ok: false;
@@ -127,7 +127,7 @@ export type UpgradeCheck =
     };
 
 /** What isUpgradeable may know beyond the two statements. */
-export interface UpgradeOptions {
+interface UpgradeOptions {
   /** Columns of input sources, to compare the output schemas of CSAS/CTAS. */
   readonly resolve?: SourceResolver;
   /**

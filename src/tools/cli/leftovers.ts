@@ -19,7 +19,7 @@ import { unquoteIdentifier } from '../../core/ksql';
  */
 export type LeftoverMode = 'refuse' | 'adopt' | 'replace' | 'replace-delete-data';
 
-export type DockerKind = 'container' | 'volume' | 'network';
+type DockerKind = 'container' | 'volume' | 'network';
 
 /** A resource of the synthesized stack whose real object can be found by name. */
 export interface DeclaredObject {
@@ -58,7 +58,7 @@ export interface InterruptedRun {
   readonly untracked: readonly { readonly kind: DockerKind; readonly name: string; readonly importId: string }[];
 }
 
-export interface Adoption {
+interface Adoption {
   readonly address: string;
   readonly importId: string;
   /** For messages, e.g. `container sf-dev-kafka`. */
@@ -66,18 +66,18 @@ export interface Adoption {
   readonly why: 'created by the interrupted run' | '--adopt' | '--replace keeps data';
 }
 
-export interface Removal {
+interface Removal {
   readonly address: string;
   readonly kind: DockerKind;
   readonly name: string;
 }
 
-export interface Leftover {
+interface Leftover {
   readonly address: string;
   readonly object: DockerObject;
 }
 
-export interface LeftoverDecision {
+interface LeftoverDecision {
   /** Docker objects to import into the state, each by its id. */
   readonly adopt: readonly Adoption[];
   /** Docker objects to remove before OpenTofu runs (never a volume unless `replace-delete-data`). */

@@ -13,13 +13,13 @@ import type { RegisteredSchema, SchemaRegistry } from './engine/serde';
 import { HttpSchemaRegistryClient, SchemaRegistryCache, schemaIdOf } from './runtime/schema-registry';
 import { stackKsql } from './test-runner/stack';
 
-export interface FlowEndpoints {
+interface FlowEndpoints {
   readonly bootstrapServers: string;
   readonly schemaRegistryUrl?: string;
 }
 
 /** One topic of the pipeline: records in Kafka, and for derived topics how many there must be. */
-export interface TopicFlow {
+interface TopicFlow {
   readonly topic: string;
   /** `source`: written from outside ksqlDB (producers, connectors); `derived`: a persistent query's sink. */
   readonly role: 'source' | 'derived';
@@ -160,7 +160,7 @@ function decode(engine: KsqlEngine, topic: string, o: OutputRecord): Record<stri
 }
 
 /** The topics of a pipeline's ksql: sources (fed from outside ksqlDB), sinks, and the queries reading each. */
-export interface PipelineTopology {
+interface PipelineTopology {
   readonly sourceTopics: readonly string[];
   readonly sinkTopics: readonly string[];
   /** Topic → the persistent queries reading it. */

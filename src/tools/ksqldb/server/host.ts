@@ -21,7 +21,7 @@ import type { Runtime, TopicDescription, TransactionalWriter } from '../runtime/
 import { CommandRunner, type CommandOutcome, type QueuedCommand } from './commands';
 import { KsqlException, OtherStatementError, withCause } from './errors';
 
-export interface HostOptions {
+interface HostOptions {
   readonly runtime: Runtime;
   readonly registry: SchemaRegistryCache | undefined;
   readonly serviceId: string;
@@ -33,7 +33,7 @@ export interface HostOptions {
 }
 
 /** What the command topic holds for one command. */
-export interface StoredCommand {
+interface StoredCommand {
   /** The statement the engine executes. */
   readonly statement: string;
   /** The statement as ksqlDB shows it (defaults injected): statementText, DESCRIBE, LIST QUERIES. */
@@ -49,7 +49,7 @@ interface AfterEffects {
 }
 
 /** ksqlDB's `TopicValidationUtil#validateTopicProperties`. */
-export function validateTopic(existing: TopicDescription, partitions: number, replicas: number, retentionMs?: number): void {
+function validateTopic(existing: TopicDescription, partitions: number, replicas: number, retentionMs?: number): void {
   const retention = existing.config['retention.ms'] !== undefined ? Number(existing.config['retention.ms']) : undefined;
   const badPartitions = existing.partitions !== partitions;
   const badReplicas = replicas !== -1 && existing.replicas < replicas;
