@@ -31,7 +31,7 @@ export function columnFix(name: string, columns: readonly SourceColumnInfo[]): s
 }
 
 /** What a ksqlDB expression reads, or why it cannot be used. */
-export interface ExpressionInfo {
+interface ExpressionInfo {
   readonly columns: readonly string[];
   /** Its static type when known (e.g. `BOOLEAN`). */
   readonly type?: string;
@@ -41,7 +41,7 @@ export interface ExpressionInfo {
 const LOC: Loc = { line: 1, column: 1, offset: 0, end: 0 };
 
 /** Parses `text` as an expression over the columns of `sourceName`; column names as ksqlDB reads them. */
-export function inspectExpression(text: string, sourceName: string, columns: readonly SourceColumnInfo[]): ExpressionInfo {
+function inspectExpression(text: string, sourceName: string, columns: readonly SourceColumnInfo[]): ExpressionInfo {
   let expr;
   try {
     expr = parseExpression(text);

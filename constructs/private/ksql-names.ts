@@ -1,5 +1,5 @@
 /** ksqlDB identifiers and literals as statement text, and the names constructs derive. */
-import { isReservedWord, KsqlSyntaxError, parseStatement, quoteIdentifier } from '../../src/core/ksql';
+import { isReservedWord, KsqlSyntaxError, parseStatement, quoteIdentifier, unquoteIdentifier } from '../../src/core/ksql';
 import { Validator } from './validator';
 
 /** An identifier as ksqlDB reads it back: bare when it can be, else back-quoted (see quoteIdentifier). */
@@ -22,14 +22,11 @@ export function ksqlNameFromId(id: string): string {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * A name as ksqlDB reads it: unquoted names are upper-cased (`trip_id` is TRIP_ID, so a query may
- * write `trip_id`, `TRIP_ID` or `Trip_Id`); a name in back quotes keeps its case (`` `trip_id` ``).
+ * A name as ksqlDB reads it (see unquoteIdentifier): unquoted names are upper-cased (`trip_id` is
+ * TRIP_ID, so a query may write `trip_id`, `TRIP_ID` or `Trip_Id`); a name in back quotes keeps
+ * its case (`` `trip_id` ``).
  */
-export function ksqlName(given: string): string {
-  const quoted = /^`(.*)`$/.exec(given);
-  if (quoted) return quoted[1];
-  return NAME.test(given) ? given.toUpperCase() : given;
-}
+export const ksqlName = unquoteIdentifier;
 
 export function checkName(v: Validator, field: string, name: string): void {
   v.check(

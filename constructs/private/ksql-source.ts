@@ -25,7 +25,7 @@ export function instanceTrigger(resource: { terraformResourceType: string; frien
 }
 
 /** A stream or table declared over a topic, validated, before its resource is created. */
-export interface DeclaredSource {
+interface DeclaredSource {
   readonly sourceName: string;
   readonly columns: readonly SourceColumnInfo[];
   readonly statement: string;
@@ -120,7 +120,7 @@ export function sourceResourceConfig(scope: IConstruct, props: KsqlSourceProps, 
 }
 
 /** ksqlDB columns for an Avro record schema (value columns; ksqlDB upper-cases field names). */
-export function columnsFromAvro(doc: unknown): Column[] | undefined {
+function columnsFromAvro(doc: unknown): Column[] | undefined {
   if (typeof doc !== 'object' || doc === null || (doc as { type?: unknown }).type !== 'record') return undefined;
   const fields = (doc as { fields?: { name: string; type: unknown }[] }).fields;
   if (!Array.isArray(fields)) return undefined;

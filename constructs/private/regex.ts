@@ -22,7 +22,7 @@ const COMMON_LETTER_ESCAPES = new Set(['d', 'D', 'w', 'W', 's', 'S', 'b', 'B', '
 const FLAG_PREFIX: Readonly<Record<string, string>> = { i: 'iu', m: 'm', s: 's', u: '' };
 
 /** A pattern checked for JavaScript/Java compatibility: the Java text, or what is wrong with it. */
-export interface JavaPattern {
+interface JavaPattern {
   /** The pattern as Java reads it (RegExp flags turned into a leading `(?iums)`). */
   readonly text: string;
   /** Why it cannot be used, lowercase; undefined when it can. */

@@ -12,14 +12,14 @@ import * as protobuf from 'protobufjs';
 import type { SchemaFormat } from '../schema';
 
 /** One problem of a schema: what is wrong (with the offending part) and how to fix it. */
-export interface SchemaProblem {
+interface SchemaProblem {
   readonly value: string;
   readonly problem: string;
   readonly fix: string;
 }
 
 /** A schema referenced by name, with its format when known. */
-export interface KnownReference {
+interface KnownReference {
   readonly name: string;
   readonly format?: SchemaFormat;
 }

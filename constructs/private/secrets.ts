@@ -22,7 +22,7 @@ export function secretsCheckedByConstruct(resource: object, attribute: string): 
 }
 
 /** A secret written as a literal: where, which attribute, and whether it is a provider's. */
-export interface LiteralSecret {
+interface LiteralSecret {
   readonly path: string;
   readonly field: string;
   /** Set when the attribute belongs to a provider configuration rather than a resource. */

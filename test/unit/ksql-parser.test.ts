@@ -11,6 +11,7 @@ import {
   parseStatement,
   parseStatements,
   parseType,
+  quoteIdentifier,
   sinkOf,
   sourcesRead,
   type CreateAsSelect,
@@ -18,6 +19,7 @@ import {
   type SourceColumn,
   type StatementKind,
   type StatementOfKind,
+  unquoteIdentifier,
 } from '../../src/core/ksql';
 
 // ---------------------------------------------------------------------------------------------
@@ -1105,5 +1107,20 @@ describe('formatStatement', () => {
     expect(formatStatement({ kind: 'explain', loc, text: '', statement: s })).toBe(
       'EXPLAIN CREATE TABLE IF NOT EXISTS `daily` AS SELECT K, COUNT(*) FROM T GROUP BY K EMIT CHANGES;',
     );
+  });
+});
+
+describe('identifiers written and read back', () => {
+  test('unquoteIdentifier: unquoted names upper-cased, back-quoted names as written (doubled back-quotes undone)', () => {
+    expect(unquoteIdentifier('trip_id')).toBe('TRIP_ID');
+    expect(unquoteIdentifier('Trip_Id')).toBe('TRIP_ID');
+    expect(unquoteIdentifier('`trip_id`')).toBe('trip_id');
+    expect(unquoteIdentifier('`a``b`')).toBe('a`b');
+  });
+
+  test('unquoteIdentifier reads back what quoteIdentifier writes', () => {
+    for (const name of ['TRIP_ID', 'trip_id', 'MixedCase', 'SELECT', 'daily check', 'a`b', 'A@B']) {
+      expect(unquoteIdentifier(quoteIdentifier(name))).toBe(name);
+    }
   });
 });

@@ -199,6 +199,7 @@ describe('stateAddresses', () => {
 test('ksqlName: the object a ksqlDB statement creates, as ksqlDB names it', () => {
   expect(ksqlName("CREATE STREAM ratings (ID INT) WITH (KAFKA_TOPIC='ratings');")).toBe('RATINGS');
   expect(ksqlName('create or replace table `MixedCase` as select * from x;')).toBe('MixedCase');
+  expect(ksqlName('CREATE STREAM `a``b` AS SELECT * FROM x;')).toBe('a`b');
   expect(ksqlName('CREATE SOURCE TABLE IF NOT EXISTS t1 (K STRING PRIMARY KEY) WITH (...);')).toBe('T1');
   expect(ksqlName('INSERT INTO x SELECT * FROM y;')).toBeUndefined();
   expect(ksqlName(undefined)).toBeUndefined();

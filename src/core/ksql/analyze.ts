@@ -9,7 +9,7 @@ import { normalizeQuery } from './normalize';
 import { joinKeys, scopeOf, type JoinKey, type SourceColumn, type SourceResolver } from './infer';
 import { outputColumns, UNKNOWN_TYPE, type OutputColumn } from './outputs';
 import { parseType } from './parser';
-import { sameType } from './types';
+import { sameType, unquoteIdentifier } from './types';
 import { compareUpgradeSteps, upgradeSteps, type StepOptions, type StepRefusal, type UpgradeSource } from './upgrade';
 import { queryOf } from './walk';
 
@@ -57,7 +57,7 @@ export function sinkOf(stmt: Statement): string | undefined {
 // Joins
 
 /** A JOIN clause with its sides. */
-export interface JoinInfo {
+interface JoinInfo {
   readonly type: JoinType;
   /** Sources on the left: the FROM source and the sources of earlier joins. */
   readonly left: readonly Relation[];
@@ -89,7 +89,7 @@ export function joins(stmt: Statement, resolve: SourceResolver = () => undefined
 // Upgrades
 
 /** Built-in aggregate functions (UDAFs) of ksqlDB. */
-export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
+const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
   'ATTR',
   'AVG',
   'COLLECT_LIST',
@@ -114,7 +114,7 @@ export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set([
 export const TABLE_FUNCTIONS: ReadonlySet<string> = new Set(['EXPLODE', 'CUBE_EXPLODE']);
 
 /** Result of isUpgradeable: `reason` joins every `reasons` entry with `; `; `rules` names ksqlDB's rule behind each. */
-export type UpgradeCheck =
+type UpgradeCheck =
   | { readonly ok: true }
   | {
       readonly ok: false;
@@ -127,7 +127,7 @@ export type UpgradeCheck =
     };
 
 /** What isUpgradeable may know beyond the two statements. */
-export interface UpgradeOptions {
+interface UpgradeOptions {
   /** Columns of input sources, to compare the output schemas of CSAS/CTAS. */
   readonly resolve?: SourceResolver;
   /**
@@ -274,7 +274,7 @@ function effectiveProperties(s: Extract<Statement, { properties: unknown }>, opt
     // CSAS/CTAS inherit unspecified formats from their source, so only defaults of plain CREATEs are known.
     KEY_FORMAT: format(p.KEY_FORMAT) ?? format(p.FORMAT) ?? (isQuery ? undefined : (options.defaultKeyFormat ?? 'KAFKA').toUpperCase()),
     VALUE_FORMAT: format(p.VALUE_FORMAT) ?? format(p.FORMAT) ?? (isQuery ? undefined : format(options.defaultValueFormat)),
-    TIMESTAMP: text(p.TIMESTAMP) === undefined ? undefined : normalizeColumnName(String(p.TIMESTAMP)),
+    TIMESTAMP: text(p.TIMESTAMP) === undefined ? undefined : unquoteIdentifier(String(p.TIMESTAMP)),
   };
   for (const k of [
     'TIMESTAMP_FORMAT',
@@ -293,12 +293,6 @@ function effectiveProperties(s: Extract<Statement, { properties: unknown }>, opt
     out[k] = k.startsWith('WINDOW_') ? format(p[k]) : text(p[k]);
   }
   return Object.fromEntries(Object.entries(out).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
-/** `TIMESTAMP='ts'` names column TS; a back-quoted value keeps its case. */
-function normalizeColumnName(v: string): string {
-  const m = /^`(.*)`$/.exec(v);
-  return m ? m[1].split('``').join('`') : v.toUpperCase();
 }
 
 /** Properties whose unset value depends on the server or the source: unset matches any value. */

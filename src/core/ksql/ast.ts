@@ -36,7 +36,7 @@ export type DataType =
 // ---------------------------------------------------------------------------------------------
 // Expressions
 
-export type LiteralType = 'STRING' | 'INTEGER' | 'BIGINT' | 'DECIMAL' | 'DOUBLE' | 'BOOLEAN' | 'NULL';
+type LiteralType = 'STRING' | 'INTEGER' | 'BIGINT' | 'DECIMAL' | 'DOUBLE' | 'BOOLEAN' | 'NULL';
 
 export interface Literal {
   readonly kind: 'literal';
@@ -49,7 +49,7 @@ export interface Literal {
 }
 
 /** `COL` or `SOURCE.COL`; `source` is the qualifier (a source name or alias). */
-export interface ColumnRef {
+interface ColumnRef {
   readonly kind: 'column';
   readonly loc: Loc;
   readonly name: string;
@@ -57,7 +57,7 @@ export interface ColumnRef {
 }
 
 /** Struct field access `base->field`. */
-export interface Dereference {
+interface Dereference {
   readonly kind: 'dereference';
   readonly loc: Loc;
   readonly base: Expr;
@@ -89,7 +89,7 @@ export interface Lambda {
 }
 
 /** A time unit passed as a function argument, e.g. `TIMESTAMPADD(SECONDS, 5, ts)`. */
-export interface IntervalUnit {
+interface IntervalUnit {
   readonly kind: 'intervalUnit';
   readonly loc: Loc;
   readonly unit: TimeUnit;
@@ -102,7 +102,7 @@ export interface Cast {
   readonly type: DataType;
 }
 
-export interface WhenClause {
+interface WhenClause {
   readonly when: Expr;
   readonly then: Expr;
 }
@@ -125,7 +125,7 @@ export interface Arithmetic {
   readonly right: Expr;
 }
 
-export interface Unary {
+interface Unary {
   readonly kind: 'unary';
   readonly loc: Loc;
   readonly op: '-' | '+';
@@ -156,7 +156,7 @@ export interface Not {
   readonly operand: Expr;
 }
 
-export interface IsNull {
+interface IsNull {
   readonly kind: 'isNull';
   readonly loc: Loc;
   readonly operand: Expr;
@@ -171,14 +171,14 @@ export interface Like {
   readonly escape?: string;
 }
 
-export interface InList {
+interface InList {
   readonly kind: 'in';
   readonly loc: Loc;
   readonly value: Expr;
   readonly list: readonly Expr[];
 }
 
-export interface Between {
+interface Between {
   readonly kind: 'between';
   readonly loc: Loc;
   readonly value: Expr;
@@ -186,19 +186,19 @@ export interface Between {
   readonly high: Expr;
 }
 
-export interface ArrayConstructor {
+interface ArrayConstructor {
   readonly kind: 'array';
   readonly loc: Loc;
   readonly items: readonly Expr[];
 }
 
-export interface MapConstructor {
+interface MapConstructor {
   readonly kind: 'map';
   readonly loc: Loc;
   readonly entries: readonly { readonly key: Expr; readonly value: Expr }[];
 }
 
-export interface StructConstructor {
+interface StructConstructor {
   readonly kind: 'struct';
   readonly loc: Loc;
   readonly fields: readonly { readonly name: string; readonly value: Expr }[];
@@ -368,7 +368,7 @@ export interface InsertInto extends StatementBase {
 }
 
 /** DROP STREAM|TABLE [IF EXISTS] name [DELETE TOPIC]. */
-export interface DropSource extends StatementBase {
+interface DropSource extends StatementBase {
   readonly kind: 'dropStream' | 'dropTable';
   readonly name: string;
   readonly ifExists: boolean;
@@ -383,7 +383,7 @@ export interface QueryControl extends StatementBase {
 }
 
 /** A transient (push or pull) SELECT. */
-export interface QueryStatement extends StatementBase {
+interface QueryStatement extends StatementBase {
   readonly kind: 'query';
   readonly query: Query;
 }
@@ -397,7 +397,7 @@ export interface InsertValues extends StatementBase {
 }
 
 /** CREATE SOURCE|SINK CONNECTOR [IF NOT EXISTS] name WITH (...); property keys keep their case. */
-export interface CreateConnector extends StatementBase {
+interface CreateConnector extends StatementBase {
   readonly kind: 'createConnector';
   readonly connectorType: 'SOURCE' | 'SINK';
   readonly name: string;
@@ -405,7 +405,7 @@ export interface CreateConnector extends StatementBase {
   readonly properties: Properties;
 }
 
-export interface DropConnector extends StatementBase {
+interface DropConnector extends StatementBase {
   readonly kind: 'dropConnector';
   readonly name: string;
   readonly ifExists: boolean;
@@ -415,7 +415,7 @@ export type ListTarget =
   'STREAMS' | 'TABLES' | 'QUERIES' | 'TOPICS' | 'PROPERTIES' | 'FUNCTIONS' | 'CONNECTORS' | 'CONNECTOR PLUGINS' | 'TYPES' | 'VARIABLES';
 
 /** LIST|SHOW ...; `all` is LIST ALL TOPICS, `scope` is SHOW SOURCE|SINK CONNECTORS. */
-export interface ListStatement extends StatementBase {
+interface ListStatement extends StatementBase {
   readonly kind: 'list';
   readonly target: ListTarget;
   readonly extended: boolean;
@@ -432,7 +432,7 @@ export interface Describe extends StatementBase {
 }
 
 /** PRINT topic [FROM BEGINNING] [INTERVAL n] [LIMIT n]; `topic` keeps case when quoted. */
-export interface PrintTopic extends StatementBase {
+interface PrintTopic extends StatementBase {
   readonly kind: 'print';
   readonly topic: string;
   readonly fromBeginning: boolean;
@@ -440,13 +440,13 @@ export interface PrintTopic extends StatementBase {
   readonly limit?: number;
 }
 
-export interface SetProperty extends StatementBase {
+interface SetProperty extends StatementBase {
   readonly kind: 'setProperty';
   readonly property: string;
   readonly value: string;
 }
 
-export interface UnsetProperty extends StatementBase {
+interface UnsetProperty extends StatementBase {
   readonly kind: 'unsetProperty';
   readonly property: string;
 }

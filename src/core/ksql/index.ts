@@ -6,6 +6,6 @@ export { walkExpr, childExpressions, queryExpressions, mapExpr } from './walk';
 export * from './analyze';
 export { canonical, equivalent, formatExpression, formatQuery, formatStatement, type CanonicalOptions } from './format';
 export { normalizeQuery } from './normalize';
-export { formatType, quoteIdentifier } from './types';
+export { backQuote, formatType, quoteIdentifier, unquoteIdentifier } from './types';
 export { isKnownProperty, closestProperty, propertyProblems, unrecognizedPropertyMessage, type PropertyProblem } from './properties';
 export { INJECTED_PROPERTIES, inferredColumnNames, statementDrift, type DriftOptions } from './drift';

@@ -25,7 +25,7 @@ export class KeyRuleError extends Error {
 }
 
 /** A key expression: its canonical text (for comparison) and its text in messages. */
-export interface KeyExpression {
+interface KeyExpression {
   readonly canon: string;
   readonly text: string;
 }
@@ -196,13 +196,7 @@ const AS_VALUE_HINT =
   'Each key column must only be in the projection once. If you intended to copy the key into the value, then consider using the AS_VALUE function to indicate which key reference should be copied.';
 
 /** ksqlDB's PlanNode.throwKeysNotIncludedError. */
-export function keysNotIncludedMessage(
-  sink: string,
-  type: string,
-  required: readonly string[],
-  requireAll = true,
-  synthetic = false,
-): string {
+function keysNotIncludedMessage(sink: string, type: string, required: readonly string[], requireAll = true, synthetic = false): string {
   const postfix = requireAll && required.length > 1 ? 's' : '';
   const types = type + (required.length === 1 ? '' : 's');
   const additional1 = synthetic ? 'See https://cnfl.io/2LV7ouS.' : '';
@@ -217,12 +211,12 @@ export function keysNotIncludedMessage(
 }
 
 /** FinalProjectNode: a key column selected under several aliases. */
-export function keyMoreThanOnceMessage(key: string, aliases: readonly string[]): string {
+function keyMoreThanOnceMessage(key: string, aliases: readonly string[]): string {
   return `The projection contains a key column (\`${key}\`) more than once, aliased as: ${joiner([...aliases].sort(), 'and')}.\n${AS_VALUE_HINT}`;
 }
 
 /** LogicalPlanner (aggregates): a grouping expression selected more than once. */
-export function groupKeyMoreThanOnceMessage(aliases: readonly string[]): string {
+function groupKeyMoreThanOnceMessage(aliases: readonly string[]): string {
   return `The projection contains a key column more than once: ${joiner(
     aliases.map((a) => `\`${a}\``),
     'and',

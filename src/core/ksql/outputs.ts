@@ -59,14 +59,14 @@ export function outputColumns(stmt: Statement, resolve: SourceResolver = () => u
 }
 
 /** One item of a query's projection after `*` expansion: name, type and canonical expression. */
-export interface ProjectedItem extends ProjectedKeyItem {
+interface ProjectedItem extends ProjectedKeyItem {
   readonly type: string;
   /** The expression, when the item has one (not for `struct->*` fields). */
   readonly expr?: Expr;
 }
 
 /** The projection of a query with `*` expanded and ksqlDB's output names. */
-export function projectedItems(q: Query, scope: Scope): ProjectedItem[] {
+function projectedItems(q: Query, scope: Scope): ProjectedItem[] {
   const ks = keyScopeOf(scope);
   const isJoin = q.joins.length > 0;
   const sourceColumnNames = [...scope.columns.values()].flatMap((cols) => (cols ?? []).map((c) => c.name));
@@ -173,7 +173,7 @@ function unresolvedColumn(q: Query, scope: Scope, syntheticKey: string | undefin
 }
 
 /** The analyzer's view of a query's sources for the key rules (src/core/ksql/keys.ts). */
-export function keyScopeOf(scope: Scope): KeyScope {
+function keyScopeOf(scope: Scope): KeyScope {
   const relationOf = (ref: { name: string; source?: string }): Relation | undefined => relationsOf(scope, ref)[0];
   const qualify = (e: Expr): Expr =>
     mapExpr(e, (x) => {

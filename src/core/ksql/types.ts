@@ -58,3 +58,13 @@ export function backQuote(name: string): string {
 export function quoteIdentifier(name: string): string {
   return /^[A-Z_][A-Z0-9_@]*$/.test(name) && !RESERVED_WORDS.has(name) ? name : backQuote(name);
 }
+
+/**
+ * A name as ksqlDB reads it back, the inverse of quoteIdentifier: a back-quoted name keeps its case
+ * (`` `trip_id` `` is trip_id, doubled back-quotes undone), any other is upper-cased (`trip_id` and
+ * `TIMESTAMP='trip_id'` name TRIP_ID).
+ */
+export function unquoteIdentifier(text: string): string {
+  const quoted = /^`(.*)`$/.exec(text);
+  return quoted ? quoted[1].split('``').join('`') : text.toUpperCase();
+}

@@ -21,6 +21,7 @@
 import type { Expr, FunctionCall, Query } from './ast';
 import { formatExpression } from './format';
 import { normalizeQuery } from './normalize';
+import { backQuote } from './types';
 import { walkExpr } from './walk';
 
 /** What the step model needs to know of a source a query reads. */
@@ -101,7 +102,6 @@ const enforcing = (type: string, properties: UpgradeStep['properties'], source: 
 });
 
 const list = (items: readonly string[]): string => `[${items.join(', ')}]`;
-const columnName = (name: string): string => `\`${name.split('`').join('``')}\``;
 
 function sourceStep(name: string, options: StepOptions): { step: UpgradeStep; info: UpgradeSource } {
   const info = options.source(name) ?? { kind: 'STREAM' };
@@ -179,7 +179,7 @@ export function upgradeSteps(query: Query, sink: UpgradeSink, options: StepOptio
         step = enforcing(
           'StreamAggregate',
           [
-            ['columns not part of aggregate', list(required.map(columnName))],
+            ['columns not part of aggregate', list(required.map(backQuote))],
             ['aggregate functions', list(aggregates)],
           ],
           step,

@@ -4,7 +4,7 @@
  */
 
 /** Kafka's legal topic names: 1-249 of letters, digits, `.`, `_`, `-`, and not `.` or `..`. */
-export const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 export const TOPIC_NAME_RULE = 'must be 1-249 characters of letters, digits, ".", "_" or "-", and not "." or ".."';
 
@@ -13,7 +13,7 @@ export function isTopicName(name: string): boolean {
 }
 
 /** An inclusive integer range with the words of its message. */
-export interface IntRange {
+interface IntRange {
   readonly min: number;
   readonly max: number;
 }

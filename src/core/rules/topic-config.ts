@@ -6,7 +6,7 @@
 import { KAFKA_TOPIC_CONFIGS, KAFKA_TOPIC_CONFIGS_VERSION } from './kafka-topic-configs.generated';
 
 /** A validator of a Kafka ConfigDef key, as generated. */
-export type KafkaConfigValidator =
+type KafkaConfigValidator =
   | { readonly kind: 'range'; readonly min: number | null; readonly max: number | null; readonly text: string }
   | { readonly kind: 'oneOf' | 'oneOfIgnoreCase'; readonly values: readonly string[]; readonly text: string }
   | { readonly kind: 'listOf'; readonly values: readonly string[]; readonly emptyAllowed: boolean; readonly text: string }
@@ -21,17 +21,10 @@ export interface KafkaTopicConfigDef {
   readonly validator: KafkaConfigValidator | null;
 }
 
-export { KAFKA_TOPIC_CONFIGS_VERSION };
-
 const BY_NAME = new Map(KAFKA_TOPIC_CONFIGS.map((c) => [c.name, c]));
 
-/** The definition of a topic config, when Kafka has one by that name. */
-export function topicConfigDef(name: string): KafkaTopicConfigDef | undefined {
-  return BY_NAME.get(name);
-}
-
 /** What is wrong with one topic config entry, and what to write instead. */
-export interface TopicConfigProblem {
+interface TopicConfigProblem {
   readonly problem: string;
   readonly fix: string;
 }
@@ -146,7 +139,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The topic config name closest to `name` (a few edits away at most), if any. */
-export function closestTopicConfig(name: string): string | undefined {
+function closestTopicConfig(name: string): string | undefined {
   const lower = name.toLowerCase().replace(/_/g, '.');
   let best: string | undefined;
   let bestDistance = Infinity;

@@ -408,7 +408,7 @@ function stopIfInterrupted(during: string): void {
 }
 
 /** A deploy refused because objects of a stack exist outside its state. */
-export class LeftoversError extends Error {
+class LeftoversError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'LeftoversError';

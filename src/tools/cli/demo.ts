@@ -4,7 +4,7 @@ import { devEnvironment } from '../../../stacks/environments';
 import { RatingsStack } from '../../../stacks/ratings';
 import { SchemaRegistryClient } from '../../provider/clients/schema-registry';
 import { produce } from '../generators';
-import { pipelineFlow, renderFlow } from '../ksqldb/flow';
+import { emptyDerivedTopics, pipelineFlow, renderFlow } from '../ksqldb/flow';
 import { deployStacks } from './cdktf';
 import { stopLegacyDevKsqldb, waitForDevKsqldb } from './dev-ksqldb';
 import { platformStatus } from './status';
@@ -25,7 +25,7 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
  * The README's main job: the ratings pipeline (seed 001) deployed to local Docker with cdktf and
  * OpenTofu, customers loaded into MariaDB, ratings produced, and what flows through every stage
  * shown and checked: each derived topic holds exactly what the pipeline's ksql makes of the
- * source records (replayed in memory on the same engine).
+ * source records (replayed in memory on the same engine), and none is empty.
  */
 export async function demo(): Promise<void> {
   const env = devEnvironment();
@@ -70,10 +70,16 @@ export async function demo(): Promise<void> {
   if (live && test) {
     out(`\nratings ${count('ratings')} = ${live} ${count(live)} + ${test} ${count(test)} (test channels filtered out)`);
   }
+  // The demo's ratings (test channels, unhappy platinum customers) and customers feed every stage
+  // of the pipeline: an empty derived topic is a failure even where the replay expected none (e.g.
+  // no customers captured, so nothing to enrich).
+  const empty = emptyDerivedTopics(flow);
   out(
-    flow.consistent
-      ? '\nEvery derived topic holds exactly what was expected.'
-      : '\nSome derived topics differ from what was expected (see DIFFERS).',
+    !flow.consistent
+      ? '\nSome derived topics differ from what was expected (see DIFFERS).'
+      : empty.length > 0
+        ? `\nNo records reached ${empty.join(', ')}, though the demo's data feeds every derived topic.`
+        : '\nEvery derived topic holds exactly what was expected.',
   );
 
   const sr = new SchemaRegistryClient({ url: e.schemaRegistryUrl });
@@ -87,4 +93,5 @@ export async function demo(): Promise<void> {
   say('\nEverything keeps running. Try: bin/streamform tail ratings-enriched --last 10 | bin/streamform status');
   say('Remove it with: bin/streamform destroy ratings-dev platform-dev');
   if (!flow.consistent) throw new Error('the data flow differs from what the pipeline should produce (see the table above)');
+  if (empty.length > 0) throw new Error(`no records reached ${empty.join(', ')} (see the table above)`);
 }

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** The folders compiled into dist/ that the CLI runs. */
-export const SOURCE_DIRS = ['src', 'stacks', 'constructs'] as const;
+const SOURCE_DIRS = ['src', 'stacks', 'constructs'] as const;
 /** Touched after each build the CLI runs (tsc -b leaves its outputs alone when no content changed). */
 export const BUILD_STAMP = path.join('dist', '.streamform-built');
 
@@ -35,7 +35,7 @@ function newest(dir: string, filter: (file: string) => boolean): { file: string;
 }
 
 /** When dist/ was last built: its build info or the CLI's stamp, whichever is newer; undefined without a build. */
-export function builtAt(root: string): number | undefined {
+function builtAt(root: string): number | undefined {
   const times = [path.join(root, 'dist', '.tsbuildinfo'), path.join(root, BUILD_STAMP)]
     .filter((f) => fs.existsSync(f))
     .map((f) => fs.statSync(f).mtimeMs);

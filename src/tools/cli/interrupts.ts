@@ -21,7 +21,7 @@
  */
 import { descendants, ownSessionsBelow, ProcessRow, processTable } from '../toolchain/processes';
 
-export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 const SIGNAL_NUMBERS: Readonly<Record<StopSignal, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
@@ -106,7 +106,7 @@ export class InterruptedError extends Error {
   }
 }
 
-export interface SignalTarget {
+interface SignalTarget {
   /** Reads the process table. */
   readonly table: () => readonly ProcessRow[];
   /** Sends a signal to a process group (negative pid) or process. */

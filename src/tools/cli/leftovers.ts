@@ -8,6 +8,7 @@
  * state holds, and what to do with each leftover under the option the user gave. cdktf.ts carries
  * the decisions out.
  */
+import { unquoteIdentifier } from '../../core/ksql';
 
 /**
  * What to do with leftovers that no interrupted run of this checkout created:
@@ -18,7 +19,7 @@
  */
 export type LeftoverMode = 'refuse' | 'adopt' | 'replace' | 'replace-delete-data';
 
-export type DockerKind = 'container' | 'volume' | 'network';
+type DockerKind = 'container' | 'volume' | 'network';
 
 /** A resource of the synthesized stack whose real object can be found by name. */
 export interface DeclaredObject {
@@ -57,7 +58,7 @@ export interface InterruptedRun {
   readonly untracked: readonly { readonly kind: DockerKind; readonly name: string; readonly importId: string }[];
 }
 
-export interface Adoption {
+interface Adoption {
   readonly address: string;
   readonly importId: string;
   /** For messages, e.g. `container sf-dev-kafka`. */
@@ -65,18 +66,18 @@ export interface Adoption {
   readonly why: 'created by the interrupted run' | '--adopt' | '--replace keeps data';
 }
 
-export interface Removal {
+interface Removal {
   readonly address: string;
   readonly kind: DockerKind;
   readonly name: string;
 }
 
-export interface Leftover {
+interface Leftover {
   readonly address: string;
   readonly object: DockerObject;
 }
 
-export interface LeftoverDecision {
+interface LeftoverDecision {
   /** Docker objects to import into the state, each by its id. */
   readonly adopt: readonly Adoption[];
   /** Docker objects to remove before OpenTofu runs (never a volume unless `replace-delete-data`). */
@@ -221,11 +222,11 @@ const STREAMFORM_IDS: Readonly<Record<string, (r: Record<string, unknown>) => un
 /** `CREATE [OR REPLACE] STREAM|TABLE [IF NOT EXISTS] <name>` → the name (unquoted names upper-cased, as ksqlDB does). */
 export function ksqlName(statement: unknown): string | undefined {
   if (typeof statement !== 'string') return undefined;
-  const m = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:SOURCE\s+)?(?:STREAM|TABLE)\s+(?:IF\s+NOT\s+EXISTS\s+)?(`[^`]+`|[A-Za-z_][\w]*)/i.exec(
-    statement,
-  );
-  if (!m) return undefined;
-  return m[1].startsWith('`') ? m[1].slice(1, -1) : m[1].toUpperCase();
+  const m =
+    /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:SOURCE\s+)?(?:STREAM|TABLE)\s+(?:IF\s+NOT\s+EXISTS\s+)?(`(?:[^`]|``)+`|[A-Za-z_][\w]*)/i.exec(
+      statement,
+    );
+  return m ? unquoteIdentifier(m[1]) : undefined;
 }
 
 /**

@@ -335,7 +335,7 @@ function protectedStacks(stacks: readonly string[]): string[] {
  * `destroy` goes ahead with --auto-approve, or when a person at a terminal confirms; without a
  * terminal it refuses, naming the fix.
  */
-export async function confirmDestroy(args: ParsedArgs, io: CliIo): Promise<boolean> {
+async function confirmDestroy(args: ParsedArgs, io: CliIo): Promise<boolean> {
   if (args.options['auto-approve'] === true) return true;
   const stacks = args.positionals.slice(1);
   const remote = protectedStacks(stacks);
@@ -353,7 +353,7 @@ export async function confirmDestroy(args: ParsedArgs, io: CliIo): Promise<boole
 }
 
 /** The process's output and terminal. */
-export function processIo(): CliIo {
+function processIo(): CliIo {
   return {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
@@ -369,7 +369,7 @@ export function processIo(): CliIo {
   };
 }
 
-export interface MainOptions {
+interface MainOptions {
   /** The commands; the real ones by default (tests pass fakes that only record). */
   readonly handlers?: Readonly<Record<string, Command>>;
   readonly io?: CliIo;

@@ -11,7 +11,7 @@ import { envOfStack, isUserProject, projectOutdir, readSynthesizedStack } from '
 import { describeUnreachable, unreachableEndpoints } from './reachability';
 import { statusAccess, StatusEndpoints } from './status';
 
-export interface StackRef {
+interface StackRef {
   readonly pipeline: string;
   readonly env: EnvName;
   readonly stack: string;

@@ -19,7 +19,7 @@ import { ParsedArgs, stringOption, UsageError } from './args';
 import { projectOutdir, readSynthesizedStack, synthesizedStacksOf } from './project';
 
 /** What the project declares about a topic in one environment's synthesized stacks. */
-export interface TopicShape {
+interface TopicShape {
   readonly topic: string;
   /** The stack declaring the topic. */
   readonly stack: string;

@@ -9,7 +9,7 @@ import { pipelineFlow, renderFlow, type PipelineFlow } from '../ksqldb/flow';
 import { ParsedArgs, stringOption, UsageError } from './args';
 
 /** The options of `produce` that come from its command line (the rest keep their defaults). */
-export type ProduceArgs = Pick<ProduceOptions, 'pipeline' | 'env' | 'rate' | 'count' | 'durationMs' | 'seed' | 'badRatio'>;
+type ProduceArgs = Pick<ProduceOptions, 'pipeline' | 'env' | 'rate' | 'count' | 'durationMs' | 'seed' | 'badRatio'>;
 
 function numberOption(args: ParsedArgs, name: string, check: (n: number) => boolean, what: string, example: string): number | undefined {
   const raw = stringOption(args, name);

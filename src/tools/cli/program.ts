@@ -19,8 +19,6 @@ export interface CliIo {
   readonly confirm: (question: string) => Promise<boolean>;
 }
 
-export type Handler = (args: ParsedArgs, io: CliIo) => Promise<void>;
-
 interface OptionSpec {
   /** e.g. `--env <env>` or `--adopt` */
   readonly flags: string;
@@ -284,7 +282,7 @@ function parsedArgs(name: string, command: Command): ParsedArgs & { lists: Recor
 }
 
 /** The program: `run` is called with the subcommand's name and its parsed arguments. */
-export function buildProgram(
+function buildProgram(
   overview: string,
   run: (name: string, args: ParsedArgs & { lists: Record<string, string[]> }) => Promise<void>,
   io: CliIo,

@@ -11,7 +11,7 @@ import { isCheckout, PACKAGE_ROOT, projectRoot } from '../toolchain/paths';
 import { CommandError, run, tail } from '../toolchain/run';
 import { UsageError } from './args';
 
-export interface ProjectConfig {
+interface ProjectConfig {
   /** The app command of cdktf.json, e.g. `npm run --silent build && node dist/main.js`. */
   readonly app: string;
   /** The synthesis output folder, relative to the project. @default cdktf.out */
@@ -19,7 +19,7 @@ export interface ProjectConfig {
 }
 
 /** The project's cdktf.json, checked. */
-export function projectConfig(root: string = projectRoot()): ProjectConfig {
+function projectConfig(root: string = projectRoot()): ProjectConfig {
   const file = path.join(root, 'cdktf.json');
   let json: { app?: unknown; output?: unknown };
   try {

@@ -30,7 +30,7 @@ export interface StatusAccess {
 }
 
 /** What runs and flows on an environment, as data (`status --format json`). */
-export interface StatusSnapshot {
+interface StatusSnapshot {
   readonly kafka: {
     readonly bootstrapServers: string;
     readonly brokers: number;
@@ -52,7 +52,7 @@ export interface StatusSnapshot {
 }
 
 /** Reads the snapshot; a ksqlDB that does not answer is reported in it, the other services must answer. */
-export async function statusSnapshot(a: StatusAccess): Promise<StatusSnapshot> {
+async function statusSnapshot(a: StatusAccess): Promise<StatusSnapshot> {
   const kafka = new KafkaAdminClient(a.kafka);
   let k: StatusSnapshot['kafka'];
   try {
@@ -106,7 +106,7 @@ export async function statusSnapshot(a: StatusAccess): Promise<StatusSnapshot> {
 }
 
 /** The snapshot as the tables `status` prints. */
-export function renderStatus(s: StatusSnapshot): string {
+function renderStatus(s: StatusSnapshot): string {
   const out: string[] = [
     `Kafka at ${s.kafka.bootstrapServers}: ${s.kafka.brokers} broker(s), ${s.kafka.topics.length} topic(s)`,
     renderTable(

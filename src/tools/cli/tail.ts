@@ -24,14 +24,14 @@ export interface RawMessage {
 }
 
 /** A partition's watermarks: `low` is its first offset, `high` the offset of the next message. */
-export interface PartitionWatermarks {
+interface PartitionWatermarks {
   readonly partition: number;
   readonly low: bigint;
   readonly high: bigint;
 }
 
 /** The offsets to read on one partition: [start, end). */
-export interface ReadWindow {
+interface ReadWindow {
   readonly partition: number;
   readonly start: bigint;
   readonly end: bigint;
@@ -71,13 +71,13 @@ function compareMessages(a: RawMessage, b: RawMessage): number {
   return a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0;
 }
 
-export interface ReadResult {
+interface ReadResult {
   readonly messages: RawMessage[];
   /** Partitions whose window was not read to its end (time limit). */
   readonly incomplete: number[];
 }
 
-export interface ReadOptions {
+interface ReadOptions {
   /** Stop after this long whatever has arrived. @default 30000 */
   readonly timeoutMs?: number;
   /** Stop when nothing new has arrived for this long after the first fetch. @default 5000 */
@@ -282,7 +282,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const FIXED_COLUMNS = ['partition', 'offset', 'timestamp', 'key'] as const;
 
 /** Rows for output: fixed columns, then the union of the values' top-level fields, or `value`. */
-export interface TailTable {
+interface TailTable {
   readonly headers: string[];
   /** One object per message with the columns it has (absent fields are left out). */
   readonly rows: Record<string, unknown>[];
@@ -321,7 +321,7 @@ export function tailTable(messages: readonly { raw: RawMessage; key: Decoded; va
   return { headers: [...FIXED_COLUMNS, ...fields, ...(plainValues ? ['value'] : [])], rows };
 }
 
-export type TailFormat = 'table' | 'csv' | 'json';
+type TailFormat = 'table' | 'csv' | 'json';
 const TAIL_FORMATS: readonly TailFormat[] = ['table', 'csv', 'json'];
 
 export function renderTail(t: TailTable, format: TailFormat): string {
@@ -347,12 +347,12 @@ class KafkaUnreachableError extends Error {
   }
 }
 
-export interface TailOptions extends ReadOptions {
+interface TailOptions extends ReadOptions {
   readonly topic: string;
   readonly last: number;
 }
 
-export interface TailResult extends TailTable {
+interface TailResult extends TailTable {
   readonly warnings: string[];
 }
 

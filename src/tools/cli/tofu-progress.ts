@@ -38,7 +38,7 @@ export function parseProgressLine(line: string, stack?: string): ProgressEvent |
 }
 
 /** How OpenTofu said it reacted to interrupts (views/operation.go: Interrupted, FatalInterrupt). */
-export type StopReaction = 'graceful' | 'abort';
+type StopReaction = 'graceful' | 'abort';
 
 /** The resources started and finished so far in one OpenTofu run, and how it took interrupts. */
 export class ApplyProgress {

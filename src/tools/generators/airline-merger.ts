@@ -10,7 +10,7 @@ import { upsertSql } from './databases';
 import { Faker } from './faker';
 import { chance, GeneratorContext, OutgoingMessage, PipelineGenerator } from './types';
 
-export type AirlineName = 'streamjet' | 'skyone';
+type AirlineName = 'streamjet' | 'skyone';
 
 /** Which airline flies the callsigns of each prefix (AIRLINE.callsignPrefixes). */
 const AIRLINE_OF_PREFIX: Readonly<Record<(typeof AIRLINE.callsignPrefixes)[number], AirlineName>> = {
@@ -18,7 +18,7 @@ const AIRLINE_OF_PREFIX: Readonly<Record<(typeof AIRLINE.callsignPrefixes)[numbe
   SKY: 'skyone',
 };
 
-export interface Airport {
+interface Airport {
   readonly code: string;
   readonly lat: number;
   readonly lon: number;
@@ -43,7 +43,7 @@ const AIRPORTS: readonly Airport[] = [
   { code: 'GRU', lat: -23.4356, lon: -46.4731 },
 ];
 
-export interface Flight {
+interface Flight {
   readonly callsign: string;
   readonly airline: AirlineName;
   readonly origin: Airport;
@@ -55,38 +55,38 @@ export interface Flight {
   readonly arrivalOffset: number;
 }
 
-export interface StreamJetCustomer {
+interface StreamJetCustomer {
   readonly id: number;
   readonly title: string;
   readonly first_name: string;
   readonly last_name: string;
   readonly email: string;
 }
-export interface StreamJetBooking {
+interface StreamJetBooking {
   readonly bk_id: number;
   readonly bk_call_sgn: string;
   readonly bk_cust_id: number;
   readonly bk_book_tme: number;
 }
-export interface SkyOnePassenger {
+interface SkyOnePassenger {
   readonly passenger_id: number;
   readonly full_name: string;
   readonly email_address: string;
 }
-export interface SkyOneBooking {
+interface SkyOneBooking {
   readonly booking_id: number;
   readonly callsign: string;
   readonly passenger_id: number;
   readonly booked_on: number;
 }
 
-export interface AirlineData {
+interface AirlineData {
   readonly flights: Flight[];
   readonly streamjet: { customers: StreamJetCustomer[]; bookings: StreamJetBooking[] };
   readonly skyone: { passengers: SkyOnePassenger[]; bookings: SkyOneBooking[] };
 }
 
-export interface AirlineOptions {
+interface AirlineOptions {
   /** @default 20 */
   readonly flights?: number;
   /** Customers per airline. @default 40 */
@@ -96,7 +96,7 @@ export interface AirlineOptions {
 }
 
 /** The route (`routes` value) of a flight; the callsign is the message key. */
-export interface RouteValue {
+interface RouteValue {
   readonly ORIGIN: string;
   readonly DESTINATION: string;
   readonly SCHEDULED_DEPARTURE_TIME: number;
@@ -104,7 +104,7 @@ export interface RouteValue {
 }
 
 /** A position report (`flight-updates` value); the callsign is the message key. */
-export interface FlightUpdateValue {
+interface FlightUpdateValue {
   readonly LATITUDE: number;
   readonly LONGITUDE: number;
   readonly ALTITUDE: number;

@@ -11,8 +11,8 @@ import { QUALITY } from '../../../stacks/customer-quality';
 /** The registration model is the stack's: one definition for the pipeline and its data. */
 export const CUSTOMER_QUALITY = QUALITY;
 
-export type RegistrationField = (typeof CUSTOMER_QUALITY.fields)[number]['name'];
-export type Channel = (typeof CUSTOMER_QUALITY.channels)[number];
+type RegistrationField = (typeof CUSTOMER_QUALITY.fields)[number]['name'];
+type Channel = (typeof CUSTOMER_QUALITY.channels)[number];
 
 /** A registration as sent; bad ones may lack fields (absent or null). */
 export interface Registration {
@@ -28,7 +28,7 @@ export interface Registration {
 }
 
 /** The dimensions of data quality (the names of constructs/quality's DataQualityDimension). */
-export type QualityDimension = 'completeness' | 'validity' | 'consistency' | 'timeliness' | 'uniqueness';
+type QualityDimension = 'completeness' | 'validity' | 'consistency' | 'timeliness' | 'uniqueness';
 export const QUALITY_DIMENSIONS: readonly QualityDimension[] = ['completeness', 'validity', 'consistency', 'timeliness', 'uniqueness'];
 
 export type DefectKind =
@@ -52,7 +52,7 @@ const KINDS_OF: Readonly<Record<QualityDimension, readonly DefectKind[]>> = {
   uniqueness: ['duplicate-email'],
 };
 
-export interface Defect {
+interface Defect {
   readonly kind: DefectKind;
   readonly dimension: QualityDimension;
   /** The field it is in. */
@@ -67,7 +67,7 @@ export interface GeneratedRegistration {
   readonly defects: readonly Defect[];
 }
 
-export interface RegistrationOptions {
+interface RegistrationOptions {
   /** Share of bad records, 0..1. @default 0.2 */
   readonly badRatio?: number;
   /** Chance that a bad record has a second defect (in another dimension). @default 0.25 */

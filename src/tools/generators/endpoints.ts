@@ -21,7 +21,7 @@ export interface EndpointAccess {
 }
 
 /** An environment of streamform's own stacks, with its configuration (the generators of its pipelines use it). */
-export interface ClusterAccess extends EndpointAccess {
+interface ClusterAccess extends EndpointAccess {
   readonly env: EnvConfig;
 }
 

@@ -22,7 +22,7 @@ import { ratingsPipeline } from './ratings';
 import { MessageSink, runProducer, RunResult } from './runner';
 import { OutgoingMessage, PipelineFactory } from './types';
 
-export interface PipelineEntry {
+interface PipelineEntry {
   readonly topics: readonly string[];
   readonly factory: PipelineFactory;
   /** Whether the pipeline has deliberately bad records (--bad-ratio). */

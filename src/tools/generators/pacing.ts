@@ -21,7 +21,7 @@ export const systemClock: Clock = {
     }),
 };
 
-export interface PacerOptions {
+interface PacerOptions {
   /** Messages per second; must be > 0. */
   readonly rate: number;
   /** Most messages granted at once (one produce request). @default 500 */

@@ -4,12 +4,12 @@ export interface ProgressStream {
   write(text: string): unknown;
 }
 
-export interface ProgressStats {
+interface ProgressStats {
   readonly sent: number;
   readonly errors: number;
 }
 
-export interface ProgressOptions {
+interface ProgressOptions {
   /** Shown at the start of each line, e.g. the pipeline name. */
   readonly label: string;
   /** Milliseconds since the epoch. */

@@ -12,7 +12,7 @@ import { chance, GeneratorContext, PipelineGenerator } from './types';
 import { avroType, avroWireEncoder } from './wire-format';
 
 /** A row of the `customers` table (RATINGS.customersDdl). */
-export interface RatingsCustomer {
+interface RatingsCustomer {
   readonly id: number;
   readonly first_name: string;
   readonly last_name: string;
@@ -33,7 +33,7 @@ export interface Rating {
   readonly message: string;
 }
 
-export interface RatingsOptions {
+interface RatingsOptions {
   /** Customers loaded into the database (ids 1..customers). @default 100 */
   readonly customers?: number;
   /** Share of ratings on test channels (`...-test`). @default 0.15 */

@@ -14,12 +14,12 @@ import { configChanges, schemaChanges, SchemaChanges, statementLines, unifiedDif
 export type Action = 'create' | 'update' | 'replace' | 'delete' | 'no-op' | 'read';
 export type Level = 'info' | 'warning' | 'danger';
 
-export interface Verdict {
+interface Verdict {
   readonly level: Level;
   readonly text: string;
 }
 
-export interface ChangeReview {
+interface ChangeReview {
   readonly address: string;
   readonly type: string;
   /** topic, schema, connector, ksql stream, ... */
@@ -41,7 +41,7 @@ export interface ChangeReview {
 }
 
 /** What the plan does, counted as OpenTofu does, plus the changes that lose data. */
-export interface Totals {
+interface Totals {
   readonly create: number;
   readonly update: number;
   readonly replace: number;
@@ -57,7 +57,7 @@ export interface Diagnostic {
   readonly address?: string;
 }
 
-export interface PlanRun {
+interface PlanRun {
   /** False when OpenTofu could not make a plan (its diagnostics say why). */
   readonly ok: boolean;
   readonly diagnostics: readonly Diagnostic[];
@@ -537,7 +537,7 @@ const ICON: Record<Level, string> = { info: 'ℹ️', warning: '⚠️', danger:
 const ACTIONS: readonly Action[] = ['create', 'update', 'replace', 'delete'];
 
 /** `Plan: 2 to add, 1 to change, 1 to replace, 0 to destroy; 1 loses data.` */
-export function totalsLine(t: Totals): string {
+function totalsLine(t: Totals): string {
   const loss = t.dataLoss > 0 ? `; ${t.dataLoss} ${t.dataLoss === 1 ? 'loses' : 'lose'} data` : '';
   return `Plan: ${t.create} to add, ${t.update} to change, ${t.replace} to replace, ${t.delete} to destroy${loss}.`;
 }

@@ -63,7 +63,7 @@ export interface PromotionRequest {
   readonly tests?: () => PipelineTestRun;
 }
 
-export interface EnvDifference {
+interface EnvDifference {
   /** Resource type or block (provider, backend, variable). */
   readonly where: string;
   readonly attribute: string;
@@ -73,7 +73,7 @@ export interface EnvDifference {
   readonly count: number;
 }
 
-export interface PromotionResult {
+interface PromotionResult {
   readonly differences: readonly EnvDifference[];
   readonly review: Review;
   readonly applied: boolean;

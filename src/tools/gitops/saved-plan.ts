@@ -12,9 +12,9 @@ import { run } from '../toolchain/run';
 import { stackProviders, withSharedProvider } from '../toolchain/shared-provider';
 import { initializedTofu, PLAN_FILE } from './plan-review';
 
-export const SAVED_PLAN_FORMAT = 'streamform-saved-plan/1';
+const SAVED_PLAN_FORMAT = 'streamform-saved-plan/1';
 
-export const SavedPlanRecord = z.object({
+const SavedPlanRecord = z.object({
   format: z.literal(SAVED_PLAN_FORMAT),
   stack: z.string(),
   env: z.string(),
@@ -28,7 +28,7 @@ export const SavedPlanRecord = z.object({
   refused: z.boolean(),
   totals: z.object({ create: z.number(), update: z.number(), replace: z.number(), delete: z.number(), dataLoss: z.number() }),
 });
-export type SavedPlanRecord = z.infer<typeof SavedPlanRecord>;
+type SavedPlanRecord = z.infer<typeof SavedPlanRecord>;
 
 /** The record kept next to a saved plan file. */
 export const recordPath = (planFile: string): string => `${planFile}.json`;
@@ -87,12 +87,6 @@ export function staleness(record: SavedPlanRecord, currentHash: string): string 
 
 /** A saved plan refused before OpenTofu ran, with why. */
 export class SavedPlanRefused extends Error {}
-
-export interface AppliedCounts {
-  create: number;
-  update: number;
-  destroy: number;
-}
 
 /**
  * Applies the saved plan `planFile` in the synthesized stack folder `stackDir` (synthesized from

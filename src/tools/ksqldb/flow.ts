@@ -13,7 +13,7 @@ import type { RegisteredSchema, SchemaRegistry } from './engine/serde';
 import { HttpSchemaRegistryClient, SchemaRegistryCache, schemaIdOf } from './runtime/schema-registry';
 import { stackKsql } from './test-runner/stack';
 
-export interface FlowEndpoints {
+interface FlowEndpoints {
   readonly bootstrapServers: string;
   readonly schemaRegistryUrl?: string;
 }
@@ -40,10 +40,7 @@ export interface TopicFlow {
 
 export interface PipelineFlow {
   readonly topics: readonly TopicFlow[];
-  /**
-   * True when every derived topic holds exactly the expected number of records (timing-dependent
-   * ones: at least one record), and some hold any.
-   */
+  /** See flowConsistent. */
   readonly consistent: boolean;
   /** Derived records decoded, per topic (for summaries such as failures per rule). */
   readonly derivedValues: ReadonlyMap<string, readonly Record<string, unknown>[]>;
@@ -160,7 +157,7 @@ function decode(engine: KsqlEngine, topic: string, o: OutputRecord): Record<stri
 }
 
 /** The topics of a pipeline's ksql: sources (fed from outside ksqlDB), sinks, and the queries reading each. */
-export interface PipelineTopology {
+interface PipelineTopology {
   readonly sourceTopics: readonly string[];
   readonly sinkTopics: readonly string[];
   /** Topic → the persistent queries reading it. */
@@ -269,8 +266,6 @@ export async function pipelineFlow(
   let previous = new Map<string, number>();
   for (;;) {
     const derived = await readTopics(kafka, [...sinkTopics]);
-    // A timing-dependent topic counts as settled once it holds records and stopped growing.
-    const settled = (t: TopicFlow): boolean => t.actual > 0 && (t.expected ?? 0) > 0 && previous.get(t.topic) === t.actual;
     const topics: TopicFlow[] = [
       ...sourceTopics.map((t) => ({ topic: t, role: 'source' as const, objects: objectsOf(t), actual: inputs.get(t)?.count ?? 0 })),
       ...[...sinkTopics].map((t) => ({
@@ -282,13 +277,34 @@ export async function pipelineFlow(
         ...(timing.has(t) ? { timingDependent: true } : {}),
       })),
     ];
-    const consistent =
-      topics.every((t) => t.role === 'source' || t.actual === t.expected || (t.timingDependent === true && settled(t))) &&
-      topics.some((t) => t.role === 'derived' && t.actual > 0);
+    const consistent = flowConsistent(topics, previous);
     previous = new Map(topics.map((t) => [t.topic, t.actual]));
     if (consistent || Date.now() >= deadline) return { topics, consistent, derivedValues };
     await new Promise((r) => setTimeout(r, 2000));
   }
+}
+
+/**
+ * Whether the derived topics hold what the pipeline's ksql makes of the source records:
+ * - every derived topic expected to hold records holds some (none shows 0 where records are due);
+ * - every derived topic holds exactly the expected number, except timing-dependent ones, which
+ *   count once settled: holding records, as many as at the previous count (`previous`, topic →
+ *   records), so no longer growing;
+ * - some derived topic holds records.
+ */
+export function flowConsistent(topics: readonly TopicFlow[], previous: ReadonlyMap<string, number> = new Map()): boolean {
+  const derived = topics.filter((t) => t.role === 'derived');
+  const settled = (t: TopicFlow): boolean => t.actual > 0 && (t.expected ?? 0) > 0 && previous.get(t.topic) === t.actual;
+  return (
+    derived.every((t) => (t.expected ?? 0) === 0 || t.actual > 0) &&
+    derived.every((t) => t.actual === t.expected || (t.timingDependent === true && settled(t))) &&
+    derived.some((t) => t.actual > 0)
+  );
+}
+
+/** Derived topics without a record in Kafka, whatever the replay expected of them. */
+export function emptyDerivedTopics(flow: PipelineFlow): string[] {
+  return flow.topics.filter((t) => t.role === 'derived' && t.actual === 0).map((t) => t.topic);
 }
 
 /** The flow as a table: topic, its streams and tables, records in Kafka, records expected. */

@@ -9,9 +9,9 @@ import { renderLineageHtml } from './html';
 import { toMermaid } from './mermaid';
 import { LineageError, lineageEnv, lineageForStack, LineageGraph, lineageOf, withMessageCounts } from './model';
 
-export type LineageFormat = 'html' | 'mermaid';
+type LineageFormat = 'html' | 'mermaid';
 
-export interface LineageOptions {
+interface LineageOptions {
   readonly format?: LineageFormat;
   /** Where the page goes (html); relative to `cwd`. @default lineage-<stack>.html */
   readonly out?: string;

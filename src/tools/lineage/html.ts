@@ -231,13 +231,13 @@ function svgFor(graph: LineageGraph, layout: LineageLayout): string {
   return out.join('\n');
 }
 
-export interface LineageHtml {
+interface LineageHtml {
   readonly html: string;
   readonly layout: LineageLayout;
   readonly mermaid: string;
 }
 
-export interface LineagePageOptions {
+interface LineagePageOptions {
   /** Where the topics' message counts came from, or why there are none (shown above the graph). */
   readonly countsNote?: string;
 }

@@ -35,7 +35,7 @@ export interface LayoutNode {
   readonly detailShown: string;
 }
 
-export interface LayoutEdge {
+interface LayoutEdge {
   readonly from: string;
   readonly to: string;
   readonly label?: string;

@@ -52,7 +52,7 @@ export const KIND_NAMES: Readonly<Record<LineageKind, { one: string; many: strin
   external: { one: 'external system', many: 'external systems' },
 };
 
-export interface LineageNode {
+interface LineageNode {
   /** `<kind>:<name>`, e.g. `topic:ratings`, `stream:RATINGS_LIVE`; stable across runs. */
   readonly id: string;
   readonly kind: LineageKind;
@@ -63,7 +63,7 @@ export interface LineageNode {
   readonly statement?: string;
 }
 
-export interface LineageEdge {
+interface LineageEdge {
   readonly from: string;
   readonly to: string;
   readonly label?: string;

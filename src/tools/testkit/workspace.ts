@@ -16,7 +16,7 @@ import { run } from '../toolchain/run';
 import { toolchainEnv } from '../toolchain/setup';
 import { configureBackend } from '../../../stacks/backend';
 
-export interface WorkspaceEndpoints {
+interface WorkspaceEndpoints {
   readonly bootstrapServers: string;
   readonly schemaRegistryUrl?: string;
   readonly connectUrl?: string;
@@ -24,7 +24,7 @@ export interface WorkspaceEndpoints {
 }
 
 /** Where the workspace keeps its state. */
-export type WorkspaceBackend =
+type WorkspaceBackend =
   | { readonly kind: 'local' }
   /**
    * OpenTofu's pg backend, configured by stacks/backend.ts: schema `<schemaPrefix>_<name>`. `connStr`
@@ -32,7 +32,7 @@ export type WorkspaceBackend =
    */
   | { readonly kind: 'pg'; readonly schemaPrefix: string; readonly connStr?: string };
 
-export interface WorkspaceOptions {
+interface WorkspaceOptions {
   /** @default { kind: 'local' } (terraform.tfstate in the workspace folder) */
   readonly backend?: WorkspaceBackend;
 }

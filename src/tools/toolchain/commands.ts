@@ -7,7 +7,7 @@
  */
 
 /** Where a command comes from on a fresh machine. */
-export type CommandOrigin =
+type CommandOrigin =
   /** On the machine image the project runs on (see the README: Go, a JDK with Maven, Node.js, coreutils, apt). */
   | { readonly kind: 'machine-image' }
   /** Installed by the set-up from Debian's archive when missing. */
@@ -20,9 +20,9 @@ export type CommandOrigin =
   | { readonly kind: 'optional'; readonly why: string };
 
 /** Who needs a command: the set-up and the main job, or only the tests. */
-export type CommandUse = 'setup' | 'runtime' | 'tests';
+type CommandUse = 'setup' | 'runtime' | 'tests';
 
-export interface ExternalCommand {
+interface ExternalCommand {
   readonly origin: CommandOrigin;
   /** What streamform uses it for. */
   readonly purpose: string;

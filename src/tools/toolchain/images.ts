@@ -143,7 +143,7 @@ function recipes(catalog: ImageCatalog): ServiceRecipe[] {
   ].filter((r) => r.image.origin === 'local');
 }
 
-export interface ImageReport {
+interface ImageReport {
   readonly ref: string;
   readonly action: 'kept' | 'built';
 }

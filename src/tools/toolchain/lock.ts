@@ -14,7 +14,7 @@ export interface LockOwner {
   readonly cwd: string;
 }
 
-export interface LockOptions {
+interface LockOptions {
   /** Called once when the lock is held by another live process and we start waiting. */
   readonly onWait?: (owner: LockOwner) => void;
   /** Poll interval in ms (default 500). */

@@ -48,7 +48,7 @@ export function projectRoot(env: NodeJS.ProcessEnv = process.env, cwd: string = 
 }
 
 /** No project around the current directory. */
-export class ProjectNotFoundError extends Error {
+class ProjectNotFoundError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ProjectNotFoundError';

@@ -80,7 +80,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
 }
 
 /** Feeds chunks of output, calls `onLine` for every complete line (and the rest at the end). */
-export function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer | string): void; end(): void } {
+function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer | string): void; end(): void } {
   let rest = '';
   return {
     push(chunk) {

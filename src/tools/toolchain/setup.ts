@@ -22,7 +22,7 @@ import { ensureDockerProvider, installMirror, writeIfChanged } from './providers
 import { ensureSystemPackages } from './system-packages';
 import { ensureTerraform, linkTerraform } from './terraform';
 
-export interface ToolchainEnv {
+interface ToolchainEnv {
   readonly PATH: string;
   readonly TERRAFORM_BINARY_NAME: string;
   readonly TF_CLI_CONFIG_FILE: string;
@@ -33,7 +33,7 @@ export interface ToolchainEnv {
   readonly TF_PLUGIN_CACHE_DIR: string;
 }
 
-export interface SetupOptions {
+interface SetupOptions {
   /** Skip the Docker engine and images (synth-only work). */
   readonly withoutDocker?: boolean;
   /** Also install what the tests start (`scripts/test.sh`). */

@@ -5,7 +5,7 @@ import { note } from './progress';
 import { run, which } from './run';
 import { TOOLCHAIN } from './versions';
 
-export interface TerraformBinary {
+interface TerraformBinary {
   /** Absolute path of the binary. */
   readonly path: string;
   /** `tofu` or `terraform`: decides the default registry host for short provider sources. */

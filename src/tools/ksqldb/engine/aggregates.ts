@@ -26,7 +26,7 @@ export interface AggregateImpl {
   result(acc: unknown): unknown;
 }
 
-export interface AggregateDef {
+interface AggregateDef {
   /** argTypes of the non-constant argument(s); `literals` the constant extra arguments. */
   resolve(argTypes: readonly ExprType[], literals: readonly unknown[], config: Readonly<Record<string, unknown>>): AggregateImpl;
 }

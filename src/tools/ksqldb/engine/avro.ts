@@ -354,7 +354,7 @@ export interface ActualFactory {
 }
 
 /** A number as the QTT spec reader keeps it: its text and its value. */
-export interface NumberLike {
+interface NumberLike {
   text: string;
   toNumber(): number;
 }

@@ -1,6 +1,6 @@
 /** CAST semantics (ksqlDB's CastEvaluator): which casts exist and the conversion closures. */
 import { KsqlError, RecordError } from './errors';
-import { T, isNumeric, sameType, typeText, type ExprType, type SqlType } from './types';
+import { isNumeric, sameType, typeText, type ExprType, type SqlType } from './types';
 import { Decimal, INT_MAX, INT_MIN, LONG_MAX, LONG_MIN, valueToString, wrapLong, type Struct } from './values';
 import { parseDateText, parseTimeText, parseTimestampText } from './time';
 
@@ -128,7 +128,7 @@ export function castFn(from: ExprType, to: SqlType): Conv {
   throw new KsqlError(`Cast of ${typeText(from)} to ${typeText(to)} is not supported`);
 }
 
-export function parseBoolean(s: string): boolean {
+function parseBoolean(s: string): boolean {
   const l = s.trim().toLowerCase();
   if (l === 'true' || l === 't' || l === 'yes' || l === 'y') return true;
   if (l === 'false' || l === 'f' || l === 'no' || l === 'n') return false;
@@ -136,14 +136,14 @@ export function parseBoolean(s: string): boolean {
 }
 
 /** Java (int) of a double: truncation with saturation. */
-export function doubleToInt(d: number): number {
+function doubleToInt(d: number): number {
   if (Number.isNaN(d)) return 0;
   if (d >= INT_MAX) return INT_MAX;
   if (d <= INT_MIN) return INT_MIN;
   return Math.trunc(d);
 }
 
-export function doubleToLong(d: number): bigint {
+function doubleToLong(d: number): bigint {
   if (Number.isNaN(d)) return 0n;
   if (d >= 9.223372036854776e18) return LONG_MAX;
   if (d <= -9.223372036854776e18) return LONG_MIN;
@@ -166,7 +166,7 @@ function parseLongText(s: string): bigint {
   return n;
 }
 
-export function parseDoubleText(s: string): number {
+function parseDoubleText(s: string): number {
   const t = s.trim();
   if (t === '' || !/^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)[dDfF]?$/.test(t))
     throw new RecordError(`For input string: "${s}"`);
@@ -242,7 +242,7 @@ function toDecimalFn(from: SqlType): (v: unknown) => Decimal {
 }
 
 /** Rounds to the scale (HALF_UP) and checks the precision (ksqlDB: overflow is an error). */
-export function fitDecimal(d: Decimal, precision: number, scale: number): Decimal {
+function fitDecimal(d: Decimal, precision: number, scale: number): Decimal {
   const r = d.setScale(scale, 'HALF_UP');
   if (r.precision() > precision && r.unscaled !== 0n) {
     throw new RecordError(
@@ -251,5 +251,3 @@ export function fitDecimal(d: Decimal, precision: number, scale: number): Decima
   }
   return r;
 }
-
-export { T };

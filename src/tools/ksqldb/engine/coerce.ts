@@ -13,7 +13,7 @@ import { T, array, decimal, isNumeric, map, sameType, struct, toDecimalType, typ
 import { Decimal, INT_MAX, INT_MIN, LONG_MAX, LONG_MIN } from './values';
 
 /** A typed expression: `type` null for the NULL literal; `constant` for literals. */
-export interface TypedItem {
+interface TypedItem {
   readonly type: SqlType | null;
   readonly constant?: boolean;
   readonly fn: (r: unknown[]) => unknown;
@@ -122,7 +122,7 @@ function canCoerce(from: SqlType, to: SqlType, lax: boolean): SqlType | undefine
 }
 
 /** ksqlDB's SqlBooleans.parseBooleanExact: `true`/`yes`/`false`/`no` or a prefix of one (any case). */
-export function parseBooleanExact(s: string): boolean | undefined {
+function parseBooleanExact(s: string): boolean | undefined {
   const matches = (word: string): boolean => s.length > 0 && s.toLowerCase() === word.slice(0, Math.min(s.length, word.length));
   if (matches('true') || matches('yes')) return true;
   if (matches('false') || matches('no')) return false;

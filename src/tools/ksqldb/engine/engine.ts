@@ -13,7 +13,7 @@ import type {
   Statement,
 } from '../../../core/ksql';
 import { stepRefusal, walkExpr, type PersistentQueryStatement, type UpgradeSource } from '../../../core/ksql';
-import { KsqlSyntaxError, parseStatements } from '../../../core/ksql';
+import { KsqlSyntaxError, parseStatements, unquoteIdentifier } from '../../../core/ksql';
 import { AGGREGATES, FatalProcessingError } from './aggregates';
 import { KsqlError, KsqlParseError, NotSupportedError, RecordError } from './errors';
 import { deterministicEnvironment, testFunctions, type FunctionContext, type UdfDef } from './functions';
@@ -107,14 +107,14 @@ export interface TransientQuery {
   drainErrors(): ProcessingLogEntry[];
 }
 
-export interface TransientRow {
+interface TransientRow {
   readonly values: readonly unknown[] | null;
   readonly key: readonly unknown[];
   readonly timestamp: number;
   readonly window?: { start: number; end: number };
 }
 
-export interface ProcessingLogEntry {
+interface ProcessingLogEntry {
   readonly queryId: string;
   readonly topic: string;
   readonly message: string;
@@ -800,8 +800,7 @@ export class KsqlEngine {
   private timestampOf(props: Map<string, string>, columns: readonly Column[]): { column: string; format?: string } | undefined {
     const raw = props.get('TIMESTAMP');
     if (raw === undefined) return undefined;
-    const m = /^`(.*)`$/.exec(raw);
-    const name = m ? m[1] : raw.toUpperCase();
+    const name = unquoteIdentifier(raw);
     const col = columns.find((c) => c.name === name);
     if (!col) throw new KsqlError(`The TIMESTAMP column set in the WITH clause does not exist in the schema: '${name}'`);
     const format = props.get('TIMESTAMP_FORMAT');
@@ -1492,10 +1491,10 @@ function unwindowKey(key: Buffer, w: WindowInfo): { key: Buffer; window: { start
   return { key: key.subarray(0, key.length - 8), window: { start, end: start + (w.sizeMs ?? 0) } };
 }
 
-export { windowKey, unwindowKey };
+export { unwindowKey };
 
 /** `10 SECONDS` etc. */
-export function parseDurationText(text: string): number {
+function parseDurationText(text: string): number {
   const m = /^\s*(\d+)\s+([A-Za-z]+)\s*$/.exec(text);
   const units: Record<string, number> = {
     MILLISECOND: 1,
@@ -1515,8 +1514,6 @@ export function parseDurationText(text: string): number {
     throw new KsqlError(`Configuration WINDOW_SIZE is invalid: Invalid duration: '${text}'. Unknown time unit: '${m[2].toUpperCase()}'`);
   return Number(m[1]) * unit;
 }
-
-export { typeText };
 
 /**
  * ksqlDB's KsqlTopic#toString, as far as the upgrade check compares it: the topic name, the key

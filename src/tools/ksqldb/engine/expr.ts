@@ -112,7 +112,6 @@ export class Scope {
 let currentDisplay: Qualifier | undefined;
 const exprText = (e: Expr): string => ksqlText(e, currentDisplay);
 
-const ARITH_NAMES: Readonly<Record<string, string>> = { '+': 'ADD', '-': 'SUBTRACT', '*': 'MULTIPLY', '/': 'DIVIDE', '%': 'MODULUS' };
 const CMP_NAMES: Readonly<Record<string, string>> = {
   '=': 'EQUAL',
   '<>': 'NOT_EQUAL',
@@ -491,7 +490,7 @@ function caseExpr(e: Extract<Expr, { kind: 'case' }>, scope: Scope): Compiled {
 // ------------------------------------------------------------------------------------------
 // Arithmetic
 
-export function decimalResultType(op: string, a: { precision: number; scale: number }, b: { precision: number; scale: number }): SqlType {
+function decimalResultType(op: string, a: { precision: number; scale: number }, b: { precision: number; scale: number }): SqlType {
   let precision: number;
   let scale: number;
   switch (op) {
@@ -641,7 +640,7 @@ function arithmeticFn(op: string, t: SqlType): (x: unknown, y: unknown) => unkno
   }
 }
 
-export function decimalArith(op: string, a: Decimal, b: Decimal, precision: number, scale: number): Decimal {
+function decimalArith(op: string, a: Decimal, b: Decimal, precision: number, scale: number): Decimal {
   let r: Decimal;
   switch (op) {
     case '+':
@@ -903,5 +902,3 @@ function inList(e: Extract<Expr, { kind: 'in' }>, scope: Scope): Compiled {
 function call(e: Extract<Expr, { kind: 'call' }>, scope: Scope): Compiled {
   return resolveFunction(e, scope, (x, s) => compile(x, s));
 }
-
-export { ARITH_NAMES };

@@ -8,7 +8,7 @@ import type { Expr } from '../../../core/ksql';
 import { formatExpression } from '../../../core/ksql';
 import { KsqlError, RecordError } from './errors';
 import type { Compiled, Fn, Row, Scope } from './expr';
-import { castFn, parseDoubleText } from './cast';
+import { castFn } from './cast';
 import { formatInstant, parseInstant, validZone, DAY } from './time';
 import {
   T,
@@ -61,12 +61,12 @@ export interface FunctionContext {
 
 const DEFAULT_ENV = deterministicEnvironment();
 
-export type CompileFn = (e: Expr, scope: Scope) => Compiled;
+type CompileFn = (e: Expr, scope: Scope) => Compiled;
 
 /** A parameter type: a concrete type, or a family. */
-export type Param = SqlType | 'ANY' | 'ARRAY' | 'MAP' | 'DECIMAL' | 'NUMBER' | 'STRUCT' | 'INTLIKE';
+type Param = SqlType | 'ANY' | 'ARRAY' | 'MAP' | 'DECIMAL' | 'NUMBER' | 'STRUCT' | 'INTLIKE';
 
-export interface Overload {
+interface Overload {
   readonly params: readonly Param[];
   /** The last parameter repeats. */
   readonly variadic?: boolean;
@@ -99,10 +99,6 @@ const o = (params: Param[], returns: Overload['returns'], impl: Overload['impl']
   impl,
   ...extra,
 });
-
-export function isAggregateName(name: string): boolean {
-  return AGGREGATES.has(name);
-}
 
 export function functionExists(name: string, ctx: FunctionContext): boolean {
   return REGISTRY.has(name) || AGGREGATES.has(name) || (ctx.extra?.has(name) ?? false) || name === 'EXPLODE' || name === 'CUBE_EXPLODE';
@@ -1483,5 +1479,3 @@ export function testFunctions(): Map<string, UdfDef> {
   });
   return m;
 }
-
-export { parseDoubleText, javaDoubleToString };

@@ -16,7 +16,7 @@ export class RawNumber {
   }
 }
 
-export class JsonSyntaxError extends Error {}
+class JsonSyntaxError extends Error {}
 
 /** Parses JSON text; `allRaw` makes every number a RawNumber. */
 export function parseJson(text: string, allRaw = false, allowComments = false): unknown {

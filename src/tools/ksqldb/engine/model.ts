@@ -12,7 +12,7 @@ export interface Column {
   readonly headerKey?: string;
 }
 
-export type WindowType = 'TUMBLING' | 'HOPPING' | 'SESSION';
+type WindowType = 'TUMBLING' | 'HOPPING' | 'SESSION';
 
 export interface WindowInfo {
   readonly type: WindowType;

@@ -10,7 +10,7 @@ import { KsqlError, NotSupportedError } from './errors';
 import type { Column, Namespace } from './model';
 import { T, array, decimal, map, struct, type SqlType } from './types';
 
-export type PbScalar =
+type PbScalar =
   | 'double'
   | 'float'
   | 'int32'
@@ -45,7 +45,7 @@ const SCALARS = new Set<string>([
   'bytes',
 ]);
 
-export interface PbEnum {
+interface PbEnum {
   readonly fullName: string;
   readonly byNumber: ReadonlyMap<number, string>;
   readonly byName: ReadonlyMap<string, number>;

@@ -168,7 +168,7 @@ function writeScalar(w: Writer, f: PbField, v: unknown): void {
   }
 }
 
-export function encodeMessage(m: PbMessage, obj: PbObj): Buffer {
+function encodeMessage(m: PbMessage, obj: PbObj): Buffer {
   const w = new Writer();
   const fields = [...m.fields].sort((a, b) => a.number - b.number);
   for (const f of fields) {
@@ -320,7 +320,7 @@ function readScalar(r: Reader, f: PbField): unknown {
 }
 
 /** Decodes a message: present fields only (repeated fields as arrays). */
-export function decodeMessage(m: PbMessage, buf: Buffer, start = 0, end = buf.length): PbObj {
+function decodeMessage(m: PbMessage, buf: Buffer, start = 0, end = buf.length): PbObj {
   const r = new Reader(buf, start, end);
   const out: PbObj = {};
   while (r.pos < r.end) {

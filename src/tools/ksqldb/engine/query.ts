@@ -27,7 +27,7 @@ import { keyOf } from './values';
 import { ksqlText } from './text';
 
 /** A decoded input record of one source. */
-export interface SourceRecord {
+interface SourceRecord {
   readonly key: readonly unknown[] | null;
   readonly value: readonly unknown[] | null;
   readonly headers: readonly { key: string; value: Buffer | null }[];

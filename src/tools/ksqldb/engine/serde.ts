@@ -5,7 +5,7 @@
  */
 import { KsqlError, NotSupportedError, RecordError } from './errors';
 import { parseJson, RawNumber } from './json';
-import { T, containsMap, typeText, type SqlType } from './types';
+import { containsMap, typeText, type SqlType } from './types';
 import { Decimal, INT_MAX, INT_MIN, javaDoubleToString, LONG_MAX, LONG_MIN, type Struct } from './values';
 import { avroSerde } from './avro';
 import { protobufNoSrSerde, protobufSerde } from './protobuf';
@@ -208,7 +208,7 @@ function kafkaSerde(columns: readonly SerdeColumn[], isKey: boolean): Serde {
 // JSON
 
 /** JSON text of a typed value (Jackson as ksqlDB configures it). */
-export function jsonText(v: unknown, t: SqlType): string {
+function jsonText(v: unknown, t: SqlType): string {
   if (v === null || v === undefined) return 'null';
   switch (t.base) {
     case 'STRING':
@@ -259,7 +259,7 @@ function coerceFail(node: unknown, t: SqlType): never {
 }
 
 /** A parsed JSON node converted to a typed value (ksqlDB's JSON deserializer coercions). */
-export function fromJsonNode(node: unknown, t: SqlType): unknown {
+function fromJsonNode(node: unknown, t: SqlType): unknown {
   if (node === null || node === undefined) return null;
   switch (t.base) {
     case 'STRING':
@@ -567,5 +567,3 @@ function fromDelimited(s: string, t: SqlType): unknown {
       throw new RecordError(`The 'DELIMITED' format does not support type '${t.base}'`);
   }
 }
-
-export { T };

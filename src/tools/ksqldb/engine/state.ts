@@ -3,7 +3,7 @@
  * (e.g. to changelog topics) and restores a store with `restore`; the core never does I/O.
  */
 
-export interface ChangelogEntry {
+interface ChangelogEntry {
   readonly store: string;
   readonly key: string;
   /** undefined = deleted */
@@ -53,7 +53,7 @@ export class StateStores {
   }
 }
 
-export class KeyValueStore {
+class KeyValueStore {
   private readonly data = new Map<string, unknown>();
   constructor(
     readonly name: string,

@@ -4,7 +4,7 @@
  * literals in scientific notation, identifiers back-quoted when they need it, `MAP('a':=1)`,
  * `STRUCT(A:=1)`, `ARRAY[1, 2]`.
  */
-import type { DataType, Expr } from '../../../core/ksql';
+import type { Expr } from '../../../core/ksql';
 import { formatType, quoteIdentifier } from '../../../core/ksql';
 
 export type Qualifier = (x: Extract<Expr, { kind: 'column' }>) => string | undefined;
@@ -15,11 +15,6 @@ function scientific(v: number): string {
   if (v === 0) return Object.is(v, -0) ? '-0E0' : '0E0';
   const [mantissa, exp] = v.toExponential().split('e');
   return `${mantissa}E${Number(exp)}`;
-}
-
-/** ksqlDB's text of a type in messages (`STRUCT<`A` INTEGER>`, `DECIMAL(4, 2)`). */
-export function dataTypeText(t: DataType): string {
-  return formatType(t);
 }
 
 export function ksqlText(e: Expr, qualify: Qualifier = () => undefined): string {

@@ -44,7 +44,7 @@ function offsetMinutes(text: string): number {
 const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** Offset in minutes of a zone at an instant. */
-export function zoneOffset(zone: string, epochMs: number): number {
+function zoneOffset(zone: string, epochMs: number): number {
   const z = zone.trim();
   if (z === 'UTC' || z === 'Z' || z === 'GMT' || z === 'UT') return 0;
   const fixed = /^(?:UTC|GMT|UT)?([+-]\d{1,2}(?::?\d{2})?)$/.exec(z);

@@ -5,7 +5,7 @@
 import type { DataType } from '../../../core/ksql';
 import { KsqlError } from './errors';
 
-export type PrimitiveBase = 'BOOLEAN' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'STRING' | 'TIMESTAMP' | 'DATE' | 'TIME' | 'BYTES';
+type PrimitiveBase = 'BOOLEAN' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'STRING' | 'TIMESTAMP' | 'DATE' | 'TIME' | 'BYTES';
 
 export interface Field {
   readonly name: string;
@@ -70,7 +70,7 @@ export function fromDataType(t: DataType, custom: (name: string) => SqlType | un
   }
 }
 
-export function validateDecimal(precision: number, scale: number): void {
+function validateDecimal(precision: number, scale: number): void {
   if (precision < 1) throw new KsqlError(`DECIMAL precision must be >= 1: DECIMAL(${precision},${scale})`);
   if (scale < 0) throw new KsqlError(`DECIMAL scale must be >= 0: DECIMAL(${precision},${scale})`);
   if (scale > precision) {
@@ -117,8 +117,6 @@ export function sameType(a: ExprType, b: ExprType): boolean {
 
 export const isNumeric = (t: ExprType): boolean =>
   t !== null && (t.base === 'INTEGER' || t.base === 'BIGINT' || t.base === 'DOUBLE' || t.base === 'DECIMAL');
-
-export const isString = (t: ExprType): boolean => t !== null && t.base === 'STRING';
 
 const NUMERIC_ORDER: Readonly<Record<string, number>> = { INTEGER: 1, BIGINT: 2, DECIMAL: 3, DOUBLE: 4 };
 

@@ -11,7 +11,7 @@ export type Struct = { [field: string]: unknown };
 
 const TEN = 10n;
 const pow10Cache: bigint[] = [];
-export function pow10(n: number): bigint {
+function pow10(n: number): bigint {
   if (n < 64) {
     let v = pow10Cache[n];
     if (v === undefined) {
@@ -23,7 +23,7 @@ export function pow10(n: number): bigint {
   return TEN ** BigInt(n);
 }
 
-export type Rounding = 'HALF_UP' | 'HALF_EVEN' | 'DOWN' | 'FLOOR' | 'CEILING' | 'UNNECESSARY';
+type Rounding = 'HALF_UP' | 'HALF_EVEN' | 'DOWN' | 'FLOOR' | 'CEILING' | 'UNNECESSARY';
 
 /** java.math.BigDecimal: unscaled value and scale. */
 export class Decimal {
@@ -164,11 +164,6 @@ export function javaDoubleToString(d: number): string {
   return `${mant}E${Number(exp)}`;
 }
 
-/** Float.toString-like text for the 32-bit float (not needed beyond AVRO floats). */
-export function toInt32(n: number): number {
-  return n | 0;
-}
-
 export const INT_MIN = -2147483648;
 export const INT_MAX = 2147483647;
 export const LONG_MIN = -(2n ** 63n);
@@ -195,7 +190,7 @@ export function dateToString(days: number): string {
   return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
-export function timeToString(ms: number): string {
+function timeToString(ms: number): string {
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
   const s = Math.floor((ms % 60_000) / 1000);
@@ -251,7 +246,7 @@ export function compareValues(a: unknown, b: unknown): number {
   return toDouble(a) - toDouble(b);
 }
 
-export function toDouble(v: unknown): number {
+function toDouble(v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof Decimal) return v.toNumber();
@@ -284,11 +279,6 @@ export function keyOf(v: unknown): string {
   );
 }
 
-/** A copy-free "default" for a type where ksqlDB's value would be null. */
-export function isNullish(v: unknown): v is null | undefined {
-  return v === null || v === undefined;
-}
-
 /** Value to text the way ksqlDB's CAST(x AS STRING) and string concatenation show it. */
 export function valueToString(v: unknown, t: SqlType | null): string | null {
   if (v === null || v === undefined) return null;
@@ -312,7 +302,7 @@ export function valueToString(v: unknown, t: SqlType | null): string | null {
 }
 
 /** Java's `toString()` of a value as used inside collections (Struct/List/Map text). */
-export function displayValue(v: unknown, t: SqlType | null): string {
+function displayValue(v: unknown, t: SqlType | null): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return t && t.base === 'DOUBLE' ? javaDoubleToString(v) : String(v);

@@ -25,9 +25,8 @@ import {
 } from '../records/serde';
 
 /** The comparator, now shared with the test runner (src/tools/ksqldb/records/). */
-export { matches };
 
-export interface CaseResult {
+interface CaseResult {
   readonly file: string;
   readonly name: string;
   readonly pass: boolean;
@@ -75,7 +74,7 @@ interface SchemaRefNode {
 }
 
 /** Runs every case of one QTT file. */
-export function runFile(file: string): CaseResult[] {
+function runFile(file: string): CaseResult[] {
   const text = fs.readFileSync(file, 'utf8');
   const doc = parseJson(text, true, true) as { tests: QttCase[] };
   const base = path.basename(file);
@@ -106,7 +105,7 @@ function toPlain(v: unknown): unknown {
   return v;
 }
 
-export function runCase(c: QttCase, format: string | undefined): { pass: boolean; reason: string } {
+function runCase(c: QttCase, format: string | undefined): { pass: boolean; reason: string } {
   const registry = new MemorySchemaRegistry();
   const topics = new Map<string, number>();
   for (const r of [...(c.inputs ?? []), ...(c.outputs ?? [])]) topics.set(r.topic, topics.get(r.topic) ?? 1);

@@ -44,7 +44,7 @@ import {
  */
 const SEND_CHUNK = 1000;
 
-export interface KafkaRuntimeOptions {
+interface KafkaRuntimeOptions {
   readonly bootstrapServers: string;
   readonly clientId?: string;
   /** Extra consumer settings (e.g. from ksql.streams.* properties). */

@@ -4,7 +4,7 @@
  * shows them (`TopicSensors.Stat#formatted`, `MetricCollectors#format`).
  */
 
-export interface Stat {
+interface Stat {
   readonly name: string;
   readonly value: number;
   /** epoch millis of the last event, 0 when none */

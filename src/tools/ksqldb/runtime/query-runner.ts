@@ -33,7 +33,7 @@ export interface QueryRunnerHost {
 /** ksqlDB's KafkaStreams states as LIST QUERIES shows them. */
 export type QueryState = 'CREATED' | 'RUNNING' | 'REBALANCING' | 'PAUSED' | 'ERROR' | 'NOT_RUNNING' | 'PENDING_SHUTDOWN';
 
-export interface QueryErrorInfo {
+interface QueryErrorInfo {
   readonly timestamp: number;
   readonly errorMessage: string;
   readonly type: 'UNKNOWN' | 'USER' | 'SYSTEM';
@@ -49,7 +49,7 @@ export interface MaterializedRow {
 }
 
 export const appIdOf = (serviceId: string, queryId: string): string => `_confluent-ksql-${serviceId}query_${queryId}`;
-export const changelogTopicOf = (serviceId: string, queryId: string): string => `${appIdOf(serviceId, queryId)}-changelog`;
+const changelogTopicOf = (serviceId: string, queryId: string): string => `${appIdOf(serviceId, queryId)}-changelog`;
 
 /** Kafka Streams' order across partitions: the head with the smallest timestamp goes first. */
 export function mergeByTimestamp(batches: readonly (readonly LogRecord[])[]): LogRecord[] {
@@ -449,4 +449,4 @@ export class PersistentQueryRunner {
 }
 
 /** An error of the user's making (ksqlDB's QueryError type USER), e.g. a missing topic. */
-export class UserError extends Error {}
+class UserError extends Error {}

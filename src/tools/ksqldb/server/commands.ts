@@ -35,7 +35,7 @@ interface Pending {
   resolveFinal: (s: CommandStatusJson) => void;
 }
 
-export interface RunnerOptions {
+interface RunnerOptions {
   /** time a command waits in the topic before the runner picks it up (status QUEUED); tests */
   readonly queueDelayMs?: number;
   /** time the runner spends executing a command (status EXECUTING); tests */

@@ -8,7 +8,7 @@ import type { CommandStatusJson } from './commands';
 
 export type Entity = Record<string, unknown>;
 
-export interface SchemaInfoJson {
+interface SchemaInfoJson {
   type: string;
   fields: Array<{ name: string; schema: SchemaInfoJson }> | null;
   memberSchema: SchemaInfoJson | null;
@@ -16,7 +16,7 @@ export interface SchemaInfoJson {
 }
 
 /** REST `SchemaInfo` (`EntityUtil#schemaInfo`): map key types are not shown. */
-export function schemaInfo(t: SqlType): SchemaInfoJson {
+function schemaInfo(t: SqlType): SchemaInfoJson {
   switch (t.base) {
     case 'ARRAY':
       return { type: 'ARRAY', fields: null, memberSchema: schemaInfo(t.item) };
@@ -56,7 +56,7 @@ export function terminateQueryEntity(statementText: string, queryId: string): En
   return { '@type': 'terminate_query', statementText, queryId, wasTerminated: true, warnings: [] };
 }
 
-export interface SourceSummary {
+interface SourceSummary {
   readonly kind: 'STREAM' | 'TABLE';
   readonly name: string;
   readonly topic: string;
@@ -84,7 +84,7 @@ export function sourceListEntity(statementText: string, type: 'STREAM' | 'TABLE'
   };
 }
 
-export interface FieldInfoJson {
+interface FieldInfoJson {
   name: string;
   schema: SchemaInfoJson;
   headerKey?: string;
@@ -150,7 +150,7 @@ export function sourceDescriptionsEntity(statementText: string, descriptions: En
   return { '@type': 'source_descriptions', statementText, sourceDescriptions: descriptions, warnings };
 }
 
-export interface QueryDescriptionInput {
+interface QueryDescriptionInput {
   readonly id: string;
   readonly statementText: string;
   readonly windowType: string | null;

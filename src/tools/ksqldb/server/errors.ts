@@ -72,13 +72,6 @@ export function queryEndpointError(statementText: string): RestError {
   );
 }
 
-/** `GrammaticalJoiner`: "a, b or c" / "a, b and c". */
-export function joinGrammatically(parts: string[], last: 'or' | 'and' | ','): string {
-  if (parts.length <= 1) return parts.join('');
-  const lastSep = last === ',' ? ', ' : ` ${last} `;
-  return parts.slice(0, -1).join(', ') + lastSep + parts[parts.length - 1];
-}
-
 /**
  * `ErrorMessageUtil#buildErrorMessage` for a message and its cause: each cause line is
  * "Caused by: ..." word-wrapped at 80 columns with "\n\t" (commons-text `WordUtils.wrap`).

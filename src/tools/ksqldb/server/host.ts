@@ -10,7 +10,7 @@
  * metastore and the query ids come back; then every query resumes from its committed offsets
  * with its state restored from its changelog.
  */
-import { parseStatements, canonical, type Statement, type Properties, type QueryControl } from '../../../core/ksql';
+import { backQuote, parseStatements, canonical, type Statement, type Properties, type QueryControl } from '../../../core/ksql';
 import { KsqlEngine, type QueryInfo } from '../engine/engine';
 import { KsqlError } from '../engine/errors';
 import type { DataSource } from '../engine/model';
@@ -21,7 +21,7 @@ import type { Runtime, TopicDescription, TransactionalWriter } from '../runtime/
 import { CommandRunner, type CommandOutcome, type QueuedCommand } from './commands';
 import { KsqlException, OtherStatementError, withCause } from './errors';
 
-export interface HostOptions {
+interface HostOptions {
   readonly runtime: Runtime;
   readonly registry: SchemaRegistryCache | undefined;
   readonly serviceId: string;
@@ -33,7 +33,7 @@ export interface HostOptions {
 }
 
 /** What the command topic holds for one command. */
-export interface StoredCommand {
+interface StoredCommand {
   /** The statement the engine executes. */
   readonly statement: string;
   /** The statement as ksqlDB shows it (defaults injected): statementText, DESCRIBE, LIST QUERIES. */
@@ -49,7 +49,7 @@ interface AfterEffects {
 }
 
 /** ksqlDB's `TopicValidationUtil#validateTopicProperties`. */
-export function validateTopic(existing: TopicDescription, partitions: number, replicas: number, retentionMs?: number): void {
+function validateTopic(existing: TopicDescription, partitions: number, replicas: number, retentionMs?: number): void {
   const retention = existing.config['retention.ms'] !== undefined ? Number(existing.config['retention.ms']) : undefined;
   const badPartitions = existing.partitions !== partitions;
   const badReplicas = replicas !== -1 && existing.replicas < replicas;
@@ -75,19 +75,17 @@ const CLEANUP_POLICY_PRESENT =
 
 const num = (p: Properties, k: string): number | undefined => (p[k] === undefined || p[k] === null ? undefined : Number(p[k]));
 
-/** `Name#toString()`: always back-quoted (back-quotes doubled). */
-const backQuoted = (name: string): string => `\`${name.split('`').join('``')}\``;
-
+/** The command's id on the command topic; a created name as `Name#toString()` writes it, always back-quoted. */
 export function commandIdOf(s: Statement): string {
   switch (s.kind) {
     case 'createStream':
     case 'createStreamAs':
-      return `stream/${backQuoted(s.name)}/create`;
+      return `stream/${backQuote(s.name)}/create`;
     case 'createTable':
     case 'createTableAs':
-      return `table/${backQuoted(s.name)}/create`;
+      return `table/${backQuote(s.name)}/create`;
     case 'insertInto':
-      return `stream/${backQuoted(s.name)}/create`;
+      return `stream/${backQuote(s.name)}/create`;
     case 'dropStream':
       return `stream/${s.name}/drop`;
     case 'dropTable':

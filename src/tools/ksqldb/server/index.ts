@@ -37,7 +37,7 @@ export { MemorySchemaRegistryClient, HttpSchemaRegistryClient } from '../runtime
 export type { Runtime } from '../runtime/types';
 
 export const DELIMITED = 'application/vnd.ksqlapi.delimited.v1';
-export const KSQL_V1_JSON = 'application/vnd.ksql.v1+json';
+const KSQL_V1_JSON = 'application/vnd.ksql.v1+json';
 
 export interface KsqlServerOptions {
   /** 0 (default) = a random free port */
@@ -76,7 +76,7 @@ export interface KsqlServerOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface KsqlServerStats {
+interface KsqlServerStats {
   requests: number;
   notReady: number;
   ksqlRequests: number;
@@ -99,10 +99,6 @@ export interface KsqlServer {
   /** Stops serving and the queries; an in-memory log passed in `runtime` outlives the server. */
   close(): Promise<void>;
 }
-
-/** @deprecated names of the stand-in this server replaced */
-export type KsqlStandIn = KsqlServer;
-export type KsqlStandInOptions = KsqlServerOptions;
 
 type State = 'INITIALIZING' | 'READY' | 'TERMINATING' | 'FAILED';
 
@@ -637,6 +633,3 @@ export async function startKsqlServer(opts: KsqlServerOptions = {}): Promise<Ksq
     close: closeAll,
   };
 }
-
-/** @deprecated the stand-in's entry point: the same server */
-export const startKsqlStandIn = startKsqlServer;

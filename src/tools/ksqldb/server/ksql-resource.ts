@@ -47,18 +47,18 @@ import { checkProperties, isHiddenTopic, QUERY_LEVEL_PROPERTIES } from './proper
 import { failedLine, syntaxErrorMessage } from './syntax';
 import { planTransient, type PushQueryRegistry } from './transient';
 
-export interface KsqlRequestBody {
+interface KsqlRequestBody {
   readonly ksql: string;
   readonly streamsProperties: Record<string, unknown>;
   readonly commandSequenceNumber?: number;
 }
 
-export interface HttpAnswer {
+interface HttpAnswer {
   readonly status: number;
   readonly body: unknown;
 }
 
-export interface ResourceDeps {
+interface ResourceDeps {
   readonly host: KsqlHost;
   readonly push: PushQueryRegistry;
   readonly responseTimeoutMs: number;

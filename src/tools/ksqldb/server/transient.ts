@@ -16,7 +16,7 @@ import type { LogRecord, Subscription } from '../runtime/types';
 import { KsqlException, StatementError } from './errors';
 import type { KsqlHost } from './host';
 
-export interface PushQueryHandle {
+interface PushQueryHandle {
   readonly id: string;
   readonly sql: string;
   /** Ends the query (and its response). */
@@ -54,7 +54,7 @@ export class PushQueryRegistry {
 }
 
 /** `transient_<SOURCE>_<random long>`, like `QueryIdUtil#buildId` for transient queries. */
-export function transientQueryId(source: string): string {
+function transientQueryId(source: string): string {
   const digits = String(randomInt(1, 10)) + Array.from({ length: 17 }, () => String(randomInt(0, 10))).join('');
   return `transient_${source}_${digits}`;
 }

@@ -19,7 +19,7 @@ function timeText(ms: number): string {
 }
 
 /** One value as JSON text. */
-export function restJson(v: unknown, t: SqlType | null): string {
+function restJson(v: unknown, t: SqlType | null): string {
   if (v === null || v === undefined) return 'null';
   if (t === null) return JSON.stringify(v);
   switch (t.base) {

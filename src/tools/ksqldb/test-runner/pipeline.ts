@@ -10,7 +10,7 @@ import type { PipelineClass } from '../../../../stacks/fingerprint';
 import { runTest, specOf, TestCase, TestRecord, TestResult } from './runner';
 import { stackKsql } from './stack';
 
-export interface PipelineTestResult extends TestResult {
+interface PipelineTestResult extends TestResult {
   readonly description?: string;
 }
 
