@@ -162,9 +162,34 @@ interface Cell extends Sample {
   readonly requests: Record<string, number>;
 }
 
-async function lifecycle(kind: Kind, n: number, parallelism: number, env: NodeJS.ProcessEnv, bootstrap: string): Promise<Record<Op, Cell>> {
+async function lifecycle(
+  kind: Kind,
+  n: number,
+  parallelism: number,
+  env: NodeJS.ProcessEnv,
+  bootstrap: string,
+  admin: KafkaAdminClient,
+): Promise<Record<Op, Cell>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sf-vs-${kind}-`));
   const prefix = `vs-${kind}-${Date.now().toString(36)}`;
+  try {
+    return await measuredLifecycle(kind, n, parallelism, env, bootstrap, dir, prefix);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    const left = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}-`));
+    await Promise.all(left.map((t) => admin.deleteTopic(t)));
+  }
+}
+
+async function measuredLifecycle(
+  kind: Kind,
+  n: number,
+  parallelism: number,
+  env: NodeJS.ProcessEnv,
+  bootstrap: string,
+  dir: string,
+  prefix: string,
+): Promise<Record<Op, Cell>> {
   const write = (changed: boolean) =>
     fs.writeFileSync(path.join(dir, 'main.tf.json'), JSON.stringify(config(kind, prefix, n, bootstrap, changed)));
   write(false);
@@ -175,7 +200,8 @@ async function lifecycle(kind: Kind, n: number, parallelism: number, env: NodeJS
       (e: unknown) => {
         const out = (e as { output?: string; exitCode?: number }).output ?? String(e);
         if ((e as { exitCode?: number }).exitCode === 2 && args[0] === 'plan') return out; // -detailed-exitcode: changes
-        throw new Error(`${kind}: tofu ${args.join(' ')} failed:\n${out.slice(-2000)}`);
+        const reason = out.split('\n').find((l) => l.startsWith('Error:')) ?? out.slice(-300);
+        throw new Error(`${kind}: tofu ${args.join(' ')} failed: ${reason}`);
       },
     );
   await tofu(['init', '-input=false', '-no-color']);
@@ -210,7 +236,6 @@ async function lifecycle(kind: Kind, n: number, parallelism: number, env: NodeJS
   await step('plan-change', ['plan', '-input=false', '-no-color', '-detailed-exitcode', p]);
   write(false);
   await step('destroy', ['destroy', '-auto-approve', '-input=false', '-no-color', p]);
-  fs.rmSync(dir, { recursive: true, force: true });
   return out;
 }
 
@@ -238,13 +263,20 @@ async function main(): Promise<void> {
   for (const n of sizes) {
     for (const par of pars) {
       const cells: Record<Kind, Record<Op, Cell>[]> = { streamform: [], mongey: [], floor: [] };
+      const failures: Record<Kind, number> = { streamform: 0, mongey: 0, floor: 0 };
       const r = n >= 1000 ? runsAt1000 : runs;
       for (let i = 0; i < r; i++) {
         const order = [...kinds.slice(i % kinds.length), ...kinds.slice(0, i % kinds.length)];
         for (const k of order) {
           const started = Date.now();
-          cells[k].push(await lifecycle(k, n, par, env, e.bootstrapServers));
-          console.error(`  N=${n} par=${par} run ${i + 1}/${r} ${k}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+          try {
+            cells[k].push(await lifecycle(k, n, par, env, e.bootstrapServers, admin));
+            console.error(`  N=${n} par=${par} run ${i + 1}/${r} ${k}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+          } catch (err) {
+            // a failed run is reported and left out of the medians; its topics are removed
+            failures[k] += 1;
+            console.error(`  N=${n} par=${par} run ${i + 1}/${r} ${k}: FAILED ${(err as Error).message}`);
+          }
         }
       }
       for (const op of OPS) {
@@ -260,6 +292,8 @@ async function main(): Promise<void> {
           `| ${n} | ${par} | ${OP_LABEL[op]} | ${secs.join(' | ')} | ${isNaN(ratio) ? '–' : `${ratio.toFixed(2)}×`} | ${(m('streamform', (c) => c.cpuMs) / 1000).toFixed(1)} | ${(m('mongey', (c) => c.cpuMs) / 1000).toFixed(1)} | ${m('streamform', (c) => c.peakRssMb).toFixed(0)} | ${m('mongey', (c) => c.peakRssMb).toFixed(0)} | ${m('streamform', (c) => c.processes)} / ${m('mongey', (c) => c.processes)} | ${req} |`,
         );
       }
+      const failed = kinds.filter((k) => failures[k] > 0).map((k) => `${k} ${failures[k]} of ${r}`);
+      if (failed.length > 0) rows.push(`failed runs (left out of the medians): ${failed.join(', ')}`);
       console.log(rows.join('\n'));
       rows.length = 2;
     }
