@@ -2,20 +2,16 @@
  * Provider benchmark (prints figures; not a test): 300 topics plus 100 ksqlDB objects (50 streams
  * over topics, 50 persistent queries) applied and planned with real OpenTofu against the shared
  * test platform's Kafka and the local ksqlDB; time and requests per server kind for each
- * command, and the provider's handshake time.
+ * command (the provider's start is measured by bench/provider-start.ts).
  * Target: the plan of these 400 resources under 15 s on the CI machine.
  * Run: node dist/bench/provider.js [--topics 300] [--streams 50] [--queries 50] [--keep]
  * (deploys the shared test platform first if it is not running).
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { KafkaAdminClient } from '../src/provider/clients/kafka';
 import { ksqlQuery, ksqlStream, topic } from '../src/gen/providers/streamform';
-import { createPluginCertificate } from '../src/provider/plugin/cert';
-import { MAGIC_COOKIE_VALUE } from '../src/provider/plugin/serve';
-import { REPO_ROOT } from '../src/tools/toolchain/paths';
 import { deploy } from '../src/tools/testkit/instance';
 import { sharedEndpoints, sharedInstance, startSharedKsqldb } from '../src/tools/testkit/shared-platform';
 import { Workspace } from '../src/tools/testkit/workspace';
@@ -23,24 +19,6 @@ import { Workspace } from '../src/tools/testkit/workspace';
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-async function handshakeMs(): Promise<number> {
-  const client = createPluginCertificate();
-  const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js')], {
-    env: {
-      PATH: process.env.PATH,
-      TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE,
-      PLUGIN_PROTOCOL_VERSIONS: '6',
-      PLUGIN_CLIENT_CERT: client.certPem,
-    },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  child.kill('SIGKILL');
-  return ms;
 }
 
 interface Stats {
@@ -73,13 +51,6 @@ async function main(): Promise<void> {
   const topics = arg('topics', 300);
   const streams = arg('streams', 50);
   const queries = arg('queries', 50);
-  const hs = [];
-  for (let i = 0; i < 5; i++) hs.push(await handshakeMs());
-  hs.sort((a, b) => a - b);
-  console.log(
-    `provider handshake (process start to handshake line): median ${hs[2].toFixed(0)} ms, min ${hs[0].toFixed(0)} ms, max ${hs[4].toFixed(0)} ms`,
-  );
-
   const e = sharedEndpoints();
   await deploy(sharedInstance(), 'platform-dev');
   const ksqldb = await startSharedKsqldb();

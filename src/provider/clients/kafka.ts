@@ -238,33 +238,25 @@ export class KafkaAdminClient {
     const batch = { windowMs: options.batchWindowMs ?? 5 };
     const wire = this.counted();
     this.describer = new Batcher((names) => perName(names, (unique) => describeNamed(wire, unique)), batch);
-    this.creator = new Batcher(
-      async (ts) =>
-        topicErrors(
-          await wire.createTopics(ts),
-          ts.map((t) => t.topic),
-        ),
-      batch,
+    // a write's answer per topic; `ok` lists the error codes that count as done
+    const perTopic = <T>(send: (items: T[]) => Promise<WireResult[]>, topic: (item: T) => string, ok: number[] = []) =>
+      new Batcher<T, undefined>(async (items) => topicErrors(await send(items), items.map(topic), ok), batch);
+    this.creator = perTopic(
+      (ts) => wire.createTopics(ts),
+      (t) => t.topic,
     );
-    this.deleter = new Batcher(
-      async (names) => topicErrors(await wire.deleteTopics([...new Set(names)]), names, [KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION]),
-      batch,
+    this.deleter = perTopic(
+      (names) => wire.deleteTopics([...new Set(names)]),
+      (n) => n,
+      [KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     );
-    this.alterer = new Batcher(
-      async (cs) =>
-        topicErrors(
-          await wire.incrementalAlterConfigs(cs),
-          cs.map((c) => c.topic),
-        ),
-      batch,
+    this.alterer = perTopic(
+      (cs) => wire.incrementalAlterConfigs(cs),
+      (c) => c.topic,
     );
-    this.partitioner = new Batcher(
-      async (ps) =>
-        topicErrors(
-          await wire.createPartitions(ps),
-          ps.map((p) => p.topic),
-        ),
-      batch,
+    this.partitioner = perTopic(
+      (ps) => wire.createPartitions(ps),
+      (p) => p.topic,
     );
   }
 
