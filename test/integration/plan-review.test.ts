@@ -185,7 +185,9 @@ test('replacement: a query that must be re-created reprocesses, with the queries
   expect(r.ok).toBe(true);
   const big = r.changes.find((c) => c.address.includes('BigOrders') && c.type === 'streamform_ksql_query')!;
   expect(big.action).toBe('replace');
-  expect(big.verdicts.map((v) => v.text).join('\n')).toContain('reprocessing its input from the earliest retained offset');
+  expect(big.verdicts.map((v) => v.text).join('\n')).toContain(
+    'terminated and started again under a new query id, reading its input from the earliest retained offset',
+  );
   expect(r.diagnostics.map((d) => d.summary)).toContain(`ksqlDB cannot change ${K}_BIG in place`);
   // the verdict names the ksqlDB rule that refuses the upgrade, and the rendered review carries it
   const why = r.diagnostics.find((d) => d.summary === `ksqlDB cannot change ${K}_BIG in place`)!;

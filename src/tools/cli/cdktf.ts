@@ -5,7 +5,7 @@ import { PACKAGE_ROOT, projectRoot } from '../toolchain/paths';
 import { groupRunning } from '../toolchain/processes';
 import { forgetForeignProvider } from '../toolchain/providers';
 import { CommandError, run, RunOptions, sleep } from '../toolchain/run';
-import { withSharedProvider } from '../toolchain/shared-provider';
+import { shareable, withSharedProvider } from '../toolchain/shared-provider';
 import { toolchainEnv } from '../toolchain/setup';
 import { UsageError } from './args';
 import { devSecretsEnv, stackVariables } from './dev-secrets';
@@ -260,6 +260,7 @@ async function runStacksHandled(verb: 'deploy' | 'destroy', stacks: readonly str
     outputs.push(
       await withSharedProvider(target.json, target.env, (reattach) => runStack(verb, target, opts, order.slice(i + 1), reattach), logFile),
     );
+    await restoreProviderLock(target);
   }
   return outputs.join('');
 }
@@ -294,6 +295,18 @@ function stackRun(stack: string, out: string, opts: CdktfOptions): StackRun {
 
 function tofu(target: StackRun, args: readonly string[], extra: Pick<RunOptions, 'detached'> = {}): Promise<string> {
   return run(target.env.TERRAFORM_BINARY_NAME!, [...args], { cwd: target.dir, env: target.env, ...extra });
+}
+
+/**
+ * cdktf's `tofu init` under TF_REATTACH_PROVIDERS leaves the reattached streamform provider out of
+ * the stack's dependency lock file (OpenTofu does not install it), and a later plain `tofu plan`
+ * there fails with "Inconsistent dependency lock file". A plain init puts it back (from the mirror).
+ */
+async function restoreProviderLock(target: StackRun): Promise<void> {
+  if (!shareable(target.json, target.env)) return;
+  const lock = path.join(target.dir, '.terraform.lock.hcl');
+  if (fs.existsSync(lock) && fs.readFileSync(lock, 'utf8').includes('/streamform/streamform"')) return;
+  await tofu(target, ['init', '-input=false', '-no-color']);
 }
 
 /**
