@@ -182,7 +182,7 @@ test('install, init, test, deploy, produce, tail, plan, destroy in a project of 
     ),
     'utf8',
   );
-  expect(launcher).toContain(path.join(app, 'node_modules', 'streamform', 'dist', 'src', 'provider', 'main.js'));
+  expect(launcher).toContain(path.join(app, 'node_modules', 'streamform', 'dist', 'src', 'provider', 'launch.js'));
   expect(launcher).not.toContain(REPO_ROOT + '/');
   expect(fs.readFileSync(path.join(app, '.streamform', 'terraformrc'), 'utf8')).toContain('filesystem_mirror');
 
