@@ -6,7 +6,7 @@
 import { formatStatement, isUpgradeable, parseStatements, sourcesRead, type Statement } from '../../src/core/ksql';
 import { abortable } from '../../src/provider/clients/abort';
 import type { ConnectorStatus } from '../../src/provider/clients/connect';
-import { KafkaClientError, KafkaTopicError, type TopicDescription } from '../../src/provider/clients/kafka';
+import { KafkaClientError, KafkaTopicError, type NewTopic, type TopicDescription } from '../../src/provider/clients/kafka';
 import { KafkaErrorCode } from '../../src/provider/clients/kafka-wire';
 import { KsqlError, type KsqlCatalog, type KsqlRunningQuery, type KsqlSourceDescription } from '../../src/provider/clients/ksqldb';
 import type { CompatibilityLevel, SchemaInput, SubjectVersion } from '../../src/provider/clients/schema-registry';
@@ -40,12 +40,7 @@ export class FakeKafka implements KafkaAdmin {
     return out;
   }
 
-  async createTopic(t: {
-    name: string;
-    partitions: number;
-    replicationFactor: number;
-    configs: Record<string, string>;
-  }): Promise<TopicDescription> {
+  async createTopic(t: NewTopic): Promise<TopicDescription> {
     this.calls.push(`createTopic ${t.name}`);
     if (this.topics.has(t.name)) {
       // As KafkaAdminClient reports it: the topic's own error code in the CreateTopics answer.

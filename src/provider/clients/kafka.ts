@@ -165,6 +165,14 @@ export async function retryTransient<T>(fn: () => Promise<T>, signal: AbortSigna
   }
 }
 
+/** A topic to create: replication factor -1 takes the broker default. */
+export interface NewTopic {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
 /** A topic's own error in a batched answer, shaped like kafkajs' errors (type, retriable). */
 export class KafkaTopicError extends Error {
   readonly type: string;
@@ -360,12 +368,7 @@ export class KafkaAdminClient {
    * Creates the topic and waits until every partition has a leader; fails with TOPIC_ALREADY_EXISTS
    * (a KafkaTopicError) when the name is taken. Concurrent creates share one CreateTopics request.
    */
-  async createTopic(t: {
-    name: string;
-    partitions: number;
-    replicationFactor: number;
-    configs: Record<string, string>;
-  }): Promise<TopicDescription> {
+  async createTopic(t: NewTopic): Promise<TopicDescription> {
     const spec: WireNewTopic = { topic: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: t.configs };
     for (let attempt = 1; ; attempt++) {
       try {
