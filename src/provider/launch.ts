@@ -1,7 +1,8 @@
 /**
  * The provider's start: runs the bundled provider (`dist/provider/provider.js`, one file the
  * set-up builds with esbuild from main.ts) with V8's code cache, so a start neither resolves
- * hundreds of modules nor compiles the code again. Falls back to main.js when no bundle was built.
+ * hundreds of modules nor compiles the code again. Falls back to main.js when no bundle was built,
+ * or (in a checkout) when the compiled code changed after it was.
  * The cache (`provider.js.<node version>.cache` beside the bundle) is written by the first start
  * that finds none or a stale one, after the provider has warmed up; V8 rejects a cache that does
  * not match the bundle, and the next start writes a fresh one.

@@ -33,20 +33,19 @@ function profile(dir: string): void {
 async function main(): Promise<void> {
   const log = logger('provider');
   if (process.env.STREAMFORM_PROVIDER_CPU_PROFILE) profile(process.env.STREAMFORM_PROVIDER_CPU_PROFILE);
-  if (process.env.STREAMFORM_PROVIDER_WARMUP === '1') {
-    // The set-up's run that fills V8's code cache (launch.ts): load everything a start loads, then exit.
-    loadServices();
-    const [{ ProviderServer }, { streamformProvider }] = await Promise.all([import('./framework/server'), import('./provider')]);
-    new ProviderServer(streamformProvider, log).handlers();
-    return;
-  }
-  // Ctrl-C reaches the whole process group; OpenTofu stops providers with StopProvider instead.
-  process.on('SIGINT', () => log.debug('ignoring SIGINT'));
   let handlers: Promise<Handlers> | undefined;
   const load = (): Promise<Handlers> =>
     (handlers ??= Promise.all([import('./framework/server'), import('./provider')]).then(([{ ProviderServer }, { streamformProvider }]) =>
       new ProviderServer(streamformProvider, log).handlers(),
     ));
+  if (process.env.STREAMFORM_PROVIDER_WARMUP === '1') {
+    // The set-up's run that fills V8's code cache (launch.ts): load everything a start loads, then exit.
+    loadServices();
+    await load();
+    return;
+  }
+  // Ctrl-C reaches the whole process group; OpenTofu stops providers with StopProvider instead.
+  process.on('SIGINT', () => log.debug('ignoring SIGINT'));
   await serve({ methods: PROVIDER_METHODS, handlers: load, log, onShutdown: () => writeStats(log) });
   log.info('streamform provider serving', { pid: process.pid });
   setImmediate(() => {

@@ -222,6 +222,8 @@ export class KafkaAdminClient {
   readonly server: string;
   private admin?: Promise<Admin>;
   private readonly wire: KafkaWire;
+  /** The wire, counting each request by kind for the provider's statistics. */
+  private readonly requests: KafkaWire;
   private readonly signal?: AbortSignal;
   private readonly timeoutMs: number;
   private readonly retry: KafkaRetry;
@@ -244,7 +246,7 @@ export class KafkaAdminClient {
     this.server = kafkaName(connection);
     this.timeoutMs = connection.timeoutMs ?? DEFAULT_KAFKA_TIMEOUT_MS;
     const batch = { windowMs: options.batchWindowMs ?? 5 };
-    const wire = this.counted();
+    const wire = (this.requests = this.counted());
     this.describer = new Batcher((names) => perName(names, (unique) => describeNamed(wire, unique)), batch);
     // a write's answer per topic; `ok` lists the error codes that count as done
     const perTopic = <T>(send: (items: T[]) => Promise<WireResult[]>, topic: (item: T) => string, ok: number[] = []) =>
@@ -343,7 +345,7 @@ export class KafkaAdminClient {
 
   /** Every topic name of the cluster (one Metadata request for all topics). */
   async listTopics(): Promise<string[]> {
-    return this.request(async () => (await this.counted().metadata(null)).map((t) => t.topic), 'list topics');
+    return this.request(async () => (await this.requests.metadata(null)).map((t) => t.topic), 'list topics');
   }
 
   /**
@@ -355,7 +357,7 @@ export class KafkaAdminClient {
     const out = new Map<string, TopicDescription>();
     if (!names) {
       const all = await this.listTopics();
-      const found = await this.request(() => describeNamed(this.counted(), all), 'describe topics');
+      const found = await this.request(() => describeNamed(this.requests, all), 'describe topics');
       for (const [n, d] of found) if (d && !(d instanceof Error)) out.set(n, d);
       return out;
     }

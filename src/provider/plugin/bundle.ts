@@ -7,7 +7,6 @@ import * as path from 'path';
  */
 const PACKAGE = path.join(__dirname, '..', '..', '..', '..');
 export const PROVIDER_BUNDLE = {
-  packageRoot: PACKAGE,
   dir: path.join(PACKAGE, 'dist', 'provider'),
   file: path.join(PACKAGE, 'dist', 'provider', 'provider.js'),
   /** The package's own files in the bundle, with their modification times when it was built. */
