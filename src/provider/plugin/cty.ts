@@ -1,4 +1,4 @@
-import { decode, encode, ExtensionCodec } from '@msgpack/msgpack';
+import { Decoder, Encoder, ExtensionCodec } from '@msgpack/msgpack';
 
 /**
  * cty types and values as they cross the plugin protocol (DynamicValue): msgpack with an
@@ -37,6 +37,11 @@ codec.register({ type: 0, encode: (v) => (v === UNKNOWN ? new Uint8Array([0]) : 
 // Refined unknown (type 0x0C with a map of refinements): the refinements are not needed here.
 codec.register({ type: 12, encode: () => null, decode: () => UNKNOWN });
 
+// One decoder and one encoder for every call (msgpack's decode()/encode() build a new one, with its
+// buffers and key cache, per value). Both are synchronous; @msgpack/msgpack 3 clones one entered again.
+const decoder = new Decoder({ extensionCodec: codec });
+const encoder = new Encoder({ extensionCodec: codec });
+
 export interface DynamicValue {
   msgpack?: Buffer | Uint8Array;
   json?: Buffer | Uint8Array;
@@ -47,13 +52,14 @@ export class CtyError extends Error {}
 /** Decodes a DynamicValue against its type; absent or empty means null. */
 export function decodeDynamic(dv: DynamicValue | null | undefined, type: CtyType): CtyValue {
   if (!dv) return null;
-  if (dv.msgpack && dv.msgpack.length > 0) return conform(decode(dv.msgpack, { extensionCodec: codec }), type, '');
+  if (dv.msgpack && dv.msgpack.length > 0) return conform(decoder.decode(dv.msgpack), type, '');
   if (dv.json && dv.json.length > 0) return conform(JSON.parse(Buffer.from(dv.json).toString('utf8')), type, '');
   return null;
 }
 
 export function encodeDynamic(value: CtyValue, type: CtyType): { msgpack: Buffer } {
-  return { msgpack: Buffer.from(encode(conform(value, type, ''), { extensionCodec: codec })) };
+  // a view of the encoder's own buffer, copied once before the next call reuses it
+  return { msgpack: Buffer.from(encoder.encodeSharedRef(conform(value, type, ''))) };
 }
 
 /** The JSON form of a type, as Schema.Attribute.type wants it. */

@@ -1,15 +1,17 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type * as protobufTypes from 'protobufjs';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { protoDir } from './proto-dir';
 import { createPluginCertificate } from './cert';
+import { createGrpcServer, GrpcServer, UnaryMethod } from './grpc-server';
 import { Logger } from './log';
 
 /**
  * Serves a tfplugin6 provider the way hashicorp/go-plugin expects: magic cookie check, AutoMTLS,
- * a unix socket, the handshake line on stdout, GRPCController.Shutdown.
+ * a unix socket, the handshake line on stdout, GRPCController.Shutdown; the calls go over the
+ * unary gRPC server of grpc-server.ts (OpenTofu and grpc-js clients both speak to it).
  */
 
 const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
@@ -100,29 +102,7 @@ export function loadServices(dir = protoDir()): Services {
   return loaded;
 }
 
-/**
- * A service definition whose message codecs are built on first use (parsing the .proto files
- * takes longer than the rest of the start-up together).
- */
-function lazyService(pkg: string, name: string, methods: readonly string[], real: () => grpc.ServiceDefinition): grpc.ServiceDefinition {
-  const def: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
-  for (const m of methods) {
-    const method = () => real()[m] as grpc.MethodDefinition<unknown, unknown>;
-    def[m] = {
-      path: `/${pkg}.${name}/${m}`,
-      requestStream: false,
-      responseStream: false,
-      originalName: m,
-      requestSerialize: (v) => method().requestSerialize(v),
-      requestDeserialize: (b) => method().requestDeserialize(b),
-      responseSerialize: (v) => method().responseSerialize(v),
-      responseDeserialize: (b) => method().responseDeserialize(b),
-    };
-  }
-  return def;
-}
-
-export async function serve(opts: ServeOptions): Promise<{ address: string; server: grpc.Server }> {
+export async function serve(opts: ServeOptions): Promise<{ address: string; server: GrpcServer }> {
   const env = opts.env ?? process.env;
   if (env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) {
     throw new HandshakeError(
@@ -140,34 +120,38 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
   for (const f of ['tfplugin6.proto', 'grpc_controller.proto'].map((n) => path.join(dir, n))) {
     if (!fs.existsSync(f)) throw new HandshakeError(`${f} is missing: run \`bash scripts/setup.sh\` in the streamform checkout`);
   }
-  // channelz (gRPC's introspection service) costs a sixth of the provider's CPU in a plan; nothing reads it
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': -1, 'grpc.enable_channelz': 0 });
-
-  const impl: grpc.UntypedServiceImplementation = {};
+  // codecs built on the first call of each method (the handshake does not wait for them)
+  const codec = (service: 'provider' | 'controller', name: string) => {
+    let m: grpc.MethodDefinition<unknown, unknown> | undefined;
+    return () => (m ??= loadServices(dir)[service][name] as grpc.MethodDefinition<unknown, unknown>);
+  };
+  const methods = new Map<string, UnaryMethod>();
   for (const name of opts.methods) {
-    impl[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    const method = codec('provider', name);
+    methods.set(`/tfplugin6.Provider/${name}`, async (bytes) => {
       const started = Date.now();
-      // The message proto-loader decoded for this method: the shape the handler's parameter declares.
-      void opts
-        .handlers()
-        .then((handlers) => handlers[name](call.request as never))
-        .then(
-          (res) => {
-            opts.log.trace(`rpc ${name}`, { ms: Date.now() - started });
-            callback(null, res);
-          },
-          (err: unknown) => {
-            opts.log.error(`rpc ${name} failed`, { error: err instanceof Error ? err.stack : String(err) });
-            callback({ code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) });
-          },
-        );
-    };
+      // The message decoded for this method: the shape the handler's parameter declares.
+      const request = method().requestDeserialize(bytes);
+      try {
+        const res = await (await opts.handlers())[name](request as never);
+        opts.log.trace(`rpc ${name}`, { ms: Date.now() - started });
+        return method().responseSerialize(res);
+      } catch (err) {
+        opts.log.error(`rpc ${name} failed`, { error: err instanceof Error ? err.stack : String(err) });
+        throw err;
+      }
+    });
   }
-  server.addService(
-    lazyService('tfplugin6', 'Provider', opts.methods, () => loadServices(dir).provider),
-    impl,
-  );
 
+  let tls: { key: string; cert: string; clientCert: string } | undefined;
+  let certField = '';
+  const clientCert = env.PLUGIN_CLIENT_CERT;
+  if (clientCert) {
+    const cert = createPluginCertificate();
+    tls = { key: cert.keyPem, cert: cert.certPem, clientCert };
+    certField = cert.der.toString('base64').replace(/=+$/, '');
+  }
+  const server = createGrpcServer({ methods, tls });
   const socketDir = fs.mkdtempSync(path.join(env.PLUGIN_UNIX_SOCKET_DIR || os.tmpdir(), 'sfplugin'));
   const socket = path.join(socketDir, 'p.sock');
   const shutdown = () => {
@@ -175,34 +159,15 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
     server.forceShutdown();
     fs.rmSync(socketDir, { recursive: true, force: true });
   };
-  server.addService(
-    lazyService('plugin', 'GRPCController', ['Shutdown'], () => loadServices(dir).controller),
-    {
-      Shutdown: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
-        callback(null, {});
-        setTimeout(() => {
-          shutdown();
-          process.exit(0);
-        }, 10);
-      },
-    },
-  );
-
-  let credentials: grpc.ServerCredentials;
-  let certField = '';
-  const clientCert = env.PLUGIN_CLIENT_CERT;
-  if (clientCert) {
-    const cert = createPluginCertificate();
-    credentials = grpc.ServerCredentials.createSsl(
-      Buffer.from(clientCert),
-      [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }],
-      true,
-    );
-    certField = cert.der.toString('base64').replace(/=+$/, '');
-  } else {
-    credentials = grpc.ServerCredentials.createInsecure();
-  }
-  await new Promise<void>((resolve, reject) => server.bindAsync(`unix:${socket}`, credentials, (err) => (err ? reject(err) : resolve())));
+  const shutdownCodec = codec('controller', 'Shutdown');
+  methods.set('/plugin.GRPCController/Shutdown', async () => {
+    setTimeout(() => {
+      shutdown();
+      process.exit(0);
+    }, 10);
+    return shutdownCodec().responseSerialize({});
+  });
+  await server.listen(socket);
   const out = opts.out ?? process.stdout;
   out.write(`${CORE_PROTOCOL_VERSION}|${APP_PROTOCOL_VERSION}|unix|${socket}|grpc|${certField}\n`);
   process.on('exit', () => fs.rmSync(socketDir, { recursive: true, force: true }));

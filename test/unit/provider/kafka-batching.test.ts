@@ -13,6 +13,9 @@ import {
 class FakeWire implements KafkaWire {
   readonly topics = new Map<string, { partitions: number; overrides: Record<string, string> }>();
   readonly requests: { kind: string; topics: string[] | null }[] = [];
+  /** Reads in flight now, and the most at once (the two requests of a read go together). */
+  private reading = 0;
+  maxReading = 0;
 
   constructor(unrelated = 0) {
     for (let i = 0; i < unrelated; i++) this.topics.set(`other-${i}`, { partitions: 1, overrides: {} });
@@ -22,8 +25,16 @@ class FakeWire implements KafkaWire {
     return this.requests.filter((r) => r.kind === kind).length;
   }
 
+  /** One event-loop turn of network, counting the reads in flight meanwhile. */
+  private async read(): Promise<void> {
+    this.maxReading = Math.max(this.maxReading, ++this.reading);
+    await new Promise((r) => setImmediate(r));
+    this.reading--;
+  }
+
   async metadata(topics: readonly string[] | null): Promise<WireTopicMetadata[]> {
     this.requests.push({ kind: 'Metadata', topics: topics && [...topics] });
+    await this.read();
     return (topics ?? [...this.topics.keys()]).map((t) => {
       const found = this.topics.get(t);
       return {
@@ -36,15 +47,20 @@ class FakeWire implements KafkaWire {
 
   async describeConfigs(topics: readonly string[]): Promise<WireConfigs[]> {
     this.requests.push({ kind: 'DescribeConfigs', topics: [...topics] });
-    return topics.map((t) => ({
-      topic: t,
-      errorCode: 0,
-      errorMessage: null,
-      entries: [
-        { name: 'cleanup.policy', value: 'delete', source: 5 },
-        ...Object.entries(this.topics.get(t)!.overrides).map(([name, value]) => ({ name, value, source: 1 })),
-      ],
-    }));
+    await this.read();
+    return topics.map((t) => {
+      const found = this.topics.get(t);
+      if (!found) return { topic: t, errorCode: KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'no such topic', entries: [] };
+      return {
+        topic: t,
+        errorCode: 0,
+        errorMessage: null,
+        entries: [
+          { name: 'cleanup.policy', value: 'delete', source: 5 },
+          ...Object.entries(found.overrides).map(([name, value]) => ({ name, value, source: 1 })),
+        ],
+      };
+    });
   }
 
   async createTopics(topics: readonly WireNewTopic[]): Promise<WireResult[]> {
@@ -107,7 +123,7 @@ describe('Kafka admin requests arriving together are batched', () => {
     expect(wire.requests.every((r) => r.topics !== null && r.topics.length === 300)).toBe(true);
   });
 
-  test('concurrent reads share one Metadata and one DescribeConfigs request naming only their topics; missing topics are absent', async () => {
+  test('concurrent reads share one Metadata and one DescribeConfigs request, sent together, naming only their topics; missing topics are absent', async () => {
     const wire = new FakeWire(500);
     const admin = client(wire);
     const wanted = [...names(40, 'other'), 'missing-1', 'missing-2'];
@@ -115,8 +131,26 @@ describe('Kafka admin requests arriving together are batched', () => {
     expect(found.map((m) => m.size)).toEqual([...names(40).map(() => 1), 0, 0]);
     expect(wire.requests).toEqual([
       { kind: 'Metadata', topics: wanted },
-      { kind: 'DescribeConfigs', topics: names(40, 'other') },
+      { kind: 'DescribeConfigs', topics: wanted },
     ]);
+    // one round trip: the configs are asked for before the metadata answers
+    expect(wire.maxReading).toBe(2);
+  });
+
+  test('a read waits for no timer: the reads of one turn of the event loop go at the next turn', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const wire = new FakeWire(3);
+      const admin = client(wire);
+      // a few turns of the event loop, while no timer can fire
+      const turns = (n: number): Promise<string> =>
+        new Promise((r) => (n === 0 ? r('no answer') : setImmediate(() => void turns(n - 1).then(r))));
+      const read = Promise.all(['other-0', 'other-1', 'other-2'].map((n) => admin.describeTopics([n]))).then((m) => m.map((x) => x.size));
+      expect(await Promise.race([read, turns(5)])).toEqual([1, 1, 1]);
+      expect(wire.requests.map((r) => r.kind)).toEqual(['Metadata', 'DescribeConfigs']);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('config changes and partition growth: one IncrementalAlterConfigs and one CreatePartitions for all topics, no read before them, one shared read-back', async () => {
