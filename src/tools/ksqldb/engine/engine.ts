@@ -245,7 +245,26 @@ export class KsqlEngine {
   }
 
   topicPartitions(name: string): number | undefined {
+    return this.topicOf(name);
+  }
+
+  /**
+   * Called with each topic name the engine looks up. A server knows only the topics it fetched
+   * by name (not every topic of the cluster): it fetches those asked about and runs a sandbox again.
+   */
+  onTopicLookup?: (name: string) => void;
+
+  private topicOf(name: string): number | undefined {
+    if (name) this.onTopicLookup?.(name);
     return this.topics.get(name);
+  }
+
+  /** What the cluster says of these topics: partitions, or undefined when the topic does not exist. */
+  learnTopics(facts: ReadonlyMap<string, number | undefined>): void {
+    for (const [name, partitions] of facts) {
+      if (partitions === undefined) this.topics.delete(name);
+      else this.topics.set(name, partitions);
+    }
   }
 
   // ----------------------------------------------------------------------------------------
@@ -303,6 +322,7 @@ export class KsqlEngine {
     for (const [k, v] of this.references) copy.references.set(k, new Set(v));
     for (const [k, v] of this.pullViews) copy.pullViews.set(k, v);
     copy.queryCounter = this.queryCounter;
+    copy.onTopicLookup = this.onTopicLookup; // a sandbox's sandbox looks topics up for the same caller
     return copy;
   }
 
@@ -709,7 +729,7 @@ export class KsqlEngine {
     const f = this.formats(props, {}, keyCols, valueCols, true);
     validateFormat(f.keyFormat, keyCols, true, undefined);
     validateFormat(f.valueFormat, valueCols, false, !f.unwrap);
-    if (!this.topics.has(topic) && this.autoCreateTopics) this.topics.set(topic, 1);
+    if (this.topicOf(topic) === undefined && this.autoCreateTopics) this.topics.set(topic, 1);
     if (!this.topics.has(topic)) {
       const partitions = props.get('PARTITIONS');
       if (partitions === undefined) {
@@ -925,7 +945,7 @@ export class KsqlEngine {
         throw new KsqlError(`${e.message}\nStatement: ${statementText(s, plan.projection, qualify)}`);
       }
       const topic = props.get('KAFKA_TOPIC') ?? `${(this.config['ksql.output.topic.name.prefix'] as string | undefined) ?? ''}${s.name}`;
-      if (!this.topics.has(topic)) this.topics.set(topic, Number(props.get('PARTITIONS') ?? this.topics.get(first.topic) ?? 1));
+      if (this.topicOf(topic) === undefined) this.topics.set(topic, Number(props.get('PARTITIONS') ?? this.topicOf(first.topic) ?? 1));
       const timestamp = this.timestampOf(props, plan.columns);
       sink = {
         name: s.name,
@@ -1090,8 +1110,8 @@ export class KsqlEngine {
   private checkCoPartitioned(q: Query): void {
     if (q.joins.length === 0) return;
     const [l, r] = [q.from, q.joins[0].source];
-    const lp = this.topics.get(this.sources.get(l.name)?.topic ?? '');
-    const rp = this.topics.get(this.sources.get(r.name)?.topic ?? '');
+    const lp = this.topicOf(this.sources.get(l.name)?.topic ?? '');
+    const rp = this.topicOf(this.sources.get(r.name)?.topic ?? '');
     if (lp === undefined || rp === undefined || lp === rp) return;
     throw new KsqlError(
       `Can't join \`${l.alias}\` with \`${r.alias}\` since the number of partitions don't match. \`${l.alias}\` partitions = ${lp}; \`${r.alias}\` partitions = ${rp}. Please repartition either one so that the number of partitions match.`,

@@ -21,6 +21,7 @@ import {
   type Message,
   type Producer,
 } from 'kafkajs';
+import { KafkaErrorCode, KafkajsWire } from '../../../provider/clients/kafka-wire';
 import { DefaultPartitioner } from './partitioner';
 import {
   ProducerFencedError,
@@ -98,6 +99,8 @@ export class KafkaRuntime implements Runtime {
   private readonly partitioner = new DefaultPartitioner();
   private readonly partitionCounts = new Map<string, { n: number; at: number }>();
   private readonly closers = new Set<() => Promise<void>>();
+  /** Raw Metadata requests about named topics (kafkajs' admin would keep every name it was asked about). */
+  private wire?: KafkajsWire;
 
   constructor(private readonly options: KafkaRuntimeOptions) {
     this.bootstrapServers = options.bootstrapServers;
@@ -167,21 +170,41 @@ export class KafkaRuntime implements Runtime {
     });
   }
 
+  async namedTopics(names: readonly string[]): Promise<Map<string, { partitions: number; replicas: number }>> {
+    const out = new Map<string, { partitions: number; replicas: number }>();
+    const unique = [...new Set(names)];
+    if (unique.length === 0) return out;
+    this.wire ??= new KafkajsWire(this.kafka);
+    for (let attempt = 1; ; attempt++) {
+      const meta = await this.wire.metadata(unique);
+      // a topic created a moment ago may have no leader yet (LEADER_NOT_AVAILABLE): asked again
+      const pending = meta.filter((m) => m.errorCode === KafkaErrorCode.LEADER_NOT_AVAILABLE);
+      if (pending.length > 0 && attempt < 10) {
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+        continue;
+      }
+      if (pending.length > 0) throw new Error(`topic ${pending[0].topic} has no leader (Kafka's LEADER_NOT_AVAILABLE)`);
+      // any other error (UNKNOWN_TOPIC_OR_PARTITION, an invalid name): not a topic there is
+      for (const m of meta) {
+        if (m.errorCode !== KafkaErrorCode.NONE) continue;
+        out.set(m.topic, { partitions: m.partitions.length, replicas: m.partitions[0]?.replicas.length ?? 0 });
+        this.partitionCounts.set(m.topic, { n: m.partitions.length, at: Date.now() });
+      }
+      return out;
+    }
+  }
+
   async describeTopic(name: string): Promise<TopicDescription | undefined> {
+    const found = (await this.namedTopics([name])).get(name);
+    if (!found) return undefined;
     return this.withAdmin(async (admin) => {
-      const names = await admin.listTopics();
-      if (!names.includes(name)) return undefined;
-      const meta = await admin.fetchTopicMetadata({ topics: [name] });
-      const topic = meta.topics.find((t) => t.name === name);
-      if (!topic) return undefined;
       const configs = await admin.describeConfigs({
         resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'cleanup.policy'] }],
         includeSynonyms: false,
       });
       const config: Record<string, string> = {};
       for (const c of configs.resources[0]?.configEntries ?? []) if (c.configValue !== null) config[c.configName] = c.configValue;
-      const first = [...topic.partitions].sort((a, b) => a.partitionId - b.partitionId)[0];
-      return { name, partitions: topic.partitions.length, replicas: first ? first.replicas.length : 0, config };
+      return { name, partitions: found.partitions, replicas: found.replicas, config };
     });
   }
 
@@ -206,7 +229,7 @@ export class KafkaRuntime implements Runtime {
   async deleteTopics(names: readonly string[]): Promise<void> {
     if (names.length === 0) return;
     const admin = await this.adminClient();
-    const existing = new Set(await admin.listTopics());
+    const existing = await this.namedTopics(names);
     const todo = names.filter((n) => existing.has(n));
     try {
       if (todo.length > 0) await admin.deleteTopics({ topics: todo });
@@ -464,8 +487,8 @@ export class KafkaRuntime implements Runtime {
   }
 
   async readToEnd(topic: string): Promise<LogRecord[]> {
+    if (!(await this.namedTopics([topic])).has(topic)) return [];
     const admin = await this.adminClient();
-    if (!(await admin.listTopics()).includes(topic)) return [];
     const ends = await admin.fetchTopicOffsets(topic);
     const target = new Map<number, number>();
     for (const p of ends) if (Number(p.high) > Number(p.low)) target.set(p.partition, Number(p.high) - 1);
@@ -519,5 +542,7 @@ export class KafkaRuntime implements Runtime {
     if (this.admin) await this.admin.disconnect().catch(() => undefined);
     this.admin = undefined;
     this.adminConnecting = undefined;
+    await this.wire?.close().catch(() => undefined);
+    this.wire = undefined;
   }
 }

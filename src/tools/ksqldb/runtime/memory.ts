@@ -53,6 +53,15 @@ export class MemoryRuntime implements Runtime {
     return new Map([...this.topics].map(([n, t]) => [n, { partitions: t.description.partitions, replicas: t.description.replicas }]));
   }
 
+  async namedTopics(names: readonly string[]): Promise<Map<string, { partitions: number; replicas: number }>> {
+    const out = new Map<string, { partitions: number; replicas: number }>();
+    for (const n of names) {
+      const t = this.topics.get(n);
+      if (t) out.set(n, { partitions: t.description.partitions, replicas: t.description.replicas });
+    }
+    return out;
+  }
+
   async describeTopic(name: string): Promise<TopicDescription | undefined> {
     return this.topics.get(name)?.description;
   }

@@ -97,8 +97,13 @@ export interface Runtime {
   readonly description: string;
   readonly bootstrapServers?: string;
   clusterId(): Promise<string>;
-  /** Every topic with its partition count and replication factor. */
+  /** Every topic with its partition count and replication factor (SHOW TOPICS; once at start). */
   listTopics(): Promise<Map<string, { partitions: number; replicas: number }>>;
+  /**
+   * The named topics that exist, with partition count and replication factor: one request about
+   * those names, whatever else the cluster holds (what a statement needs to know).
+   */
+  namedTopics(names: readonly string[]): Promise<Map<string, { partitions: number; replicas: number }>>;
   describeTopic(name: string): Promise<TopicDescription | undefined>;
   /** Creates a topic; resolves false when it existed already. */
   createTopic(spec: TopicSpec): Promise<boolean>;

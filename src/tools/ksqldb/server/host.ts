@@ -33,6 +33,9 @@ interface HostOptions {
 }
 
 /** What the command topic holds for one command. */
+/** What the cluster said of topics, by name: partitions and replicas, or undefined when absent. */
+export type TopicFacts = Map<string, { partitions: number; replicas: number } | undefined>;
+
 interface StoredCommand {
   /** The statement the engine executes. */
   readonly statement: string;
@@ -211,13 +214,36 @@ export class KsqlHost implements QueryRunnerHost {
     }
   }
 
-  /** A sandbox of the live engine that knows the cluster's topics. */
-  async sandbox(): Promise<{ engine: KsqlEngine; topics: Map<string, { partitions: number; replicas: number }> }> {
-    const topics = await this.runtime.listTopics();
-    const engine = this.engine.sandbox();
-    engine.setTopics(new Map([...topics].map(([n, t]) => [n, t.partitions])));
-    engine.setNextQueryId(this.nextQueryNumber);
-    return { engine, topics };
+  /**
+   * Runs `fn` on a sandbox of the live engine that knows what the cluster says of every topic `fn`
+   * looks up: fetched by name (one request for those names, whatever else the cluster holds; ksqlDB
+   * asks its topic client about one topic at a time too). The engine is synchronous, so `fn` runs
+   * again, on a fresh sandbox, when it looked up a topic not fetched yet (twice for most
+   * statements); a failure counts only from a run that looked up nothing new.
+   */
+  async withTopics<T>(fn: (engine: KsqlEngine) => T | Promise<T>): Promise<{ result: T; engine: KsqlEngine; facts: TopicFacts }> {
+    const facts: TopicFacts = new Map();
+    for (;;) {
+      const engine = this.engine.sandbox();
+      engine.learnTopics(new Map([...facts].map(([n, f]) => [n, f?.partitions])));
+      engine.setNextQueryId(this.nextQueryNumber);
+      const asked = new Set<string>();
+      engine.onTopicLookup = (name) => asked.add(name);
+      let outcome: { ok: true; result: T } | { ok: false; error: unknown };
+      try {
+        outcome = { ok: true, result: await fn(engine) };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      engine.onTopicLookup = undefined;
+      const unknown = [...asked].filter((n) => !facts.has(n));
+      if (unknown.length === 0) {
+        if (!outcome.ok) throw outcome.error;
+        return { result: outcome.result, engine, facts };
+      }
+      const found = await this.runtime.namedTopics(unknown);
+      for (const n of unknown) facts.set(n, found.get(n));
+    }
   }
 
   /** Fills the Schema Registry cache with what a statement may read (inference, schema ids). */
@@ -257,18 +283,23 @@ export class KsqlHost implements QueryRunnerHost {
           `${s.text};`,
         );
       }
-      const { engine: sandbox, topics } = await this.sandbox();
       await this.prefetchSchemas(s, overrides);
       const executed = s.kind === 'dropStream' || s.kind === 'dropTable' ? canonical({ ...s, deleteTopic: false }) : `${s.text};`;
-      const before = new Map(sandbox.allSources().map((x) => [x.name, x]));
-      let after: AfterEffects = {};
-      if (s.kind === 'dropStream' || s.kind === 'dropTable') after = this.dropEffects(s, sandbox);
-      this.checkInjectable(s, sandbox);
-      const warnings: string[] = [];
-      if (s.kind === 'pause' || s.kind === 'resume') {
-        if (!s.all && !sandbox.queryInfo(s.queryId!)) throw new KsqlError(`Unknown queryId: ${s.queryId}`);
-      } else for (const r of sandbox.execute(executed, overrides)) warnings.push(...r.warnings);
-      const display = await this.inject(s, sandbox, before, topics, executed);
+      const {
+        engine: sandbox,
+        result: { before, after, warnings },
+      } = await this.withTopics((sandbox) => {
+        const before = new Map(sandbox.allSources().map((x) => [x.name, x]));
+        let after: AfterEffects = {};
+        if (s.kind === 'dropStream' || s.kind === 'dropTable') after = this.dropEffects(s, sandbox);
+        this.checkInjectable(s, sandbox);
+        const warnings: string[] = [];
+        if (s.kind === 'pause' || s.kind === 'resume') {
+          if (!s.all && !sandbox.queryInfo(s.queryId!)) throw new KsqlError(`Unknown queryId: ${s.queryId}`);
+        } else for (const r of sandbox.execute(executed, overrides)) warnings.push(...r.warnings);
+        return { before, after, warnings };
+      });
+      const display = await this.inject(s, sandbox, before, executed);
       const queryNumber = this.nextQueryNumber;
       const cmd: StoredCommand = { statement: executed, display, streamsProperties: { ...overrides }, queryNumber };
       const commandId = commandIdOf(s);
@@ -320,13 +351,7 @@ export class KsqlHost implements QueryRunnerHost {
    * (or checks the existing one), registers the schemas of Schema Registry formats, and returns
    * the statement text with the injected properties.
    */
-  private async inject(
-    s: Statement,
-    sandbox: KsqlEngine,
-    before: ReadonlyMap<string, DataSource>,
-    topics: ReadonlyMap<string, { partitions: number; replicas: number }>,
-    executed: string,
-  ): Promise<string> {
+  private async inject(s: Statement, sandbox: KsqlEngine, before: ReadonlyMap<string, DataSource>, executed: string): Promise<string> {
     if (s.kind !== 'createStream' && s.kind !== 'createTable' && s.kind !== 'createStreamAs' && s.kind !== 'createTableAs') return executed;
     const src = sandbox.getSource(s.name);
     if (!src || (s.ifNotExists && before.has(s.name))) return executed;
@@ -335,9 +360,11 @@ export class KsqlHost implements QueryRunnerHost {
     // CSAS/CTAS: the WITH clause, else the primary source's topic (TopicCreateInjector#injectForCreateAsSelect),
     // even when the sink's topic exists already (then it must match)
     const primaryTopic = isCas ? sandbox.getSource(s.query.from.name)?.topic : undefined;
+    // what the cluster says of the sink's and the primary source's topics, asked by name
+    const cluster = await this.runtime.namedTopics(primaryTopic !== undefined ? [src.topic, primaryTopic] : [src.topic]);
     const partitions = isCas
       ? (num(p, 'PARTITIONS') ??
-        (primaryTopic !== undefined ? sandbox.topicPartitions(primaryTopic) : undefined) ??
+        (primaryTopic !== undefined ? (cluster.get(primaryTopic)?.partitions ?? sandbox.topicPartitions(primaryTopic)) : undefined) ??
         sandbox.topicPartitions(src.topic) ??
         1)
       : (sandbox.topicPartitions(src.topic) ?? num(p, 'PARTITIONS') ?? 1);
@@ -347,9 +374,9 @@ export class KsqlHost implements QueryRunnerHost {
     if (s.kind === 'createTableAs' && s.query.window) cleanup = 'compact,delete';
     if (isCas && replicas === undefined) {
       const primary = sandbox.getSource(s.query.from.name);
-      replicas = primary ? topics.get(primary.topic)?.replicas : undefined;
+      replicas = primary ? cluster.get(primary.topic)?.replicas : undefined;
     }
-    const existing = topics.has(src.topic) ? await this.runtime.describeTopic(src.topic) : undefined;
+    const existing = cluster.has(src.topic) ? await this.runtime.describeTopic(src.topic) : undefined;
     if (existing) {
       if (isCas || num(p, 'PARTITIONS') !== undefined || replicas !== undefined) {
         validateTopic(existing, isCas ? partitions : (num(p, 'PARTITIONS') ?? existing.partitions), replicas ?? -1, retention);
@@ -398,13 +425,21 @@ export class KsqlHost implements QueryRunnerHost {
     const [s] = parseStatements(cmd.statement);
     if (s.kind === 'pause' || s.kind === 'resume') return this.applyPauseResume(s, replay);
     if (replay) this.addMissingTopics(s);
-    else await this.syncTopics();
     const snapshot = (e: KsqlEngine): Map<string, QueryInfo> => new Map(e.queryIds().map((id) => [id, e.queryInfo(id)!]));
     const before = snapshot(this.engine);
-    // find out which queries change before changing anything (their runners stop first)
-    const probe = this.engine.sandbox();
-    probe.setNextQueryId(cmd.queryNumber);
-    probe.execute(cmd.statement, cmd.streamsProperties);
+    // find out which queries change before changing anything (their runners stop first); a live
+    // command learns the topics it looks up from the cluster first
+    const probeOn = (e: KsqlEngine): void => {
+      e.setNextQueryId(cmd.queryNumber);
+      e.execute(cmd.statement, cmd.streamsProperties);
+    };
+    let probe: KsqlEngine;
+    if (replay) probeOn((probe = this.engine.sandbox()));
+    else {
+      const probed = await this.withTopics(probeOn);
+      probe = probed.engine;
+      this.engine.learnTopics(new Map([...probed.facts].map(([n, f]) => [n, f?.partitions])));
+    }
     const probed = snapshot(probe);
     const removed = [...before.keys()].filter((id) => !probed.has(id));
     // CREATE OR REPLACE stops the sink's query and starts it again even when nothing changed

@@ -127,16 +127,17 @@ export class KsqlResource {
         throw e;
       }
 
-      // RequestValidator: the whole request in one sandbox
-      const { engine: sandbox } = await this.host.sandbox();
-      let scoped: Record<string, unknown> = { ...req.streamsProperties };
-      for (const s of statements) {
-        current = text(s);
-        scoped = await this.validate(sandbox, s, scoped);
-      }
+      // RequestValidator: the whole request in one sandbox (again when it looked up a topic not fetched yet)
+      await this.host.withTopics(async (sandbox) => {
+        let validated: Record<string, unknown> = { ...req.streamsProperties };
+        for (const s of statements) {
+          current = text(s);
+          validated = await this.validate(sandbox, s, validated);
+        }
+      });
 
       // RequestHandler: execute in order
-      scoped = { ...req.streamsProperties };
+      const scoped: Record<string, unknown> = { ...req.streamsProperties };
       const entities: Entity[] = [];
       for (const s of statements) {
         current = text(s);
@@ -610,10 +611,10 @@ export class KsqlResource {
         state: null,
       });
     }
-    const { engine: sandbox } = await host.sandbox();
     let id: string | undefined;
+    let sandbox: KsqlEngine;
     try {
-      [{ queryId: id }] = sandbox.execute(text(inner), scoped);
+      ({ result: id, engine: sandbox } = await host.withTopics((e) => e.execute(text(inner), scoped)[0].queryId));
     } catch (e) {
       throw refusal(e, t);
     }

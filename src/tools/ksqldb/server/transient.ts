@@ -200,7 +200,7 @@ export async function startPush(
     ended = true;
     onEnd(reason, error);
   };
-  const topics = await host.runtime.listTopics();
+  const topics = await host.runtime.namedTopics(p.query.sourceTopics);
   const missing = p.query.sourceTopics.filter((t) => !topics.has(t));
   if (missing.length > 0) throw new KsqlException(`Topic(s) do not exist: [${missing.join(', ')}]`);
   sub = await host.runtime.subscribe({

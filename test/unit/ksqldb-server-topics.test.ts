@@ -1,0 +1,87 @@
+/**
+ * The local ksqlDB server asks the cluster only about the topics a statement looks up: a
+ * statement costs the same whatever else the cluster holds (no listing of every topic per
+ * statement), and what it learns is what the cluster says now (a topic created or deleted
+ * outside a moment ago).
+ */
+import { MemoryRuntime, startKsqlServer, type KsqlServer } from '../../src/tools/ksqldb/server';
+
+/** The in-memory log, counting the topic lookups the server makes. */
+class CountingRuntime extends MemoryRuntime {
+  listings = 0;
+  named: string[][] = [];
+
+  override async listTopics(): ReturnType<MemoryRuntime['listTopics']> {
+    this.listings++;
+    return super.listTopics();
+  }
+
+  override async namedTopics(names: readonly string[]): ReturnType<MemoryRuntime['namedTopics']> {
+    this.named.push([...names]);
+    return super.namedTopics(names);
+  }
+
+  reset(): void {
+    this.listings = 0;
+    this.named = [];
+  }
+}
+
+let server: KsqlServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function ksql(s: KsqlServer, sql: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${s.url}/ksql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/vnd.ksql.v1+json' },
+    body: JSON.stringify({ ksql: sql, streamsProperties: { 'auto.offset.reset': 'earliest' } }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+describe('topic lookups of the local ksqlDB server', () => {
+  test('statements ask about their own topics only, never list the 2,000 others', async () => {
+    const rt = new CountingRuntime();
+    for (let i = 0; i < 2000; i++) await rt.createTopic({ name: `unrelated-${i}`, partitions: 1 });
+    await rt.createTopic({ name: 'orders', partitions: 3 });
+    server = await startKsqlServer({ port: 0, runtime: rt });
+    rt.reset();
+
+    for (const sql of [
+      "CREATE STREAM ORDERS (ID STRING KEY, AMOUNT INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');",
+      'CREATE STREAM BIG AS SELECT * FROM ORDERS WHERE AMOUNT > 10 EMIT CHANGES;',
+    ]) {
+      const r = await ksql(server, sql);
+      expect(r.status).toBe(200);
+    }
+    // the query of BIG started: its sink has the source's partitions
+    expect((await rt.namedTopics(['BIG'])).get('BIG')).toEqual({ partitions: 3, replicas: 1 });
+
+    expect(rt.listings).toBe(0);
+    const asked = new Set(rt.named.flat());
+    // the source's and the sink's topics, and the query's changelog topic: nothing else
+    expect([...asked].filter((n) => n !== 'orders' && n !== 'BIG' && !n.endsWith('-changelog'))).toEqual([]);
+    expect(asked.has('orders') && asked.has('BIG')).toBe(true);
+  });
+
+  test('a topic created or deleted outside the server a moment ago is seen as it is now', async () => {
+    const rt = new CountingRuntime();
+    server = await startKsqlServer({ port: 0, runtime: rt });
+    const create = "CREATE STREAM LATE (ID STRING KEY, V INT) WITH (KAFKA_TOPIC='late', VALUE_FORMAT='JSON');";
+
+    const before = await ksql(server, create);
+    expect(before.status).toBe(400);
+    expect(JSON.stringify(before.body)).toContain("Topic 'late' does not exist");
+
+    await rt.createTopic({ name: 'late', partitions: 2 });
+    expect((await ksql(server, create)).status).toBe(200);
+
+    await rt.deleteTopics(['late']);
+    const again = await ksql(server, "CREATE STREAM LATE2 (ID STRING KEY, V INT) WITH (KAFKA_TOPIC='late', VALUE_FORMAT='JSON');");
+    expect(again.status).toBe(400);
+    expect(JSON.stringify(again.body)).toContain("Topic 'late' does not exist");
+  });
+});
