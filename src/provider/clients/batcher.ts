@@ -1,14 +1,12 @@
 /**
  * Coalesces calls that arrive together into one request: OpenTofu applies resources in parallel
  * (10 at a time by default), and each topic create, config change or delete arriving within
- * `windowMs` of the first waiting one joins the same batched admin request (window 0: the calls of
- * the same turn of the event loop); calls arriving while a request of this kind is in flight wait
- * for it and go together in the next one.
+ * `windowMs` of the first waiting one joins the same batched admin request; calls arriving while
+ * a request of this kind is in flight wait for it and go together in the next one.
  */
 export class Batcher<In, Out> {
   private queue: { item: In; resolve: (o: Out) => void; reject: (e: unknown) => void }[] = [];
-  /** Cancels the pending flush, when one is scheduled. */
-  private pending?: () => void;
+  private timer?: NodeJS.Timeout;
   private inFlight = false;
 
   /**
@@ -25,23 +23,13 @@ export class Batcher<In, Out> {
       this.queue.push({ item, resolve, reject });
       if (this.inFlight) return; // sent when the request in flight returns
       if (this.queue.length >= (this.options.maxItems ?? 1000)) this.flush();
-      else if (!this.pending) {
-        const windowMs = this.options.windowMs ?? 5;
-        // window 0: the calls of this turn of the event loop (a timer's shortest wait is 1 ms, often more)
-        if (windowMs === 0) {
-          const i = setImmediate(() => this.flush());
-          this.pending = () => clearImmediate(i);
-        } else {
-          const t = setTimeout(() => this.flush(), windowMs);
-          this.pending = () => clearTimeout(t);
-        }
-      }
+      else this.timer ??= setTimeout(() => this.flush(), this.options.windowMs ?? 5);
     });
   }
 
   private flush(): void {
-    this.pending?.();
-    this.pending = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const batch = this.queue.splice(0, this.options.maxItems ?? 1000);
     if (batch.length === 0) return;
     this.inFlight = true;

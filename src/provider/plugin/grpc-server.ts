@@ -120,11 +120,14 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         fail(stream, err instanceof GrpcError ? err.code : GrpcStatus.INTERNAL, (err as Error).message);
         return;
       }
-      method(request).then(
-        (message) => answer(stream, message),
-        (err: unknown) =>
-          fail(stream, err instanceof GrpcError ? err.code : GrpcStatus.INTERNAL, err instanceof Error ? err.message : String(err)),
-      );
+      method(request)
+        .then(
+          (message) => answer(stream, message),
+          (err: unknown) =>
+            fail(stream, err instanceof GrpcError ? err.code : GrpcStatus.INTERNAL, err instanceof Error ? err.message : String(err)),
+        )
+        // the stream closed between the check and the answer (the client went away): nobody to tell
+        .catch(() => undefined);
     });
   });
   return {

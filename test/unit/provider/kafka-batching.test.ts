@@ -137,22 +137,6 @@ describe('Kafka admin requests arriving together are batched', () => {
     expect(wire.maxReading).toBe(2);
   });
 
-  test('a read waits for no timer: the reads of one turn of the event loop go at the next turn', async () => {
-    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
-    try {
-      const wire = new FakeWire(3);
-      const admin = client(wire);
-      // a few turns of the event loop, while no timer can fire
-      const turns = (n: number): Promise<string> =>
-        new Promise((r) => (n === 0 ? r('no answer') : setImmediate(() => void turns(n - 1).then(r))));
-      const read = Promise.all(['other-0', 'other-1', 'other-2'].map((n) => admin.describeTopics([n]))).then((m) => m.map((x) => x.size));
-      expect(await Promise.race([read, turns(5)])).toEqual([1, 1, 1]);
-      expect(wire.requests.map((r) => r.kind)).toEqual(['Metadata', 'DescribeConfigs']);
-    } finally {
-      jest.useRealTimers();
-    }
-  });
-
   test('config changes and partition growth: one IncrementalAlterConfigs and one CreatePartitions for all topics, no read before them, one shared read-back', async () => {
     const wire = new FakeWire(20);
     const admin = client(wire);
