@@ -103,8 +103,19 @@ interface Cluster {
 const API = { Metadata: 3, CreateTopics: 19, DeleteTopics: 20, DescribeConfigs: 32, CreatePartitions: 37, IncrementalAlterConfigs: 44 };
 const TOPIC_RESOURCE = 2;
 
-function definition(name: string): RequestDefinition {
-  return require(`kafkajs/src/protocol/requests/${name}`) as RequestDefinition;
+// Spelled out, not computed from the name: a bundler (the provider's, the local ksqlDB image's) then
+// includes them; a computed require() would be resolved at run time, where no node_modules may be.
+const DEFINITIONS = {
+  metadata: () => require('kafkajs/src/protocol/requests/metadata') as RequestDefinition,
+  describeConfigs: () => require('kafkajs/src/protocol/requests/describeConfigs') as RequestDefinition,
+  createTopics: () => require('kafkajs/src/protocol/requests/createTopics') as RequestDefinition,
+  deleteTopics: () => require('kafkajs/src/protocol/requests/deleteTopics') as RequestDefinition,
+  createPartitions: () => require('kafkajs/src/protocol/requests/createPartitions') as RequestDefinition,
+};
+type RequestName = keyof typeof DEFINITIONS;
+
+function definition(name: RequestName): RequestDefinition {
+  return DEFINITIONS[name]();
 }
 
 /** The same request with its answer as decoded (no throwing on the first topic error). */
@@ -198,7 +209,7 @@ export class KafkajsWire implements KafkaWire {
     return this.cluster;
   }
 
-  private async send<T>(api: number, def: string | null, args: unknown, custom?: ProtocolRequest): Promise<T> {
+  private async send<T>(api: number, def: RequestName | null, args: unknown, custom?: ProtocolRequest): Promise<T> {
     const cluster = await this.connected();
     let broker: Broker;
     try {
@@ -207,7 +218,7 @@ export class KafkajsWire implements KafkaWire {
       await cluster.refreshMetadata();
       broker = await cluster.findControllerBroker();
     }
-    const request = custom ?? raw(broker.lookupRequest(api, definition(def as string))(args));
+    const request = custom ?? raw(broker.lookupRequest(api, definition(def as RequestName))(args));
     if (custom && !(broker.versions[api]?.maxVersion >= 0)) {
       throw new Error(`the Kafka broker does not support ${request.request.apiName} (Kafka 2.3 or later is needed)`);
     }
