@@ -49,9 +49,14 @@ function grpcMessage(text: string): string {
   );
 }
 
-/** Answers with no message: headers and status in one frame (gRPC's Trailers-Only). */
-function fail(stream: http2.ServerHttp2Stream, code: number, message: string): void {
+/**
+ * Answers with no message: headers and status in one frame (gRPC's Trailers-Only); a GrpcError's
+ * code, INTERNAL for any other error.
+ */
+function fail(stream: http2.ServerHttp2Stream, err: unknown): void {
   if (stream.destroyed || stream.headersSent) return;
+  const code = err instanceof GrpcError ? err.code : GrpcStatus.INTERNAL;
+  const message = err instanceof Error ? err.message : String(err);
   stream.respond(
     { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': grpcMessage(message) },
     { endStream: true },
@@ -106,25 +111,19 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     stream.on('error', () => undefined); // a call the client cancelled
     const method = options.methods.get(headers[':path'] ?? '');
     if (!method) {
-      fail(stream, GrpcStatus.UNIMPLEMENTED, `unknown method ${headers[':path']}`);
+      fail(stream, new GrpcError(GrpcStatus.UNIMPLEMENTED, `unknown method ${headers[':path']}`));
       stream.resume();
       return;
     }
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('end', () => {
-      let request: Buffer;
-      try {
-        request = unframe(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-      } catch (err) {
-        fail(stream, err instanceof GrpcError ? err.code : GrpcStatus.INTERNAL, (err as Error).message);
-        return;
-      }
-      method(request)
+      // a malformed frame and a failing method end the same way: fail()
+      Promise.resolve()
+        .then(() => method(unframe(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))))
         .then(
           (message) => answer(stream, message),
-          (err: unknown) =>
-            fail(stream, err instanceof GrpcError ? err.code : GrpcStatus.INTERNAL, err instanceof Error ? err.message : String(err)),
+          (err: unknown) => fail(stream, err),
         )
         // the stream closed between the check and the answer (the client went away): nobody to tell
         .catch(() => undefined);

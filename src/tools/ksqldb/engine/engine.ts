@@ -259,11 +259,11 @@ export class KsqlEngine {
     return this.topics.get(name);
   }
 
-  /** What the cluster says of these topics: partitions, or undefined when the topic does not exist. */
-  learnTopics(facts: ReadonlyMap<string, number | undefined>): void {
-    for (const [name, partitions] of facts) {
-      if (partitions === undefined) this.topics.delete(name);
-      else this.topics.set(name, partitions);
+  /** What the cluster says of these topics: their partitions, or undefined when the topic does not exist. */
+  learnTopics(facts: ReadonlyMap<string, { readonly partitions: number } | undefined>): void {
+    for (const [name, fact] of facts) {
+      if (fact === undefined) this.topics.delete(name);
+      else this.topics.set(name, fact.partitions);
     }
   }
 

@@ -32,10 +32,10 @@ interface HostOptions {
   readonly commandExecutionMs?: number;
 }
 
-/** What the command topic holds for one command. */
 /** What the cluster said of topics, by name: partitions and replicas, or undefined when absent. */
 export type TopicFacts = Map<string, { partitions: number; replicas: number } | undefined>;
 
+/** What the command topic holds for one command. */
 interface StoredCommand {
   /** The statement the engine executes. */
   readonly statement: string;
@@ -225,7 +225,7 @@ export class KsqlHost implements QueryRunnerHost {
     const facts: TopicFacts = new Map();
     for (;;) {
       const engine = this.engine.sandbox();
-      engine.learnTopics(new Map([...facts].map(([n, f]) => [n, f?.partitions])));
+      engine.learnTopics(facts);
       engine.setNextQueryId(this.nextQueryNumber);
       const asked = new Set<string>();
       engine.onTopicLookup = (name) => asked.add(name);
@@ -360,8 +360,11 @@ export class KsqlHost implements QueryRunnerHost {
     // CSAS/CTAS: the WITH clause, else the primary source's topic (TopicCreateInjector#injectForCreateAsSelect),
     // even when the sink's topic exists already (then it must match)
     const primaryTopic = isCas ? sandbox.getSource(s.query.from.name)?.topic : undefined;
-    // what the cluster says of the sink's and the primary source's topics, asked by name
-    const cluster = await this.runtime.namedTopics(primaryTopic !== undefined ? [src.topic, primaryTopic] : [src.topic]);
+    // what the cluster says of the primary source's topic, asked by name (the sink's: describeTopic below)
+    const cluster =
+      primaryTopic !== undefined
+        ? await this.runtime.namedTopics([primaryTopic])
+        : new Map<string, { replicas: number; partitions: number }>();
     const partitions = isCas
       ? (num(p, 'PARTITIONS') ??
         (primaryTopic !== undefined ? (cluster.get(primaryTopic)?.partitions ?? sandbox.topicPartitions(primaryTopic)) : undefined) ??
@@ -376,7 +379,7 @@ export class KsqlHost implements QueryRunnerHost {
       const primary = sandbox.getSource(s.query.from.name);
       replicas = primary ? cluster.get(primary.topic)?.replicas : undefined;
     }
-    const existing = cluster.has(src.topic) ? await this.runtime.describeTopic(src.topic) : undefined;
+    const existing = await this.runtime.describeTopic(src.topic);
     if (existing) {
       if (isCas || num(p, 'PARTITIONS') !== undefined || replicas !== undefined) {
         validateTopic(existing, isCas ? partitions : (num(p, 'PARTITIONS') ?? existing.partitions), replicas ?? -1, retention);
@@ -438,7 +441,7 @@ export class KsqlHost implements QueryRunnerHost {
     else {
       const probed = await this.withTopics(probeOn);
       probe = probed.engine;
-      this.engine.learnTopics(new Map([...probed.facts].map(([n, f]) => [n, f?.partitions])));
+      this.engine.learnTopics(probed.facts);
     }
     const probed = snapshot(probe);
     const removed = [...before.keys()].filter((id) => !probed.has(id));
