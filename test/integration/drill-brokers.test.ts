@@ -179,7 +179,25 @@ const CONNECTOR = 'drill-items';
 const CDC_TOPIC = 'drill.public.items';
 
 async function psql(sql: string): Promise<string> {
-  return run('docker', ['exec', '-e', `PGPASSWORD=${PG_PASSWORD}`, PG, 'psql', '-U', 'postgres', '-d', 'postgres', '-At', '-c', sql]);
+  // over TCP: the image's entrypoint first runs a temporary server on the unix socket only (initdb),
+  // which answers and then stops; the real server is the one listening on TCP (as the platform's
+  // health check, pg_isready -h 127.0.0.1)
+  return run('docker', [
+    'exec',
+    '-e',
+    `PGPASSWORD=${PG_PASSWORD}`,
+    PG,
+    'psql',
+    '-h',
+    '127.0.0.1',
+    '-U',
+    'postgres',
+    '-d',
+    'postgres',
+    '-At',
+    '-c',
+    sql,
+  ]);
 }
 
 /** Inserts rows [from, to] one transaction each, `pauseMs` apart, in the background. */
