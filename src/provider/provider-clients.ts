@@ -31,7 +31,7 @@ export type Connect = Pick<
   ConnectClient,
   'listAll' | 'config' | 'status' | 'put' | 'delete' | 'stop' | 'resume' | 'restart' | 'resetOffsets' | 'plugins' | 'validate'
 >;
-export type Ksql = Pick<KsqlClient, 'execute' | 'command' | 'catalog'>;
+export type Ksql = Pick<KsqlClient, 'execute' | 'command' | 'catalog' | 'source'>;
 
 interface ServerClients {
   readonly kafka: KafkaAdmin;
@@ -87,6 +87,11 @@ export class ProviderClients {
       s.catch(() => this.snapshots.delete(kind));
     }
     return s;
+  }
+
+  /** The snapshot of `kind` when one is held (loaded or loading, not invalidated since); never loads one. */
+  held<T>(kind: string): Promise<T> | undefined {
+    return this.snapshots.get(kind) as Promise<T> | undefined;
   }
 
   invalidate(kind: string): void {

@@ -265,7 +265,19 @@ export class FakeKsql implements Ksql {
 
   /** A copy, as a server's answer is. */
   async catalog(): Promise<KsqlCatalog> {
+    this.listings++;
     return structuredClone({ sources: this.sources, queries: this.queries });
+  }
+
+  /** The names asked one at a time by source(), in order. */
+  readonly askedByName: string[] = [];
+  /** How many times the whole catalog was listed. */
+  listings = 0;
+
+  async source(name: string): Promise<KsqlSourceDescription | undefined> {
+    this.askedByName.push(name);
+    const found = this.sources.get(name);
+    return found ? structuredClone(found) : undefined;
   }
 
   async execute(ksql: string): Promise<Entities> {

@@ -302,6 +302,21 @@ export class KsqlClient {
     return status;
   }
 
+  /**
+   * One stream or table, by its exact name (one `DESCRIBE`); undefined when ksqlDB has none of
+   * that name ("Could not find STREAM/TABLE ... in the Metastore").
+   */
+  async source(name: string): Promise<KsqlSourceDescription | undefined> {
+    try {
+      const [entity] = await this.execute(`DESCRIBE \`${name.replace(/`/g, '``')}\`;`);
+      if (entity?.['@type'] === 'sourceDescription') return entity.sourceDescription;
+      throw new KsqlError(200, undefined, `ksqlDB answered DESCRIBE ${name} with ${entity ? entity['@type'] : 'nothing'}`);
+    } catch (err) {
+      if (err instanceof KsqlError && /^Could not find STREAM\/TABLE '.*' in the Metastore/.test(err.ksqlMessage)) return undefined;
+      throw err;
+    }
+  }
+
   /** Every stream, table and persistent query, in one request. */
   async catalog(): Promise<KsqlCatalog> {
     const entities = await this.execute('DESCRIBE STREAMS; DESCRIBE TABLES; LIST QUERIES;');

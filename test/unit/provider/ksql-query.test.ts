@@ -200,3 +200,24 @@ test('deletion protection refuses a replacement of the sink at plan time, but no
   expect(plan.errors[0].detail).toContain('losing the results of its query');
   expect(plan.errors[0].path).toEqual(['deletion_protection']);
 });
+
+test('creating and dropping queries asks ksqlDB about the names involved, never for a listing of every object after a write', async () => {
+  const { ksql } = await setup();
+  // One provider process (one snapshot) through a whole apply and a whole destroy, as `streamform apply` runs it.
+  const query = new Driver(ksqlQueryResource, fakeClients({ ksqldb: ksql }));
+  const states = [];
+  for (let i = 0; i < 20; i++) {
+    const { state } = await query.applyConfig(null, {
+      statement: `CREATE STREAM LIVE_${i} AS SELECT * FROM RATINGS WHERE STARS > ${i} EMIT CHANGES;`,
+    });
+    expect(state).toMatchObject({ name: `LIVE_${i}`, topic: `LIVE_${i}`, query_id: `CSAS_LIVE_${i}_${i + 1}` });
+    states.push(state!);
+  }
+  for (const state of states) expect((await query.applyConfig(state, null)).state).toBeNull();
+  expect(ksql.sources.size).toBe(2);
+  expect(ksql.queries.size).toBe(0);
+  // Each plan asks about its sink and the source it reads, each create reads its sink back, each
+  // drop looks its source up first.
+  expect(ksql.listings).toBe(0);
+  expect(ksql.askedByName.filter((n) => n === 'LIVE_7')).toEqual(['LIVE_7', 'LIVE_7', 'LIVE_7']);
+});

@@ -11,7 +11,7 @@ import {
   type StatementKind,
   type UpgradeSource,
 } from '../../../core/ksql';
-import { KsqlCatalog, KsqlError } from '../../clients/ksqldb';
+import { KsqlCatalog, KsqlError, KsqlSourceDescription } from '../../clients/ksqldb';
 import { Diagnostic, DiagnosticError, error, warning } from '../../framework/resource';
 import { attr } from '../../framework/schema';
 import { ProviderClients } from '../../provider-clients';
@@ -251,9 +251,42 @@ export async function reachableCatalog(clients: ProviderClients | undefined): Pr
   }
 }
 
-/** The topic behind a stream or table, or null when ksqlDB does not list it. */
+/**
+ * The streams and tables of these names as ksqlDB describes them now (a name ksqlDB has not is
+ * absent): from the catalog while this process holds a current one, else one DESCRIBE per name.
+ * After a write (which drops the catalog) a lookup costs the same however many objects ksqlDB
+ * holds: listing them all after each create made an apply quadratic in the server's size.
+ */
+export async function sourcesNamed(clients: ProviderClients, names: readonly string[]): Promise<Map<string, KsqlSourceDescription>> {
+  const unique = [...new Set(names)];
+  const held = await clients.held<KsqlCatalog>('ksql')?.catch(() => undefined);
+  const found = held
+    ? unique.map((n) => [n, held.sources.get(n)] as const)
+    : await Promise.all(unique.map(async (n) => [n, await clients.ksqldb().source(n)] as const));
+  return new Map(found.filter((f): f is readonly [string, KsqlSourceDescription] => f[1] !== undefined));
+}
+
+/** One stream or table by name (see sourcesNamed), or undefined when ksqlDB has none of that name. */
+export async function sourceNamed(clients: ProviderClients, name: string): Promise<KsqlSourceDescription | undefined> {
+  return (await sourcesNamed(clients, [name])).get(name);
+}
+
+/** sourcesNamed, or undefined when ksqlDB cannot be reached (plan-time checks are skipped then). */
+export async function reachableSources(
+  clients: ProviderClients | undefined,
+  names: readonly string[],
+): Promise<Map<string, KsqlSourceDescription> | undefined> {
+  if (!clients) return undefined;
+  try {
+    return await sourcesNamed(clients, names);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The topic behind a stream or table, or null when ksqlDB has none of that name. */
 export async function topicOf(clients: ProviderClients, name: string): Promise<string | null> {
-  return (await catalog(clients)).sources.get(name)?.topic ?? null;
+  return (await sourceNamed(clients, name))?.topic ?? null;
 }
 
 /**
@@ -318,7 +351,7 @@ export async function dropSource(
   deleteTopic: boolean,
   owned: readonly string[] = [],
 ): Promise<void> {
-  const src = (await catalog(clients)).sources.get(name);
+  const src = await sourceNamed(clients, name);
   if (!src) return;
   const blockers = dropBlockers(src, owned, nounOf(src.type));
   if (blockers) throw new DiagnosticError(error(`Cannot drop ${name}: other queries use it`, blockers));

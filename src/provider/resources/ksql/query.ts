@@ -19,6 +19,7 @@ import {
   parseAccepted,
   parseLenient,
   reachableCatalog,
+  reachableSources,
   replacementWarning,
   sameStatement,
   terminate,
@@ -73,12 +74,13 @@ const SCRATCH = '_STREAMFORM_PLAN_CHECK';
 
 /** A new query: EXPLAIN it when everything it reads exists, so ksqlDB's refusal shows at plan time. */
 async function checkNew(clients: ProviderClients | undefined, stmt: Statement, diagnostics: Diagnostic[]): Promise<void> {
-  const cat = await reachableCatalog(clients);
-  if (!clients || !cat) return;
+  const read = sourcesRead(stmt);
+  const known = await reachableSources(clients, stmt.kind === 'insertInto' ? read : [sinkOf(stmt)!, ...read]);
+  if (!clients || !known) return;
   // A name that exists already cannot be checked this way (and is the normal case of the second
   // plan OpenTofu makes for a replacement); ksqlDB itself refuses a real clash at apply.
-  if (stmt.kind !== 'insertInto' && cat.sources.has(sinkOf(stmt)!)) return;
-  if (!sourcesRead(stmt).every((s) => cat.sources.has(s))) return;
+  if (stmt.kind !== 'insertInto' && known.has(sinkOf(stmt)!)) return;
+  if (!read.every((s) => known.has(s))) return;
   const refused = await explain(clients, stmt);
   if (refused) diagnostics.push(error('ksqlDB rejects the statement', refused.ksqlMessage, ['statement']));
 }
@@ -102,7 +104,7 @@ async function replaceVerdict(
 
 /** The queries other than `own` writing into the sink (e.g. an INSERT INTO outside this configuration), when reachable. */
 async function writersBesides(clients: ProviderClients | undefined, name: string, own: string | null) {
-  const src = (await reachableCatalog(clients))?.sources.get(name);
+  const src = (await reachableSources(clients, [name]))?.get(name);
   return src ? otherWriters(src, own) : [];
 }
 

@@ -22,6 +22,7 @@ import {
   SourceKeyword,
   topicMismatch,
   topicRecreation,
+  sourceNamed,
   validateStatement,
 } from './core';
 import { driftOf, infersValueColumns, latestInferred, valueColumns } from './drift';
@@ -237,9 +238,7 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
         inferred_columns: null,
         instance_id: randomUUID(),
       };
-      const src = await afterCreate(created, `${name} was created but cannot be read back`, async () =>
-        (await catalog(clients)).sources.get(name),
-      );
+      const src = await afterCreate(created, `${name} was created but cannot be read back`, () => sourceNamed(clients, name));
       return { ...created, topic: src?.topic ?? null, inferred_columns: src && infersValueColumns(stmt) ? valueColumns(src) : null };
     },
 
@@ -251,7 +250,7 @@ function ksqlSourceResource(keyword: SourceKeyword): ResourceDefinition<SourceAt
       // CREATE OR REPLACE of a stream or table without value columns infers them again from the
       // latest schema version.
       if (!priorStmt || !sameStatement(priorStmt, stmt) || newColumns) await execute(clients, orReplace(stmt), `replace ${name}`);
-      const src = (await catalog(clients)).sources.get(name);
+      const src = await sourceNamed(clients, name);
       return {
         ...(planned as SourceState),
         id: name,
