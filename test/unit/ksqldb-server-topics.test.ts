@@ -4,6 +4,7 @@
  * statement), and what it learns is what the cluster says now (a topic created or deleted
  * outside a moment ago).
  */
+import { KsqlClient } from '../../src/provider/clients/ksqldb';
 import { MemoryRuntime, startKsqlServer, type KsqlServer } from '../../src/tools/ksqldb/server';
 
 /** The in-memory log, counting the topic lookups the server makes. */
@@ -83,5 +84,55 @@ describe('topic lookups of the local ksqlDB server', () => {
     const again = await ksql(server, "CREATE STREAM LATE2 (ID STRING KEY, V INT) WITH (KAFKA_TOPIC='late', VALUE_FORMAT='JSON');");
     expect(again.status).toBe(400);
     expect(JSON.stringify(again.body)).toContain("Topic 'late' does not exist");
+  });
+
+  test("DESCRIBE STREAMS asks Kafka about all the streams' topics in one request, and DESCRIBE one name about its own", async () => {
+    const rt = new CountingRuntime();
+    server = await startKsqlServer({ port: 0, runtime: rt });
+    for (let i = 0; i < 30; i++) {
+      await rt.createTopic({ name: `t${i}`, partitions: 1 + (i % 3) });
+      expect(
+        (await ksql(server, `CREATE STREAM S${i} (ID STRING KEY, V INT) WITH (KAFKA_TOPIC='t${i}', VALUE_FORMAT='JSON');`)).status,
+      ).toBe(200);
+    }
+    rt.reset();
+    const all = await ksql(server, 'DESCRIBE STREAMS;');
+    expect(all.status).toBe(200);
+    const descriptions = all.body[0].sourceDescriptions as Array<{ name: string; topic: string; partitions: number; replication: number }>;
+    expect(descriptions).toHaveLength(30);
+    expect(descriptions.find((d) => d.name === 'S7')).toMatchObject({ topic: 't7', partitions: 2, replication: 1 });
+    expect(rt.named).toHaveLength(1);
+    expect(new Set(rt.named[0])).toEqual(new Set(Array.from({ length: 30 }, (_, i) => `t${i}`)));
+    expect(all.body[0].warnings).toEqual([]);
+
+    rt.reset();
+    const one = await ksql(server, 'DESCRIBE S8;');
+    expect(one.body[0].sourceDescription).toMatchObject({ name: 'S8', topic: 't8', partitions: 3 });
+    expect(rt.named).toEqual([['t8']]);
+    expect(rt.listings).toBe(0);
+
+    // a stream whose topic was deleted outside: described with ksqlDB's warning, the others as they are
+    await rt.deleteTopics(['t9']);
+    const after = await ksql(server, 'DESCRIBE STREAMS;');
+    expect(after.body[0].warnings).toHaveLength(1);
+    expect(after.body[0].sourceDescriptions.find((d: { name: string }) => d.name === 'S9')).toMatchObject({ partitions: 0 });
+    expect(after.body[0].sourceDescriptions.find((d: { name: string }) => d.name === 'S10')).toMatchObject({ partitions: 2 });
+  });
+
+  test("the provider's client reads one source by name, and undefined for a name ksqlDB has not", async () => {
+    const rt = new CountingRuntime();
+    await rt.createTopic({ name: 'orders', partitions: 2 });
+    server = await startKsqlServer({ port: 0, runtime: rt });
+    expect(
+      (await ksql(server, "CREATE STREAM ORDERS (ID STRING KEY, V INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');")).status,
+    ).toBe(200);
+    expect(
+      (await ksql(server, "CREATE STREAM `Mixed` (ID STRING KEY, V INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');")).status,
+    ).toBe(200);
+    const client = new KsqlClient({ url: server.url });
+    expect(await client.source('ORDERS')).toMatchObject({ name: 'ORDERS', topic: 'orders', partitions: 2 });
+    expect(await client.source('Mixed')).toMatchObject({ name: 'Mixed', topic: 'orders' });
+    expect(await client.source('MIXED')).toBeUndefined();
+    expect(await client.source('NOPE')).toBeUndefined();
   });
 });

@@ -52,6 +52,16 @@ interface KafkaRuntimeOptions {
   readonly sessionTimeoutMs?: number;
 }
 
+/** Kafka's CONCURRENT_TRANSACTIONS, as kafkajs reports it (itself or as the cause of its retries). */
+function isConcurrentTransactions(e: unknown): boolean {
+  for (let c = e as { type?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; c && depth < 5; depth++) {
+    if (c.type === 'CONCURRENT_TRANSACTIONS') return true;
+    if (typeof c.message === 'string' && /another concurrent operation on the same transaction/.test(c.message)) return true;
+    c = c.cause as typeof c;
+  }
+  return false;
+}
+
 function headersOf(h: IHeaders | undefined): Header[] {
   if (!h) return [];
   const out: Header[] = [];
@@ -209,9 +219,10 @@ export class KafkaRuntime implements Runtime {
   }
 
   async createTopic(spec: TopicSpec): Promise<boolean> {
-    return this.withAdmin(async (admin) => {
+    const created = await this.withAdmin(async (admin) => {
+      // kafkajs' own wait for leaders polls the metadata at its retry interval (~140 ms per create)
       const created = await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: [
           {
             topic: spec.name,
@@ -224,6 +235,21 @@ export class KafkaRuntime implements Runtime {
       this.partitionCounts.set(spec.name, { n: spec.partitions, at: Date.now() });
       return created;
     });
+    await this.leadersOf(spec.name);
+    return created;
+  }
+
+  /** Waits until every partition of `name` has a leader: Kafka answers a create before its brokers know the topic. */
+  private async leadersOf(name: string): Promise<void> {
+    this.wire ??= new KafkajsWire(this.kafka);
+    for (let attempt = 1; ; attempt++) {
+      const [m] = await this.wire.metadata([name]);
+      if (m && m.errorCode === KafkaErrorCode.NONE && m.partitions.length > 0 && m.partitions.every((p) => p.leader >= 0)) return;
+      if (attempt >= 50) {
+        throw new Error(`topic ${name} has no leader for every partition after ${attempt} metadata requests (error code ${m?.errorCode})`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(10 * attempt, 200)));
+    }
   }
 
   async deleteTopics(names: readonly string[]): Promise<void> {
@@ -383,9 +409,25 @@ export class KafkaRuntime implements Runtime {
         throw e;
       }
     };
+    // Kafka refuses a transaction's first request while the coordinator is still completing the
+    // one before (CONCURRENT_TRANSACTIONS, retriable; e.g. right after the start's abort): the
+    // transaction was aborted and wrote nothing, so it is made again after a short wait.
+    const commitRetrying = async (
+      records: Parameters<TransactionalWriter['commit']>[0],
+      offsets: Parameters<TransactionalWriter['commit']>[1],
+    ): Promise<WrittenRecord[]> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await commitOne(records, offsets);
+        } catch (e) {
+          if (attempt >= 8 || !isConcurrentTransactions(e)) throw e;
+          await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+        }
+      }
+    };
     return {
       commit: (records, offsets) => {
-        const result = previous.catch(() => undefined).then(() => commitOne(records, offsets));
+        const result = previous.catch(() => undefined).then(() => commitRetrying(records, offsets));
         previous = result;
         return result;
       },

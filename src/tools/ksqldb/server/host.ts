@@ -111,6 +111,13 @@ export class KsqlHost implements QueryRunnerHost {
   readonly commands: CommandRunner;
   readonly commandTopic: string;
   readonly runners = new Map<string, PersistentQueryRunner>();
+  /**
+   * Runners of removed queries still stopping, by query id. A removed query stops in the
+   * background: once it is out of the engine and its runner is marked stopping, nothing of it
+   * runs again, and waiting for its consumer to leave (its fetch in flight ends after up to
+   * 500 ms) made every TERMINATE and DROP of a query's sink wait too.
+   */
+  private readonly retiring = new Map<string, Promise<void>>();
   /** Statement texts as ksqlDB shows them: by source name, and by query id. */
   readonly sourceStatements = new Map<string, string>();
   readonly queryStatements = new Map<string, string>();
@@ -189,6 +196,7 @@ export class KsqlHost implements QueryRunnerHost {
     this.stopped = true;
     this.commands.stop();
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
+    await Promise.all(this.retiring.values());
     await this.commandWriter?.close();
   }
 
@@ -451,7 +459,10 @@ export class KsqlHost implements QueryRunnerHost {
     const replaced = [...before.keys()].filter(
       (id) => probed.has(id) && (probed.get(id)!.statement !== before.get(id)!.statement || before.get(id)!.sink === replacing),
     );
-    if (!replay) for (const id of [...removed, ...replaced]) await this.runners.get(id)?.stop();
+    if (!replay) {
+      for (const id of removed) this.retire(id);
+      for (const id of replaced) await this.runners.get(id)?.stop();
+    }
     this.engine.setNextQueryId(cmd.queryNumber);
     const [result] = this.engine.execute(cmd.statement, cmd.streamsProperties);
     const added = this.engine.queryIds().filter((id) => !before.has(id));
@@ -472,12 +483,9 @@ export class KsqlHost implements QueryRunnerHost {
       this.wipeStores(before.get(id)!.storePrefix);
     }
     if (!replay) {
-      for (const id of removed) {
-        const runner = this.runners.get(id);
-        this.runners.delete(id);
-        if (runner) await runner.cleanUp();
-      }
       for (const id of [...replaced, ...added]) {
+        // a query id used again (an INSERT's QUERY_ID) starts once the removed one's changelog and group are gone
+        await this.retiring.get(id);
         let runner = this.runners.get(id);
         if (!runner) this.runners.set(id, (runner = new PersistentQueryRunner(this, id)));
         await runner.start();
@@ -488,6 +496,29 @@ export class KsqlHost implements QueryRunnerHost {
       }
     }
     return { message: result.message, queryId: result.queryId ?? null };
+  }
+
+  /**
+   * Stops the runner of a removed query (it is marked stopping at once: no batch of it is
+   * processed from now on) and then removes what it kept in Kafka, without waiting for either.
+   */
+  private retire(id: string): void {
+    const runner = this.runners.get(id);
+    if (!runner) return;
+    this.runners.delete(id);
+    const done = runner
+      .stop()
+      .then(() => runner.cleanUp())
+      .catch((e: unknown) => this.log(`${id}: stopping: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => {
+        if (this.retiring.get(id) === done) this.retiring.delete(id);
+      });
+    this.retiring.set(id, done);
+  }
+
+  /** Settles when every removed query has stopped and its changelog and group are deleted. */
+  async retired(): Promise<void> {
+    await Promise.all(this.retiring.values());
   }
 
   /** Empties the stores of a query that is gone (an INSERT's QUERY_ID may be used again). */
