@@ -7,7 +7,7 @@ import { Duration } from '../duration';
 import { CleanupPolicy, Topic, TopicProps } from '../topic';
 import { checkName, ident, ksqlName, ksqlNameFromId, stringLiteral } from '../private/ksql-names';
 import { appProblems, checkQueryProperties, columnsResolver, parseChecked, QUERY_DEFAULTS, selectText } from '../private/ksql-query';
-import { instanceTrigger, markKsqlSource } from '../private/ksql-source';
+import { instanceTrigger, ksqlSourcesVersion, markKsqlSource } from '../private/ksql-source';
 import { Validator } from '../private/validator';
 import { registerWriter } from '../private/app-graph';
 import { IKsqlSource, SourceColumnInfo } from './source';
@@ -131,6 +131,7 @@ export class KsqlQuery extends Construct implements IKsqlSource {
   private readonly parsed?: Statement;
   /** Set while the columns are derived: a cycle of queries reads back to itself (reported at synth). */
   private derivingColumns = false;
+  private derivedColumns?: { version: number; columns: readonly SourceColumnInfo[] | undefined };
 
   constructor(scope: Construct, id: string, props: KsqlQueryProps) {
     super(scope, id);
@@ -218,15 +219,20 @@ export class KsqlQuery extends Construct implements IKsqlSource {
   /** Output columns, derived from the query and the columns of its sources. */
   get columns(): readonly SourceColumnInfo[] | undefined {
     if (!this.parsed || this.derivingColumns) return undefined;
+    // Derived again only when the app declared more sources since (a chain of queries asks its
+    // upstream queries' columns at every check; unremembered, that repeated the whole chain).
+    const version = ksqlSourcesVersion(this);
+    if (this.derivedColumns?.version === version) return this.derivedColumns.columns;
     this.derivingColumns = true;
     let cols;
     try {
-      cols = outputColumns(this.parsed, columnsResolver(this.node.root));
+      cols = outputColumns(this.parsed, columnsResolver(this));
     } finally {
       this.derivingColumns = false;
     }
-    if (cols.some((c) => c.name === '*')) return undefined;
-    return cols.map((c) => ({ name: c.name, type: c.type, key: c.key }));
+    const columns = cols.some((c) => c.name === '*') ? undefined : cols.map((c) => ({ name: c.name, type: c.type, key: c.key }));
+    this.derivedColumns = { version, columns };
+    return columns;
   }
 }
 

@@ -12,7 +12,7 @@ import {
 } from '../../src/core/ksql';
 import type { KsqlText } from '../ksql/query';
 import type { IKsqlSource } from '../ksql/source';
-import { isKsqlSource } from './ksql-source';
+import { ksqlSourcesByName } from './ksql-source';
 import { Validator } from './validator';
 
 /** The SELECT as written, without a trailing `;`. */
@@ -31,21 +31,14 @@ export function parseChecked(v: Validator, statement: string, select: KsqlText):
   }
 }
 
-/** Every ksqlDB source construct under `root`, by name. */
-export function sourcesByName(root: IConstruct): Map<string, IKsqlSource> {
-  const out = new Map<string, IKsqlSource>();
-  for (const c of root.node.findAll()) if (isKsqlSource(c)) out.set(c.sourceName, c);
-  return out;
-}
-
 /**
- * The columns of the sources of the app of `root`, by source name (for the analyzers). The app's
+ * The columns of the sources of the app of `scope`, by source name (for the analyzers). The app's
  * sources are listed once per resolver, on its first lookup (not once per column lookup).
  */
-export function columnsResolver(root: IConstruct) {
-  let sources: Map<string, IKsqlSource> | undefined;
+export function columnsResolver(scope: IConstruct) {
+  let sources: ReadonlyMap<string, IKsqlSource> | undefined;
   return (name: string) => {
-    const s = (sources ??= sourcesByName(root)).get(name);
+    const s = (sources ??= ksqlSourcesByName(scope)).get(name);
     return s?.columns?.map((c) => ({ name: c.name, type: c.type, key: c.key }));
   };
 }
@@ -59,7 +52,7 @@ export function appProblems(query: IConstruct, parsed: Statement | undefined): s
   if (!parsed) return [];
   const errors: string[] = [];
   const path = query.node.path;
-  const known = sourcesByName(query.node.root);
+  const known = ksqlSourcesByName(query);
   for (const name of sourcesRead(parsed)) {
     if (!known.has(name)) {
       errors.push(
@@ -68,10 +61,10 @@ export function appProblems(query: IConstruct, parsed: Statement | undefined): s
     }
   }
   // ksqlDB's column and key rules (the local engine applies the same, src/core/ksql/keys.ts)
-  for (const problem of queryProblems(parsed, columnsResolver(query.node.root))) {
+  for (const problem of queryProblems(parsed, columnsResolver(query))) {
     errors.push(`${path}: ksqlDB refuses the query, got: ${problem.replace(/\n/g, ' ')}`);
   }
-  for (const j of joins(parsed, columnsResolver(query.node.root))) {
+  for (const j of joins(parsed, columnsResolver(query))) {
     const left = known.get(j.left[0].name);
     const right = known.get(j.right.name);
     if (left?.partitions !== undefined && right?.partitions !== undefined && left.partitions !== right.partitions) {
@@ -138,7 +131,7 @@ export function insertColumnProblems(query: IConstruct, parsed: Statement | unde
   if (!parsed || !target.columns) return [];
   let result;
   try {
-    result = outputColumns(parsed, columnsResolver(query.node.root));
+    result = outputColumns(parsed, columnsResolver(query));
   } catch {
     return [];
   }

@@ -1,5 +1,5 @@
 /** What KsqlStream and KsqlTable share, and how the library recognizes ksqlDB sources. */
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { StreamformCluster } from '../cluster';
 import type { IKsqlSource, KsqlSourceProps, SourceColumnInfo } from '../ksql/source';
@@ -10,9 +10,63 @@ import { Validator } from './validator';
 /** Marks constructs that are ksqlDB sources (for whole-app checks and lineage). */
 const KSQL_SOURCE = Symbol.for('streamform.ksql-source');
 
+/**
+ * The ksqlDB sources of each app (by its root), in the order they were constructed: whole-app
+ * checks look sources up by name for every query, and walking the whole app for each made
+ * synthesis quadratic in the app's size.
+ */
+const SOURCES = new WeakMap<IConstruct, IKsqlSource[]>();
+
 /** Marks `c` as a ksqlDB source that whole-app checks find by its name. */
 export function markKsqlSource(c: IKsqlSource): void {
   Object.defineProperty(c, KSQL_SOURCE, { value: true, enumerable: false });
+  const root = c.node.root;
+  const list = SOURCES.get(root);
+  if (list) list.push(c);
+  else SOURCES.set(root, [c]);
+}
+
+/** `c` is still in its tree (no ancestor removed it with `tryRemoveChild`). */
+function attached(c: IConstruct): boolean {
+  for (let node = c; node.node.scope; node = node.node.scope) {
+    if (node.node.scope.node.tryFindChild(node.node.id) !== node) return false;
+  }
+  return true;
+}
+
+/** The nearest TerraformStack above `c`, if any. */
+function stackOf(c: IConstruct): IConstruct | undefined {
+  for (let node: IConstruct | undefined = c; node; node = node.node.scope) if (TerraformStack.isStack(node)) return node;
+  return undefined;
+}
+
+/**
+ * Every ksqlDB source of the app of `scope`, by name. A name declared in several stacks (one per
+ * environment) resolves to the source in `scope`'s own stack, else to the last one declared.
+ */
+export function ksqlSourcesByName(scope: IConstruct): ReadonlyMap<string, IKsqlSource> {
+  const stack = stackOf(scope);
+  const key = stack ?? scope.node.root;
+  const version = ksqlSourcesVersion(scope);
+  const cached = BY_NAME.get(key);
+  if (cached && cached.version === version) return cached.byName;
+  const byName = new Map<string, IKsqlSource>();
+  const sources = (SOURCES.get(scope.node.root) ?? []).filter(attached);
+  for (const s of sources) byName.set(s.sourceName, s);
+  if (stack) for (const s of sources) if (stackOf(s) === stack) byName.set(s.sourceName, s);
+  BY_NAME.set(key, { version, byName });
+  return byName;
+}
+
+/** The last lookup of each stack (or stackless app), valid while no source was added. */
+const BY_NAME = new WeakMap<IConstruct, { version: number; byName: ReadonlyMap<string, IKsqlSource> }>();
+
+/**
+ * How many sources the app of `scope` has declared so far: what is derived from the app's
+ * sources (a query's output columns) stays valid while this number does.
+ */
+export function ksqlSourcesVersion(scope: IConstruct): number {
+  return SOURCES.get(scope.node.root)?.length ?? 0;
 }
 
 export function isKsqlSource(c: unknown): c is IKsqlSource {

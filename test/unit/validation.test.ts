@@ -135,6 +135,50 @@ describe('join inputs are co-partitioned with matching key types', () => {
   });
 });
 
+describe("whole-app checks resolve a source name in the query's own stack first", () => {
+  function envStack(app: ReturnType<typeof Testing.app>, id: string, ratingsPartitions: number): TerraformStack {
+    const s = new TerraformStack(app, id);
+    new StreamformCluster(s, 'Cluster', { brokers: 1, endpoints: { bootstrapServers: 'localhost:9092' } });
+    const r = ratings(s, ratingsPartitions);
+    const c = customers(s, 3);
+    new KsqlQuery(s, 'Enriched', {
+      sink: QuerySink.stream(),
+      select: ksql`SELECT * FROM ${r} R JOIN ${c} C ON R.USER_ID = C.ID EMIT CHANGES`,
+    });
+    return s;
+  }
+
+  test("a stack declared later with the same names neither hides nor borrows the first stack's sources", () => {
+    const app = Testing.app();
+    const dev = envStack(app, 'dev', 3);
+    const prod = envStack(app, 'prod', 6);
+    // dev's inputs are co-partitioned (3 and 3); prod's are not (6 and 3). Each stack is judged by its own.
+    expect(() => Testing.synth(dev, true)).not.toThrow();
+    expect(synthErrors(prod)).toContain(
+      'prod/Enriched: join inputs RATINGS (6 partitions) and CUSTOMERS (3 partitions) are not co-partitioned',
+    );
+  });
+
+  test("a query's columns follow a source declared after they were first asked", () => {
+    const s = stack();
+    const q = new KsqlQuery(s, 'Copy', { sink: QuerySink.stream(), select: ksql`SELECT ID, AMOUNT FROM LATER_TOO EMIT CHANGES` });
+    expect(q.columns).toEqual([
+      { name: 'ID', type: 'unknown', key: false },
+      { name: 'AMOUNT', type: 'unknown', key: false },
+    ]);
+    const topic = new Topic(s, 'LaterTooTopic', { topicName: 'later-too', partitions: 1 });
+    new KsqlStream(s, 'LaterToo', {
+      topic,
+      valueFormat: KsqlFormat.JSON,
+      columns: [Column.key('ID', KsqlType.bigint()), Column.value('AMOUNT', KsqlType.decimal(10, 2))],
+    });
+    expect(q.columns).toEqual([
+      { name: 'ID', type: 'BIGINT', key: true },
+      { name: 'AMOUNT', type: 'DECIMAL(10, 2)', key: false },
+    ]);
+  });
+});
+
 describe('INSERT INTO writes into an existing stream', () => {
   test('the query depends on its sources and its target and is re-created with them', () => {
     const s = stack();
