@@ -1,3 +1,4 @@
+import type { Plugin } from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
 import { PROVIDER_BUNDLE, providerBundleFresh } from '../../provider/plugin/bundle';
@@ -15,6 +16,27 @@ import { run } from './run';
  */
 const ENTRY = path.join(PACKAGE_ROOT, 'dist', 'src', 'provider', 'main.js');
 const LAUNCHER = path.join(PACKAGE_ROOT, 'dist', 'src', 'provider', 'launch.js');
+
+/**
+ * zod's `locales` (its messages in 60 languages) as English only: zod's core and classic API
+ * load all of them for the `z.locales` namespace, about 60 ms of every provider start, while zod
+ * itself configures English and the provider never switches. `z.locales.en` stays.
+ */
+export const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.cjs$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]v4[\\/](core|classic|mini)[\\/]/.test(args.importer)
+        ? { path: path.join(path.dirname(args.importer), '..', 'locales', 'index.cjs'), namespace: 'zod-english-only' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+      contents: `"use strict";\nObject.defineProperty(exports, "en", { enumerable: true, get: () => { const m = require("./en.cjs"); return m && m.__esModule ? m.default : m; } });\n`,
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 /** Builds the bundle and its code cache when missing or stale; returns whether it built. */
 export async function ensureProviderBundle(logFile: string): Promise<boolean> {
@@ -36,12 +58,15 @@ export async function ensureProviderBundle(logFile: string): Promise<boolean> {
     metafile: true,
     logLevel: 'silent',
     legalComments: 'inline',
+    plugins: [zodEnglishOnly],
   });
   const inputs: Record<string, number> = {};
   for (const f of Object.keys(result.metafile.inputs)) {
     if (f.includes('node_modules/') || f.startsWith('..')) continue;
     inputs[f] = fs.statSync(path.join(PACKAGE_ROOT, f)).mtimeMs;
   }
+  // and this builder: a change to how the bundle is made makes it stale too
+  inputs[path.relative(PACKAGE_ROOT, __filename)] = fs.statSync(__filename).mtimeMs;
   fs.writeFileSync(inputsFile, JSON.stringify(inputs));
   // the warm-up: load everything a provider start loads, and write V8's code cache for it
   // (an installed package keeps the protocol definitions in the machine-wide cache: protoInstallDir)
