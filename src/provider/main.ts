@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import { requestCounter } from './clients/request-counter';
-import { PROVIDER_METHODS } from './framework/methods';
+import { PROVIDER_METHODS, PURE_METHODS } from './framework/methods';
 import { logger } from './plugin/log';
 import { HandshakeError, loadServices, serve } from './plugin/serve';
 
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   }
   // Ctrl-C reaches the whole process group; OpenTofu stops providers with StopProvider instead.
   process.on('SIGINT', () => log.debug('ignoring SIGINT'));
-  await serve({ methods: PROVIDER_METHODS, handlers: load, log, onShutdown: () => writeStats(log) });
+  await serve({ methods: PROVIDER_METHODS, pure: PURE_METHODS, handlers: load, log, onShutdown: () => writeStats(log) });
   log.info('streamform provider serving', { pid: process.pid });
   setImmediate(() => {
     loadServices();

@@ -6,13 +6,17 @@
 import * as grpc from '@grpc/grpc-js';
 import { ChildProcess, spawn } from 'child_process';
 import { X509Certificate } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { z } from 'zod';
 import { ctyTypeOf } from '../../src/provider/framework/schema';
 import { createPluginCertificate } from '../../src/provider/plugin/cert';
 import { conform, decodeDynamic, encodeDynamic, UNKNOWN } from '../../src/provider/plugin/cty';
-import { loadServices, MAGIC_COOKIE_VALUE } from '../../src/provider/plugin/serve';
+import { PROVIDER_METHODS, PURE_METHODS } from '../../src/provider/framework/methods';
+import { loadServices, MAGIC_COOKIE_VALUE, memoized } from '../../src/provider/plugin/serve';
 import { REPO_ROOT } from '../../src/tools/toolchain/paths';
+import { startSharedProvider } from '../../src/tools/toolchain/shared-provider';
 
 /** A method of a client made by makeGenericClientConstructor: request, callback. */
 type GrpcCallback = (err: Error | null, res: any) => void;
@@ -153,5 +157,82 @@ describe('cty codec', () => {
     expect(ctyTypeOf(z.record(z.string(), z.string()))).toEqual(['map', 'string']);
     expect(ctyTypeOf(z.array(z.object({ a: z.string(), b: z.boolean() })))).toEqual(['list', ['object', { a: 'string', b: 'bool' }]]);
     expect(ctyTypeOf(z.enum(['A', 'B']))).toBe('string');
+  });
+});
+
+describe('memoized pure methods', () => {
+  test('the same request bytes are handled once; other bytes and failed calls are handled again', async () => {
+    const seen: string[] = [];
+    let failNext = false;
+    const method = memoized(async (bytes) => {
+      seen.push(bytes.toString());
+      if (failNext) {
+        failNext = false;
+        throw new Error('handlers failed to load');
+      }
+      return Buffer.from(`answer to ${bytes.toString()}`);
+    });
+    // OpenTofu's two validations of one resource arrive together: one call answers both
+    const [a, b] = await Promise.all([method(Buffer.from('topic a')), method(Buffer.from('topic a'))]);
+    expect([a.toString(), b.toString()]).toEqual(['answer to topic a', 'answer to topic a']);
+    expect((await method(Buffer.from('topic b'))).toString()).toBe('answer to topic b');
+    expect(seen).toEqual(['topic a', 'topic b']);
+    failNext = true;
+    await expect(method(Buffer.from('topic c'))).rejects.toThrow('handlers failed to load');
+    expect((await method(Buffer.from('topic c'))).toString()).toBe('answer to topic c');
+    expect(seen).toEqual(['topic a', 'topic b', 'topic c', 'topic c']);
+  });
+
+  test('the provider memoizes only methods that read nothing but their request', () => {
+    expect([...PURE_METHODS].sort()).toEqual(['GetMetadata', 'GetProviderSchema', 'ValidateResourceConfig']);
+    // every pure method is one the provider serves
+    for (const m of PURE_METHODS) expect(PROVIDER_METHODS).toContain(m);
+  });
+});
+
+describe('shared provider (startSharedProvider)', () => {
+  const address = 'registry.opentofu.org/streamform/streamform';
+  /** An executable as the provider mirror holds one: a script exec-ing node. */
+  function executable(body: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-shared-unit-'));
+    const file = path.join(dir, 'terraform-provider-streamform');
+    fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    return file;
+  }
+
+  test('the socket listens before the provider has started: a call made at once is answered once it has', async () => {
+    const provider = await startSharedProvider({ PATH: process.env.PATH }, undefined, {
+      executable: executable(`exec "${process.execPath}" "${MAIN}" "$@"`),
+      addresses: [address],
+    });
+    const reattach = JSON.parse(provider.env.TF_REATTACH_PROVIDERS)[address];
+    expect(reattach).toMatchObject({ Protocol: 'grpc', ProtocolVersion: 6, Pid: provider.pid, Addr: { Network: 'unix' } });
+    const socket: string = reattach.Addr.String;
+    expect(fs.statSync(socket).isSocket()).toBe(true);
+    expect(fs.statSync(path.dirname(socket)).mode & 0o077).toBe(0); // private to this user
+    // made before the handshake (startSharedProvider did not wait for it): the call queues in the
+    // socket until the provider accepts it
+    const Provider = grpc.makeGenericClientConstructor(loadServices().provider, 'Provider');
+    const client = new Provider(`unix:${socket}`, grpc.credentials.createInsecure()) as unknown as Record<string, GrpcMethod>;
+    const call = new Promise<any>((resolve, reject) =>
+      client.GetMetadata({}, { deadline: Date.now() + 20_000 }, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
+    );
+    const metadata = await call;
+    expect(metadata.resources.map((r: { type_name: string }) => r.type_name)).toContain('streamform_topic');
+    await provider.ready;
+    (client as unknown as grpc.Client).close();
+    await provider.stop();
+    expect(fs.existsSync(path.dirname(socket))).toBe(false);
+  });
+
+  test('a provider that fails to start: ready rejects with its exit, and its socket is gone after stop', async () => {
+    const provider = await startSharedProvider({ PATH: process.env.PATH }, undefined, {
+      executable: executable('echo "cannot load" >&2; exit 3'),
+      addresses: [address],
+    });
+    await expect(provider.ready).rejects.toThrow('the streamform provider exited (code 3) before its handshake');
+    const socket: string = JSON.parse(provider.env.TF_REATTACH_PROVIDERS)[address].Addr.String;
+    await provider.stop();
+    expect(fs.existsSync(socket)).toBe(false);
   });
 });

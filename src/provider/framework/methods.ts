@@ -21,3 +21,9 @@ export const PROVIDER_METHODS = [
 ] as const;
 
 export type ProviderMethod = (typeof PROVIDER_METHODS)[number];
+
+/**
+ * The methods whose answer is a function of the request alone (no server, no state of the
+ * process): the plugin layer answers a repeated request from memory (plugin/serve.ts).
+ */
+export const PURE_METHODS: readonly ProviderMethod[] = ['GetMetadata', 'GetProviderSchema', 'ValidateResourceConfig'];

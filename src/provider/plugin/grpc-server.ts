@@ -36,8 +36,8 @@ export interface GrpcServerOptions {
 }
 
 export interface GrpcServer {
-  /** Listens on the unix socket. */
-  listen(socket: string): Promise<void>;
+  /** Listens on the unix socket at this path, or on a listening socket's descriptor. */
+  listen(socket: string | { readonly fd: number }): Promise<void>;
   /** Closes every connection at once (calls in flight are cut). */
   forceShutdown(): void;
 }
@@ -133,7 +133,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     listen: (socket) =>
       new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(socket, () => {
+        server.listen(typeof socket === 'string' ? socket : { fd: socket.fd }, () => {
           server.off('error', reject);
           resolve();
         });

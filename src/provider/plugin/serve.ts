@@ -29,6 +29,14 @@ interface ServeOptions {
   /** The unary tfplugin6.Provider methods served. */
   readonly methods: readonly string[];
   /**
+   * Methods whose answer depends on nothing but the request's bytes (validation, the schema):
+   * each distinct request is decoded, handled and encoded once per process, and the same bytes
+   * get the same answer after that. OpenTofu validates every resource's configuration twice in a
+   * plan (its validate walk, then before PlanResourceChange), with the same bytes when nothing in
+   * it was unknown.
+   */
+  readonly pure?: readonly string[];
+  /**
    * The handlers, loaded on the first call (the handshake does not wait for the provider's
    * modules: OpenTofu connects while they load).
    */
@@ -42,6 +50,13 @@ interface ServeOptions {
 }
 
 export class HandshakeError extends Error {}
+
+/**
+ * A listening unix socket the provider serves on instead of making its own: its descriptor, and
+ * its path for the handshake line (shared-provider.ts passes them).
+ */
+export const LISTEN_FD_ENV = 'STREAMFORM_PROVIDER_LISTEN_FD';
+export const LISTEN_SOCKET_ENV = 'STREAMFORM_PROVIDER_SOCKET';
 
 interface Services {
   provider: grpc.ServiceDefinition;
@@ -102,6 +117,25 @@ export function loadServices(dir = protoDir()): Services {
   return loaded;
 }
 
+/** At most this many answers are kept per memoized method (a configuration of many thousand resources starts over). */
+const MEMO_LIMIT = 20_000;
+
+/** A unary method answering the same bytes with the same answer (a failed call is not kept). */
+export function memoized(method: UnaryMethod): UnaryMethod {
+  const answers = new Map<string, Promise<Buffer>>();
+  return (bytes) => {
+    const key = bytes.toString('latin1');
+    let answer = answers.get(key);
+    if (!answer) {
+      if (answers.size >= MEMO_LIMIT) answers.clear();
+      answer = method(bytes);
+      answers.set(key, answer);
+      answer.catch(() => answers.delete(key));
+    }
+    return answer;
+  };
+}
+
 export async function serve(opts: ServeOptions): Promise<{ address: string; server: GrpcServer }> {
   const env = opts.env ?? process.env;
   if (env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) {
@@ -128,7 +162,7 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
   const methods = new Map<string, UnaryMethod>();
   for (const name of opts.methods) {
     const method = codec('provider', name);
-    methods.set(`/tfplugin6.Provider/${name}`, async (bytes) => {
+    const call: UnaryMethod = async (bytes) => {
       const started = Date.now();
       // The message decoded for this method: the shape the handler's parameter declares.
       const request = method().requestDeserialize(bytes);
@@ -140,7 +174,8 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
         opts.log.error(`rpc ${name} failed`, { error: err instanceof Error ? err.stack : String(err) });
         throw err;
       }
-    });
+    };
+    methods.set(`/tfplugin6.Provider/${name}`, opts.pure?.includes(name) ? memoized(call) : call);
   }
 
   let tls: { key: string; cert: string; clientCert: string } | undefined;
@@ -152,12 +187,21 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
     certField = cert.der.toString('base64').replace(/=+$/, '');
   }
   const server = createGrpcServer({ methods, tls });
-  const socketDir = fs.mkdtempSync(path.join(env.PLUGIN_UNIX_SOCKET_DIR || os.tmpdir(), 'sfplugin'));
-  const socket = path.join(socketDir, 'p.sock');
+  // A listening socket handed over by the process that started this one (streamform's shared
+  // provider: OpenTofu starts while this process loads); else one of its own, as go-plugin does.
+  const inherited = env[LISTEN_FD_ENV] ? { fd: Number(env[LISTEN_FD_ENV]), socket: env[LISTEN_SOCKET_ENV] ?? '' } : undefined;
+  if (inherited && (!Number.isInteger(inherited.fd) || inherited.fd < 3 || !inherited.socket)) {
+    throw new HandshakeError(`${LISTEN_FD_ENV}=${env[LISTEN_FD_ENV]} needs a descriptor of 3 or more and ${LISTEN_SOCKET_ENV}, the socket's path`);
+  }
+  const socketDir = inherited ? undefined : fs.mkdtempSync(path.join(env.PLUGIN_UNIX_SOCKET_DIR || os.tmpdir(), 'sfplugin'));
+  const socket = inherited ? inherited.socket : path.join(socketDir!, 'p.sock');
+  const removeSocket = () => {
+    if (socketDir) fs.rmSync(socketDir, { recursive: true, force: true });
+  };
   const shutdown = () => {
     opts.onShutdown?.();
     server.forceShutdown();
-    fs.rmSync(socketDir, { recursive: true, force: true });
+    removeSocket();
   };
   const shutdownCodec = codec('controller', 'Shutdown');
   methods.set('/plugin.GRPCController/Shutdown', async () => {
@@ -167,10 +211,10 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
     }, 10);
     return shutdownCodec().responseSerialize({});
   });
-  await server.listen(socket);
+  await server.listen(inherited ? { fd: inherited.fd } : socket);
   const out = opts.out ?? process.stdout;
   out.write(`${CORE_PROTOCOL_VERSION}|${APP_PROTOCOL_VERSION}|unix|${socket}|grpc|${certField}\n`);
-  process.on('exit', () => fs.rmSync(socketDir, { recursive: true, force: true }));
+  process.on('exit', removeSocket);
   // how streamform's CLI stops a provider it shares between OpenTofu runs (src/tools/cli/shared-provider.ts)
   process.once('SIGTERM', () => {
     shutdown();
