@@ -13,7 +13,10 @@ export interface ProviderEndpoints {
 }
 
 // What the resources use of each server: the clients in ./clients implement it, tests pass fakes.
-export type KafkaAdmin = Pick<KafkaAdminClient, 'describeTopics' | 'createTopic' | 'deleteTopic' | 'createPartitions' | 'setTopicConfigs'>;
+export type KafkaAdmin = Pick<
+  KafkaAdminClient,
+  'describeTopics' | 'readAhead' | 'createTopic' | 'deleteTopic' | 'createPartitions' | 'setTopicConfigs'
+>;
 export type SchemaRegistry = Pick<
   SchemaRegistryClient,
   | 'latest'

@@ -40,6 +40,11 @@ export class FakeKafka implements KafkaAdmin {
     return out;
   }
 
+  /** Recorded only: the fake answers every read from its topics as they are. */
+  readAhead(names: readonly string[]): void {
+    this.calls.push(`readAhead ${names.join(',')}`);
+  }
+
   async createTopic(t: NewTopic): Promise<TopicDescription> {
     this.calls.push(`createTopic ${t.name}`);
     if (this.topics.has(t.name)) {

@@ -217,6 +217,11 @@ async function perName<T>(items: readonly string[], run: (unique: string[]) => P
  * names the bootstrap servers. Requests cannot be cancelled: on abort the operations reject at once
  * and their eventual results are ignored.
  */
+/** How long a read-ahead answer may serve a read (a plan's refresh of thousands of topics takes seconds). */
+export const READ_AHEAD_MS = 30_000;
+/** Topics per read-ahead request (one Metadata and one DescribeConfigs each; smaller answers keep the peak memory down). */
+const READ_AHEAD_CHUNK = 250;
+
 export class KafkaAdminClient {
   readonly kafka: Kafka;
   readonly server: string;
@@ -232,6 +237,8 @@ export class KafkaAdminClient {
   private readonly deleter: Batcher<string, undefined>;
   private readonly alterer: Batcher<WireConfigChange, undefined>;
   private readonly partitioner: Batcher<{ topic: string; count: number }, undefined>;
+  /** Topics described ahead of their reads (readAhead): each answer serves one read, while fresh. */
+  private readonly ahead = new Map<string, { readonly at: number; readonly answer: Promise<TopicDescription | undefined | Error> }>();
 
   constructor(
     readonly connection: KafkaConnection,
@@ -368,9 +375,47 @@ export class KafkaAdminClient {
       for (const [n, d] of found) if (d && !(d instanceof Error)) out.set(n, d);
       return out;
     }
-    const found = await Promise.all([...new Set(names)].map((n) => this.request(() => this.describer.add(n), `describe topic ${n}`)));
+    const found = await Promise.all(
+      [...new Set(names)].map(async (n) => {
+        const early = await this.takeAhead(n);
+        return early !== false ? early : this.request(() => this.describer.add(n), `describe topic ${n}`);
+      }),
+    );
     for (const d of found) if (d) out.set(d.name, d);
     return out;
+  }
+
+  /**
+   * Describes these topics now, in batched requests, for reads expected soon: OpenTofu validates
+   * every resource before its refresh reads any, so the provider knows the topics a plan will read
+   * before the first read arrives (framework/resource.ts readAhead). The next describeTopics of
+   * each of them within READ_AHEAD_MS takes that answer instead of asking Kafka; a write to the
+   * topic drops it, and a failed or late one is asked again. Only the named topics are asked about.
+   */
+  readAhead(names: readonly string[]): void {
+    const fresh = [...new Set(names)].filter((n) => !this.ahead.has(n));
+    for (let i = 0; i < fresh.length; i += READ_AHEAD_CHUNK) {
+      const chunk = fresh.slice(i, i + READ_AHEAD_CHUNK);
+      const answers = describeNamed(this.requests, chunk);
+      answers.catch(() => undefined); // the reads that take them ask again
+      const at = Date.now();
+      for (const n of chunk) {
+        this.ahead.set(
+          n,
+          { at, answer: answers.then((m) => m.get(n), (err: unknown) => (err instanceof Error ? err : new Error(String(err)))) },
+        );
+      }
+    }
+  }
+
+  /** The read-ahead answer for `name` (once), or false when there is none, it failed or is stale. */
+  private async takeAhead(name: string): Promise<TopicDescription | undefined | false> {
+    const held = this.ahead.get(name);
+    if (!held) return false;
+    this.ahead.delete(name);
+    if (Date.now() - held.at > READ_AHEAD_MS) return false;
+    const answer = await held.answer;
+    return answer instanceof Error ? false : answer;
   }
 
   /**
@@ -378,6 +423,7 @@ export class KafkaAdminClient {
    * (a KafkaTopicError) when the name is taken. Concurrent creates share one CreateTopics request.
    */
   async createTopic(t: NewTopic): Promise<TopicDescription> {
+    this.ahead.delete(t.name);
     const spec: WireNewTopic = { topic: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, configs: t.configs };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -412,11 +458,13 @@ export class KafkaAdminClient {
 
   /** Deletes the topic; one already gone is fine. Concurrent deletes share one DeleteTopics request. */
   async deleteTopic(name: string): Promise<void> {
+    this.ahead.delete(name);
     await this.request(() => this.deleter.add(name), `delete topic ${name}`);
   }
 
   /** Grows the topic to `count` partitions and waits until the cluster's metadata shows them. */
   async createPartitions(name: string, count: number): Promise<void> {
+    this.ahead.delete(name);
     await this.request(() => this.partitioner.add({ topic: name, count }), `add partitions to topic ${name}`);
     await this.waitUntil(name, `topic ${name} does not show ${count} partitions`, (d) => d.partitions >= count);
   }
@@ -440,6 +488,7 @@ export class KafkaAdminClient {
    * keeping every other override of the topic as it is (IncrementalAlterConfigs).
    */
   async setTopicConfigs(name: string, desired: Readonly<Record<string, string>>, release: readonly string[]): Promise<void> {
+    this.ahead.delete(name);
     await this.request(() => this.alterer.add({ topic: name, set: desired, delete: release }), `set the configs of topic ${name}`);
     await this.waitUntil(
       name,

@@ -110,6 +110,17 @@ export interface ResourceDefinition<A extends Attrs, C> {
   readonly deletionProtection?: 'deletion_protection' extends keyof A ? DeletionProtection<StateOf<A>> : never;
   /** Checks on configuration alone (no servers); values may be unknown. */
   validate?(config: Planned<StateOf<A>>, diagnostics: Diagnostic[]): void;
+  /**
+   * Reads to start early. OpenTofu validates every resource's configuration (its validate walk)
+   * before its refresh reads any: the keys of the configurations validated before the provider
+   * is configured are handed to `start` once it is, so the reads can go out together in batched
+   * requests instead of one wave per `-parallelism` slots. A read that follows uses the answer
+   * when it is still fresh.
+   */
+  readonly readAhead?: {
+    key(config: Planned<StateOf<A>>): string | undefined;
+    start(keys: readonly string[], clients: C): void;
+  };
   /** Plan-time logic: diff suppression, replacement decisions, server-side checks. */
   plan?(req: PlanRequest<StateOf<A>, C>): Promise<void>;
   /** Current state of the object, or null when it no longer exists. */

@@ -86,6 +86,8 @@ export class ProviderServer<PA extends Attrs, C> {
   private readonly resources: Map<string, AnyResource<C>>;
   /** Aborted by StopProvider: every request, poll and wait in flight gives up. */
   private readonly stop = new AbortController();
+  /** readAhead keys of the configurations validated before the provider was configured, per resource. */
+  private readonly readAheadKeys = new Map<AnyResource<C>, Set<string>>();
 
   constructor(
     readonly provider: ProviderDefinition<PA, C>,
@@ -133,10 +135,11 @@ export class ProviderServer<PA extends Attrs, C> {
           const config = decodeObject(req.config, this.provider.schema) ?? {};
           this.log.debug('configure', { terraform_version: req.terraform_version });
           this.clients = this.provider.configure(config as StateOf<PA>, this.stop.signal);
-          await this.clients.catch((err: unknown) => {
+          const clients = await this.clients.catch((err: unknown) => {
             this.clients = undefined;
             diags.push(diagnosticOf(err, 'Cannot configure the streamform provider'));
           });
+          if (clients) this.startReadAhead(clients);
           return {};
         }),
       ValidateResourceConfig: (req: ResourceConfigRequest) =>
@@ -145,6 +148,11 @@ export class ProviderServer<PA extends Attrs, C> {
           const config = decodeObject(req.config, r.schema);
           validateAttrs(r.schema, config, diags);
           if (config) r.validate?.(config, diags);
+          const key = config && !this.clients && diags.length === 0 ? r.readAhead?.key(config) : undefined;
+          if (key !== undefined) {
+            const keys = this.readAheadKeys.get(r) ?? new Set<string>();
+            this.readAheadKeys.set(r, keys.add(key));
+          }
           return {};
         }),
       UpgradeResourceState: (req: UpgradeResourceStateRequest) =>
@@ -188,6 +196,18 @@ export class ProviderServer<PA extends Attrs, C> {
         return { Error: '' };
       },
     } satisfies Record<ProviderMethod, (req: never) => Promise<Res>>;
+  }
+
+  /** Hands the keys gathered in validation to their resources' readAhead (once; a failure only costs the early start). */
+  private startReadAhead(clients: C): void {
+    for (const [r, keys] of this.readAheadKeys) {
+      try {
+        r.readAhead?.start([...keys], clients);
+      } catch (err) {
+        this.log.debug('read-ahead not started', { type: r.typeName, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    this.readAheadKeys.clear();
   }
 
   private capabilities(): Res {

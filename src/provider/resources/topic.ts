@@ -171,6 +171,12 @@ export const topicResource: ResourceDefinition<(typeof schema)['attributes'], Pr
     }
   },
 
+  // a refresh reads the topics the configuration names: described together, ahead of the reads
+  readAhead: {
+    key: (config) => (typeof config.name === 'string' ? config.name : undefined),
+    start: (names, clients) => clients.kafka().readAhead(names),
+  },
+
   async read(state, { clients }) {
     const t = await describe(clients, state.name);
     return t ? stateOf(state, t) : null;

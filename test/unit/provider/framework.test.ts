@@ -109,3 +109,30 @@ test('exactly the resources with a deletion_protection attribute declare what it
     'streamform_ksql_query',
   ]);
 });
+
+test('read-ahead: the topics validated before ConfigureProvider are described together once it is configured (valid, known names only)', async () => {
+  const kafka = new FakeKafka();
+  const provider: ProviderDefinition<Record<string, never>, ProviderClients> = {
+    schema: objectSchema(0, 'test provider', {}),
+    resources: [topicResource],
+    configure: async () => fakeClients({ kafka }),
+  };
+  const handlers = new ProviderServer(provider, logger('test')).handlers();
+  const t = topicResource.schema.type;
+  const config = (name: string | typeof UNKNOWN, partitions = 1) =>
+    encodeDynamic(
+      { id: null, name, partitions, replication_factor: null, config: null, allow_replacement: null, deletion_protection: null },
+      t,
+    );
+  const validate = (c: ReturnType<typeof config>) => handlers.ValidateResourceConfig({ type_name: 'streamform_topic', config: c });
+  expect((await validate(config('orders'))).diagnostics).toEqual([]);
+  expect((await validate(config('payments'))).diagnostics).toEqual([]);
+  await validate(config(UNKNOWN)); // a name known only at apply: nothing to read ahead
+  expect((await validate(config('refused', 0))).diagnostics).not.toEqual([]); // invalid: not read
+  expect(kafka.calls).toEqual([]); // nothing before the provider is configured
+  expect(await handlers.ConfigureProvider({ config: encodeDynamic({}, provider.schema.type) })).toEqual({ diagnostics: [] });
+  expect(kafka.calls).toEqual(['readAhead orders,payments']);
+  // validations after the configuration (OpenTofu's second, before each plan) start nothing more
+  await validate(config('later'));
+  expect(kafka.calls).toEqual(['readAhead orders,payments']);
+});

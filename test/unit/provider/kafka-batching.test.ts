@@ -1,4 +1,4 @@
-import { KafkaAdminClient, KafkaClientError, KafkaTopicError } from '../../../src/provider/clients/kafka';
+import { KafkaAdminClient, KafkaClientError, KafkaTopicError, READ_AHEAD_MS } from '../../../src/provider/clients/kafka';
 import {
   KafkaErrorCode,
   KafkaWire,
@@ -214,5 +214,73 @@ describe('Kafka admin requests arriving together are batched', () => {
     const [slow, fast] = await Promise.all([admin.describeTopics(['slow']), admin.describeTopics(['fast'])]);
     expect([slow.has('slow'), fast.has('fast')]).toEqual([true, true]);
     expect(wire.requests.filter((r) => r.kind === 'Metadata').map((r) => r.topics)).toEqual([['slow', 'fast'], ['slow']]);
+  });
+});
+
+describe('read-ahead: the topics a refresh will read, described before the reads come', () => {
+  test('one Metadata and one DescribeConfigs for all named topics; each answers one read; only those topics are asked about', async () => {
+    const wire = new FakeWire(500);
+    const admin = client(wire);
+    const wanted = names(100, 'other');
+    admin.readAhead([...wanted, 'missing-1']);
+    expect(wire.requests).toEqual([
+      { kind: 'Metadata', topics: [...wanted, 'missing-1'] },
+      { kind: 'DescribeConfigs', topics: [...wanted, 'missing-1'] },
+    ]);
+    // the refresh, in waves of 10 as OpenTofu's -parallelism sends them: no request of its own
+    for (let i = 0; i < 100; i += 10) {
+      const wave = await Promise.all(wanted.slice(i, i + 10).map((n) => admin.describeTopics([n])));
+      expect(wave.map((m) => m.size)).toEqual(Array(10).fill(1));
+    }
+    expect((await admin.describeTopics(['missing-1'])).size).toBe(0);
+    expect(wire.requests).toHaveLength(2);
+    // an answer serves one read: the next read of the topic asks Kafka
+    wire.topics.get('other-0')!.overrides['retention.ms'] = '5';
+    expect((await admin.describeTopics(['other-0'])).get('other-0')!.configs['retention.ms']).toEqual({ value: '5', isOverride: true });
+    expect(wire.requests.map((r) => r.topics)).toEqual([[...wanted, 'missing-1'], [...wanted, 'missing-1'], ['other-0'], ['other-0']]);
+  });
+
+  test('a write drops the topic’s early answer: the read after it sees the change', async () => {
+    const wire = new FakeWire(3);
+    const admin = client(wire);
+    admin.readAhead(['other-0', 'other-1', 'other-2']);
+    await admin.setTopicConfigs('other-1', { 'retention.ms': '7' }, []);
+    await admin.deleteTopic('other-2');
+    expect((await admin.describeTopics(['other-1'])).get('other-1')!.configs['retention.ms'].value).toBe('7');
+    expect((await admin.describeTopics(['other-2'])).has('other-2')).toBe(false);
+    // other-0 still comes from the early answer: the last read asked only about other-2
+    expect((await admin.describeTopics(['other-0'])).has('other-0')).toBe(true);
+    expect(wire.requests.filter((r) => r.kind === 'Metadata').map((r) => r.topics)).toEqual([
+      ['other-0', 'other-1', 'other-2'],
+      ['other-1'], // setTopicConfigs' read-back
+      ['other-1'],
+      ['other-2'],
+    ]);
+  });
+
+  test('a stale or failed early answer is not used: the read asks Kafka', async () => {
+    const wire = new FakeWire(2);
+    const real = wire.metadata.bind(wire);
+    let failures = 1;
+    wire.metadata = async (topics) => {
+      if (failures-- > 0) {
+        wire.requests.push({ kind: 'Metadata', topics: topics && [...topics] });
+        throw new Error('broker went away');
+      }
+      return real(topics);
+    };
+    const admin = client(wire);
+    admin.readAhead(['other-0']);
+    expect((await admin.describeTopics(['other-0'])).has('other-0')).toBe(true);
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      admin.readAhead(['other-1']);
+      clock.mockReturnValue(now + READ_AHEAD_MS + 60_000);
+      expect((await admin.describeTopics(['other-1'])).has('other-1')).toBe(true);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(wire.requests.filter((r) => r.kind === 'Metadata').map((r) => r.topics)).toEqual([['other-0'], ['other-0'], ['other-1'], ['other-1']]);
   });
 });
