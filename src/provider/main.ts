@@ -5,8 +5,10 @@
  * right after it, while OpenTofu connects.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { requestCounter } from './clients/request-counter';
 import { PROVIDER_METHODS, PURE_METHODS } from './framework/methods';
+import { PROVIDER_BUNDLE } from './plugin/bundle';
 import { logger } from './plugin/log';
 import { HandshakeError, loadServices, serve } from './plugin/serve';
 
@@ -39,19 +41,46 @@ async function main(): Promise<void> {
       new ProviderServer(streamformProvider, log).handlers(),
     ));
   if (process.env.STREAMFORM_PROVIDER_WARMUP === '1') {
-    // The set-up's run that fills V8's code cache (launch.ts): load everything a start loads, then exit.
-    loadServices();
-    await load();
+    // The set-up's run that fills V8's code cache (launch.ts): load everything a start loads, and
+    // encode GetProviderSchema's answer for the starts of this bundle (knownAnswers); then exit.
+    const services = loadServices();
+    const schema = await (await load()).GetProviderSchema({} as never);
+    if (bundled()) fs.writeFileSync(SCHEMA_ANSWER, services.provider.GetProviderSchema.responseSerialize(schema));
     return;
   }
   // Ctrl-C reaches the whole process group; OpenTofu stops providers with StopProvider instead.
   process.on('SIGINT', () => log.debug('ignoring SIGINT'));
-  await serve({ methods: PROVIDER_METHODS, pure: PURE_METHODS, handlers: load, log, onShutdown: () => writeStats(log) });
+  await serve({ methods: PROVIDER_METHODS, pure: PURE_METHODS, known: knownAnswers(), handlers: load, log, onShutdown: () => writeStats(log) });
   log.info('streamform provider serving', { pid: process.pid });
   setImmediate(() => {
     loadServices();
     void load();
   });
+}
+
+/**
+ * Whether this is the bundle (launch.ts runs it with the bundle's path as __filename), not main.js;
+ * and the file of answers beside it (inside the bundle, PROVIDER_BUNDLE's paths, made from
+ * bundle.ts' own folder, do not hold).
+ */
+function bundled(): boolean {
+  return path.basename(__filename) === path.basename(PROVIDER_BUNDLE.file);
+}
+const SCHEMA_ANSWER = path.join(path.dirname(__filename), path.basename(PROVIDER_BUNDLE.schema));
+
+/**
+ * Answers encoded when this bundle was built (GetProviderSchema's: OpenTofu's first call, answered
+ * before the provider's modules have loaded); none when running unbundled or without the file.
+ */
+function knownAnswers(): Map<string, Buffer> {
+  const known = new Map<string, Buffer>();
+  if (!bundled()) return known;
+  try {
+    known.set('GetProviderSchema', fs.readFileSync(SCHEMA_ANSWER));
+  } catch {
+    // not written (an older set-up): answered by the handlers
+  }
+  return known;
 }
 
 /**

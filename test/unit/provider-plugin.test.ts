@@ -17,6 +17,7 @@ import { PROVIDER_METHODS, PURE_METHODS } from '../../src/provider/framework/met
 import { loadServices, MAGIC_COOKIE_VALUE, memoized } from '../../src/provider/plugin/serve';
 import { REPO_ROOT } from '../../src/tools/toolchain/paths';
 import { startSharedProvider } from '../../src/tools/toolchain/shared-provider';
+import { PROVIDER_BUNDLE, providerBundleFresh } from '../../src/provider/plugin/bundle';
 
 /** A method of a client made by makeGenericClientConstructor: request, callback. */
 type GrpcCallback = (err: Error | null, res: any) => void;
@@ -234,5 +235,19 @@ describe('shared provider (startSharedProvider)', () => {
     const socket: string = JSON.parse(provider.env.TF_REATTACH_PROVIDERS)[address].Addr.String;
     await provider.stop();
     expect(fs.existsSync(socket)).toBe(false);
+  });
+});
+
+describe("GetProviderSchema's answer encoded with the bundle", () => {
+  test('is exactly what the provider computes now (the set-up writes it beside a fresh bundle)', async () => {
+    if (!providerBundleFresh()) throw new Error('no fresh provider bundle: run `bash scripts/setup.sh` first');
+    const file = path.join(path.dirname(PROVIDER_BUNDLE.file), path.basename(PROVIDER_BUNDLE.schema));
+    const { ProviderServer } = await import('../../src/provider/framework/server');
+    const { streamformProvider } = await import('../../src/provider/provider');
+    const { logger } = await import('../../src/provider/plugin/log');
+    const computed = loadServices().provider.GetProviderSchema.responseSerialize!(
+      await new ProviderServer(streamformProvider, logger('test')).handlers().GetProviderSchema(),
+    );
+    expect(fs.readFileSync(file).equals(computed)).toBe(true);
   });
 });

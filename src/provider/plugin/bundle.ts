@@ -11,6 +11,11 @@ export const PROVIDER_BUNDLE = {
   file: path.join(PACKAGE, 'dist', 'provider', 'provider.js'),
   /** The package's own files in the bundle, with their modification times when it was built. */
   inputs: path.join(PACKAGE, 'dist', 'provider', 'provider.inputs.json'),
+  /**
+   * GetProviderSchema's answer (its encoded response message), written by the set-up's warm-up
+   * from the bundle beside it, so a start answers it before the provider's modules load.
+   */
+  schema: path.join(PACKAGE, 'dist', 'provider', 'provider-schema.bin'),
   /** V8's code cache for the bundle under this Node version. */
   cache: path.join(PACKAGE, 'dist', 'provider', `provider.js.${process.version}.cache`),
 } as const;

@@ -37,6 +37,11 @@ interface ServeOptions {
    */
   readonly pure?: readonly string[];
   /**
+   * Answers of pure methods to requests of no bytes, known before the provider's modules load
+   * (GetProviderSchema's, encoded when the bundle was built).
+   */
+  readonly known?: ReadonlyMap<string, Buffer>;
+  /**
    * The handlers, loaded on the first call (the handshake does not wait for the provider's
    * modules: OpenTofu connects while they load).
    */
@@ -121,13 +126,17 @@ export function loadServices(dir = protoDir()): Services {
 const MEMO_LIMIT = 20_000;
 
 /** A unary method answering the same bytes with the same answer (a failed call is not kept). */
-export function memoized(method: UnaryMethod): UnaryMethod {
+export function memoized(method: UnaryMethod, known?: Buffer): UnaryMethod {
   const answers = new Map<string, Promise<Buffer>>();
+  if (known) answers.set('', Promise.resolve(known));
   return (bytes) => {
     const key = bytes.toString('latin1');
     let answer = answers.get(key);
     if (!answer) {
-      if (answers.size >= MEMO_LIMIT) answers.clear();
+      if (answers.size >= MEMO_LIMIT) {
+        answers.clear();
+        if (known) answers.set('', Promise.resolve(known));
+      }
       answer = method(bytes);
       answers.set(key, answer);
       answer.catch(() => answers.delete(key));
@@ -175,7 +184,7 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
         throw err;
       }
     };
-    methods.set(`/tfplugin6.Provider/${name}`, opts.pure?.includes(name) ? memoized(call) : call);
+    methods.set(`/tfplugin6.Provider/${name}`, opts.pure?.includes(name) ? memoized(call, opts.known?.get(name)) : call);
   }
 
   let tls: { key: string; cert: string; clientCert: string } | undefined;
