@@ -391,9 +391,12 @@ export class KafkaAdminClient {
    * before the first read arrives (framework/resource.ts readAhead). The next describeTopics of
    * each of them within READ_AHEAD_MS takes that answer instead of asking Kafka; a write to the
    * topic drops it, and a failed or late one is asked again. Only the named topics are asked about.
+   * Answers held from an earlier call are dropped: each call is a new phase of OpenTofu's run (a
+   * ConfigureProvider), and its reads must not see an earlier phase's answers.
    */
   readAhead(names: readonly string[]): void {
-    const fresh = [...new Set(names)].filter((n) => !this.ahead.has(n));
+    this.ahead.clear();
+    const fresh = [...new Set(names)];
     for (let i = 0; i < fresh.length; i += READ_AHEAD_CHUNK) {
       const chunk = fresh.slice(i, i + READ_AHEAD_CHUNK);
       const answers = describeNamed(this.requests, chunk);

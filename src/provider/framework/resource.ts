@@ -115,7 +115,8 @@ export interface ResourceDefinition<A extends Attrs, C> {
    * before its refresh reads any: the keys of the configurations validated before the provider
    * is configured are handed to `start` once it is, so the reads can go out together in batched
    * requests instead of one wave per `-parallelism` slots. A read that follows uses the answer
-   * when it is still fresh.
+   * when it is still fresh. `start` is called at every configuration (with no keys when nothing
+   * was validated since), and replaces what an earlier call started.
    */
   readonly readAhead?: {
     key(config: Planned<StateOf<A>>): string | undefined;

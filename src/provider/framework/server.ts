@@ -198,11 +198,16 @@ export class ProviderServer<PA extends Attrs, C> {
     } satisfies Record<ProviderMethod, (req: never) => Promise<Res>>;
   }
 
-  /** Hands the keys gathered in validation to their resources' readAhead (once; a failure only costs the early start). */
+  /**
+   * Hands the keys gathered in validation to their resources' readAhead, at every configuration
+   * (none when nothing was validated since: a later phase of the run drops the earlier answers);
+   * a failure only costs the early start.
+   */
   private startReadAhead(clients: C): void {
-    for (const [r, keys] of this.readAheadKeys) {
+    for (const r of this.resources.values()) {
+      if (!r.readAhead) continue;
       try {
-        r.readAhead?.start([...keys], clients);
+        r.readAhead.start([...(this.readAheadKeys.get(r) ?? [])], clients);
       } catch (err) {
         this.log.debug('read-ahead not started', { type: r.typeName, error: err instanceof Error ? err.message : String(err) });
       }

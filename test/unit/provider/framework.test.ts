@@ -135,4 +135,7 @@ test('read-ahead: the topics validated before ConfigureProvider are described to
   // validations after the configuration (OpenTofu's second, before each plan) start nothing more
   await validate(config('later'));
   expect(kafka.calls).toEqual(['readAhead orders,payments']);
+  // the next phase's configuration replaces the early answers with none
+  expect(await handlers.ConfigureProvider({ config: encodeDynamic({}, provider.schema.type) })).toEqual({ diagnostics: [] });
+  expect(kafka.calls).toEqual(['readAhead orders,payments', 'readAhead ']);
 });

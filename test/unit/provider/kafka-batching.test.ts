@@ -258,6 +258,16 @@ describe('read-ahead: the topics a refresh will read, described before the reads
     ]);
   });
 
+  test("a later phase's read-ahead drops the earlier answers: its reads ask Kafka", async () => {
+    const wire = new FakeWire(2);
+    const admin = client(wire);
+    admin.readAhead(['other-0', 'other-1']);
+    admin.readAhead(['other-1']);
+    await admin.describeTopics(['other-0']);
+    await admin.describeTopics(['other-1']);
+    expect(wire.requests.filter((r) => r.kind === 'Metadata').map((r) => r.topics)).toEqual([['other-0', 'other-1'], ['other-1'], ['other-0']]);
+  });
+
   test('a stale or failed early answer is not used: the read asks Kafka', async () => {
     const wire = new FakeWire(2);
     const real = wire.metadata.bind(wire);
