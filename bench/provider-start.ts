@@ -13,6 +13,7 @@ import { createPluginCertificate } from '../src/provider/plugin/cert';
 import { loadServices, MAGIC_COOKIE_VALUE } from '../src/provider/plugin/serve';
 import { REPO_ROOT } from '../src/tools/toolchain/paths';
 import { providerBundleFresh } from '../src/provider/plugin/bundle';
+import { PROVIDER_NODE_FLAGS } from '../src/tools/toolchain/providers';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15;
 
@@ -20,7 +21,8 @@ async function once(entry: string): Promise<{ handshake: number; firstCall: numb
   const client = createPluginCertificate();
   const started = process.hrtime.bigint();
   const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
-  const child = spawn(process.execPath, [entry], {
+  // as the mirror's launcher runs node (its flags decide which V8 code cache is used)
+  const child = spawn(process.execPath, [...PROVIDER_NODE_FLAGS, entry], {
     env: {
       PATH: process.env.PATH,
       TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE,

@@ -3,15 +3,16 @@
  * set-up builds with esbuild from main.ts) with V8's code cache, so a start neither resolves
  * hundreds of modules nor compiles the code again. Falls back to main.js when no bundle was built,
  * or (in a checkout) when the compiled code changed after it was.
- * The cache (`provider.js.<node version>.cache` beside the bundle) is written by the first start
- * that finds none or a stale one, after the provider has warmed up; V8 rejects a cache that does
- * not match the bundle, and the next start writes a fresh one.
+ * The cache (`provider.js.<node version>.<flags>.cache` beside the bundle, one per set of Node
+ * flags, bundleCacheFile) is written by the set-up's warm-up under the launcher's flags, or by the
+ * first start that finds none or a stale one; V8 rejects a cache that does not match the bundle
+ * or the flags, and that start writes a fresh one.
  */
 import * as fs from 'fs';
 import { createRequire } from 'module';
 import * as path from 'path';
 import * as vm from 'vm';
-import { PROVIDER_BUNDLE, providerBundleFresh } from './plugin/bundle';
+import { bundleCacheFile, PROVIDER_BUNDLE, providerBundleFresh } from './plugin/bundle';
 
 function start(): void {
   if (!providerBundleFresh()) {
@@ -20,7 +21,7 @@ function start(): void {
   }
   const bundle = PROVIDER_BUNDLE.file;
   const source = fs.readFileSync(bundle, 'utf8');
-  const cacheFile = PROVIDER_BUNDLE.cache;
+  const cacheFile = bundleCacheFile();
   let cachedData: Buffer | undefined;
   try {
     cachedData = fs.readFileSync(cacheFile);

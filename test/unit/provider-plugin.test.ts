@@ -4,7 +4,7 @@
  * msgpack/cty codec. Starts the compiled provider as a child process.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,6 +16,7 @@ import { conform, decodeDynamic, encodeDynamic, UNKNOWN } from '../../src/provid
 import { PROVIDER_METHODS, PURE_METHODS } from '../../src/provider/framework/methods';
 import { loadServices, MAGIC_COOKIE_VALUE, memoized } from '../../src/provider/plugin/serve';
 import { REPO_ROOT } from '../../src/tools/toolchain/paths';
+import { PROVIDER_NODE_FLAGS } from '../../src/tools/toolchain/providers';
 import { startSharedProvider } from '../../src/tools/toolchain/shared-provider';
 import { PROVIDER_BUNDLE, providerBundleFresh } from '../../src/provider/plugin/bundle';
 
@@ -249,5 +250,32 @@ describe("GetProviderSchema's answer encoded with the bundle", () => {
       await new ProviderServer(streamformProvider, logger('test')).handlers().GetProviderSchema(),
     );
     expect(fs.readFileSync(file).equals(computed)).toBe(true);
+  });
+});
+
+describe("V8's code cache of the bundle", () => {
+  test("the set-up's cache is accepted by V8 under the launcher's flags; other flags have a cache of their own", () => {
+    if (!providerBundleFresh()) throw new Error('no fresh provider bundle: run `bash scripts/setup.sh` first');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-code-cache-'));
+    const probe = path.join(dir, 'probe.js');
+    // loads the bundle's source as launch.ts does, with the cache file named for this process's flags
+    fs.writeFileSync(
+      probe,
+      `const fs = require('fs'), vm = require('vm');
+       const b = require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'src', 'provider', 'plugin', 'bundle.js'))});
+       const file = b.bundleCacheFile();
+       const source = '(function (exports, require, module, __filename, __dirname) {' + fs.readFileSync(b.PROVIDER_BUNDLE.file, 'utf8') + '\\n})';
+       const cachedData = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+       const script = new vm.Script(source, { filename: b.PROVIDER_BUNDLE.file, cachedData });
+       process.stdout.write(cachedData ? (script.cachedDataRejected ? 'rejected' : 'accepted') : 'none');`,
+    );
+    const verdict = (flags: readonly string[]) => execFileSync(process.execPath, [...flags, probe], { encoding: 'utf8' });
+    try {
+      expect(verdict(PROVIDER_NODE_FLAGS)).toBe('accepted');
+      // no cache of its own under other flags; the launcher's is not taken for it
+      expect(verdict(['--max-semi-space-size=2'])).toBe('none');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

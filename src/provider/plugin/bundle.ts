@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -16,9 +17,17 @@ export const PROVIDER_BUNDLE = {
    * from the bundle beside it, so a start answers it before the provider's modules load.
    */
   schema: path.join(PACKAGE, 'dist', 'provider', 'provider-schema.bin'),
-  /** V8's code cache for the bundle under this Node version. */
-  cache: path.join(PACKAGE, 'dist', 'provider', `provider.js.${process.version}.cache`),
 } as const;
+
+/**
+ * V8's code cache for the bundle under this Node version and these Node/V8 flags: V8 rejects a
+ * cache made under other flags (the launcher's heap flags, providers.ts), so each set of flags
+ * has its own and a test process without them does not replace the launcher's.
+ */
+export function bundleCacheFile(execArgv: readonly string[] = process.execArgv): string {
+  const flags = execArgv.length === 0 ? '' : `.${createHash('sha256').update(execArgv.join(' ')).digest('hex').slice(0, 10)}`;
+  return path.join(PROVIDER_BUNDLE.dir, `provider.js.${process.version}${flags}.cache`);
+}
 
 /**
  * True when the bundle exists and, in a checkout (where `tsc -b` may have rebuilt files since),

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { PROVIDER_BUNDLE, providerBundleFresh } from '../../provider/plugin/bundle';
 import { PACKAGE_ROOT } from './paths';
+import { PROVIDER_NODE_FLAGS } from './providers';
 import { protoInstallDir } from './protos';
 import { run } from './run';
 
@@ -70,7 +71,7 @@ export async function ensureProviderBundle(logFile: string): Promise<boolean> {
   fs.writeFileSync(inputsFile, JSON.stringify(inputs));
   // the warm-up: load everything a provider start loads, and write V8's code cache for it
   // (an installed package keeps the protocol definitions in the machine-wide cache: protoInstallDir)
-  await run(process.execPath, [LAUNCHER], {
+  await run(process.execPath, [...PROVIDER_NODE_FLAGS, LAUNCHER], {
     logFile,
     env: { ...process.env, STREAMFORM_PROVIDER_WARMUP: '1', STREAMFORM_PROTO_DIR: protoInstallDir() },
   });

@@ -70,6 +70,16 @@ export async function ensureDockerProvider(logFile: string): Promise<string> {
 }
 
 /**
+ * The Node flags the provider runs with (the mirror's launcher; the set-up's warm-up makes V8's
+ * code cache under the same flags, which V8 requires to use it). A 1 MB young generation (default 16): the provider's objects are short-lived request data; it
+ * cut peak resident memory at 300 topics from 106-130 MB to 87-92 MB (bench/vs-go-provider.ts).
+ * The old generation grows by half of what survived a full collection (V8 picks up to 4x by
+ * default): at 1,000 topics peak resident memory went from 104-128 MB to 89-93 MB, the
+ * provider's CPU within the runs' spread (one run each, 2026-12-02).
+ */
+export const PROVIDER_NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=50'] as const;
+
+/**
  * The streamform provider's executable: a shell script that execs node on the provider's launcher
  * (the bundled provider with its code cache; exec, so that OpenTofu's kill reaches node itself).
  */
@@ -77,12 +87,7 @@ function providerLauncher(): string {
   const main = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'launch.js');
   // an installed package keeps the protocol definitions in the machine-wide cache (protoInstallDir)
   const protos = isCheckout() ? '' : `STREAMFORM_PROTO_DIR="${protoInstallDir()}" `;
-  // a 1 MB young generation (default 16): the provider's objects are short-lived request data; it
-  // cut peak resident memory at 300 topics from 106-130 MB to 87-92 MB (bench/vs-go-provider.ts).
-  // The old generation grows by half of what survived a full collection (V8 picks up to 4x by
-  // default): at 1,000 topics peak resident memory went from 104-128 MB to 89-93 MB, the
-  // provider's CPU within the runs' spread (one run each, 2026-12-02).
-  return `#!/bin/sh\n${protos}exec node --max-semi-space-size=1 --heap-growing-percent=50 "${main}" "$@"\n`;
+  return `#!/bin/sh\n${protos}exec node ${PROVIDER_NODE_FLAGS.join(' ')} "${main}" "$@"\n`;
 }
 
 /**
