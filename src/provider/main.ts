@@ -50,7 +50,14 @@ async function main(): Promise<void> {
   }
   // Ctrl-C reaches the whole process group; OpenTofu stops providers with StopProvider instead.
   process.on('SIGINT', () => log.debug('ignoring SIGINT'));
-  await serve({ methods: PROVIDER_METHODS, pure: PURE_METHODS, known: knownAnswers(), handlers: load, log, onShutdown: () => writeStats(log) });
+  await serve({
+    methods: PROVIDER_METHODS,
+    pure: PURE_METHODS,
+    known: knownAnswers(),
+    handlers: load,
+    log,
+    onShutdown: () => writeStats(log),
+  });
   log.info('streamform provider serving', { pid: process.pid });
   setImmediate(() => {
     loadServices();

@@ -403,10 +403,13 @@ export class KafkaAdminClient {
       answers.catch(() => undefined); // the reads that take them ask again
       const at = Date.now();
       for (const n of chunk) {
-        this.ahead.set(
-          n,
-          { at, answer: answers.then((m) => m.get(n), (err: unknown) => (err instanceof Error ? err : new Error(String(err)))) },
-        );
+        this.ahead.set(n, {
+          at,
+          answer: answers.then(
+            (m) => m.get(n),
+            (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+          ),
+        });
       }
     }
   }

@@ -200,7 +200,9 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
   // provider: OpenTofu starts while this process loads); else one of its own, as go-plugin does.
   const inherited = env[LISTEN_FD_ENV] ? { fd: Number(env[LISTEN_FD_ENV]), socket: env[LISTEN_SOCKET_ENV] ?? '' } : undefined;
   if (inherited && (!Number.isInteger(inherited.fd) || inherited.fd < 3 || !inherited.socket)) {
-    throw new HandshakeError(`${LISTEN_FD_ENV}=${env[LISTEN_FD_ENV]} needs a descriptor of 3 or more and ${LISTEN_SOCKET_ENV}, the socket's path`);
+    throw new HandshakeError(
+      `${LISTEN_FD_ENV}=${env[LISTEN_FD_ENV]} needs a descriptor of 3 or more and ${LISTEN_SOCKET_ENV}, the socket's path`,
+    );
   }
   const socketDir = inherited ? undefined : fs.mkdtempSync(path.join(env.PLUGIN_UNIX_SOCKET_DIR || os.tmpdir(), 'sfplugin'));
   const socket = inherited ? inherited.socket : path.join(socketDir!, 'p.sock');

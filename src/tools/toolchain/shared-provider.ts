@@ -87,7 +87,12 @@ export async function startSharedProvider(
 ): Promise<SharedProvider> {
   const { executable, addresses } = provider;
   const socket = await listeningSocket();
-  const childEnv: NodeJS.ProcessEnv = { ...env, TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '6', PLUGIN_CLIENT_CERT: '' };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...env,
+    TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE,
+    PLUGIN_PROTOCOL_VERSIONS: '6',
+    PLUGIN_CLIENT_CERT: '',
+  };
   if (socket) Object.assign(childEnv, { [LISTEN_FD_ENV]: '3', [LISTEN_SOCKET_ENV]: socket.address });
   let child: ChildProcess;
   try {
@@ -122,10 +127,12 @@ export async function startSharedProvider(
   const ready = handshake.then(() => undefined);
   ready.catch(() => undefined); // a failed start is reported to whoever awaits ready (or below)
   // without a socket of ours the address is known only from the handshake
-  const address = socket ? socket.address : await handshake.catch(async (err: unknown) => {
-    cleanup();
-    throw err;
-  });
+  const address = socket
+    ? socket.address
+    : await handshake.catch(async (err: unknown) => {
+        cleanup();
+        throw err;
+      });
   const reattach = { Protocol: 'grpc', ProtocolVersion: 6, Pid: child.pid, Test: true, Addr: { Network: 'unix', String: address } };
   return {
     env: { TF_REATTACH_PROVIDERS: JSON.stringify(Object.fromEntries(addresses.map((a) => [a, reattach]))) },

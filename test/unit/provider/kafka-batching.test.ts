@@ -265,7 +265,11 @@ describe('read-ahead: the topics a refresh will read, described before the reads
     admin.readAhead(['other-1']);
     await admin.describeTopics(['other-0']);
     await admin.describeTopics(['other-1']);
-    expect(wire.requests.filter((r) => r.kind === 'Metadata').map((r) => r.topics)).toEqual([['other-0', 'other-1'], ['other-1'], ['other-0']]);
+    expect(wire.requests.filter((r) => r.kind === 'Metadata').map((r) => r.topics)).toEqual([
+      ['other-0', 'other-1'],
+      ['other-1'],
+      ['other-0'],
+    ]);
   });
 
   test('a stale or failed early answer is not used: the read asks Kafka', async () => {
@@ -291,6 +295,11 @@ describe('read-ahead: the topics a refresh will read, described before the reads
     } finally {
       clock.mockRestore();
     }
-    expect(wire.requests.filter((r) => r.kind === 'Metadata').map((r) => r.topics)).toEqual([['other-0'], ['other-0'], ['other-1'], ['other-1']]);
+    expect(wire.requests.filter((r) => r.kind === 'Metadata').map((r) => r.topics)).toEqual([
+      ['other-0'],
+      ['other-0'],
+      ['other-1'],
+      ['other-1'],
+    ]);
   });
 });
