@@ -185,6 +185,17 @@ describe('memoized pure methods', () => {
     expect(seen).toEqual(['topic a', 'topic b', 'topic c', 'topic c']);
   });
 
+  test('a known answer serves a request of no bytes without a call; other requests still call', async () => {
+    const seen: string[] = [];
+    const method = memoized(async (bytes) => {
+      seen.push(bytes.toString());
+      return Buffer.from(`computed for ${bytes.toString()}`);
+    }, Buffer.from('encoded with the bundle'));
+    expect((await method(Buffer.alloc(0))).toString()).toBe('encoded with the bundle');
+    expect((await method(Buffer.from('x'))).toString()).toBe('computed for x');
+    expect(seen).toEqual(['x']);
+  });
+
   test('the provider memoizes only methods that read nothing but their request', () => {
     expect([...PURE_METHODS].sort()).toEqual(['GetMetadata', 'GetProviderSchema', 'ValidateResourceConfig']);
     // every pure method is one the provider serves
@@ -242,14 +253,13 @@ describe('shared provider (startSharedProvider)', () => {
 describe("GetProviderSchema's answer encoded with the bundle", () => {
   test('is exactly what the provider computes now (the set-up writes it beside a fresh bundle)', async () => {
     if (!providerBundleFresh()) throw new Error('no fresh provider bundle: run `bash scripts/setup.sh` first');
-    const file = path.join(path.dirname(PROVIDER_BUNDLE.file), path.basename(PROVIDER_BUNDLE.schema));
     const { ProviderServer } = await import('../../src/provider/framework/server');
     const { streamformProvider } = await import('../../src/provider/provider');
     const { logger } = await import('../../src/provider/plugin/log');
     const computed = loadServices().provider.GetProviderSchema.responseSerialize!(
       await new ProviderServer(streamformProvider, logger('test')).handlers().GetProviderSchema(),
     );
-    expect(fs.readFileSync(file).equals(computed)).toBe(true);
+    expect(fs.readFileSync(PROVIDER_BUNDLE.schema).equals(computed)).toBe(true);
   });
 });
 

@@ -125,18 +125,19 @@ export function loadServices(dir = protoDir()): Services {
 /** At most this many answers are kept per memoized method (a configuration of many thousand resources starts over). */
 const MEMO_LIMIT = 20_000;
 
-/** A unary method answering the same bytes with the same answer (a failed call is not kept). */
+/**
+ * A unary method answering the same bytes with the same answer (a failed call is not kept); `known`
+ * answers a request of no bytes without calling it.
+ */
 export function memoized(method: UnaryMethod, known?: Buffer): UnaryMethod {
   const answers = new Map<string, Promise<Buffer>>();
-  if (known) answers.set('', Promise.resolve(known));
+  const knownAnswer = known && Promise.resolve(known);
   return (bytes) => {
+    if (knownAnswer && bytes.length === 0) return knownAnswer;
     const key = bytes.toString('latin1');
     let answer = answers.get(key);
     if (!answer) {
-      if (answers.size >= MEMO_LIMIT) {
-        answers.clear();
-        if (known) answers.set('', Promise.resolve(known));
-      }
+      if (answers.size >= MEMO_LIMIT) answers.clear();
       answer = method(bytes);
       answers.set(key, answer);
       answer.catch(() => answers.delete(key));
