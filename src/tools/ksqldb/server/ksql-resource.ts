@@ -316,12 +316,7 @@ export class KsqlResource {
           const { descriptions, warnings } = await this.sourceDescriptions([src], s.extended);
           return sourceDescriptionEntity(t, descriptions[0], warnings);
         } else {
-          const kind = s.target === 'streams' ? 'STREAM' : 'TABLE';
-          const { descriptions, warnings } = await this.sourceDescriptions(
-            this.host.engine.allSources().filter((x) => x.kind === kind),
-            s.extended,
-          );
-          return sourceDescriptionsEntity(t, descriptions, warnings);
+          return this.describeAll(s.target === 'streams' ? 'STREAM' : 'TABLE', s.extended, t);
         }
       case 'explain':
         return this.explain(s, t, scoped);
@@ -391,13 +386,7 @@ export class KsqlResource {
       case 'STREAMS':
       case 'TABLES': {
         const kind = s.target === 'STREAMS' ? 'STREAM' : 'TABLE';
-        if (s.extended) {
-          const { descriptions, warnings } = await this.sourceDescriptions(
-            engine.allSources().filter((x) => x.kind === kind),
-            true,
-          );
-          return sourceDescriptionsEntity(t, descriptions, warnings);
-        }
+        if (s.extended) return this.describeAll(kind, true, t);
         return sourceListEntity(
           t,
           kind,
@@ -448,7 +437,15 @@ export class KsqlResource {
     }
   }
 
-  /** `SourceDescriptionFactory#create`, with this server's counters when EXTENDED. */
+  /** DESCRIBE STREAMS/TABLES (and SHOW ... EXTENDED): every source of the kind, described. */
+  private async describeAll(kind: 'STREAM' | 'TABLE', extended: boolean, t: string): Promise<Entity> {
+    const { descriptions, warnings } = await this.sourceDescriptions(
+      this.host.engine.allSources().filter((x) => x.kind === kind),
+      extended,
+    );
+    return sourceDescriptionsEntity(t, descriptions, warnings);
+  }
+
   /**
    * The descriptions of `sources`: their topics' partitions and replicas asked of Kafka in one
    * request for all (not one per source: DESCRIBE STREAMS grew with the cluster's round trips),
@@ -477,6 +474,7 @@ export class KsqlResource {
     return { descriptions, warnings };
   }
 
+  /** `SourceDescriptionFactory#create`, with this server's counters when EXTENDED. */
   private async sourceDescription(
     src: DataSource,
     extended: boolean,
