@@ -11,6 +11,7 @@ import {
   type KsqlServer,
   type KsqlServerOptions,
 } from '../../src/tools/ksqldb/server';
+import { ksqlOk, ksqlRequest } from '../support/ksql-rest';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -35,20 +36,8 @@ afterEach(async () => {
   servers = [];
 });
 
-async function ksql(s: KsqlServer, sql: string, streamsProperties: Record<string, unknown> = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${s.url}/ksql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/vnd.ksql.v1+json' },
-    body: JSON.stringify({ ksql: sql, streamsProperties }),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
-async function ok(s: KsqlServer, sql: string, props: Record<string, unknown> = {}): Promise<any[]> {
-  const a = await ksql(s, sql, props);
-  if (a.status !== 200) throw new Error(`${sql}: ${a.status} ${JSON.stringify(a.body)}`);
-  return a.body;
-}
+const ksql = (s: KsqlServer, sql: string, props: Record<string, unknown> = {}) => ksqlRequest(s.url, sql, props);
+const ok = (s: KsqlServer, sql: string, props: Record<string, unknown> = {}) => ksqlOk(s.url, sql, props);
 
 const EARLIEST = { 'auto.offset.reset': 'earliest' };
 const intKey = (n: number): Buffer => {

@@ -6,6 +6,7 @@
  */
 import { MemoryRuntime, startKsqlServer, type KsqlServer } from '../../src/tools/ksqldb/server';
 import type { SubscribeOptions, Subscription } from '../../src/tools/ksqldb/runtime/types';
+import { ksqlOk } from '../support/ksql-rest';
 
 /** Subscriptions whose stop waits until the test lets them go, as a consumer in a long-poll does. */
 class SlowStopRuntime extends MemoryRuntime {
@@ -37,16 +38,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function ksql(s: KsqlServer, sql: string): Promise<any[]> {
-  const res = await fetch(`${s.url}/ksql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/vnd.ksql.v1+json' },
-    body: JSON.stringify({ ksql: sql, streamsProperties: { 'auto.offset.reset': 'earliest' } }),
-  });
-  const body = (await res.json()) as any[];
-  if (res.status !== 200) throw new Error(`${sql}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
+const ksql = (s: KsqlServer, sql: string) => ksqlOk(s.url, sql, { 'auto.offset.reset': 'earliest' });
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 

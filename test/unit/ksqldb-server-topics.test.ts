@@ -6,6 +6,7 @@
  */
 import { KsqlClient } from '../../src/provider/clients/ksqldb';
 import { MemoryRuntime, startKsqlServer, type KsqlServer } from '../../src/tools/ksqldb/server';
+import { ksqlRequest } from '../support/ksql-rest';
 
 /** The in-memory log, counting the topic lookups the server makes. */
 class CountingRuntime extends MemoryRuntime {
@@ -34,14 +35,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function ksql(s: KsqlServer, sql: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${s.url}/ksql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/vnd.ksql.v1+json' },
-    body: JSON.stringify({ ksql: sql, streamsProperties: { 'auto.offset.reset': 'earliest' } }),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const ksql = (s: KsqlServer, sql: string) => ksqlRequest(s.url, sql, { 'auto.offset.reset': 'earliest' });
 
 describe('topic lookups of the local ksqlDB server', () => {
   test('statements ask about their own topics only, never list the 2,000 others', async () => {
