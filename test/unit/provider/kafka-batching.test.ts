@@ -244,7 +244,14 @@ describe('read-ahead: the topics a refresh will read, described before the reads
     const wire = new FakeWire(3);
     const admin = client(wire);
     admin.readAhead(['other-0', 'other-1', 'other-2']);
-    await admin.setTopicConfigs('other-1', { 'retention.ms': '7' }, []);
+    const timers = jest.spyOn(global, 'setTimeout');
+    try {
+      await admin.setTopicConfigs('other-1', { 'retention.ms': '7' }, []);
+      // its read-back asked Kafka at once: no early (old) answer made it poll again after 50 ms
+      expect(timers.mock.calls.filter(([, ms]) => ms === 50)).toEqual([]);
+    } finally {
+      timers.mockRestore();
+    }
     await admin.deleteTopic('other-2');
     expect((await admin.describeTopics(['other-1'])).get('other-1')!.configs['retention.ms'].value).toBe('7');
     expect((await admin.describeTopics(['other-2'])).has('other-2')).toBe(false);
