@@ -1,4 +1,6 @@
-import * as http2 from 'http2';
+import * as net from 'net';
+import * as tls from 'tls';
+import { encodeHeaders, HpackDecoder, HpackError } from './hpack';
 
 /**
  * The part of gRPC a Terraform provider serves: unary calls over HTTP/2 (h2c, or TLS with a client
@@ -8,8 +10,12 @@ import * as http2 from 'http2';
  * tfplugin6.Provider method and GRPCController.Shutdown are unary, and other services (go-plugin's
  * broker and stdio streams) are answered UNIMPLEMENTED, which go-plugin accepts.
  *
- * It replaces @grpc/grpc-js's server in the provider: its per-call layers (interceptors, metadata
- * objects, stream decoders, deadline timers) cost about a third of the provider's CPU in a plan.
+ * HTTP/2 (RFC 9113) is served here too, for the same reason it replaced @grpc/grpc-js's server
+ * (whose interceptors, metadata objects, stream decoders and deadline timers cost about a third of
+ * the provider's CPU in a plan): Node's HTTP/2 server makes a stream object, events and header
+ * objects per call, a third of the provider's CPU in a 100-topic plan. A unary call needs frames
+ * parsed, one header field (`:path`) decoded, and the answer written as one buffer: headers, data
+ * and trailers, their header blocks encoded once.
  */
 
 /** gRPC status codes used here (grpc/doc/statuscodes.md). */
@@ -42,36 +48,78 @@ export interface GrpcServer {
   forceShutdown(): void;
 }
 
-/** grpc-message: percent-encoded UTF-8 outside printable ASCII, and `%` itself. */
+/** The client's connection preface (RFC 9113 §3.4). */
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+const FRAME = {
+  DATA: 0,
+  HEADERS: 1,
+  PRIORITY: 2,
+  RST_STREAM: 3,
+  SETTINGS: 4,
+  PUSH_PROMISE: 5,
+  PING: 6,
+  GOAWAY: 7,
+  WINDOW_UPDATE: 8,
+  CONTINUATION: 9,
+};
+const FLAG = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 };
+const H2_ERROR = { PROTOCOL_ERROR: 0x1, FLOW_CONTROL_ERROR: 0x3, FRAME_SIZE_ERROR: 0x6, COMPRESSION_ERROR: 0x9 };
+const SETTING = { HEADER_TABLE_SIZE: 0x1, MAX_CONCURRENT_STREAMS: 0x3, INITIAL_WINDOW_SIZE: 0x4, MAX_FRAME_SIZE: 0x5 };
+
+/** HTTP/2's defaults: frame size, flow-control window (RFC 9113 §6.5.2). */
+const DEFAULT_MAX_FRAME = 16_384;
+const DEFAULT_WINDOW = 65_535;
+/** This side's windows: room for large messages (a provider schema, a plan of many attributes) without waiting on window updates. */
+const STREAM_WINDOW = 1 << 20;
+const CONNECTION_WINDOW = 16 << 20;
+const MAX_WINDOW = 2 ** 31 - 1;
+
+function frame(type: number, flags: number, stream: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const f = Buffer.allocUnsafe(9 + payload.length);
+  f.writeUIntBE(payload.length, 0, 3);
+  f[3] = type;
+  f[4] = flags;
+  f.writeUInt32BE(stream, 5);
+  payload.copy(f, 9);
+  return f;
+}
+const u32 = (v: number) => {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(v, 0);
+  return b;
+};
+
+/** What this side announces: many streams at once, a 1 MB window per stream; and the connection's window raised to 16 MB. */
+const SERVER_PREFACE = Buffer.concat([
+  frame(
+    FRAME.SETTINGS,
+    0,
+    0,
+    Buffer.concat([
+      Buffer.from([0, SETTING.MAX_CONCURRENT_STREAMS]),
+      u32(1000),
+      Buffer.from([0, SETTING.INITIAL_WINDOW_SIZE]),
+      u32(STREAM_WINDOW),
+    ]),
+  ),
+  frame(FRAME.WINDOW_UPDATE, 0, 0, u32(CONNECTION_WINDOW - DEFAULT_WINDOW)),
+]);
+const SETTINGS_ACK = frame(FRAME.SETTINGS, FLAG.ACK, 0);
+/** The header blocks of every answer: response headers, and the trailers of a call that succeeded. */
+const RESPONSE_HEADERS = encodeHeaders([
+  [':status', '200'],
+  ['content-type', 'application/grpc'],
+]);
+const OK_TRAILERS = encodeHeaders([['grpc-status', '0']]);
+
+/** grpc-message: percent-encoded UTF-8 outside printable ASCII, and `%` itself; at most 8 KB (one frame). */
 function grpcMessage(text: string): string {
-  return text.replace(/[^\x20-\x24\x26-\x7e]+/g, (s) =>
-    [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
-  );
-}
-
-/**
- * Answers with no message: headers and status in one frame (gRPC's Trailers-Only); a GrpcError's
- * code, INTERNAL for any other error.
- */
-function fail(stream: http2.ServerHttp2Stream, err: unknown): void {
-  if (stream.destroyed || stream.headersSent) return;
-  const code = err instanceof GrpcError ? err.code : GrpcStatus.INTERNAL;
-  const message = err instanceof Error ? err.message : String(err);
-  stream.respond(
-    { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': grpcMessage(message) },
-    { endStream: true },
-  );
-}
-
-function answer(stream: http2.ServerHttp2Stream, message: Buffer): void {
-  if (stream.destroyed || stream.headersSent) return;
-  const framed = Buffer.allocUnsafe(5 + message.length);
-  framed[0] = 0; // not compressed
-  framed.writeUInt32BE(message.length, 1);
-  message.copy(framed, 5);
-  stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-  stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
-  stream.end(framed);
+  return text
+    .replace(/[^\x20-\x24\x26-\x7e]+/g, (s) =>
+      [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+    )
+    .slice(0, 8192)
+    .replace(/%[0-9A-F]?$/, ''); // not a cut escape
 }
 
 /** The request's one message, from its length-prefixed frame. */
@@ -85,50 +133,322 @@ function unframe(body: Buffer): Buffer {
   return body.subarray(5);
 }
 
-export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
-  const settings: http2.Settings = { initialWindowSize: 1 << 20, maxConcurrentStreams: 1000 };
-  const server = options.tls
-    ? http2.createSecureServer({
-        key: options.tls.key,
-        cert: options.tls.cert,
-        ca: options.tls.clientCert,
-        requestCert: true,
-        rejectUnauthorized: true,
-        ALPNProtocols: ['h2'],
-        settings,
-        maxSessionMemory: 1024,
-      })
-    : http2.createServer({ settings, maxSessionMemory: 1024 });
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on('session', (session: http2.ServerHttp2Session) => {
-    sessions.add(session);
-    session.on('close', () => sessions.delete(session));
-    session.on('error', () => undefined); // the client went away; its calls are gone with it
-    // room for large messages (a provider schema, a plan of many attributes) without waiting on window updates
-    session.setLocalWindowSize(16 << 20);
-  });
-  server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
-    stream.on('error', () => undefined); // a call the client cancelled
-    const method = options.methods.get(headers[':path'] ?? '');
-    if (!method) {
-      fail(stream, new GrpcError(GrpcStatus.UNIMPLEMENTED, `unknown method ${headers[':path']}`));
-      stream.resume();
+/** A call from HEADERS until its answer is written (or the client resets it). */
+interface Stream {
+  readonly path: string;
+  readonly body: Buffer[];
+  /** Bytes received on it since this side last raised its window. */
+  unacknowledged: number;
+  /** How much more this side may send on it (the client's window). */
+  window: number;
+  /** The answer's length-prefixed message, and how much of it is written. */
+  answer?: { readonly data: Buffer; sent: number };
+}
+
+/** A protocol error of the connection: GOAWAY with this code. */
+class ConnectionError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The server side of one HTTP/2 connection serving unary gRPC calls. */
+class Connection {
+  private pending: Buffer | undefined; // bytes of a frame not complete yet
+  private prefaceSeen = false;
+  private readonly decoder = new HpackDecoder();
+  private readonly streams = new Map<number, Stream>();
+  /** Streams whose answer waits for the client's window, in the order answered. */
+  private readonly blocked: number[] = [];
+  /** A header block continued in CONTINUATION frames. */
+  private continued: { stream: number; chunks: Buffer[]; endStream: boolean } | undefined;
+  private lastStream = 0;
+  private sendWindow = DEFAULT_WINDOW;
+  private peerInitialWindow = DEFAULT_WINDOW;
+  private peerMaxFrame = DEFAULT_MAX_FRAME;
+  private unacknowledged = 0;
+  private out: Buffer[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly methods: ReadonlyMap<string, UnaryMethod>,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', () => this.close()); // the client went away; its calls are gone with it
+    socket.on('close', () => this.close());
+    this.write(SERVER_PREFACE);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.streams.clear();
+    this.socket.destroy();
+  }
+
+  /** Queues bytes; everything queued in one turn of the event loop goes out in one write. */
+  private write(bytes: Buffer): void {
+    if (this.closed) return;
+    if (this.out.push(bytes) === 1) {
+      process.nextTick(() => {
+        const out = this.out;
+        this.out = [];
+        if (!this.closed) this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
+      });
+    }
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed) return;
+    const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = undefined;
+    let i = 0;
+    try {
+      if (!this.prefaceSeen) {
+        if (data.length < PREFACE.length) {
+          this.pending = data;
+          return;
+        }
+        if (!data.subarray(0, PREFACE.length).equals(PREFACE))
+          throw new ConnectionError(H2_ERROR.PROTOCOL_ERROR, 'not an HTTP/2 connection preface');
+        this.prefaceSeen = true;
+        i = PREFACE.length;
+      }
+      while (data.length - i >= 9) {
+        const length = data.readUIntBE(i, 3);
+        if (length > DEFAULT_MAX_FRAME) throw new ConnectionError(H2_ERROR.FRAME_SIZE_ERROR, `a frame of ${length} bytes`);
+        if (data.length - i - 9 < length) break;
+        const stream = data.readUInt32BE(i + 5) & 0x7fffffff;
+        this.frame(data[i + 3], data[i + 4], stream, data.subarray(i + 9, i + 9 + length));
+        i += 9 + length;
+        if (this.closed) return;
+      }
+    } catch (err) {
+      const code =
+        err instanceof HpackError ? H2_ERROR.COMPRESSION_ERROR : err instanceof ConnectionError ? err.code : H2_ERROR.PROTOCOL_ERROR;
+      this.goAway(code, err instanceof Error ? err.message : String(err));
       return;
     }
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => {
-      // a malformed frame and a failing method end the same way: fail()
-      Promise.resolve()
-        .then(() => method(unframe(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))))
-        .then(
-          (message) => answer(stream, message),
-          (err: unknown) => fail(stream, err),
-        )
-        // the stream closed between the check and the answer (the client went away): nobody to tell
-        .catch(() => undefined);
+    if (i < data.length) this.pending = data.subarray(i);
+  }
+
+  private goAway(code: number, message: string): void {
+    this.write(frame(FRAME.GOAWAY, 0, 0, Buffer.concat([u32(this.lastStream), u32(code), Buffer.from(message.slice(0, 200))])));
+    process.nextTick(() => {
+      this.socket.end();
+      this.closed = true;
+      this.streams.clear();
     });
-  });
+  }
+
+  private frame(type: number, flags: number, id: number, payload: Buffer): void {
+    if (this.continued && (type !== FRAME.CONTINUATION || id !== this.continued.stream)) {
+      throw new ConnectionError(H2_ERROR.PROTOCOL_ERROR, 'a header block was interrupted before its end');
+    }
+    switch (type) {
+      case FRAME.DATA:
+        return this.data(flags, id, payload);
+      case FRAME.HEADERS: {
+        if (id === 0 || id % 2 === 0) throw new ConnectionError(H2_ERROR.PROTOCOL_ERROR, `HEADERS on stream ${id}`);
+        let start = 0;
+        let end = payload.length;
+        if (flags & FLAG.PADDED) {
+          start = 1;
+          end -= payload[0];
+        }
+        if (flags & FLAG.PRIORITY) start += 5;
+        if (start > end) throw new ConnectionError(H2_ERROR.PROTOCOL_ERROR, 'HEADERS padding longer than the frame');
+        const block = payload.subarray(start, end);
+        if (flags & FLAG.END_HEADERS) return this.headers(id, block, (flags & FLAG.END_STREAM) !== 0);
+        this.continued = { stream: id, chunks: [block], endStream: (flags & FLAG.END_STREAM) !== 0 };
+        return;
+      }
+      case FRAME.CONTINUATION: {
+        const c = this.continued;
+        if (!c) throw new ConnectionError(H2_ERROR.PROTOCOL_ERROR, 'CONTINUATION without HEADERS');
+        c.chunks.push(payload);
+        if (flags & FLAG.END_HEADERS) {
+          this.continued = undefined;
+          this.headers(id, Buffer.concat(c.chunks), c.endStream);
+        }
+        return;
+      }
+      case FRAME.RST_STREAM:
+        this.streams.delete(id); // the client cancelled the call: its answer goes nowhere
+        return;
+      case FRAME.SETTINGS:
+        if (flags & FLAG.ACK) return;
+        if (id !== 0 || payload.length % 6 !== 0) throw new ConnectionError(H2_ERROR.FRAME_SIZE_ERROR, 'a malformed SETTINGS frame');
+        for (let i = 0; i < payload.length; i += 6) this.setting(payload.readUInt16BE(i), payload.readUInt32BE(i + 2));
+        this.write(SETTINGS_ACK);
+        this.flush();
+        return;
+      case FRAME.PING:
+        if (!(flags & FLAG.ACK)) this.write(frame(FRAME.PING, FLAG.ACK, 0, payload));
+        return;
+      case FRAME.WINDOW_UPDATE: {
+        const increment = payload.readUInt32BE(0) & 0x7fffffff;
+        if (id === 0) this.sendWindow += increment;
+        else {
+          const s = this.streams.get(id);
+          if (s) s.window += increment;
+        }
+        if (this.sendWindow > MAX_WINDOW) throw new ConnectionError(H2_ERROR.FLOW_CONTROL_ERROR, 'the window grew beyond 2^31-1');
+        this.flush();
+        return;
+      }
+      case FRAME.PUSH_PROMISE:
+        throw new ConnectionError(H2_ERROR.PROTOCOL_ERROR, 'a client sent PUSH_PROMISE');
+      default:
+        return; // PRIORITY, GOAWAY (the client closes the connection itself), and unknown types: nothing to do
+    }
+  }
+
+  private setting(id: number, value: number): void {
+    if (id === SETTING.INITIAL_WINDOW_SIZE) {
+      if (value > MAX_WINDOW) throw new ConnectionError(H2_ERROR.FLOW_CONTROL_ERROR, `SETTINGS_INITIAL_WINDOW_SIZE ${value}`);
+      for (const s of this.streams.values()) s.window += value - this.peerInitialWindow;
+      this.peerInitialWindow = value;
+    } else if (id === SETTING.MAX_FRAME_SIZE) {
+      this.peerMaxFrame = value;
+    }
+    // HEADER_TABLE_SIZE bounds the dynamic table of this side's encoder, which never adds to it
+  }
+
+  private headers(id: number, block: Buffer, endStream: boolean): void {
+    const fields = this.decoder.decode(block); // every block, in order: the table's state depends on it
+    const open = this.streams.get(id);
+    if (open) {
+      if (endStream) this.dispatch(id, open); // trailers of the request end it
+      return;
+    }
+    if (id <= this.lastStream) return; // a stream already answered or reset
+    this.lastStream = id;
+    const path = fields.find(([name]) => name === ':path')?.[1] ?? '';
+    const s: Stream = { path, body: [], unacknowledged: 0, window: this.peerInitialWindow };
+    this.streams.set(id, s);
+    if (endStream) this.dispatch(id, s);
+  }
+
+  private data(flags: number, id: number, payload: Buffer): void {
+    if (id === 0) throw new ConnectionError(H2_ERROR.PROTOCOL_ERROR, 'DATA on stream 0');
+    // flow control counts the whole frame, padding included (RFC 9113 §6.9.1)
+    this.unacknowledged += payload.length;
+    if (this.unacknowledged >= CONNECTION_WINDOW / 2) {
+      this.write(frame(FRAME.WINDOW_UPDATE, 0, 0, u32(this.unacknowledged)));
+      this.unacknowledged = 0;
+    }
+    const s = this.streams.get(id);
+    if (!s || s.answer) return; // a call reset or already answered
+    let body = payload;
+    if (flags & FLAG.PADDED) {
+      if (payload.length === 0 || payload[0] >= payload.length)
+        throw new ConnectionError(H2_ERROR.PROTOCOL_ERROR, 'DATA padding longer than the frame');
+      body = payload.subarray(1, payload.length - payload[0]);
+    }
+    if (body.length > 0) s.body.push(body);
+    if (flags & FLAG.END_STREAM) {
+      this.dispatch(id, s);
+      return;
+    }
+    s.unacknowledged += payload.length;
+    if (s.unacknowledged >= STREAM_WINDOW / 2) {
+      this.write(frame(FRAME.WINDOW_UPDATE, 0, id, u32(s.unacknowledged)));
+      s.unacknowledged = 0;
+    }
+  }
+
+  /** Runs the call whose request has ended; its answer (or error) goes out when it settles. */
+  private dispatch(id: number, s: Stream): void {
+    const method = this.methods.get(s.path);
+    Promise.resolve()
+      .then(() => {
+        if (!method) throw new GrpcError(GrpcStatus.UNIMPLEMENTED, `unknown method ${s.path}`);
+        return method(unframe(s.body.length === 1 ? s.body[0] : Buffer.concat(s.body)));
+      })
+      .then(
+        (message) => this.answer(id, message),
+        (err: unknown) => this.fail(id, err),
+      );
+  }
+
+  private answer(id: number, message: Buffer): void {
+    const s = this.streams.get(id);
+    if (!s || this.closed) return; // the client reset the call or went away
+    const data = Buffer.allocUnsafe(5 + message.length);
+    data[0] = 0; // not compressed
+    data.writeUInt32BE(message.length, 1);
+    message.copy(data, 5);
+    s.answer = { data, sent: 0 };
+    this.write(frame(FRAME.HEADERS, FLAG.END_HEADERS, id, RESPONSE_HEADERS));
+    if (!this.send(id, s)) this.blocked.push(id);
+  }
+
+  /** Answers with no message: headers and status in one frame (gRPC's Trailers-Only). */
+  private fail(id: number, err: unknown): void {
+    if (!this.streams.has(id) || this.closed) return;
+    this.streams.delete(id);
+    const code = err instanceof GrpcError ? err.code : GrpcStatus.INTERNAL;
+    const message = err instanceof Error ? err.message : String(err);
+    const block = encodeHeaders([
+      [':status', '200'],
+      ['content-type', 'application/grpc'],
+      ['grpc-status', String(code)],
+      ['grpc-message', grpcMessage(message)],
+    ]);
+    this.write(frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, id, block));
+  }
+
+  /** Writes as much of a stream's answer as the windows allow; true when it is all written, trailers too. */
+  private send(id: number, s: Stream): boolean {
+    const a = s.answer!;
+    while (a.sent < a.data.length) {
+      const n = Math.min(a.data.length - a.sent, this.peerMaxFrame, this.sendWindow, s.window);
+      if (n <= 0) return false;
+      this.write(frame(FRAME.DATA, 0, id, a.data.subarray(a.sent, a.sent + n)));
+      a.sent += n;
+      this.sendWindow -= n;
+      s.window -= n;
+    }
+    this.write(frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, id, OK_TRAILERS));
+    this.streams.delete(id);
+    return true;
+  }
+
+  /** Sends what the windows now allow of the answers waiting for them, in order. */
+  private flush(): void {
+    while (this.blocked.length > 0) {
+      const id = this.blocked[0];
+      const s = this.streams.get(id);
+      if (s && !this.send(id, s)) return;
+      this.blocked.shift();
+    }
+  }
+}
+
+export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
+  const connections = new Set<Connection>();
+  const serve = (socket: net.Socket) => {
+    const c = new Connection(socket, options.methods);
+    connections.add(c);
+    socket.on('close', () => connections.delete(c));
+  };
+  const server = options.tls
+    ? tls.createServer(
+        {
+          key: options.tls.key,
+          cert: options.tls.cert,
+          ca: options.tls.clientCert,
+          requestCert: true,
+          rejectUnauthorized: true,
+          ALPNProtocols: ['h2'],
+        },
+        serve,
+      )
+    : net.createServer(serve);
   return {
     listen: (socket) =>
       new Promise<void>((resolve, reject) => {
@@ -139,7 +459,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         });
       }),
     forceShutdown: () => {
-      for (const s of sessions) s.destroy();
+      for (const c of connections) c.close();
       server.close();
     },
   };

@@ -1,13 +1,16 @@
 /**
  * The provider's unary gRPC server (src/provider/plugin/grpc-server.ts) against a real gRPC client
  * (grpc-js) over a unix socket: answers, errors with their status and message, unknown methods,
- * messages larger than HTTP/2's default flow-control window, calls in parallel.
+ * messages larger than HTTP/2's default flow-control window, calls in parallel; and HTTP/2 frames
+ * written by hand: CONTINUATION, padding, requests in pieces, PING, RST_STREAM, GOAWAY.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { createGrpcServer, GrpcError, GrpcServer, GrpcStatus, UnaryMethod } from '../../../src/provider/plugin/grpc-server';
+import { HpackDecoder } from '../../../src/provider/plugin/hpack';
 
 const identity = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
 let dir: string;
@@ -73,5 +76,151 @@ describe('unary gRPC server', () => {
   test('calls in parallel are answered each with its own message', async () => {
     const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => call('/test.Svc/Slow', Buffer.from(String(i)))));
     expect(answers.map((a) => a.toString())).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
+  });
+});
+
+describe('HTTP/2 details, with frames written by hand', () => {
+  const frame = (type: number, flags: number, stream: number, payload: Buffer = Buffer.alloc(0)) => {
+    const f = Buffer.alloc(9);
+    f.writeUIntBE(payload.length, 0, 3);
+    f[3] = type;
+    f[4] = flags;
+    f.writeUInt32BE(stream, 5);
+    return Buffer.concat([f, payload]);
+  };
+  const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+  // :method POST, :scheme http, :path /test.Svc/Reverse (literal, indexed name 4), content-type application/grpc
+  const pathField = Buffer.concat([Buffer.from([0x04, 17]), Buffer.from('/test.Svc/Reverse')]);
+  const block = Buffer.concat([Buffer.from([0x83, 0x86]), pathField, Buffer.from([0x0f, 0x10, 16]), Buffer.from('application/grpc')]);
+  const message = (text: string) => {
+    const b = Buffer.alloc(5 + text.length);
+    b.writeUInt32BE(text.length, 1);
+    b.write(text, 5);
+    return b;
+  };
+
+  /** DATA frames of at most 16 KB (HTTP/2's default frame size), the last one ending the stream. */
+  const dataFrames = (stream: number, body: Buffer) =>
+    Array.from({ length: Math.ceil(body.length / 16_384) }, (_, i) =>
+      frame(0, (i + 1) * 16_384 >= body.length ? 0x1 : 0, stream, body.subarray(i * 16_384, (i + 1) * 16_384)),
+    );
+  /** Sends these bytes (one byte per write when `trickle`), and returns the frames received until the socket ends or `until` holds. */
+  async function exchange(
+    bytes: Buffer,
+    until: (frames: { type: number; flags: number; stream: number; payload: Buffer }[]) => boolean,
+    trickle = false,
+  ) {
+    const socket = net.connect(path.join(dir, 's.sock'));
+    let got = Buffer.alloc(0);
+    const frames: { type: number; flags: number; stream: number; payload: Buffer }[] = [];
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 3000);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      socket.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        while (got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
+          const len = got.readUIntBE(0, 3);
+          frames.push({ type: got[3], flags: got[4], stream: got.readUInt32BE(5), payload: got.subarray(9, 9 + len) });
+          got = got.subarray(9 + len);
+        }
+        if (until(frames)) done();
+      });
+      socket.on('close', done);
+      socket.on('error', done);
+      if (trickle) {
+        let i = 0;
+        const next = () => {
+          if (i < bytes.length && !socket.destroyed) socket.write(bytes.subarray(i, ++i), next);
+        };
+        next();
+      } else socket.write(bytes);
+    });
+    socket.destroy();
+    return frames;
+  }
+  const answered = (frames: { type: number; flags: number; stream: number }[], stream: number) =>
+    frames.some((f) => f.type === 1 && f.stream === stream && (f.flags & 0x1) !== 0);
+
+  test('headers split over CONTINUATION, padded HEADERS and DATA, the request in pieces; PING answered', async () => {
+    const padded = Buffer.concat([Buffer.from([3]), block.subarray(0, 5), Buffer.alloc(3)]);
+    const body = message('stream');
+    const bytes = Buffer.concat([
+      PREFACE,
+      frame(4, 0, 0),
+      frame(6, 0, 0, Buffer.from('12345678')),
+      frame(1, 0x8, 1, padded), // HEADERS, PADDED, no END_HEADERS
+      frame(9, 0x4, 1, block.subarray(5)), // CONTINUATION, END_HEADERS
+      frame(0, 0x8, 1, Buffer.concat([Buffer.from([2]), body.subarray(0, 4), Buffer.alloc(2)])),
+      frame(0, 0x1, 1, body.subarray(4)),
+    ]);
+    const frames = await exchange(bytes, (f) => answered(f, 1), true);
+    expect(frames.find((f) => f.type === 6 && f.flags === 1)?.payload.toString()).toBe('12345678');
+    const data = Buffer.concat(frames.filter((f) => f.type === 0 && f.stream === 1).map((f) => f.payload));
+    expect(data.subarray(5).toString()).toBe('maerts');
+    const trailers = frames.filter((f) => f.type === 1 && f.stream === 1);
+    expect(new HpackDecoder().decode(trailers[trailers.length - 1].payload)).toEqual([['grpc-status', '0']]);
+  });
+
+  test('a call reset by the client gets no answer; the next call on the connection does', async () => {
+    const bytes = Buffer.concat([
+      PREFACE,
+      frame(4, 0, 0),
+      frame(1, 0x4, 1, block),
+      frame(3, 0, 1, Buffer.from([0, 0, 0, 8])), // RST_STREAM CANCEL
+      frame(0, 0x1, 1, message('gone')), // DATA of a reset stream: counted, dropped
+      frame(1, 0x4, 3, block),
+      frame(0, 0x1, 3, message('next')),
+    ]);
+    const frames = await exchange(bytes, (f) => answered(f, 3));
+    expect(frames.some((f) => f.stream === 1)).toBe(false);
+    expect(
+      Buffer.concat(frames.filter((f) => f.type === 0 && f.stream === 3).map((f) => f.payload))
+        .subarray(5)
+        .toString(),
+    ).toBe('txen');
+  });
+
+  test('an answer beyond the client’s connection window waits for its WINDOW_UPDATE', async () => {
+    const socket = net.connect(path.join(dir, 's.sock'));
+    const big = 'x'.repeat(100_000);
+    let dataBytes = 0;
+    let trailers = false;
+    socket.on(
+      'data',
+      (() => {
+        let got = Buffer.alloc(0);
+        return (d: Buffer) => {
+          got = Buffer.concat([got, d]);
+          while (got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
+            const len = got.readUIntBE(0, 3);
+            if (got[3] === 0) dataBytes += len;
+            if (got[3] === 1 && got.readUInt32BE(5) === 1 && got[4] & 0x1) trailers = true;
+            got = got.subarray(9 + len);
+          }
+        };
+      })(),
+    );
+    const settings = Buffer.concat([Buffer.from([0, 4]), Buffer.from([0, 0x10, 0, 0])]); // streams: 1 MB; the connection keeps 65,535
+    socket.write(Buffer.concat([PREFACE, frame(4, 0, 0, settings), frame(1, 0x4, 1, block), ...dataFrames(1, message(big))]));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(dataBytes).toBe(65_535);
+    expect(trailers).toBe(false);
+    const update = Buffer.alloc(4);
+    update.writeUInt32BE(50_000, 0);
+    socket.write(frame(8, 0, 0, update));
+    await new Promise((r) => setTimeout(r, 300));
+    socket.destroy();
+    expect(dataBytes).toBe(100_005);
+    expect(trailers).toBe(true);
+  });
+
+  test('a connection that does not start with the preface, or sends a bad header block, ends with GOAWAY', async () => {
+    const notHttp2 = await exchange(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), () => false);
+    expect(notHttp2.find((f) => f.type === 7)?.payload.readUInt32BE(4)).toBe(1); // PROTOCOL_ERROR
+    const badBlock = await exchange(Buffer.concat([PREFACE, frame(4, 0, 0), frame(1, 0x5, 1, Buffer.from([0x80 | 70]))]), () => false);
+    expect(badBlock.find((f) => f.type === 7)?.payload.readUInt32BE(4)).toBe(9); // COMPRESSION_ERROR
   });
 });
