@@ -111,6 +111,10 @@ const RESPONSE_HEADERS = encodeHeaders([
   ['content-type', 'application/grpc'],
 ]);
 const OK_TRAILERS = encodeHeaders([['grpc-status', '0']]);
+/** Their frames (stream 0: each answer writes its own stream's id in), and the bytes an answer adds to its message. */
+const RESPONSE_HEADERS_FRAME = frame(FRAME.HEADERS, FLAG.END_HEADERS, 0, RESPONSE_HEADERS);
+const OK_TRAILERS_FRAME = frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, 0, OK_TRAILERS);
+const ANSWER_OVERHEAD = RESPONSE_HEADERS_FRAME.length + 9 + 5 + OK_TRAILERS_FRAME.length;
 
 /** grpc-message: percent-encoded UTF-8 outside printable ASCII, and `%` itself; at most 8 KB (one frame). */
 function grpcMessage(text: string): string {
@@ -378,7 +382,27 @@ class Connection {
   private answer(id: number, message: Buffer): void {
     const s = this.streams.get(id);
     if (!s || this.closed) return; // the client reset the call or went away
-    const data = Buffer.allocUnsafe(5 + message.length);
+    const length = 5 + message.length;
+    if (length <= Math.min(this.peerMaxFrame, this.sendWindow, s.window)) {
+      // the usual answer: headers, one DATA frame and trailers, in one buffer
+      const out = Buffer.allocUnsafe(ANSWER_OVERHEAD + message.length);
+      let at = RESPONSE_HEADERS_FRAME.copy(out, 0, 0);
+      out.writeUInt32BE(id, 5);
+      out.writeUIntBE(length, at, 3);
+      out[at + 3] = FRAME.DATA;
+      out[at + 4] = 0;
+      out.writeUInt32BE(id, at + 5);
+      out[at + 9] = 0; // not compressed
+      out.writeUInt32BE(message.length, at + 10);
+      at += 14 + message.copy(out, at + 14);
+      OK_TRAILERS_FRAME.copy(out, at);
+      out.writeUInt32BE(id, at + 5);
+      this.sendWindow -= length;
+      this.streams.delete(id);
+      this.write(out);
+      return;
+    }
+    const data = Buffer.allocUnsafe(length);
     data[0] = 0; // not compressed
     data.writeUInt32BE(message.length, 1);
     message.copy(data, 5);

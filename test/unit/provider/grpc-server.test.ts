@@ -183,11 +183,13 @@ describe('HTTP/2 details, with frames written by hand', () => {
     ).toBe('txen');
   });
 
-  test('an answer beyond the client’s connection window waits for its WINDOW_UPDATE', async () => {
+  test.each([
+    ['one answer of 100 KB (DATA frames of 16 KB)', [100_000]],
+    ['five answers of 16,000 bytes (each in one frame with its headers and trailers)', [16_000, 16_000, 16_000, 16_000, 16_000]],
+  ])('answers beyond the client’s connection window wait for its WINDOW_UPDATE: %s', async (_, sizes) => {
     const socket = net.connect(path.join(dir, 's.sock'));
-    const big = 'x'.repeat(100_000);
     let dataBytes = 0;
-    let trailers = false;
+    const ended = new Set<number>();
     socket.on(
       'data',
       (() => {
@@ -197,24 +199,25 @@ describe('HTTP/2 details, with frames written by hand', () => {
           while (got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
             const len = got.readUIntBE(0, 3);
             if (got[3] === 0) dataBytes += len;
-            if (got[3] === 1 && got.readUInt32BE(5) === 1 && got[4] & 0x1) trailers = true;
+            if (got[3] === 1 && got[4] & 0x1) ended.add(got.readUInt32BE(5));
             got = got.subarray(9 + len);
           }
         };
       })(),
     );
     const settings = Buffer.concat([Buffer.from([0, 4]), Buffer.from([0, 0x10, 0, 0])]); // streams: 1 MB; the connection keeps 65,535
-    socket.write(Buffer.concat([PREFACE, frame(4, 0, 0, settings), frame(1, 0x4, 1, block), ...dataFrames(1, message(big))]));
+    const calls = sizes.flatMap((size, i) => [frame(1, 0x4, 2 * i + 1, block), ...dataFrames(2 * i + 1, message('x'.repeat(size)))]);
+    socket.write(Buffer.concat([PREFACE, frame(4, 0, 0, settings), ...calls]));
     await new Promise((r) => setTimeout(r, 300));
     expect(dataBytes).toBe(65_535);
-    expect(trailers).toBe(false);
+    expect(ended.size).toBe(sizes.length - 1);
     const update = Buffer.alloc(4);
     update.writeUInt32BE(50_000, 0);
     socket.write(frame(8, 0, 0, update));
     await new Promise((r) => setTimeout(r, 300));
     socket.destroy();
-    expect(dataBytes).toBe(100_005);
-    expect(trailers).toBe(true);
+    expect(dataBytes).toBe(sizes.reduce((sum, size) => sum + size + 5, 0));
+    expect(ended.size).toBe(sizes.length);
   });
 
   test('a connection that does not start with the preface, or sends a bad header block, ends with GOAWAY', async () => {
