@@ -145,6 +145,8 @@ interface Stream {
   unacknowledged: number;
   /** How much more this side may send on it (the client's window). */
   window: number;
+  /** Whether the request has ended (its method runs or ran). */
+  ended: boolean;
   /** The answer's length-prefixed message, and how much of it is written. */
   answer?: { readonly data: Buffer; sent: number };
 }
@@ -260,6 +262,7 @@ class Connection {
         let start = 0;
         let end = payload.length;
         if (flags & FLAG.PADDED) {
+          if (payload.length === 0) throw new ConnectionError(H2_ERROR.PROTOCOL_ERROR, 'a padded HEADERS frame without its pad length');
           start = 1;
           end -= payload[0];
         }
@@ -281,7 +284,9 @@ class Connection {
         return;
       }
       case FRAME.RST_STREAM:
+        if (payload.length !== 4) throw new ConnectionError(H2_ERROR.FRAME_SIZE_ERROR, 'a RST_STREAM frame not of 4 bytes');
         this.streams.delete(id); // the client cancelled the call: its answer goes nowhere
+        this.flush(); // answers queued behind it may go now
         return;
       case FRAME.SETTINGS:
         if (flags & FLAG.ACK) return;
@@ -291,16 +296,19 @@ class Connection {
         this.flush();
         return;
       case FRAME.PING:
+        if (payload.length !== 8) throw new ConnectionError(H2_ERROR.FRAME_SIZE_ERROR, 'a PING frame not of 8 bytes');
         if (!(flags & FLAG.ACK)) this.write(frame(FRAME.PING, FLAG.ACK, 0, payload));
         return;
       case FRAME.WINDOW_UPDATE: {
+        if (payload.length !== 4) throw new ConnectionError(H2_ERROR.FRAME_SIZE_ERROR, 'a WINDOW_UPDATE frame not of 4 bytes');
         const increment = payload.readUInt32BE(0) & 0x7fffffff;
+        if (increment === 0) throw new ConnectionError(H2_ERROR.PROTOCOL_ERROR, 'a WINDOW_UPDATE of 0');
+        const s = id === 0 ? undefined : this.streams.get(id);
         if (id === 0) this.sendWindow += increment;
-        else {
-          const s = this.streams.get(id);
-          if (s) s.window += increment;
+        else if (s) s.window += increment;
+        if (this.sendWindow > MAX_WINDOW || (s && s.window > MAX_WINDOW)) {
+          throw new ConnectionError(H2_ERROR.FLOW_CONTROL_ERROR, 'a window grew beyond 2^31-1');
         }
-        if (this.sendWindow > MAX_WINDOW) throw new ConnectionError(H2_ERROR.FLOW_CONTROL_ERROR, 'the window grew beyond 2^31-1');
         this.flush();
         return;
       }
@@ -317,6 +325,8 @@ class Connection {
       for (const s of this.streams.values()) s.window += value - this.peerInitialWindow;
       this.peerInitialWindow = value;
     } else if (id === SETTING.MAX_FRAME_SIZE) {
+      if (value < DEFAULT_MAX_FRAME || value > 0xffffff)
+        throw new ConnectionError(H2_ERROR.PROTOCOL_ERROR, `SETTINGS_MAX_FRAME_SIZE ${value}`);
       this.peerMaxFrame = value;
     }
     // HEADER_TABLE_SIZE bounds the dynamic table of this side's encoder, which never adds to it
@@ -326,14 +336,19 @@ class Connection {
     const fields = this.decoder.decode(block); // every block, in order: the table's state depends on it
     const open = this.streams.get(id);
     if (open) {
-      if (endStream) this.dispatch(id, open); // trailers of the request end it
+      if (endStream && !open.ended) this.dispatch(id, open); // trailers of the request end it
       return;
     }
     if (id <= this.lastStream) return; // a stream already answered or reset
     this.lastStream = id;
     const path = fields.find(([name]) => name === ':path')?.[1] ?? '';
-    const s: Stream = { path, body: [], unacknowledged: 0, window: this.peerInitialWindow };
+    const s: Stream = { path, body: [], unacknowledged: 0, window: this.peerInitialWindow, ended: false };
     this.streams.set(id, s);
+    if (!this.methods.has(path)) {
+      // at once: a stream the client keeps open (go-plugin's broker) learns it now, not never
+      this.fail(id, new GrpcError(GrpcStatus.UNIMPLEMENTED, `unknown method ${path}`));
+      return;
+    }
     if (endStream) this.dispatch(id, s);
   }
 
@@ -346,7 +361,7 @@ class Connection {
       this.unacknowledged = 0;
     }
     const s = this.streams.get(id);
-    if (!s || s.answer) return; // a call reset or already answered
+    if (!s || s.ended) return; // a call reset, answered, or whose request has ended
     let body = payload;
     if (flags & FLAG.PADDED) {
       if (payload.length === 0 || payload[0] >= payload.length)
@@ -367,16 +382,15 @@ class Connection {
 
   /** Runs the call whose request has ended; its answer (or error) goes out when it settles. */
   private dispatch(id: number, s: Stream): void {
-    const method = this.methods.get(s.path);
+    s.ended = true;
+    const method = this.methods.get(s.path)!;
     Promise.resolve()
-      .then(() => {
-        if (!method) throw new GrpcError(GrpcStatus.UNIMPLEMENTED, `unknown method ${s.path}`);
-        return method(unframe(s.body.length === 1 ? s.body[0] : Buffer.concat(s.body)));
-      })
+      .then(() => method(unframe(s.body.length === 1 ? s.body[0] : Buffer.concat(s.body))))
       .then(
         (message) => this.answer(id, message),
         (err: unknown) => this.fail(id, err),
-      );
+      )
+      .catch(() => this.close()); // answering failed (a broken connection): its calls end with it
   }
 
   private answer(id: number, message: Buffer): void {
@@ -416,7 +430,12 @@ class Connection {
     if (!this.streams.has(id) || this.closed) return;
     this.streams.delete(id);
     const code = err instanceof GrpcError ? err.code : GrpcStatus.INTERNAL;
-    const message = err instanceof Error ? err.message : String(err);
+    let message: string;
+    try {
+      message = err instanceof Error ? err.message : String(err);
+    } catch {
+      message = 'the method failed';
+    }
     const block = encodeHeaders([
       [':status', '200'],
       ['content-type', 'application/grpc'],
@@ -442,13 +461,16 @@ class Connection {
     return true;
   }
 
-  /** Sends what the windows now allow of the answers waiting for them, in order. */
+  /**
+   * Sends what the windows now allow of the answers waiting for them, in order; an answer waiting
+   * for its own stream's window does not hold up the others.
+   */
   private flush(): void {
-    while (this.blocked.length > 0) {
-      const id = this.blocked[0];
+    for (let i = 0; i < this.blocked.length && this.sendWindow > 0;) {
+      const id = this.blocked[i];
       const s = this.streams.get(id);
-      if (s && !this.send(id, s)) return;
-      this.blocked.shift();
+      if (!s || this.send(id, s)) this.blocked.splice(i, 1);
+      else i++;
     }
   }
 }

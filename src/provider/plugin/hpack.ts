@@ -233,6 +233,8 @@ export class HpackDecoder {
         this.insert(field);
         fields.push(field);
       } else if (b & 0x20) {
+        // only at the start of a block (RFC 7541 §4.2)
+        if (fields.length > 0) throw new HpackError('a dynamic table size update after a header field');
         const size = readInteger(block, pos, 5);
         if (size > this.limit) throw new HpackError(`a dynamic table size update to ${size}, above the ${this.limit} announced`);
         this.maxSize = size;

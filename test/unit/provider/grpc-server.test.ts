@@ -16,6 +16,7 @@ const identity = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
 let dir: string;
 let server: GrpcServer;
 let client: grpc.Client;
+let counted = 0;
 
 function call(p: string, body: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) =>
@@ -30,6 +31,13 @@ beforeAll(async () => {
     ['/test.Svc/Fail', async () => Promise.reject(new Error('topic ü is 100% broken'))],
     ['/test.Svc/Refuse', async () => Promise.reject(new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'no'))],
     ['/test.Svc/Slow', (b) => new Promise((r) => setTimeout(() => r(b), 20))],
+    [
+      '/test.Svc/Count',
+      async () => {
+        counted++;
+        return Buffer.alloc(0);
+      },
+    ],
   ]);
   server = createGrpcServer({ methods });
   const socket = path.join(dir, 's.sock');
@@ -218,6 +226,61 @@ describe('HTTP/2 details, with frames written by hand', () => {
     socket.destroy();
     expect(dataBytes).toBe(sizes.reduce((sum, size) => sum + size + 5, 0));
     expect(ended.size).toBe(sizes.length);
+  });
+
+  test('an unknown method is answered UNIMPLEMENTED at once, while the client keeps its stream open (go-plugin’s broker)', async () => {
+    const broker = '/plugin.GRPCBroker/StartStream';
+    const unknown = Buffer.concat([Buffer.from([0x83, 0x86, 0x04, broker.length]), Buffer.from(broker)]);
+    const frames = await exchange(Buffer.concat([PREFACE, frame(4, 0, 0), frame(1, 0x4, 1, unknown)]), (f) => answered(f, 1));
+    const end = frames.find((f) => f.type === 1 && f.stream === 1);
+    expect(end?.flags).toBe(0x5); // END_STREAM | END_HEADERS: Trailers-Only
+    expect(new HpackDecoder().decode(end!.payload)).toContainEqual(['grpc-status', String(grpc.status.UNIMPLEMENTED)]);
+  });
+
+  test('a request ended twice runs its method once and is answered once', async () => {
+    const count = Buffer.concat([Buffer.from([0x83, 0x86, 0x04, 15]), Buffer.from('/test.Svc/Count')]);
+    const before = counted;
+    const bytes = Buffer.concat([
+      PREFACE,
+      frame(4, 0, 0),
+      frame(1, 0x4, 1, count),
+      frame(0, 0x1, 1, message('once')),
+      frame(0, 0x1, 1, message('twice')),
+    ]);
+    const frames = await exchange(bytes, () => false);
+    expect(frames.filter((f) => f.type === 1 && f.stream === 1 && (f.flags & 0x1) !== 0)).toHaveLength(1);
+    expect(counted - before).toBe(1);
+  });
+
+  test('an answer waiting for its own stream’s window does not hold up the next one when the connection’s window opens', async () => {
+    // A: 70,000 bytes fill both default windows (65,535); B waits on the connection's window only
+    const bytes = Buffer.concat([
+      PREFACE,
+      frame(4, 0, 0),
+      frame(1, 0x4, 1, block),
+      ...dataFrames(1, message('a'.repeat(70_000))),
+      frame(1, 0x4, 3, block),
+      frame(0, 0x1, 3, message('b')),
+    ]);
+    const socket = net.connect(path.join(dir, 's.sock'));
+    const ended = new Set<number>();
+    let got = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      while (got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
+        if (got[3] === 1 && got[4] & 0x1) ended.add(got.readUInt32BE(5));
+        got = got.subarray(9 + got.readUIntBE(0, 3));
+      }
+    });
+    socket.write(bytes);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ended.size).toBe(0);
+    const update = Buffer.alloc(4);
+    update.writeUInt32BE(100_000, 0);
+    socket.write(frame(8, 0, 0, update));
+    await new Promise((r) => setTimeout(r, 200));
+    socket.destroy();
+    expect([...ended]).toEqual([3]);
   });
 
   test('a connection that does not start with the preface, or sends a bad header block, ends with GOAWAY', async () => {

@@ -80,6 +80,7 @@ describe('HpackDecoder', () => {
     d.decode(Buffer.from([0x20])); // size 0
     expect(() => d.decode(Buffer.from([0x80 | 62]))).toThrow(HpackError);
     expect(() => d.decode(Buffer.from([0x3f, 0x80, 0x01]))).toThrow(/above the 100 announced/); // 31 + 128
+    expect(() => d.decode(Buffer.from([0x82, 0x20]))).toThrow(/size update after a header field/);
   });
 
   test('truncated blocks are errors, not wrong fields', () => {
