@@ -12,6 +12,8 @@ import { DynamicCommands, sourceFiles, spawnSites } from '../support/spawned-com
 /** First arguments that are not literals, and the command each one names. */
 const DYNAMIC: DynamicCommands = [
   [/^process\.execPath$/, 'node'],
+  // fork() of the module itself (bench/grpc-server.ts' server and client processes): node
+  [/^__filename$/, 'node'],
   // the Terraform binary chosen by the set-up (TERRAFORM_BINARY_NAME): tofu, or terraform
   [/^bin$|TERRAFORM_BINARY_NAME!?$/, 'tofu'],
   [/^path\.join\(REPO_ROOT, 'node_modules', '\.bin', 'cdktf'\)$|^cdktfBin\(\)$/, 'cdktf'],
