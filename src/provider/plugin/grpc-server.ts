@@ -64,7 +64,7 @@ const FRAME = {
 };
 const FLAG = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 };
 const H2_ERROR = { PROTOCOL_ERROR: 0x1, FLOW_CONTROL_ERROR: 0x3, FRAME_SIZE_ERROR: 0x6, COMPRESSION_ERROR: 0x9 };
-const SETTING = { HEADER_TABLE_SIZE: 0x1, MAX_CONCURRENT_STREAMS: 0x3, INITIAL_WINDOW_SIZE: 0x4, MAX_FRAME_SIZE: 0x5 };
+const SETTING = { MAX_CONCURRENT_STREAMS: 0x3, INITIAL_WINDOW_SIZE: 0x4, MAX_FRAME_SIZE: 0x5 };
 
 /** HTTP/2's defaults: frame size, flow-control window (RFC 9113 §6.5.2). */
 const DEFAULT_MAX_FRAME = 16_384;
@@ -105,16 +105,35 @@ const SERVER_PREFACE = Buffer.concat([
   frame(FRAME.WINDOW_UPDATE, 0, 0, u32(CONNECTION_WINDOW - DEFAULT_WINDOW)),
 ]);
 const SETTINGS_ACK = frame(FRAME.SETTINGS, FLAG.ACK, 0);
-/** The header blocks of every answer: response headers, and the trailers of a call that succeeded. */
-const RESPONSE_HEADERS = encodeHeaders([
-  [':status', '200'],
-  ['content-type', 'application/grpc'],
-]);
-const OK_TRAILERS = encodeHeaders([['grpc-status', '0']]);
-/** Their frames (stream 0: each answer writes its own stream's id in), and the bytes an answer adds to its message. */
-const RESPONSE_HEADERS_FRAME = frame(FRAME.HEADERS, FLAG.END_HEADERS, 0, RESPONSE_HEADERS);
-const OK_TRAILERS_FRAME = frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, 0, OK_TRAILERS);
+/**
+ * The frames of every answer, their header blocks encoded once: response headers, and the trailers
+ * of a call that succeeded (stream 0: an answer writes its own stream's id into its copy); and the
+ * bytes an answer adds to its message.
+ */
+const RESPONSE_HEADERS_FRAME = frame(
+  FRAME.HEADERS,
+  FLAG.END_HEADERS,
+  0,
+  encodeHeaders([
+    [':status', '200'],
+    ['content-type', 'application/grpc'],
+  ]),
+);
+const OK_TRAILERS_FRAME = frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, 0, encodeHeaders([['grpc-status', '0']]));
 const ANSWER_OVERHEAD = RESPONSE_HEADERS_FRAME.length + 9 + 5 + OK_TRAILERS_FRAME.length;
+
+/** Copies one of those frames into `out` at `at` for stream `id`; returns where the copy ends. */
+function copyFrame(template: Buffer, id: number, out: Buffer, at: number): number {
+  template.copy(out, at);
+  out.writeUInt32BE(id, at + 5);
+  return at + template.length;
+}
+/** One of those frames for stream `id`, alone. */
+const streamFrame = (template: Buffer, id: number) => {
+  const out = Buffer.allocUnsafe(template.length);
+  copyFrame(template, id, out, 0);
+  return out;
+};
 
 /** grpc-message: percent-encoded UTF-8 outside printable ASCII, and `%` itself; at most 8 KB (one frame). */
 function grpcMessage(text: string): string {
@@ -400,8 +419,7 @@ class Connection {
     if (length <= Math.min(this.peerMaxFrame, this.sendWindow, s.window)) {
       // the usual answer: headers, one DATA frame and trailers, in one buffer
       const out = Buffer.allocUnsafe(ANSWER_OVERHEAD + message.length);
-      let at = RESPONSE_HEADERS_FRAME.copy(out, 0, 0);
-      out.writeUInt32BE(id, 5);
+      let at = copyFrame(RESPONSE_HEADERS_FRAME, id, out, 0);
       out.writeUIntBE(length, at, 3);
       out[at + 3] = FRAME.DATA;
       out[at + 4] = 0;
@@ -409,8 +427,7 @@ class Connection {
       out[at + 9] = 0; // not compressed
       out.writeUInt32BE(message.length, at + 10);
       at += 14 + message.copy(out, at + 14);
-      OK_TRAILERS_FRAME.copy(out, at);
-      out.writeUInt32BE(id, at + 5);
+      copyFrame(OK_TRAILERS_FRAME, id, out, at);
       this.sendWindow -= length;
       this.streams.delete(id);
       this.write(out);
@@ -421,7 +438,7 @@ class Connection {
     data.writeUInt32BE(message.length, 1);
     message.copy(data, 5);
     s.answer = { data, sent: 0 };
-    this.write(frame(FRAME.HEADERS, FLAG.END_HEADERS, id, RESPONSE_HEADERS));
+    this.write(streamFrame(RESPONSE_HEADERS_FRAME, id));
     if (!this.send(id, s)) this.blocked.push(id);
   }
 
@@ -456,7 +473,7 @@ class Connection {
       this.sendWindow -= n;
       s.window -= n;
     }
-    this.write(frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, id, OK_TRAILERS));
+    this.write(streamFrame(OK_TRAILERS_FRAME, id));
     this.streams.delete(id);
     return true;
   }

@@ -158,7 +158,7 @@ export function huffmanDecode(data: Buffer, start = 0, end = data.length): Buffe
   return out.subarray(0, n);
 }
 
-/** Encodes a string with the Huffman code (tests and benchmarks encode with it). */
+/** Encodes a string with the Huffman code (the tests encode with it; the server's own header blocks are raw). */
 export function huffmanEncode(text: Buffer): Buffer {
   const bytes: number[] = [];
   let acc = 0;

@@ -112,30 +112,39 @@ describe('HTTP/2 details, with frames written by hand', () => {
     Array.from({ length: Math.ceil(body.length / 16_384) }, (_, i) =>
       frame(0, (i + 1) * 16_384 >= body.length ? 0x1 : 0, stream, body.subarray(i * 16_384, (i + 1) * 16_384)),
     );
-  /** Sends these bytes (one byte per write when `trickle`), and returns the frames received until the socket ends or `until` holds. */
-  async function exchange(
-    bytes: Buffer,
-    until: (frames: { type: number; flags: number; stream: number; payload: Buffer }[]) => boolean,
-    trickle = false,
-  ) {
+  type Frame = { type: number; flags: number; stream: number; payload: Buffer };
+  /** A connection to the server, and the frames it has received so far (`onFrames` after each read). */
+  function connect(onFrames: (frames: Frame[]) => void = () => undefined) {
     const socket = net.connect(path.join(dir, 's.sock'));
+    const frames: Frame[] = [];
     let got = Buffer.alloc(0);
-    const frames: { type: number; flags: number; stream: number; payload: Buffer }[] = [];
+    socket.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      while (got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
+        const len = got.readUIntBE(0, 3);
+        frames.push({ type: got[3], flags: got[4], stream: got.readUInt32BE(5), payload: got.subarray(9, 9 + len) });
+        got = got.subarray(9 + len);
+      }
+      onFrames(frames);
+    });
+    return { socket, frames };
+  }
+  const dataBytes = (frames: Frame[]) => frames.filter((f) => f.type === 0).reduce((sum, f) => sum + f.payload.length, 0);
+  /** The streams whose answer has ended (HEADERS with END_STREAM). */
+  const ended = (frames: Frame[]) => new Set(frames.filter((f) => f.type === 1 && f.flags & 0x1).map((f) => f.stream));
+
+  /** Sends these bytes (one byte per write when `trickle`), and returns the frames received until the socket ends or `until` holds. */
+  async function exchange(bytes: Buffer, until: (frames: Frame[]) => boolean, trickle = false) {
+    let done = () => undefined as void;
+    const { socket, frames } = connect((f) => {
+      if (until(f)) done();
+    });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 3000);
-      const done = () => {
+      done = () => {
         clearTimeout(timer);
         resolve();
       };
-      socket.on('data', (d: Buffer) => {
-        got = Buffer.concat([got, d]);
-        while (got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
-          const len = got.readUIntBE(0, 3);
-          frames.push({ type: got[3], flags: got[4], stream: got.readUInt32BE(5), payload: got.subarray(9, 9 + len) });
-          got = got.subarray(9 + len);
-        }
-        if (until(frames)) done();
-      });
       socket.on('close', done);
       socket.on('error', done);
       if (trickle) {
@@ -149,8 +158,7 @@ describe('HTTP/2 details, with frames written by hand', () => {
     socket.destroy();
     return frames;
   }
-  const answered = (frames: { type: number; flags: number; stream: number }[], stream: number) =>
-    frames.some((f) => f.type === 1 && f.stream === stream && (f.flags & 0x1) !== 0);
+  const answered = (frames: Frame[], stream: number) => ended(frames).has(stream);
 
   test('headers split over CONTINUATION, padded HEADERS and DATA, the request in pieces; PING answered', async () => {
     const padded = Buffer.concat([Buffer.from([3]), block.subarray(0, 5), Buffer.alloc(3)]);
@@ -195,37 +203,20 @@ describe('HTTP/2 details, with frames written by hand', () => {
     ['one answer of 100 KB (DATA frames of 16 KB)', [100_000]],
     ['five answers of 16,000 bytes (each in one frame with its headers and trailers)', [16_000, 16_000, 16_000, 16_000, 16_000]],
   ])('answers beyond the client’s connection window wait for its WINDOW_UPDATE: %s', async (_, sizes) => {
-    const socket = net.connect(path.join(dir, 's.sock'));
-    let dataBytes = 0;
-    const ended = new Set<number>();
-    socket.on(
-      'data',
-      (() => {
-        let got = Buffer.alloc(0);
-        return (d: Buffer) => {
-          got = Buffer.concat([got, d]);
-          while (got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
-            const len = got.readUIntBE(0, 3);
-            if (got[3] === 0) dataBytes += len;
-            if (got[3] === 1 && got[4] & 0x1) ended.add(got.readUInt32BE(5));
-            got = got.subarray(9 + len);
-          }
-        };
-      })(),
-    );
+    const { socket, frames } = connect();
     const settings = Buffer.concat([Buffer.from([0, 4]), Buffer.from([0, 0x10, 0, 0])]); // streams: 1 MB; the connection keeps 65,535
     const calls = sizes.flatMap((size, i) => [frame(1, 0x4, 2 * i + 1, block), ...dataFrames(2 * i + 1, message('x'.repeat(size)))]);
     socket.write(Buffer.concat([PREFACE, frame(4, 0, 0, settings), ...calls]));
     await new Promise((r) => setTimeout(r, 300));
-    expect(dataBytes).toBe(65_535);
-    expect(ended.size).toBe(sizes.length - 1);
+    expect(dataBytes(frames)).toBe(65_535);
+    expect(ended(frames).size).toBe(sizes.length - 1);
     const update = Buffer.alloc(4);
     update.writeUInt32BE(50_000, 0);
     socket.write(frame(8, 0, 0, update));
     await new Promise((r) => setTimeout(r, 300));
     socket.destroy();
-    expect(dataBytes).toBe(sizes.reduce((sum, size) => sum + size + 5, 0));
-    expect(ended.size).toBe(sizes.length);
+    expect(dataBytes(frames)).toBe(sizes.reduce((sum, size) => sum + size + 5, 0));
+    expect(ended(frames).size).toBe(sizes.length);
   });
 
   test('an unknown method is answered UNIMPLEMENTED at once, while the client keeps its stream open (go-plugin’s broker)', async () => {
@@ -262,25 +253,16 @@ describe('HTTP/2 details, with frames written by hand', () => {
       frame(1, 0x4, 3, block),
       frame(0, 0x1, 3, message('b')),
     ]);
-    const socket = net.connect(path.join(dir, 's.sock'));
-    const ended = new Set<number>();
-    let got = Buffer.alloc(0);
-    socket.on('data', (d: Buffer) => {
-      got = Buffer.concat([got, d]);
-      while (got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
-        if (got[3] === 1 && got[4] & 0x1) ended.add(got.readUInt32BE(5));
-        got = got.subarray(9 + got.readUIntBE(0, 3));
-      }
-    });
+    const { socket, frames } = connect();
     socket.write(bytes);
     await new Promise((r) => setTimeout(r, 200));
-    expect(ended.size).toBe(0);
+    expect(ended(frames).size).toBe(0);
     const update = Buffer.alloc(4);
     update.writeUInt32BE(100_000, 0);
     socket.write(frame(8, 0, 0, update));
     await new Promise((r) => setTimeout(r, 200));
     socket.destroy();
-    expect([...ended]).toEqual([3]);
+    expect([...ended(frames)]).toEqual([3]);
   });
 
   test('a connection that does not start with the preface, or sends a bad header block, ends with GOAWAY', async () => {
