@@ -3,27 +3,42 @@
  * provider process, from spawn to the go-plugin handshake line, and to the answer of its first
  * call (GetProviderSchema over AutoMTLS, as OpenTofu makes it), for the launcher OpenTofu runs
  * (bundle + V8 code cache) beside the unbundled compiled provider (the baseline), interleaved.
+ * With a machine CA bundle in NODE_EXTRA_CA_CERTS (as on this machine), also the provider's
+ * executable as OpenTofu runs it (it hands the variable on, read at the first TLS connection:
+ * src/provider/clients/trust.ts) beside node on the launcher with the variable (Node reads the
+ * file at every start; the executable did that before).
  * Target: the handshake in at most 150 ms on the CI machine.
- * Run: node dist/bench/provider-start.js [--runs 15]
+ * Run: node dist/bench/provider-start.js [--runs 15] [--extra-ca <file>] (default: the environment's
+ * NODE_EXTRA_CA_CERTS, else Debian's /etc/ssl/certs/ca-certificates.crt when present)
  */
 import * as grpc from '@grpc/grpc-js';
 import { spawn } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { createPluginCertificate } from '../src/provider/plugin/cert';
 import { loadServices, MAGIC_COOKIE_VALUE } from '../src/provider/plugin/serve';
 import { REPO_ROOT } from '../src/tools/toolchain/paths';
 import { providerBundleFresh } from '../src/provider/plugin/bundle';
-import { PROVIDER_NODE_FLAGS } from '../src/tools/toolchain/providers';
+import { PROVIDER_NODE_FLAGS, streamformProviderInMirror } from '../src/tools/toolchain/providers';
 
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 15;
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const runs = Number(arg('--runs')) || 15;
+const DEBIAN_CA = '/etc/ssl/certs/ca-certificates.crt';
+const extraCa = arg('--extra-ca') ?? process.env.NODE_EXTRA_CA_CERTS ?? (fs.existsSync(DEBIAN_CA) ? DEBIAN_CA : undefined);
 
-async function once(entry: string): Promise<{ handshake: number; firstCall: number }> {
+interface Start {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+async function once(start: Start): Promise<{ handshake: number; firstCall: number }> {
   const client = createPluginCertificate();
   const started = process.hrtime.bigint();
   const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
-  // as the mirror's launcher runs node (its flags decide which V8 code cache is used)
-  const child = spawn(process.execPath, [...PROVIDER_NODE_FLAGS, entry], {
+  const child = spawn(start.command, start.args, {
     env: {
+      ...start.env,
       PATH: process.env.PATH,
       TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE,
       PLUGIN_PROTOCOL_VERSIONS: '6',
@@ -61,23 +76,34 @@ function stats(xs: number[]): string {
 
 async function main(): Promise<void> {
   if (!providerBundleFresh()) throw new Error('the provider bundle is missing or stale: run `bash scripts/setup.sh` first');
-  const entries = {
-    'launcher (bundle + code cache)': path.join(REPO_ROOT, 'dist', 'src', 'provider', 'launch.js'),
-    'unbundled dist/src/provider/main.js': path.join(REPO_ROOT, 'dist', 'src', 'provider', 'main.js'),
+  // as the mirror's executable runs node (its flags decide which V8 code cache is used)
+  const node = (entry: string, env?: NodeJS.ProcessEnv): Start => ({
+    command: process.execPath,
+    args: [...PROVIDER_NODE_FLAGS, path.join(REPO_ROOT, 'dist', 'src', 'provider', entry)],
+    env,
+  });
+  const entries: Record<string, Start> = {
+    'launcher (bundle + code cache)': node('launch.js'),
+    'unbundled dist/src/provider/main.js': node('main.js'),
   };
+  if (extraCa) {
+    const env = { NODE_EXTRA_CA_CERTS: extraCa };
+    entries['executable, NODE_EXTRA_CA_CERTS set'] = { command: streamformProviderInMirror().executable, args: [], env };
+    entries['node launch.js, NODE_EXTRA_CA_CERTS set'] = node('launch.js', env);
+  }
   const results = new Map<string, { handshake: number[]; firstCall: number[] }>();
   for (let i = 0; i < runs; i++) {
-    for (const [label, entry] of Object.entries(entries)) {
-      const r = await once(entry);
+    for (const [label, start] of Object.entries(entries)) {
+      const r = await once(start);
       const acc = results.get(label) ?? { handshake: [], firstCall: [] };
       acc.handshake.push(r.handshake);
       acc.firstCall.push(r.firstCall);
       results.set(label, acc);
     }
   }
-  console.log(`provider start, ${runs} runs each, interleaved:`);
+  console.log(`provider start, ${runs} runs each, interleaved${extraCa ? ` (extra CA file ${extraCa})` : ''}:`);
   for (const [label, r] of results) {
-    console.log(`  ${label.padEnd(38)} handshake ${stats(r.handshake)}   first call answered ${stats(r.firstCall)}`);
+    console.log(`  ${label.padEnd(40)} handshake ${stats(r.handshake)}   first call answered ${stats(r.firstCall)}`);
   }
 }
 

@@ -2,6 +2,7 @@ import type { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosStatic, Method
 import { z } from 'zod';
 import { abortError, checkAborted, sleep } from './abort';
 import { requestCounter } from './request-counter';
+import { extraTrust } from './trust';
 
 /** Basic authentication for an HTTP endpoint. */
 export interface BasicAuth {
@@ -89,7 +90,9 @@ export class HttpClient {
     this.timeoutMs = endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // loaded with the first client: a provider run that talks only to Kafka never loads axios
     const axios = require('axios') as AxiosStatic;
+    const secureContext = /^https:/i.test(endpoint.url) ? extraTrust() : undefined;
     this.http = axios.create({
+      httpsAgent: secureContext && new (require('https') as typeof import('https')).Agent({ keepAlive: true, secureContext }),
       baseURL: endpoint.url.replace(/\/+$/, ''),
       timeout: this.timeoutMs,
       auth: endpoint.basicAuth,

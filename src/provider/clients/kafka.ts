@@ -2,6 +2,7 @@ import type { Admin, Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
 import { abortable, Cancellable, sleep } from './abort';
 import { Batcher } from './batcher';
 import { requestCounter } from './request-counter';
+import { extraTrust } from './trust';
 import { KafkaErrorCode, kafkaErrorText, KafkajsWire, KafkaWire, WireConfigChange, WireNewTopic, WireResult } from './kafka-wire';
 
 /** How to reach a Kafka cluster. */
@@ -71,7 +72,11 @@ const DEFAULT_KAFKA_TIMEOUT_MS = 30_000;
 
 export function kafkaConfig(c: KafkaConnection): KafkaConfig {
   const protocol = c.securityProtocol ?? 'PLAINTEXT';
-  const ssl = protocol === 'SSL' || protocol === 'SASL_SSL' ? (c.caPem ? { ca: [c.caPem] } : true) : false;
+  const trust = () => {
+    const secureContext = extraTrust();
+    return secureContext ? { secureContext } : true;
+  };
+  const ssl = protocol === 'SSL' || protocol === 'SASL_SSL' ? (c.caPem ? { ca: [c.caPem] } : trust()) : false;
   let sasl: SASLOptions | undefined;
   if (protocol.startsWith('SASL')) {
     if (!c.sasl) throw new Error(`security protocol ${protocol} needs SASL credentials (mechanism, username, password)`);

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { cacheDir, isCheckout, paths, REPO_ROOT } from './paths';
 import { protoInstallDir } from './protos';
 import { note } from './progress';
+import { EXTRA_CA_ENV } from '../../provider/clients/trust';
 import { run } from './run';
 import { PROVIDER_HOSTS, TOOLCHAIN } from './versions';
 
@@ -82,12 +83,15 @@ export const PROVIDER_NODE_FLAGS = ['--max-semi-space-size=1', '--heap-growing-p
 /**
  * The streamform provider's executable: a shell script that execs node on the provider's launcher
  * (the bundled provider with its code cache; exec, so that OpenTofu's kill reaches node itself).
+ * It hands NODE_EXTRA_CA_CERTS on as STREAMFORM_EXTRA_CA_CERTS, read on the provider's first TLS
+ * connection (clients/trust.ts) instead of by Node at every start.
  */
-function providerLauncher(): string {
+export function providerLauncher(): string {
   const main = path.join(REPO_ROOT, 'dist', 'src', 'provider', 'launch.js');
   // an installed package keeps the protocol definitions in the machine-wide cache (protoInstallDir)
   const protos = isCheckout() ? '' : `STREAMFORM_PROTO_DIR="${protoInstallDir()}" `;
-  return `#!/bin/sh\n${protos}exec node ${PROVIDER_NODE_FLAGS.join(' ')} "${main}" "$@"\n`;
+  const ca = `if [ -n "\${NODE_EXTRA_CA_CERTS:-}" ]; then ${EXTRA_CA_ENV}="$NODE_EXTRA_CA_CERTS"; export ${EXTRA_CA_ENV}; unset NODE_EXTRA_CA_CERTS; fi\n`;
+  return `#!/bin/sh\n${ca}${protos}exec node ${PROVIDER_NODE_FLAGS.join(' ')} "${main}" "$@"\n`;
 }
 
 /**
