@@ -26,9 +26,10 @@ const runs = Number(arg('--runs')) || 15;
 const DEBIAN_CA = '/etc/ssl/certs/ca-certificates.crt';
 const extraCa = arg('--extra-ca') ?? process.env.NODE_EXTRA_CA_CERTS ?? (fs.existsSync(DEBIAN_CA) ? DEBIAN_CA : undefined);
 
+/** node with these arguments, or the mirror's executable (a shell script) when `executable` is set. */
 interface Start {
-  readonly command: string;
   readonly args: readonly string[];
+  readonly executable?: string;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -36,7 +37,7 @@ async function once(start: Start): Promise<{ handshake: number; firstCall: numbe
   const client = createPluginCertificate();
   const started = process.hrtime.bigint();
   const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
-  const child = spawn(start.command, start.args, {
+  const options = {
     env: {
       ...start.env,
       PATH: process.env.PATH,
@@ -44,8 +45,10 @@ async function once(start: Start): Promise<{ handshake: number; firstCall: numbe
       PLUGIN_PROTOCOL_VERSIONS: '6',
       PLUGIN_CLIENT_CERT: client.certPem,
     },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+    stdio: ['ignore', 'pipe', 'ignore'] as ['ignore', 'pipe', 'ignore'],
+  };
+  const executable = start.executable;
+  const child = executable ? spawn(executable, [], options) : spawn(process.execPath, start.args, options);
   try {
     const line = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString())));
     const handshake = ms();
@@ -78,7 +81,6 @@ async function main(): Promise<void> {
   if (!providerBundleFresh()) throw new Error('the provider bundle is missing or stale: run `bash scripts/setup.sh` first');
   // as the mirror's executable runs node (its flags decide which V8 code cache is used)
   const node = (entry: string, env?: NodeJS.ProcessEnv): Start => ({
-    command: process.execPath,
     args: [...PROVIDER_NODE_FLAGS, path.join(REPO_ROOT, 'dist', 'src', 'provider', entry)],
     env,
   });
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
   };
   if (extraCa) {
     const env = { NODE_EXTRA_CA_CERTS: extraCa };
-    entries['executable, NODE_EXTRA_CA_CERTS set'] = { command: streamformProviderInMirror().executable, args: [], env };
+    entries['executable, NODE_EXTRA_CA_CERTS set'] = { executable: streamformProviderInMirror().executable, args: [], env };
     entries['node launch.js, NODE_EXTRA_CA_CERTS set'] = node('launch.js', env);
   }
   const results = new Map<string, { handshake: number[]; firstCall: number[] }>();

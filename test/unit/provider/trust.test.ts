@@ -134,12 +134,12 @@ describe("the provider's executable", () => {
     fs.writeFileSync(path.join(bin, 'node'), `#!/bin/sh\necho "node=\${NODE_EXTRA_CA_CERTS-unset} sf=\${${EXTRA_CA_ENV}-unset}"\n`, {
       mode: 0o755,
     });
-    const exe = path.join(bin, 'terraform-provider-streamform');
-    fs.writeFileSync(exe, providerLauncher(), { mode: 0o755 });
+    const executable = path.join(bin, 'terraform-provider-streamform');
+    fs.writeFileSync(executable, providerLauncher(), { mode: 0o755 });
     const base = { ...process.env };
     delete base.NODE_EXTRA_CA_CERTS;
     delete base[EXTRA_CA_ENV];
-    return execFileSync(exe, [], { env: { ...base, ...env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' }).trim();
+    return execFileSync(executable, [], { env: { ...base, ...env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8' }).trim();
   }
 
   it('hands NODE_EXTRA_CA_CERTS on to the provider instead of to Node', () => {
