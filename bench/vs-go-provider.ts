@@ -6,8 +6,9 @@
  * nothing, plan with refresh and no change, plan after one config change, destroy. Each cell is the
  * median of the runs (providers interleaved in every round); it prints wall time, the providers'
  * CPU time and peak RSS (sampled from /proc every 20 ms), the provider processes started, and
- * streamform's Kafka requests by kind, with the ratio to the Go provider per row. Every measured
- * step starts on a quiet machine (quiet(): under 15% CPU busy for half a second).
+ * streamform's Kafka requests by kind, with the ratios to the Go provider and to the floor per row
+ * (from the unrounded medians). Every measured step starts on a quiet machine (quiet(): under 15%
+ * CPU busy for half a second).
  *
  * streamform runs as `streamform deploy/plan/apply` run it: one provider process per OpenTofu
  * command, reattached (TF_REATTACH_PROVIDERS). The Go provider is built by this benchmark from the
@@ -289,7 +290,7 @@ async function main(): Promise<void> {
     `OpenTofu ${(await run(env.TERRAFORM_BINARY_NAME!, ['version'], { env })).split('\n')[0]}, Kafka at ${e.bootstrapServers} (${(await admin.listTopics()).length} topics present)`,
   );
   const rows: string[] = [];
-  const header = `| N | par | operation | ${kinds.map((k) => `${k} s`).join(' | ')} | streamform / mongey | streamform CPU s | mongey CPU s | streamform peak RSS MB | mongey peak RSS MB | processes (sf / mongey) | streamform Kafka requests |`;
+  const header = `| N | par | operation | ${kinds.map((k) => `${k} s`).join(' | ')} | streamform / mongey | streamform / floor | streamform CPU s | mongey CPU s | streamform peak RSS MB | mongey peak RSS MB | processes (sf / mongey) | streamform Kafka requests |`;
   rows.push(header, header.replace(/[^|]+/g, '---'));
   for (const n of sizes) {
     for (const par of pars) {
@@ -314,13 +315,14 @@ async function main(): Promise<void> {
         const m = (k: Kind, f: (c: Cell) => number) => (cells[k].length ? median(cells[k].map((c) => f(c[op]))) : NaN);
         const secs = kinds.map((k) => m(k, (c) => c.seconds).toFixed(1));
         const ratio = m('streamform', (c) => c.seconds) / m('mongey', (c) => c.seconds);
+        const floorRatio = m('streamform', (c) => c.seconds) / m('floor', (c) => c.seconds);
         const req = cells.streamform.length
           ? Object.entries(cells.streamform[0][op].requests)
               .map(([k, v]) => `${k.replace(/^kafka /, '')} ${v}`)
               .join(', ')
           : '';
         rows.push(
-          `| ${n} | ${par} | ${OP_LABEL[op]} | ${secs.join(' | ')} | ${isNaN(ratio) ? '–' : `${ratio.toFixed(2)}×`} | ${(m('streamform', (c) => c.cpuMs) / 1000).toFixed(1)} | ${(m('mongey', (c) => c.cpuMs) / 1000).toFixed(1)} | ${m('streamform', (c) => c.peakRssMb).toFixed(0)} | ${m('mongey', (c) => c.peakRssMb).toFixed(0)} | ${m('streamform', (c) => c.processes)} / ${m('mongey', (c) => c.processes)} | ${req} |`,
+          `| ${n} | ${par} | ${OP_LABEL[op]} | ${secs.join(' | ')} | ${isNaN(ratio) ? '–' : `${ratio.toFixed(2)}×`} | ${isNaN(floorRatio) ? '–' : `${floorRatio.toFixed(2)}×`} | ${(m('streamform', (c) => c.cpuMs) / 1000).toFixed(1)} | ${(m('mongey', (c) => c.cpuMs) / 1000).toFixed(1)} | ${m('streamform', (c) => c.peakRssMb).toFixed(0)} | ${m('mongey', (c) => c.peakRssMb).toFixed(0)} | ${m('streamform', (c) => c.processes)} / ${m('mongey', (c) => c.processes)} | ${req} |`,
         );
       }
       const failed = kinds.filter((k) => failures[k] > 0).map((k) => `${k} ${failures[k]} of ${r}`);
