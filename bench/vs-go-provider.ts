@@ -314,15 +314,17 @@ async function main(): Promise<void> {
       for (const op of OPS) {
         const m = (k: Kind, f: (c: Cell) => number) => (cells[k].length ? median(cells[k].map((c) => f(c[op]))) : NaN);
         const secs = kinds.map((k) => m(k, (c) => c.seconds).toFixed(1));
-        const ratio = m('streamform', (c) => c.seconds) / m('mongey', (c) => c.seconds);
-        const floorRatio = m('streamform', (c) => c.seconds) / m('floor', (c) => c.seconds);
+        const ratio = (k: Kind) => {
+          const r = m('streamform', (c) => c.seconds) / m(k, (c) => c.seconds);
+          return isNaN(r) ? '–' : `${r.toFixed(2)}×`;
+        };
         const req = cells.streamform.length
           ? Object.entries(cells.streamform[0][op].requests)
               .map(([k, v]) => `${k.replace(/^kafka /, '')} ${v}`)
               .join(', ')
           : '';
         rows.push(
-          `| ${n} | ${par} | ${OP_LABEL[op]} | ${secs.join(' | ')} | ${isNaN(ratio) ? '–' : `${ratio.toFixed(2)}×`} | ${isNaN(floorRatio) ? '–' : `${floorRatio.toFixed(2)}×`} | ${(m('streamform', (c) => c.cpuMs) / 1000).toFixed(1)} | ${(m('mongey', (c) => c.cpuMs) / 1000).toFixed(1)} | ${m('streamform', (c) => c.peakRssMb).toFixed(0)} | ${m('mongey', (c) => c.peakRssMb).toFixed(0)} | ${m('streamform', (c) => c.processes)} / ${m('mongey', (c) => c.processes)} | ${req} |`,
+          `| ${n} | ${par} | ${OP_LABEL[op]} | ${secs.join(' | ')} | ${ratio('mongey')} | ${ratio('floor')} | ${(m('streamform', (c) => c.cpuMs) / 1000).toFixed(1)} | ${(m('mongey', (c) => c.cpuMs) / 1000).toFixed(1)} | ${m('streamform', (c) => c.peakRssMb).toFixed(0)} | ${m('mongey', (c) => c.peakRssMb).toFixed(0)} | ${m('streamform', (c) => c.processes)} / ${m('mongey', (c) => c.processes)} | ${req} |`,
         );
       }
       const failed = kinds.filter((k) => failures[k] > 0).map((k) => `${k} ${failures[k]} of ${r}`);
