@@ -12,6 +12,7 @@ import * as path from 'path';
 import { z } from 'zod';
 import { ctyTypeOf } from '../../src/provider/framework/schema';
 import { createPluginCertificate } from '../../src/provider/plugin/cert';
+import { decode as msgpackDecode, encode as msgpackEncode, ExtensionCodec } from '@msgpack/msgpack';
 import { conform, decodeDynamic, encodeDynamic, UNKNOWN } from '../../src/provider/plugin/cty';
 import { PROVIDER_METHODS, PURE_METHODS } from '../../src/provider/framework/methods';
 import { loadServices, MAGIC_COOKIE_VALUE, memoized } from '../../src/provider/plugin/serve';
@@ -151,6 +152,69 @@ describe('cty codec', () => {
 
   test('rejects values of the wrong type with the attribute path', () => {
     expect(() => conform({ name: 'a', partitions: 'many' }, objectType, '')).toThrow('partitions: expected a number, got "many"');
+  });
+
+  describe('msgpack, against @msgpack/msgpack as the reference codec', () => {
+    const refCodec = new ExtensionCodec();
+    refCodec.register({ type: 0, encode: (v) => (v === UNKNOWN ? new Uint8Array([0]) : null), decode: () => UNKNOWN });
+    refCodec.register({ type: 12, encode: () => null, decode: () => UNKNOWN });
+    const ref = { encode: (v: unknown) => Buffer.from(msgpackEncode(v, { extensionCodec: refCodec })), decode: (b: Buffer) => msgpackDecode(b, { extensionCodec: refCodec }) };
+    const type = [
+      'object',
+      {
+        name: 'string',
+        partitions: 'number',
+        config: ['map', 'string'],
+        tags: ['set', 'string'],
+        on: 'bool',
+        nested: ['list', ['object', { a: 'number', b: ['map', 'number'] }]],
+      },
+    ] as const;
+    // deterministic values at every msgpack size boundary
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const numbers = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1, -(2 ** 53) + 1, 0.5, -2.25, 1e300, 2 ** 60];
+    const strings = ['', 'a', 'x'.repeat(31), 'x'.repeat(32), 'y'.repeat(255), 'y'.repeat(256), 'z'.repeat(65536), 'héllo', '日本語', 'emoji 🎉', 'é'.repeat(20)];
+    const maybe = <T,>(v: () => T): T | null | typeof UNKNOWN => (rnd() < 0.1 ? null : rnd() < 0.05 ? UNKNOWN : v());
+    const value = () => ({
+      name: maybe(() => pick(strings)),
+      partitions: maybe(() => pick(numbers)),
+      config: maybe(() => Object.fromEntries(Array.from({ length: Math.floor(rnd() * 20) }, (_, i) => [`k${i}.${pick(strings).slice(0, 40)}`, pick(strings)]))),
+      tags: maybe(() => Array.from({ length: Math.floor(rnd() * 18) }, () => pick(strings))),
+      on: maybe(() => rnd() < 0.5),
+      nested: maybe(() => Array.from({ length: Math.floor(rnd() * 3) }, () => ({ a: pick(numbers), b: { x: pick(numbers) } }))),
+    });
+
+    test('writes the bytes the reference writes for the conformed value', () => {
+      for (let i = 0; i < 300; i++) {
+        const v = value();
+        expect(encodeDynamic(v as never, type).msgpack.equals(ref.encode(conform(v, type, '')))).toBe(true);
+      }
+      // shaping on the way out: absent attributes, numbers as strings, booleans as strings
+      const loose = { name: 5, partitions: '12', on: 'true', config: { a: 1 } };
+      expect(encodeDynamic(loose as never, type).msgpack.equals(ref.encode(conform(loose, type, '')))).toBe(true);
+    });
+
+    test('reads what the reference writes as conform shapes it, whatever the key order and extra keys', () => {
+      for (let i = 0; i < 300; i++) {
+        const v = value() as Record<string, unknown>;
+        const shuffled = Object.fromEntries(Object.entries({ ...v, extra: { deep: [1, 'x'] } }).sort(() => rnd() - 0.5));
+        const bytes = ref.encode(shuffled);
+        expect(decodeDynamic({ msgpack: bytes }, type)).toEqual(conform(ref.decode(bytes), type, ''));
+      }
+    });
+
+    test('reads refined unknowns, numbers sent as strings, and refuses malformed bytes with the path', () => {
+      const refined = Buffer.concat([Buffer.from([0x81, 0xa4]), Buffer.from('name'), Buffer.from([0xc7, 2, 12, 0x80, 0xc0])]);
+      expect(decodeDynamic({ msgpack: refined }, type)).toMatchObject({ name: UNKNOWN, partitions: null });
+      expect(decodeDynamic({ msgpack: ref.encode({ partitions: '1e3' }) }, type)).toMatchObject({ partitions: 1000 });
+      expect(() => decodeDynamic({ msgpack: ref.encode({ nested: [{ a: 'lots' }] }) }, type)).toThrow('nested[0].a: expected a number, got "lots"');
+      expect(() => decodeDynamic({ msgpack: ref.encode({ config: { 'x.y': [1] } }) }, type)).toThrow('config.x.y: expected a string, got object');
+      expect(() => decodeDynamic({ msgpack: ref.encode({ name: 'abc' }).subarray(0, 8) }, type)).toThrow('name: msgpack value cut short');
+      expect(() => decodeDynamic({ msgpack: Buffer.concat([ref.encode({}), Buffer.from([0xc0])]) }, type)).toThrow('1 bytes after the msgpack value');
+      expect(() => encodeDynamic({ tags: 'one' } as never, type)).toThrow('tags: expected a set');
+    });
   });
 
   test('zod schemas map to cty types', () => {

@@ -158,9 +158,9 @@ export class ProviderServer<PA extends Attrs, C> {
       UpgradeResourceState: (req: UpgradeResourceStateRequest) =>
         this.guard(`Cannot read the saved state of a ${req.type_name}`, async () => {
           const r = this.resource(req.type_name);
-          const raw = req.raw_state?.json && req.raw_state.json.length > 0 ? req.raw_state.json : Buffer.from('null');
-          const value = decodeDynamic({ json: raw }, r.schema.type);
-          return { upgraded_state: encodeDynamic(value, r.schema.type) };
+          const raw = req.raw_state?.json && req.raw_state.json.length > 0 ? Buffer.from(req.raw_state.json).toString('utf8') : 'null';
+          // shaped to the schema's type while written (encodeDynamic conforms)
+          return { upgraded_state: encodeDynamic(JSON.parse(raw), r.schema.type) };
         }),
       ReadResource: (req: ReadResourceRequest) =>
         this.guard(`Cannot read ${req.type_name}`, async () => {
