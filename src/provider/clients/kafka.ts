@@ -3,7 +3,7 @@ import { abortable, Cancellable, sleep } from './abort';
 import { Batcher } from './batcher';
 import { requestCounter } from './request-counter';
 import { extraTrust } from './trust';
-import { KafkaErrorCode, kafkaErrorText, KafkajsWire, KafkaWire, WireConfigChange, WireNewTopic, WireResult } from './kafka-wire';
+import { KafkaErrorCode, kafkaErrorText, KafkajsWire, KafkaWire, WireConfigChange, WireConfigs, WireNewTopic, WireResult } from './kafka-wire';
 
 /** How to reach a Kafka cluster. */
 export interface KafkaConnection {
@@ -111,6 +111,14 @@ export interface TopicDescription {
 }
 
 const TOPIC_OVERRIDE_SOURCE = 1; // DescribeConfigs ConfigSource.TOPIC_CONFIG
+
+/** An entry as topic descriptions hold it: one object per wire entry (which the wire shares between topics). */
+const configEntries = new WeakMap<WireConfigs['entries'][number], TopicConfigEntry>();
+function configEntryOf(e: WireConfigs['entries'][number]): TopicConfigEntry {
+  let c = configEntries.get(e);
+  if (!c) configEntries.set(e, (c = Object.freeze({ value: e.value, isOverride: e.source === TOPIC_OVERRIDE_SOURCE })));
+  return c;
+}
 
 /** Kafka error codes that pass while metadata settles (topic churn, leader elections, rebalances). */
 const TRANSIENT_TYPES = new Set([
@@ -561,7 +569,7 @@ async function describeNamed(wire: KafkaWire, names: readonly string[]): Promise
       continue;
     }
     const entries: Record<string, TopicConfigEntry> = {};
-    for (const e of c.entries) entries[e.name] = { value: e.value, isOverride: e.source === TOPIC_OVERRIDE_SOURCE };
+    for (const e of c.entries) entries[e.name] = configEntryOf(e);
     out.set(n, {
       name: n,
       partitions: m.partitions.length,
