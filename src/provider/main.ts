@@ -1,8 +1,8 @@
 /**
  * terraform-provider-streamform: the executable OpenTofu launches (through the shell script in
  * the provider mirror, which execs node on the bundled provider, see launch.ts). The handshake
- * needs only the plugin layer; the provider's modules and the protocol's message codecs load
- * right after it, while OpenTofu connects.
+ * needs only the plugin layer; the provider's modules load right after it, while OpenTofu
+ * connects; protobufjs only when a call not covered by lean-codec.ts comes.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -59,10 +59,8 @@ async function main(): Promise<void> {
     onShutdown: () => writeStats(log),
   });
   log.info('streamform provider serving', { pid: process.pid });
-  setImmediate(() => {
-    loadServices();
-    void load();
-  });
+  // protobufjs is not loaded here: the calls of a plan or apply use lean-codec.ts (serve.ts)
+  setImmediate(() => void load());
 }
 
 /**

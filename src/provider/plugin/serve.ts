@@ -6,6 +6,7 @@ import * as path from 'path';
 import { protoDir } from './proto-dir';
 import { createPluginCertificate } from './cert';
 import { createGrpcServer, GrpcServer, UnaryMethod } from './grpc-server';
+import { LEAN_METHODS, leanDecode, leanEncode } from './lean-codec';
 import { Logger } from './log';
 
 /**
@@ -172,14 +173,16 @@ export async function serve(opts: ServeOptions): Promise<{ address: string; serv
   const methods = new Map<string, UnaryMethod>();
   for (const name of opts.methods) {
     const method = codec('provider', name);
+    // the calls made per resource go through lean-codec.ts; protobufjs loads for the others
+    const lean = LEAN_METHODS[name];
     const call: UnaryMethod = async (bytes) => {
       const started = Date.now();
       // The message decoded for this method: the shape the handler's parameter declares.
-      const request = method().requestDeserialize(bytes);
+      const request = lean ? leanDecode(bytes, lean.request) : method().requestDeserialize(bytes);
       try {
         const res = await (await opts.handlers())[name](request as never);
         opts.log.trace(`rpc ${name}`, { ms: Date.now() - started });
-        return method().responseSerialize(res);
+        return (lean && leanEncode(res as Record<string, unknown>, lean.response)) ?? method().responseSerialize(res);
       } catch (err) {
         opts.log.error(`rpc ${name} failed`, { error: err instanceof Error ? err.stack : String(err) });
         throw err;
