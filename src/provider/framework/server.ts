@@ -229,7 +229,8 @@ export class ProviderServer<PA extends Attrs, C> {
       this.log.error(summary, { error: err instanceof Error ? err.stack : String(err) });
       diags.push(diagnosticOf(err, summary));
     }
-    return { ...res, diagnostics: diags.map(toProto) };
+    res.diagnostics = diags.map(toProto);
+    return res;
   }
 
   private async plan(req: PlanResourceChangeRequest, diags: Diagnostic[]): Promise<Res> {
