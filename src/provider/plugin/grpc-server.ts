@@ -214,11 +214,15 @@ class Connection {
     this.socket.destroy();
   }
 
-  /** Queues bytes; everything queued in one turn of the event loop goes out in one write. */
+  /**
+   * Queues bytes; everything queued in one turn of the event loop goes out in one write, at its
+   * end (setImmediate: the answers to all requests read in that turn, about one write per read
+   * instead of three for two in a 1,000-resource plan).
+   */
   private write(bytes: Buffer): void {
     if (this.closed) return;
     if (this.out.push(bytes) === 1) {
-      process.nextTick(() => {
+      setImmediate(() => {
         const out = this.out;
         this.out = [];
         if (!this.closed) this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
@@ -262,7 +266,8 @@ class Connection {
 
   private goAway(code: number, message: string): void {
     this.write(frame(FRAME.GOAWAY, 0, 0, Buffer.concat([u32(this.lastStream), u32(code), Buffer.from(message.slice(0, 200))])));
-    process.nextTick(() => {
+    setImmediate(() => {
+      // after the queued write (immediates run in order)
       this.socket.end();
       this.closed = true;
       this.streams.clear();
