@@ -106,7 +106,6 @@ const TOPIC_RESOURCE = 2;
 // Spelled out, not computed from the name: a bundler (the provider's, the local ksqlDB image's) then
 // includes them; a computed require() would be resolved at run time, where no node_modules may be.
 const DEFINITIONS = {
-  metadata: () => require('kafkajs/src/protocol/requests/metadata') as RequestDefinition,
   createTopics: () => require('kafkajs/src/protocol/requests/createTopics') as RequestDefinition,
   deleteTopics: () => require('kafkajs/src/protocol/requests/deleteTopics') as RequestDefinition,
   createPartitions: () => require('kafkajs/src/protocol/requests/createPartitions') as RequestDefinition,
@@ -190,12 +189,74 @@ export function describeConfigsV1(topics: readonly string[]): ProtocolRequest {
   };
 }
 
+/**
+ * Metadata v4 (Kafka 1.0+, the first version that can ask a broker not to create the topics it
+ * is asked about) of the named topics, or of all topics (null); read straight from the bytes.
+ */
+export function metadataV4(topics: readonly string[] | null): ProtocolRequest {
+  const Encoder = require('kafkajs/src/protocol/encoder') as new () => KafkaEncoder;
+  return {
+    request: {
+      apiKey: API.Metadata,
+      apiVersion: 4,
+      apiName: 'Metadata',
+      encode: async () => {
+        const e = new Encoder();
+        e.writeInt32(topics === null ? -1 : topics.length);
+        for (const t of topics ?? []) e.writeString(t);
+        e.writeBoolean(false); // allow_auto_topic_creation
+        return e;
+      },
+    },
+    response: { decode: async (b) => decodeMetadataV4(b), parse: async (d) => d },
+  };
+}
+
+/** Metadata v4's answer: brokers and cluster skipped, each topic's error and partitions' leaders and replicas. */
+export function decodeMetadataV4(buf: Buffer): WireTopicMetadata[] {
+  const r = new WireReader(buf, 'Metadata');
+  r.int32(); // throttle_time_ms
+  const brokers = r.int32();
+  for (let i = 0; i < brokers; i++) {
+    r.int32(); // node_id
+    r.skipString(); // host
+    r.int32(); // port
+    r.skipString(); // rack
+  }
+  r.skipString(); // cluster_id
+  r.int32(); // controller_id
+  const count = r.int32();
+  const out: WireTopicMetadata[] = new Array(Math.max(count, 0));
+  for (let i = 0; i < count; i++) {
+    const errorCode = r.int16();
+    const topic = r.string() ?? '';
+    r.int8(); // is_internal
+    const n = r.int32();
+    const partitions: { leader: number; replicas: number[] }[] = new Array(Math.max(n, 0));
+    for (let k = 0; k < n; k++) {
+      r.int16(); // error_code
+      r.int32(); // partition_index
+      const leader = r.int32();
+      const replicas: number[] = new Array(Math.max(r.int32(), 0));
+      for (let j = 0; j < replicas.length; j++) replicas[j] = r.int32();
+      const isr = r.int32();
+      r.skip(Math.max(isr, 0) * 4);
+      partitions[k] = { leader, replicas };
+    }
+    out[i] = { topic, errorCode, partitions };
+  }
+  return out;
+}
+
 /** A reader of Kafka's big-endian primitives over one answer. */
 class WireReader {
   at = 0;
-  constructor(readonly buf: Buffer) {}
+  constructor(
+    readonly buf: Buffer,
+    private readonly api: string,
+  ) {}
   private need(n: number): number {
-    if (this.at + n > this.buf.length) throw new Error(`a DescribeConfigs answer cut short at byte ${this.at}`);
+    if (this.at + n > this.buf.length) throw new Error(`a ${this.api} answer cut short at byte ${this.at}`);
     const at = this.at;
     this.at += n;
     return at;
@@ -208,6 +269,14 @@ class WireReader {
   }
   int32(): number {
     return this.buf.readInt32BE(this.need(4));
+  }
+  /** Skips n bytes; returns where they start. */
+  skip(n: number): number {
+    return this.need(n);
+  }
+  skipString(): void {
+    const n = this.int16();
+    if (n > 0) this.need(n);
   }
   /** A nullable string, interned when short (config names and values repeat across topics). */
   string(): string | null {
@@ -257,12 +326,18 @@ function entryOf(name: string, value: string | null, source: number): WireConfig
   return (bySource[slot] ??= Object.freeze({ name, value, source }));
 }
 
+function sameBytes(buf: Buffer, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}
+
 /** DescribeConfigs v1's answer (throttle_time_ms, then per resource its error, name and entries). */
 export function decodeDescribeConfigsV1(buf: Buffer): WireConfigs[] {
-  const r = new WireReader(buf);
+  const r = new WireReader(buf, 'DescribeConfigs');
   r.int32(); // throttle_time_ms
   const count = r.int32();
   const out: WireConfigs[] = [];
+  const previous: { at: number; length: number; entry: WireConfigEntry }[] = [];
   for (let i = 0; i < count; i++) {
     const errorCode = r.int16();
     const errorMessage = r.string();
@@ -271,18 +346,31 @@ export function decodeDescribeConfigsV1(buf: Buffer): WireConfigs[] {
     const n = r.int32();
     const entries: WireConfigEntry[] = new Array(Math.max(n, 0));
     for (let k = 0; k < n; k++) {
-      const name = r.string() ?? '';
-      const value = r.string();
+      // name, value, read_only, config_source, is_sensitive: when these bytes are those of the
+      // previous topic's entry at the same place (the broker lists every topic's configs in the
+      // same order), it is the same entry
+      const start = r.at;
+      const nameLength = r.int16();
+      const nameAt = r.skip(Math.max(nameLength, 0));
+      const valueLength = r.int16();
+      const valueAt = r.skip(Math.max(valueLength, 0));
       r.int8(); // read_only
       const source = r.int8();
       r.int8(); // is_sensitive
+      const p = previous[k];
+      if (p && p.length === r.at - start && sameBytes(buf, p.at, start, p.length)) entries[k] = p.entry;
+      else {
+        const name = nameLength < 0 ? '' : interned(buf, nameAt, nameLength);
+        const value = valueLength < 0 ? null : valueLength <= 64 ? interned(buf, valueAt, valueLength) : buf.toString('utf8', valueAt, valueAt + valueLength);
+        entries[k] = entryOf(name, value, source);
+        previous[k] = { at: start, length: r.at - start, entry: entries[k] };
+      }
       const synonyms = r.int32();
       for (let j = 0; j < synonyms; j++) {
         r.string();
         r.string();
         r.int8();
       }
-      entries[k] = entryOf(name, value, source);
     }
     out.push({ topic, errorCode, errorMessage, entries });
   }
@@ -304,7 +392,6 @@ interface KafkaDecoder {
 }
 
 interface Decoded {
-  topicMetadata?: { topicErrorCode: number; topic: string; partitionMetadata: { leader: number; replicas: number[] }[] }[];
   topicErrors?: { topic: string; errorCode: number; errorMessage?: string | null }[];
 }
 
@@ -344,14 +431,8 @@ export class KafkajsWire implements KafkaWire {
   }
 
   async metadata(topics: readonly string[] | null): Promise<WireTopicMetadata[]> {
-    // kafkajs encodes an empty list as null, which Kafka reads as "all topics".
     if (topics?.length === 0) return [];
-    const d = await this.send<Decoded>(API.Metadata, 'metadata', { topics: topics ?? [], allowAutoTopicCreation: false });
-    return (d.topicMetadata ?? []).map((t) => ({
-      topic: t.topic,
-      errorCode: t.topicErrorCode,
-      partitions: t.partitionMetadata.map((p) => ({ leader: p.leader, replicas: p.replicas })),
-    }));
+    return this.send<WireTopicMetadata[]>(API.Metadata, null, undefined, metadataV4(topics));
   }
 
   async describeConfigs(topics: readonly string[]): Promise<WireConfigs[]> {

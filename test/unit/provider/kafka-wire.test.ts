@@ -1,13 +1,15 @@
-import { decodeDescribeConfigsV1, describeConfigsV1 } from '../../../src/provider/clients/kafka-wire';
+import { decodeDescribeConfigsV1, decodeMetadataV4, describeConfigsV1, metadataV4 } from '../../../src/provider/clients/kafka-wire';
 
 /**
- * The provider's own DescribeConfigs v1 codec, against kafkajs' v1 request and response codecs as
+ * The provider's own Metadata v4 and DescribeConfigs v1 codecs, against kafkajs' request and response codecs of the same versions as
  * the reference (kafkajs is a dependency; its codecs read the same protocol).
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const Encoder = require('kafkajs/src/protocol/encoder');
 const kafkajsRequest = require('kafkajs/src/protocol/requests/describeConfigs/v1/request');
 const kafkajsResponse = require('kafkajs/src/protocol/requests/describeConfigs/v1/response');
+const kafkajsMetadataRequest = require('kafkajs/src/protocol/requests/metadata/v4/request');
+const kafkajsMetadataResponse = require('kafkajs/src/protocol/requests/metadata/v4/response');
 
 interface Entry {
   name: string;
@@ -62,6 +64,13 @@ describe('DescribeConfigs v1', () => {
         synonyms: rnd() < 0.2 ? [{ name: `log.${name}`, value: values[Math.floor(rnd() * values.length)], source: 4 }] : [],
       })),
     }));
+    // as brokers answer: many topics with the same entries as the topic before, some differing in one value
+    for (let i = 1; i < resources.length; i++) {
+      if (i % 3 !== 0 && resources[i].entries.length > 0 && resources[i - 1].entries.length > 0) {
+        resources[i].entries = resources[i - 1].entries.map((e) => ({ ...e }));
+        if (i % 3 === 2) resources[i].entries[1] = { ...resources[i].entries[1], value: resources[i].entries[1].value === '1' ? '2' : '1' };
+      }
+    }
     const bytes = answer(resources);
     const ref = (await kafkajsResponse.decode(bytes)) as {
       resources: { errorCode: number; errorMessage: string | null; resourceName: string; configEntries: { configName: string; configValue: string | null; configSource: number }[] }[];
@@ -82,5 +91,55 @@ describe('DescribeConfigs v1', () => {
   test('refuses an answer cut short, naming where', () => {
     const bytes = answer([{ errorCode: 0, errorMessage: null, name: 't', entries: [{ name: 'retention.ms', value: '1', source: 1, synonyms: [] }] }]);
     expect(() => decodeDescribeConfigsV1(bytes.subarray(0, bytes.length - 3))).toThrow(/DescribeConfigs answer cut short at byte \d+/);
+  });
+});
+
+describe('Metadata v4', () => {
+  test('encodes the request kafkajs encodes, never letting the broker create a topic', async () => {
+    for (const topics of [['orders', 'payments.v1'], null]) {
+      const ours = (await metadataV4(topics).request.encode()) as { buffer: Buffer };
+      const ref = await kafkajsMetadataRequest({ topics: topics ?? [], allowAutoTopicCreation: false }).encode();
+      expect(ours.buffer.equals(ref.buffer)).toBe(true);
+    }
+  });
+
+  test("decodes each topic's error, partitions' leaders and replicas as kafkajs does", async () => {
+    const e = new Encoder();
+    e.writeInt32(0); // throttle
+    const brokers = [
+      { id: 1, host: 'kafka-1', port: 9092, rack: null },
+      { id: 2, host: 'kafka-2.internal', port: 19092, rack: 'eu-1a' },
+    ];
+    e.writeInt32(brokers.length);
+    for (const b of brokers) e.writeInt32(b.id).writeString(b.host).writeInt32(b.port).writeString(b.rack);
+    e.writeString('cluster-xyz').writeInt32(1);
+    const topics = Array.from({ length: 40 }, (_, i) => ({
+      error: i % 13 === 4 ? 3 : i % 13 === 7 ? 5 : 0,
+      name: `t-${i}-${'x'.repeat(i * 3)}`,
+      partitions: i % 13 === 4 ? [] : Array.from({ length: (i % 4) + 1 }, (_, p) => ({ leader: i % 13 === 7 ? -1 : (p % 2) + 1, replicas: p % 2 ? [2, 1] : [1], isr: p % 3 ? [1] : [] })),
+    }));
+    e.writeInt32(topics.length);
+    for (const t of topics) {
+      e.writeInt16(t.error).writeString(t.name).writeBoolean(false).writeInt32(t.partitions.length);
+      t.partitions.forEach((p, k) => {
+        e.writeInt16(0).writeInt32(k).writeInt32(p.leader);
+        e.writeInt32(p.replicas.length);
+        for (const x of p.replicas) e.writeInt32(x);
+        e.writeInt32(p.isr.length);
+        for (const x of p.isr) e.writeInt32(x);
+      });
+    }
+    const bytes = e.buffer as Buffer;
+    const ref = (await kafkajsMetadataResponse.decode(bytes)) as {
+      topicMetadata: { topicErrorCode: number; topic: string; partitionMetadata: { leader: number; replicas: number[] }[] }[];
+    };
+    expect(decodeMetadataV4(bytes)).toEqual(
+      ref.topicMetadata.map((t) => ({
+        topic: t.topic,
+        errorCode: t.topicErrorCode,
+        partitions: t.partitionMetadata.map((p) => ({ leader: p.leader, replicas: p.replicas })),
+      })),
+    );
+    expect(() => decodeMetadataV4(bytes.subarray(0, 60))).toThrow(/Metadata answer cut short at byte \d+/);
   });
 });
