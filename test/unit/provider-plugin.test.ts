@@ -215,6 +215,19 @@ describe('cty codec', () => {
       expect(() => decodeDynamic({ msgpack: Buffer.concat([ref.encode({}), Buffer.from([0xc0])]) }, type)).toThrow('1 bytes after the msgpack value');
       expect(() => encodeDynamic({ tags: 'one' } as never, type)).toThrow('tags: expected a set');
     });
+
+    test('refuses the map keys @msgpack/msgpack refuses, also where the type ignores the attribute', () => {
+      const withKey = (key: Buffer) => Buffer.concat([Buffer.from([0x82]), key, Buffer.from([0xc0, 0xa4]), Buffer.from('name'), Buffer.from([0xa1, 0x61])]);
+      for (const key of [Buffer.from([0xc0]), Buffer.from([0x90]), Buffer.from([0xc3]), Buffer.concat([Buffer.from([0xa9]), Buffer.from('__proto__')])]) {
+        expect(() => ref.decode(withKey(key))).toThrow();
+        expect(() => decodeDynamic({ msgpack: withKey(key) }, type)).toThrow(/map key/);
+      }
+      // a number key is a key msgpack allows (not an attribute: dropped)
+      expect(decodeDynamic({ msgpack: withKey(Buffer.from([0x07])) }, type)).toMatchObject({ name: 'a' });
+      // an own __proto__ from raw JSON state is dropped on the way out, as conform's copy dropped it
+      const parsed = JSON.parse('{"name":"a","config":{"__proto__":"x","retention.ms":"1"}}');
+      expect(encodeDynamic(parsed, type).msgpack.equals(ref.encode(conform(parsed, type, '')))).toBe(true);
+    });
   });
 
   test('zod schemas map to cty types', () => {

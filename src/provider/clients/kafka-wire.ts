@@ -425,7 +425,9 @@ export class KafkajsWire implements KafkaWire {
     const request = custom ?? raw(broker.lookupRequest(api, definition(def as RequestName))(args));
     const supported = broker.versions[api];
     if (custom && !(supported && supported.minVersion <= request.request.apiVersion && supported.maxVersion >= request.request.apiVersion)) {
-      throw new Error(`the Kafka broker does not support ${request.request.apiName} (Kafka 2.3 or later is needed)`);
+      throw new Error(
+        `the Kafka broker does not support ${request.request.apiName} version ${request.request.apiVersion} (streamform needs Kafka 2.3 or later)`,
+      );
     }
     return (await broker.connectionPool.send(request)) as T;
   }

@@ -243,9 +243,10 @@ function readObject(r: Reader, n: number, l: ObjectLayout): CtyValue {
     const len = strLength(r);
     const idx = len < 0 ? -1 : attributeIndex(r.buf, r.at, len, l);
     if (idx < 0) {
-      // not an attribute of the type (conform drops those): skipped
-      if (len < 0) readAny(r);
-      else r.at += len;
+      // not an attribute of the type (conform drops those): skipped, if a key msgpack allows
+      const key = len < 0 ? readAny(r) : readStr(r, len);
+      if (typeof key !== 'string' && typeof key !== 'number') throw new CtyError(`${trailPath() || 'value'}: a map key that is not a string`);
+      if (key === '__proto__') throw new CtyError(`${trailPath() || 'value'}: the map key __proto__ is not allowed`);
       readAny(r);
       continue;
     }
@@ -521,9 +522,12 @@ function writeTyped(w: Writer, v: unknown, type: CtyType): void {
   if (typeof v !== 'object' || Array.isArray(v)) throw new CtyError(`${trailPath() || 'value'}: expected a ${kind}`);
   const obj = v as Record<string, unknown>;
   if (kind === 'map') {
+    // an own __proto__ key (from JSON.parse) is dropped, as conform's copy dropped it
     const keys = Object.keys(obj);
-    writeHeader(w, keys.length, 0x80, 0xde, 0xdf);
+    const dropped = Object.prototype.hasOwnProperty.call(obj, '__proto__') ? 1 : 0;
+    writeHeader(w, keys.length - dropped, 0x80, 0xde, 0xdf);
     for (const k of keys) {
+      if (k === '__proto__') continue;
       writeStr(w, k);
       trail.push(k);
       writeTyped(w, obj[k], inner);

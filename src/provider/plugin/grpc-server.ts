@@ -197,6 +197,8 @@ class Connection {
   private unacknowledged = 0;
   private out: Buffer[] = [];
   private closed = false;
+  /** GOAWAY sent: the connection ends once it is written. */
+  private goingAway = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -231,7 +233,7 @@ class Connection {
   }
 
   private receive(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.goingAway) return;
     const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = undefined;
     let i = 0;
@@ -265,6 +267,7 @@ class Connection {
   }
 
   private goAway(code: number, message: string): void {
+    this.goingAway = true; // no more frames are read; the GOAWAY still goes out
     this.write(frame(FRAME.GOAWAY, 0, 0, Buffer.concat([u32(this.lastStream), u32(code), Buffer.from(message.slice(0, 200))])));
     setImmediate(() => {
       // after the queued write (immediates run in order)

@@ -145,10 +145,16 @@ class Reader {
     throw new Error('a protobuf varint longer than 10 bytes');
   }
   bytes(): Buffer {
-    const n = this.varint();
+    const n = this.length();
     if (this.at + n > this.buf.length) throw new Error('a protobuf message cut short in a length-delimited field');
     this.at += n;
     return this.buf.subarray(this.at - n, this.at);
+  }
+  /** A length prefix (a varint read as uint32, as protobufjs does; a negative one is refused, not a step back). */
+  length(): number {
+    const n = this.varint();
+    if (n < 0 || n > 0xffffffff) throw new Error(`a protobuf length of ${n}`);
+    return n;
   }
   skip(wire: number): void {
     if (wire === 0) this.varint();
@@ -200,7 +206,7 @@ function decodeMessage(r: Reader, end: number, m: Message): Record<string, unkno
         break;
       }
       case 'message': {
-        const n = r.varint();
+        const n = r.length();
         const stop = r.at + n;
         if (stop > end) throw new Error(`a protobuf message cut short in ${f.name}`);
         v = decodeMessage(r, stop, f.message!);
@@ -242,10 +248,11 @@ function present(f: Field, v: unknown): boolean {
   switch (f.kind) {
     case 'string':
       return v !== '';
+    // a value of another kind is "present", so valueSize refuses it (protobufjs then writes the answer)
     case 'bytes':
-      return (v as Uint8Array).length > 0;
+      return !(v instanceof Uint8Array) || v.length > 0;
     case 'bool':
-      return v === true;
+      return v !== false;
     case 'int64':
       return v !== 0;
     case 'enum':

@@ -101,6 +101,12 @@ describe('lean protobuf codec', () => {
     expect(leanEncode({ diagnostics: [{ severity: 'ERROR', summary: 5 }] }, LEAN_METHODS.ValidateResourceConfig.response)).toBeUndefined();
     const wire = reference('ReadResource').requestSerialize({ type_name: 'streamform_topic', current_state: { msgpack: Buffer.alloc(40, 1) } });
     expect(() => leanDecode(wire.subarray(0, wire.length - 5), LEAN_METHODS.ReadResource.request)).toThrow(/cut short/);
+    // a length that would step back (a negative varint) is refused, not looped on
+    const back = Buffer.from([0x1a, 0xf5, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    expect(() => leanDecode(back, LEAN_METHODS.ReadResource.request)).toThrow('a protobuf length of -11');
+    // a bool field holding something else is not dropped: protobufjs writes that answer
+    expect(leanEncode({ legacy_type_system: 1 }, LEAN_METHODS.PlanResourceChange.response)).toBeUndefined();
+    expect(leanEncode({ private: 'abc' }, LEAN_METHODS.ReadResource.response)).toBeUndefined();
     // type_name (field 1) sent as a varint
     expect(() => leanDecode(Buffer.from([0x08, 0x01]), LEAN_METHODS.ReadResource.request)).toThrow('protobuf field type_name (1) came with wire type 0');
   });
