@@ -158,7 +158,10 @@ describe('cty codec', () => {
     const refCodec = new ExtensionCodec();
     refCodec.register({ type: 0, encode: (v) => (v === UNKNOWN ? new Uint8Array([0]) : null), decode: () => UNKNOWN });
     refCodec.register({ type: 12, encode: () => null, decode: () => UNKNOWN });
-    const ref = { encode: (v: unknown) => Buffer.from(msgpackEncode(v, { extensionCodec: refCodec })), decode: (b: Buffer) => msgpackDecode(b, { extensionCodec: refCodec }) };
+    const ref = {
+      encode: (v: unknown) => Buffer.from(msgpackEncode(v, { extensionCodec: refCodec })),
+      decode: (b: Buffer) => msgpackDecode(b, { extensionCodec: refCodec }),
+    };
     const type = [
       'object',
       {
@@ -172,15 +175,57 @@ describe('cty codec', () => {
     ] as const;
     // deterministic values at every msgpack size boundary
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-    const numbers = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, -1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1, -(2 ** 53) + 1, 0.5, -2.25, 1e300, 2 ** 60];
-    const strings = ['', 'a', 'x'.repeat(31), 'x'.repeat(32), 'y'.repeat(255), 'y'.repeat(256), 'z'.repeat(65536), 'héllo', '日本語', 'emoji 🎉', 'é'.repeat(20)];
-    const maybe = <T,>(v: () => T): T | null | typeof UNKNOWN => (rnd() < 0.1 ? null : rnd() < 0.05 ? UNKNOWN : v());
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const numbers = [
+      0,
+      1,
+      127,
+      128,
+      255,
+      256,
+      65535,
+      65536,
+      2 ** 32 - 1,
+      2 ** 32,
+      2 ** 53 - 1,
+      -1,
+      -32,
+      -33,
+      -128,
+      -129,
+      -32768,
+      -32769,
+      -(2 ** 31),
+      -(2 ** 31) - 1,
+      -(2 ** 53) + 1,
+      0.5,
+      -2.25,
+      1e300,
+      2 ** 60,
+    ];
+    const strings = [
+      '',
+      'a',
+      'x'.repeat(31),
+      'x'.repeat(32),
+      'y'.repeat(255),
+      'y'.repeat(256),
+      'z'.repeat(65536),
+      'héllo',
+      '日本語',
+      'emoji 🎉',
+      'é'.repeat(20),
+    ];
+    const maybe = <T>(v: () => T): T | null | typeof UNKNOWN => (rnd() < 0.1 ? null : rnd() < 0.05 ? UNKNOWN : v());
     const value = () => ({
       name: maybe(() => pick(strings)),
       partitions: maybe(() => pick(numbers)),
-      config: maybe(() => Object.fromEntries(Array.from({ length: Math.floor(rnd() * 20) }, (_, i) => [`k${i}.${pick(strings).slice(0, 40)}`, pick(strings)]))),
+      config: maybe(() =>
+        Object.fromEntries(
+          Array.from({ length: Math.floor(rnd() * 20) }, (_, i) => [`k${i}.${pick(strings).slice(0, 40)}`, pick(strings)]),
+        ),
+      ),
       tags: maybe(() => Array.from({ length: Math.floor(rnd() * 18) }, () => pick(strings))),
       on: maybe(() => rnd() < 0.5),
       nested: maybe(() => Array.from({ length: Math.floor(rnd() * 3) }, () => ({ a: pick(numbers), b: { x: pick(numbers) } }))),
@@ -209,16 +254,28 @@ describe('cty codec', () => {
       const refined = Buffer.concat([Buffer.from([0x81, 0xa4]), Buffer.from('name'), Buffer.from([0xc7, 2, 12, 0x80, 0xc0])]);
       expect(decodeDynamic({ msgpack: refined }, type)).toMatchObject({ name: UNKNOWN, partitions: null });
       expect(decodeDynamic({ msgpack: ref.encode({ partitions: '1e3' }) }, type)).toMatchObject({ partitions: 1000 });
-      expect(() => decodeDynamic({ msgpack: ref.encode({ nested: [{ a: 'lots' }] }) }, type)).toThrow('nested[0].a: expected a number, got "lots"');
-      expect(() => decodeDynamic({ msgpack: ref.encode({ config: { 'x.y': [1] } }) }, type)).toThrow('config.x.y: expected a string, got object');
+      expect(() => decodeDynamic({ msgpack: ref.encode({ nested: [{ a: 'lots' }] }) }, type)).toThrow(
+        'nested[0].a: expected a number, got "lots"',
+      );
+      expect(() => decodeDynamic({ msgpack: ref.encode({ config: { 'x.y': [1] } }) }, type)).toThrow(
+        'config.x.y: expected a string, got object',
+      );
       expect(() => decodeDynamic({ msgpack: ref.encode({ name: 'abc' }).subarray(0, 8) }, type)).toThrow('name: msgpack value cut short');
-      expect(() => decodeDynamic({ msgpack: Buffer.concat([ref.encode({}), Buffer.from([0xc0])]) }, type)).toThrow('1 bytes after the msgpack value');
+      expect(() => decodeDynamic({ msgpack: Buffer.concat([ref.encode({}), Buffer.from([0xc0])]) }, type)).toThrow(
+        '1 bytes after the msgpack value',
+      );
       expect(() => encodeDynamic({ tags: 'one' } as never, type)).toThrow('tags: expected a set');
     });
 
     test('refuses the map keys @msgpack/msgpack refuses, also where the type ignores the attribute', () => {
-      const withKey = (key: Buffer) => Buffer.concat([Buffer.from([0x82]), key, Buffer.from([0xc0, 0xa4]), Buffer.from('name'), Buffer.from([0xa1, 0x61])]);
-      for (const key of [Buffer.from([0xc0]), Buffer.from([0x90]), Buffer.from([0xc3]), Buffer.concat([Buffer.from([0xa9]), Buffer.from('__proto__')])]) {
+      const withKey = (key: Buffer) =>
+        Buffer.concat([Buffer.from([0x82]), key, Buffer.from([0xc0, 0xa4]), Buffer.from('name'), Buffer.from([0xa1, 0x61])]);
+      for (const key of [
+        Buffer.from([0xc0]),
+        Buffer.from([0x90]),
+        Buffer.from([0xc3]),
+        Buffer.concat([Buffer.from([0xa9]), Buffer.from('__proto__')]),
+      ]) {
         expect(() => ref.decode(withKey(key))).toThrow();
         expect(() => decodeDynamic({ msgpack: withKey(key) }, type)).toThrow(/map key/);
       }

@@ -361,7 +361,12 @@ export function decodeDescribeConfigsV1(buf: Buffer): WireConfigs[] {
       if (p && p.length === r.at - start && sameBytes(buf, p.at, start, p.length)) entries[k] = p.entry;
       else {
         const name = nameLength < 0 ? '' : interned(buf, nameAt, nameLength);
-        const value = valueLength < 0 ? null : valueLength <= 64 ? interned(buf, valueAt, valueLength) : buf.toString('utf8', valueAt, valueAt + valueLength);
+        const value =
+          valueLength < 0
+            ? null
+            : valueLength <= 64
+              ? interned(buf, valueAt, valueLength)
+              : buf.toString('utf8', valueAt, valueAt + valueLength);
         entries[k] = entryOf(name, value, source);
         previous[k] = { at: start, length: r.at - start, entry: entries[k] };
       }
@@ -424,7 +429,10 @@ export class KafkajsWire implements KafkaWire {
     }
     const request = custom ?? raw(broker.lookupRequest(api, definition(def as RequestName))(args));
     const supported = broker.versions[api];
-    if (custom && !(supported && supported.minVersion <= request.request.apiVersion && supported.maxVersion >= request.request.apiVersion)) {
+    if (
+      custom &&
+      !(supported && supported.minVersion <= request.request.apiVersion && supported.maxVersion >= request.request.apiVersion)
+    ) {
       throw new Error(
         `the Kafka broker does not support ${request.request.apiName} version ${request.request.apiVersion} (streamform needs Kafka 2.3 or later)`,
       );

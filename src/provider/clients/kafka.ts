@@ -3,7 +3,16 @@ import { abortable, Cancellable, sleep } from './abort';
 import { Batcher } from './batcher';
 import { requestCounter } from './request-counter';
 import { extraTrust } from './trust';
-import { KafkaErrorCode, kafkaErrorText, KafkajsWire, KafkaWire, WireConfigChange, WireConfigs, WireNewTopic, WireResult } from './kafka-wire';
+import {
+  KafkaErrorCode,
+  kafkaErrorText,
+  KafkajsWire,
+  KafkaWire,
+  WireConfigChange,
+  WireConfigs,
+  WireNewTopic,
+  WireResult,
+} from './kafka-wire';
 
 /** How to reach a Kafka cluster. */
 export interface KafkaConnection {

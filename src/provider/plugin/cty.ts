@@ -245,7 +245,8 @@ function readObject(r: Reader, n: number, l: ObjectLayout): CtyValue {
     if (idx < 0) {
       // not an attribute of the type (conform drops those): skipped, if a key msgpack allows
       const key = len < 0 ? readAny(r) : readStr(r, len);
-      if (typeof key !== 'string' && typeof key !== 'number') throw new CtyError(`${trailPath() || 'value'}: a map key that is not a string`);
+      if (typeof key !== 'string' && typeof key !== 'number')
+        throw new CtyError(`${trailPath() || 'value'}: a map key that is not a string`);
       if (key === '__proto__') throw new CtyError(`${trailPath() || 'value'}: the map key __proto__ is not allowed`);
       readAny(r);
       continue;

@@ -84,7 +84,13 @@ export const LEAN_METHODS: Readonly<Record<string, { readonly request: Message; 
     response: message([dv(1, 'new_state'), diagnostics(2), { no: 3, name: 'private', kind: 'bytes' }]),
   },
   PlanResourceChange: {
-    request: message([typeName, dv(2, 'prior_state'), dv(3, 'proposed_new_state'), dv(4, 'config'), { no: 5, name: 'prior_private', kind: 'bytes' }]),
+    request: message([
+      typeName,
+      dv(2, 'prior_state'),
+      dv(3, 'proposed_new_state'),
+      dv(4, 'config'),
+      { no: 5, name: 'prior_private', kind: 'bytes' },
+    ]),
     response: message([
       dv(1, 'planned_state'),
       { no: 2, name: 'requires_replace', kind: 'message', repeated: true, message: AttributePath },
@@ -94,8 +100,19 @@ export const LEAN_METHODS: Readonly<Record<string, { readonly request: Message; 
     ]),
   },
   ApplyResourceChange: {
-    request: message([typeName, dv(2, 'prior_state'), dv(3, 'planned_state'), dv(4, 'config'), { no: 5, name: 'planned_private', kind: 'bytes' }]),
-    response: message([dv(1, 'new_state'), { no: 2, name: 'private', kind: 'bytes' }, diagnostics(3), { no: 4, name: 'legacy_type_system', kind: 'bool' }]),
+    request: message([
+      typeName,
+      dv(2, 'prior_state'),
+      dv(3, 'planned_state'),
+      dv(4, 'config'),
+      { no: 5, name: 'planned_private', kind: 'bytes' },
+    ]),
+    response: message([
+      dv(1, 'new_state'),
+      { no: 2, name: 'private', kind: 'bytes' },
+      diagnostics(3),
+      { no: 4, name: 'legacy_type_system', kind: 'bool' },
+    ]),
   },
 };
 

@@ -4,7 +4,6 @@ import { decodeDescribeConfigsV1, decodeMetadataV4, describeConfigsV1, metadataV
  * The provider's own Metadata v4 and DescribeConfigs v1 codecs, against kafkajs' request and response codecs of the same versions as
  * the reference (kafkajs is a dependency; its codecs read the same protocol).
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
 const Encoder = require('kafkajs/src/protocol/encoder');
 const kafkajsRequest = require('kafkajs/src/protocol/requests/describeConfigs/v1/request');
 const kafkajsResponse = require('kafkajs/src/protocol/requests/describeConfigs/v1/response');
@@ -32,7 +31,11 @@ function answer(resources: Resource[]): Buffer {
     e.writeInt16(r.errorCode).writeString(r.errorMessage).writeInt8(2).writeString(r.name);
     e.writeInt32(r.entries.length);
     for (const x of r.entries) {
-      e.writeString(x.name).writeString(x.value).writeBoolean(false).writeInt8(x.source).writeBoolean(x.value === null);
+      e.writeString(x.name)
+        .writeString(x.value)
+        .writeBoolean(false)
+        .writeInt8(x.source)
+        .writeBoolean(x.value === null);
       e.writeInt32(x.synonyms.length);
       for (const s of x.synonyms) e.writeString(s.name).writeString(s.value).writeInt8(s.source);
     }
@@ -57,12 +60,15 @@ describe('DescribeConfigs v1', () => {
       errorCode: i % 17 === 5 ? 3 : 0,
       errorMessage: i % 17 === 5 ? 'This server does not host this topic-partition.' : null,
       name: `topic-${i}`,
-      entries: i % 17 === 5 ? [] : names.map((name) => ({
-        name,
-        value: values[Math.floor(rnd() * values.length)],
-        source: Math.floor(rnd() * 6),
-        synonyms: rnd() < 0.2 ? [{ name: `log.${name}`, value: values[Math.floor(rnd() * values.length)], source: 4 }] : [],
-      })),
+      entries:
+        i % 17 === 5
+          ? []
+          : names.map((name) => ({
+              name,
+              value: values[Math.floor(rnd() * values.length)],
+              source: Math.floor(rnd() * 6),
+              synonyms: rnd() < 0.2 ? [{ name: `log.${name}`, value: values[Math.floor(rnd() * values.length)], source: 4 }] : [],
+            })),
     }));
     // as brokers answer: many topics with the same entries as the topic before, some differing in one value
     for (let i = 1; i < resources.length; i++) {
@@ -73,7 +79,12 @@ describe('DescribeConfigs v1', () => {
     }
     const bytes = answer(resources);
     const ref = (await kafkajsResponse.decode(bytes)) as {
-      resources: { errorCode: number; errorMessage: string | null; resourceName: string; configEntries: { configName: string; configValue: string | null; configSource: number }[] }[];
+      resources: {
+        errorCode: number;
+        errorMessage: string | null;
+        resourceName: string;
+        configEntries: { configName: string; configValue: string | null; configSource: number }[];
+      }[];
     };
     const expected = ref.resources.map((r) => ({
       topic: r.resourceName,
@@ -89,7 +100,9 @@ describe('DescribeConfigs v1', () => {
   });
 
   test('refuses an answer cut short, naming where', () => {
-    const bytes = answer([{ errorCode: 0, errorMessage: null, name: 't', entries: [{ name: 'retention.ms', value: '1', source: 1, synonyms: [] }] }]);
+    const bytes = answer([
+      { errorCode: 0, errorMessage: null, name: 't', entries: [{ name: 'retention.ms', value: '1', source: 1, synonyms: [] }] },
+    ]);
     expect(() => decodeDescribeConfigsV1(bytes.subarray(0, bytes.length - 3))).toThrow(/DescribeConfigs answer cut short at byte \d+/);
   });
 });
@@ -116,7 +129,14 @@ describe('Metadata v4', () => {
     const topics = Array.from({ length: 40 }, (_, i) => ({
       error: i % 13 === 4 ? 3 : i % 13 === 7 ? 5 : 0,
       name: `t-${i}-${'x'.repeat(i * 3)}`,
-      partitions: i % 13 === 4 ? [] : Array.from({ length: (i % 4) + 1 }, (_, p) => ({ leader: i % 13 === 7 ? -1 : (p % 2) + 1, replicas: p % 2 ? [2, 1] : [1], isr: p % 3 ? [1] : [] })),
+      partitions:
+        i % 13 === 4
+          ? []
+          : Array.from({ length: (i % 4) + 1 }, (_, p) => ({
+              leader: i % 13 === 7 ? -1 : (p % 2) + 1,
+              replicas: p % 2 ? [2, 1] : [1],
+              isr: p % 3 ? [1] : [],
+            })),
     }));
     e.writeInt32(topics.length);
     for (const t of topics) {

@@ -7,13 +7,25 @@ import { loadServices } from '../../../src/provider/plugin/serve';
  * read as protobufjs reads them, answers written here read back as protobufjs' own do.
  */
 const services = loadServices();
-type Codec = { requestSerialize(v: unknown): Buffer; requestDeserialize(b: Buffer): Record<string, unknown>; responseSerialize(v: unknown): Buffer; responseDeserialize(b: Buffer): Record<string, unknown> };
+type Codec = {
+  requestSerialize(v: unknown): Buffer;
+  requestDeserialize(b: Buffer): Record<string, unknown>;
+  responseSerialize(v: unknown): Buffer;
+  responseDeserialize(b: Buffer): Record<string, unknown>;
+};
 const reference = (method: string) => services.provider[method] as unknown as Codec;
 
 let seed = 11;
 const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-const bytes = () => pick([Buffer.alloc(0), Buffer.from([0xc0]), Buffer.from('\x85\xa4name\xa6orders', 'latin1'), Buffer.alloc(300, 7), Buffer.alloc(70_000, 1)]);
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+const bytes = () =>
+  pick([
+    Buffer.alloc(0),
+    Buffer.from([0xc0]),
+    Buffer.from('\x85\xa4name\xa6orders', 'latin1'),
+    Buffer.alloc(300, 7),
+    Buffer.alloc(70_000, 1),
+  ]);
 const text = () => pick(['', 'streamform_topic', 'ünïcödé', 'x'.repeat(200)]);
 const dynamic = () => (rnd() < 0.2 ? undefined : rnd() < 0.5 ? { msgpack: bytes() } : { msgpack: bytes(), json: bytes() });
 const path = () => ({
@@ -39,7 +51,13 @@ const requests: Record<string, () => Record<string, unknown>> = {
     version: pick([0, 1, 2 ** 40, -5]),
     raw_state: rnd() < 0.2 ? undefined : { json: bytes(), flatmap: rnd() < 0.5 ? { a: 'b', 'c.%': '1' } : {} },
   }),
-  ReadResource: () => ({ type_name: text(), current_state: dynamic(), private: bytes(), provider_meta: dynamic(), client_capabilities: {} }),
+  ReadResource: () => ({
+    type_name: text(),
+    current_state: dynamic(),
+    private: bytes(),
+    provider_meta: dynamic(),
+    client_capabilities: {},
+  }),
   PlanResourceChange: () => ({
     type_name: text(),
     prior_state: dynamic(),
@@ -49,7 +67,14 @@ const requests: Record<string, () => Record<string, unknown>> = {
     provider_meta: dynamic(),
     client_capabilities: { deferral_allowed: true },
   }),
-  ApplyResourceChange: () => ({ type_name: text(), prior_state: dynamic(), planned_state: dynamic(), config: dynamic(), planned_private: bytes(), provider_meta: dynamic() }),
+  ApplyResourceChange: () => ({
+    type_name: text(),
+    prior_state: dynamic(),
+    planned_state: dynamic(),
+    config: dynamic(),
+    planned_private: bytes(),
+    provider_meta: dynamic(),
+  }),
 };
 
 /** Answers as the handlers build them (framework/server.ts). */
@@ -97,9 +122,17 @@ describe('lean protobuf codec', () => {
   });
 
   test('an answer with a field it does not describe is left to protobufjs; malformed requests are refused', () => {
-    expect(leanEncode({ new_state: { msgpack: Buffer.from([0xc0]) }, deferred: { reason: 'ABSENT_PREREQ' } }, LEAN_METHODS.ReadResource.response)).toBeUndefined();
+    expect(
+      leanEncode(
+        { new_state: { msgpack: Buffer.from([0xc0]) }, deferred: { reason: 'ABSENT_PREREQ' } },
+        LEAN_METHODS.ReadResource.response,
+      ),
+    ).toBeUndefined();
     expect(leanEncode({ diagnostics: [{ severity: 'ERROR', summary: 5 }] }, LEAN_METHODS.ValidateResourceConfig.response)).toBeUndefined();
-    const wire = reference('ReadResource').requestSerialize({ type_name: 'streamform_topic', current_state: { msgpack: Buffer.alloc(40, 1) } });
+    const wire = reference('ReadResource').requestSerialize({
+      type_name: 'streamform_topic',
+      current_state: { msgpack: Buffer.alloc(40, 1) },
+    });
     expect(() => leanDecode(wire.subarray(0, wire.length - 5), LEAN_METHODS.ReadResource.request)).toThrow(/cut short/);
     // a length that would step back (a negative varint) is refused, not looped on
     const back = Buffer.from([0x1a, 0xf5, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
@@ -108,7 +141,9 @@ describe('lean protobuf codec', () => {
     expect(leanEncode({ legacy_type_system: 1 }, LEAN_METHODS.PlanResourceChange.response)).toBeUndefined();
     expect(leanEncode({ private: 'abc' }, LEAN_METHODS.ReadResource.response)).toBeUndefined();
     // type_name (field 1) sent as a varint
-    expect(() => leanDecode(Buffer.from([0x08, 0x01]), LEAN_METHODS.ReadResource.request)).toThrow('protobuf field type_name (1) came with wire type 0');
+    expect(() => leanDecode(Buffer.from([0x08, 0x01]), LEAN_METHODS.ReadResource.request)).toThrow(
+      'protobuf field type_name (1) came with wire type 0',
+    );
   });
 });
 
