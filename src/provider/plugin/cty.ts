@@ -146,43 +146,30 @@ function readStr(r: Reader, n: number): string {
   return buf.toString('latin1', at, at + n);
 }
 
-/** A map or array header's count at the reader (consumed), or -1 when the next value is neither of that kind. */
-function mapLength(r: Reader): number {
+/**
+ * A map's or an array's count at the reader (its header consumed), or -1 when the next value is not
+ * of that kind: the fix form (`fix` | count below 16), or the 16- and 32-bit forms (writeHeader's).
+ */
+function headerLength(r: Reader, fix: number, x16: number, x32: number): number {
   const b = r.buf[r.at];
-  if (b >= 0x80 && b <= 0x8f) {
+  if ((b & 0xf0) === fix) {
     r.at += 1;
     return b & 0x0f;
   }
-  if (b === 0xde) {
+  if (b === x16) {
     need(r, 3);
     r.at += 3;
     return r.buf.readUInt16BE(r.at - 2);
   }
-  if (b === 0xdf) {
+  if (b === x32) {
     need(r, 5);
     r.at += 5;
     return r.buf.readUInt32BE(r.at - 4);
   }
   return -1;
 }
-function arrayLength(r: Reader): number {
-  const b = r.buf[r.at];
-  if (b >= 0x90 && b <= 0x9f) {
-    r.at += 1;
-    return b & 0x0f;
-  }
-  if (b === 0xdc) {
-    need(r, 3);
-    r.at += 3;
-    return r.buf.readUInt16BE(r.at - 2);
-  }
-  if (b === 0xdd) {
-    need(r, 5);
-    r.at += 5;
-    return r.buf.readUInt32BE(r.at - 4);
-  }
-  return -1;
-}
+const mapLength = (r: Reader) => headerLength(r, 0x80, 0xde, 0xdf);
+const arrayLength = (r: Reader) => headerLength(r, 0x90, 0xdc, 0xdd);
 
 function readTyped(r: Reader, type: CtyType): CtyValue {
   need(r, 1);
@@ -282,31 +269,27 @@ function readKey(r: Reader): string {
 /** Any msgpack value, as @msgpack/msgpack would give it (maps as objects, bin as bytes, cty's unknowns as UNKNOWN). */
 function readAny(r: Reader): unknown {
   need(r, 1);
-  const { buf } = r;
-  const b = buf[r.at++];
-  if (b <= 0x7f) return b;
-  if (b >= 0xe0) return b - 0x100;
-  if (b >= 0xa0 && b <= 0xbf) {
-    r.at--;
-    return readStr(r, strLength(r));
-  }
-  if ((b >= 0x80 && b <= 0x8f) || b === 0xde || b === 0xdf) {
-    r.at--;
-    const n = mapLength(r);
+  const chars = strLength(r);
+  if (chars >= 0) return readStr(r, chars);
+  const pairs = mapLength(r);
+  if (pairs >= 0) {
     const out: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < pairs; i++) {
       const k = readKey(r);
       out[k] = readAny(r);
     }
     return out;
   }
-  if ((b >= 0x90 && b <= 0x9f) || b === 0xdc || b === 0xdd) {
-    r.at--;
-    const n = arrayLength(r);
-    const out: unknown[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = readAny(r);
+  const items = arrayLength(r);
+  if (items >= 0) {
+    const out: unknown[] = new Array(items);
+    for (let i = 0; i < items; i++) out[i] = readAny(r);
     return out;
   }
+  const { buf } = r;
+  const b = buf[r.at++];
+  if (b <= 0x7f) return b;
+  if (b >= 0xe0) return b - 0x100;
   const sized = (bytes: number) => {
     need(r, bytes);
     r.at += bytes;
@@ -347,11 +330,6 @@ function readAny(r: Reader): unknown {
       return buf.readInt32BE(sized(4));
     case 0xd3:
       return Number(buf.readBigInt64BE(sized(8)));
-    case 0xd9:
-    case 0xda:
-    case 0xdb:
-      r.at--;
-      return readStr(r, strLength(r));
     default: {
       // extensions: fixext 1-16, ext 8/16/32
       let n: number;
