@@ -121,47 +121,64 @@ function raw(r: ProtocolRequest): ProtocolRequest {
   return { request: r.request, response: { decode: (b) => r.response.decode(b), parse: async (d) => d } };
 }
 
-/** IncrementalAlterConfigs v0 (KIP-339), which kafkajs does not implement. */
-function incrementalAlterConfigsV0(changes: readonly WireConfigChange[]): ProtocolRequest {
+/**
+ * A request the provider encodes and whose answer it decodes itself (kafkajs' connection still
+ * frames, sends and matches it): its API, version, body and answer.
+ */
+function ownRequest(
+  api: keyof typeof API,
+  version: number,
+  body: (e: KafkaEncoder) => void,
+  answer: (b: Buffer) => unknown,
+): ProtocolRequest {
   const Encoder = require('kafkajs/src/protocol/encoder') as new () => KafkaEncoder;
-  const Decoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => KafkaDecoder;
-  const SET = 0;
-  const DELETE = 1;
   return {
     request: {
-      apiKey: API.IncrementalAlterConfigs,
-      apiVersion: 0,
-      apiName: 'IncrementalAlterConfigs',
+      apiKey: API[api],
+      apiVersion: version,
+      apiName: api,
       encode: async () => {
         const e = new Encoder();
-        e.writeInt32(changes.length);
-        for (const c of changes) {
-          e.writeInt8(TOPIC_RESOURCE).writeString(c.topic);
-          const ops = [
-            ...Object.entries(c.set).map(([name, value]) => ({ name, op: SET, value: value as string | null })),
-            ...c.delete.map((name) => ({ name, op: DELETE, value: null })),
-          ];
-          e.writeInt32(ops.length);
-          for (const o of ops) e.writeString(o.name).writeInt8(o.op).writeString(o.value);
-        }
-        e.writeBoolean(false); // validate_only
+        body(e);
         return e;
       },
     },
-    response: {
-      decode: async (b) => {
-        const d = new Decoder(b);
-        d.readInt32(); // throttle_time_ms
-        return d.readArray((r) => {
-          const errorCode = r.readInt16();
-          const errorMessage = r.readString();
-          r.readInt8(); // resource_type
-          return { topic: r.readString() as string, errorCode, errorMessage };
-        });
-      },
-      parse: async (d) => d,
-    },
+    response: { decode: async (b) => answer(b), parse: async (d) => d },
   };
+}
+
+/** IncrementalAlterConfigs v0 (KIP-339), which kafkajs does not implement. */
+function incrementalAlterConfigsV0(changes: readonly WireConfigChange[]): ProtocolRequest {
+  const Decoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => KafkaDecoder;
+  const SET = 0;
+  const DELETE = 1;
+  return ownRequest(
+    'IncrementalAlterConfigs',
+    0,
+    (e) => {
+      e.writeInt32(changes.length);
+      for (const c of changes) {
+        e.writeInt8(TOPIC_RESOURCE).writeString(c.topic);
+        const ops = [
+          ...Object.entries(c.set).map(([name, value]) => ({ name, op: SET, value: value as string | null })),
+          ...c.delete.map((name) => ({ name, op: DELETE, value: null })),
+        ];
+        e.writeInt32(ops.length);
+        for (const o of ops) e.writeString(o.name).writeInt8(o.op).writeString(o.value);
+      }
+      e.writeBoolean(false); // validate_only
+    },
+    (b) => {
+      const d = new Decoder(b);
+      d.readInt32(); // throttle_time_ms
+      return d.readArray((r) => {
+        const errorCode = r.readInt16();
+        const errorMessage = r.readString();
+        r.readInt8(); // resource_type
+        return { topic: r.readString() as string, errorCode, errorMessage };
+      });
+    },
+  );
 }
 
 /**
@@ -171,22 +188,16 @@ function incrementalAlterConfigsV0(changes: readonly WireConfigChange[]): Protoc
  * arrays, not 40,000 entries of five fields each with their strings.
  */
 export function describeConfigsV1(topics: readonly string[]): ProtocolRequest {
-  const Encoder = require('kafkajs/src/protocol/encoder') as new () => KafkaEncoder;
-  return {
-    request: {
-      apiKey: API.DescribeConfigs,
-      apiVersion: 1,
-      apiName: 'DescribeConfigs',
-      encode: async () => {
-        const e = new Encoder();
-        e.writeInt32(topics.length);
-        for (const t of topics) e.writeInt8(TOPIC_RESOURCE).writeString(t).writeInt32(-1); // config_names: null, all of them
-        e.writeBoolean(false); // include_synonyms
-        return e;
-      },
+  return ownRequest(
+    'DescribeConfigs',
+    1,
+    (e) => {
+      e.writeInt32(topics.length);
+      for (const t of topics) e.writeInt8(TOPIC_RESOURCE).writeString(t).writeInt32(-1); // config_names: null, all of them
+      e.writeBoolean(false); // include_synonyms
     },
-    response: { decode: async (b) => decodeDescribeConfigsV1(b), parse: async (d) => d },
-  };
+    decodeDescribeConfigsV1,
+  );
 }
 
 /**
@@ -194,22 +205,16 @@ export function describeConfigsV1(topics: readonly string[]): ProtocolRequest {
  * is asked about) of the named topics, or of all topics (null); read straight from the bytes.
  */
 export function metadataV4(topics: readonly string[] | null): ProtocolRequest {
-  const Encoder = require('kafkajs/src/protocol/encoder') as new () => KafkaEncoder;
-  return {
-    request: {
-      apiKey: API.Metadata,
-      apiVersion: 4,
-      apiName: 'Metadata',
-      encode: async () => {
-        const e = new Encoder();
-        e.writeInt32(topics === null ? -1 : topics.length);
-        for (const t of topics ?? []) e.writeString(t);
-        e.writeBoolean(false); // allow_auto_topic_creation
-        return e;
-      },
+  return ownRequest(
+    'Metadata',
+    4,
+    (e) => {
+      e.writeInt32(topics === null ? -1 : topics.length);
+      for (const t of topics ?? []) e.writeString(t);
+      e.writeBoolean(false); // allow_auto_topic_creation
     },
-    response: { decode: async (b) => decodeMetadataV4(b), parse: async (d) => d },
-  };
+    decodeMetadataV4,
+  );
 }
 
 /** Metadata v4's answer: brokers and cluster skipped, each topic's error and partitions' leaders and replicas. */
