@@ -236,6 +236,16 @@ describe('cty codec', () => {
         const v = value();
         expect(encodeDynamic(v as never, type).msgpack.equals(ref.encode(conform(v, type, '')))).toBe(true);
       }
+      // every header form: 16-bit (16+ items) and 32-bit (65,536+ items) arrays and maps
+      for (const count of [16, 65_536]) {
+        const big = {
+          tags: Array.from({ length: count }, (_, i) => `t${i}`),
+          config: Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, 'v'])),
+        };
+        const bytes = encodeDynamic(big as never, type).msgpack;
+        expect(bytes.equals(ref.encode(conform(big, type, '')))).toBe(true);
+        expect(decodeDynamic({ msgpack: bytes }, type)).toEqual(conform(ref.decode(bytes), type, ''));
+      }
       // shaping on the way out: absent attributes, numbers as strings, booleans as strings
       const loose = { name: 5, partitions: '12', on: 'true', config: { a: 1 } };
       expect(encodeDynamic(loose as never, type).msgpack.equals(ref.encode(conform(loose, type, '')))).toBe(true);

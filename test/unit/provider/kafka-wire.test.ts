@@ -46,8 +46,11 @@ function answer(resources: Resource[]): Buffer {
 describe('DescribeConfigs v1', () => {
   test('encodes the request kafkajs encodes: every topic, all its configs, no synonyms', async () => {
     const topics = ['orders', 'payments.v1', 'ünï'];
-    const ours = (await describeConfigsV1(topics).request.encode()) as { buffer: Buffer };
-    const ref = await kafkajsRequest({ resources: topics.map((name) => ({ type: 2, name })), includeSynonyms: false }).encode();
+    const request = describeConfigsV1(topics).request;
+    const kafkajs = kafkajsRequest({ resources: topics.map((name) => ({ type: 2, name })), includeSynonyms: false });
+    expect([request.apiKey, request.apiVersion, request.apiName]).toEqual([kafkajs.apiKey, kafkajs.apiVersion, kafkajs.apiName]);
+    const ours = (await request.encode()) as { buffer: Buffer };
+    const ref = await kafkajs.encode();
     expect(ours.buffer.equals(ref.buffer)).toBe(true);
   });
 
@@ -110,8 +113,11 @@ describe('DescribeConfigs v1', () => {
 describe('Metadata v4', () => {
   test('encodes the request kafkajs encodes, never letting the broker create a topic', async () => {
     for (const topics of [['orders', 'payments.v1'], null]) {
-      const ours = (await metadataV4(topics).request.encode()) as { buffer: Buffer };
-      const ref = await kafkajsMetadataRequest({ topics: topics ?? [], allowAutoTopicCreation: false }).encode();
+      const request = metadataV4(topics).request;
+      const kafkajs = kafkajsMetadataRequest({ topics: topics ?? [], allowAutoTopicCreation: false });
+      expect([request.apiKey, request.apiVersion, request.apiName]).toEqual([kafkajs.apiKey, kafkajs.apiVersion, kafkajs.apiName]);
+      const ours = (await request.encode()) as { buffer: Buffer };
+      const ref = await kafkajs.encode();
       expect(ours.buffer.equals(ref.buffer)).toBe(true);
     }
   });
